@@ -1,0 +1,170 @@
+//! The funnel: builds clock frames from the five clock services and pushes
+//! them to browsers over WebSocket.
+//!
+//! - [`Assembler`]: one instant from current-time, then the four components
+//!   in parallel (`assemble`).
+//! - [`Frame`]: the JSON pushed to clients (`frame`).
+//! - [`Hub`]: the latest serialized frame per zone in use (`hub`).
+//! - the tick loop builds each zone's frame once per tick (`ticker`).
+//! - `GET /ws` forwards a zone's frames to one socket (`socket`); `GET
+//!   /health` says whether the funnel and its dependencies answer.
+
+mod assemble;
+mod frame;
+mod hub;
+mod socket;
+mod ticker;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Json;
+use axum::Router;
+use axum::extract::State;
+use axum::response::Html;
+use axum::routing::get;
+use clocker_runtime::{
+    AddressBook, CancellationToken, LaunchError, Launched, Locator, ServiceName, Settings,
+    launch_http,
+};
+use tokio::net::TcpListener;
+
+pub use assemble::{Assembler, REQUIRES};
+pub use frame::Frame;
+pub use hub::Hub;
+
+/// How the funnel builds and sends frames.
+#[derive(Debug, Clone)]
+pub struct FunnelConfig {
+    /// Time between frames (default 50 ms: 20 Hz).
+    pub tick: Duration,
+    /// The zone of clients that name none (an IANA name).
+    pub default_zone: String,
+    /// How long a client may stall a send before it is disconnected.
+    pub send_timeout: Duration,
+}
+
+impl Default for FunnelConfig {
+    fn default() -> Self {
+        Self {
+            tick: Duration::from_millis(50),
+            default_zone: "UTC".into(),
+            send_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+struct AppState {
+    hub: Arc<Hub>,
+    default_zone: Arc<str>,
+    send_timeout: Duration,
+    shutdown: CancellationToken,
+}
+
+/// Serves the funnel on `listener`, with the clock services found in `book`.
+pub fn launch(
+    listener: TcpListener,
+    book: AddressBook,
+    config: &FunnelConfig,
+    settings: &Settings,
+    shutdown: CancellationToken,
+) -> Result<Launched, LaunchError> {
+    let setup = |message: String| LaunchError::Setup {
+        service: ServiceName::Funnel,
+        message,
+    };
+    if jiff::tz::db().get(&config.default_zone).is_err() {
+        return Err(setup(format!(
+            "unknown default time zone '{}'",
+            config.default_zone
+        )));
+    }
+    let locator = Locator::new(ServiceName::Funnel, REQUIRES, book);
+    let assembler =
+        Assembler::locate(&locator, settings.budget).map_err(|err| setup(err.to_string()))?;
+    let hub = Arc::new(Hub::default());
+    tokio::spawn(ticker::run(
+        hub.clone(),
+        assembler,
+        config.tick,
+        shutdown.clone(),
+    ));
+    let state = AppState {
+        hub,
+        default_zone: Arc::from(config.default_zone.as_str()),
+        send_timeout: config.send_timeout,
+        shutdown: shutdown.clone(),
+    };
+    launch_http(
+        ServiceName::Funnel,
+        listener,
+        router(state),
+        settings,
+        shutdown,
+    )
+}
+
+fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/", get(index))
+        .route("/ws", get(socket::upgrade))
+        .route("/health", get(health))
+        .with_state(state)
+}
+
+/// `GET /health`: `{"status":"ok","degraded":[…]}`; the funnel itself is up
+/// whenever it answers, and names the clock services its last tick missed.
+async fn health(State(state): State<AppState>) -> Json<serde_json::Value> {
+    Json(serde_json::json!({ "status": "ok", "degraded": state.hub.degraded() }))
+}
+
+/// A minimal live page until the web UI is built.
+async fn index() -> Html<&'static str> {
+    Html(include_str!("index.html"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode};
+    use tower::ServiceExt;
+
+    fn state() -> AppState {
+        AppState {
+            hub: Arc::new(Hub::default()),
+            default_zone: Arc::from("UTC"),
+            send_timeout: Duration::from_secs(1),
+            shutdown: CancellationToken::new(),
+        }
+    }
+
+    #[tokio::test]
+    async fn health_answers_ok_with_the_degraded_services() {
+        let state = state();
+        state.hub.set_degraded(vec!["minutes"]);
+        let response = router(state)
+            .oneshot(
+                Request::get("/health")
+                    .body(Body::empty())
+                    .expect("request"),
+            )
+            .await
+            .expect("infallible");
+        assert_eq!(response.status(), StatusCode::OK);
+        let body = axum::body::to_bytes(response.into_body(), 1024)
+            .await
+            .expect("body");
+        assert_eq!(&body[..], br#"{"degraded":["minutes"],"status":"ok"}"#);
+    }
+
+    #[tokio::test]
+    async fn ws_without_upgrade_is_a_client_error() {
+        let response = router(state())
+            .oneshot(Request::get("/ws").body(Body::empty()).expect("request"))
+            .await
+            .expect("infallible");
+        assert!(response.status().is_client_error(), "{}", response.status());
+    }
+}

@@ -1,0 +1,131 @@
+//! `GET /ws`: one task per WebSocket, forwarding its zone's latest frame.
+//!
+//! A client picks its zone with `/ws?tz=Area/City` or by sending
+//! `{"tz":"Area/City"}`; a bad zone gets `{"error":"…"}` and the socket stays
+//! open. A client that stops reading is closed once a send has been stuck
+//! for `send_timeout`; until then it only ever holds the newest frame.
+
+use std::time::Duration;
+
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade, close_code};
+use axum::extract::{Query, State};
+use axum::response::Response;
+use serde::Deserialize;
+use tokio::sync::watch;
+
+use crate::AppState;
+
+/// Incoming messages are tiny; anything larger is a misbehaving client.
+const MAX_MESSAGE_BYTES: usize = 4 * 1024;
+
+#[derive(Debug, Deserialize)]
+pub struct WsQuery {
+    tz: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClientMessage {
+    tz: String,
+}
+
+pub async fn upgrade(
+    ws: WebSocketUpgrade,
+    Query(query): Query<WsQuery>,
+    State(state): State<AppState>,
+) -> Response {
+    ws.read_buffer_size(MAX_MESSAGE_BYTES)
+        .write_buffer_size(0)
+        .max_message_size(MAX_MESSAGE_BYTES)
+        .max_frame_size(MAX_MESSAGE_BYTES)
+        .on_upgrade(move |socket| serve(socket, query.tz, state))
+}
+
+async fn serve(mut socket: WebSocket, tz: Option<String>, state: AppState) {
+    let requested = tz.unwrap_or_else(|| state.default_zone.to_string());
+    let mut frames = None;
+    if !subscribe(&mut socket, &state, &requested, &mut frames).await {
+        return;
+    }
+    loop {
+        tokio::select! {
+            () = state.shutdown.cancelled() => {
+                let _ = socket.send(Message::Close(Some(CloseFrame {
+                    code: close_code::AWAY,
+                    reason: Utf8Bytes::from_static("funnel is shutting down"),
+                }))).await;
+                return;
+            }
+            frame = next_frame(&mut frames) => {
+                let Some(frame) = frame else { return };
+                if !send(&mut socket, Message::Text(frame), state.send_timeout).await {
+                    return;
+                }
+            }
+            message = socket.recv() => match message {
+                Some(Ok(Message::Text(text))) => {
+                    let zone = match serde_json::from_str::<ClientMessage>(&text) {
+                        Ok(message) => message.tz,
+                        Err(_) => {
+                            let error = error_json(r#"expected {"tz":"Area/City"}"#);
+                            if !send(&mut socket, error, state.send_timeout).await {
+                                return;
+                            }
+                            continue;
+                        }
+                    };
+                    if !subscribe(&mut socket, &state, &zone, &mut frames).await {
+                        return;
+                    }
+                }
+                Some(Ok(Message::Close(_))) | Some(Err(_)) | None => return,
+                Some(Ok(_)) => {}
+            },
+        }
+    }
+}
+
+/// Switches `frames` to `zone`, or tells the client why not. False when the
+/// socket is gone.
+async fn subscribe(
+    socket: &mut WebSocket,
+    state: &AppState,
+    zone: &str,
+    frames: &mut Option<watch::Receiver<Utf8Bytes>>,
+) -> bool {
+    match jiff::tz::db().get(zone) {
+        Ok(found) => {
+            let canonical = found.iana_name().unwrap_or(zone);
+            *frames = Some(state.hub.subscribe(canonical));
+            true
+        }
+        Err(_) => {
+            let error = error_json(&format!(
+                "unknown time zone '{zone}' (expected an IANA name such as Europe/Paris or UTC)"
+            ));
+            send(socket, error, state.send_timeout).await
+        }
+    }
+}
+
+async fn next_frame(frames: &mut Option<watch::Receiver<Utf8Bytes>>) -> Option<Utf8Bytes> {
+    match frames {
+        Some(receiver) => {
+            receiver.changed().await.ok()?;
+            Some(receiver.borrow_and_update().clone())
+        }
+        None => std::future::pending().await,
+    }
+}
+
+/// Sends `message`; false when the client is gone or stuck for `timeout`.
+async fn send(socket: &mut WebSocket, message: Message, timeout: Duration) -> bool {
+    matches!(
+        tokio::time::timeout(timeout, socket.send(message)).await,
+        Ok(Ok(()))
+    )
+}
+
+fn error_json(message: &str) -> Message {
+    Message::Text(serde_json::json!({ "error": message }).to_string().into())
+}

@@ -1,0 +1,220 @@
+//! The per-method budget and the RPC metrics, as one tower layer around every
+//! gRPC service.
+//!
+//! A call that has not answered within its budget (default 50 ms, or the
+//! client's own `grpc-timeout` when that is shorter) is answered with
+//! `DEADLINE_EXCEEDED`. Every call is counted and timed:
+//!
+//! - `clocker_rpc_requests_total{service, method, code}`
+//! - `clocker_rpc_duration_seconds{service, method}` (histogram)
+//! - `clocker_rpc_deadline_exceeded_total{service, method, cause="budget"|"client"}`
+//!
+//! Only trailers-only answers (how tonic sends every error of a unary call)
+//! are seen with their code; a stream that fails after its first message
+//! counts as `OK`. Unknown methods are counted under `method="unknown"` so a
+//! scanner cannot grow the label set without bound.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use http::{HeaderMap, Request, Response};
+use tonic::{Code, Status};
+use tower::{Layer, Service};
+
+/// Wraps a gRPC router with the method budget and the RPC metrics.
+#[derive(Debug, Clone)]
+pub struct BudgetLayer {
+    service: &'static str,
+    budget: Duration,
+}
+
+impl BudgetLayer {
+    /// `service` labels the metrics; `budget` is the longest a call may take.
+    pub fn new(service: &'static str, budget: Duration) -> Self {
+        Self { service, budget }
+    }
+}
+
+impl<S> Layer<S> for BudgetLayer {
+    type Service = Budgeted<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        Budgeted {
+            inner,
+            service: self.service,
+            budget: self.budget,
+        }
+    }
+}
+
+/// The service [`BudgetLayer`] makes.
+#[derive(Debug, Clone)]
+pub struct Budgeted<S> {
+    inner: S,
+    service: &'static str,
+    budget: Duration,
+}
+
+impl<S> Service<Request<Body>> for Budgeted<S>
+where
+    S: Service<Request<Body>, Response = Response<Body>, Error = Infallible>
+        + Clone
+        + Send
+        + 'static,
+    S::Future: Send + 'static,
+{
+    type Response = Response<Body>;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Response<Body>, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request<Body>) -> Self::Future {
+        let started = Instant::now();
+        let (limit, cause) = match grpc_timeout(request.headers()) {
+            Some(client) if client < self.budget => (client, "client"),
+            _ => (self.budget, "budget"),
+        };
+        let method = request.uri().path().to_owned();
+        let service = self.service;
+        // The clone that was made ready is the one that must be called.
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        Box::pin(async move {
+            let response = match tokio::time::timeout(limit, inner.call(request)).await {
+                Ok(Ok(response)) => response,
+                Ok(Err(never)) => match never {},
+                Err(_elapsed) => {
+                    metrics::counter!(
+                        "clocker_rpc_deadline_exceeded_total",
+                        "service" => service,
+                        "method" => method.clone(),
+                        "cause" => cause,
+                    )
+                    .increment(1);
+                    tracing::warn!(service, %method, ?limit, cause, "call overran its deadline");
+                    Status::deadline_exceeded(format!(
+                        "{method} did not answer within {} ms",
+                        limit.as_millis()
+                    ))
+                    .into_http::<Body>()
+                }
+            };
+            let code = response_code(response.headers());
+            let method = if code == Code::Unimplemented {
+                "unknown".to_owned()
+            } else {
+                method
+            };
+            metrics::histogram!(
+                "clocker_rpc_duration_seconds",
+                "service" => service,
+                "method" => method.clone(),
+            )
+            .record(started.elapsed().as_secs_f64());
+            metrics::counter!(
+                "clocker_rpc_requests_total",
+                "service" => service,
+                "method" => method,
+                "code" => code_name(code),
+            )
+            .increment(1);
+            Ok(response)
+        })
+    }
+}
+
+/// The client's `grpc-timeout` header: up to 8 digits and a unit.
+fn grpc_timeout(headers: &HeaderMap) -> Option<Duration> {
+    let value = headers.get("grpc-timeout")?.to_str().ok()?;
+    if value.len() < 2 || value.len() > 9 {
+        return None;
+    }
+    let (digits, unit) = value.split_at(value.len() - 1);
+    let amount: u64 = digits.parse().ok()?;
+    Some(match unit {
+        "H" => Duration::from_secs(amount.saturating_mul(3600)),
+        "M" => Duration::from_secs(amount.saturating_mul(60)),
+        "S" => Duration::from_secs(amount),
+        "m" => Duration::from_millis(amount),
+        "u" => Duration::from_micros(amount),
+        "n" => Duration::from_nanos(amount),
+        _ => return None,
+    })
+}
+
+fn response_code(headers: &HeaderMap) -> Code {
+    headers
+        .get("grpc-status")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<i32>().ok())
+        .map_or(Code::Ok, Code::from_i32)
+}
+
+fn code_name(code: Code) -> &'static str {
+    match code {
+        Code::Ok => "OK",
+        Code::Cancelled => "CANCELLED",
+        Code::Unknown => "UNKNOWN",
+        Code::InvalidArgument => "INVALID_ARGUMENT",
+        Code::DeadlineExceeded => "DEADLINE_EXCEEDED",
+        Code::NotFound => "NOT_FOUND",
+        Code::AlreadyExists => "ALREADY_EXISTS",
+        Code::PermissionDenied => "PERMISSION_DENIED",
+        Code::ResourceExhausted => "RESOURCE_EXHAUSTED",
+        Code::FailedPrecondition => "FAILED_PRECONDITION",
+        Code::Aborted => "ABORTED",
+        Code::OutOfRange => "OUT_OF_RANGE",
+        Code::Unimplemented => "UNIMPLEMENTED",
+        Code::Internal => "INTERNAL",
+        Code::Unavailable => "UNAVAILABLE",
+        Code::DataLoss => "DATA_LOSS",
+        Code::Unauthenticated => "UNAUTHENTICATED",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn timeout_of(value: &str) -> Option<Duration> {
+        let mut headers = HeaderMap::new();
+        headers.insert("grpc-timeout", value.parse().expect("ascii"));
+        grpc_timeout(&headers)
+    }
+
+    #[test]
+    fn grpc_timeout_units_are_parsed() {
+        assert_eq!(timeout_of("20m"), Some(Duration::from_millis(20)));
+        assert_eq!(timeout_of("1S"), Some(Duration::from_secs(1)));
+        assert_eq!(timeout_of("2M"), Some(Duration::from_secs(120)));
+        assert_eq!(timeout_of("1H"), Some(Duration::from_secs(3600)));
+        assert_eq!(timeout_of("500u"), Some(Duration::from_micros(500)));
+        assert_eq!(
+            timeout_of("99999999n"),
+            Some(Duration::from_nanos(99_999_999))
+        );
+    }
+
+    #[test]
+    fn malformed_grpc_timeouts_are_ignored() {
+        assert_eq!(timeout_of("m"), None);
+        assert_eq!(timeout_of("20x"), None);
+        assert_eq!(timeout_of("123456789m"), None);
+        assert_eq!(timeout_of("-1m"), None);
+    }
+
+    #[test]
+    fn missing_status_header_means_ok() {
+        assert_eq!(response_code(&HeaderMap::new()), Code::Ok);
+        let mut headers = HeaderMap::new();
+        headers.insert("grpc-status", "3".parse().expect("ascii"));
+        assert_eq!(response_code(&headers), Code::InvalidArgument);
+    }
+}

@@ -1,0 +1,286 @@
+//! Launch: bind a port, serve, and resolve with the bound address.
+//!
+//! Every gRPC service gets, on the same port: its own methods behind the
+//! method budget, `grpc.health.v1`, server reflection (`v1` and `v1alpha`),
+//! and `GET /metrics` over HTTP/1.1 for Prometheus. HTTP services get
+//! `/metrics` too. Every accepted socket has TCP_NODELAY set.
+
+use std::convert::Infallible;
+use std::future::IntoFuture;
+use std::io;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{MatchedPath, Request};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::get;
+use axum::serve::ListenerExt;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+use tonic::server::NamedService;
+use tonic::service::Routes;
+use tonic_health::ServingStatus;
+
+use crate::telemetry::{prometheus, render_metrics};
+use crate::{BudgetLayer, ServiceName};
+
+/// How a service runs: its method budget and how long shutdown may drain.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The longest any method may take before it answers `DEADLINE_EXCEEDED`.
+    pub budget: Duration,
+    /// How long in-flight calls may finish after shutdown is asked for.
+    pub drain: Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            budget: Duration::from_millis(50),
+            drain: Duration::from_secs(5),
+        }
+    }
+}
+
+/// Why a service could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum LaunchError {
+    #[error(
+        "{service}: port {addr} is already in use (stop what holds it, or pass another --addr)"
+    )]
+    PortInUse {
+        service: ServiceName,
+        addr: SocketAddr,
+    },
+    #[error("{service}: cannot listen on {addr}: {source}")]
+    Bind {
+        service: ServiceName,
+        addr: SocketAddr,
+        source: io::Error,
+    },
+    #[error("{service}: {message}")]
+    Setup {
+        service: ServiceName,
+        message: String,
+    },
+}
+
+/// Binds `addr` for `service` (port 0 picks a free port).
+pub async fn bind(service: ServiceName, addr: SocketAddr) -> Result<TcpListener, LaunchError> {
+    TcpListener::bind(addr).await.map_err(|source| {
+        if source.kind() == io::ErrorKind::AddrInUse {
+            LaunchError::PortInUse { service, addr }
+        } else {
+            LaunchError::Bind {
+                service,
+                addr,
+                source,
+            }
+        }
+    })
+}
+
+/// A running service: where it listens and the task serving it.
+#[derive(Debug)]
+pub struct Launched {
+    pub service: ServiceName,
+    pub addr: SocketAddr,
+    task: JoinHandle<io::Result<()>>,
+}
+
+impl Launched {
+    /// Waits until the service has stopped (after its shutdown token fired
+    /// and it drained, or when serving failed).
+    pub async fn stopped(self) -> io::Result<()> {
+        match self.task.await {
+            Ok(result) => result,
+            Err(join) => Err(io::Error::other(join)),
+        }
+    }
+}
+
+/// The gRPC services one Clocker service serves, before launch.
+pub struct GrpcServer {
+    service: ServiceName,
+    routes: Routes,
+    names: Vec<&'static str>,
+    descriptor_sets: Vec<&'static [u8]>,
+}
+
+impl GrpcServer {
+    /// A server for `service`; `descriptor_set` is the encoded
+    /// `FileDescriptorSet` reflection serves for it.
+    pub fn new(service: ServiceName, descriptor_set: &'static [u8]) -> Self {
+        Self {
+            service,
+            routes: Routes::default(),
+            names: Vec::new(),
+            descriptor_sets: vec![descriptor_set],
+        }
+    }
+
+    /// Adds one generated tonic server; its health is reported as serving.
+    pub fn add_service<S>(mut self, svc: S) -> Self
+    where
+        S: tower::Service<
+                http::Request<tonic::body::Body>,
+                Response = http::Response<tonic::body::Body>,
+                Error = Infallible,
+            > + NamedService
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        S::Future: Send + 'static,
+    {
+        self.names.push(S::NAME);
+        self.routes = self.routes.add_service(svc);
+        self
+    }
+
+    /// Serves on `listener` until `shutdown` fires.
+    pub async fn launch(
+        self,
+        listener: TcpListener,
+        settings: &Settings,
+        shutdown: CancellationToken,
+    ) -> Result<Launched, LaunchError> {
+        let service = self.service;
+        let setup = |message: String| LaunchError::Setup { service, message };
+
+        let (health, health_service) = tonic_health::server::health_reporter();
+        for name in &self.names {
+            health
+                .set_service_status(*name, ServingStatus::Serving)
+                .await;
+        }
+        health.set_service_status("", ServingStatus::Serving).await;
+
+        let mut v1 = tonic_reflection::server::Builder::configure();
+        let mut v1alpha = tonic_reflection::server::Builder::configure();
+        for set in &self.descriptor_sets {
+            v1 = v1.register_encoded_file_descriptor_set(set);
+            v1alpha = v1alpha.register_encoded_file_descriptor_set(set);
+        }
+        let v1 = v1.build_v1().map_err(|e| setup(e.to_string()))?;
+        let v1alpha = v1alpha.build_v1alpha().map_err(|e| setup(e.to_string()))?;
+
+        let router = self
+            .routes
+            .add_service(health_service)
+            .add_service(v1)
+            .add_service(v1alpha)
+            .prepare()
+            .into_axum_router()
+            .layer(BudgetLayer::new(service.as_str(), settings.budget))
+            .route("/metrics", get(render_metrics));
+
+        // Report NOT_SERVING as soon as shutdown starts, so load balancers
+        // and the supervisor stop sending work while calls drain.
+        let marking = shutdown.clone();
+        let names = self.names.clone();
+        tokio::spawn(async move {
+            marking.cancelled().await;
+            for name in names {
+                health
+                    .set_service_status(name, ServingStatus::NotServing)
+                    .await;
+            }
+            health
+                .set_service_status("", ServingStatus::NotServing)
+                .await;
+        });
+
+        serve(service, listener, router, settings.drain, shutdown)
+    }
+}
+
+/// Serves an HTTP service (such as the funnel) on `listener` until
+/// `shutdown` fires, with `/metrics` and per-route request metrics added.
+pub fn launch_http(
+    service: ServiceName,
+    listener: TcpListener,
+    router: Router,
+    settings: &Settings,
+    shutdown: CancellationToken,
+) -> Result<Launched, LaunchError> {
+    let router = router
+        .route("/metrics", get(render_metrics))
+        .layer(middleware::from_fn_with_state(service, count_http_request));
+    serve(service, listener, router, settings.drain, shutdown)
+}
+
+fn serve(
+    service: ServiceName,
+    listener: TcpListener,
+    router: Router,
+    drain: Duration,
+    shutdown: CancellationToken,
+) -> Result<Launched, LaunchError> {
+    let addr = listener.local_addr().map_err(|source| LaunchError::Bind {
+        service,
+        addr: SocketAddr::from(([0, 0, 0, 0], 0)),
+        source,
+    })?;
+    // Install the recorder before the first request can be counted.
+    let _ = prometheus();
+    let listener = listener.tap_io(|tcp| {
+        if let Err(err) = tcp.set_nodelay(true) {
+            tracing::warn!(%err, "cannot set TCP_NODELAY");
+        }
+    });
+    let graceful = shutdown.clone();
+    let server = axum::serve(listener, router)
+        .with_graceful_shutdown(async move { graceful.cancelled().await })
+        .into_future();
+    let task = tokio::spawn(async move {
+        tokio::pin!(server);
+        tokio::select! {
+            result = &mut server => result,
+            () = async {
+                shutdown.cancelled().await;
+                tokio::time::sleep(drain).await;
+            } => {
+                tracing::warn!(%service, ?drain, "connections still open after the drain period; closing them");
+                Ok(())
+            }
+        }
+    });
+    tracing::info!(%service, %addr, "serving");
+    Ok(Launched {
+        service,
+        addr,
+        task,
+    })
+}
+
+async fn count_http_request(
+    axum::extract::State(service): axum::extract::State<ServiceName>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("unmatched", |path| path.as_str())
+        .to_owned();
+    let started = std::time::Instant::now();
+    let response = next.run(request).await;
+    metrics::histogram!(
+        "clocker_http_duration_seconds",
+        "service" => service.as_str(),
+        "route" => route.clone(),
+    )
+    .record(started.elapsed().as_secs_f64());
+    metrics::counter!(
+        "clocker_http_requests_total",
+        "service" => service.as_str(),
+        "route" => route,
+        "status" => response.status().as_str().to_owned(),
+    )
+    .increment(1);
+    response
+}

@@ -1,0 +1,31 @@
+//! The parigot-style runtime every Clocker service is built on.
+//!
+//! A service is launched on a port ([`bind`], [`GrpcServer::launch`] or
+//! [`launch_http`]) and resolves with its bound address once it serves;
+//! declares the services it requires and gets typed clients for them from a
+//! [`Locator`]; runs single-threaded on its own current-thread runtime
+//! ([`ServiceThread`], or the main thread under `clocker serve`); answers every
+//! method within its budget ([`BudgetLayer`]) or with `DEADLINE_EXCEEDED`; and
+//! stops gracefully on SIGINT/SIGTERM ([`shutdown_signal`]).
+//!
+//! Metrics of every service in a process are scraped from `GET /metrics` on
+//! any of its ports (gRPC ports answer HTTP/1.1 there too).
+
+mod address;
+mod budget;
+mod launch;
+mod locate;
+mod service;
+mod shutdown;
+mod telemetry;
+mod thread;
+
+pub use address::{AddressBook, Authority, BadAddress};
+pub use budget::{BudgetLayer, Budgeted};
+pub use launch::{GrpcServer, LaunchError, Launched, Settings, bind, launch_http};
+pub use locate::{Locate, LocateError, Locator};
+pub use service::{ServiceName, UnknownService};
+pub use shutdown::shutdown_signal;
+pub use telemetry::{init_logging, prometheus, render_metrics};
+pub use thread::ServiceThread;
+pub use tokio_util::sync::CancellationToken;

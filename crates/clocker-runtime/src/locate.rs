@@ -1,0 +1,144 @@
+//! Require / Locate: a service declares what it requires, and gets typed
+//! clients only for those.
+//!
+//! As in parigot, `Locate` is implemented by the generated code of the service
+//! being located (`clocker-proto` implements it for every generated client),
+//! so `locator.locate::<HoursClient<Channel>>()` is all a caller writes.
+
+use std::time::Duration;
+
+use tonic::transport::{Channel, Endpoint};
+
+use crate::{AddressBook, ServiceName};
+
+/// A typed client for one service in the table.
+pub trait Locate: Sized {
+    /// The service this client talks to.
+    const SERVICE: ServiceName;
+    /// Wraps a channel to that service.
+    fn from_channel(channel: Channel) -> Self;
+}
+
+/// Why a client could not be located.
+#[derive(Debug, thiserror::Error)]
+pub enum LocateError {
+    #[error(
+        "{owner} asked to locate {wanted}, which it does not declare as required (it requires: {declared})"
+    )]
+    NotRequired {
+        owner: &'static str,
+        wanted: ServiceName,
+        declared: String,
+    },
+    #[error("{wanted} has an unusable address '{addr}': {reason}")]
+    BadAddress {
+        wanted: ServiceName,
+        addr: String,
+        reason: String,
+    },
+}
+
+/// Hands out clients for the services a service declared it requires.
+#[derive(Debug, Clone)]
+pub struct Locator {
+    owner: &'static str,
+    requires: Vec<ServiceName>,
+    book: AddressBook,
+}
+
+/// How long connecting to a located service may take before a call fails
+/// with `UNAVAILABLE` (the caller's budget is 50 ms, so this stays short).
+const CONNECT_TIMEOUT: Duration = Duration::from_millis(250);
+
+impl Locator {
+    /// A locator for `service`, which requires `requires`.
+    pub fn new(service: ServiceName, requires: &[ServiceName], book: AddressBook) -> Self {
+        Self::for_program(service.as_str(), requires, book)
+    }
+
+    /// A locator for a program that is not a service (a client such as
+    /// `clocker time`), which requires `requires`.
+    pub fn for_program(owner: &'static str, requires: &[ServiceName], book: AddressBook) -> Self {
+        Self {
+            owner,
+            requires: requires.to_vec(),
+            book,
+        }
+    }
+
+    /// Who this locator belongs to.
+    pub fn owner(&self) -> &'static str {
+        self.owner
+    }
+
+    /// What the service declared it requires.
+    pub fn requires(&self) -> &[ServiceName] {
+        &self.requires
+    }
+
+    /// A client for `C::SERVICE`, which must have been declared as required.
+    ///
+    /// The connection is made lazily and re-made after failures, so a
+    /// dependency that restarts is found again without help.
+    /// Must be called inside a tokio runtime (the channel's worker runs there).
+    pub fn locate<C: Locate>(&self) -> Result<C, LocateError> {
+        let wanted = C::SERVICE;
+        if !self.requires.contains(&wanted) {
+            return Err(LocateError::NotRequired {
+                owner: self.owner,
+                wanted,
+                declared: self
+                    .requires
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            });
+        }
+        let addr = self.book.resolve(wanted);
+        let endpoint = Endpoint::from_shared(format!("http://{addr}")).map_err(|err| {
+            LocateError::BadAddress {
+                wanted,
+                addr: addr.clone(),
+                reason: err.to_string(),
+            }
+        })?;
+        let channel = endpoint
+            .tcp_nodelay(true)
+            .connect_timeout(CONNECT_TIMEOUT)
+            .http2_keep_alive_interval(Duration::from_secs(30))
+            .connect_lazy();
+        Ok(C::from_channel(channel))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct HoursClient;
+
+    impl Locate for HoursClient {
+        const SERVICE: ServiceName = ServiceName::Hours;
+        fn from_channel(_: Channel) -> Self {
+            HoursClient
+        }
+    }
+
+    #[tokio::test]
+    async fn only_declared_services_can_be_located() {
+        let book = AddressBook::default();
+        let declared = Locator::new(ServiceName::Funnel, &[ServiceName::Hours], book.clone());
+        assert!(declared.locate::<HoursClient>().is_ok());
+
+        let undeclared = Locator::new(ServiceName::Minutes, &[ServiceName::CurrentTime], book);
+        let err = undeclared
+            .locate::<HoursClient>()
+            .err()
+            .expect("hours was not declared");
+        assert_eq!(
+            err.to_string(),
+            "minutes asked to locate hours, which it does not declare as required (it requires: current-time)"
+        );
+    }
+}

@@ -1,0 +1,101 @@
+//! Each service on its own thread with a current-thread tokio runtime: single
+//! threaded inside (no locks needed), parallel with the other services.
+
+use std::future::Future;
+use std::net::SocketAddr;
+
+use tokio::sync::oneshot;
+use tokio_util::sync::CancellationToken;
+
+use crate::{LaunchError, Launched, ServiceName};
+
+/// A service running on its own thread.
+#[derive(Debug)]
+pub struct ServiceThread {
+    pub service: ServiceName,
+    pub addr: SocketAddr,
+    shutdown: CancellationToken,
+    done: oneshot::Receiver<()>,
+}
+
+impl ServiceThread {
+    /// Starts `launch` on a new thread and resolves once it is serving.
+    ///
+    /// `launch` gets the service's shutdown token and runs inside the new
+    /// thread's runtime, so the clients it locates live there too.
+    pub async fn start<F, Fut>(service: ServiceName, launch: F) -> Result<Self, LaunchError>
+    where
+        F: FnOnce(CancellationToken) -> Fut + Send + 'static,
+        Fut: Future<Output = Result<Launched, LaunchError>>,
+    {
+        let shutdown = CancellationToken::new();
+        let token = shutdown.clone();
+        let (ready_tx, ready_rx) = oneshot::channel();
+        let (done_tx, done) = oneshot::channel();
+        let spawned = std::thread::Builder::new()
+            .name(service.as_str().to_owned())
+            .spawn(move || {
+                let runtime = match tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
+                    Ok(runtime) => runtime,
+                    Err(err) => {
+                        let _ = ready_tx.send(Err(LaunchError::Setup {
+                            service,
+                            message: format!("cannot start a runtime: {err}"),
+                        }));
+                        return;
+                    }
+                };
+                runtime.block_on(async move {
+                    match launch(token).await {
+                        Ok(launched) => {
+                            let _ = ready_tx.send(Ok(launched.addr));
+                            if let Err(err) = launched.stopped().await {
+                                tracing::error!(%service, %err, "service failed");
+                            }
+                        }
+                        Err(err) => {
+                            let _ = ready_tx.send(Err(err));
+                        }
+                    }
+                });
+                // Dropping the runtime here ends every task the service left.
+                drop(runtime);
+                let _ = done_tx.send(());
+            });
+        if let Err(err) = spawned {
+            return Err(LaunchError::Setup {
+                service,
+                message: format!("cannot start a thread: {err}"),
+            });
+        }
+        let addr = ready_rx.await.map_err(|_| LaunchError::Setup {
+            service,
+            message: "the service thread ended before it was ready".into(),
+        })??;
+        Ok(Self {
+            service,
+            addr,
+            shutdown,
+            done,
+        })
+    }
+
+    /// A token that stops this service when cancelled.
+    pub fn shutdown_token(&self) -> CancellationToken {
+        self.shutdown.clone()
+    }
+
+    /// Stops the service and waits until its thread has finished.
+    pub async fn stop(self) {
+        self.shutdown.cancel();
+        let _ = self.done.await;
+    }
+
+    /// Waits until the service stops by itself or is stopped.
+    pub async fn stopped(&mut self) {
+        let _ = (&mut self.done).await;
+    }
+}

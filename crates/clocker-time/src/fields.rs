@@ -1,0 +1,228 @@
+//! The pure part: zones, formatting, and extracting a component from an
+//! instant. Everything here is synchronous and allocation-light.
+
+use jiff::tz::TimeZone;
+use jiff::{Timestamp, ZonedDateTime};
+
+use crate::TimeError;
+
+/// One field of the time of day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Component {
+    Hours,
+    Minutes,
+    Seconds,
+    Milliseconds,
+}
+
+impl Component {
+    /// The four components, in the order they are printed.
+    pub const ALL: [Component; 4] = [
+        Component::Hours,
+        Component::Minutes,
+        Component::Seconds,
+        Component::Milliseconds,
+    ];
+
+    /// The service name (and the key in degraded lists): `hours`, ...
+    pub const fn name(self) -> &'static str {
+        match self {
+            Component::Hours => "hours",
+            Component::Minutes => "minutes",
+            Component::Seconds => "seconds",
+            Component::Milliseconds => "milliseconds",
+        }
+    }
+
+    /// The component of `zoned`.
+    pub fn of(self, zoned: &ZonedDateTime) -> u32 {
+        let value = match self {
+            Component::Hours => i16::from(zoned.hour()),
+            Component::Minutes => i16::from(zoned.minute()),
+            Component::Seconds => i16::from(zoned.second()),
+            Component::Milliseconds => zoned.millisecond(),
+        };
+        u32::try_from(value).expect("time-of-day fields are never negative")
+    }
+
+    /// How many digits the component is printed with.
+    pub const fn width(self) -> usize {
+        match self {
+            Component::Milliseconds => 3,
+            _ => 2,
+        }
+    }
+
+    /// `value` zero-padded to this component's width: `"09"`, `"007"`.
+    pub fn text(self, value: u32) -> String {
+        format!("{value:0width$}", width = self.width())
+    }
+}
+
+/// `HH:MM:SS.mmm` of `zoned`.
+pub fn format_time(zoned: &ZonedDateTime) -> String {
+    format!(
+        "{:02}:{:02}:{:02}.{:03}",
+        zoned.hour(),
+        zoned.minute(),
+        zoned.second(),
+        zoned.millisecond()
+    )
+}
+
+/// The zone named `name` in the bundled tz database; `default` when empty.
+pub fn resolve_zone(name: &str, default: &TimeZone) -> Result<TimeZone, TimeError> {
+    if name.is_empty() {
+        return Ok(default.clone());
+    }
+    jiff::tz::db()
+        .get(name)
+        .map_err(|_| TimeError::UnknownZone(name.to_owned()))
+}
+
+/// The IANA name of `zone` (`UTC` for a zone without one).
+pub fn zone_name(zone: &TimeZone) -> &str {
+    zone.iana_name().unwrap_or("UTC")
+}
+
+/// This machine's zone, or UTC when it has none with an IANA name.
+pub fn local_zone() -> TimeZone {
+    match TimeZone::try_system() {
+        Ok(zone) if zone.iana_name().is_some() => zone,
+        _ => TimeZone::UTC,
+    }
+}
+
+/// An instant from its protobuf form, checked against jiff's range.
+pub fn timestamp_from_proto(at: prost_types::Timestamp) -> Result<Timestamp, TimeError> {
+    let out_of_range = || TimeError::OutOfRange {
+        seconds: at.seconds,
+        nanos: at.nanos,
+    };
+    if !(0..1_000_000_000).contains(&at.nanos) {
+        return Err(out_of_range());
+    }
+    Timestamp::new(at.seconds, at.nanos).map_err(|_| out_of_range())
+}
+
+/// The protobuf form of an instant.
+pub fn timestamp_to_proto(at: Timestamp) -> prost_types::Timestamp {
+    prost_types::Timestamp {
+        seconds: at.as_second(),
+        nanos: at.subsec_nanosecond(),
+    }
+}
+
+/// An instant from unix nanoseconds (every `i64` is in range).
+pub fn timestamp_from_nanos(unix_nanos: i64) -> Timestamp {
+    Timestamp::from_nanosecond(i128::from(unix_nanos))
+        .expect("every i64 of nanoseconds is in range")
+}
+
+/// Unix nanoseconds of an instant, saturating outside 1677..2262.
+pub fn timestamp_to_nanos(at: Timestamp) -> i64 {
+    i64::try_from(at.as_nanosecond()).unwrap_or(if at.as_second() < 0 {
+        i64::MIN
+    } else {
+        i64::MAX
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn zoned(instant: &str, zone: &str) -> ZonedDateTime {
+        let at: Timestamp = instant.parse().expect("literal");
+        at.to_zoned_datetime(jiff::tz::db().get(zone).expect("bundled zone"))
+    }
+
+    #[test]
+    fn components_are_zero_padded_to_their_width() {
+        assert_eq!(Component::Hours.text(9), "09");
+        assert_eq!(Component::Minutes.text(0), "00");
+        assert_eq!(Component::Seconds.text(59), "59");
+        assert_eq!(Component::Milliseconds.text(7), "007");
+        assert_eq!(Component::Milliseconds.text(999), "999");
+    }
+
+    #[test]
+    fn components_are_extracted_in_the_zone() {
+        let paris = zoned("2026-07-01T07:08:09.010Z", "Europe/Paris");
+        let values: Vec<u32> = Component::ALL.iter().map(|c| c.of(&paris)).collect();
+        assert_eq!(values, [9, 8, 9, 10]);
+        assert_eq!(format_time(&paris), "09:08:09.010");
+    }
+
+    #[test]
+    fn half_hour_zones_shift_the_minutes() {
+        let kolkata = zoned("2026-01-01T00:00:00Z", "Asia/Kolkata");
+        assert_eq!(format_time(&kolkata), "05:30:00.000");
+    }
+
+    #[test]
+    fn dst_gap_is_skipped_and_fold_is_repeated() {
+        // New York springs forward at 07:00 UTC on 2026-03-08: 01:59 -> 03:00.
+        assert_eq!(
+            format_time(&zoned("2026-03-08T06:59:59.999Z", "America/New_York")),
+            "01:59:59.999"
+        );
+        assert_eq!(
+            format_time(&zoned("2026-03-08T07:00:00Z", "America/New_York")),
+            "03:00:00.000"
+        );
+        // ...and falls back at 06:00 UTC on 2026-11-01: 01:59 -> 01:00 again.
+        assert_eq!(
+            format_time(&zoned("2026-11-01T05:59:59.999Z", "America/New_York")),
+            "01:59:59.999"
+        );
+        assert_eq!(
+            format_time(&zoned("2026-11-01T06:00:00Z", "America/New_York")),
+            "01:00:00.000"
+        );
+    }
+
+    #[test]
+    fn unknown_zones_are_named_in_the_error() {
+        let err = resolve_zone("Mars/Olympus_Mons", &TimeZone::UTC).expect_err("not a zone");
+        assert!(err.to_string().contains("Mars/Olympus_Mons"), "{err}");
+        assert_eq!(
+            zone_name(&resolve_zone("", &TimeZone::UTC).expect("default")),
+            "UTC"
+        );
+    }
+
+    #[test]
+    fn proto_instants_are_range_checked() {
+        let ok = prost_types::Timestamp {
+            seconds: 1_700_000_000,
+            nanos: 5,
+        };
+        assert_eq!(
+            timestamp_to_proto(timestamp_from_proto(ok).expect("in range")),
+            ok
+        );
+        for bad in [
+            prost_types::Timestamp {
+                seconds: i64::MAX,
+                nanos: 0,
+            },
+            prost_types::Timestamp {
+                seconds: 0,
+                nanos: -1,
+            },
+            prost_types::Timestamp {
+                seconds: 0,
+                nanos: 1_000_000_000,
+            },
+        ] {
+            assert!(timestamp_from_proto(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn nanos_round_trip() {
+        let at = timestamp_from_nanos(1_767_225_599_999_999_999);
+        assert_eq!(timestamp_to_nanos(at), 1_767_225_599_999_999_999);
+    }
+}

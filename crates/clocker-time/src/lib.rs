@@ -1,0 +1,95 @@
+//! The clock services: `current-time` reads the clock; one component service,
+//! launched four times, extracts hours, minutes, seconds or milliseconds from
+//! an instant.
+//!
+//! - `clock`: the system clock or a settable one (`--clock`).
+//! - `fields`: pure functions — zones, formatting, extraction, conversions.
+//! - `service`: the gRPC wrappers.
+//! - [`launch_current_time`] and [`launch_component`]: start a service on a
+//!   listener with the runtime's health, reflection, budget and metrics.
+
+mod clock;
+mod error;
+pub mod fields;
+mod service;
+
+use clocker_proto::FILE_DESCRIPTOR_SET;
+use clocker_proto::v1::{
+    current_time_client::CurrentTimeClient, current_time_server::CurrentTimeServer,
+    hours_server::HoursServer, milliseconds_server::MillisecondsServer,
+    minutes_server::MinutesServer, seconds_server::SecondsServer,
+};
+use clocker_runtime::{
+    AddressBook, CancellationToken, GrpcServer, LaunchError, Launched, Locator, ServiceName,
+    Settings,
+};
+use tokio::net::TcpListener;
+use tonic::transport::Channel;
+
+pub use clock::{BadClock, Clock};
+pub use error::TimeError;
+pub use fields::Component;
+pub use service::{ComponentService, CurrentTimeService};
+
+/// What a component service requires.
+pub const COMPONENT_REQUIRES: &[ServiceName] = &[ServiceName::CurrentTime];
+
+impl Component {
+    /// The service that serves this component.
+    pub const fn service(self) -> ServiceName {
+        match self {
+            Component::Hours => ServiceName::Hours,
+            Component::Minutes => ServiceName::Minutes,
+            Component::Seconds => ServiceName::Seconds,
+            Component::Milliseconds => ServiceName::Milliseconds,
+        }
+    }
+
+    /// The component a service serves, if it is a component service.
+    pub fn for_service(service: ServiceName) -> Option<Self> {
+        Component::ALL.into_iter().find(|c| c.service() == service)
+    }
+}
+
+/// Serves `clocker.v1.CurrentTime` on `listener`, reading `clock`.
+pub async fn launch_current_time(
+    listener: TcpListener,
+    clock: Clock,
+    settings: &Settings,
+    shutdown: CancellationToken,
+) -> Result<Launched, LaunchError> {
+    let service = CurrentTimeService::new(clock, fields::local_zone());
+    tracing::info!(%clock, "current-time clock");
+    GrpcServer::new(ServiceName::CurrentTime, FILE_DESCRIPTOR_SET)
+        .add_service(CurrentTimeServer::new(service))
+        .launch(listener, settings, shutdown)
+        .await
+}
+
+/// Serves the component service for `component` on `listener`, asking the
+/// current-time service found in `book` when a request carries no instant.
+pub async fn launch_component(
+    component: Component,
+    listener: TcpListener,
+    book: AddressBook,
+    settings: &Settings,
+    shutdown: CancellationToken,
+) -> Result<Launched, LaunchError> {
+    let name = component.service();
+    let locator = Locator::new(name, COMPONENT_REQUIRES, book);
+    let current_time = locator
+        .locate::<CurrentTimeClient<Channel>>()
+        .map_err(|err| LaunchError::Setup {
+            service: name,
+            message: err.to_string(),
+        })?;
+    let service = ComponentService::new(component, current_time, fields::local_zone());
+    let server = GrpcServer::new(name, FILE_DESCRIPTOR_SET);
+    let server = match component {
+        Component::Hours => server.add_service(HoursServer::new(service)),
+        Component::Minutes => server.add_service(MinutesServer::new(service)),
+        Component::Seconds => server.add_service(SecondsServer::new(service)),
+        Component::Milliseconds => server.add_service(MillisecondsServer::new(service)),
+    };
+    server.launch(listener, settings, shutdown).await
+}

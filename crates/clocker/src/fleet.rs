@@ -1,0 +1,97 @@
+//! The whole fleet in one process: every service on its own thread with its
+//! own single-threaded runtime, started in dependency order, each handed the
+//! addresses the ones before it actually bound.
+
+use std::net::{IpAddr, SocketAddr};
+
+use clocker_runtime::{AddressBook, LaunchError, ServiceName, ServiceThread, bind};
+
+use crate::{Options, launch_service};
+
+/// Running services, in the order they were started.
+#[derive(Debug)]
+pub struct Fleet {
+    options: Options,
+    book: AddressBook,
+    running: Vec<ServiceThread>,
+}
+
+impl Fleet {
+    /// Starts every service on `host`: on its default port, or on a port the
+    /// OS picks when `ephemeral`. On failure, what was started is stopped.
+    pub async fn start(
+        host: IpAddr,
+        ephemeral: bool,
+        options: Options,
+    ) -> Result<Self, LaunchError> {
+        let mut fleet = Fleet {
+            options,
+            book: AddressBook::default(),
+            running: Vec::new(),
+        };
+        for name in ServiceName::ALL {
+            let port = if ephemeral { 0 } else { name.default_port() };
+            if let Err(err) = fleet
+                .start_service_at(name, SocketAddr::new(host, port))
+                .await
+            {
+                fleet.stop().await;
+                return Err(err);
+            }
+        }
+        Ok(fleet)
+    }
+
+    /// Where `name` listens.
+    ///
+    /// # Panics
+    /// When `name` was never started.
+    pub fn addr(&self, name: ServiceName) -> SocketAddr {
+        self.book
+            .resolve(name)
+            .parse()
+            .expect("started services are recorded by socket address")
+    }
+
+    /// The services and their addresses, in start order.
+    pub fn addrs(&self) -> Vec<(ServiceName, SocketAddr)> {
+        self.running.iter().map(|s| (s.service, s.addr)).collect()
+    }
+
+    /// Stops one service (as if it died); the others keep running.
+    pub async fn stop_service(&mut self, name: ServiceName) {
+        if let Some(index) = self.running.iter().position(|s| s.service == name) {
+            self.running.remove(index).stop().await;
+        }
+    }
+
+    /// Starts `name` again on the address it had.
+    pub async fn restart_service(&mut self, name: ServiceName) -> Result<(), LaunchError> {
+        self.stop_service(name).await;
+        self.start_service_at(name, self.addr(name)).await
+    }
+
+    /// Stops every service, in reverse start order.
+    pub async fn stop(mut self) {
+        while let Some(service) = self.running.pop() {
+            service.stop().await;
+        }
+    }
+
+    async fn start_service_at(
+        &mut self,
+        name: ServiceName,
+        addr: SocketAddr,
+    ) -> Result<(), LaunchError> {
+        let book = self.book.clone();
+        let options = self.options.clone();
+        let thread = ServiceThread::start(name, move |shutdown| async move {
+            let listener = bind(name, addr).await?;
+            launch_service(name, listener, book, &options, shutdown).await
+        })
+        .await?;
+        self.book.set(name, thread.addr);
+        self.running.push(thread);
+        Ok(())
+    }
+}

@@ -1,0 +1,61 @@
+//! What the `clocker` binary runs, as a library so tests run it in-process:
+//! [`launch_service`] starts any one service by name, and [`Fleet`] starts
+//! them all, each on its own thread, in dependency order.
+
+mod fleet;
+
+use clocker_funnel::FunnelConfig;
+use clocker_runtime::{
+    AddressBook, CancellationToken, LaunchError, Launched, ServiceName, Settings,
+};
+use clocker_time::{Clock, Component};
+use tokio::net::TcpListener;
+
+pub use fleet::Fleet;
+
+/// Everything a service needs to know besides where to listen.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub settings: Settings,
+    /// The clock current-time reads.
+    pub clock: Clock,
+    pub funnel: FunnelConfig,
+}
+
+/// What `name` requires, in the order it must be started after them.
+pub fn requires(name: ServiceName) -> &'static [ServiceName] {
+    match name {
+        ServiceName::CurrentTime => &[],
+        ServiceName::Hours
+        | ServiceName::Minutes
+        | ServiceName::Seconds
+        | ServiceName::Milliseconds => clocker_time::COMPONENT_REQUIRES,
+        ServiceName::Funnel => clocker_funnel::REQUIRES,
+    }
+}
+
+/// Starts the service `name` on `listener`; its requirements are found
+/// through `book`.
+pub async fn launch_service(
+    name: ServiceName,
+    listener: TcpListener,
+    book: AddressBook,
+    options: &Options,
+    shutdown: CancellationToken,
+) -> Result<Launched, LaunchError> {
+    match name {
+        ServiceName::CurrentTime => {
+            clocker_time::launch_current_time(listener, options.clock, &options.settings, shutdown)
+                .await
+        }
+        ServiceName::Funnel => {
+            clocker_funnel::launch(listener, book, &options.funnel, &options.settings, shutdown)
+        }
+        component => {
+            let component =
+                Component::for_service(component).expect("every other service is a component");
+            clocker_time::launch_component(component, listener, book, &options.settings, shutdown)
+                .await
+        }
+    }
+}
