@@ -218,3 +218,89 @@ mod tests {
         assert_eq!(response_code(&headers), Code::InvalidArgument);
     }
 }
+
+#[cfg(test)]
+mod layer_tests {
+    use super::*;
+    use axum::Router;
+    use axum::routing::post;
+    use tower::ServiceExt;
+
+    /// A router with one method that takes `delay` to answer.
+    fn slow_method(delay: Duration, budget: Duration) -> Router {
+        Router::new()
+            .route(
+                "/test.Slow/Call",
+                post(move || async move {
+                    tokio::time::sleep(delay).await;
+                    "done"
+                }),
+            )
+            .layer(BudgetLayer::new("test", budget))
+    }
+
+    async fn call(router: Router, grpc_timeout: Option<&str>) -> Response<Body> {
+        let mut request = Request::post("/test.Slow/Call");
+        if let Some(timeout) = grpc_timeout {
+            request = request.header("grpc-timeout", timeout);
+        }
+        router
+            .oneshot(request.body(Body::empty()).expect("request"))
+            .await
+            .expect("infallible")
+    }
+
+    /// The (percent-encoded) `grpc-message`, with its spaces decoded.
+    fn grpc_message(response: &Response<Body>) -> String {
+        let message = response.headers().get("grpc-message").expect("a message");
+        message.to_str().expect("ascii").replace("%20", " ")
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_call_over_budget_is_deadline_exceeded() {
+        let response = call(
+            slow_method(Duration::from_millis(200), Duration::from_millis(50)),
+            None,
+        )
+        .await;
+        assert_eq!(response_code(response.headers()), Code::DeadlineExceeded);
+        let message = response.headers().get("grpc-message").expect("a message");
+        assert!(
+            message.to_str().expect("ascii").contains("50 ms"),
+            "{message:?}"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_shorter_client_deadline_is_honoured() {
+        let router = slow_method(Duration::from_millis(200), Duration::from_secs(1));
+        let response = call(router, Some("20m")).await;
+        assert_eq!(response_code(response.headers()), Code::DeadlineExceeded);
+        let message = response.headers().get("grpc-message").expect("a message");
+        assert!(
+            message.to_str().expect("ascii").contains("20 ms"),
+            "{message:?}"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_longer_client_deadline_does_not_extend_the_budget() {
+        let router = slow_method(Duration::from_millis(200), Duration::from_millis(50));
+        let response = call(router, Some("10S")).await;
+        assert_eq!(response_code(response.headers()), Code::DeadlineExceeded);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_call_within_budget_passes_through() {
+        let response = call(
+            slow_method(Duration::from_millis(10), Duration::from_millis(50)),
+            None,
+        )
+        .await;
+        assert_eq!(response_code(response.headers()), Code::Ok);
+        let body = axum::body::to_bytes(response.into_body(), 64)
+            .await
+            .expect("body");
+        assert_eq!(&body[..], b"done");
+    }
+}

@@ -284,3 +284,30 @@ async fn count_http_request(
     .increment(1);
     response
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_taken_port_is_a_one_line_error_naming_port_and_service() {
+        let taken = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = taken.local_addr().expect("addr");
+        let err = bind(ServiceName::Hours, addr)
+            .await
+            .expect_err("port is taken");
+        assert!(matches!(err, LaunchError::PortInUse { .. }));
+        let message = err.to_string();
+        assert!(message.starts_with("hours: port 127.0.0.1:"), "{message}");
+        assert!(message.contains(&addr.port().to_string()), "{message}");
+        assert!(!message.contains('\n'));
+    }
+
+    #[tokio::test]
+    async fn port_zero_binds_a_free_port() {
+        let listener = bind(ServiceName::Hours, "127.0.0.1:0".parse().expect("literal"))
+            .await
+            .expect("bind");
+        assert_ne!(listener.local_addr().expect("addr").port(), 0);
+    }
+}

@@ -1,0 +1,92 @@
+//! Starts clock services on free ports for a test, on the test's runtime.
+
+use std::net::SocketAddr;
+
+use clocker_proto::v1::{
+    current_time_client::CurrentTimeClient, hours_client::HoursClient,
+    milliseconds_client::MillisecondsClient, minutes_client::MinutesClient,
+    seconds_client::SecondsClient,
+};
+use clocker_runtime::{AddressBook, CancellationToken, ServiceName, Settings, bind};
+use clocker_time::{Clock, Component, launch_component, launch_current_time};
+use tonic::transport::Channel;
+
+/// current-time and the four component services, stopped on drop.
+pub struct Clocks {
+    pub addrs: Vec<(ServiceName, SocketAddr)>,
+    shutdown: CancellationToken,
+}
+
+impl Drop for Clocks {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
+}
+
+impl Clocks {
+    pub async fn start(clock: Clock) -> Self {
+        let shutdown = CancellationToken::new();
+        let settings = Settings::default();
+        let any_port: SocketAddr = "127.0.0.1:0".parse().expect("literal");
+        let listener = bind(ServiceName::CurrentTime, any_port)
+            .await
+            .expect("bind");
+        let current = launch_current_time(listener, clock, &settings, shutdown.clone())
+            .await
+            .expect("current-time starts");
+        let mut book = AddressBook::default();
+        book.set(ServiceName::CurrentTime, current.addr);
+        let mut addrs = vec![(ServiceName::CurrentTime, current.addr)];
+        for component in Component::ALL {
+            let listener = bind(component.service(), any_port).await.expect("bind");
+            let launched = launch_component(
+                component,
+                listener,
+                book.clone(),
+                &settings,
+                shutdown.clone(),
+            )
+            .await
+            .expect("component starts");
+            addrs.push((component.service(), launched.addr));
+        }
+        Clocks { addrs, shutdown }
+    }
+
+    pub fn addr(&self, name: ServiceName) -> SocketAddr {
+        self.addrs
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, addr)| *addr)
+            .expect("started")
+    }
+
+    pub async fn channel(&self, name: ServiceName) -> Channel {
+        Channel::from_shared(format!("http://{}", self.addr(name)))
+            .expect("uri")
+            .connect()
+            .await
+            .expect("connects")
+    }
+
+    pub async fn current_time(&self) -> CurrentTimeClient<Channel> {
+        CurrentTimeClient::new(self.channel(ServiceName::CurrentTime).await)
+    }
+    pub async fn hours(&self) -> HoursClient<Channel> {
+        HoursClient::new(self.channel(ServiceName::Hours).await)
+    }
+    pub async fn minutes(&self) -> MinutesClient<Channel> {
+        MinutesClient::new(self.channel(ServiceName::Minutes).await)
+    }
+    pub async fn seconds(&self) -> SecondsClient<Channel> {
+        SecondsClient::new(self.channel(ServiceName::Seconds).await)
+    }
+    pub async fn milliseconds(&self) -> MillisecondsClient<Channel> {
+        MillisecondsClient::new(self.channel(ServiceName::Milliseconds).await)
+    }
+}
+
+pub fn instant(rfc3339: &str) -> prost_types::Timestamp {
+    let at: jiff::Timestamp = rfc3339.parse().expect("RFC 3339 literal");
+    clocker_time::fields::timestamp_to_proto(at)
+}
