@@ -16,6 +16,7 @@ mod socket;
 mod ticker;
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use axum::Json;
@@ -42,6 +43,10 @@ pub struct FunnelConfig {
     pub default_zone: String,
     /// How long a client may stall a send before it is disconnected.
     pub send_timeout: Duration,
+    /// The kernel send buffer per socket: about 20 s of frames at 20 Hz, so
+    /// a client that stops reading is noticed (and costs little) while one
+    /// on a slow link keeps up.
+    pub send_buffer_bytes: usize,
 }
 
 impl Default for FunnelConfig {
@@ -50,6 +55,7 @@ impl Default for FunnelConfig {
             tick: Duration::from_millis(50),
             default_zone: "UTC".into(),
             send_timeout: Duration::from_secs(10),
+            send_buffer_bytes: 64 * 1024,
         }
     }
 }
@@ -60,6 +66,8 @@ struct AppState {
     default_zone: Arc<str>,
     send_timeout: Duration,
     shutdown: CancellationToken,
+    /// Sockets connected right now.
+    clients: Arc<AtomicUsize>,
 }
 
 /// Serves the funnel on `listener`, with the clock services found in `book`.
@@ -95,12 +103,17 @@ pub fn launch(
         default_zone: Arc::from(config.default_zone.as_str()),
         send_timeout: config.send_timeout,
         shutdown: shutdown.clone(),
+        clients: Arc::default(),
+    };
+    let settings = Settings {
+        send_buffer_bytes: Some(config.send_buffer_bytes),
+        ..settings.clone()
     };
     launch_http(
         ServiceName::Funnel,
         listener,
         router(state),
-        settings,
+        &settings,
         shutdown,
     )
 }
@@ -113,10 +126,15 @@ fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// `GET /health`: `{"status":"ok","degraded":[…]}`; the funnel itself is up
-/// whenever it answers, and names the clock services its last tick missed.
+/// `GET /health`: `{"status":"ok","degraded":[…],"clients":n}`; the funnel
+/// itself is up whenever it answers, and names the clock services its last
+/// tick missed.
 async fn health(State(state): State<AppState>) -> Json<serde_json::Value> {
-    Json(serde_json::json!({ "status": "ok", "degraded": state.hub.degraded() }))
+    Json(serde_json::json!({
+        "status": "ok",
+        "degraded": state.hub.degraded(),
+        "clients": state.clients.load(Ordering::Relaxed),
+    }))
 }
 
 /// A minimal live page until the web UI is built.
@@ -137,6 +155,7 @@ mod tests {
             default_zone: Arc::from("UTC"),
             send_timeout: Duration::from_secs(1),
             shutdown: CancellationToken::new(),
+            clients: Arc::default(),
         }
     }
 
@@ -156,7 +175,10 @@ mod tests {
         let body = axum::body::to_bytes(response.into_body(), 1024)
             .await
             .expect("body");
-        assert_eq!(&body[..], br#"{"degraded":["minutes"],"status":"ok"}"#);
+        assert_eq!(
+            &body[..],
+            br#"{"clients":0,"degraded":["minutes"],"status":"ok"}"#
+        );
     }
 
     #[tokio::test]

@@ -5,6 +5,8 @@
 //! open. A client that stops reading is closed once a send has been stuck
 //! for `send_timeout`; until then it only ever holds the newest frame.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade, close_code};
@@ -41,7 +43,26 @@ pub async fn upgrade(
         .on_upgrade(move |socket| serve(socket, query.tz, state))
 }
 
+/// Counts a connected socket for as long as it lives.
+struct Connected(Arc<AtomicUsize>);
+
+impl Connected {
+    fn new(clients: &Arc<AtomicUsize>) -> Self {
+        let now = clients.fetch_add(1, Ordering::Relaxed) + 1;
+        metrics::gauge!("clocker_funnel_clients").set(now as f64);
+        Connected(clients.clone())
+    }
+}
+
+impl Drop for Connected {
+    fn drop(&mut self) {
+        let now = self.0.fetch_sub(1, Ordering::Relaxed) - 1;
+        metrics::gauge!("clocker_funnel_clients").set(now as f64);
+    }
+}
+
 async fn serve(mut socket: WebSocket, tz: Option<String>, state: AppState) {
+    let _connected = Connected::new(&state.clients);
     let requested = tz.unwrap_or_else(|| state.default_zone.to_string());
     let mut frames = None;
     if !subscribe(&mut socket, &state, &requested, &mut frames).await {

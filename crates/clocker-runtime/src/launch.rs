@@ -34,6 +34,11 @@ pub struct Settings {
     pub budget: Duration,
     /// How long in-flight calls may finish after shutdown is asked for.
     pub drain: Duration,
+    /// The kernel send buffer of every accepted socket (`SO_SNDBUF`); `None`
+    /// leaves it to the kernel's autotuning. A push service sets it so a
+    /// client that stops reading fills it quickly and is noticed, instead of
+    /// parking megabytes of frames in the kernel.
+    pub send_buffer_bytes: Option<usize>,
 }
 
 impl Default for Settings {
@@ -41,6 +46,7 @@ impl Default for Settings {
         Self {
             budget: Duration::from_millis(50),
             drain: Duration::from_secs(5),
+            send_buffer_bytes: None,
         }
     }
 }
@@ -194,7 +200,7 @@ impl GrpcServer {
                 .await;
         });
 
-        serve(service, listener, router, settings.drain, shutdown)
+        serve(service, listener, router, settings, shutdown)
     }
 }
 
@@ -210,16 +216,18 @@ pub fn launch_http(
     let router = router
         .route("/metrics", get(render_metrics))
         .layer(middleware::from_fn_with_state(service, count_http_request));
-    serve(service, listener, router, settings.drain, shutdown)
+    serve(service, listener, router, settings, shutdown)
 }
 
 fn serve(
     service: ServiceName,
     listener: TcpListener,
     router: Router,
-    drain: Duration,
+    settings: &Settings,
     shutdown: CancellationToken,
 ) -> Result<Launched, LaunchError> {
+    let drain = settings.drain;
+    let send_buffer = settings.send_buffer_bytes;
     let addr = listener.local_addr().map_err(|source| LaunchError::Bind {
         service,
         addr: SocketAddr::from(([0, 0, 0, 0], 0)),
@@ -227,9 +235,14 @@ fn serve(
     })?;
     // Install the recorder before the first request can be counted.
     let _ = prometheus();
-    let listener = listener.tap_io(|tcp| {
+    let listener = listener.tap_io(move |tcp| {
         if let Err(err) = tcp.set_nodelay(true) {
             tracing::warn!(%err, "cannot set TCP_NODELAY");
+        }
+        if let Some(bytes) = send_buffer
+            && let Err(err) = socket2::SockRef::from(&*tcp).set_send_buffer_size(bytes)
+        {
+            tracing::warn!(%err, bytes, "cannot set SO_SNDBUF");
         }
     });
     let graceful = shutdown.clone();

@@ -100,6 +100,7 @@ impl ServiceArgs {
             settings: Settings {
                 budget: self.budget,
                 drain: self.drain,
+                ..Settings::default()
             },
             clock: self.clock,
             funnel: FunnelConfig {

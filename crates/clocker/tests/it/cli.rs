@@ -1,0 +1,109 @@
+//! The real binary: its errors, its help, and `clocker time`.
+
+use std::process::{Command, Output};
+
+use clocker::Options;
+use clocker_runtime::ServiceName;
+use clocker_time::Clock;
+
+use crate::support::start_fleet;
+
+fn clocker(args: &[&str], envs: &[(String, String)]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_clocker"))
+        .args(args)
+        .envs(envs.iter().cloned())
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("the binary runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn a_taken_port_is_a_one_line_error_naming_the_port_and_the_service() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = taken.local_addr().expect("addr").to_string();
+    let output = clocker(&["serve", "current-time", "--addr", &addr], &[]);
+    assert!(!output.status.success());
+    let stderr = text(&output.stderr);
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("current-time"), "{stderr}");
+    assert!(
+        stderr.contains(&format!("port {addr} is already in use")),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn every_command_has_help() {
+    for args in [
+        &["--help"][..],
+        &["up", "--help"],
+        &["serve", "--help"],
+        &["time", "--help"],
+    ] {
+        let output = clocker(args, &[]);
+        assert!(output.status.success(), "{args:?}");
+        assert!(text(&output.stdout).contains("Usage: clocker"), "{args:?}");
+    }
+    let serve = text(&clocker(&["serve", "--help"], &[]).stdout);
+    for flag in [
+        "--addr",
+        "--budget",
+        "--clock",
+        "--tick",
+        "CLOCKER_CURRENT_TIME_ADDR",
+    ] {
+        assert!(serve.contains(flag), "serve --help mentions {flag}");
+    }
+}
+
+#[test]
+fn bad_flags_are_clear_errors() {
+    let output = clocker(&["serve", "clock"], &[]);
+    assert!(!output.status.success());
+    assert!(text(&output.stderr).contains("unknown service 'clock'"));
+
+    let output = clocker(&["serve", "current-time", "--clock", "yesterday"], &[]);
+    assert!(!output.status.success());
+    assert!(text(&output.stderr).contains("frozen:"));
+
+    let output = clocker(&["time", "--tz", "Mars/Olympus_Mons"], &[]);
+    assert!(!output.status.success());
+    assert!(text(&output.stderr).contains("unknown time zone 'Mars/Olympus_Mons'"));
+}
+
+#[tokio::test]
+async fn clocker_time_prints_a_frame_assembled_through_the_services() {
+    let options = Options {
+        clock: Clock::Frozen("2026-12-31T15:00:00.042Z".parse().expect("literal")),
+        ..Options::default()
+    };
+    let fleet = start_fleet(options).await;
+    let envs: Vec<(String, String)> = fleet
+        .addrs()
+        .into_iter()
+        .map(|(name, addr)| (name.addr_env_var(), addr.to_string()))
+        .collect();
+    let output = clocker(&["time", "--tz", "Asia/Tokyo", "--json"], &envs);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let frame: serde_json::Value = serde_json::from_str(text(&output.stdout).trim()).expect("JSON");
+    assert_eq!(frame["time"], "00:00:00.042");
+    assert_eq!(frame["tz"], "Asia/Tokyo");
+    assert_eq!(frame["unix_ms"], 1_798_729_200_042_i64);
+
+    let plain = text(&clocker(&["time", "--tz", "UTC"], &envs).stdout);
+    assert_eq!(plain.trim(), "15:00:00.042  UTC");
+
+    // With the clock services gone, `clocker time` says what is missing.
+    let addr = fleet.addr(ServiceName::CurrentTime).to_string();
+    fleet.stop().await;
+    let output = clocker(
+        &["time"],
+        &[(ServiceName::CurrentTime.addr_env_var(), addr)],
+    );
+    assert!(!output.status.success());
+    assert!(text(&output.stderr).contains("current-time did not answer"));
+}

@@ -1,0 +1,9 @@
+//! Integration tests of the whole fleet: every service on its own thread on
+//! 127.0.0.1:0, driven through the funnel's WebSocket and the real binary.
+
+mod cli;
+mod degrade;
+mod frames;
+mod slow_client;
+mod support;
+mod torn;

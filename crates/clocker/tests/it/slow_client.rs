@@ -1,0 +1,70 @@
+//! A client that never reads its WebSocket costs the funnel one frame of
+//! memory, never delays the others, and is dropped once its socket is stuck.
+
+use std::time::Duration;
+
+use clocker::Options;
+use clocker_runtime::ServiceName;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpSocket;
+use tokio::time::Instant;
+
+use crate::support::{PATIENCE, connect, http_get, next_frame, start_fleet};
+
+async fn connected_clients(funnel: std::net::SocketAddr) -> u64 {
+    let health: serde_json::Value =
+        serde_json::from_str(&http_get(funnel, "/health").await).expect("JSON");
+    health["clients"].as_u64().expect("a client count")
+}
+
+#[tokio::test]
+async fn a_client_that_never_reads_is_dropped_while_others_keep_their_frames() {
+    let mut options = Options::default();
+    options.funnel.tick = Duration::from_millis(2);
+    options.funnel.send_timeout = Duration::from_millis(300);
+    let fleet = start_fleet(options).await;
+    let funnel = fleet.addr(ServiceName::Funnel);
+
+    // The stuck client: a tiny receive buffer, a WebSocket handshake, and
+    // then it never reads again.
+    let socket = TcpSocket::new_v4().expect("socket");
+    socket.set_recv_buffer_size(1024).expect("rcvbuf");
+    let mut stuck = socket.connect(funnel).await.expect("connects");
+    stuck
+        .write_all(
+            format!(
+                "GET /ws?tz=UTC HTTP/1.1\r\nHost: {funnel}\r\nUpgrade: websocket\r\n\
+                 Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
+                 Sec-WebSocket-Version: 13\r\n\r\n"
+            )
+            .as_bytes(),
+        )
+        .await
+        .expect("handshake sent");
+    let mut head = [0u8; 12];
+    stuck
+        .read_exact(&mut head)
+        .await
+        .expect("handshake answered");
+    assert_eq!(&head, b"HTTP/1.1 101");
+
+    let mut healthy = connect(funnel, "?tz=UTC").await;
+    let deadline = Instant::now() + PATIENCE;
+    let mut previous = next_frame(&mut healthy).await;
+    let mut dropped = false;
+    while Instant::now() < deadline {
+        // The healthy client keeps getting fresh frames in order throughout.
+        for _ in 0..25 {
+            let frame = next_frame(&mut healthy).await;
+            assert!(frame.seq > previous.seq);
+            previous = frame;
+        }
+        if connected_clients(funnel).await == 1 {
+            dropped = true;
+            break;
+        }
+    }
+    assert!(dropped, "the stuck client was never dropped");
+    drop(stuck);
+    fleet.stop().await;
+}

@@ -1,0 +1,147 @@
+//! A fleet on free ports, a WebSocket client, and frame checks.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use clocker::{Fleet, Options};
+use futures_util::{SinkExt, StreamExt};
+use serde::Deserialize;
+use tokio::net::TcpStream;
+use tokio::time::{Instant, timeout};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+pub type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// How long any single wait in these tests may take before it fails.
+pub const PATIENCE: Duration = Duration::from_secs(10);
+
+/// A clock frame as a browser sees it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Frame {
+    pub time: String,
+    pub hours: Option<u32>,
+    pub minutes: Option<u32>,
+    pub seconds: Option<u32>,
+    pub milliseconds: Option<u32>,
+    pub unix_ms: Option<i64>,
+    pub tz: String,
+    pub seq: u64,
+    #[serde(default)]
+    pub degraded: Vec<String>,
+}
+
+pub async fn start_fleet(options: Options) -> Fleet {
+    Fleet::start("127.0.0.1".parse().expect("literal"), true, options)
+        .await
+        .expect("the fleet starts on free ports")
+}
+
+pub fn fast_ticks(tick_ms: u64) -> Options {
+    let mut options = Options::default();
+    options.funnel.tick = Duration::from_millis(tick_ms);
+    options
+}
+
+pub async fn connect(funnel: SocketAddr, query: &str) -> Socket {
+    let (socket, _) = tokio_tungstenite::connect_async(format!("ws://{funnel}/ws{query}"))
+        .await
+        .expect("the funnel accepts WebSockets");
+    socket
+}
+
+/// The next text message, as JSON.
+pub async fn next_json(socket: &mut Socket) -> serde_json::Value {
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let message = timeout(deadline - Instant::now(), socket.next())
+            .await
+            .expect("a message within the deadline")
+            .expect("the socket stays open")
+            .expect("a readable message");
+        if let Message::Text(text) = message {
+            return serde_json::from_str(&text).expect("messages are JSON");
+        }
+    }
+}
+
+pub async fn next_frame(socket: &mut Socket) -> Frame {
+    let json = next_json(socket).await;
+    serde_json::from_value(json.clone())
+        .unwrap_or_else(|err| panic!("{json} is not a frame: {err}"))
+}
+
+/// Reads frames until `done` says so, or fails after [`PATIENCE`].
+pub async fn frames_until(socket: &mut Socket, mut done: impl FnMut(&Frame) -> bool) -> Vec<Frame> {
+    let deadline = Instant::now() + PATIENCE;
+    let mut frames = Vec::new();
+    loop {
+        assert!(
+            Instant::now() < deadline,
+            "condition not met; last frames: {:?}",
+            frames.last()
+        );
+        let frame = next_frame(socket).await;
+        let stop = done(&frame);
+        frames.push(frame);
+        if stop {
+            return frames;
+        }
+    }
+}
+
+pub async fn send_json(socket: &mut Socket, json: &str) {
+    socket
+        .send(Message::Text(json.into()))
+        .await
+        .expect("the socket accepts messages");
+}
+
+/// Fails unless every field of `frame` is what its own `unix_ms` gives in its zone.
+pub fn assert_untorn(frame: &Frame) {
+    let unix_ms = frame.unix_ms.expect("a complete frame has its instant");
+    let zone = jiff::tz::db()
+        .get(&frame.tz)
+        .expect("frames name IANA zones");
+    let zoned = jiff::Timestamp::from_millisecond(unix_ms)
+        .expect("in range")
+        .to_zoned_datetime(zone);
+    let expected = (
+        u32::try_from(zoned.hour()).expect("hour"),
+        u32::try_from(zoned.minute()).expect("minute"),
+        u32::try_from(zoned.second()).expect("second"),
+        u32::try_from(zoned.millisecond()).expect("millisecond"),
+    );
+    let got = (
+        frame.hours.expect("hours"),
+        frame.minutes.expect("minutes"),
+        frame.seconds.expect("seconds"),
+        frame.milliseconds.expect("milliseconds"),
+    );
+    assert_eq!(got, expected, "frame {frame:?} is torn");
+    let text = format!(
+        "{:02}:{:02}:{:02}.{:03}",
+        expected.0, expected.1, expected.2, expected.3
+    );
+    assert_eq!(
+        frame.time, text,
+        "frame {frame:?} text disagrees with its fields"
+    );
+}
+
+/// A plain HTTP GET, returning the body (no client library needed).
+pub async fn http_get(addr: SocketAddr, path: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = TcpStream::connect(addr).await.expect("connects");
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.expect("writes");
+    let mut response = String::new();
+    timeout(PATIENCE, stream.read_to_string(&mut response))
+        .await
+        .expect("answers in time")
+        .expect("reads");
+    let (head, body) = response.split_once("\r\n\r\n").expect("an HTTP response");
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    body.to_owned()
+}

@@ -1,0 +1,61 @@
+//! No torn frame: with current-time's clock standing just before a boundary,
+//! every frame's fields equal the fields of its own `unix_ms`.
+
+use clocker_runtime::ServiceName;
+use clocker_time::Clock;
+use jiff::{SignedDuration, Timestamp};
+
+use crate::support::{assert_untorn, connect, fast_ticks, frames_until, start_fleet};
+
+/// Runs the fleet on a clock that reaches `boundary` about a second after
+/// start, and checks every frame from before to after it in `zone`.
+async fn assert_no_frame_tears_across(boundary: &str, zone: &str) {
+    let boundary: Timestamp = boundary.parse().expect("RFC 3339 literal");
+    let mut options = fast_ticks(5);
+    options.clock = Clock::starting_at(boundary - SignedDuration::from_millis(1000));
+    let fleet = start_fleet(options).await;
+    let mut socket = connect(fleet.addr(ServiceName::Funnel), &format!("?tz={zone}")).await;
+    let end = (boundary + SignedDuration::from_millis(300)).as_millisecond();
+    let frames = frames_until(&mut socket, |frame| {
+        frame.unix_ms.is_some_and(|ms| ms >= end)
+    })
+    .await;
+    for frame in &frames {
+        assert_eq!(frame.tz, zone);
+        assert_untorn(frame);
+    }
+    let boundary_ms = boundary.as_millisecond();
+    let before = frames
+        .iter()
+        .filter(|f| f.unix_ms < Some(boundary_ms))
+        .count();
+    let after = frames.len() - before;
+    assert!(
+        before > 0 && after > 0,
+        "{before} frames before and {after} after the boundary"
+    );
+    fleet.stop().await;
+}
+
+#[tokio::test]
+async fn frame_never_tears_across_the_hour() {
+    assert_no_frame_tears_across("2026-11-23T11:00:00Z", "UTC").await;
+}
+
+#[tokio::test]
+async fn frame_never_tears_across_the_day_and_year() {
+    // Midnight of New Year in Tokyo.
+    assert_no_frame_tears_across("2026-12-31T15:00:00Z", "Asia/Tokyo").await;
+}
+
+#[tokio::test]
+async fn frame_never_tears_across_the_spring_forward_gap() {
+    // New York: 01:59:59.999 EST is followed by 03:00:00.000 EDT.
+    assert_no_frame_tears_across("2026-03-08T07:00:00Z", "America/New_York").await;
+}
+
+#[tokio::test]
+async fn frame_never_tears_across_the_fall_back_fold() {
+    // Paris: 02:59:59.999 CEST is followed by 02:00:00.000 CET.
+    assert_no_frame_tears_across("2026-10-25T01:00:00Z", "Europe/Paris").await;
+}
