@@ -231,14 +231,14 @@ async fn time(tz: Option<String>, watch: bool, every: Duration, json: bool) -> a
         }
         seq += 1;
         let instant = assembler.read_instant().await;
-        if let Err(status) = &instant {
-            if !watch {
-                bail!(
-                    "current-time did not answer at {} ({}); is it running? (clocker up)",
-                    locator_hint(),
-                    status.message()
-                );
-            }
+        if let Err(status) = &instant
+            && !watch
+        {
+            bail!(
+                "current-time did not answer at {} ({}); is it running? (clocker up)",
+                locator_hint(),
+                status.message()
+            );
         }
         let frame = assembler.frame(seq, &zone, &instant).await;
         if json {
