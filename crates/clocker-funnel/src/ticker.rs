@@ -31,6 +31,7 @@ pub async fn run(hub: Arc<Hub>, assembler: Assembler, tick: Duration, shutdown: 
             _ = interval.tick() => {}
         }
         seq += 1;
+        let started = std::time::Instant::now();
         let instant = assembler.read_instant().await;
         let frames = join_all(
             zones
@@ -54,5 +55,8 @@ pub async fn run(hub: Arc<Hub>, assembler: Assembler, tick: Duration, shutdown: 
         for (zone, frame) in zones.iter().zip(frames) {
             hub.publish(zone, frame.to_json());
         }
+        metrics::histogram!("clocker_funnel_tick_duration_seconds")
+            .record(started.elapsed().as_secs_f64());
+        metrics::gauge!("clocker_funnel_zones").set(zones.len() as f64);
     }
 }
