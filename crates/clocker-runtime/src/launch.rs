@@ -165,14 +165,12 @@ impl GrpcServer {
         }
         health.set_service_status("", ServingStatus::Serving).await;
 
-        let mut v1 = tonic_reflection::server::Builder::configure();
-        let mut v1alpha = tonic_reflection::server::Builder::configure();
-        for set in &self.descriptor_sets {
-            v1 = v1.register_encoded_file_descriptor_set(set);
-            v1alpha = v1alpha.register_encoded_file_descriptor_set(set);
-        }
-        let v1 = v1.build_v1().map_err(|e| setup(e.to_string()))?;
-        let v1alpha = v1alpha.build_v1alpha().map_err(|e| setup(e.to_string()))?;
+        let v1 = reflection(&self.descriptor_sets, &self.names)
+            .build_v1()
+            .map_err(|e| setup(e.to_string()))?;
+        let v1alpha = reflection(&self.descriptor_sets, &self.names)
+            .build_v1alpha()
+            .map_err(|e| setup(e.to_string()))?;
 
         let router = self
             .routes
@@ -202,6 +200,31 @@ impl GrpcServer {
 
         serve(service, listener, router, settings, shutdown)
     }
+}
+
+/// A reflection builder that advertises exactly what this port serves: the
+/// service's own gRPC services, health, and both reflection versions.
+fn reflection<'a>(
+    descriptor_sets: &[&'a [u8]],
+    names: &[&'static str],
+) -> tonic_reflection::server::Builder<'a> {
+    let mut builder = tonic_reflection::server::Builder::configure()
+        .include_reflection_service(false)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_reflection::pb::v1::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_reflection::pb::v1alpha::FILE_DESCRIPTOR_SET);
+    for set in descriptor_sets {
+        builder = builder.register_encoded_file_descriptor_set(set);
+    }
+    let served = names.iter().copied().chain([
+        "grpc.health.v1.Health",
+        "grpc.reflection.v1.ServerReflection",
+        "grpc.reflection.v1alpha.ServerReflection",
+    ]);
+    for name in served {
+        builder = builder.with_service_name(name);
+    }
+    builder
 }
 
 /// Serves an HTTP service (such as the funnel) on `listener` until

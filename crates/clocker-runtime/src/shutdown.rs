@@ -1,26 +1,35 @@
 //! The one shutdown signal: SIGINT (Ctrl-C) or SIGTERM.
 
-/// Resolves when the process is asked to stop.
-pub async fn shutdown_signal() {
-    let interrupt = async {
-        if let Err(err) = tokio::signal::ctrl_c().await {
-            tracing::error!(%err, "cannot listen for Ctrl-C");
-            std::future::pending::<()>().await;
-        }
-    };
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
+use std::future::Future;
+
+use tokio::signal::unix::{SignalKind, signal};
+
+/// Listens for SIGINT and SIGTERM from the moment it is called (so a signal
+/// that arrives before the future is first polled is not lost, nor does it
+/// kill the process with the default action); the future resolves on the
+/// first of them.
+///
+/// Call it before announcing readiness. Must be called inside a runtime.
+pub fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
+    let interrupt = signal(SignalKind::interrupt());
+    let terminate = signal(SignalKind::terminate());
+    async move {
+        let wait = |installed: std::io::Result<tokio::signal::unix::Signal>, name: &'static str| async move {
+            match installed {
+                Ok(mut signal) => {
+                    signal.recv().await;
+                    name
+                }
+                Err(err) => {
+                    tracing::error!(%err, "cannot listen for {name}");
+                    std::future::pending().await
+                }
             }
-            Err(err) => {
-                tracing::error!(%err, "cannot listen for SIGTERM");
-                std::future::pending::<()>().await;
-            }
-        }
-    };
-    tokio::select! {
-        () = interrupt => tracing::info!("SIGINT received, shutting down"),
-        () = terminate => tracing::info!("SIGTERM received, shutting down"),
+        };
+        let name = tokio::select! {
+            name = wait(interrupt, "SIGINT") => name,
+            name = wait(terminate, "SIGTERM") => name,
+        };
+        tracing::info!("{name} received, shutting down");
     }
 }

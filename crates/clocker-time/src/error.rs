@@ -6,8 +6,10 @@ pub enum TimeError {
     #[error("unknown time zone '{0}' (expected an IANA name such as Europe/Paris or UTC)")]
     UnknownZone(String),
     #[error(
-        "instant {seconds}s + {nanos}ns is out of range (seconds must be within \
-         -9999-01-01..9999-12-31, nanos within 0..999999999)"
+        "instant {seconds}s + {nanos}ns is out of range (it must lie within \
+         {min}..{max}, with nanos within 0..999999999)",
+        min = jiff::Timestamp::MIN,
+        max = jiff::Timestamp::MAX
     )]
     OutOfRange { seconds: i64, nanos: i32 },
     #[error("current-time cannot be reached: {0}")]

@@ -167,6 +167,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
 }
 
 async fn up(host: IpAddr, ephemeral: bool, options: Options) -> anyhow::Result<()> {
+    let stop = shutdown_signal();
     let fleet = Fleet::start(host, ephemeral, options).await?;
     let mut out = std::io::stdout().lock();
     for (name, addr) in fleet.addrs() {
@@ -184,7 +185,7 @@ async fn up(host: IpAddr, ephemeral: bool, options: Options) -> anyhow::Result<(
     )?;
     out.flush()?;
     drop(out);
-    shutdown_signal().await;
+    stop.await;
     fleet.stop().await;
     println!("stopped");
     Ok(())
@@ -197,13 +198,14 @@ async fn serve(
 ) -> anyhow::Result<()> {
     let addr = addr.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], name.default_port())));
     let book = AddressBook::from_env()?;
+    let stop = shutdown_signal();
     let shutdown = CancellationToken::new();
     let listener = bind(name, addr).await?;
     let launched = launch_service(name, listener, book, &options, shutdown.clone()).await?;
     println!("{name} listening on {}", launched.addr);
     std::io::stdout().flush()?;
     let stopping = tokio::spawn(async move {
-        shutdown_signal().await;
+        stop.await;
         shutdown.cancel();
     });
     let result = launched.stopped().await;
@@ -224,10 +226,12 @@ async fn time(tz: Option<String>, watch: bool, every: Duration, json: bool) -> a
     let assembler = Assembler::locate(&locator, Duration::from_millis(500))?;
     let mut interval = tokio::time::interval(every);
     let mut seq = 0;
+    let stop = shutdown_signal();
+    tokio::pin!(stop);
     loop {
         tokio::select! {
             _ = interval.tick() => {}
-            () = shutdown_signal() => return Ok(()),
+            () = &mut stop => return Ok(()),
         }
         seq += 1;
         let instant = assembler.read_instant().await;

@@ -1,0 +1,263 @@
+"""Fixtures for the third-party client tests: generated stubs and live servers.
+
+These tests drive the real ``clocker`` binary with Python's grpcio, so they
+check what any non-Rust client sees on the wire. Nothing here is skipped: a
+missing binary or a broken proto is a failure with a message saying what to do.
+
+- ``stubs``: Python stubs generated from ``proto/`` with ``grpc_tools.protoc``
+  into a temporary directory that is put on ``sys.path``.
+- ``launch``: starts ``clocker serve NAME --addr 127.0.0.1:0``, reads the
+  ``NAME listening on HOST:PORT`` line within a deadline, and stops the
+  process at teardown (SIGTERM, then SIGKILL after a bound).
+- ``current_time``, ``frozen``: running services shared by the whole session.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import os
+import re
+import selectors
+import signal
+import socket
+import subprocess
+import sys
+import time
+import types
+from pathlib import Path
+
+import grpc
+import grpc_tools
+import pytest
+
+from support import (
+    CONNECT_DEADLINE_S,
+    FROZEN_INSTANT,
+    REPO,
+    STARTUP_DEADLINE_S,
+    STOP_DEADLINE_S,
+)
+
+PROTO_ROOT = REPO / "proto"
+
+LISTENING = re.compile(rb"^(?P<name>[a-z-]+) listening on (?P<addr>\S+:\d+)$")
+
+
+@pytest.fixture(scope="session")
+def clocker_bin() -> Path:
+    """The binary under test: $CLOCKER_BIN, else <repo>/target/debug/clocker."""
+    configured = os.environ.get("CLOCKER_BIN")
+    path = Path(configured) if configured else REPO / "target" / "debug" / "clocker"
+    if not path.is_file() or not os.access(path, os.X_OK):
+        source = "CLOCKER_BIN" if configured else "the default path"
+        pytest.fail(
+            f"clocker binary not found at {path} (from {source}); "
+            "build it with `cargo build -p clocker` or run `make test-python`",
+            pytrace=False,
+        )
+    return path
+
+
+@pytest.fixture(scope="session")
+def stubs(tmp_path_factory: pytest.TempPathFactory) -> types.SimpleNamespace:
+    """Generated ``clock_pb2`` and ``clock_pb2_grpc`` modules for ``proto/``.
+
+    The well-known types (``google/protobuf/timestamp.proto``) come from the
+    copy grpc_tools ships in its ``_proto`` directory; their Python modules
+    come from the protobuf runtime, so only Clocker's own files are generated.
+    """
+    out = tmp_path_factory.mktemp("stubs")
+    well_known = Path(grpc_tools.__file__).resolve().parent / "_proto"
+    protos = sorted(str(p.relative_to(PROTO_ROOT)) for p in PROTO_ROOT.rglob("*.proto"))
+    assert protos, f"no .proto files under {PROTO_ROOT}"
+    command = [
+        sys.executable,
+        "-m",
+        "grpc_tools.protoc",
+        f"--proto_path={PROTO_ROOT}",
+        f"--proto_path={well_known}",
+        f"--python_out={out}",
+        f"--grpc_python_out={out}",
+        *protos,
+    ]
+    result = subprocess.run(command, cwd=PROTO_ROOT, capture_output=True, text=True)
+    if result.returncode != 0:
+        pytest.fail(
+            f"protoc failed ({result.returncode}):\n{result.stderr}", pytrace=False
+        )
+    sys.path.insert(0, str(out))
+    try:
+        pb2 = importlib.import_module("clocker.v1.clock_pb2")
+        pb2_grpc = importlib.import_module("clocker.v1.clock_pb2_grpc")
+    finally:
+        # The modules stay in sys.modules; the path is only needed to load them.
+        sys.path.remove(str(out))
+    return types.SimpleNamespace(pb2=pb2, pb2_grpc=pb2_grpc)
+
+
+@dataclasses.dataclass
+class Server:
+    """One running ``clocker serve`` process."""
+
+    name: str
+    addr: str
+    process: subprocess.Popen
+    stderr_path: Path
+
+    def stderr(self) -> str:
+        """What the service has logged so far (for failure messages)."""
+        try:
+            return self.stderr_path.read_text(errors="replace")
+        except OSError:
+            return ""
+
+    def channel(self) -> grpc.Channel:
+        """A connected insecure channel to the service (caller closes it)."""
+        channel = grpc.insecure_channel(self.addr)
+        try:
+            grpc.channel_ready_future(channel).result(timeout=CONNECT_DEADLINE_S)
+        except grpc.FutureTimeoutError:
+            channel.close()
+            pytest.fail(f"{self.name} at {self.addr} did not accept a connection "
+                        f"within {CONNECT_DEADLINE_S}s\n{self.stderr()}")
+        return channel
+
+    def stop(self) -> int:
+        """SIGTERM, then SIGKILL after STOP_DEADLINE_S; returns the exit status."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=STOP_DEADLINE_S)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if self.process.stdout is not None:
+            self.process.stdout.close()
+        return self.process.returncode
+
+
+def read_listening_line(process: subprocess.Popen, deadline: float) -> bytes:
+    """The first stdout line of ``process``, read by polling until ``deadline``.
+
+    Returns b"" when the process exits first or the deadline passes.
+    """
+    fd = process.stdout.fileno()
+    os.set_blocking(fd, False)
+    buffer = b""
+    with selectors.DefaultSelector() as selector:
+        selector.register(fd, selectors.EVENT_READ)
+        while b"\n" not in buffer:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return b""
+            if not selector.select(timeout=min(remaining, 0.1)):
+                if process.poll() is not None:
+                    return b""
+                continue
+            chunk = os.read(fd, 4096)
+            if not chunk:  # EOF: the process closed stdout (or exited).
+                return b""
+            buffer += chunk
+    return buffer.split(b"\n", 1)[0]
+
+
+def start_server(
+    clocker_bin: Path,
+    name: str,
+    workdir: Path,
+    args: tuple[str, ...] = (),
+    env: dict[str, str] | None = None,
+) -> Server:
+    """Starts ``clocker serve NAME --addr 127.0.0.1:0 ARGS`` and waits for it.
+
+    Fails the test (after stopping the process) when the service does not
+    print its "listening on" line within STARTUP_DEADLINE_S.
+    """
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("CLOCKER_")}
+    full_env.update(env or {})
+    stderr_path = workdir / f"{name}-{time.monotonic_ns()}.stderr"
+    with open(stderr_path, "wb") as stderr:
+        process = subprocess.Popen(
+            [str(clocker_bin), "serve", name, "--addr", "127.0.0.1:0", *args],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            env=full_env,
+        )
+    line = read_listening_line(process, time.monotonic() + STARTUP_DEADLINE_S)
+    match = LISTENING.match(line)
+    server = Server(name, match["addr"].decode() if match else "", process, stderr_path)
+    if not match or match["name"].decode() != name:
+        exited = process.poll()
+        status = server.stop()
+        what = (
+            f"exited with status {status} before printing"
+            if exited is not None
+            else f"did not print within {STARTUP_DEADLINE_S}s"
+        )
+        pytest.fail(
+            f"`clocker serve {name}` {what} '{name} listening on HOST:PORT' "
+            f"(first line: {line!r})\nstderr:\n{server.stderr()}",
+            pytrace=False,
+        )
+    return server
+
+
+@pytest.fixture(scope="session")
+def launch(clocker_bin: Path, tmp_path_factory: pytest.TempPathFactory):
+    """A function starting services; all of them are stopped at session end."""
+    workdir = tmp_path_factory.mktemp("servers")
+    started: list[Server] = []
+
+    def _launch(name: str, *args: str, env: dict[str, str] | None = None) -> Server:
+        server = start_server(clocker_bin, name, workdir, args, env)
+        started.append(server)
+        return server
+
+    yield _launch
+    for server in reversed(started):
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def current_time(launch) -> Server:
+    """current-time on the system clock."""
+    return launch("current-time")
+
+
+@pytest.fixture(scope="session")
+def frozen(launch) -> dict[str, Server]:
+    """current-time frozen at FROZEN_INSTANT and the four component services
+    reading it, by service name."""
+    clock = launch("current-time", "--clock", f"frozen:{FROZEN_INSTANT}")
+    env = {"CLOCKER_CURRENT_TIME_ADDR": clock.addr}
+    servers = {"current-time": clock}
+    for name in ("hours", "minutes", "seconds", "milliseconds"):
+        servers[name] = launch(name, env=env)
+    return servers
+
+
+@pytest.fixture(scope="session")
+def channels(launch):
+    """A function returning one shared channel per server, closed at session end
+    (before the servers are stopped, since this fixture depends on ``launch``)."""
+    opened: dict[str, grpc.Channel] = {}
+
+    def _channel(server: Server) -> grpc.Channel:
+        if server.addr not in opened:
+            opened[server.addr] = server.channel()
+        return opened[server.addr]
+
+    yield _channel
+    for channel in opened.values():
+        channel.close()
+
+
+@pytest.fixture
+def unused_addr() -> str:
+    """A 127.0.0.1 address nothing listens on (a port bound then released)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"127.0.0.1:{port}"
