@@ -77,13 +77,30 @@ def test_start_clock_runs_from_its_start(stubs, channels, launch):
     request = stubs.pb2.CurrentTimeRequest(tz="UTC")
 
     first = stub.GetCurrentTime(request, timeout=RPC_TIMEOUT_S)
-    time.sleep(0.02)  # the clock must visibly move between two reads
+    # The clock runs: poll (with a deadline) until a later read differs.
+    deadline = time.monotonic() + 5
     second = stub.GetCurrentTime(request, timeout=RPC_TIMEOUT_S)
+    while second.unix_nanos == first.unix_nanos and time.monotonic() < deadline:
+        second = stub.GetCurrentTime(request, timeout=RPC_TIMEOUT_S)
 
     start_ns = rfc3339_nanos(start)
     assert start_ns <= first.unix_nanos <= start_ns + 10 * NS_PER_S, first
     assert second.unix_nanos > first.unix_nanos, (first, second)
     assert first.time == expected_time(first.unix_nanos, "UTC"), first
+
+
+def test_stepping_clock_moves_one_step_per_read(stubs, channels, launch):
+    start = "2026-03-08T06:59:59.998Z"
+    server = launch("current-time", "--clock", f"stepping:{start}/1ms")
+    stub = stubs.pb2_grpc.CurrentTimeStub(channels(server))
+    request = stubs.pb2.CurrentTimeRequest(tz="America/New_York")
+
+    reads = [stub.GetCurrentTime(request, timeout=RPC_TIMEOUT_S) for _ in range(3)]
+
+    start_ns = rfc3339_nanos(start)
+    assert [r.unix_nanos - start_ns for r in reads] == [0, 1_000_000, 2_000_000], reads
+    # The third read lands past the spring-forward gap.
+    assert [r.time for r in reads] == ["01:59:59.998", "01:59:59.999", "03:00:00.000"], reads
 
 
 def test_offset_clock_is_shifted_from_the_system_clock(stubs, channels, launch):

@@ -1,19 +1,26 @@
-//! Assembling a clock frame: ONE instant from current-time, then the four
+//! Assembling clock frames: ONE instant from current-time, then the four
 //! component services called IN PARALLEL with that instant. A frame can
 //! therefore never mix two instants, whatever boundary it stands on.
+//!
+//! Zones that share a UTC offset at that instant share their fields, so the
+//! components are asked once per distinct offset, not once per zone: a tick
+//! costs at most a few dozen RPCs however many zones clients pick.
 
+use std::future::Future;
 use std::time::Duration;
 
 use clocker_proto::v1::{
-    ComponentReply, ComponentRequest, CurrentTimeRequest, current_time_client::CurrentTimeClient,
+    ComponentRequest, CurrentTimeRequest, current_time_client::CurrentTimeClient,
     hours_client::HoursClient, milliseconds_client::MillisecondsClient,
     minutes_client::MinutesClient, seconds_client::SecondsClient,
 };
 use clocker_runtime::{LocateError, Locator, ServiceName};
+use futures_util::future::join_all;
+use jiff::tz::Offset;
 use tonic::transport::Channel;
-use tonic::{Request, Status};
+use tonic::{Response, Status};
 
-use crate::Frame;
+use crate::{Frame, ZoneInUse};
 
 /// What the funnel requires.
 pub const REQUIRES: &[ServiceName] = &[
@@ -23,6 +30,9 @@ pub const REQUIRES: &[ServiceName] = &[
     ServiceName::Seconds,
     ServiceName::Milliseconds,
 ];
+
+/// The instant one tick is built from (unix nanoseconds), or why there is none.
+pub type InstantRead = Result<i64, Status>;
 
 /// Clients for the five clock services, and the deadline each call gets.
 #[derive(Debug, Clone)]
@@ -34,9 +44,6 @@ pub struct Assembler {
     milliseconds: MillisecondsClient<Channel>,
     call_timeout: Duration,
 }
-
-/// The instant one tick is built from, in unix nanoseconds.
-pub type Instant = Result<i64, Status>;
 
 impl Assembler {
     /// Locates the five clock services; every call gets `call_timeout`.
@@ -52,31 +59,75 @@ impl Assembler {
     }
 
     /// Reads one instant from current-time.
-    pub async fn read_instant(&self) -> Instant {
-        let mut request = Request::new(CurrentTimeRequest { tz: "UTC".into() });
-        request.set_timeout(self.call_timeout);
-        let reply = self.current_time.clone().get_current_time(request).await?;
-        Ok(reply.into_inner().unix_nanos)
+    pub async fn read_instant(&self) -> InstantRead {
+        let mut client = self.current_time.clone();
+        let reply = self
+            .bounded(client.get_current_time(CurrentTimeRequest { tz: "UTC".into() }))
+            .await?;
+        Ok(reply.unix_nanos)
     }
 
-    /// Builds the frame for `zone` (a valid IANA name) from `instant`,
-    /// asking the four component services in parallel.
-    pub async fn frame(&self, seq: u64, zone: &str, instant: &Instant) -> Frame {
+    /// The frames of every zone in `zones` for `instant`, in the same order.
+    pub async fn frames(&self, seq: u64, zones: &[ZoneInUse], instant: &InstantRead) -> Vec<Frame> {
         let unix_nanos = match instant {
             Ok(nanos) => *nanos,
-            Err(_) => return Frame::without_instant(seq, zone),
+            Err(_) => {
+                return zones
+                    .iter()
+                    .map(|zone| Frame::without_instant(seq, &zone.name))
+                    .collect();
+            }
         };
-        let request = || {
-            let mut request = Request::new(ComponentRequest {
-                at: Some(prost_types::Timestamp {
-                    seconds: unix_nanos.div_euclid(1_000_000_000),
-                    nanos: i32::try_from(unix_nanos.rem_euclid(1_000_000_000))
-                        .expect("a remainder of 1e9 fits in i32"),
-                }),
-                tz: zone.to_owned(),
-            });
-            request.set_timeout(self.call_timeout);
-            request
+        let at = jiff::Timestamp::from_nanosecond(i128::from(unix_nanos))
+            .expect("every i64 of nanoseconds is in range");
+        let offsets: Vec<Offset> = zones.iter().map(|zone| zone.tz.to_offset(at)).collect();
+        let mut distinct: Vec<(Offset, &str)> = Vec::new();
+        for (zone, offset) in zones.iter().zip(&offsets) {
+            if !distinct.iter().any(|(seen, _)| seen == offset) {
+                distinct.push((*offset, &zone.name));
+            }
+        }
+        let fields = join_all(
+            distinct
+                .iter()
+                .map(|(_, zone)| self.fields(unix_nanos, zone)),
+        )
+        .await;
+        zones
+            .iter()
+            .zip(&offsets)
+            .map(|(zone, offset)| {
+                let group = distinct
+                    .iter()
+                    .position(|(seen, _)| seen == offset)
+                    .expect("every offset was recorded");
+                Frame::new(seq, &zone.name, unix_nanos, fields[group])
+            })
+            .collect()
+    }
+
+    /// The frame for one `zone` (a valid IANA name) from `instant`.
+    pub async fn frame(&self, seq: u64, zone: &str, instant: &InstantRead) -> Frame {
+        match instant {
+            Ok(unix_nanos) => {
+                let fields = self.fields(*unix_nanos, zone).await;
+                Frame::new(seq, zone, *unix_nanos, fields)
+            }
+            Err(_) => Frame::without_instant(seq, zone),
+        }
+    }
+
+    /// Hours, minutes, seconds and milliseconds of `unix_nanos` in `zone`,
+    /// from the four component services in parallel; `None` where one did
+    /// not answer in time.
+    async fn fields(&self, unix_nanos: i64, zone: &str) -> [Option<u32>; 4] {
+        let request = || ComponentRequest {
+            at: Some(prost_types::Timestamp {
+                seconds: unix_nanos.div_euclid(1_000_000_000),
+                nanos: i32::try_from(unix_nanos.rem_euclid(1_000_000_000))
+                    .expect("a remainder of 1e9 fits in i32"),
+            }),
+            tz: zone.to_owned(),
         };
         let (mut hours, mut minutes, mut seconds, mut milliseconds) = (
             self.hours.clone(),
@@ -85,19 +136,27 @@ impl Assembler {
             self.milliseconds.clone(),
         );
         let (h, m, s, ms) = tokio::join!(
-            hours.get_hours(request()),
-            minutes.get_minutes(request()),
-            seconds.get_seconds(request()),
-            milliseconds.get_milliseconds(request()),
+            self.bounded(hours.get_hours(request())),
+            self.bounded(minutes.get_minutes(request())),
+            self.bounded(seconds.get_seconds(request())),
+            self.bounded(milliseconds.get_milliseconds(request())),
         );
-        let value = |reply: Result<tonic::Response<ComponentReply>, Status>| {
-            reply.ok().map(|r| r.into_inner().value)
-        };
-        Frame::new(
-            seq,
-            zone,
-            unix_nanos,
-            [value(h), value(m), value(s), value(ms)],
-        )
+        [h, m, s, ms].map(|reply| reply.ok().map(|reply| reply.value))
+    }
+
+    /// Runs one call within `call_timeout`, connecting included (tonic's
+    /// own `grpc-timeout` only starts once a connection is ready, so an
+    /// unreachable host would otherwise hold a tick for the connect timeout).
+    async fn bounded<T>(
+        &self,
+        call: impl Future<Output = Result<Response<T>, Status>>,
+    ) -> Result<T, Status> {
+        match tokio::time::timeout(self.call_timeout, call).await {
+            Ok(reply) => reply.map(Response::into_inner),
+            Err(_) => Err(Status::deadline_exceeded(format!(
+                "no answer within {} ms",
+                self.call_timeout.as_millis()
+            ))),
+        }
     }
 }

@@ -1,5 +1,6 @@
 //! The JSON clock frame pushed on `/ws`.
 
+use clocker_runtime::ServiceName;
 use serde::Serialize;
 
 /// One clock frame:
@@ -21,7 +22,13 @@ pub struct Frame {
     pub degraded: Vec<&'static str>,
 }
 
-const COMPONENTS: [&str; 4] = ["hours", "minutes", "seconds", "milliseconds"];
+/// The services behind the four fields, in field order.
+const COMPONENTS: [ServiceName; 4] = [
+    ServiceName::Hours,
+    ServiceName::Minutes,
+    ServiceName::Seconds,
+    ServiceName::Milliseconds,
+];
 
 impl Frame {
     /// A frame for the instant `unix_nanos`, from the four components'
@@ -51,7 +58,7 @@ impl Frame {
                 .iter()
                 .zip(values)
                 .filter(|(_, value)| value.is_none())
-                .map(|(name, _)| *name)
+                .map(|(service, _)| service.as_str())
                 .collect(),
         }
     }
@@ -67,7 +74,7 @@ impl Frame {
             unix_ms: None,
             tz: tz.to_owned(),
             seq,
-            degraded: vec!["current-time"],
+            degraded: vec![ServiceName::CurrentTime.as_str()],
         }
     }
 

@@ -9,33 +9,54 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use axum::extract::ws::Utf8Bytes;
+use jiff::tz::TimeZone;
 use tokio::sync::{Notify, watch};
+
+/// One zone in use: its rules and its latest frame.
+#[derive(Debug)]
+struct ZoneSlot {
+    tz: TimeZone,
+    latest: watch::Sender<Utf8Bytes>,
+}
+
+/// A zone someone listens to.
+#[derive(Debug, Clone)]
+pub struct ZoneInUse {
+    /// Its canonical IANA name.
+    pub name: Arc<str>,
+    pub tz: TimeZone,
+}
 
 /// Frames per zone, and the degraded services of the last tick.
 #[derive(Debug, Default)]
 pub struct Hub {
-    zones: Mutex<HashMap<Arc<str>, watch::Sender<Utf8Bytes>>>,
+    zones: Mutex<HashMap<Arc<str>, ZoneSlot>>,
     degraded: Mutex<Vec<&'static str>>,
     first_subscriber: Notify,
 }
 
 impl Hub {
-    fn zones(&self) -> MutexGuard<'_, HashMap<Arc<str>, watch::Sender<Utf8Bytes>>> {
+    fn zones(&self) -> MutexGuard<'_, HashMap<Arc<str>, ZoneSlot>> {
         // A panic while holding this lock leaves the map consistent.
         self.zones
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Subscribes to the frames of `zone` (a canonical IANA name). The
+    /// Subscribes to the frames of `tz`, a zone from the tz database. The
     /// receiver sees the latest frame at once when there is one.
-    pub fn subscribe(&self, zone: &str) -> watch::Receiver<Utf8Bytes> {
+    pub fn subscribe(&self, tz: &TimeZone) -> watch::Receiver<Utf8Bytes> {
+        let name = tz.iana_name().unwrap_or("UTC");
         let mut zones = self.zones();
-        let mut receiver = match zones.get(zone) {
-            Some(sender) => sender.subscribe(),
+        let mut receiver = match zones.get(name) {
+            Some(slot) => slot.latest.subscribe(),
             None => {
-                let (sender, receiver) = watch::channel(Utf8Bytes::default());
-                zones.insert(Arc::from(zone), sender);
+                let (latest, receiver) = watch::channel(Utf8Bytes::default());
+                let slot = ZoneSlot {
+                    tz: tz.clone(),
+                    latest,
+                };
+                zones.insert(Arc::from(name), slot);
                 receiver
             }
         };
@@ -48,10 +69,16 @@ impl Hub {
     }
 
     /// The zones someone listens to; forgets the others.
-    pub fn zones_in_use(&self) -> Vec<Arc<str>> {
+    pub fn zones_in_use(&self) -> Vec<ZoneInUse> {
         let mut zones = self.zones();
-        zones.retain(|_, sender| sender.receiver_count() > 0);
-        zones.keys().cloned().collect()
+        zones.retain(|_, slot| slot.latest.receiver_count() > 0);
+        zones
+            .iter()
+            .map(|(name, slot)| ZoneInUse {
+                name: name.clone(),
+                tz: slot.tz.clone(),
+            })
+            .collect()
     }
 
     /// Waits until someone subscribes (returns at once if someone did since
@@ -62,8 +89,8 @@ impl Hub {
 
     /// Publishes `frame` as the latest of `zone`.
     pub fn publish(&self, zone: &str, frame: String) {
-        if let Some(sender) = self.zones().get(zone) {
-            sender.send_replace(Utf8Bytes::from(frame));
+        if let Some(slot) = self.zones().get(zone) {
+            slot.latest.send_replace(Utf8Bytes::from(frame));
         }
     }
 
@@ -85,20 +112,25 @@ impl Hub {
 mod tests {
     use super::*;
 
+    fn zone(name: &str) -> TimeZone {
+        jiff::tz::db().get(name).expect("bundled zone")
+    }
+
     #[test]
     fn zones_without_listeners_are_forgotten() {
         let hub = Hub::default();
-        let paris = hub.subscribe("Europe/Paris");
-        let _utc = hub.subscribe("UTC");
+        let paris = hub.subscribe(&zone("Europe/Paris"));
+        let _utc = hub.subscribe(&zone("UTC"));
         assert_eq!(hub.zones_in_use().len(), 2);
         drop(paris);
-        assert_eq!(hub.zones_in_use(), vec![Arc::<str>::from("UTC")]);
+        let names: Vec<_> = hub.zones_in_use().into_iter().map(|z| z.name).collect();
+        assert_eq!(names, vec![Arc::<str>::from("UTC")]);
     }
 
     #[test]
     fn slow_subscribers_only_see_the_latest_frame() {
         let hub = Hub::default();
-        let mut rx = hub.subscribe("UTC");
+        let mut rx = hub.subscribe(&zone("UTC"));
         assert!(!rx.has_changed().expect("open"));
         for n in 0..100 {
             hub.publish("UTC", format!("frame {n}"));
@@ -111,9 +143,9 @@ mod tests {
     #[test]
     fn late_subscribers_get_the_latest_frame_at_once() {
         let hub = Hub::default();
-        let _first = hub.subscribe("UTC");
+        let _first = hub.subscribe(&zone("UTC"));
         hub.publish("UTC", "frame".into());
-        let mut late = hub.subscribe("UTC");
+        let mut late = hub.subscribe(&zone("UTC"));
         assert!(late.has_changed().expect("open"));
         assert_eq!(late.borrow_and_update().as_str(), "frame");
     }

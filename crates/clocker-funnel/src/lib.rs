@@ -26,13 +26,13 @@ use axum::response::Html;
 use axum::routing::get;
 use clocker_runtime::{
     AddressBook, CancellationToken, LaunchError, Launched, Locator, ServiceName, Settings,
-    launch_http,
+    TaskTracker, launch_http,
 };
 use tokio::net::TcpListener;
 
-pub use assemble::{Assembler, REQUIRES};
+pub use assemble::{Assembler, InstantRead, REQUIRES};
 pub use frame::Frame;
-pub use hub::Hub;
+pub use hub::{Hub, ZoneInUse};
 
 /// How the funnel builds and sends frames.
 #[derive(Debug, Clone)]
@@ -43,10 +43,10 @@ pub struct FunnelConfig {
     pub default_zone: String,
     /// How long a client may stall a send before it is disconnected.
     pub send_timeout: Duration,
-    /// The kernel send buffer per socket: about 20 s of frames at 20 Hz, so
-    /// a client that stops reading is noticed (and costs little) while one
-    /// on a slow link keeps up.
-    pub send_buffer_bytes: usize,
+    /// The most bytes a socket may hold written but unsent: about 30 frames
+    /// (1.5 s at 20 Hz). A client that falls further behind skips to the
+    /// newest frame; one that stops reading is noticed within `send_timeout`.
+    pub unsent_limit_bytes: u32,
 }
 
 impl Default for FunnelConfig {
@@ -55,7 +55,7 @@ impl Default for FunnelConfig {
             tick: Duration::from_millis(50),
             default_zone: "UTC".into(),
             send_timeout: Duration::from_secs(10),
-            send_buffer_bytes: 64 * 1024,
+            unsent_limit_bytes: 4 * 1024,
         }
     }
 }
@@ -68,6 +68,8 @@ struct AppState {
     shutdown: CancellationToken,
     /// Sockets connected right now.
     clients: Arc<AtomicUsize>,
+    /// Every socket task, so shutdown can wait for their goodbyes.
+    tasks: TaskTracker,
 }
 
 /// Serves the funnel on `listener`, with the clock services found in `book`.
@@ -92,7 +94,8 @@ pub fn launch(
     let assembler =
         Assembler::locate(&locator, settings.budget).map_err(|err| setup(err.to_string()))?;
     let hub = Arc::new(Hub::default());
-    tokio::spawn(ticker::run(
+    let tasks = TaskTracker::new();
+    tasks.spawn(ticker::run(
         hub.clone(),
         assembler,
         config.tick,
@@ -104,9 +107,10 @@ pub fn launch(
         send_timeout: config.send_timeout,
         shutdown: shutdown.clone(),
         clients: Arc::default(),
+        tasks: tasks.clone(),
     };
     let settings = Settings {
-        send_buffer_bytes: Some(config.send_buffer_bytes),
+        unsent_limit_bytes: Some(config.unsent_limit_bytes),
         ..settings.clone()
     };
     launch_http(
@@ -114,6 +118,7 @@ pub fn launch(
         listener,
         router(state),
         &settings,
+        tasks,
         shutdown,
     )
 }
@@ -156,6 +161,7 @@ mod tests {
             send_timeout: Duration::from_secs(1),
             shutdown: CancellationToken::new(),
             clients: Arc::default(),
+            tasks: TaskTracker::new(),
         }
     }
 

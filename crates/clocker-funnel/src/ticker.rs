@@ -1,11 +1,10 @@
-//! The tick loop: once per tick, one instant, then one frame per zone in use,
-//! all zones in parallel, each serialized once and published to the hub.
-//! Nothing here runs per client; with no subscribers the loop sleeps.
+//! The tick loop: once per tick, one instant, then the frame of every zone
+//! in use, each serialized once and published to the hub. Nothing here runs
+//! per client; with no subscribers the loop sleeps.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use futures_util::future::join_all;
 use tokio::time::MissedTickBehavior;
 use tokio_util::sync::CancellationToken;
 
@@ -16,7 +15,7 @@ pub async fn run(hub: Arc<Hub>, assembler: Assembler, tick: Duration, shutdown: 
     let mut interval = tokio::time::interval(tick);
     interval.set_missed_tick_behavior(MissedTickBehavior::Skip);
     let mut seq: u64 = 0;
-    let mut was_degraded = false;
+    let mut degraded: Vec<&'static str> = Vec::new();
     loop {
         let mut zones = hub.zones_in_use();
         while zones.is_empty() {
@@ -31,29 +30,28 @@ pub async fn run(hub: Arc<Hub>, assembler: Assembler, tick: Duration, shutdown: 
             _ = interval.tick() => {}
         }
         seq += 1;
-        let started = std::time::Instant::now();
+        let started = Instant::now();
         let instant = assembler.read_instant().await;
-        let frames = join_all(
-            zones
-                .iter()
-                .map(|zone| assembler.frame(seq, zone, &instant)),
-        )
-        .await;
-        let degraded = frames
-            .first()
-            .map(|f| f.degraded.clone())
-            .unwrap_or_default();
-        if degraded.is_empty() == was_degraded {
-            was_degraded = !degraded.is_empty();
-            if was_degraded {
-                tracing::warn!(?degraded, "frames are degraded: services not answering");
-            } else {
-                tracing::info!("all clock services answer again");
+        let frames = assembler.frames(seq, &zones, &instant).await;
+
+        let mut now_degraded: Vec<&'static str> = Vec::new();
+        for name in frames.iter().flat_map(|frame| &frame.degraded) {
+            if !now_degraded.contains(name) {
+                now_degraded.push(name);
             }
         }
-        hub.set_degraded(degraded);
+        if now_degraded != degraded {
+            if now_degraded.is_empty() {
+                tracing::info!("all clock services answer again");
+            } else {
+                tracing::warn!(degraded = ?now_degraded, "frames are degraded: services not answering");
+            }
+            degraded = now_degraded;
+            hub.set_degraded(degraded.clone());
+        }
+
         for (zone, frame) in zones.iter().zip(frames) {
-            hub.publish(zone, frame.to_json());
+            hub.publish(&zone.name, frame.to_json());
         }
         metrics::histogram!("clocker_funnel_tick_duration_seconds")
             .record(started.elapsed().as_secs_f64());

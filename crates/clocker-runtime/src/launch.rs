@@ -20,6 +20,7 @@ use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 use tonic::server::NamedService;
 use tonic::service::Routes;
 use tonic_health::ServingStatus;
@@ -34,11 +35,13 @@ pub struct Settings {
     pub budget: Duration,
     /// How long in-flight calls may finish after shutdown is asked for.
     pub drain: Duration,
-    /// The kernel send buffer of every accepted socket (`SO_SNDBUF`); `None`
-    /// leaves it to the kernel's autotuning. A push service sets it so a
-    /// client that stops reading fills it quickly and is noticed, instead of
-    /// parking megabytes of frames in the kernel.
-    pub send_buffer_bytes: Option<usize>,
+    /// The most bytes a socket may hold written but not yet sent
+    /// (`TCP_NOTSENT_LOWAT`); writes wait beyond it. `None` leaves it to the
+    /// kernel, which queues megabytes. A push service sets it low so a client
+    /// that falls behind skips to the newest frame instead of reading old
+    /// ones out of the kernel, and one that stops reading is noticed at
+    /// once; bulk transfers keep their speed (bytes in flight don't count).
+    pub unsent_limit_bytes: Option<u32>,
 }
 
 impl Default for Settings {
@@ -46,7 +49,7 @@ impl Default for Settings {
         Self {
             budget: Duration::from_millis(50),
             drain: Duration::from_secs(5),
-            send_buffer_bytes: None,
+            unsent_limit_bytes: None,
         }
     }
 }
@@ -55,7 +58,7 @@ impl Default for Settings {
 #[derive(Debug, thiserror::Error)]
 pub enum LaunchError {
     #[error(
-        "{service}: port {addr} is already in use (stop what holds it, or pass another --addr)"
+        "{service}: port {addr} is already in use (stop what holds it, or choose another port)"
     )]
     PortInUse {
         service: ServiceName,
@@ -182,11 +185,13 @@ impl GrpcServer {
             .layer(BudgetLayer::new(service.as_str(), settings.budget))
             .route("/metrics", get(render_metrics));
 
-        // Report NOT_SERVING as soon as shutdown starts, so load balancers
-        // and the supervisor stop sending work while calls drain.
+        // Tell health watchers NOT_SERVING as soon as shutdown starts, so
+        // load balancers and the supervisor stop sending work while calls
+        // drain (new connections are refused from then on).
+        let tasks = TaskTracker::new();
         let marking = shutdown.clone();
         let names = self.names.clone();
-        tokio::spawn(async move {
+        tasks.spawn(async move {
             marking.cancelled().await;
             for name in names {
                 health
@@ -198,7 +203,7 @@ impl GrpcServer {
                 .await;
         });
 
-        serve(service, listener, router, settings, shutdown)
+        serve(service, listener, router, settings, tasks, shutdown)
     }
 }
 
@@ -229,17 +234,22 @@ fn reflection<'a>(
 
 /// Serves an HTTP service (such as the funnel) on `listener` until
 /// `shutdown` fires, with `/metrics` and per-route request metrics added.
+///
+/// `tasks` holds the service's own background work (such as upgraded
+/// WebSockets); it is waited for, within the drain period, before the
+/// service counts as stopped.
 pub fn launch_http(
     service: ServiceName,
     listener: TcpListener,
     router: Router,
     settings: &Settings,
+    tasks: TaskTracker,
     shutdown: CancellationToken,
 ) -> Result<Launched, LaunchError> {
     let router = router
         .route("/metrics", get(render_metrics))
         .layer(middleware::from_fn_with_state(service, count_http_request));
-    serve(service, listener, router, settings, shutdown)
+    serve(service, listener, router, settings, tasks, shutdown)
 }
 
 fn serve(
@@ -247,14 +257,14 @@ fn serve(
     listener: TcpListener,
     router: Router,
     settings: &Settings,
+    tasks: TaskTracker,
     shutdown: CancellationToken,
 ) -> Result<Launched, LaunchError> {
     let drain = settings.drain;
-    let send_buffer = settings.send_buffer_bytes;
-    let addr = listener.local_addr().map_err(|source| LaunchError::Bind {
+    let unsent_limit = settings.unsent_limit_bytes;
+    let addr = listener.local_addr().map_err(|err| LaunchError::Setup {
         service,
-        addr: SocketAddr::from(([0, 0, 0, 0], 0)),
-        source,
+        message: format!("cannot read the bound address: {err}"),
     })?;
     // Install the recorder before the first request can be counted.
     let _ = prometheus();
@@ -262,10 +272,10 @@ fn serve(
         if let Err(err) = tcp.set_nodelay(true) {
             tracing::warn!(%err, "cannot set TCP_NODELAY");
         }
-        if let Some(bytes) = send_buffer
-            && let Err(err) = socket2::SockRef::from(&*tcp).set_send_buffer_size(bytes)
+        if let Some(bytes) = unsent_limit
+            && let Err(err) = socket2::SockRef::from(&*tcp).set_tcp_notsent_lowat(bytes)
         {
-            tracing::warn!(%err, bytes, "cannot set SO_SNDBUF");
+            tracing::warn!(%err, bytes, "cannot set TCP_NOTSENT_LOWAT");
         }
     });
     let graceful = shutdown.clone();
@@ -273,9 +283,14 @@ fn serve(
         .with_graceful_shutdown(async move { graceful.cancelled().await })
         .into_future();
     let task = tokio::spawn(async move {
-        tokio::pin!(server);
+        let served_and_drained = async {
+            let result = server.await;
+            tasks.close();
+            tasks.wait().await;
+            result
+        };
         tokio::select! {
-            result = &mut server => result,
+            result = served_and_drained => result,
             () = async {
                 shutdown.cancelled().await;
                 tokio::time::sleep(drain).await;

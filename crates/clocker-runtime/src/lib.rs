@@ -29,3 +29,4 @@ pub use shutdown::shutdown_signal;
 pub use telemetry::{init_logging, prometheus, render_metrics};
 pub use thread::ServiceThread;
 pub use tokio_util::sync::CancellationToken;
+pub use tokio_util::task::TaskTracker;

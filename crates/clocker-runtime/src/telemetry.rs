@@ -27,6 +27,9 @@ const LATENCY_BUCKETS: &[f64] = &[
     0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0,
 ];
 
+/// How often buffered histogram samples are folded into their buckets.
+const UPKEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// Installs the process-wide metrics recorder once; every later call returns
 /// the same handle. `None` when another recorder was installed first.
 pub fn prometheus() -> Option<&'static PrometheusHandle> {
@@ -37,10 +40,22 @@ pub fn prometheus() -> Option<&'static PrometheusHandle> {
                 .expect("bucket list is not empty")
                 .build_recorder();
             let handle = recorder.handle();
-            match metrics::set_global_recorder(recorder) {
-                Ok(()) => Some(handle),
-                Err(_) => None,
+            metrics::set_global_recorder(recorder).ok()?;
+            // Histograms buffer their samples until upkeep folds them in;
+            // without it memory grows with every request between scrapes.
+            let upkeep = handle.clone();
+            let spawned = std::thread::Builder::new()
+                .name("metrics-upkeep".into())
+                .spawn(move || {
+                    loop {
+                        std::thread::sleep(UPKEEP_EVERY);
+                        upkeep.run_upkeep();
+                    }
+                });
+            if let Err(err) = spawned {
+                tracing::error!(%err, "cannot start metrics upkeep; histograms grow until scraped");
             }
+            Some(handle)
         })
         .as_ref()
 }

@@ -5,16 +5,18 @@ use std::future::Future;
 use std::net::SocketAddr;
 
 use tokio::sync::oneshot;
-use tokio_util::sync::CancellationToken;
+use tokio_util::sync::{CancellationToken, DropGuard};
 
 use crate::{LaunchError, Launched, ServiceName};
 
-/// A service running on its own thread.
+/// A service running on its own thread; dropping it stops the service
+/// (without waiting for the thread).
 #[derive(Debug)]
 pub struct ServiceThread {
     pub service: ServiceName,
     pub addr: SocketAddr,
     shutdown: CancellationToken,
+    _stop_on_drop: DropGuard,
     done: oneshot::Receiver<()>,
 }
 
@@ -78,6 +80,7 @@ impl ServiceThread {
         Ok(Self {
             service,
             addr,
+            _stop_on_drop: shutdown.clone().drop_guard(),
             shutdown,
             done,
         })

@@ -3,11 +3,13 @@
 
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 
 use jiff::{SignedDuration, Timestamp};
 
 /// Where "now" comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Default)]
 pub enum Clock {
     /// The system clock.
     #[default]
@@ -16,6 +18,17 @@ pub enum Clock {
     Offset(SignedDuration),
     /// Always the same instant.
     Frozen(Timestamp),
+    /// `start`, then one `step` later at every read: each read is a distinct,
+    /// predictable instant, so a test can prove how many reads a frame took.
+    Stepping(Stepping),
+}
+
+/// The state of a [`Clock::Stepping`]; clones share it.
+#[derive(Debug, Clone)]
+pub struct Stepping {
+    start: Timestamp,
+    step: SignedDuration,
+    reads: Arc<AtomicI64>,
 }
 
 impl Clock {
@@ -24,58 +37,103 @@ impl Clock {
         Clock::Offset(start.duration_since(Timestamp::now()))
     }
 
-    /// The current instant on this clock.
+    /// A clock that reads `start`, then `start + step`, `start + 2 step`, …
+    pub fn stepping(start: Timestamp, step: SignedDuration) -> Self {
+        Clock::Stepping(Stepping {
+            start,
+            step,
+            reads: Arc::default(),
+        })
+    }
+
+    /// The current instant on this clock (saturating at the ends of the
+    /// range of `i64` nanoseconds, which construction keeps far away).
     pub fn now(&self) -> Timestamp {
-        match *self {
+        match self {
             Clock::System => Timestamp::now(),
-            Clock::Offset(offset) => {
-                let now = Timestamp::now();
-                now.checked_add(offset).unwrap_or(now)
+            Clock::Offset(offset) => shifted(Timestamp::now(), *offset),
+            Clock::Frozen(instant) => *instant,
+            Clock::Stepping(stepping) => {
+                let read = stepping.reads.fetch_add(1, Ordering::Relaxed);
+                let nanos =
+                    stepping.start.as_nanosecond() + stepping.step.as_nanos() * i128::from(read);
+                Timestamp::from_nanosecond(nanos).unwrap_or(Timestamp::MAX)
             }
-            Clock::Frozen(instant) => instant,
         }
     }
 }
 
-/// A `--clock` value that cannot be read.
+/// A `--clock` value that cannot be used.
 #[derive(Debug, thiserror::Error)]
 #[error(
-    "cannot read clock '{input}': {reason}; expected 'system', 'offset:<duration>' (offset:-90s, \
-     offset:+2h), 'start:<RFC 3339 instant>' or 'frozen:<RFC 3339 instant>' \
-     (frozen:2026-03-29T00:59:59.900Z)"
+    "cannot use clock '{input}': {reason}; expected 'system', 'offset:<duration>' (offset:-90s, \
+     offset:+2h), 'start:<RFC 3339 instant>', 'frozen:<RFC 3339 instant>' \
+     (frozen:2026-03-29T00:59:59.900Z) or 'stepping:<RFC 3339 instant>/<step>' \
+     (stepping:2026-03-29T00:59:59.990Z/1ms)"
 )]
 pub struct BadClock {
     input: String,
     reason: String,
 }
 
+/// The instants a clock may show: those whose unix nanoseconds fit an
+/// `i64` (1677-09-21 to 2262-04-11), as `CurrentTimeReply.unix_nanos` must.
+fn representable(at: Timestamp) -> Result<Timestamp, String> {
+    if i64::try_from(at.as_nanosecond()).is_ok() {
+        Ok(at)
+    } else {
+        Err(format!(
+            "{at} is outside 1677-09-21..2262-04-11 (unix nanoseconds must fit 64 bits)"
+        ))
+    }
+}
+
+/// `at + by`, saturating at the ends of the timestamp range.
+fn shifted(at: Timestamp, by: SignedDuration) -> Timestamp {
+    at.checked_add(by).unwrap_or(if by.is_negative() {
+        Timestamp::MIN
+    } else {
+        Timestamp::MAX
+    })
+}
+
+fn instant(value: &str) -> Result<Timestamp, String> {
+    let at = value.parse::<Timestamp>().map_err(|e| e.to_string())?;
+    representable(at)
+}
+
+fn duration(value: &str) -> Result<SignedDuration, String> {
+    value
+        .trim_start_matches('+')
+        .parse::<SignedDuration>()
+        .map_err(|e| e.to_string())
+}
+
 impl FromStr for Clock {
     type Err = BadClock;
 
-    /// `system`, `offset:<duration>`, `start:<instant>` or `frozen:<instant>`.
     fn from_str(input: &str) -> Result<Self, Self::Err> {
-        let bad = |reason: String| BadClock {
+        let (kind, value) = input.split_once(':').unwrap_or((input, ""));
+        let clock = match kind {
+            "system" if value.is_empty() => Ok(Clock::System),
+            "offset" => duration(value).and_then(|offset| {
+                representable(shifted(Timestamp::now(), offset))?;
+                Ok(Clock::Offset(offset))
+            }),
+            "start" => instant(value).map(Clock::starting_at),
+            "frozen" => instant(value).map(Clock::Frozen),
+            "stepping" => match value.rsplit_once('/') {
+                Some((start, step)) => {
+                    instant(start).and_then(|start| Ok(Clock::stepping(start, duration(step)?)))
+                }
+                None => Err("a stepping clock needs '/<step>'".into()),
+            },
+            _ => Err("unknown kind".into()),
+        };
+        clock.map_err(|reason| BadClock {
             input: input.to_owned(),
             reason,
-        };
-        let (kind, value) = input.split_once(':').unwrap_or((input, ""));
-        match kind {
-            "system" if value.is_empty() => Ok(Clock::System),
-            "offset" => value
-                .trim_start_matches('+')
-                .parse::<SignedDuration>()
-                .map(Clock::Offset)
-                .map_err(|e| bad(e.to_string())),
-            "start" => value
-                .parse::<Timestamp>()
-                .map(Clock::starting_at)
-                .map_err(|e| bad(e.to_string())),
-            "frozen" => value
-                .parse::<Timestamp>()
-                .map(Clock::Frozen)
-                .map_err(|e| bad(e.to_string())),
-            _ => Err(bad("unknown kind".into())),
-        }
+        })
     }
 }
 
@@ -85,6 +143,7 @@ impl fmt::Display for Clock {
             Clock::System => f.write_str("system"),
             Clock::Offset(offset) => write!(f, "offset:{offset:#}"),
             Clock::Frozen(instant) => write!(f, "frozen:{instant}"),
+            Clock::Stepping(s) => write!(f, "stepping:{}/{:#}", s.start, s.step),
         }
     }
 }
@@ -93,43 +152,78 @@ impl fmt::Display for Clock {
 mod tests {
     use super::*;
 
+    fn at(rfc3339: &str) -> Timestamp {
+        rfc3339.parse().expect("RFC 3339 literal")
+    }
+
     #[test]
     fn clocks_parse_from_their_flag_syntax() {
-        assert_eq!("system".parse::<Clock>().ok(), Some(Clock::System));
-        assert_eq!(
-            "offset:-90s".parse::<Clock>().ok(),
-            Some(Clock::Offset(SignedDuration::from_secs(-90)))
+        assert!(matches!("system".parse(), Ok(Clock::System)));
+        assert!(
+            matches!("offset:-90s".parse(), Ok(Clock::Offset(o)) if o == SignedDuration::from_secs(-90))
         );
-        assert_eq!(
-            "offset:+2h".parse::<Clock>().ok(),
-            Some(Clock::Offset(SignedDuration::from_hours(2)))
+        assert!(
+            matches!("offset:+2h".parse(), Ok(Clock::Offset(o)) if o == SignedDuration::from_hours(2))
         );
-        let frozen: Timestamp = "2026-03-29T00:59:59.9Z".parse().expect("literal");
-        assert_eq!(
-            "frozen:2026-03-29T00:59:59.9Z".parse::<Clock>().ok(),
-            Some(Clock::Frozen(frozen))
+        let frozen = at("2026-03-29T00:59:59.9Z");
+        assert!(
+            matches!("frozen:2026-03-29T00:59:59.9Z".parse(), Ok(Clock::Frozen(t)) if t == frozen)
         );
+        let stepping: Clock = "stepping:2026-03-29T00:59:59.99Z/1ms"
+            .parse()
+            .expect("valid");
+        assert_eq!(stepping.to_string(), "stepping:2026-03-29T00:59:59.99Z/1ms");
     }
 
     #[test]
     fn bad_clocks_say_what_is_expected() {
         let err = "sometimes".parse::<Clock>().expect_err("not a clock");
         assert!(err.to_string().contains("frozen:"), "{err}");
-        assert!("offset:soon".parse::<Clock>().is_err());
-        assert!("frozen:yesterday".parse::<Clock>().is_err());
+        for bad in [
+            "offset:soon",
+            "frozen:yesterday",
+            "stepping:2026-01-01T00:00:00Z",
+            "system:now",
+        ] {
+            assert!(bad.parse::<Clock>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn clocks_outside_64_bit_nanoseconds_are_refused() {
+        for bad in [
+            "frozen:2300-01-01T00:00:00Z",
+            "start:1600-01-01T00:00:00Z",
+            "offset:+3000y",
+        ] {
+            let err = bad.parse::<Clock>().expect_err("out of range");
+            assert!(
+                err.to_string().contains("1677-09-21..2262-04-11") || bad.starts_with("offset"),
+                "{err}"
+            );
+        }
     }
 
     #[test]
     fn a_started_clock_runs_from_its_start() {
-        let start: Timestamp = "2030-01-01T00:00:00Z".parse().expect("literal");
-        let read = Clock::starting_at(start).now();
-        let drift = read.duration_since(start).abs();
+        let start = at("2030-01-01T00:00:00Z");
+        let drift = Clock::starting_at(start).now().duration_since(start).abs();
         assert!(drift < SignedDuration::from_secs(5), "{drift:?}");
     }
 
     #[test]
     fn a_frozen_clock_stands_still() {
-        let at: Timestamp = "2026-10-25T00:59:59.999Z".parse().expect("literal");
-        assert_eq!(Clock::Frozen(at).now(), at);
+        let instant = at("2026-10-25T00:59:59.999Z");
+        assert_eq!(Clock::Frozen(instant).now(), instant);
+        assert_eq!(Clock::Frozen(instant).now(), instant);
+    }
+
+    #[test]
+    fn a_stepping_clock_moves_one_step_per_read_across_clones() {
+        let clock = Clock::stepping(at("2026-01-01T00:00:00Z"), SignedDuration::from_millis(1));
+        let twin = clock.clone();
+        assert_eq!(clock.now(), at("2026-01-01T00:00:00Z"));
+        assert_eq!(twin.now(), at("2026-01-01T00:00:00.001Z"));
+        assert_eq!(clock.now(), at("2026-01-01T00:00:00.002Z"));
     }
 }

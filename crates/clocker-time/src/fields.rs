@@ -24,16 +24,6 @@ impl Component {
         Component::Milliseconds,
     ];
 
-    /// The service name (and the key in degraded lists): `hours`, ...
-    pub const fn name(self) -> &'static str {
-        match self {
-            Component::Hours => "hours",
-            Component::Minutes => "minutes",
-            Component::Seconds => "seconds",
-            Component::Milliseconds => "milliseconds",
-        }
-    }
-
     /// The component of `zoned`.
     pub fn of(self, zoned: &ZonedDateTime) -> u32 {
         let value = match self {
@@ -105,11 +95,15 @@ pub fn timestamp_from_proto(at: prost_types::Timestamp) -> Result<Timestamp, Tim
     Timestamp::new(at.seconds, at.nanos).map_err(|_| out_of_range())
 }
 
-/// The protobuf form of an instant.
+/// The protobuf form of an instant (`nanos` always within 0..1e9, as the
+/// protobuf rules require, also before 1970).
 pub fn timestamp_to_proto(at: Timestamp) -> prost_types::Timestamp {
+    let nanos = at.as_nanosecond();
     prost_types::Timestamp {
-        seconds: at.as_second(),
-        nanos: at.subsec_nanosecond(),
+        seconds: i64::try_from(nanos.div_euclid(1_000_000_000))
+            .expect("every timestamp's seconds fit in i64"),
+        nanos: i32::try_from(nanos.rem_euclid(1_000_000_000))
+            .expect("a remainder of 1e9 fits in i32"),
     }
 }
 
@@ -218,6 +212,14 @@ mod tests {
         ] {
             assert!(timestamp_from_proto(bad).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn instants_before_1970_keep_nanos_positive() {
+        let at: Timestamp = "1969-12-31T23:59:59.5Z".parse().expect("literal");
+        let proto = timestamp_to_proto(at);
+        assert_eq!((proto.seconds, proto.nanos), (-1, 500_000_000));
+        assert_eq!(timestamp_from_proto(proto).expect("in range"), at);
     }
 
     #[test]

@@ -58,8 +58,8 @@ pub async fn launch_current_time(
     settings: &Settings,
     shutdown: CancellationToken,
 ) -> Result<Launched, LaunchError> {
-    let service = CurrentTimeService::new(clock, fields::local_zone());
     tracing::info!(%clock, "current-time clock");
+    let service = CurrentTimeService::new(clock, fields::local_zone());
     GrpcServer::new(ServiceName::CurrentTime, FILE_DESCRIPTOR_SET)
         .add_service(CurrentTimeServer::new(service))
         .launch(listener, settings, shutdown)
@@ -83,7 +83,14 @@ pub async fn launch_component(
             service: name,
             message: err.to_string(),
         })?;
-    let service = ComponentService::new(component, current_time, fields::local_zone());
+    // Leave a fifth of the budget to answer UNAVAILABLE in time.
+    let upstream_timeout = settings.budget * 4 / 5;
+    let service = ComponentService::new(
+        component,
+        current_time,
+        fields::local_zone(),
+        upstream_timeout,
+    );
     let server = GrpcServer::new(name, FILE_DESCRIPTOR_SET);
     let server = match component {
         Component::Hours => server.add_service(HoursServer::new(service)),

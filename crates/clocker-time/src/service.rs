@@ -9,6 +9,8 @@ use clocker_proto::v1::{
     self, ComponentReply, ComponentRequest, CurrentTimeReply, CurrentTimeRequest,
     current_time_client::CurrentTimeClient,
 };
+use std::time::Duration;
+
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use tonic::transport::Channel;
@@ -65,20 +67,25 @@ pub struct ComponentService {
     component: Component,
     current_time: CurrentTimeClient<Channel>,
     default_zone: TimeZone,
+    upstream_timeout: Duration,
 }
 
 impl ComponentService {
     /// A service extracting `component`; it asks `current_time` for the
-    /// instant when a request carries none.
+    /// instant when a request carries none, and waits `upstream_timeout` at
+    /// most (keep it inside the method budget so the caller gets
+    /// `UNAVAILABLE`, not `DEADLINE_EXCEEDED`).
     pub fn new(
         component: Component,
         current_time: CurrentTimeClient<Channel>,
         default_zone: TimeZone,
+        upstream_timeout: Duration,
     ) -> Self {
         Self {
             component,
             current_time,
             default_zone,
+            upstream_timeout,
         }
     }
 
@@ -99,12 +106,25 @@ impl ComponentService {
     }
 
     async fn read_current_time(&self) -> Result<Timestamp, TimeError> {
-        let reply = self
-            .current_time
-            .clone()
-            .get_current_time(CurrentTimeRequest { tz: "UTC".into() })
+        let mut client = self.current_time.clone();
+        let mut request = Request::new(CurrentTimeRequest { tz: "UTC".into() });
+        request.set_timeout(self.upstream_timeout);
+        // The outer timeout also bounds connecting, which grpc-timeout does not.
+        let reply = tokio::time::timeout(self.upstream_timeout, client.get_current_time(request))
             .await
-            .map_err(|status| TimeError::CurrentTimeUnavailable(status.message().to_owned()))?;
+            .map_err(|_| {
+                TimeError::CurrentTimeUnavailable(format!(
+                    "no answer within {} ms",
+                    self.upstream_timeout.as_millis()
+                ))
+            })?
+            .map_err(|status| {
+                TimeError::CurrentTimeUnavailable(format!(
+                    "{:?}: {}",
+                    status.code(),
+                    status.message()
+                ))
+            })?;
         Ok(timestamp_from_nanos(reply.into_inner().unix_nanos))
     }
 }

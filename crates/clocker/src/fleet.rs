@@ -6,7 +6,16 @@ use std::net::{IpAddr, SocketAddr};
 
 use clocker_runtime::{AddressBook, LaunchError, ServiceName, ServiceThread, bind};
 
-use crate::{Options, launch_service};
+use crate::{DependencyCycle, Options, launch_service, requires, start_order};
+
+/// Why the fleet could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum FleetError {
+    #[error(transparent)]
+    Cycle(#[from] DependencyCycle),
+    #[error(transparent)]
+    Launch(#[from] LaunchError),
+}
 
 /// Running services, in the order they were started.
 #[derive(Debug)]
@@ -17,26 +26,28 @@ pub struct Fleet {
 }
 
 impl Fleet {
-    /// Starts every service on `host`: on its default port, or on a port the
-    /// OS picks when `ephemeral`. On failure, what was started is stopped.
+    /// Starts every service on `host`, each after what it requires: on its
+    /// default port, or on a port the OS picks when `ephemeral`. On failure,
+    /// what was started is stopped.
     pub async fn start(
         host: IpAddr,
         ephemeral: bool,
         options: Options,
-    ) -> Result<Self, LaunchError> {
+    ) -> Result<Self, FleetError> {
+        let order = start_order(&ServiceName::ALL, requires)?;
         let mut fleet = Fleet {
             options,
             book: AddressBook::default(),
             running: Vec::new(),
         };
-        for name in ServiceName::ALL {
+        for name in order {
             let port = if ephemeral { 0 } else { name.default_port() };
             if let Err(err) = fleet
                 .start_service_at(name, SocketAddr::new(host, port))
                 .await
             {
                 fleet.stop().await;
-                return Err(err);
+                return Err(err.into());
             }
         }
         Ok(fleet)

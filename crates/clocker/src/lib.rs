@@ -1,8 +1,11 @@
 //! What the `clocker` binary runs, as a library so tests run it in-process:
-//! [`launch_service`] starts any one service by name, and [`Fleet`] starts
-//! them all, each on its own thread, in dependency order.
+//! [`launch_service`] starts any one service by name, [`Fleet`] starts them
+//! all, each on its own thread, in dependency order ([`start_order`]), and
+//! [`print_time`] is `clocker time`.
 
 mod fleet;
+mod order;
+mod time;
 
 use clocker_funnel::FunnelConfig;
 use clocker_runtime::{
@@ -11,7 +14,9 @@ use clocker_runtime::{
 use clocker_time::{Clock, Component};
 use tokio::net::TcpListener;
 
-pub use fleet::Fleet;
+pub use fleet::{Fleet, FleetError};
+pub use order::{DependencyCycle, start_order};
+pub use time::{TimeRequest, print_time};
 
 /// Everything a service needs to know besides where to listen.
 #[derive(Debug, Clone, Default)]
@@ -45,8 +50,13 @@ pub async fn launch_service(
 ) -> Result<Launched, LaunchError> {
     match name {
         ServiceName::CurrentTime => {
-            clocker_time::launch_current_time(listener, options.clock, &options.settings, shutdown)
-                .await
+            clocker_time::launch_current_time(
+                listener,
+                options.clock.clone(),
+                &options.settings,
+                shutdown,
+            )
+            .await
         }
         ServiceName::Funnel => {
             clocker_funnel::launch(listener, book, &options.funnel, &options.settings, shutdown)

@@ -32,7 +32,12 @@ pub struct Frame {
     pub degraded: Vec<String>,
 }
 
-pub async fn start_fleet(options: Options) -> Fleet {
+/// Starts a fleet on free ports. Tests give every call a generous budget
+/// (unless they set their own) so a loaded machine cannot fail them.
+pub async fn start_fleet(mut options: Options) -> Fleet {
+    if options.settings.budget == Options::default().settings.budget {
+        options.settings.budget = Duration::from_secs(2);
+    }
     Fleet::start("127.0.0.1".parse().expect("literal"), true, options)
         .await
         .expect("the fleet starts on free ports")

@@ -1,5 +1,10 @@
 //! No torn frame: with current-time's clock standing just before a boundary,
 //! every frame's fields equal the fields of its own `unix_ms`.
+//!
+//! The clock steps 1 ms at every read, so the test does not depend on timing,
+//! and any design that reads the clock more than once per frame (as the seed
+//! did: each component asking current-time) shows up twice over: fields that
+//! disagree across the boundary, and instants that run ahead of the frame count.
 
 use clocker_runtime::ServiceName;
 use clocker_time::Clock;
@@ -7,15 +12,17 @@ use jiff::{SignedDuration, Timestamp};
 
 use crate::support::{assert_untorn, connect, fast_ticks, frames_until, start_fleet};
 
-/// Runs the fleet on a clock that reaches `boundary` about a second after
-/// start, and checks every frame from before to after it in `zone`.
+const READS_BEFORE_BOUNDARY: i64 = 20;
+
 async fn assert_no_frame_tears_across(boundary: &str, zone: &str) {
     let boundary: Timestamp = boundary.parse().expect("RFC 3339 literal");
+    let step = SignedDuration::from_millis(1);
+    let start = boundary - step * READS_BEFORE_BOUNDARY as i32;
     let mut options = fast_ticks(5);
-    options.clock = Clock::starting_at(boundary - SignedDuration::from_millis(1000));
+    options.clock = Clock::stepping(start, step);
     let fleet = start_fleet(options).await;
     let mut socket = connect(fleet.addr(ServiceName::Funnel), &format!("?tz={zone}")).await;
-    let end = (boundary + SignedDuration::from_millis(300)).as_millisecond();
+    let end = (boundary + step * 20).as_millisecond();
     let frames = frames_until(&mut socket, |frame| {
         frame.unix_ms.is_some_and(|ms| ms >= end)
     })
@@ -23,6 +30,14 @@ async fn assert_no_frame_tears_across(boundary: &str, zone: &str) {
     for frame in &frames {
         assert_eq!(frame.tz, zone);
         assert_untorn(frame);
+        let reads_before = i64::try_from(frame.seq).expect("small") - 1;
+        assert_eq!(
+            frame.unix_ms,
+            Some(start.as_millisecond() + reads_before),
+            "frame {} must be built from the clock's read number {}: one read per frame",
+            frame.seq,
+            frame.seq
+        );
     }
     let boundary_ms = boundary.as_millisecond();
     let before = frames
