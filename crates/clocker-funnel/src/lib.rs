@@ -91,16 +91,19 @@ pub fn launch(
         )));
     }
     let locator = Locator::new(ServiceName::Funnel, REQUIRES, book);
-    let assembler =
-        Assembler::locate(&locator, settings.budget).map_err(|err| setup(err.to_string()))?;
     let hub = Arc::new(Hub::default());
-    let tasks = TaskTracker::new();
-    tasks.spawn(ticker::run(
+    let ticker = ticker::start(
         hub.clone(),
-        assembler,
+        locator,
+        settings.budget,
         config.tick,
         shutdown.clone(),
-    ));
+    )
+    .map_err(setup)?;
+    let tasks = TaskTracker::new();
+    tasks.spawn(async move {
+        let _ = ticker.await;
+    });
     let state = AppState {
         hub,
         default_zone: Arc::from(config.default_zone.as_str()),

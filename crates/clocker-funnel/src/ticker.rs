@@ -1,17 +1,71 @@
 //! The tick loop: once per tick, one instant, then the frame of every zone
 //! in use, each serialized once and published to the hub. Nothing here runs
 //! per client; with no subscribers the loop sleeps.
+//!
+//! The loop has a thread (and single-threaded runtime) of its own, apart
+//! from the sockets: with thousands of clients the socket thread is busy
+//! sending every tick, and the clock services' replies must not queue behind
+//! that work (they would overrun their deadline, and frames would lose their
+//! time although every service answered promptly).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use clocker_runtime::Locator;
+use tokio::sync::oneshot;
 use tokio::time::MissedTickBehavior;
 use tokio_util::sync::CancellationToken;
 
 use crate::{Assembler, Hub};
 
+/// Starts the tick loop on its own thread; the receiver resolves when the
+/// loop has stopped (after `shutdown`).
+pub fn start(
+    hub: Arc<Hub>,
+    locator: Locator,
+    call_timeout: Duration,
+    tick: Duration,
+    shutdown: CancellationToken,
+) -> Result<oneshot::Receiver<()>, String> {
+    let (ready_tx, ready_rx) = std::sync::mpsc::sync_channel(1);
+    let (done_tx, done_rx) = oneshot::channel();
+    std::thread::Builder::new()
+        .name("funnel-ticker".into())
+        .spawn(move || {
+            let runtime = match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(runtime) => runtime,
+                Err(err) => {
+                    let _ = ready_tx.send(Err(format!("cannot start the tick runtime: {err}")));
+                    return;
+                }
+            };
+            runtime.block_on(async move {
+                // Located here so the channels' workers live on this thread.
+                match Assembler::locate(&locator, call_timeout) {
+                    Ok(assembler) => {
+                        let _ = ready_tx.send(Ok(()));
+                        run(hub, assembler, tick, shutdown).await;
+                    }
+                    Err(err) => {
+                        let _ = ready_tx.send(Err(err.to_string()));
+                    }
+                }
+            });
+            drop(runtime);
+            let _ = done_tx.send(());
+        })
+        .map_err(|err| format!("cannot start the tick thread: {err}"))?;
+    ready_rx
+        .recv()
+        .map_err(|_| "the tick thread ended before it was ready".to_owned())??;
+    Ok(done_rx)
+}
+
 /// Runs until `shutdown` fires.
-pub async fn run(hub: Arc<Hub>, assembler: Assembler, tick: Duration, shutdown: CancellationToken) {
+async fn run(hub: Arc<Hub>, assembler: Assembler, tick: Duration, shutdown: CancellationToken) {
     let mut interval = tokio::time::interval(tick);
     interval.set_missed_tick_behavior(MissedTickBehavior::Skip);
     let mut seq: u64 = 0;

@@ -17,6 +17,7 @@
 use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
@@ -30,12 +31,46 @@ use tower::{Layer, Service};
 pub struct BudgetLayer {
     service: &'static str,
     budget: Duration,
+    overruns: Arc<OverrunLog>,
 }
 
 impl BudgetLayer {
     /// `service` labels the metrics; `budget` is the longest a call may take.
     pub fn new(service: &'static str, budget: Duration) -> Self {
-        Self { service, budget }
+        Self {
+            service,
+            budget,
+            overruns: Arc::default(),
+        }
+    }
+}
+
+/// Logs overruns at most once a second, with how many there were since:
+/// under overload every call may overrun, and one line each would flood the log.
+#[derive(Debug, Default)]
+struct OverrunLog {
+    state: Mutex<(Option<Instant>, u64)>,
+}
+
+const OVERRUN_LOG_EVERY: Duration = Duration::from_secs(1);
+
+impl OverrunLog {
+    fn record(&self, service: &str, method: &str, limit: Duration, cause: &str) {
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let (last, unlogged) = &mut *state;
+        *unlogged += 1;
+        if last.is_none_or(|at| at.elapsed() >= OVERRUN_LOG_EVERY) {
+            tracing::warn!(
+                service,
+                method,
+                ?limit,
+                cause,
+                overruns = *unlogged,
+                "calls overran their deadline (this one, and the count since the last such line)"
+            );
+            *last = Some(Instant::now());
+            *unlogged = 0;
+        }
     }
 }
 
@@ -47,6 +82,7 @@ impl<S> Layer<S> for BudgetLayer {
             inner,
             service: self.service,
             budget: self.budget,
+            overruns: self.overruns.clone(),
         }
     }
 }
@@ -57,6 +93,7 @@ pub struct Budgeted<S> {
     inner: S,
     service: &'static str,
     budget: Duration,
+    overruns: Arc<OverrunLog>,
 }
 
 impl<S> Service<Request<Body>> for Budgeted<S>
@@ -83,6 +120,7 @@ where
         };
         let method = request.uri().path().to_owned();
         let service = self.service;
+        let overruns = self.overruns.clone();
         // The clone that was made ready is the one that must be called.
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
@@ -98,7 +136,7 @@ where
                         "cause" => cause,
                     )
                     .increment(1);
-                    tracing::warn!(service, %method, ?limit, cause, "call overran its deadline");
+                    overruns.record(service, &method, limit, cause);
                     Status::deadline_exceeded(format!(
                         "{method} did not answer within {} ms",
                         limit.as_millis()

@@ -1,0 +1,202 @@
+//! `clocker-bench`: benchmarks of the Clocker services, run against the real
+//! `clocker` binary. Every service under test is a child process listening on
+//! a free port of 127.0.0.1, killed when the benchmark ends (also on error).
+//! Each benchmark is bounded in time and calls, and prints a Markdown table
+//! with its targets on stdout; progress goes to stderr.
+//!
+//! - `p1`: GetCurrentTime latency, 1 call in flight, next to a raw TCP
+//!   loopback round trip and a bare tonic server (`p1_latency`, `echo`,
+//!   `bare`).
+//! - `p2`: GetCurrentTime throughput, ours against a Python `grpc.aio`
+//!   server (`p2_throughput`).
+//! - `p3`: frame latency and rate, the seed's design against the funnel's
+//!   (`p3_frames`).
+//! - `p4`: WebSocket fan-out to thousands of clients (`p4_fanout`).
+//! - `all`: the four, with their default options.
+
+mod bare;
+mod children;
+mod echo;
+mod p1_latency;
+mod p2_throughput;
+mod p3_frames;
+mod p4_fanout;
+mod procfs;
+mod report;
+mod stats;
+
+use std::io::Write;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+
+use children::Programs;
+use report::Table;
+
+/// Benchmarks of the Clocker services; prints Markdown tables.
+#[derive(Debug, Parser)]
+#[command(version, about, long_about = None)]
+struct Cli {
+    #[command(flatten)]
+    programs: Programs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// GetCurrentTime latency with 1 call in flight, next to raw TCP.
+    P1(p1_latency::P1Args),
+    /// GetCurrentTime throughput: ours against Python grpc.aio.
+    P2(p2_throughput::P2Args),
+    /// Frame latency and rate: the seed's design against the funnel's.
+    P3(p3_frames::P3Args),
+    /// WebSocket fan-out to 1k, 5k and 10k clients.
+    P4(p4_fanout::P4Args),
+    /// P1 to P4 with their default options.
+    All,
+    /// The raw TCP echo server P1 measures against (run by P1 itself).
+    #[command(hide = true)]
+    EchoServer,
+    /// The bare tonic server P1 measures against (run by P1 itself).
+    #[command(hide = true)]
+    BareServer,
+}
+
+/// Parses the options of one benchmark from nothing: its defaults.
+#[derive(Debug, Parser)]
+struct Defaults<T: clap::Args> {
+    #[command(flatten)]
+    args: T,
+}
+
+fn defaults<T: clap::Args>() -> anyhow::Result<T> {
+    Ok(Defaults::<T>::try_parse_from(["clocker-bench"])?.args)
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::EchoServer => echo::serve(),
+        Command::BareServer => bare::serve(),
+        command => {
+            raise_open_files();
+            run(&cli.programs, command)
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(programs: &Programs, command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::P1(args) => print(&p1_latency::run(programs, &args)?),
+        Command::P2(args) => print(&p2_throughput::run(programs, &args)?),
+        Command::P3(args) => print(&p3_frames::run(programs, &args)?),
+        Command::P4(args) => print(&p4_fanout::run(programs, &args)?),
+        Command::All => all(programs),
+        Command::EchoServer => echo::serve(),
+        Command::BareServer => bare::serve(),
+    }
+}
+
+/// One benchmark with its default options.
+type Benchmark = fn(&Programs) -> anyhow::Result<Table>;
+
+/// Runs every benchmark, even after one fails; fails if any did.
+fn all(programs: &Programs) -> anyhow::Result<()> {
+    let runs: [(&str, Benchmark); 4] = [
+        ("P1", |p| p1_latency::run(p, &defaults()?)),
+        ("P2", |p| p2_throughput::run(p, &defaults()?)),
+        ("P3", |p| p3_frames::run(p, &defaults()?)),
+        ("P4", |p| p4_fanout::run(p, &defaults()?)),
+    ];
+    let mut failed = Vec::new();
+    for (name, run) in runs {
+        match run(programs) {
+            Ok(table) => print(&table)?,
+            Err(err) => {
+                eprintln!("error: {name} failed: {err:#}");
+                print_text(&format!("### {name} — failed\n\n`{err:#}`\n"))?;
+                failed.push(name);
+            }
+        }
+    }
+    if !failed.is_empty() {
+        anyhow::bail!("failed: {}", failed.join(", "));
+    }
+    Ok(())
+}
+
+fn print(table: &Table) -> anyhow::Result<()> {
+    print_text(&table.to_string())
+}
+
+fn print_text(text: &str) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{text}")?;
+    out.flush()?;
+    Ok(())
+}
+
+/// Lifts the soft open-file limit to the hard one (P4 opens thousands of
+/// sockets; the funnel child inherits the limit).
+fn raise_open_files() {
+    if let Err(err) = rlimit::increase_nofile_limit(u64::MAX) {
+        eprintln!("bench: cannot raise the open-file limit: {err}");
+    }
+}
+
+/// A current-thread tokio runtime (one call in flight needs no more).
+pub(crate) fn current_thread() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?)
+}
+
+/// A multi-thread tokio runtime with `workers` threads.
+pub(crate) fn multi_thread(workers: usize) -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(workers.max(1))
+        .enable_all()
+        .build()?)
+}
+
+/// `10s`, `50ms`, `1m`: a non-negative duration.
+pub(crate) fn parse_duration(input: &str) -> Result<Duration, String> {
+    let signed: jiff::SignedDuration = input
+        .parse()
+        .map_err(|_| format!("'{input}' is not a duration (for example 50ms, 10s)"))?;
+    Duration::try_from(signed).map_err(|_| format!("'{input}' must not be negative"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cli_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn defaults_come_from_the_cli() {
+        let p4: p4_fanout::P4Args = defaults().expect("defaults parse");
+        assert_eq!(p4.clients, vec![1_000, 5_000, 10_000]);
+        assert_eq!(p4.tick, Duration::from_millis(50));
+    }
+
+    #[test]
+    fn durations_parse() {
+        assert_eq!(parse_duration("10s"), Ok(Duration::from_secs(10)));
+        assert!(parse_duration("-1s").is_err());
+        assert!(parse_duration("soon").is_err());
+    }
+}

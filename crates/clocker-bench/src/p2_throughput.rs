@@ -1,0 +1,238 @@
+//! P2: GetCurrentTime throughput with many connections and many calls in
+//! flight, against our server and a Python `grpc.aio` server implementing the
+//! same RPC, with the same Rust client in the same run.
+
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use clocker_proto::v1::CurrentTimeRequest;
+use clocker_proto::v1::current_time_client::CurrentTimeClient;
+use clocker_runtime::ServiceName;
+use tokio::process::Command;
+use tokio::task::JoinSet;
+use tonic::transport::Channel;
+
+use crate::children::{self, Child, Programs};
+use crate::procfs::{CpuMeter, CpuUse, Pid};
+use crate::report::Table;
+use crate::stats::{self, Samples, Summary, duration, ratio, verdict};
+
+/// Options of P2.
+#[derive(Debug, Clone, clap::Args)]
+pub struct P2Args {
+    /// Connections (one HTTP/2 channel each).
+    #[arg(long, default_value_t = 8)]
+    pub channels: usize,
+    /// Calls in flight on each channel.
+    #[arg(long, default_value_t = 64)]
+    pub in_flight: usize,
+    /// Measured time per server.
+    #[arg(long, default_value = "10s", value_parser = crate::parse_duration)]
+    pub duration: Duration,
+    /// Unmeasured load first.
+    #[arg(long, default_value = "1s", value_parser = crate::parse_duration)]
+    pub warmup: Duration,
+    /// Client runtime worker threads (on 2 cores, 1 leaves the server a
+    /// core and drove it hardest: more threads cost more in wake-ups).
+    #[arg(long, default_value_t = 1)]
+    pub threads: usize,
+}
+
+/// How many times the Python server's throughput ours must reach.
+const TARGET_RATIO: f64 = 8.0;
+/// The Python server generates its stubs first.
+const PYTHON_DEADLINE: Duration = Duration::from_secs(60);
+
+/// What one server sustained.
+#[derive(Debug)]
+struct Load {
+    per_second: f64,
+    latency: Summary,
+    errors: u64,
+    first_error: Option<String>,
+    server_cpu: CpuUse,
+    client_cpu: CpuUse,
+}
+
+/// Runs P2 on a multi-thread runtime.
+pub fn run(programs: &Programs, args: &P2Args) -> anyhow::Result<Table> {
+    crate::multi_thread(args.threads)?.block_on(measure(programs, args))
+}
+
+async fn measure(programs: &Programs, args: &P2Args) -> anyhow::Result<Table> {
+    eprintln!(
+        "p2: Rust current-time, {} channels × {} in flight for {:?}",
+        args.channels, args.in_flight, args.duration
+    );
+    let server = children::serve(programs, ServiceName::CurrentTime, &[], &[]).await?;
+    let rust = load(&server, args).await;
+    server.stop().await;
+    let rust = rust?;
+
+    eprintln!("p2: Python grpc.aio current-time, same load");
+    let mut command = Command::new(&programs.python);
+    command.arg(&programs.python_server);
+    let server = Child::spawn("python current-time", command, PYTHON_DEADLINE)
+        .await
+        .context("the Python server needs `make python-env` (grpcio, grpcio-tools)")?;
+    let python = load(&server, args).await;
+    server.stop().await;
+    Ok(table(&rust, &python?, args))
+}
+
+async fn load(server: &Child, args: &P2Args) -> anyhow::Result<Load> {
+    let mut clients = Vec::with_capacity(args.channels);
+    for _ in 0..args.channels {
+        clients.push(CurrentTimeClient::new(
+            children::channel(server.addr()).await?,
+        ));
+    }
+    let start = Instant::now();
+    let measure_from = start + args.warmup;
+    let until = measure_from + args.duration;
+    let mut workers = JoinSet::new();
+    for client in &clients {
+        for _ in 0..args.in_flight {
+            workers.spawn(worker(client.clone(), measure_from, until));
+        }
+    }
+    tokio::time::sleep_until(measure_from.into()).await;
+    let server_meter = CpuMeter::start(server.pid())?;
+    let client_meter = CpuMeter::start(Pid::This)?;
+    tokio::time::sleep_until(until.into()).await;
+    let (server_cpu, client_cpu) = (server_meter.read()?, client_meter.read()?);
+    let mut latency = Samples::default();
+    let (mut errors, mut first_error) = (0, None);
+    while let Some(done) = workers.join_next().await {
+        let done = done.context("a load worker panicked")?;
+        latency.merge(done.latency);
+        errors += done.errors;
+        first_error = first_error.or(done.first_error);
+    }
+    Ok(Load {
+        per_second: latency.len() as f64 / args.duration.as_secs_f64(),
+        latency: latency.summary(),
+        errors,
+        first_error,
+        server_cpu,
+        client_cpu,
+    })
+}
+
+struct WorkerResult {
+    latency: Samples,
+    errors: u64,
+    first_error: Option<String>,
+}
+
+/// Calls back to back until `until`; records the calls started from `measure_from`.
+async fn worker(
+    mut client: CurrentTimeClient<Channel>,
+    measure_from: Instant,
+    until: Instant,
+) -> WorkerResult {
+    let mut result = WorkerResult {
+        latency: Samples::with_capacity(4096),
+        errors: 0,
+        first_error: None,
+    };
+    loop {
+        let start = Instant::now();
+        if start >= until {
+            return result;
+        }
+        let reply = client
+            .get_current_time(CurrentTimeRequest { tz: "UTC".into() })
+            .await;
+        if start < measure_from {
+            continue;
+        }
+        match reply {
+            Ok(_) => result.latency.record(start.elapsed()),
+            Err(status) => {
+                result.errors += 1;
+                result.first_error.get_or_insert_with(|| status.to_string());
+                // A failing server answers at once; do not spin.
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+        }
+    }
+}
+
+fn table(rust: &Load, python: &Load, args: &P2Args) -> Table {
+    let mut table = Table::new(
+        "P2 — GetCurrentTime throughput, many connections × many in flight",
+        &[
+            "",
+            "Rust (clocker current-time)",
+            "Python grpc.aio",
+            "Rust ÷ Python",
+            "target",
+            "met",
+        ],
+    );
+    let speedup = stats::divide(rust.per_second, python.per_second);
+    table.row([
+        "calls/s".to_owned(),
+        stats::count(rust.per_second),
+        stats::count(python.per_second),
+        ratio(speedup),
+        format!("≥ {TARGET_RATIO}×"),
+        verdict(speedup >= TARGET_RATIO).to_owned(),
+    ]);
+    let over = |a: Duration, b: Duration| ratio(stats::divide(a.as_secs_f64(), b.as_secs_f64()));
+    for (name, pick) in [
+        (
+            "latency p50",
+            (|s: &Summary| s.p50) as fn(&Summary) -> Duration,
+        ),
+        ("latency p99", |s: &Summary| s.p99),
+    ] {
+        let (r, p) = (pick(&rust.latency), pick(&python.latency));
+        table.row([name.to_owned(), duration(r), duration(p), over(r, p)]);
+    }
+    table.row([
+        "errors".to_owned(),
+        stats::count(rust.errors as f64),
+        stats::count(python.errors as f64),
+    ]);
+    table.row([
+        "server CPU (100 % = 1 core)".to_owned(),
+        rust.server_cpu.cell(),
+        python.server_cpu.cell(),
+    ]);
+    table.row([
+        "load generator CPU".to_owned(),
+        rust.client_cpu.cell(),
+        python.client_cpu.cell(),
+    ]);
+    table.note(format!(
+        "{} channels (HTTP/2 connections) × {} calls in flight each = {} concurrent calls, \
+         {:?} measured after {:?} of warm-up, per server, one after the other. Same tonic \
+         client ({} worker thread(s)) for both servers. Both servers are single processes; \
+         ours runs one thread, Python runs one asyncio loop (grpc core adds its own threads).",
+        args.channels,
+        args.in_flight,
+        args.channels * args.in_flight,
+        args.duration,
+        args.warmup,
+        args.threads,
+    ));
+    let client_busy = rust.client_cpu.total() >= 90.0 * args.threads as f64;
+    if client_busy && rust.server_cpu.total() < 90.0 {
+        table.note(format!(
+            "Against the Rust server the load generator was the bottleneck ({:.0} % of its {} \
+             thread(s), the server {:.0} % of its one): the Rust figure is a lower bound of what \
+             the server sustains, and so is the ratio.",
+            rust.client_cpu.total(),
+            args.threads,
+            rust.server_cpu.total()
+        ));
+    }
+    for (name, load) in [("Rust", rust), ("Python", python)] {
+        if let Some(error) = &load.first_error {
+            table.note(format!("First {name} error: `{error}`."));
+        }
+    }
+    table
+}

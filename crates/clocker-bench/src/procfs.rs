@@ -1,0 +1,163 @@
+//! CPU time and resident memory of a process, read from `/proc`.
+
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+
+/// A process to look at: this one, or a child by pid.
+#[derive(Debug, Clone, Copy)]
+pub enum Pid {
+    This,
+    Of(u32),
+}
+
+impl Pid {
+    fn dir(self) -> String {
+        match self {
+            Pid::This => "/proc/self".into(),
+            Pid::Of(pid) => format!("/proc/{pid}"),
+        }
+    }
+}
+
+/// Clock ticks per second of `utime`/`stime` (`getconf CLK_TCK`; 100 on Linux).
+fn ticks_per_second() -> u64 {
+    static TICKS: OnceLock<u64> = OnceLock::new();
+    *TICKS.get_or_init(|| {
+        std::process::Command::new("getconf")
+            .arg("CLK_TCK")
+            .output()
+            .ok()
+            .and_then(|out| String::from_utf8(out.stdout).ok())
+            .and_then(|text| text.trim().parse().ok())
+            .filter(|&ticks| ticks > 0)
+            .unwrap_or(100)
+    })
+}
+
+/// CPU time a process (all its threads) has used, in user and kernel mode.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CpuTime {
+    pub user: Duration,
+    pub system: Duration,
+}
+
+/// User and system CPU time the process (all its threads) has used.
+pub fn cpu_time(pid: Pid) -> anyhow::Result<CpuTime> {
+    let path = format!("{}/stat", pid.dir());
+    let stat = std::fs::read_to_string(&path).with_context(|| format!("reading {path}"))?;
+    // The command name (field 2) may hold spaces; the fields after its ')'
+    // start at field 3 (state), so utime (14) and stime (15) are at 11 and 12.
+    let after_name = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest)
+        .with_context(|| format!("{path} has no ')'"))?;
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    let field = |index: usize| -> anyhow::Result<u64> {
+        fields
+            .get(index)
+            .and_then(|value| value.parse().ok())
+            .with_context(|| format!("{path}: no number at field {}", index + 3))
+    };
+    let seconds = |ticks: u64| Duration::from_secs_f64(ticks as f64 / ticks_per_second() as f64);
+    Ok(CpuTime {
+        user: seconds(field(11)?),
+        system: seconds(field(12)?),
+    })
+}
+
+/// Resident set size in bytes (`VmRSS`).
+pub fn rss_bytes(pid: Pid) -> anyhow::Result<u64> {
+    let path = format!("{}/status", pid.dir());
+    let status = std::fs::read_to_string(&path).with_context(|| format!("reading {path}"))?;
+    for line in status.lines() {
+        if let Some(value) = line.strip_prefix("VmRSS:") {
+            let kib: u64 = value
+                .trim()
+                .trim_end_matches("kB")
+                .trim()
+                .parse()
+                .with_context(|| format!("{path}: bad VmRSS line '{line}'"))?;
+            return Ok(kib * 1024);
+        }
+    }
+    bail!("{path} has no VmRSS line")
+}
+
+/// CPU use of a process over a span of wall-clock time.
+#[derive(Debug, Clone, Copy)]
+pub struct CpuMeter {
+    pid: Pid,
+    cpu: CpuTime,
+    wall: Instant,
+}
+
+/// CPU use over a span, in percent of one core (200 % = two cores busy).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CpuUse {
+    pub user: f64,
+    pub system: f64,
+}
+
+impl CpuUse {
+    /// User + system.
+    pub fn total(&self) -> f64 {
+        self.user + self.system
+    }
+
+    /// `95 % (30 user + 65 sys)`, as a table cell.
+    pub fn cell(&self) -> String {
+        format!(
+            "{:.0} % ({:.0} user + {:.0} sys)",
+            self.total(),
+            self.user,
+            self.system
+        )
+    }
+}
+
+impl CpuMeter {
+    /// Starts measuring now.
+    pub fn start(pid: Pid) -> anyhow::Result<Self> {
+        Ok(Self {
+            pid,
+            cpu: cpu_time(pid)?,
+            wall: Instant::now(),
+        })
+    }
+
+    /// CPU used since `start`.
+    pub fn read(&self) -> anyhow::Result<CpuUse> {
+        let now = cpu_time(self.pid)?;
+        let wall = self.wall.elapsed().as_secs_f64();
+        let percent = |used: Duration, before: Duration| {
+            if wall > 0.0 {
+                100.0 * used.saturating_sub(before).as_secs_f64() / wall
+            } else {
+                0.0
+            }
+        };
+        Ok(CpuUse {
+            user: percent(now.user, self.cpu.user),
+            system: percent(now.system, self.cpu.system),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_this_process() {
+        assert!(rss_bytes(Pid::This).expect("VmRSS") > 0);
+        let meter = CpuMeter::start(Pid::This).expect("stat");
+        let mut x = 0u64;
+        for i in 0..1_000_000u64 {
+            x = x.wrapping_add(i * i);
+        }
+        assert!(x > 0);
+        assert!(meter.read().expect("stat").total() >= 0.0);
+    }
+}
