@@ -100,6 +100,10 @@ missed=$(grep -o '❌' "$tables" | wc -l || true)
   echo "## Results"
   echo
   cat "$tables"
+  if [ -f bench/NOTES.md ]; then
+    echo
+    cat bench/NOTES.md
+  fi
 } >"$report"
 
 if [ "$status" -ne 0 ]; then

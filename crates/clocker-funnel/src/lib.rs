@@ -5,7 +5,8 @@
 //!   in parallel (`assemble`).
 //! - [`Frame`]: the JSON pushed to clients (`frame`).
 //! - [`Hub`]: the latest serialized frame per zone in use (`hub`).
-//! - the tick loop builds each zone's frame once per tick (`ticker`).
+//! - the tick loop builds each zone's frame once per tick, on a thread of
+//!   its own (`ticker`).
 //! - `GET /ws` forwards a zone's frames to one socket (`socket`); `GET
 //!   /health` says whether the funnel and its dependencies answer.
 
