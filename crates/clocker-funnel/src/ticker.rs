@@ -11,7 +11,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use clocker_runtime::Locator;
+use clocker_runtime::{Locator, spawn_single_threaded};
 use tokio::sync::oneshot;
 use tokio::time::MissedTickBehavior;
 use tokio_util::sync::CancellationToken;
@@ -28,40 +28,23 @@ pub fn start(
     shutdown: CancellationToken,
 ) -> Result<oneshot::Receiver<()>, String> {
     let (ready_tx, ready_rx) = std::sync::mpsc::sync_channel(1);
-    let (done_tx, done_rx) = oneshot::channel();
-    std::thread::Builder::new()
-        .name("funnel-ticker".into())
-        .spawn(move || {
-            let runtime = match tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            {
-                Ok(runtime) => runtime,
-                Err(err) => {
-                    let _ = ready_tx.send(Err(format!("cannot start the tick runtime: {err}")));
-                    return;
-                }
-            };
-            runtime.block_on(async move {
-                // Located here so the channels' workers live on this thread.
-                match Assembler::locate(&locator, call_timeout) {
-                    Ok(assembler) => {
-                        let _ = ready_tx.send(Ok(()));
-                        run(hub, assembler, tick, shutdown).await;
-                    }
-                    Err(err) => {
-                        let _ = ready_tx.send(Err(err.to_string()));
-                    }
-                }
-            });
-            drop(runtime);
-            let _ = done_tx.send(());
-        })
-        .map_err(|err| format!("cannot start the tick thread: {err}"))?;
+    let done = spawn_single_threaded("funnel-ticker", move || async move {
+        // Located here so the channels' workers live on this thread.
+        match Assembler::locate(&locator, call_timeout) {
+            Ok(assembler) => {
+                let _ = ready_tx.send(Ok(()));
+                run(hub, assembler, tick, shutdown).await;
+            }
+            Err(err) => {
+                let _ = ready_tx.send(Err(err.to_string()));
+            }
+        }
+    })
+    .map_err(|err| format!("cannot start the tick thread: {err}"))?;
     ready_rx
         .recv()
         .map_err(|_| "the tick thread ended before it was ready".to_owned())??;
-    Ok(done_rx)
+    Ok(done)
 }
 
 /// Runs until `shutdown` fires.

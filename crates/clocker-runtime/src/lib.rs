@@ -27,6 +27,6 @@ pub use locate::{Locate, LocateError, Locator};
 pub use service::{ServiceName, UnknownService};
 pub use shutdown::shutdown_signal;
 pub use telemetry::{init_logging, prometheus, render_metrics};
-pub use thread::ServiceThread;
+pub use thread::{ServiceThread, spawn_single_threaded};
 pub use tokio_util::sync::CancellationToken;
 pub use tokio_util::task::TaskTracker;

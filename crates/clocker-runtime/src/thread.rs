@@ -2,6 +2,7 @@
 //! threaded inside (no locks needed), parallel with the other services.
 
 use std::future::Future;
+use std::io;
 use std::net::SocketAddr;
 
 use tokio::sync::oneshot;
@@ -33,46 +34,23 @@ impl ServiceThread {
         let shutdown = CancellationToken::new();
         let token = shutdown.clone();
         let (ready_tx, ready_rx) = oneshot::channel();
-        let (done_tx, done) = oneshot::channel();
-        let spawned = std::thread::Builder::new()
-            .name(service.as_str().to_owned())
-            .spawn(move || {
-                let runtime = match tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                {
-                    Ok(runtime) => runtime,
-                    Err(err) => {
-                        let _ = ready_tx.send(Err(LaunchError::Setup {
-                            service,
-                            message: format!("cannot start a runtime: {err}"),
-                        }));
-                        return;
+        let done = spawn_single_threaded(service.as_str(), move || async move {
+            match launch(token).await {
+                Ok(launched) => {
+                    let _ = ready_tx.send(Ok(launched.addr));
+                    if let Err(err) = launched.stopped().await {
+                        tracing::error!(%service, %err, "service failed");
                     }
-                };
-                runtime.block_on(async move {
-                    match launch(token).await {
-                        Ok(launched) => {
-                            let _ = ready_tx.send(Ok(launched.addr));
-                            if let Err(err) = launched.stopped().await {
-                                tracing::error!(%service, %err, "service failed");
-                            }
-                        }
-                        Err(err) => {
-                            let _ = ready_tx.send(Err(err));
-                        }
-                    }
-                });
-                // Dropping the runtime here ends every task the service left.
-                drop(runtime);
-                let _ = done_tx.send(());
-            });
-        if let Err(err) = spawned {
-            return Err(LaunchError::Setup {
-                service,
-                message: format!("cannot start a thread: {err}"),
-            });
-        }
+                }
+                Err(err) => {
+                    let _ = ready_tx.send(Err(err));
+                }
+            }
+        })
+        .map_err(|err| LaunchError::Setup {
+            service,
+            message: format!("cannot start a thread: {err}"),
+        })?;
         let addr = ready_rx.await.map_err(|_| LaunchError::Setup {
             service,
             message: "the service thread ended before it was ready".into(),
@@ -101,4 +79,31 @@ impl ServiceThread {
     pub async fn stopped(&mut self) {
         let _ = (&mut self.done).await;
     }
+}
+
+/// Runs the future `make` returns to completion on a new thread named
+/// `name`, with a current-thread runtime of its own. The receiver resolves
+/// once that runtime, and every task left on it, is gone (or the thread
+/// could not build its runtime, which is logged).
+pub fn spawn_single_threaded<F, Fut>(name: &str, make: F) -> io::Result<oneshot::Receiver<()>>
+where
+    F: FnOnce() -> Fut + Send + 'static,
+    Fut: Future<Output = ()>,
+{
+    let (done_tx, done) = oneshot::channel();
+    let thread_name = name.to_owned();
+    std::thread::Builder::new()
+        .name(name.to_owned())
+        .spawn(move || {
+            match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                // Dropping the runtime when block_on returns ends every task left.
+                Ok(runtime) => runtime.block_on(make()),
+                Err(err) => tracing::error!(thread = thread_name, %err, "cannot start a runtime"),
+            }
+            let _ = done_tx.send(());
+        })?;
+    Ok(done)
 }
