@@ -1,5 +1,6 @@
-//! A client that never reads its WebSocket costs the funnel one frame of
-//! memory, never delays the others, and is dropped once its socket is stuck.
+//! A client that never reads its WebSocket holds only its newest frame (and a
+//! few KiB of unsent bytes), does not stop the others' frames, and is dropped
+//! once its socket has been stuck for the send timeout.
 
 use std::time::Duration;
 
