@@ -16,7 +16,7 @@ use tokio::sync::{Notify, watch};
 #[derive(Debug)]
 struct ZoneSlot {
     tz: TimeZone,
-    latest: watch::Sender<Utf8Bytes>,
+    latest: Arc<watch::Sender<Utf8Bytes>>,
 }
 
 /// A zone someone listens to.
@@ -54,7 +54,7 @@ impl Hub {
                 let (latest, receiver) = watch::channel(Utf8Bytes::default());
                 let slot = ZoneSlot {
                     tz: tz.clone(),
-                    latest,
+                    latest: Arc::new(latest),
                 };
                 zones.insert(Arc::from(name), slot);
                 receiver
@@ -87,10 +87,12 @@ impl Hub {
         self.first_subscriber.notified().await;
     }
 
-    /// Publishes `frame` as the latest of `zone`.
+    /// Publishes `frame` as the latest of `zone`. Subscribers are woken
+    /// outside the lock, so the socket thread never waits on it for long.
     pub fn publish(&self, zone: &str, frame: String) {
-        if let Some(slot) = self.zones().get(zone) {
-            slot.latest.send_replace(Utf8Bytes::from(frame));
+        let latest = self.zones().get(zone).map(|slot| slot.latest.clone());
+        if let Some(latest) = latest {
+            latest.send_replace(Utf8Bytes::from(frame));
         }
     }
 

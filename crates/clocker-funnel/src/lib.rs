@@ -93,17 +93,25 @@ pub fn launch(
     }
     let locator = Locator::new(ServiceName::Funnel, REQUIRES, book);
     let hub = Arc::new(Hub::default());
+    // Until the funnel serves, a failure must also stop the tick thread.
+    let stop_on_failure = shutdown.clone().drop_guard();
     let ticker = ticker::start(
         hub.clone(),
         locator,
         settings.budget,
         config.tick,
+        config.default_zone.clone(),
         shutdown.clone(),
     )
     .map_err(setup)?;
     let tasks = TaskTracker::new();
+    let stopping = shutdown.clone();
     tasks.spawn(async move {
         let _ = ticker.await;
+        if !stopping.is_cancelled() {
+            tracing::error!("the tick loop ended unexpectedly; stopping the funnel");
+            stopping.cancel();
+        }
     });
     let state = AppState {
         hub,
@@ -117,14 +125,16 @@ pub fn launch(
         unsent_limit_bytes: Some(config.unsent_limit_bytes),
         ..settings.clone()
     };
-    launch_http(
+    let launched = launch_http(
         ServiceName::Funnel,
         listener,
         router(state),
         &settings,
         tasks,
         shutdown,
-    )
+    )?;
+    stop_on_failure.disarm();
+    Ok(launched)
 }
 
 fn router(state: AppState) -> Router {
@@ -137,7 +147,7 @@ fn router(state: AppState) -> Router {
 
 /// `GET /health`: `{"status":"ok","degraded":[…],"clients":n}`; the funnel
 /// itself is up whenever it answers, and names the clock services its last
-/// tick missed.
+/// tick (or, with no client connected, its last idle probe) missed.
 async fn health(State(state): State<AppState>) -> Json<serde_json::Value> {
     Json(serde_json::json!({
         "status": "ok",

@@ -4,7 +4,8 @@
 //! `{"tz":"Area/City"}`; a bad zone gets `{"error":"…"}` and the socket stays
 //! open. A client that falls behind skips to the newest frame; one whose
 //! send has been stuck for `send_timeout`, or that has not been heard from
-//! (not even a Pong) for two ping periods, is closed.
+//! (not even a Pong) for two to three ping periods, is closed. Shutdown
+//! interrupts a stuck send at once, so one dead client cannot hold the drain.
 
 use std::pin::pin;
 use std::sync::Arc;
@@ -18,6 +19,7 @@ use futures_util::{FutureExt, SinkExt};
 use serde::Deserialize;
 use tokio::sync::watch;
 use tokio::time::{Instant, MissedTickBehavior};
+use tokio_util::sync::CancellationToken;
 
 use crate::AppState;
 
@@ -74,14 +76,19 @@ impl Drop for Connected {
     }
 }
 
-async fn serve(mut socket: WebSocket, tz: Option<String>, state: AppState) {
+async fn serve(socket: WebSocket, tz: Option<String>, state: AppState) {
     let _connected = Connected::new(&state.clients);
     let requested = tz.unwrap_or_else(|| state.default_zone.to_string());
-    let mut frames = None;
-    if !subscribe(&mut socket, &state, &requested, &mut frames).await {
+    let mut client = Client {
+        socket,
+        state,
+        subscription: None,
+    };
+    if !client.subscribe(&requested).await {
         return;
     }
-    let mut shutdown = pin!(state.shutdown.cancelled());
+    let shutdown = client.state.shutdown.clone();
+    let mut shutdown = pin!(shutdown.cancelled());
     let mut keepalive = tokio::time::interval_at(Instant::now() + PING_EVERY, PING_EVERY);
     keepalive.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let mut last_heard = Instant::now();
@@ -92,12 +99,14 @@ async fn serve(mut socket: WebSocket, tz: Option<String>, state: AppState) {
                     code: close_code::AWAY,
                     reason: Utf8Bytes::from_static("funnel is shutting down"),
                 }));
-                send(&mut socket, goodbye, CLOSE_TIMEOUT).await;
+                // Shutdown has fired, so this send must not race it.
+                let unstoppable = CancellationToken::new();
+                send(&mut client.socket, goodbye, CLOSE_TIMEOUT, &unstoppable).await;
                 return;
             }
-            frame = next_frame(&mut frames) => {
+            frame = next_frame(&mut client.subscription) => {
                 let Some(frame) = frame else { return };
-                if !send(&mut socket, Message::Text(frame), state.send_timeout).await {
+                if !client.send(Message::Text(frame)).await {
                     return;
                 }
             }
@@ -106,21 +115,21 @@ async fn serve(mut socket: WebSocket, tz: Option<String>, state: AppState) {
                     tracing::debug!("closing a WebSocket not heard from in {:?}", 2 * PING_EVERY);
                     return;
                 }
-                if !send(&mut socket, Message::Ping(Default::default()), state.send_timeout).await {
+                if !client.send(Message::Ping(Default::default())).await {
                     return;
                 }
             }
-            message = socket.recv() => {
+            message = client.socket.recv() => {
                 last_heard = Instant::now();
                 match message {
                     Some(Ok(Message::Text(text))) => {
-                        if !on_text(&mut socket, &state, &text, &mut frames).await {
+                        if !client.on_text(&text).await {
                             return;
                         }
                     }
                     Some(Ok(Message::Close(_))) => {
                         // The reply to the client's Close is queued; send it.
-                        let _ = tokio::time::timeout(CLOSE_TIMEOUT, socket.flush()).await;
+                        let _ = tokio::time::timeout(CLOSE_TIMEOUT, client.socket.flush()).await;
                         return;
                     }
                     Some(Err(_)) | None => return,
@@ -131,62 +140,87 @@ async fn serve(mut socket: WebSocket, tz: Option<String>, state: AppState) {
     }
 }
 
-/// Handles `{"tz":"Area/City"}`. False when the socket is gone.
-async fn on_text(
-    socket: &mut WebSocket,
-    state: &AppState,
-    text: &str,
-    frames: &mut Option<watch::Receiver<Utf8Bytes>>,
-) -> bool {
-    match serde_json::from_str::<ClientMessage>(text) {
-        Ok(message) => subscribe(socket, state, &message.tz, frames).await,
-        Err(_) => {
-            let error = error_json(r#"expected {"tz":"Area/City"}"#);
-            send(socket, error, state.send_timeout).await
-        }
-    }
+/// One connected socket and the zone it follows.
+struct Client {
+    socket: WebSocket,
+    state: AppState,
+    /// The zone's canonical name and its frames; `None` until a valid zone.
+    subscription: Option<(String, watch::Receiver<Utf8Bytes>)>,
 }
 
-/// Switches `frames` to `zone`, or tells the client why not. False when the
-/// socket is gone.
-async fn subscribe(
-    socket: &mut WebSocket,
-    state: &AppState,
-    zone: &str,
-    frames: &mut Option<watch::Receiver<Utf8Bytes>>,
-) -> bool {
-    match jiff::tz::db().get(zone) {
-        Ok(found) => {
-            *frames = Some(state.hub.subscribe(&found));
-            true
+impl Client {
+    /// Handles `{"tz":"Area/City"}`. False when the socket is gone.
+    async fn on_text(&mut self, text: &str) -> bool {
+        match serde_json::from_str::<ClientMessage>(text) {
+            Ok(message) => self.subscribe(&message.tz).await,
+            Err(_) => {
+                self.send(error_json(r#"expected {"tz":"Area/City"}"#))
+                    .await
+            }
         }
-        Err(_) => {
+    }
+
+    /// Follows `zone` from now on (a no-op when it already does), or tells
+    /// the client why not. False when the socket is gone.
+    async fn subscribe(&mut self, zone: &str) -> bool {
+        let Ok(found) = jiff::tz::db().get(zone) else {
             let error = error_json(&format!(
                 "unknown time zone '{zone}' (expected an IANA name such as Europe/Paris or UTC)"
             ));
-            send(socket, error, state.send_timeout).await
+            return self.send(error).await;
+        };
+        let canonical = found.iana_name().unwrap_or(zone);
+        if self
+            .subscription
+            .as_ref()
+            .is_none_or(|(current, _)| current != canonical)
+        {
+            self.subscription = Some((canonical.to_owned(), self.state.hub.subscribe(&found)));
         }
+        true
+    }
+
+    async fn send(&mut self, message: Message) -> bool {
+        send(
+            &mut self.socket,
+            message,
+            self.state.send_timeout,
+            &self.state.shutdown,
+        )
+        .await
     }
 }
 
-async fn next_frame(frames: &mut Option<watch::Receiver<Utf8Bytes>>) -> Option<Utf8Bytes> {
-    match frames {
-        Some(receiver) => {
-            receiver.changed().await.ok()?;
-            Some(receiver.borrow_and_update().clone())
+/// The next frame of the zone followed; pending while there is none.
+async fn next_frame(
+    subscription: &mut Option<(String, watch::Receiver<Utf8Bytes>)>,
+) -> Option<Utf8Bytes> {
+    match subscription {
+        Some((_, frames)) => {
+            frames.changed().await.ok()?;
+            Some(frames.borrow_and_update().clone())
         }
         None => std::future::pending().await,
     }
 }
 
-/// Sends `message`; false when the client is gone or stuck for `timeout`.
-/// A send that completes at once (the usual case) arms no timer.
-async fn send(socket: &mut WebSocket, message: Message, timeout: Duration) -> bool {
+/// Sends `message`; false when the client is gone, stuck for `timeout`, or
+/// `stop` fires first. A send that completes at once (the usual case) arms
+/// no timer.
+async fn send(
+    socket: &mut WebSocket,
+    message: Message,
+    timeout: Duration,
+    stop: &CancellationToken,
+) -> bool {
     let mut sending = pin!(socket.send(message));
     if let Some(sent) = (&mut sending).now_or_never() {
         return sent.is_ok();
     }
-    matches!(tokio::time::timeout(timeout, sending).await, Ok(Ok(())))
+    tokio::select! {
+        sent = tokio::time::timeout(timeout, sending) => matches!(sent, Ok(Ok(()))),
+        () = stop.cancelled() => false,
+    }
 }
 
 fn error_json(message: &str) -> Message {

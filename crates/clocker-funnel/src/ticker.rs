@@ -25,6 +25,7 @@ pub fn start(
     locator: Locator,
     call_timeout: Duration,
     tick: Duration,
+    probe_zone: String,
     shutdown: CancellationToken,
 ) -> Result<oneshot::Receiver<()>, String> {
     let (ready_tx, ready_rx) = std::sync::mpsc::sync_channel(1);
@@ -33,7 +34,7 @@ pub fn start(
         match Assembler::locate(&locator, call_timeout) {
             Ok(assembler) => {
                 let _ = ready_tx.send(Ok(()));
-                run(hub, assembler, tick, shutdown).await;
+                run(hub, assembler, tick, &probe_zone, shutdown).await;
             }
             Err(err) => {
                 let _ = ready_tx.send(Err(err.to_string()));
@@ -47,18 +48,36 @@ pub fn start(
     Ok(done)
 }
 
+/// How often the services are probed while no client is connected, so
+/// `/health` stays true when there are no frames to learn it from.
+const IDLE_PROBE_EVERY: Duration = Duration::from_secs(2);
+
 /// Runs until `shutdown` fires.
-async fn run(hub: Arc<Hub>, assembler: Assembler, tick: Duration, shutdown: CancellationToken) {
+async fn run(
+    hub: Arc<Hub>,
+    assembler: Assembler,
+    tick: Duration,
+    probe_zone: &str,
+    shutdown: CancellationToken,
+) {
     let mut interval = tokio::time::interval(tick);
     interval.set_missed_tick_behavior(MissedTickBehavior::Skip);
     let mut seq: u64 = 0;
     let mut degraded: Vec<&'static str> = Vec::new();
     loop {
         let mut zones = hub.zones_in_use();
+        if zones.is_empty() {
+            metrics::gauge!("clocker_funnel_zones").set(0.0);
+        }
         while zones.is_empty() {
             tokio::select! {
                 () = shutdown.cancelled() => return,
                 () = hub.wait_for_subscriber() => zones = hub.zones_in_use(),
+                () = tokio::time::sleep(IDLE_PROBE_EVERY) => {
+                    let instant = assembler.read_instant().await;
+                    let probe = assembler.frame(0, probe_zone, &instant).await;
+                    note_degraded(&hub, &mut degraded, probe.degraded);
+                }
             }
             interval.reset_immediately();
         }
@@ -77,15 +96,7 @@ async fn run(hub: Arc<Hub>, assembler: Assembler, tick: Duration, shutdown: Canc
                 now_degraded.push(name);
             }
         }
-        if now_degraded != degraded {
-            if now_degraded.is_empty() {
-                tracing::info!("all clock services answer again");
-            } else {
-                tracing::warn!(degraded = ?now_degraded, "frames are degraded: services not answering");
-            }
-            degraded = now_degraded;
-            hub.set_degraded(degraded.clone());
-        }
+        note_degraded(&hub, &mut degraded, now_degraded);
 
         for (zone, frame) in zones.iter().zip(frames) {
             hub.publish(&zone.name, frame.to_json());
@@ -94,4 +105,18 @@ async fn run(hub: Arc<Hub>, assembler: Assembler, tick: Duration, shutdown: Canc
             .record(started.elapsed().as_secs_f64());
         metrics::gauge!("clocker_funnel_zones").set(zones.len() as f64);
     }
+}
+
+/// Records (and logs, when it changes) which services did not answer.
+fn note_degraded(hub: &Hub, degraded: &mut Vec<&'static str>, now: Vec<&'static str>) {
+    if now == *degraded {
+        return;
+    }
+    if now.is_empty() {
+        tracing::info!("all clock services answer again");
+    } else {
+        tracing::warn!(degraded = ?now, "clock services not answering");
+    }
+    *degraded = now;
+    hub.set_degraded(degraded.clone());
 }

@@ -66,7 +66,7 @@ impl OverrunLog {
                 ?limit,
                 cause,
                 overruns = *unlogged,
-                "calls overran their deadline (this one, and the count since the last such line)"
+                "calls overran their deadline (overruns: how many, of any method, since the last such line)"
             );
             *last = Some(Instant::now());
             *unlogged = 0;

@@ -160,7 +160,7 @@ impl GrpcServer {
         let service = self.service;
         let setup = |message: String| LaunchError::Setup { service, message };
 
-        let (health, health_service) = tonic_health::server::health_reporter();
+        let (mut health, health_service) = tonic_health::server::health_reporter();
         for name in &self.names {
             health
                 .set_service_status(*name, ServingStatus::Serving)
@@ -193,14 +193,17 @@ impl GrpcServer {
         let names = self.names.clone();
         tasks.spawn(async move {
             marking.cancelled().await;
-            for name in names {
+            let all = names.iter().copied().chain([""]);
+            for name in all.clone() {
                 health
                     .set_service_status(name, ServingStatus::NotServing)
                     .await;
             }
-            health
-                .set_service_status("", ServingStatus::NotServing)
-                .await;
+            // Forgetting the statuses ends every Watch stream (after it has
+            // seen NOT_SERVING); otherwise they would hold the drain open.
+            for name in all {
+                health.clear_service_status(name).await;
+            }
         });
 
         serve(service, listener, router, settings, tasks, shutdown)
@@ -272,10 +275,8 @@ fn serve(
         if let Err(err) = tcp.set_nodelay(true) {
             tracing::warn!(%err, "cannot set TCP_NODELAY");
         }
-        if let Some(bytes) = unsent_limit
-            && let Err(err) = socket2::SockRef::from(&*tcp).set_tcp_notsent_lowat(bytes)
-        {
-            tracing::warn!(%err, bytes, "cannot set TCP_NOTSENT_LOWAT");
+        if let Some(bytes) = unsent_limit {
+            limit_unsent(tcp, bytes);
         }
     });
     let graceful = shutdown.clone();
@@ -307,6 +308,18 @@ fn serve(
         task,
     })
 }
+
+/// Sets `TCP_NOTSENT_LOWAT` where the platform has it (Linux, Android).
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn limit_unsent(tcp: &tokio::net::TcpStream, bytes: u32) {
+    if let Err(err) = socket2::SockRef::from(tcp).set_tcp_notsent_lowat(bytes) {
+        tracing::warn!(%err, bytes, "cannot set TCP_NOTSENT_LOWAT");
+    }
+}
+
+/// Elsewhere the kernel's own buffering stands.
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+fn limit_unsent(_tcp: &tokio::net::TcpStream, _bytes: u32) {}
 
 async fn count_http_request(
     axum::extract::State(service): axum::extract::State<ServiceName>,

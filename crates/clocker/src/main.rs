@@ -7,11 +7,10 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
-use clocker::{Fleet, Options, launch_service};
-use clocker_funnel::{Assembler, FunnelConfig, REQUIRES};
+use clocker::{Fleet, Options, TimeRequest, launch_service, print_time};
+use clocker_funnel::FunnelConfig;
 use clocker_runtime::{
-    AddressBook, CancellationToken, Locator, ServiceName, Settings, bind, init_logging,
-    shutdown_signal,
+    AddressBook, CancellationToken, ServiceName, Settings, bind, init_logging, shutdown_signal,
 };
 use clocker_time::Clock;
 
@@ -59,7 +58,7 @@ enum Command {
         #[arg(long)]
         watch: bool,
         /// Time between lines with --watch.
-        #[arg(long, default_value = "100ms", value_parser = parse_duration)]
+        #[arg(long, default_value = "100ms", value_parser = parse_positive_duration)]
         every: Duration,
         /// Print the JSON frame the funnel would send.
         #[arg(long)]
@@ -71,17 +70,18 @@ enum Command {
 #[derive(Debug, Args)]
 struct ServiceArgs {
     /// The longest a gRPC method may take before it answers DEADLINE_EXCEEDED.
-    #[arg(long, env = "CLOCKER_BUDGET", default_value = "50ms", value_parser = parse_duration)]
+    #[arg(long, env = "CLOCKER_BUDGET", default_value = "50ms", value_parser = parse_positive_duration)]
     budget: Duration,
     /// How long in-flight calls may finish after Ctrl-C or SIGTERM.
     #[arg(long, env = "CLOCKER_DRAIN", default_value = "5s", value_parser = parse_duration)]
     drain: Duration,
     /// current-time's clock: system, offset:<duration> (offset:-90s),
-    /// start:<RFC 3339> (a running clock that starts there) or frozen:<RFC 3339>.
+    /// start:<RFC 3339> (a running clock that starts there), frozen:<RFC 3339>,
+    /// or stepping:<RFC 3339>/<step> (one step further at every read).
     #[arg(long, env = "CLOCKER_CLOCK", default_value = "system")]
     clock: Clock,
     /// funnel: time between frames (50ms is 20 Hz).
-    #[arg(long, env = "CLOCKER_TICK", default_value = "50ms", value_parser = parse_duration)]
+    #[arg(long, env = "CLOCKER_TICK", default_value = "50ms", value_parser = parse_positive_duration)]
     tick: Duration,
     /// funnel: time zone of clients that name none [default: this machine's].
     #[arg(long, env = "CLOCKER_TZ")]
@@ -90,11 +90,12 @@ struct ServiceArgs {
 
 impl ServiceArgs {
     fn options(self) -> anyhow::Result<Options> {
-        if self.tick.is_zero() {
-            bail!("--tick must be longer than 0 (for example 50ms)");
-        }
-        if self.budget.is_zero() {
-            bail!("--budget must be longer than 0 (for example 50ms)");
+        if let Some(tz) = &self.tz
+            && jiff::tz::db().get(tz).is_err()
+        {
+            bail!(
+                "--tz: unknown time zone '{tz}' (expected an IANA name such as Europe/Paris or UTC)"
+            );
         }
         Ok(Options {
             settings: Settings {
@@ -119,13 +120,40 @@ fn parse_duration(input: &str) -> Result<Duration, String> {
     Duration::try_from(signed).map_err(|_| format!("'{input}' must not be negative"))
 }
 
+fn parse_positive_duration(input: &str) -> Result<Duration, String> {
+    match parse_duration(input)? {
+        zero if zero.is_zero() => Err(format!("'{input}' must be longer than 0")),
+        positive => Ok(positive),
+    }
+}
+
+/// After the first Ctrl-C or SIGTERM started a graceful stop, a second one
+/// ends the process at once.
+fn exit_on_second_signal() {
+    let again = shutdown_signal();
+    tokio::spawn(async move {
+        again.await;
+        eprintln!("interrupted again: exiting without waiting for the drain");
+        std::process::exit(130);
+    });
+}
+
 fn local_zone_name() -> String {
     clocker_time::fields::zone_name(&clocker_time::fields::local_zone()).to_owned()
 }
 
 fn main() -> std::process::ExitCode {
+    // Settings may come from a .env file in the working directory; real
+    // environment variables win over it, and flags over both.
+    let dotenv = dotenvy::dotenv();
     let cli = Cli::parse();
     init_logging();
+    if let Err(err) = dotenv
+        && !err.not_found()
+    {
+        eprintln!("error: cannot read .env: {err}");
+        return std::process::ExitCode::FAILURE;
+    }
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -162,7 +190,15 @@ async fn run(command: Command) -> anyhow::Result<()> {
             watch,
             every,
             json,
-        } => time(tz, watch, every, json).await,
+        } => {
+            let request = TimeRequest {
+                zone: tz.unwrap_or_else(local_zone_name),
+                watch,
+                every,
+                json,
+            };
+            print_time(request, AddressBook::from_env()?).await
+        }
     }
 }
 
@@ -186,6 +222,7 @@ async fn up(host: IpAddr, ephemeral: bool, options: Options) -> anyhow::Result<(
     out.flush()?;
     drop(out);
     stop.await;
+    exit_on_second_signal();
     fleet.stop().await;
     println!("stopped");
     Ok(())
@@ -206,67 +243,10 @@ async fn serve(
     std::io::stdout().flush()?;
     let stopping = tokio::spawn(async move {
         stop.await;
+        exit_on_second_signal();
         shutdown.cancel();
     });
     let result = launched.stopped().await;
     stopping.abort();
     result.with_context(|| format!("{name} stopped with an error"))
-}
-
-async fn time(tz: Option<String>, watch: bool, every: Duration, json: bool) -> anyhow::Result<()> {
-    let zone = tz.unwrap_or_else(local_zone_name);
-    let zone = match jiff::tz::db().get(&zone) {
-        Ok(found) => found.iana_name().unwrap_or(&zone).to_owned(),
-        Err(_) => {
-            bail!("unknown time zone '{zone}' (expected an IANA name such as Europe/Paris or UTC)")
-        }
-    };
-    let book = AddressBook::from_env()?;
-    let locator = Locator::for_program("clocker time", REQUIRES, book);
-    let assembler = Assembler::locate(&locator, Duration::from_millis(500))?;
-    let mut interval = tokio::time::interval(every);
-    let mut seq = 0;
-    let stop = shutdown_signal();
-    tokio::pin!(stop);
-    loop {
-        tokio::select! {
-            _ = interval.tick() => {}
-            () = &mut stop => return Ok(()),
-        }
-        seq += 1;
-        let instant = assembler.read_instant().await;
-        if let Err(status) = &instant
-            && !watch
-        {
-            bail!(
-                "current-time did not answer at {} ({}); is it running? (clocker up)",
-                locator_hint(),
-                status.message()
-            );
-        }
-        let frame = assembler.frame(seq, &zone, &instant).await;
-        if json {
-            println!("{}", frame.to_json());
-        } else if frame.degraded.is_empty() {
-            println!("{}  {}", frame.time, frame.tz);
-        } else {
-            println!(
-                "{}  {}  (not answering: {})",
-                frame.time,
-                frame.tz,
-                frame.degraded.join(", ")
-            );
-        }
-        if !watch {
-            if frame.degraded.is_empty() {
-                return Ok(());
-            }
-            bail!("not answering: {}", frame.degraded.join(", "));
-        }
-    }
-}
-
-fn locator_hint() -> String {
-    std::env::var(ServiceName::CurrentTime.addr_env_var())
-        .unwrap_or_else(|_| format!("127.0.0.1:{}", ServiceName::CurrentTime.default_port()))
 }

@@ -97,3 +97,57 @@ async fn every_service_reports_serving_over_grpc_health() {
         .expect_err("not served here");
     assert_eq!(status.code(), Code::NotFound);
 }
+
+#[tokio::test]
+async fn health_watchers_see_not_serving_and_do_not_hold_the_drain() {
+    use clocker_runtime::{CancellationToken, Settings, bind};
+    use tonic_health::pb::{HealthCheckRequest, health_client::HealthClient};
+    let shutdown = CancellationToken::new();
+    let settings = Settings {
+        drain: std::time::Duration::from_secs(60),
+        ..Settings::default()
+    };
+    let listener = bind(
+        ServiceName::CurrentTime,
+        "127.0.0.1:0".parse().expect("literal"),
+    )
+    .await
+    .expect("bind");
+    let launched =
+        clocker_time::launch_current_time(listener, Clock::System, &settings, shutdown.clone())
+            .await
+            .expect("starts");
+    let channel = tonic::transport::Channel::from_shared(format!("http://{}", launched.addr))
+        .expect("uri")
+        .connect()
+        .await
+        .expect("connects");
+    let mut watch = HealthClient::new(channel)
+        .watch(HealthCheckRequest {
+            service: String::new(),
+        })
+        .await
+        .expect("watch starts")
+        .into_inner();
+    let first = watch.message().await.expect("a status").expect("open");
+    assert_eq!(first.status, 1, "SERVING");
+
+    shutdown.cancel();
+    let patience = std::time::Duration::from_secs(10);
+    let mut statuses = Vec::new();
+    while let Ok(Some(update)) = tokio::time::timeout(patience, watch.message())
+        .await
+        .expect("the watch ends without waiting for the drain")
+    {
+        statuses.push(update.status);
+    }
+    assert_eq!(
+        statuses.first(),
+        Some(&2),
+        "NOT_SERVING first: {statuses:?}"
+    );
+    tokio::time::timeout(patience, launched.stopped())
+        .await
+        .expect("the service stops without waiting for the drain")
+        .expect("cleanly");
+}

@@ -26,7 +26,11 @@ impl Drop for Clocks {
 impl Clocks {
     pub async fn start(clock: Clock) -> Self {
         let shutdown = CancellationToken::new();
-        let settings = Settings::default();
+        // A generous budget: a loaded machine must not fail these tests.
+        let settings = Settings {
+            budget: std::time::Duration::from_secs(2),
+            ..Settings::default()
+        };
         let any_port: SocketAddr = "127.0.0.1:0".parse().expect("literal");
         let listener = bind(ServiceName::CurrentTime, any_port)
             .await

@@ -107,3 +107,39 @@ async fn clocker_time_prints_a_frame_assembled_through_the_services() {
     assert!(!output.status.success());
     assert!(text(&output.stderr).contains("current-time did not answer"));
 }
+
+#[test]
+fn zero_durations_are_refused() {
+    for args in [
+        &["time", "--every", "0s"][..],
+        &["serve", "funnel", "--tick", "0ms"],
+        &["serve", "hours", "--budget", "0s"],
+    ] {
+        let output = clocker(args, &[]);
+        assert!(!output.status.success(), "{args:?}");
+        assert!(
+            text(&output.stderr).contains("must be longer than 0"),
+            "{args:?}"
+        );
+    }
+}
+
+#[test]
+fn settings_are_read_from_a_dotenv_file_in_the_working_directory() {
+    let dir = std::env::temp_dir().join(format!("clocker-dotenv-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    std::fs::write(dir.join(".env"), "CLOCKER_TZ=Mars/Olympus_Mons\n").expect(".env written");
+    let output = Command::new(env!("CARGO_BIN_EXE_clocker"))
+        .args(["serve", "funnel", "--addr", "127.0.0.1:0"])
+        .current_dir(&dir)
+        .env_remove("CLOCKER_TZ")
+        .output()
+        .expect("the binary runs");
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(!output.status.success());
+    assert!(
+        text(&output.stderr).contains("--tz: unknown time zone 'Mars/Olympus_Mons'"),
+        "{}",
+        text(&output.stderr)
+    );
+}

@@ -7,27 +7,14 @@ use std::time::Duration;
 use clocker::Options;
 use clocker_runtime::ServiceName;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpSocket;
+use tokio::net::{TcpSocket, TcpStream};
 use tokio::time::Instant;
 
 use crate::support::{PATIENCE, connect, http_get, next_frame, start_fleet};
 
-async fn connected_clients(funnel: std::net::SocketAddr) -> u64 {
-    let health: serde_json::Value =
-        serde_json::from_str(&http_get(funnel, "/health").await).expect("JSON");
-    health["clients"].as_u64().expect("a client count")
-}
-
-#[tokio::test]
-async fn a_client_that_never_reads_is_dropped_while_others_keep_their_frames() {
-    let mut options = Options::default();
-    options.funnel.tick = Duration::from_millis(2);
-    options.funnel.send_timeout = Duration::from_millis(300);
-    let fleet = start_fleet(options).await;
-    let funnel = fleet.addr(ServiceName::Funnel);
-
-    // The stuck client: a tiny receive buffer, a WebSocket handshake, and
-    // then it never reads again.
+/// A client with a tiny receive buffer that completes the WebSocket
+/// handshake and then never reads again.
+async fn stuck_client(funnel: std::net::SocketAddr) -> TcpStream {
     let socket = TcpSocket::new_v4().expect("socket");
     socket.set_recv_buffer_size(1024).expect("rcvbuf");
     let mut stuck = socket.connect(funnel).await.expect("connects");
@@ -48,9 +35,34 @@ async fn a_client_that_never_reads_is_dropped_while_others_keep_their_frames() {
         .await
         .expect("handshake answered");
     assert_eq!(&head, b"HTTP/1.1 101");
+    stuck
+}
+
+async fn connected_clients(funnel: std::net::SocketAddr) -> u64 {
+    let health: serde_json::Value =
+        serde_json::from_str(&http_get(funnel, "/health").await).expect("JSON");
+    health["clients"].as_u64().expect("a client count")
+}
+
+#[tokio::test]
+async fn a_client_that_never_reads_is_dropped_while_others_keep_their_frames() {
+    let mut options = Options::default();
+    options.funnel.tick = Duration::from_millis(2);
+    options.funnel.send_timeout = Duration::from_millis(300);
+    let fleet = start_fleet(options).await;
+    let funnel = fleet.addr(ServiceName::Funnel);
+
+    let stuck = stuck_client(funnel).await;
 
     let mut healthy = connect(funnel, "?tz=UTC").await;
     let deadline = Instant::now() + PATIENCE;
+    while connected_clients(funnel).await != 2 {
+        assert!(
+            Instant::now() < deadline,
+            "the stuck client was never counted"
+        );
+        next_frame(&mut healthy).await;
+    }
     let mut previous = next_frame(&mut healthy).await;
     let mut dropped = false;
     while Instant::now() < deadline {
@@ -67,5 +79,26 @@ async fn a_client_that_never_reads_is_dropped_while_others_keep_their_frames() {
     }
     assert!(dropped, "the stuck client was never dropped");
     drop(stuck);
+    fleet.stop().await;
+}
+
+#[tokio::test]
+async fn a_stuck_client_does_not_hold_the_funnel_shutdown() {
+    let mut options = Options::default();
+    options.funnel.tick = Duration::from_millis(2);
+    // Longer than the test's patience: only an interrupted send stops in time.
+    options.funnel.send_timeout = Duration::from_secs(60);
+    options.settings.drain = Duration::from_secs(60);
+    let mut fleet = start_fleet(options).await;
+    let funnel = fleet.addr(ServiceName::Funnel);
+    let _stuck = stuck_client(funnel).await;
+    let mut healthy = connect(funnel, "?tz=UTC").await;
+    // Let frames pile up until the stuck socket's unsent limit is reached.
+    for _ in 0..500 {
+        next_frame(&mut healthy).await;
+    }
+    tokio::time::timeout(PATIENCE, fleet.stop_service(ServiceName::Funnel))
+        .await
+        .expect("the funnel stops without waiting for the stuck client");
     fleet.stop().await;
 }
