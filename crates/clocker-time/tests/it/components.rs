@@ -20,34 +20,7 @@ async fn components_agree_with_the_instant_they_were_given() {
     ))
     .await;
     let given = "2026-03-29T00:59:59.987Z";
-    let h = clocks
-        .hours()
-        .await
-        .get_hours(at(given, "Europe/Paris"))
-        .await
-        .expect("hours")
-        .into_inner();
-    let m = clocks
-        .minutes()
-        .await
-        .get_minutes(at(given, "Europe/Paris"))
-        .await
-        .expect("minutes")
-        .into_inner();
-    let s = clocks
-        .seconds()
-        .await
-        .get_seconds(at(given, "Europe/Paris"))
-        .await
-        .expect("seconds")
-        .into_inner();
-    let ms = clocks
-        .milliseconds()
-        .await
-        .get_milliseconds(at(given, "Europe/Paris"))
-        .await
-        .expect("milliseconds")
-        .into_inner();
+    let [h, m, s, ms] = clocks.ask_all(at(given, "Europe/Paris")).await;
     assert_eq!((h.value, h.text.as_str()), (1, "01"));
     assert_eq!((m.value, m.text.as_str()), (59, "59"));
     assert_eq!((s.value, s.text.as_str()), (59, "59"));
@@ -75,34 +48,7 @@ async fn without_an_instant_a_component_asks_current_time() {
         at: None,
         tz: "UTC".into(),
     };
-    let h = clocks
-        .hours()
-        .await
-        .get_hours(request())
-        .await
-        .expect("hours")
-        .into_inner();
-    let m = clocks
-        .minutes()
-        .await
-        .get_minutes(request())
-        .await
-        .expect("minutes")
-        .into_inner();
-    let s = clocks
-        .seconds()
-        .await
-        .get_seconds(request())
-        .await
-        .expect("seconds")
-        .into_inner();
-    let ms = clocks
-        .milliseconds()
-        .await
-        .get_milliseconds(request())
-        .await
-        .expect("milliseconds")
-        .into_inner();
+    let [h, m, s, ms] = clocks.ask_all(request()).await;
     assert_eq!([h.value, m.value, s.value, ms.value], [0, 59, 59, 7]);
     assert_eq!(ms.text, "007");
     assert_eq!(

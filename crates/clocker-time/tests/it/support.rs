@@ -3,9 +3,9 @@
 use std::net::SocketAddr;
 
 use clocker_proto::v1::{
-    current_time_client::CurrentTimeClient, hours_client::HoursClient,
-    milliseconds_client::MillisecondsClient, minutes_client::MinutesClient,
-    seconds_client::SecondsClient,
+    ComponentReply, ComponentRequest, current_time_client::CurrentTimeClient,
+    hours_client::HoursClient, milliseconds_client::MillisecondsClient,
+    minutes_client::MinutesClient, seconds_client::SecondsClient,
 };
 use clocker_runtime::{AddressBook, CancellationToken, ServiceName, Settings, bind};
 use clocker_time::{Clock, Component, launch_component, launch_current_time};
@@ -87,6 +87,17 @@ impl Clocks {
     }
     pub async fn milliseconds(&self) -> MillisecondsClient<Channel> {
         MillisecondsClient::new(self.channel(ServiceName::Milliseconds).await)
+    }
+
+    /// Hours, minutes, seconds and milliseconds for the same request.
+    pub async fn ask_all(&self, request: ComponentRequest) -> [ComponentReply; 4] {
+        let replies = [
+            self.hours().await.get_hours(request.clone()).await,
+            self.minutes().await.get_minutes(request.clone()).await,
+            self.seconds().await.get_seconds(request.clone()).await,
+            self.milliseconds().await.get_milliseconds(request).await,
+        ];
+        replies.map(|reply| reply.expect("every component answers").into_inner())
     }
 }
 
