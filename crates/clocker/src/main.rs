@@ -214,7 +214,11 @@ async fn up(host: IpAddr, ephemeral: bool, options: Options) -> anyhow::Result<(
         };
         writeln!(out, "{:<13} {speaks}  {addr}", name.as_str())?;
     }
-    let funnel = fleet.addr(ServiceName::Funnel);
+    let mut funnel = fleet.addr(ServiceName::Funnel);
+    if funnel.ip().is_unspecified() {
+        // Listening on every interface: this machine reaches it on loopback.
+        funnel.set_ip(IpAddr::from([127, 0, 0, 1]));
+    }
     writeln!(
         out,
         "ready: open http://{funnel}/ (frames on ws://{funnel}/ws); Ctrl-C stops"
