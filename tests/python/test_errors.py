@@ -108,3 +108,66 @@ def test_a_component_without_current_time_is_unavailable(stubs, launch, unused_a
     )
     assert "current-time" in raised.value.details(), raised.value.details()
     assert (given.value, given.text) == (1, "01"), given
+
+
+def _raw_method(channel: grpc.Channel, path: str):
+    """A method that sends and receives bytes as they are, so a test can send
+    what no generated stub would."""
+    return channel.unary_unary(path, request_serializer=None, response_deserializer=None)
+
+
+def _still_answers(stubs, channel: grpc.Channel) -> None:
+    reply = stubs.pb2_grpc.CurrentTimeStub(channel).GetCurrentTime(
+        stubs.pb2.CurrentTimeRequest(tz="UTC"), timeout=RPC_TIMEOUT_S
+    )
+    assert reply.tz == "UTC", reply
+
+
+@pytest.mark.parametrize(
+    "garbage",
+    [
+        b"\xff\xff\xff\xff",  # a field key with no end
+        b"\x0a\x05ab",  # a string field shorter than its length says
+        b"\x0a\x02\xc3\x28",  # tz that is not UTF-8
+    ],
+)
+def test_malformed_protobuf_is_an_error_and_the_service_keeps_serving(
+    stubs, channels, current_time, garbage
+):
+    channel = channels(current_time)
+    call = _raw_method(channel, "/clocker.v1.CurrentTime/GetCurrentTime")
+
+    with pytest.raises(grpc.RpcError) as raised:
+        call(garbage, timeout=RPC_TIMEOUT_S)
+
+    assert raised.value.code() in (grpc.StatusCode.INTERNAL, grpc.StatusCode.INVALID_ARGUMENT), (
+        raised.value
+    )
+    _still_answers(stubs, channel)
+
+
+def test_an_oversized_request_is_refused_and_the_service_keeps_serving(
+    stubs, channels, current_time
+):
+    channel = channels(current_time)
+    # tz of 5 MiB: over the 4 MiB a gRPC server decodes by default.
+    huge = stubs.pb2.CurrentTimeRequest(tz="x" * (5 * 1024 * 1024)).SerializeToString()
+    call = _raw_method(channel, "/clocker.v1.CurrentTime/GetCurrentTime")
+
+    with pytest.raises(grpc.RpcError) as raised:
+        call(huge, timeout=10)
+
+    assert raised.value.code() in (
+        grpc.StatusCode.RESOURCE_EXHAUSTED,
+        grpc.StatusCode.OUT_OF_RANGE,
+    ), raised.value
+    _still_answers(stubs, channel)
+
+
+def test_an_unknown_method_is_unimplemented(channels, current_time):
+    call = _raw_method(channels(current_time), "/clocker.v1.CurrentTime/GetTheFuture")
+
+    with pytest.raises(grpc.RpcError) as raised:
+        call(b"", timeout=RPC_TIMEOUT_S)
+
+    assert raised.value.code() == grpc.StatusCode.UNIMPLEMENTED, raised.value
