@@ -106,12 +106,9 @@ async fn a_component_without_current_time_is_unavailable_but_still_serves_given_
     );
     drop(nowhere);
     let shutdown = clocker_runtime::CancellationToken::new();
-    let listener = clocker_runtime::bind(
-        ServiceName::Seconds,
-        "127.0.0.1:0".parse().expect("literal"),
-    )
-    .await
-    .expect("bind");
+    let listener = clocker_runtime::bind(ServiceName::Seconds, crate::support::any_port())
+        .await
+        .expect("bind");
     let launched = clocker_time::launch_component(
         clocker_time::Component::Seconds,
         listener,
@@ -121,11 +118,7 @@ async fn a_component_without_current_time_is_unavailable_but_still_serves_given_
     )
     .await
     .expect("starts without its dependency");
-    let channel = tonic::transport::Channel::from_shared(format!("http://{}", launched.addr))
-        .expect("uri")
-        .connect()
-        .await
-        .expect("connects");
+    let channel = crate::support::connect(launched.addr).await;
     let mut seconds = clocker_proto::v1::seconds_client::SecondsClient::new(channel);
     let status = seconds
         .get_seconds(ComponentRequest {

@@ -107,21 +107,14 @@ async fn health_watchers_see_not_serving_and_do_not_hold_the_drain() {
         drain: std::time::Duration::from_secs(60),
         ..Settings::default()
     };
-    let listener = bind(
-        ServiceName::CurrentTime,
-        "127.0.0.1:0".parse().expect("literal"),
-    )
-    .await
-    .expect("bind");
+    let listener = bind(ServiceName::CurrentTime, crate::support::any_port())
+        .await
+        .expect("bind");
     let launched =
         clocker_time::launch_current_time(listener, Clock::System, &settings, shutdown.clone())
             .await
             .expect("starts");
-    let channel = tonic::transport::Channel::from_shared(format!("http://{}", launched.addr))
-        .expect("uri")
-        .connect()
-        .await
-        .expect("connects");
+    let channel = crate::support::connect(launched.addr).await;
     let mut watch = HealthClient::new(channel)
         .watch(HealthCheckRequest {
             service: String::new(),

@@ -31,8 +31,7 @@ impl Clocks {
             budget: std::time::Duration::from_secs(2),
             ..Settings::default()
         };
-        let any_port: SocketAddr = "127.0.0.1:0".parse().expect("literal");
-        let listener = bind(ServiceName::CurrentTime, any_port)
+        let listener = bind(ServiceName::CurrentTime, any_port())
             .await
             .expect("bind");
         let current = launch_current_time(listener, clock, &settings, shutdown.clone())
@@ -42,7 +41,7 @@ impl Clocks {
         book.set(ServiceName::CurrentTime, current.addr);
         let mut addrs = vec![(ServiceName::CurrentTime, current.addr)];
         for component in Component::ALL {
-            let listener = bind(component.service(), any_port).await.expect("bind");
+            let listener = bind(component.service(), any_port()).await.expect("bind");
             let launched = launch_component(
                 component,
                 listener,
@@ -66,11 +65,7 @@ impl Clocks {
     }
 
     pub async fn channel(&self, name: ServiceName) -> Channel {
-        Channel::from_shared(format!("http://{}", self.addr(name)))
-            .expect("uri")
-            .connect()
-            .await
-            .expect("connects")
+        connect(self.addr(name)).await
     }
 
     pub async fn current_time(&self) -> CurrentTimeClient<Channel> {
@@ -99,6 +94,20 @@ impl Clocks {
         ];
         replies.map(|reply| reply.expect("every component answers").into_inner())
     }
+}
+
+/// A connected channel to a service listening at `addr`.
+pub async fn connect(addr: SocketAddr) -> Channel {
+    Channel::from_shared(format!("http://{addr}"))
+        .expect("uri")
+        .connect()
+        .await
+        .expect("connects")
+}
+
+/// Any free port on loopback.
+pub fn any_port() -> SocketAddr {
+    "127.0.0.1:0".parse().expect("literal")
 }
 
 pub fn instant(rfc3339: &str) -> prost_types::Timestamp {
