@@ -7,14 +7,19 @@
 //! - [`Hub`]: the latest serialized frame per zone in use (`hub`).
 //! - the tick loop builds each zone's frame once per tick, on a thread of
 //!   its own (`ticker`).
-//! - `GET /ws` forwards a zone's frames to one socket (`socket`); `GET
-//!   /health` says whether the funnel and its dependencies answer.
+//! - [`FleetClock`]: current-time's clock as learned from those reads, so
+//!   clock-sync pongs share the frames' timebase (`fleet_clock`).
+//! - `GET /ws` forwards a zone's frames to one socket and answers its clock
+//!   pings (`socket`); `GET /health` says whether the funnel and its
+//!   dependencies answer; every other `GET` is the web UI (`web`).
 
 mod assemble;
+mod fleet_clock;
 mod frame;
 mod hub;
 mod socket;
 mod ticker;
+mod web;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -23,7 +28,6 @@ use std::time::Duration;
 use axum::Json;
 use axum::Router;
 use axum::extract::State;
-use axum::response::Html;
 use axum::routing::get;
 use clocker_runtime::{
     AddressBook, CancellationToken, LaunchError, Launched, Locator, ServiceName, Settings,
@@ -32,6 +36,7 @@ use clocker_runtime::{
 use tokio::net::TcpListener;
 
 pub use assemble::{Assembler, InstantRead, REQUIRES};
+pub use fleet_clock::FleetClock;
 pub use frame::Frame;
 pub use hub::{Hub, ZoneInUse};
 
@@ -64,6 +69,8 @@ impl Default for FunnelConfig {
 #[derive(Debug, Clone)]
 struct AppState {
     hub: Arc<Hub>,
+    /// The fleet's time, for clock-sync pongs.
+    clock: Arc<FleetClock>,
     default_zone: Arc<str>,
     send_timeout: Duration,
     shutdown: CancellationToken,
@@ -93,10 +100,12 @@ pub fn launch(
     }
     let locator = Locator::new(ServiceName::Funnel, REQUIRES, book);
     let hub = Arc::new(Hub::default());
+    let clock = Arc::new(FleetClock::default());
     // Until the funnel serves, a failure must also stop the tick thread.
     let stop_on_failure = shutdown.clone().drop_guard();
     let ticker = ticker::start(
         hub.clone(),
+        clock.clone(),
         locator,
         settings.budget,
         config.tick,
@@ -115,6 +124,7 @@ pub fn launch(
     });
     let state = AppState {
         hub,
+        clock,
         default_zone: Arc::from(config.default_zone.as_str()),
         send_timeout: config.send_timeout,
         shutdown: shutdown.clone(),
@@ -139,9 +149,9 @@ pub fn launch(
 
 fn router(state: AppState) -> Router {
     Router::new()
-        .route("/", get(index))
         .route("/ws", get(socket::upgrade))
         .route("/health", get(health))
+        .fallback(get(web::serve))
         .with_state(state)
 }
 
@@ -156,11 +166,6 @@ async fn health(State(state): State<AppState>) -> Json<serde_json::Value> {
     }))
 }
 
-/// A minimal live page until the web UI is built.
-async fn index() -> Html<&'static str> {
-    Html(include_str!("index.html"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -171,6 +176,7 @@ mod tests {
     fn state() -> AppState {
         AppState {
             hub: Arc::new(Hub::default()),
+            clock: Arc::default(),
             default_zone: Arc::from("UTC"),
             send_timeout: Duration::from_secs(1),
             shutdown: CancellationToken::new(),

@@ -2,7 +2,11 @@
 //!
 //! A client picks its zone with `/ws?tz=Area/City` or by sending
 //! `{"tz":"Area/City"}`; a bad zone gets `{"error":"…"}` and the socket stays
-//! open. A client that falls behind skips to the newest frame; one whose
+//! open. A client syncs its clock NTP-style by sending `{"ping":t0}` (its
+//! clock, unix ms); the answer `{"pong":t0,"received":t1,"sent":t2}` carries
+//! the fleet's time (current-time's clock, unix ms with µs digits) when the
+//! ping arrived and when the pong left, `null` while the funnel has not yet
+//! read current-time. Pings beyond a small burst allowance are dropped. A client that falls behind skips to the newest frame; one whose
 //! send has been stuck for `send_timeout`, or that has not been heard from
 //! (not even a Pong) for two to three ping periods, is closed. Shutdown
 //! interrupts a stuck send at once, so one dead client cannot hold the drain.
@@ -37,11 +41,20 @@ pub struct WsQuery {
     tz: Option<String>,
 }
 
+/// What a client may send.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ClientMessage {
-    tz: String,
+#[serde(untagged, deny_unknown_fields)]
+enum ClientMessage {
+    /// Follow another zone: `{"tz":"Area/City"}`.
+    Zone { tz: String },
+    /// A clock-sync probe: `{"ping":t0}`, t0 the client's clock.
+    Ping { ping: f64 },
 }
+
+/// A client may send this many pings at once (a sync burst is 8)...
+const PING_BURST: f64 = 16.0;
+/// ...and this many per second after that.
+const PINGS_PER_SEC: f64 = 4.0;
 
 pub async fn upgrade(
     ws: WebSocketUpgrade,
@@ -83,6 +96,7 @@ async fn serve(socket: WebSocket, tz: Option<String>, state: AppState) {
         socket,
         state,
         subscription: None,
+        ping_allowance: Allowance::new(PING_BURST, PINGS_PER_SEC),
     };
     if !client.subscribe(&requested).await {
         return;
@@ -120,10 +134,11 @@ async fn serve(socket: WebSocket, tz: Option<String>, state: AppState) {
                 }
             }
             message = client.socket.recv() => {
+                let received = client.state.clock.now_nanos();
                 last_heard = Instant::now();
                 match message {
                     Some(Ok(Message::Text(text))) => {
-                        if !client.on_text(&text).await {
+                        if !client.on_text(&text, received).await {
                             return;
                         }
                     }
@@ -146,16 +161,27 @@ struct Client {
     state: AppState,
     /// The zone's canonical name and its frames; `None` until a valid zone.
     subscription: Option<(String, watch::Receiver<Utf8Bytes>)>,
+    ping_allowance: Allowance,
 }
 
 impl Client {
-    /// Handles `{"tz":"Area/City"}`. False when the socket is gone.
-    async fn on_text(&mut self, text: &str) -> bool {
+    /// Handles `{"tz":"Area/City"}` and `{"ping":t0}`; `received` is the
+    /// fleet's time when the message arrived. False when the socket is gone.
+    async fn on_text(&mut self, text: &str, received: Option<i64>) -> bool {
         match serde_json::from_str::<ClientMessage>(text) {
-            Ok(message) => self.subscribe(&message.tz).await,
+            Ok(ClientMessage::Zone { tz }) => self.subscribe(&tz).await,
+            Ok(ClientMessage::Ping { ping }) => {
+                if !self.ping_allowance.take(Instant::now()) {
+                    return true;
+                }
+                let sent = self.state.clock.now_nanos();
+                self.send(pong_json(ping, received, sent)).await
+            }
             Err(_) => {
-                self.send(error_json(r#"expected {"tz":"Area/City"}"#))
-                    .await
+                self.send(error_json(
+                    r#"expected {"tz":"Area/City"} or {"ping":<your clock, unix ms>}"#,
+                ))
+                .await
             }
         }
     }
@@ -223,6 +249,108 @@ async fn send(
     }
 }
 
+/// `{"pong":t0,"received":t1,"sent":t2}`, the fleet's times in unix
+/// milliseconds with microsecond digits.
+fn pong_json(ping: f64, received: Option<i64>, sent: Option<i64>) -> Message {
+    let millis = |nanos: Option<i64>| nanos.map(|n| (n / 1_000) as f64 / 1_000.0);
+    let pong =
+        serde_json::json!({ "pong": ping, "received": millis(received), "sent": millis(sent) });
+    Message::Text(pong.to_string().into())
+}
+
+/// A token bucket: `burst` at once, refilled at `per_sec`.
+#[derive(Debug)]
+struct Allowance {
+    tokens: f64,
+    burst: f64,
+    per_sec: f64,
+    refilled: Instant,
+}
+
+impl Allowance {
+    fn new(burst: f64, per_sec: f64) -> Self {
+        Self {
+            tokens: burst,
+            burst,
+            per_sec,
+            refilled: Instant::now(),
+        }
+    }
+
+    /// Takes one token; false when none is left.
+    fn take(&mut self, now: Instant) -> bool {
+        let earned = now.saturating_duration_since(self.refilled).as_secs_f64() * self.per_sec;
+        self.tokens = (self.tokens + earned).min(self.burst);
+        self.refilled = now;
+        if self.tokens < 1.0 {
+            return false;
+        }
+        self.tokens -= 1.0;
+        true
+    }
+}
+
 fn error_json(message: &str) -> Message {
     Message::Text(serde_json::json!({ "error": message }).to_string().into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(message: Message) -> String {
+        match message {
+            Message::Text(text) => text.to_string(),
+            other => panic!("expected text, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn client_messages_are_zones_or_pings() {
+        let zone: ClientMessage = serde_json::from_str(r#"{"tz":"Asia/Tokyo"}"#).expect("zone");
+        assert!(matches!(zone, ClientMessage::Zone { tz } if tz == "Asia/Tokyo"));
+        let ping: ClientMessage =
+            serde_json::from_str(r#"{"ping":1795426867042.125}"#).expect("ping");
+        assert!(matches!(ping, ClientMessage::Ping { ping } if ping == 1_795_426_867_042.125));
+        for bad in [
+            r#"{"ping":"soon"}"#,
+            r#"{"ping":1e999}"#,
+            r#"{}"#,
+            "[1]",
+            r#"{"tz":3}"#,
+            r#"{"tz":"UTC","ping":1}"#,
+        ] {
+            assert!(serde_json::from_str::<ClientMessage>(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn pongs_echo_the_ping_and_carry_microseconds() {
+        let pong = text(pong_json(
+            12.5,
+            Some(1_795_426_867_042_123_456),
+            Some(1_795_426_867_042_987_999),
+        ));
+        assert_eq!(
+            pong,
+            r#"{"pong":12.5,"received":1795426867042.123,"sent":1795426867042.987}"#
+        );
+    }
+
+    #[test]
+    fn pongs_before_the_fleet_time_is_known_carry_nulls() {
+        let pong = text(pong_json(7.0, None, None));
+        assert_eq!(pong, r#"{"pong":7.0,"received":null,"sent":null}"#);
+    }
+
+    #[test]
+    fn pings_beyond_the_burst_are_refused_until_refilled() {
+        let start = Instant::now();
+        let mut allowance = Allowance::new(3.0, 2.0);
+        assert!((0..3).all(|_| allowance.take(start)));
+        assert!(!allowance.take(start));
+        assert!(allowance.take(start + Duration::from_millis(500)));
+        assert!(!allowance.take(start + Duration::from_millis(500)));
+        assert!(allowance.take(start + Duration::from_secs(60)));
+    }
 }

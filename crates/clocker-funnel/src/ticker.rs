@@ -16,12 +16,14 @@ use tokio::sync::oneshot;
 use tokio::time::MissedTickBehavior;
 use tokio_util::sync::CancellationToken;
 
-use crate::{Assembler, Hub};
+use crate::fleet_clock::{Estimator, Sample, wall_clock_nanos};
+use crate::{Assembler, FleetClock, Hub, InstantRead};
 
 /// Starts the tick loop on its own thread; the receiver resolves when the
 /// loop has stopped (after `shutdown`).
 pub fn start(
     hub: Arc<Hub>,
+    clock: Arc<FleetClock>,
     locator: Locator,
     call_timeout: Duration,
     tick: Duration,
@@ -34,7 +36,12 @@ pub fn start(
         match Assembler::locate(&locator, call_timeout) {
             Ok(assembler) => {
                 let _ = ready_tx.send(Ok(()));
-                run(hub, assembler, tick, &probe_zone, shutdown).await;
+                let reader = InstantReader {
+                    assembler: &assembler,
+                    clock: &clock,
+                    estimator: Estimator::default(),
+                };
+                run(hub, reader, tick, &probe_zone, shutdown).await;
             }
             Err(err) => {
                 let _ = ready_tx.send(Err(err.to_string()));
@@ -55,7 +62,7 @@ const IDLE_PROBE_EVERY: Duration = Duration::from_secs(2);
 /// Runs until `shutdown` fires.
 async fn run(
     hub: Arc<Hub>,
-    assembler: Assembler,
+    mut reader: InstantReader<'_>,
     tick: Duration,
     probe_zone: &str,
     shutdown: CancellationToken,
@@ -74,8 +81,8 @@ async fn run(
                 () = shutdown.cancelled() => return,
                 () = hub.wait_for_subscriber() => zones = hub.zones_in_use(),
                 () = tokio::time::sleep(IDLE_PROBE_EVERY) => {
-                    let instant = assembler.read_instant().await;
-                    let probe = assembler.frame(0, probe_zone, &instant).await;
+                    let instant = reader.read().await;
+                    let probe = reader.assembler.frame(0, probe_zone, &instant).await;
                     note_degraded(&hub, &mut degraded, probe.degraded);
                 }
             }
@@ -87,8 +94,8 @@ async fn run(
         }
         seq += 1;
         let started = Instant::now();
-        let instant = assembler.read_instant().await;
-        let frames = assembler.frames(seq, &zones, &instant).await;
+        let instant = reader.read().await;
+        let frames = reader.assembler.frames(seq, &zones, &instant).await;
 
         let mut now_degraded: Vec<&'static str> = Vec::new();
         for name in frames.iter().flat_map(|frame| &frame.degraded) {
@@ -104,6 +111,30 @@ async fn run(
         metrics::histogram!("clocker_funnel_tick_duration_seconds")
             .record(started.elapsed().as_secs_f64());
         metrics::gauge!("clocker_funnel_zones").set(zones.len() as f64);
+    }
+}
+
+/// Reads instants from current-time, teaching the funnel's [`FleetClock`]
+/// from each read.
+struct InstantReader<'a> {
+    assembler: &'a Assembler,
+    clock: &'a FleetClock,
+    estimator: Estimator,
+}
+
+impl InstantReader<'_> {
+    async fn read(&mut self) -> InstantRead {
+        let sent = wall_clock_nanos();
+        let instant = self.assembler.read_instant().await;
+        if let Ok(instant) = instant {
+            let sample = Sample {
+                sent,
+                received: wall_clock_nanos(),
+                instant,
+            };
+            self.estimator.observe(sample, self.clock);
+        }
+        instant
     }
 }
 

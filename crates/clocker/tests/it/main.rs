@@ -7,4 +7,6 @@ mod degrade;
 mod frames;
 mod slow_client;
 mod support;
+mod sync;
 mod torn;
+mod web;

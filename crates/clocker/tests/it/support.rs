@@ -135,11 +135,34 @@ pub fn assert_untorn(frame: &Frame) {
     );
 }
 
-/// A plain HTTP GET, returning the body (no client library needed).
-pub async fn http_get(addr: SocketAddr, path: &str) -> String {
+/// An HTTP response as [`http_request`] reads it.
+#[derive(Debug)]
+pub struct HttpResponse {
+    pub status: u16,
+    /// Header names in lower case.
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl HttpResponse {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    }
+}
+
+/// A plain HTTP/1.1 GET with `extra` header lines (no client library needed).
+pub async fn http_request(addr: SocketAddr, path: &str, extra: &[&str]) -> HttpResponse {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut stream = TcpStream::connect(addr).await.expect("connects");
-    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    let mut request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    for line in extra {
+        request.push_str(line);
+        request.push_str("\r\n");
+    }
+    request.push_str("\r\n");
     stream.write_all(request.as_bytes()).await.expect("writes");
     let mut response = String::new();
     timeout(PATIENCE, stream.read_to_string(&mut response))
@@ -147,6 +170,26 @@ pub async fn http_get(addr: SocketAddr, path: &str) -> String {
         .expect("answers in time")
         .expect("reads");
     let (head, body) = response.split_once("\r\n\r\n").expect("an HTTP response");
-    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
-    body.to_owned()
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .and_then(|line| line.split(' ').nth(1))
+        .and_then(|code| code.parse().ok())
+        .unwrap_or_else(|| panic!("no status line in {head}"));
+    let headers = lines
+        .filter_map(|line| line.split_once(':'))
+        .map(|(key, value)| (key.trim().to_ascii_lowercase(), value.trim().to_owned()))
+        .collect();
+    HttpResponse {
+        status,
+        headers,
+        body: body.to_owned(),
+    }
+}
+
+/// A plain HTTP GET that must answer 200, returning the body.
+pub async fn http_get(addr: SocketAddr, path: &str) -> String {
+    let response = http_request(addr, path, &[]).await;
+    assert_eq!(response.status, 200, "{response:?}");
+    response.body
 }
