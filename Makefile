@@ -1,25 +1,38 @@
 # The front door: `make run` starts the whole system, `make test` runs every test.
-# Both install what they need (a Python venv for interop tests) themselves.
+# Both install what they need (npm packages for the web UI, a Python venv for
+# the interop tests, Debian's chromium for the browser tests) themselves.
 
 CARGO ?= cargo
 VENV  := .venv
 PY    := $(VENV)/bin/python
 CLOCKER_BIN := target/debug/clocker
 
-.PHONY: run test test-rust test-python bench fmt lint build python-env help
+.PHONY: run test test-rust test-python test-web test-e2e bench fmt lint build web \
+	python-env web-env browser-env help
+
+# What the web UI is built from: web/dist is rebuilt when any of it is newer.
+WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) \
+	$(wildcard web/index.html web/package.json web/vite.config.ts web/tsconfig*.json)
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
-run: ## start every service on its default port and print the URL to open
+run: web ## start every service on its default port and print the URL to open
 	$(CARGO) run --release -p clocker -- up
+
+web: web/dist/index.html ## build the web UI into web/dist (when missing or stale)
+
+web/dist/index.html: $(WEB_SOURCES) web/package-lock.json
+	@bash scripts/web-env.sh
+	cd web && npm run --silent build
+	@touch $@
 
 build: ## build the workspace (debug)
 	$(CARGO) build --workspace --all-targets
 
-test: test-rust test-python ## run every test
+test: test-rust test-python test-web test-e2e ## run every test
 
-test-rust: ## unit and integration tests of every crate
+test-rust: web ## unit and integration tests of every crate
 	@if $(CARGO) nextest --version >/dev/null 2>&1; then \
 		$(CARGO) nextest run --workspace --no-fail-fast; \
 	else \
@@ -30,10 +43,23 @@ test-python: python-env ## third-party client tests (Python grpcio) against the 
 	$(CARGO) build -p clocker
 	CLOCKER_BIN=$(CURDIR)/$(CLOCKER_BIN) $(PY) -m pytest tests/python -q
 
+test-web: web-env ## unit tests of the web UI (Vitest)
+	cd web && npm test --silent
+
+test-e2e: web browser-env ## the web UI in headless Chromium against a fleet on free ports
+	$(CARGO) build -p clocker
+	cd web && CLOCKER_BIN=$(CURDIR)/$(CLOCKER_BIN) npm run --silent e2e
+
+web-env: ## install the web UI's npm packages (from web/package-lock.json)
+	@bash scripts/web-env.sh
+
+browser-env: ## install Debian's chromium for the browser tests when missing
+	@bash scripts/browser-env.sh
+
 python-env: ## create the Python venv the interop tests and benchmarks use
 	@bash scripts/python-env.sh
 
-bench: python-env ## run the benchmarks and print their tables (see BENCHMARKS.md)
+bench: python-env web browser-env ## run the benchmarks and print their tables (see BENCHMARKS.md)
 	$(CARGO) build --release -p clocker -p clocker-bench
 	bash bench/run.sh
 

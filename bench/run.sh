@@ -3,13 +3,13 @@
 # BENCHMARKS.md with the tables and the machine they were measured on.
 #
 # `make bench` builds first and runs this; by hand:
-#   bash scripts/python-env.sh
+#   bash scripts/python-env.sh; make web browser-env
 #   cargo build --release -p clocker -p clocker-bench
 #   bash bench/run.sh
 #
 # Progress goes to the terminal (stderr); the tables are printed as they come
 # and written to BENCHMARKS.md once every benchmark has succeeded (on a failure
-# they go to target/bench/BENCHMARKS.md instead). Takes about 2 minutes.
+# they go to target/bench/BENCHMARKS.md instead). Takes about 3 minutes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -65,6 +65,11 @@ ours_before=$(awk '{ print $16 + $17 }' "/proc/$$/stat")
 seconds_before=$SECONDS
 status=0
 "$bench_bin" all | tee "$tables" || status=$?
+# P9 runs the web page in headless Chromium (web/e2e/p9-sync.bench.mjs).
+if [ "$status" -eq 0 ]; then
+  echo >>"$tables"
+  (cd web && node e2e/p9-sync.bench.mjs) | tee -a "$tables" || status=$?
+fi
 
 # What the rest of the machine used meanwhile: machine busy time minus what
 # this shell's children used (clocker-bench and every process it reaped:
@@ -91,7 +96,7 @@ missed=$(grep -o '❌' "$tables" | wc -l || true)
   echo "| machine | $(nproc) × $cpu_model, $mem_total RAM, Linux $(uname -r) |"
   echo "| load average before the run | $load_before |"
   echo "| CPU used by other processes during the run | ${others_during} % of one core (${wall} s run) |"
-  echo "| command | \`ulimit -n $(ulimit -n); CLOCKER_BIN=target/release/clocker $command\` |"
+  echo "| command | \`ulimit -n $(ulimit -n); CLOCKER_BIN=target/release/clocker $command\`, then P9: \`cd web && node e2e/p9-sync.bench.mjs\` |"
   echo "| targets | $met met, $missed missed |"
   echo
   echo "Run one benchmark with its own options: \`target/release/clocker-bench p4 --clients 1000,2000 --duration 5s\`"

@@ -19,8 +19,9 @@ use tokio_util::sync::CancellationToken;
 use crate::fleet_clock::{Estimator, Sample, wall_clock_nanos};
 use crate::{Assembler, FleetClock, Hub, InstantRead};
 
-/// Starts the tick loop on its own thread; the receiver resolves when the
-/// loop has stopped (after `shutdown`).
+/// Starts the tick loop on its own thread, after one read of current-time
+/// to learn the fleet's time; the receiver resolves when the loop has
+/// stopped (after `shutdown`).
 pub fn start(
     hub: Arc<Hub>,
     clock: Arc<FleetClock>,
@@ -35,12 +36,16 @@ pub fn start(
         // Located here so the channels' workers live on this thread.
         match Assembler::locate(&locator, call_timeout) {
             Ok(assembler) => {
-                let _ = ready_tx.send(Ok(()));
-                let reader = InstantReader {
+                let mut reader = InstantReader {
                     assembler: &assembler,
                     clock: &clock,
                     estimator: Estimator::default(),
                 };
+                // Ready once the fleet's time is known (or current-time
+                // failed to answer within the budget), so the first
+                // client's clock-sync pings get real timestamps.
+                let _ = reader.read().await;
+                let _ = ready_tx.send(Ok(()));
                 run(hub, reader, tick, &probe_zone, shutdown).await;
             }
             Err(err) => {

@@ -130,3 +130,15 @@ async fn a_malformed_ping_gets_an_error_and_the_socket_stays_open() {
     assert!(pong["sent"].is_f64(), "{pong}");
     fleet.stop().await;
 }
+
+#[tokio::test]
+async fn a_ping_sent_before_any_frame_is_answered_with_the_fleet_time() {
+    let fleet = start_fleet(options_ahead()).await;
+    let mut socket = connect(fleet.addr(ServiceName::Funnel), "?tz=UTC").await;
+    let (pong, arrived) = ping(&mut socket).await;
+    let t1 = pong["received"]
+        .as_f64()
+        .expect("known from the funnel's start");
+    assert!((t1 - arrived - AHEAD_MS).abs() < SLACK_MS, "{pong}");
+    fleet.stop().await;
+}

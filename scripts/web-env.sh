@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs the web UI's npm packages (web/node_modules) from the committed
+# lockfile. Idempotent: does nothing when the lockfile has not changed since
+# the last install.
+set -euo pipefail
+cd "$(dirname "$0")/../web"
+if ! command -v npm >/dev/null; then
+  echo "web-env: npm is missing; install Node.js 20.19 or newer (Debian: apt-get install nodejs npm)" >&2
+  exit 1
+fi
+stamp=node_modules/.clocker-installed
+if [ -f "$stamp" ] && cmp -s package-lock.json "$stamp"; then
+  exit 0
+fi
+echo "web-env: npm ci in web/ (from package-lock.json)" >&2
+npm ci --no-audit --no-fund --loglevel=error
+cp package-lock.json "$stamp"
