@@ -18,7 +18,7 @@ use rust_embed::{Embed, EmbeddedFile};
 
 /// `web/dist` as it was when this binary was built (empty when it was not).
 #[derive(Embed)]
-#[folder = "$CARGO_MANIFEST_DIR/../../web/dist"]
+#[folder = "../../web/dist"]
 #[allow_missing = true]
 struct Dist;
 

@@ -23,8 +23,12 @@ async fn the_page_and_its_assets_are_served_with_types_and_caching() {
         index.header("content-type"),
         Some("text/html; charset=utf-8")
     );
+    let built = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../web/dist/index.html")
+        .exists();
     let Some(asset) = first_asset(&index.body) else {
         // Built without web/dist: the page says how to build the UI.
+        assert!(!built, "web/dist is built but not embedded: {}", index.body);
         assert!(index.body.contains("make web"), "{}", index.body);
         assert_eq!(index.header("cache-control"), Some("no-store"));
         fleet.stop().await;

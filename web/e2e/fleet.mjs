@@ -1,0 +1,105 @@
+// A Clocker fleet for the browser tests: every service a separate
+// `clocker serve` process on a port the OS picks, so a test can kill one
+// service and start it again on the same address.
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { createInterface } from "node:readline";
+
+const BIN = process.env.CLOCKER_BIN;
+if (!BIN) {
+  throw new Error("CLOCKER_BIN must name the clocker binary (make test-e2e sets it)");
+}
+
+/** The clock services, in start order; the funnel comes after them. */
+export const CLOCK_SERVICES = ["current-time", "hours", "minutes", "seconds", "milliseconds"];
+
+/** How long a service may take to say it listens. */
+const START_TIMEOUT_MS = 20_000;
+
+const envVar = (name) => `CLOCKER_${name.replaceAll("-", "_").toUpperCase()}_ADDR`;
+
+export class Fleet {
+  /**
+   * Starts the five clock services and the funnel.
+   * @param {{clock?: string, tick?: string}} options current-time's clock
+   *   (e.g. `offset:3700ms`) and the funnel's tick.
+   */
+  static async start(options = {}) {
+    const fleet = new Fleet(options);
+    try {
+      for (const name of [...CLOCK_SERVICES, "funnel"]) {
+        await fleet.startService(name);
+      }
+    } catch (error) {
+      await fleet.stop();
+      throw error;
+    }
+    return fleet;
+  }
+
+  constructor(options) {
+    this.options = options;
+    /** @type {Map<string, string>} service → host:port */
+    this.addrs = new Map();
+    /** @type {Map<string, import("node:child_process").ChildProcess>} */
+    this.children = new Map();
+    /** Recent stderr lines of every service, for failure messages. */
+    this.logs = [];
+  }
+
+  /** The page's URL, e.g. `http://127.0.0.1:40123/`. */
+  get url() {
+    return `http://${this.addrs.get("funnel")}/`;
+  }
+
+  /** Starts `name`, on the address it had before if it ran already. */
+  async startService(name) {
+    const args = ["serve", name, "--addr", this.addrs.get(name) ?? "127.0.0.1:0"];
+    if (name === "current-time" && this.options.clock) args.push("--clock", this.options.clock);
+    if (name === "funnel") args.push("--tick", this.options.tick ?? "50ms", "--tz", "UTC");
+    const env = { ...process.env, RUST_LOG: process.env.RUST_LOG ?? "warn" };
+    for (const [service, addr] of this.addrs) env[envVar(service)] = addr;
+    const child = spawn(BIN, args, { env, stdio: ["ignore", "pipe", "pipe"] });
+    this.children.set(name, child);
+    createInterface({ input: child.stderr }).on("line", (line) => {
+      this.logs.push(`${name}: ${line}`);
+      if (this.logs.length > 200) this.logs.shift();
+    });
+    const lines = createInterface({ input: child.stdout });
+    const listening = new Promise((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`${name} did not start in time:\n${this.logs.join("\n")}`)),
+        START_TIMEOUT_MS,
+      );
+      lines.on("line", (line) => {
+        const match = line.match(/ listening on (\S+)$/);
+        if (match) {
+          clearTimeout(timer);
+          resolve(match[1]);
+        }
+      });
+      child.once("exit", (code, signal) => {
+        clearTimeout(timer);
+        reject(new Error(`${name} exited (${code ?? signal}) before listening:\n${this.logs.join("\n")}`));
+      });
+    });
+    this.addrs.set(name, await listening);
+  }
+
+  /** Stops `name`: SIGKILL (it dies) or SIGTERM (it shuts down gracefully). */
+  async stopService(name, signal = "SIGKILL") {
+    const child = this.children.get(name);
+    this.children.delete(name);
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = once(child, "exit");
+    child.kill(signal);
+    await exited;
+  }
+
+  /** Stops every service, the funnel first. */
+  async stop() {
+    for (const name of [...this.children.keys()].reverse()) {
+      await this.stopService(name, "SIGTERM");
+    }
+  }
+}

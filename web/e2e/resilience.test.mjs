@@ -1,0 +1,74 @@
+// The page under failure: a component service killed and restarted, the
+// funnel frozen (frames stop on an open socket), stopped and restarted.
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { Fleet } from "./fleet.mjs";
+import {
+  launchBrowser,
+  openPage,
+  readClock,
+  waitForState,
+  waitForSync,
+  waitForTimeToChange,
+} from "./browser.mjs";
+
+let fleet;
+let browser;
+
+before(async () => {
+  fleet = await Fleet.start();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await fleet?.stop();
+});
+
+async function openLive() {
+  const opened = await openPage(browser, `${fleet.url}?tz=UTC`);
+  await waitForState(opened.page, "live");
+  await waitForSync(opened.page);
+  return opened;
+}
+
+test("a killed component service shows as degraded, and restarting it clears it", async () => {
+  const { page, context } = await openLive();
+  await fleet.stopService("minutes");
+  await waitForState(page, "degraded");
+  assert.match(await page.textContent('[data-testid="status"]'), /minutes/);
+  assert.match((await readClock(page)).text, /^\d\d:--:\d\d\.\d\d\d$/);
+
+  await fleet.startService("minutes");
+  await waitForState(page, "live");
+  assert.match((await readClock(page)).text, /^\d\d:\d\d:\d\d\.\d\d\d$/);
+  await context.close();
+});
+
+test("frames that stop on an open socket are shown as stalled, not as a live clock", async () => {
+  const { page, context } = await openLive();
+  const funnel = fleet.children.get("funnel");
+  funnel.kill("SIGSTOP");
+  try {
+    await waitForState(page, "stalled");
+    assert.match(await page.textContent('[data-testid="status"]'), /frame/i);
+  } finally {
+    funnel.kill("SIGCONT");
+  }
+  await waitForState(page, "live");
+  await context.close();
+});
+
+test("a stopped funnel shows reconnecting, and restarting it resumes the clock", async () => {
+  const { page, context } = await openLive();
+  await fleet.stopService("funnel", "SIGTERM");
+  await waitForState(page, "reconnecting");
+  assert.match(await page.textContent('[data-testid="status"]'), /reconnect/i);
+
+  await fleet.startService("funnel");
+  await waitForState(page, "live");
+  await waitForSync(page);
+  const first = await readClock(page);
+  await waitForTimeToChange(page, first.text);
+  await context.close();
+});
