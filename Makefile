@@ -11,8 +11,10 @@ CLOCKER_BIN := target/debug/clocker
 	python-env web-env browser-env help
 
 # What the web UI is built from: web/dist is rebuilt when any of it is newer.
-WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) \
+WEB_SOURCES := $(shell find web/src web/public -type f ! -name '*.test.ts' 2>/dev/null) \
 	$(wildcard web/index.html web/package.json web/vite.config.ts web/tsconfig*.json)
+# Written by scripts/web-env.sh once web/node_modules matches the lockfile.
+WEB_DEPS := web/node_modules/.clocker-installed
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -22,10 +24,12 @@ run: web ## start every service on its default port and print the URL to open
 
 web: web/dist/index.html ## build the web UI into web/dist (when missing or stale)
 
-web/dist/index.html: $(WEB_SOURCES) web/package-lock.json
-	@bash scripts/web-env.sh
+web/dist/index.html: $(WEB_SOURCES) $(WEB_DEPS)
 	cd web && npm run --silent build
 	@touch $@
+
+$(WEB_DEPS): web/package-lock.json
+	@bash scripts/web-env.sh
 
 build: ## build the workspace (debug)
 	$(CARGO) build --workspace --all-targets
@@ -43,15 +47,14 @@ test-python: python-env ## third-party client tests (Python grpcio) against the 
 	$(CARGO) build -p clocker
 	CLOCKER_BIN=$(CURDIR)/$(CLOCKER_BIN) $(PY) -m pytest tests/python -q
 
-test-web: web-env ## unit tests of the web UI (Vitest)
+test-web: $(WEB_DEPS) ## unit tests of the web UI (Vitest)
 	cd web && npm test --silent
 
-test-e2e: web browser-env ## the web UI in headless Chromium against a fleet on free ports
+test-e2e: web $(WEB_DEPS) browser-env ## the web UI in headless Chromium against a fleet on free ports
 	$(CARGO) build -p clocker
 	cd web && CLOCKER_BIN=$(CURDIR)/$(CLOCKER_BIN) npm run --silent e2e
 
-web-env: ## install the web UI's npm packages (from web/package-lock.json)
-	@bash scripts/web-env.sh
+web-env: $(WEB_DEPS) ## install the web UI's npm packages (from web/package-lock.json)
 
 browser-env: ## install Debian's chromium for the browser tests when missing
 	@bash scripts/browser-env.sh
@@ -59,7 +62,7 @@ browser-env: ## install Debian's chromium for the browser tests when missing
 python-env: ## create the Python venv the interop tests and benchmarks use
 	@bash scripts/python-env.sh
 
-bench: python-env web browser-env ## run the benchmarks and print their tables (see BENCHMARKS.md)
+bench: python-env web $(WEB_DEPS) browser-env ## run the benchmarks and print their tables (see BENCHMARKS.md)
 	$(CARGO) build --release -p clocker -p clocker-bench
 	bash bench/run.sh
 

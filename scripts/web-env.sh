@@ -10,6 +10,7 @@ if ! command -v npm >/dev/null; then
 fi
 stamp=node_modules/.clocker-installed
 if [ -f "$stamp" ] && cmp -s package-lock.json "$stamp"; then
+  touch "$stamp" # newer than the lockfile again, for make
   exit 0
 fi
 echo "web-env: npm ci in web/ (from package-lock.json)" >&2

@@ -2,7 +2,12 @@
 //! the binary embeds the UI it was built next to (see `src/web.rs`).
 
 fn main() {
-    // Cargo scans a directory for changes; a missing one reruns every build
-    // until it exists, which is how a first `make web` gets noticed.
+    // Cargo rescans a watched directory for changes, but reruns this script
+    // on every build while the path is missing; an empty `web/dist` (Vite
+    // empties it anyway) keeps builds without the UI incremental.
+    let dist = std::path::Path::new("../../web/dist");
+    if !dist.exists() {
+        let _ = std::fs::create_dir_all(dist);
+    }
     println!("cargo:rerun-if-changed=../../web/dist");
 }

@@ -63,21 +63,36 @@ export async function waitForState(page, state, timeout = PATIENCE_MS) {
   );
 }
 
-/** Waits until the page has synced its clock with at least `samples` pongs. */
+/** Waits until the page has synced its clock with at least `samples` pongs
+ *  and drawn a time from it (the next animation frame after the sync). */
 export async function waitForSync(page, samples = 8, timeout = PATIENCE_MS) {
   await page.waitForFunction(
-    (wanted) => (window.__clocker?.sync().samples ?? 0) >= wanted,
+    (wanted) =>
+      (window.__clocker?.sync().samples ?? 0) >= wanted &&
+      !document.querySelector('[data-testid="time"]').textContent.startsWith("--:--:--"),
     samples,
     { timeout },
   );
 }
 
-/** The time shown and the page's wall clock (unix ms) when it was read. */
+/**
+ * The time shown and the page's wall clock (unix ms) when it was drawn: read
+ * in an animation-frame callback, which runs right after the page's own
+ * (registered a frame earlier) has drawn the time, however loaded the
+ * machine is.
+ */
 export function readClock(page) {
-  return page.evaluate(() => ({
-    text: document.querySelector('[data-testid="time"]').textContent,
-    wallMs: Date.now(),
-  }));
+  return page.evaluate(
+    () =>
+      new Promise((resolve) =>
+        requestAnimationFrame(() =>
+          resolve({
+            text: document.querySelector('[data-testid="time"]').textContent,
+            wallMs: Date.now(),
+          }),
+        ),
+      ),
+  );
 }
 
 /** Waits until the time shown is no longer `text`. */

@@ -61,13 +61,14 @@ test("frames that stop on an open socket are shown as stalled, not as a live clo
 
 test("a stopped funnel shows reconnecting, and restarting it resumes the clock", async () => {
   const { page, context } = await openLive();
+  const synced = (await page.evaluate(() => window.__clocker.sync())).samples;
   await fleet.stopService("funnel", "SIGTERM");
   await waitForState(page, "reconnecting");
   assert.match(await page.textContent('[data-testid="status"]'), /reconnect/i);
 
   await fleet.startService("funnel");
   await waitForState(page, "live");
-  await waitForSync(page);
+  await waitForSync(page, synced + 8); // a new burst on the new connection
   const first = await readClock(page);
   await waitForTimeToChange(page, first.text);
   await context.close();

@@ -57,8 +57,9 @@ export function App({ client, homeZone }: Props) {
 
       <footer className="footer">
         <p>
-          The time comes from the server, assembled from five services and corrected for the network
-          delay; the page draws it on every screen refresh.
+          The time is the server’s clock, measured over the WebSocket the way NTP does it and drawn on
+          every screen refresh. The server assembles each frame from five gRPC services; a field whose
+          service is down shows as --.
         </p>
       </footer>
     </div>

@@ -255,6 +255,23 @@ describe('ClockClient', () => {
     expect(sockets).toHaveLength(1);
   });
 
+  it('ignores frames of every zone left when switching twice before the first is confirmed', () => {
+    client.start();
+    const socket = latest();
+    socket.handlers.onOpen();
+    socket.frame('Europe/Paris');
+    client.setZone('Asia/Tokyo');
+    client.setZone('America/New_York');
+    socket.frame('Europe/Paris'); // sent before either switch arrived
+    expect(client.getSnapshot().zone).toBe('America/New_York');
+    socket.frame('Asia/Tokyo'); // sent between the two switches
+    expect(client.getSnapshot().zone).toBe('America/New_York');
+    socket.frame('America/New_York');
+    expect(client.getSnapshot().zone).toBe('America/New_York');
+    socket.frame('Europe/Paris'); // confirmed: nothing is being left any more
+    expect(client.getSnapshot().zone).toBe('Europe/Paris');
+  });
+
   it('takes the server’s canonical name for the zone', () => {
     client = makeClient('Asia/Calcutta');
     client.start();

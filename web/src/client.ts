@@ -114,8 +114,8 @@ export class ClockClient {
   private zone: string;
   /** The zone the current socket follows (as asked at connect, then as the server names it). */
   private socketZone: string | null = null;
-  /** While a switch is unconfirmed: the zone being left, whose frames may still arrive. */
-  private leaving: string | null = null;
+  /** While switches are unconfirmed: the zones being left (oldest first), whose frames may still arrive. */
+  private leaving: string[] = [];
   private notice: string | null;
 
   private estimate: SyncEstimate | null = null;
@@ -202,7 +202,7 @@ export class ClockClient {
     this.zone = zone;
     this.notice = null;
     if (this.socket !== null && this.conn.socket === 'open') {
-      this.leaving = this.socketZone;
+      if (this.socketZone !== null) this.leaving.push(this.socketZone);
       this.socketZone = zone;
       this.socket.send(zoneMessage(zone));
     }
@@ -216,7 +216,7 @@ export class ClockClient {
     if (!this.started) return;
     this.dispatch({ type: 'connecting', at: this.deps.now(), attempt });
     this.socketZone = this.zone;
-    this.leaving = null;
+    this.leaving = [];
     const socket = this.deps.openSocket(this.deps.socketUrl(this.zone), {
       onOpen: () => this.socket === socket && this.onOpen(),
       onMessage: (text) => this.socket === socket && this.onMessage(text),
@@ -229,7 +229,7 @@ export class ClockClient {
     this.dispatch({ type: 'open', at: this.deps.now() });
     if (this.socketZone !== this.zone) {
       // The zone changed while the socket was opening.
-      this.leaving = this.socketZone;
+      if (this.socketZone !== null) this.leaving.push(this.socketZone);
       this.socketZone = this.zone;
       this.socket?.send(zoneMessage(this.zone));
     }
@@ -282,10 +282,11 @@ export class ClockClient {
 
   private onFrame(frame: Frame): void {
     this.conn = reduceConnection(this.conn, { type: 'frame', at: this.deps.now(), degraded: frame.degraded });
-    const stale = this.leaving !== null && sameZone(frame.tz, this.leaving) && !sameZone(frame.tz, this.zone);
+    const stale =
+      !sameZone(frame.tz, this.zone) && this.leaving.some((left) => sameZone(frame.tz, left));
     if (!stale) {
       // The server follows the zone asked for, and names it canonically.
-      this.leaving = null;
+      this.leaving = [];
       this.socketZone = frame.tz;
       this.zone = frame.tz;
     }
@@ -294,11 +295,11 @@ export class ClockClient {
 
   private onServerError(message: string): void {
     this.notice = `The server said: ${message}`;
-    if (this.leaving !== null) {
-      // A switch was refused; the server still follows the zone being left.
-      this.zone = this.leaving;
-      this.socketZone = this.leaving;
-      this.leaving = null;
+    const left = this.leaving.pop();
+    if (left !== undefined) {
+      // A switch was refused; the server still follows the zone asked for before it.
+      this.zone = left;
+      this.socketZone = left;
     } else if (this.conn.lastFrameAt === null) {
       // The socket's first zone was refused, so it follows none: ask for another.
       const fallback = this.deps.fallbackZone ?? 'UTC';

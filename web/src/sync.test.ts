@@ -1,6 +1,6 @@
 // Offset estimation: exact and lopsided exchanges, best-of-N, bounds, discards, ageing.
 import { describe, expect, it } from 'vitest';
-import { OffsetEstimator, measure, timerResolution, validSample, type RawSample } from './sync';
+import { DRIFT_MS_PER_SEC, OffsetEstimator, measure, timerResolution, validSample, type RawSample } from './sync';
 
 const TRUE_OFFSET = 1234.5; // server clock minus client clock
 const PROCESSING = 0.05; // the server holds each ping this long
@@ -81,7 +81,8 @@ describe('OffsetEstimator', () => {
     expect(estimate!.samples).toBe(8);
     expect(estimate!.delayMs).toBeCloseTo(10, 9);
     expect(estimate!.offsetMs).toBeCloseTo(TRUE_OFFSET - 4, 9);
-    expect(estimate!.accuracyMs).toBeCloseTo(5, 9);
+    // δ/2, widened by the 0.3 s the best sample is older than the newest.
+    expect(estimate!.accuracyMs).toBeCloseTo(5 + 0.3 * DRIFT_MS_PER_SEC, 2);
     expect(Math.abs(estimate!.offsetMs - TRUE_OFFSET)).toBeLessThanOrEqual(estimate!.accuracyMs);
   });
 
@@ -96,14 +97,37 @@ describe('OffsetEstimator', () => {
     estimator.beginBurst();
     estimator.add(exchange(0, 0.5, 0.5, 100)); // a superb sample, offset 100
     estimator.beginBurst();
-    estimator.add(exchange(60_000, 5, 5, 110));
-    expect(estimator.estimate()!.offsetMs).toBeCloseTo(100, 9); // still in the window
+    estimator.add(exchange(60_000, 4, 4, 101)); // bound 4 ms
+    // 60 s old, the superb sample's bound is 0.5 + 3 = 3.5 ms: still the tightest.
+    expect(estimator.estimate()!.offsetMs).toBeCloseTo(100, 9);
+    expect(estimator.estimate()!.accuracyMs).toBeCloseTo(3.5, 2);
     estimator.beginBurst();
-    estimator.add(exchange(120_000, 5, 5, 120));
+    estimator.add(exchange(120_000, 4, 4, 102));
     const estimate = estimator.estimate()!;
-    // The offset-100 burst has left the window; the best remaining is the older 110.
-    expect(estimate.offsetMs).toBeCloseTo(110, 9);
+    // The offset-100 burst has left the window; the best remaining is the newer 102.
+    expect(estimate.offsetMs).toBeCloseTo(102, 9);
     expect(estimate.samples).toBe(2);
+  });
+
+  it('prefers a fresh sample over a tighter one that has grown old', () => {
+    const estimator = new OffsetEstimator();
+    estimator.add(exchange(0, 0.1, 0.1, 100));
+    estimator.beginBurst();
+    estimator.add(exchange(20_000, 0.5, 0.5, 100.5)); // 0.5 ms bound vs 0.1 + 1 ms
+    expect(estimator.estimate()!.offsetMs).toBeCloseTo(100.5, 9);
+    expect(estimator.estimate()!.accuracyMs).toBeCloseTo(0.5, 9);
+  });
+
+  it('drops older samples at once when a new one contradicts them (a stepped clock)', () => {
+    const estimator = new OffsetEstimator();
+    for (let i = 0; i < 8; i += 1) estimator.add(exchange(i * 50, 0.1, 0.1, 100));
+    estimator.beginBurst();
+    // A restarted server 2 s off; its sample has a worse round trip all the same.
+    estimator.add(exchange(1_000, 3, 3, 2_100));
+    const estimate = estimator.estimate()!;
+    expect(estimate.offsetMs).toBeCloseTo(2_100, 9);
+    expect(estimate.samples).toBe(1);
+    expect(estimate.accuracyMs).toBeCloseTo(3, 9);
   });
 
   it('does not let empty bursts push samples out', () => {

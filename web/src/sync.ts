@@ -71,22 +71,37 @@ export interface EstimatorOptions {
   readonly windowBursts?: number;
   /** The client timer's resolution, ms: no accuracy is claimed below it. */
   readonly resolutionMs?: number;
+  /** How fast a sample's bound widens with age, ms per second (clocks drift). */
+  readonly driftMsPerSec?: number;
+}
+
+/** 50 ppm: well above what a quartz oscillator drifts (NTP assumes 15 ppm). */
+export const DRIFT_MS_PER_SEC = 0.05;
+
+/** A measurement and when it was taken (t3, client timeline). */
+interface Held {
+  readonly measurement: Measurement;
+  readonly at: number;
 }
 
 /**
  * Keeps the samples of the last few bursts and estimates the offset from the
- * one with the lowest delay. Older bursts age out as new ones begin, so the
- * estimate follows a drifting clock.
+ * one with the tightest bound, where a sample's bound (δ/2) widens with its
+ * age, so the estimate follows a drifting clock. A sample whose interval
+ * θ ± δ/2 cannot overlap the estimate's means a clock was stepped (a
+ * restarted server, a device that slept): the older samples are dropped.
  */
 export class OffsetEstimator {
   private readonly windowBursts: number;
   private readonly resolutionMs: number;
+  private readonly driftMsPerSec: number;
   /** Oldest first; the last one is the burst being filled. */
-  private bursts: Measurement[][] = [[]];
+  private bursts: Held[][] = [[]];
 
   constructor(options: EstimatorOptions = {}) {
     this.windowBursts = Math.max(1, options.windowBursts ?? 4);
     this.resolutionMs = Math.max(0, options.resolutionMs ?? 0);
+    this.driftMsPerSec = Math.max(0, options.driftMsPerSec ?? DRIFT_MS_PER_SEC);
   }
 
   /** Starts a new burst; the oldest burst leaves the window once it is full. */
@@ -104,7 +119,16 @@ export class OffsetEstimator {
     const sample = validSample(raw);
     if (sample === null) return null;
     const measurement = measure(sample);
-    this.bursts[this.bursts.length - 1]?.push(measurement);
+    const held = { measurement, at: sample.t3 };
+    const current = this.best(sample.t3);
+    if (current !== null) {
+      const gap = Math.abs(measurement.offsetMs - current.measurement.offsetMs);
+      if (gap > current.boundMs + measurement.delayMs / 2) {
+        this.bursts = [[held]];
+        return measurement;
+      }
+    }
+    this.bursts[this.bursts.length - 1]?.push(held);
     return measurement;
   }
 
@@ -118,21 +142,28 @@ export class OffsetEstimator {
     this.bursts = [[]];
   }
 
-  /** The best sample's offset and bound, or null before any sample. */
+  /** The best sample's offset and bound as of the newest sample, or null before any. */
   estimate(): SyncEstimate | null {
-    let best: Measurement | null = null;
-    for (const burst of this.bursts) {
-      for (const measurement of burst) {
-        if (best === null || measurement.delayMs < best.delayMs) best = measurement;
-      }
-    }
+    const newest = Math.max(...this.bursts.flat().map((held) => held.at));
+    const best = this.best(newest);
     if (best === null) return null;
     return {
-      offsetMs: best.offsetMs,
-      accuracyMs: Math.max(best.delayMs / 2, this.resolutionMs),
-      delayMs: best.delayMs,
+      offsetMs: best.measurement.offsetMs,
+      accuracyMs: Math.max(best.boundMs, this.resolutionMs),
+      delayMs: best.measurement.delayMs,
       samples: this.sampleCount,
     };
+  }
+
+  /** The held sample with the tightest bound at time `now`, and that bound. */
+  private best(now: number): { measurement: Measurement; boundMs: number } | null {
+    let best: { measurement: Measurement; boundMs: number } | null = null;
+    for (const { measurement, at } of this.bursts.flat()) {
+      const ageSec = Math.max(0, now - at) / 1000;
+      const boundMs = measurement.delayMs / 2 + ageSec * this.driftMsPerSec;
+      if (best === null || boundMs < best.boundMs) best = { measurement, boundMs };
+    }
+    return best;
   }
 }
 

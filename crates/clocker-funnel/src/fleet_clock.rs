@@ -114,11 +114,15 @@ impl Estimator {
 
 /// The funnel's wall clock, in unix nanoseconds (negative before 1970).
 pub fn wall_clock_nanos() -> i64 {
-    let since = |d: Duration| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX);
     match SystemTime::now().duration_since(UNIX_EPOCH) {
-        Ok(after) => since(after),
-        Err(before) => -since(before.duration()),
+        Ok(after) => nanos(after),
+        Err(before) => -nanos(before.duration()),
     }
+}
+
+/// `duration` in nanoseconds, saturating (292 years fit).
+pub fn nanos(duration: Duration) -> i64 {
+    i64::try_from(duration.as_nanos()).unwrap_or(i64::MAX)
 }
 
 #[cfg(test)]

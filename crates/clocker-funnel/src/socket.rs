@@ -2,14 +2,16 @@
 //!
 //! A client picks its zone with `/ws?tz=Area/City` or by sending
 //! `{"tz":"Area/City"}`; a bad zone gets `{"error":"…"}` and the socket stays
-//! open. A client syncs its clock NTP-style by sending `{"ping":t0}` (its
-//! clock, unix ms); the answer `{"pong":t0,"received":t1,"sent":t2}` carries
-//! the fleet's time (current-time's clock, unix ms with µs digits) when the
-//! ping arrived and when the pong left, `null` while the funnel has not yet
-//! read current-time. Pings beyond a small burst allowance are dropped. A client that falls behind skips to the newest frame; one whose
+//! open. A client that falls behind skips to the newest frame; one whose
 //! send has been stuck for `send_timeout`, or that has not been heard from
 //! (not even a Pong) for two to three ping periods, is closed. Shutdown
 //! interrupts a stuck send at once, so one dead client cannot hold the drain.
+//!
+//! Clock sync, NTP-style: a client sends `{"ping":t0}` (its clock, unix ms)
+//! and gets `{"pong":t0,"received":t1,"sent":t2}`, the fleet's time
+//! (current-time's clock, unix ms with µs digits) when the ping arrived and
+//! when the pong left; both `null` while the funnel has not yet read
+//! current-time. Pings beyond a small burst allowance are dropped.
 
 use std::pin::pin;
 use std::sync::Arc;
@@ -26,6 +28,7 @@ use tokio::time::{Instant, MissedTickBehavior};
 use tokio_util::sync::CancellationToken;
 
 use crate::AppState;
+use crate::fleet_clock::nanos;
 
 /// Incoming messages are tiny; anything larger is a misbehaving client.
 const MAX_MESSAGE_BYTES: usize = 4 * 1024;
@@ -138,7 +141,8 @@ async fn serve(socket: WebSocket, tz: Option<String>, state: AppState) {
                 last_heard = Instant::now();
                 match message {
                     Some(Ok(Message::Text(text))) => {
-                        if !client.on_text(&text, received).await {
+                        let arrival = Arrival { fleet_nanos: received, at: last_heard };
+                        if !client.on_text(&text, arrival).await {
                             return;
                         }
                     }
@@ -155,6 +159,13 @@ async fn serve(socket: WebSocket, tz: Option<String>, state: AppState) {
     }
 }
 
+/// When a message arrived: the fleet's time (if known) and the monotonic clock.
+#[derive(Debug, Clone, Copy)]
+struct Arrival {
+    fleet_nanos: Option<i64>,
+    at: Instant,
+}
+
 /// One connected socket and the zone it follows.
 struct Client {
     socket: WebSocket,
@@ -165,17 +176,21 @@ struct Client {
 }
 
 impl Client {
-    /// Handles `{"tz":"Area/City"}` and `{"ping":t0}`; `received` is the
-    /// fleet's time when the message arrived. False when the socket is gone.
-    async fn on_text(&mut self, text: &str, received: Option<i64>) -> bool {
+    /// Handles `{"tz":"Area/City"}` and `{"ping":t0}`. False when the
+    /// socket is gone.
+    async fn on_text(&mut self, text: &str, arrival: Arrival) -> bool {
         match serde_json::from_str::<ClientMessage>(text) {
             Ok(ClientMessage::Zone { tz }) => self.subscribe(&tz).await,
             Ok(ClientMessage::Ping { ping }) => {
-                if !self.ping_allowance.take(Instant::now()) {
+                if !self.ping_allowance.take(arrival.at) {
                     return true;
                 }
-                let sent = self.state.clock.now_nanos();
-                self.send(pong_json(ping, received, sent)).await
+                // The fleet's time is read once, at arrival; the time since
+                // is monotonic, so a pong never leaves before it arrived.
+                let sent = arrival
+                    .fleet_nanos
+                    .map(|received| received.saturating_add(nanos(arrival.at.elapsed())));
+                self.send(pong_json(ping, arrival.fleet_nanos, sent)).await
             }
             Err(_) => {
                 self.send(error_json(

@@ -16,7 +16,7 @@ use tokio::sync::oneshot;
 use tokio::time::MissedTickBehavior;
 use tokio_util::sync::CancellationToken;
 
-use crate::fleet_clock::{Estimator, Sample, wall_clock_nanos};
+use crate::fleet_clock::{Estimator, Sample, nanos, wall_clock_nanos};
 use crate::{Assembler, FleetClock, Hub, InstantRead};
 
 /// Starts the tick loop on its own thread, after one read of current-time
@@ -129,12 +129,15 @@ struct InstantReader<'a> {
 
 impl InstantReader<'_> {
     async fn read(&mut self) -> InstantRead {
+        // One wall-clock read; the round trip is timed on the monotonic
+        // clock, so a wall clock stepped mid-call cannot fake a short one.
         let sent = wall_clock_nanos();
+        let started = Instant::now();
         let instant = self.assembler.read_instant().await;
         if let Ok(instant) = instant {
             let sample = Sample {
                 sent,
-                received: wall_clock_nanos(),
+                received: sent.saturating_add(nanos(started.elapsed())),
                 instant,
             };
             self.estimator.observe(sample, self.clock);

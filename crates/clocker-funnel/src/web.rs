@@ -26,7 +26,7 @@ const INDEX: &str = "index.html";
 
 /// What the page may load: only this origin (the funnel's `/ws` included).
 const POLICY: &str = "default-src 'self'; connect-src 'self'; img-src 'self' data:; \
-    style-src 'self' 'unsafe-inline'; base-uri 'none'; frame-ancestors 'none'";
+    object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 const NOT_BUILT: &str = "<!doctype html><meta charset=utf-8><title>Clocker</title>\
     <p>The web UI is not built into this binary: run <code>make web</code> \

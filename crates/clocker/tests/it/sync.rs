@@ -85,6 +85,7 @@ async fn a_ping_flood_is_cut_to_a_burst_and_frames_keep_coming() {
     let fleet = start_fleet(options_ahead()).await;
     let mut socket = connect(fleet.addr(ServiceName::Funnel), "?tz=UTC").await;
     next_frame(&mut socket).await;
+    let flood = std::time::Instant::now();
     for n in 0..100 {
         send_json(&mut socket, &format!(r#"{{"ping":{n}}}"#)).await;
     }
@@ -100,8 +101,14 @@ async fn a_ping_flood_is_cut_to_a_burst_and_frames_keep_coming() {
             frames_after += 1;
         }
     }
-    // 16 at once, plus 4 a second for the few ms the flood took to read.
-    assert!((16..=20).contains(&pongs), "{pongs} pongs for 100 pings");
+    // 16 at once, plus 4 a second for as long as the pings can have been
+    // read (well under a second, unless the machine is loaded).
+    let flood_secs = flood.elapsed().as_secs_f64();
+    let most = 16 + (4.0 * flood_secs).ceil() as usize + 1;
+    assert!(
+        (16..=most).contains(&pongs),
+        "{pongs} pongs for 100 pings within {flood_secs:.3} s"
+    );
     let (pong, _) = ping(&mut socket).await;
     assert!(pong["received"].is_f64(), "{pong}");
     fleet.stop().await;
