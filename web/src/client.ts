@@ -166,7 +166,12 @@ export class ClockClient {
 
   /** The server's clock now, by the best estimate; null before the first sample. */
   serverNow(): number | null {
-    return this.estimate === null ? null : this.deps.now() + this.estimate.offsetMs;
+    return this.serverTimeAt(this.deps.now());
+  }
+
+  /** The server's clock at `clientMs` on the client timeline, or null before the first sample. */
+  serverTimeAt(clientMs: number): number | null {
+    return this.estimate === null ? null : clientMs + this.estimate.offsetMs;
   }
 
   /** The clock fields the latest frame could not fill. */

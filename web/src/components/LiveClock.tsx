@@ -3,11 +3,13 @@
  * the analog face. One requestAnimationFrame loop writes them straight into
  * the DOM from the client's estimate of the server's time, so the
  * milliseconds run smoothly without re-rendering React sixty times a second.
+ * Each frame shows the time for when it reaches the screen (`frameClock`).
  */
 
 import { useLayoutEffect, useRef, type ReactNode } from 'react';
 import type { ClockClient } from '../client';
 import { UNKNOWN_TIME, formatClock, formatDate, formatZoneLabel, zoneClock } from '../format';
+import { FrameClock } from '../frameClock';
 import { NO_HANDS, handAngles } from '../hands';
 import { useReducedMotion } from '../hooks/useReducedMotion';
 import { AnalogFace, type AnalogFaceHandle } from './AnalogFace';
@@ -38,9 +40,12 @@ export function LiveClock({ client, zone, live, children }: Props) {
     let shownTime = '';
     let labelKey = '';
     let request = 0;
+    const frames = new FrameClock();
 
-    const draw = () => {
-      const serverNow = client.serverNow();
+    /** Draws the frame that began at `frameStart` (ms since performance.timeOrigin). */
+    const draw = (frameStart: number) => {
+      frames.note(frameStart);
+      const serverNow = client.serverTimeAt(performance.timeOrigin + frames.shownAt(frameStart));
       const hidden = client.hiddenFields();
       const known = serverNow !== null && clock !== null && hidden.size < 4;
       const fields = known ? clock.fieldsAt(serverNow) : null;
@@ -66,11 +71,11 @@ export function LiveClock({ client, zone, live, children }: Props) {
         }
       }
     };
-    const loop = () => {
-      draw();
+    const loop = (frameStart: number) => {
+      draw(frameStart);
       request = requestAnimationFrame(loop);
     };
-    loop();
+    loop(performance.now());
     return () => cancelAnimationFrame(request);
   }, [client, zone, reducedMotion]);
 
