@@ -2,15 +2,22 @@
 //! on every `GET` no other route claims.
 //!
 //! Hashed assets (`/assets/…`) are cached for a year as immutable; every
-//! other file is revalidated on each load by its ETag. A path that names no
-//! file and has no extension gets `index.html` (the page routes on the
-//! client); one that looks like a missing file is a 404. A binary built
-//! before the UI was serves a one-line page saying how to build it.
+//! other file is revalidated on each load by its ETag. Text files are sent
+//! gzipped to clients that accept it (compressed once, on first request). A
+//! path that names no file and has no extension gets `index.html` (the page
+//! routes on the client); one that looks like a missing file is a 404. A
+//! binary built before the UI was serves a one-line page saying how to build
+//! it.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::sync::{LazyLock, Mutex};
 
 use axum::body::Body;
+use axum::body::Bytes;
 use axum::http::header::{
-    CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, ETAG, IF_NONE_MATCH,
-    X_CONTENT_TYPE_OPTIONS,
+    ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_SECURITY_POLICY, CONTENT_TYPE, ETAG,
+    IF_NONE_MATCH, VARY, X_CONTENT_TYPE_OPTIONS,
 };
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
@@ -56,7 +63,10 @@ pub async fn serve(uri: Uri, headers: HeaderMap) -> Response {
 }
 
 fn respond(path: &str, file: EmbeddedFile, headers: &HeaderMap) -> Response {
-    let etag = etag(&file);
+    let mime = file.metadata.mimetype();
+    let compressible = is_text(mime) && file.data.len() >= MIN_GZIP_BYTES;
+    let gzip = compressible && accepts_gzip(headers);
+    let etag = etag(&file, gzip);
     let cache = if path.starts_with("assets/") {
         "public, max-age=31536000, immutable"
     } else {
@@ -71,12 +81,22 @@ fn respond(path: &str, file: EmbeddedFile, headers: &HeaderMap) -> Response {
     {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
-        let mut ok = Body::from(file.data).into_response();
-        ok.headers_mut()
-            .insert(CONTENT_TYPE, content_type(file.metadata.mimetype()));
+        let body = if gzip {
+            Body::from(gzipped(path, &file.data))
+        } else {
+            Body::from(file.data)
+        };
+        let mut ok = body.into_response();
+        ok.headers_mut().insert(CONTENT_TYPE, content_type(mime));
         ok
     };
     let out = response.headers_mut();
+    if compressible {
+        out.insert(VARY, HeaderValue::from_static("accept-encoding"));
+    }
+    if gzip {
+        out.insert(CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+    }
     out.insert(CACHE_CONTROL, HeaderValue::from_static(cache));
     out.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     if let Ok(value) = HeaderValue::from_str(&etag) {
@@ -88,23 +108,69 @@ fn respond(path: &str, file: EmbeddedFile, headers: &HeaderMap) -> Response {
     response
 }
 
-/// A strong ETag from the file's SHA-256 (computed at build time).
-fn etag(file: &EmbeddedFile) -> String {
+/// A strong ETag from the file's SHA-256 (computed at build time), one per
+/// encoding.
+fn etag(file: &EmbeddedFile, gzip: bool) -> String {
     let hash = file.metadata.sha256_hash();
     let hex: String = hash[..16]
         .iter()
         .map(|byte| format!("{byte:02x}"))
         .collect();
-    format!("\"{hex}\"")
+    let encoding = if gzip { "-gzip" } else { "" };
+    format!("\"{hex}{encoding}\"")
+}
+
+/// Smaller files gain too little from compression to pay for it.
+const MIN_GZIP_BYTES: usize = 1024;
+
+fn is_text(mime: &str) -> bool {
+    mime.starts_with("text/")
+        || mime == "application/javascript"
+        || mime == "application/json"
+        || mime == "image/svg+xml"
+}
+
+/// Whether `Accept-Encoding` lists gzip (or `*`) without `q=0`.
+fn accepts_gzip(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .any(|coding| {
+            let mut parts = coding.split(';').map(str::trim);
+            let name = parts.next().unwrap_or_default();
+            let refused = parts.any(|param| {
+                param
+                    .strip_prefix("q=")
+                    .and_then(|q| q.parse::<f32>().ok())
+                    .is_some_and(|q| q == 0.0)
+            });
+            (name.eq_ignore_ascii_case("gzip") || name == "*") && !refused
+        })
+}
+
+/// The gzipped `data` of the file at `path`, compressed on first use.
+fn gzipped(path: &str, data: &[u8]) -> Bytes {
+    static CACHE: LazyLock<Mutex<HashMap<String, Bytes>>> = LazyLock::new(Mutex::default);
+    let mut cache = CACHE
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some(done) = cache.get(path) {
+        return done.clone();
+    }
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    encoder
+        .write_all(data)
+        .expect("writing to a Vec cannot fail");
+    let done = Bytes::from(encoder.finish().expect("writing to a Vec cannot fail"));
+    cache.insert(path.to_owned(), done.clone());
+    done
 }
 
 /// The file's type; text is UTF-8 (Vite writes nothing else).
 fn content_type(mime: &str) -> HeaderValue {
-    let text = mime.starts_with("text/")
-        || mime == "application/javascript"
-        || mime == "application/json"
-        || mime == "image/svg+xml";
-    let value = if text && !mime.contains("charset") {
+    let value = if is_text(mime) && !mime.contains("charset") {
         format!("{mime}; charset=utf-8")
     } else {
         mime.to_owned()
@@ -114,7 +180,60 @@ fn content_type(mime: &str) -> HeaderValue {
 
 #[cfg(test)]
 mod tests {
+    use std::io::Read;
+
     use super::*;
+
+    fn accepting(value: &'static str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(ACCEPT_ENCODING, HeaderValue::from_static(value));
+        headers
+    }
+
+    #[test]
+    fn gzip_is_used_when_accepted_and_not_refused() {
+        assert!(accepts_gzip(&accepting("gzip, deflate, br")));
+        assert!(accepts_gzip(&accepting("br;q=1.0, GZIP;q=0.5")));
+        assert!(accepts_gzip(&accepting("*")));
+        assert!(!accepts_gzip(&accepting("gzip;q=0, br")));
+        assert!(!accepts_gzip(&accepting("identity")));
+        assert!(!accepts_gzip(&HeaderMap::new()));
+    }
+
+    #[tokio::test]
+    async fn text_files_go_gzipped_to_clients_that_accept_it() {
+        let Some(index) = Dist::get(INDEX) else {
+            // Built without the UI: nothing to compress, unless it is there.
+            let dist = concat!(env!("CARGO_MANIFEST_DIR"), "/../../web/dist/index.html");
+            assert!(!std::path::Path::new(dist).exists(), "{dist} not embedded");
+            return;
+        };
+        let html = String::from_utf8_lossy(&index.data).into_owned();
+        let start = html.find("/assets/").expect("the page links its assets");
+        let end = html[start..].find('"').expect("a quoted link") + start;
+        let asset = &html[start..end];
+        let plain = Dist::get(&asset[1..]).expect("linked assets are embedded");
+        assert!(plain.data.len() >= MIN_GZIP_BYTES, "{asset} is tiny");
+
+        let uri: Uri = asset.parse().expect("a path");
+        let response = serve(uri.clone(), accepting("gzip, br")).await;
+        assert_eq!(response.headers()[CONTENT_ENCODING], "gzip");
+        assert_eq!(response.headers()[VARY], "accept-encoding");
+        let etag = response.headers()[ETAG].clone();
+        let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .expect("body");
+        assert!(body.len() < plain.data.len() / 2, "{} bytes", body.len());
+        let mut unzipped = Vec::new();
+        flate2::read::GzDecoder::new(&body[..])
+            .read_to_end(&mut unzipped)
+            .expect("valid gzip");
+        assert_eq!(unzipped, plain.data.as_ref());
+
+        let identity = serve(uri, HeaderMap::new()).await;
+        assert!(identity.headers().get(CONTENT_ENCODING).is_none());
+        assert_ne!(identity.headers()[ETAG], etag, "one ETag per encoding");
+    }
 
     #[test]
     fn text_types_say_utf8_and_others_do_not() {
