@@ -1,10 +1,14 @@
 // The page under failure: a component service killed and restarted, the
-// funnel frozen (frames stop on an open socket), stopped and restarted.
+// funnel frozen (frames stop on an open socket), stopped and restarted, and
+// current-time restarted with its clock stepped.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { Fleet } from "./fleet.mjs";
 import {
+  DAY_MS,
+  dialDifference,
   launchBrowser,
+  msOfDay,
   openPage,
   readClock,
   waitForState,
@@ -71,5 +75,27 @@ test("a stopped funnel shows reconnecting, and restarting it resumes the clock",
   await waitForSync(page, synced + 8); // a new burst on the new connection
   const first = await readClock(page);
   await waitForTimeToChange(page, first.text);
+  await context.close();
+});
+
+test("a stepped server clock is followed: the page measures again and shows the new time", async () => {
+  const { page, context } = await openLive();
+  const BEHIND_MS = -30_000;
+  fleet.options.clock = `offset:${BEHIND_MS}ms`;
+  try {
+    await fleet.stopService("current-time");
+    await fleet.startService("current-time");
+    await page.waitForFunction(
+      (expected) => Math.abs(window.__clocker.sync().offsetMs - expected) < 100,
+      BEHIND_MS,
+      { timeout: 15_000 },
+    );
+    await waitForState(page, "live");
+    const shown = await readClock(page);
+    const error = dialDifference(msOfDay(shown.text), (shown.wallMs + BEHIND_MS) % DAY_MS);
+    assert.ok(Math.abs(error) <= 50, `shown ${shown.text} is ${error} ms from the stepped clock`);
+  } finally {
+    delete fleet.options.clock;
+  }
   await context.close();
 });

@@ -22,6 +22,11 @@ class FakeSocket implements Socket {
   frame(tz: string, degraded?: string[]): void {
     this.handlers.onMessage(JSON.stringify({ time: '00:00:00.000', tz, seq: 1, ...(degraded && { degraded }) }));
   }
+
+  /** A frame built from the server's instant `unixMs`. */
+  frameAt(tz: string, unixMs: number): void {
+    this.handlers.onMessage(JSON.stringify({ time: '00:00:00.000', tz, seq: 1, unix_ms: Math.floor(unixMs) }));
+  }
 }
 
 /** Opens `socket` and has it deliver a frame every 50 ms, as the funnel does. */
@@ -68,11 +73,11 @@ const latest = () => sockets[sockets.length - 1]!;
  * Answers each ping of a burst as it is sent: ONE_WAY_MS to reach a server
  * SERVER_AHEAD_MS ahead, ONE_WAY_MS back.
  */
-function syncBurst(socket: FakeSocket, serverKnowsTime = true): void {
+function syncBurst(socket: FakeSocket, serverKnowsTime = true, aheadMs = SERVER_AHEAD_MS): void {
   for (let i = 0; i < BURST_SIZE; i++) {
     const t0 = socket.pings().at(-1)!;
     vi.advanceTimersByTime(ONE_WAY_MS);
-    const t1 = now() + SERVER_AHEAD_MS;
+    const t1 = now() + aheadMs;
     vi.advanceTimersByTime(ONE_WAY_MS);
     const times = serverKnowsTime ? { received: t1, sent: t1 } : { received: null, sent: null };
     socket.handlers.onMessage(JSON.stringify({ pong: t0, ...times }));
@@ -127,6 +132,24 @@ describe('ClockClient', () => {
     expect(client.getSnapshot().sync?.offsetMs).toBeCloseTo(SERVER_AHEAD_MS, 3);
     // The device clock is 3 s behind the client timeline, which is 1234.5 ms behind the server.
     expect(report.deviceOffsetMs).toBeCloseTo(-3_000 - SERVER_AHEAD_MS - 0.2504567 + 0.5, 3);
+  });
+
+  it('measures again at once when frames show the server clock was stepped', () => {
+    client.start();
+    const socket = latest();
+    openAndStream(socket);
+    syncBurst(socket);
+    vi.advanceTimersByTime(6_000); // past the shortest gap between bursts
+    const pings = socket.pings().length;
+    socket.frameAt('Europe/Paris', now() + SERVER_AHEAD_MS - 30); // a frame read 30 ms ago
+    expect(socket.pings()).toHaveLength(pings);
+    const STEPPED = SERVER_AHEAD_MS + 10_000;
+    socket.frameAt('Europe/Paris', now() + STEPPED - 30);
+    expect(socket.pings()).toHaveLength(pings + 1);
+    syncBurst(socket, true, STEPPED);
+    expect(client.syncReport().offsetMs).toBeCloseTo(STEPPED, 3);
+    socket.frameAt('Europe/Paris', now() + STEPPED - 30);
+    expect(socket.pings()).toHaveLength(pings + BURST_SIZE);
   });
 
   it('discards pongs from a server that does not know its time, and tries again later', () => {

@@ -85,6 +85,12 @@ const BURST_GRACE_MS = 1_000;
 const EMPTY_BURST_RETRY_MS = 3_000;
 /** Pings unanswered this long are forgotten. */
 const PING_EXPIRY_MS = 5_000;
+/**
+ * A frame's instant is read at most a tick and a round trip before it arrives;
+ * one this far from the estimate means a clock was stepped (a restarted
+ * current-time, a device that slept), so the page measures again at once.
+ */
+const FRAME_DISAGREES_MS = 1_000;
 /** Bursts asked for by resync() are at least this far apart. */
 const MIN_RESYNC_GAP_MS = 5_000;
 const WATCHDOG_EVERY_MS = 250;
@@ -294,6 +300,10 @@ export class ClockClient {
       this.leaving = [];
       this.socketZone = frame.tz;
       this.zone = frame.tz;
+    }
+    const serverNow = this.serverNow();
+    if (frame.unixMs !== null && serverNow !== null && Math.abs(serverNow - frame.unixMs) > FRAME_DISAGREES_MS) {
+      this.resync();
     }
     this.refresh();
   }

@@ -9,7 +9,7 @@ describe('parseServerMessage', () => {
       '"unix_ms":1795426867042,"tz":"Europe/Paris","seq":1234}';
     expect(parseServerMessage(text)).toEqual({
       kind: 'frame',
-      frame: { tz: 'Europe/Paris', seq: 1234, degraded: [] },
+      frame: { tz: 'Europe/Paris', seq: 1234, unixMs: 1795426867042, degraded: [] },
     });
   });
 

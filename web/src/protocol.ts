@@ -14,6 +14,8 @@ export interface Frame {
   /** The zone's canonical IANA name. */
   readonly tz: string;
   readonly seq: number | null;
+  /** The instant the frame was built from (server clock, unix ms); null when current-time did not answer. */
+  readonly unixMs: number | null;
   /** Services that did not answer for this frame. */
   readonly degraded: readonly string[];
 }
@@ -54,7 +56,12 @@ export function parseServerMessage(text: string): ServerMessage {
     : [];
   return {
     kind: 'frame',
-    frame: { tz: value.tz, seq: typeof value.seq === 'number' ? value.seq : null, degraded },
+    frame: {
+      tz: value.tz,
+      seq: typeof value.seq === 'number' ? value.seq : null,
+      unixMs: numberOrNull(value.unix_ms),
+      degraded,
+    },
   };
 }
 
