@@ -144,3 +144,31 @@ test("desktop and phone screenshots, light and dark, without console errors", as
     await context.close();
   }
 });
+
+test("with reduced motion the second hand steps from second to second instead of sweeping", async () => {
+  const secondHandAngles = async (reducedMotion) => {
+    const { page, context } = await openPage(browser, `${fleet.url}?tz=UTC`, { ...DESKTOP, reducedMotion });
+    await waitForState(page, "live");
+    await waitForSync(page);
+    const angles = await page.evaluate(
+      () =>
+        new Promise((resolve) => {
+          const hand = document.querySelector(".analog__hand--second").parentElement;
+          const seen = [];
+          const step = () => {
+            seen.push(Number(/rotate\(([-\d.]+)\)/.exec(hand.getAttribute("transform"))[1]));
+            if (seen.length < 12) requestAnimationFrame(step);
+            else resolve(seen);
+          };
+          requestAnimationFrame(step);
+        }),
+    );
+    await context.close();
+    return angles;
+  };
+  const onTheSecond = (angle) => Math.abs(angle / 6 - Math.round(angle / 6)) < 1e-6;
+  const stepped = await secondHandAngles("reduce");
+  assert.ok(stepped.every(onTheSecond), `reduced motion: ${stepped}`);
+  const swept = await secondHandAngles("no-preference");
+  assert.ok(!swept.every(onTheSecond), `full motion: ${swept}`);
+});
