@@ -1,6 +1,15 @@
 // The client against a fake socket and fake timers: sync bursts, status, reconnects, zone switches.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { BURST_SIZE, ClockClient, PING_SPACING_MS, RESYNC_EVERY_MS, type Socket, type SocketHandlers } from './client';
+import {
+  BURST_GRACE_MS,
+  BURST_SIZE,
+  ClockClient,
+  PING_SPACING_MS,
+  RESYNC_EVERY_MS,
+  RESYNC_SOON_MS,
+  type Socket,
+  type SocketHandlers,
+} from './client';
 
 /** A socket the test opens, feeds and inspects by hand. */
 class FakeSocket implements Socket {
@@ -62,6 +71,7 @@ function makeClient(zone = 'Europe/Paris', random = () => 0.5): ClockClient {
       wallNow: () => Date.now() - 3_000, // the device runs 3 s behind the client timeline
       fallbackZone: 'Europe/Paris',
       random,
+      goodAccuracyMs: 3, // the usual ± 2 ms bursts here are good enough
     },
     zone,
   );
@@ -73,15 +83,20 @@ const latest = () => sockets[sockets.length - 1]!;
  * Answers each ping of a burst as it is sent: ONE_WAY_MS to reach a server
  * SERVER_AHEAD_MS ahead, ONE_WAY_MS back.
  */
-function syncBurst(socket: FakeSocket, serverKnowsTime = true, aheadMs = SERVER_AHEAD_MS): void {
+function syncBurst(
+  socket: FakeSocket,
+  serverKnowsTime = true,
+  aheadMs = SERVER_AHEAD_MS,
+  oneWayMs = ONE_WAY_MS,
+): void {
   for (let i = 0; i < BURST_SIZE; i++) {
     const t0 = socket.pings().at(-1)!;
-    vi.advanceTimersByTime(ONE_WAY_MS);
+    vi.advanceTimersByTime(oneWayMs);
     const t1 = now() + aheadMs;
-    vi.advanceTimersByTime(ONE_WAY_MS);
+    vi.advanceTimersByTime(oneWayMs);
     const times = serverKnowsTime ? { received: t1, sent: t1 } : { received: null, sent: null };
     socket.handlers.onMessage(JSON.stringify({ pong: t0, ...times }));
-    vi.advanceTimersByTime(PING_SPACING_MS - 2 * ONE_WAY_MS);
+    vi.advanceTimersByTime(PING_SPACING_MS - 2 * oneWayMs);
   }
 }
 
@@ -150,6 +165,30 @@ describe('ClockClient', () => {
     expect(client.syncReport().offsetMs).toBeCloseTo(STEPPED, 3);
     socket.frameAt('Europe/Paris', now() + STEPPED - 30);
     expect(socket.pings()).toHaveLength(pings + BURST_SIZE);
+  });
+
+  it('follows a poor burst with up to three more, a few seconds apart', () => {
+    client.start();
+    const socket = latest();
+    openAndStream(socket);
+    syncBurst(socket, true, SERVER_AHEAD_MS, 5); // ± 5 ms: not good enough
+    for (let extra = 1; extra <= 3; extra += 1) {
+      // The burst ends BURST_GRACE_MS after its last ping (sent a spacing ago).
+      vi.advanceTimersByTime(BURST_GRACE_MS + RESYNC_SOON_MS - PING_SPACING_MS);
+      expect(socket.pings()).toHaveLength(BURST_SIZE * extra + 1);
+      syncBurst(socket, true, SERVER_AHEAD_MS, 5);
+    }
+    vi.advanceTimersByTime(30_000);
+    expect(socket.pings()).toHaveLength(BURST_SIZE * 4); // until the minute's re-sync
+  });
+
+  it('sends no extra burst after a good one', () => {
+    client.start();
+    const socket = latest();
+    openAndStream(socket);
+    syncBurst(socket); // ± 2 ms, good enough here
+    vi.advanceTimersByTime(30_000);
+    expect(socket.pings()).toHaveLength(BURST_SIZE);
   });
 
   it('discards pongs from a server that does not know its time, and tries again later', () => {

@@ -52,6 +52,8 @@ export interface ClientDeps {
   readonly random?: () => number;
   /** The resolution of `now`, ms. */
   readonly resolutionMs?: number;
+  /** A burst less accurate than this is followed by another soon (default 1 ms). */
+  readonly goodAccuracyMs?: number;
 }
 
 /** What the page renders; a new object only when something in it changed. */
@@ -80,7 +82,16 @@ export const BURST_SIZE = 8;
 export const PING_SPACING_MS = 50;
 export const RESYNC_EVERY_MS = 60_000;
 /** How long after its last ping a burst waits for pongs before judging it. */
-const BURST_GRACE_MS = 1_000;
+export const BURST_GRACE_MS = 1_000;
+/**
+ * A burst whose best sample is not accurate to `goodAccuracyMs` (its pongs
+ * came back slowly: a page busy loading, a congested network) is followed by
+ * another one RESYNC_SOON_MS after it ends, up to MAX_EXTRA_BURSTS times per
+ * connection.
+ */
+const GOOD_ACCURACY_MS = 1;
+export const RESYNC_SOON_MS = 3_000;
+const MAX_EXTRA_BURSTS = 3;
 /** A burst that yielded no sample (server clock unknown) is retried this soon. */
 const EMPTY_BURST_RETRY_MS = 3_000;
 /** Pings unanswered this long are forgotten. */
@@ -128,6 +139,8 @@ export class ClockClient {
   /** t0 of each unanswered ping, as sent. */
   private readonly pending = new Set<number>();
   private burstYielded = false;
+  /** Bursts sent soon after a poor one, on this connection. */
+  private extraBursts = 0;
   private lastBurstAt = Number.NEGATIVE_INFINITY;
 
   private retryTimer: Timer | undefined;
@@ -244,6 +257,7 @@ export class ClockClient {
       this.socketZone = this.zone;
       this.socket?.send(zoneMessage(this.zone));
     }
+    this.extraBursts = 0;
     this.startBurst();
     this.resyncTimer = setInterval(() => this.startBurst(), RESYNC_EVERY_MS);
   }
@@ -356,6 +370,13 @@ export class ClockClient {
     if (!this.burstYielded) {
       // The server could not say its time (current-time never answered yet).
       this.burstTimer = setTimeout(() => this.startBurst(), EMPTY_BURST_RETRY_MS);
+      return;
+    }
+    const accuracy = this.estimate?.accuracyMs ?? Number.POSITIVE_INFINITY;
+    const good = this.deps.goodAccuracyMs ?? GOOD_ACCURACY_MS;
+    if (accuracy > good && this.extraBursts < MAX_EXTRA_BURSTS) {
+      this.extraBursts += 1;
+      this.burstTimer = setTimeout(() => this.startBurst(), RESYNC_SOON_MS);
     }
   }
 
