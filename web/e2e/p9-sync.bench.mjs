@@ -78,7 +78,7 @@ async function main() {
   const progress = (text) => process.stderr.write(`p9: ${text}\n`);
   progress(`fleet with current-time ${TRUE_OFFSET_MS} ms ahead; ${LOADS} page loads`);
   const fleet = await Fleet.start({ clock: `offset:${TRUE_OFFSET_MS}ms` });
-  const browser = await launchBrowser();
+  let browser = null;
   const errors = [];
   const lateness = [];
   const written = [];
@@ -86,7 +86,10 @@ async function main() {
   const accuracy = [];
   try {
     for (let load = 0; load < LOADS; load += 1) {
-      const { page, context } = await openPage(browser, `${fleet.url}?tz=UTC`);
+      // A browser of its own per load, in case its frame clock starts at
+      // another phase against the second.
+      browser = await launchBrowser();
+      const { page } = await openPage(browser, `${fleet.url}?tz=UTC`);
       await waitForState(page, "live");
       await waitForSync(page);
       // Settled: the first burst, or the follow-up bursts the page sends
@@ -113,11 +116,14 @@ async function main() {
         written.push(late(flip.writtenAt));
       }
       frameIntervals.push(frameMs);
-      progress(`load ${load + 1}/${LOADS}: error ${ms(errors.at(-1))}, ± ${ms(sync.accuracyMs)}`);
-      await context.close();
+      progress(
+        `load ${load + 1}/${LOADS}: error ${ms(errors.at(-1))}, ± ${ms(sync.accuracyMs)}, flips ${ms(lateness.at(-1))} late`,
+      );
+      await browser.close();
+      browser = null;
     }
   } finally {
-    await browser.close();
+    await browser?.close();
     await fleet.stop();
   }
   const absErrors = errors.map(Math.abs).sort((a, b) => a - b);
@@ -137,8 +143,8 @@ async function main() {
     row(
       "second flip on screen (frame start + one frame − boundary)",
       late,
-      `≤ one frame (${ms(FRAME_MS)})`,
-      met(quantile(late, 0.95) <= FRAME_MS && late[0] >= -1),
+      `≤ one frame + the 1 ms offset target (${ms(FRAME_MS + 1)})`,
+      met(late.at(-1) <= FRAME_MS + 1 && late[0] >= -1),
     ),
     row("second flip in the DOM (write − boundary; negative = before)", early, "", ""),
     "",
@@ -147,7 +153,9 @@ async function main() {
       `with the page's performance timeline tied to its wall clock at Date.now()'s millisecond transitions. ` +
       `Flips: ${FLIPS_PER_LOAD} per load, in true fleet time. The page draws each animation frame for when it reaches the screen, ` +
       `one frame interval (median ${ms(frame)} here) after the frame began, so the DOM changes up to a frame before the boundary ` +
-      `and the screen within a frame after it; earliest on-screen flip ${ms(late[0])} (negative = early).`,
+      `and the screen within a frame after it: the lateness is the phase of the display's frames against the second, plus the offset error ` +
+      `(a fresh browser per load; headless Chromium's frame clock keeps much the same phase across launches, so a run samples few phases); ` +
+      `earliest on-screen flip ${ms(late[0])} (negative = early).`,
     "",
   ];
   process.stdout.write(lines.join("\n"));
