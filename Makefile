@@ -7,7 +7,7 @@ VENV  := .venv
 PY    := $(VENV)/bin/python
 CLOCKER_BIN := target/debug/clocker
 
-.PHONY: run test test-rust test-python test-web test-e2e bench fmt lint build web \
+.PHONY: run test test-rust test-python test-web test-e2e bench fmt lint build clocker-bin web \
 	python-env web-env browser-env help
 
 # What the web UI is built from: web/dist is rebuilt when any of it is newer.
@@ -31,6 +31,9 @@ web/dist/index.html: $(WEB_SOURCES) $(WEB_DEPS)
 $(WEB_DEPS): web/package-lock.json
 	@bash scripts/web-env.sh
 
+clocker-bin: web ## build the clocker binary (debug) the interop and browser tests run
+	$(CARGO) build -p clocker
+
 build: ## build the workspace (debug)
 	$(CARGO) build --workspace --all-targets
 
@@ -43,15 +46,13 @@ test-rust: web ## unit and integration tests of every crate
 		$(CARGO) test --workspace --no-fail-fast; \
 	fi
 
-test-python: python-env ## third-party client tests (Python grpcio) against the real binary
-	$(CARGO) build -p clocker
+test-python: python-env clocker-bin ## third-party client tests (Python grpcio) against the real binary
 	CLOCKER_BIN=$(CURDIR)/$(CLOCKER_BIN) $(PY) -m pytest tests/python -q
 
 test-web: $(WEB_DEPS) ## unit tests of the web UI (Vitest)
 	cd web && npm test --silent
 
-test-e2e: web $(WEB_DEPS) browser-env ## the web UI in headless Chromium against a fleet on free ports
-	$(CARGO) build -p clocker
+test-e2e: web $(WEB_DEPS) browser-env clocker-bin ## the web UI in headless Chromium against a fleet on free ports
 	cd web && CLOCKER_BIN=$(CURDIR)/$(CLOCKER_BIN) npm run --silent e2e
 
 web-env: $(WEB_DEPS) ## install the web UI's npm packages (from web/package-lock.json)

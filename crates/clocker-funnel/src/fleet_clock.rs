@@ -11,7 +11,7 @@
 //! restarted with another setting, or is a test clock that does not run).
 
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 /// How fast a kept sample's error bound grows: 50 µs per second of age,
 /// well above what a quartz oscillator drifts (NTP assumes 15 ppm).
@@ -41,10 +41,8 @@ impl FleetClock {
     /// The fleet's time now, in unix nanoseconds; `None` until current-time
     /// has answered once.
     pub fn now_nanos(&self) -> Option<i64> {
-        match self.offset_nanos.load(Ordering::Relaxed) {
-            UNKNOWN => None,
-            offset => Some(wall_clock_nanos().saturating_add(offset)),
-        }
+        self.offset_nanos()
+            .map(|offset| wall_clock_nanos().saturating_add(offset))
     }
 
     /// The offset in use (current-time − funnel, nanoseconds), if known.
@@ -112,12 +110,11 @@ impl Estimator {
     }
 }
 
-/// The funnel's wall clock, in unix nanoseconds (negative before 1970).
+/// The funnel's wall clock, in unix nanoseconds (negative before 1970;
+/// jiff's range is wider than i64 nanoseconds, hence the clamp).
 pub fn wall_clock_nanos() -> i64 {
-    match SystemTime::now().duration_since(UNIX_EPOCH) {
-        Ok(after) => nanos(after),
-        Err(before) => -nanos(before.duration()),
-    }
+    let now = jiff::Timestamp::now().as_nanosecond();
+    i64::try_from(now).unwrap_or(if now < 0 { i64::MIN } else { i64::MAX })
 }
 
 /// `duration` in nanoseconds, saturating (292 years fit).

@@ -137,11 +137,13 @@ async fn serve(socket: WebSocket, tz: Option<String>, state: AppState) {
                 }
             }
             message = client.socket.recv() => {
-                let received = client.state.clock.now_nanos();
                 last_heard = Instant::now();
                 match message {
                     Some(Ok(Message::Text(text))) => {
-                        let arrival = Arrival { fleet_nanos: received, at: last_heard };
+                        let arrival = Arrival {
+                            fleet_nanos: client.state.clock.now_nanos(),
+                            at: last_heard,
+                        };
                         if !client.on_text(&text, arrival).await {
                             return;
                         }
