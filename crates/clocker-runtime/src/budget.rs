@@ -3,7 +3,8 @@
 //!
 //! A call that has not answered within its budget (default 50 ms, or the
 //! client's own `grpc-timeout` when that is shorter) is answered with
-//! `DEADLINE_EXCEEDED`. Every call is counted and timed:
+//! `DEADLINE_EXCEEDED`. A method that is slow by design (password hashing)
+//! may be given a budget of its own ([`BudgetLayer::with_method_budget`]). Every call is counted and timed:
 //!
 //! - `clocker_rpc_requests_total{service, method, code}`
 //! - `clocker_rpc_duration_seconds{service, method}` (histogram)
@@ -31,6 +32,7 @@ use tower::{Layer, Service};
 pub struct BudgetLayer {
     service: &'static str,
     budget: Duration,
+    method_budgets: Arc<[(String, Duration)]>,
     overruns: Arc<OverrunLog>,
 }
 
@@ -40,8 +42,18 @@ impl BudgetLayer {
         Self {
             service,
             budget,
+            method_budgets: Arc::new([]),
             overruns: Arc::default(),
         }
+    }
+
+    /// Gives the method at `path` (such as `/clocker.v1.Accounts/Login`) its
+    /// own budget instead of the service's.
+    pub fn with_method_budget(mut self, path: impl Into<String>, budget: Duration) -> Self {
+        let mut budgets = self.method_budgets.to_vec();
+        budgets.push((path.into(), budget));
+        self.method_budgets = budgets.into();
+        self
     }
 }
 
@@ -82,6 +94,7 @@ impl<S> Layer<S> for BudgetLayer {
             inner,
             service: self.service,
             budget: self.budget,
+            method_budgets: self.method_budgets.clone(),
             overruns: self.overruns.clone(),
         }
     }
@@ -93,6 +106,7 @@ pub struct Budgeted<S> {
     inner: S,
     service: &'static str,
     budget: Duration,
+    method_budgets: Arc<[(String, Duration)]>,
     overruns: Arc<OverrunLog>,
 }
 
@@ -114,11 +128,16 @@ where
 
     fn call(&mut self, request: Request<Body>) -> Self::Future {
         let started = Instant::now();
-        let (limit, cause) = match grpc_timeout(request.headers()) {
-            Some(client) if client < self.budget => (client, "client"),
-            _ => (self.budget, "budget"),
-        };
         let method = request.uri().path().to_owned();
+        let budget = self
+            .method_budgets
+            .iter()
+            .find(|(path, _)| *path == method)
+            .map_or(self.budget, |(_, budget)| *budget);
+        let (limit, cause) = match grpc_timeout(request.headers()) {
+            Some(client) if client < budget => (client, "client"),
+            _ => (budget, "budget"),
+        };
         let service = self.service;
         let overruns = self.overruns.clone();
         // The clone that was made ready is the one that must be called.
@@ -318,6 +337,38 @@ mod layer_tests {
         let router = slow_method(Duration::from_millis(200), Duration::from_millis(50));
         let response = call(router, Some("10S")).await;
         assert_eq!(response_code(response.headers()), Code::DeadlineExceeded);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_method_budget_replaces_the_service_budget_for_that_method_only() {
+        let layer = BudgetLayer::new("test", Duration::from_millis(50))
+            .with_method_budget("/test.Slow/Call", Duration::from_secs(1));
+        let delay = Duration::from_millis(200);
+        let router = Router::new()
+            .route(
+                "/test.Slow/Call",
+                post(move || async move {
+                    tokio::time::sleep(delay).await;
+                    "done"
+                }),
+            )
+            .route(
+                "/test.Slow/Other",
+                post(move || async move {
+                    tokio::time::sleep(delay).await;
+                    "done"
+                }),
+            )
+            .layer(layer);
+        let call = |path: &'static str| {
+            router
+                .clone()
+                .oneshot(Request::post(path).body(Body::empty()).expect("request"))
+        };
+        let slow = call("/test.Slow/Call").await.expect("infallible");
+        assert_eq!(response_code(slow.headers()), Code::Ok);
+        let other = call("/test.Slow/Other").await.expect("infallible");
+        assert_eq!(response_code(other.headers()), Code::DeadlineExceeded);
     }
 
     #[tokio::test(start_paused = true)]

@@ -117,6 +117,7 @@ pub struct GrpcServer {
     routes: Routes,
     names: Vec<&'static str>,
     descriptor_sets: Vec<&'static [u8]>,
+    method_budgets: Vec<(&'static str, Duration)>,
 }
 
 impl GrpcServer {
@@ -128,7 +129,15 @@ impl GrpcServer {
             routes: Routes::default(),
             names: Vec::new(),
             descriptor_sets: vec![descriptor_set],
+            method_budgets: Vec::new(),
         }
+    }
+
+    /// Gives one method (`/package.Service/Method`) a budget of its own, for
+    /// work that is slow by design such as password hashing.
+    pub fn method_budget(mut self, path: &'static str, budget: Duration) -> Self {
+        self.method_budgets.push((path, budget));
+        self
     }
 
     /// Adds one generated tonic server; its health is reported as serving.
@@ -175,6 +184,10 @@ impl GrpcServer {
             .build_v1alpha()
             .map_err(|e| setup(e.to_string()))?;
 
+        let budget_layer = self.method_budgets.iter().fold(
+            BudgetLayer::new(service.as_str(), settings.budget),
+            |layer, (path, budget)| layer.with_method_budget(*path, *budget),
+        );
         let router = self
             .routes
             .add_service(health_service)
@@ -182,7 +195,7 @@ impl GrpcServer {
             .add_service(v1alpha)
             .prepare()
             .into_axum_router()
-            .layer(BudgetLayer::new(service.as_str(), settings.budget))
+            .layer(budget_layer)
             .route("/metrics", get(render_metrics));
 
         // Tell health watchers NOT_SERVING as soon as shutdown starts, so

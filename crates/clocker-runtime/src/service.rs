@@ -15,17 +15,19 @@ pub enum ServiceName {
     Seconds,
     Milliseconds,
     Funnel,
+    Accounts,
 }
 
 impl ServiceName {
     /// All services, in the order `clocker up` starts them.
-    pub const ALL: [ServiceName; 6] = [
+    pub const ALL: [ServiceName; 7] = [
         ServiceName::CurrentTime,
         ServiceName::Hours,
         ServiceName::Minutes,
         ServiceName::Seconds,
         ServiceName::Milliseconds,
         ServiceName::Funnel,
+        ServiceName::Accounts,
     ];
 
     /// The name used on the command line, in logs and in metrics labels.
@@ -37,6 +39,7 @@ impl ServiceName {
             ServiceName::Seconds => "seconds",
             ServiceName::Milliseconds => "milliseconds",
             ServiceName::Funnel => "funnel",
+            ServiceName::Accounts => "accounts",
         }
     }
 
@@ -49,6 +52,7 @@ impl ServiceName {
             ServiceName::Seconds => 50003,
             ServiceName::Milliseconds => 50004,
             ServiceName::Funnel => 8080,
+            ServiceName::Accounts => 50006,
         }
     }
 
@@ -71,7 +75,7 @@ impl fmt::Display for ServiceName {
 /// A name that is not in the service table.
 #[derive(Debug, thiserror::Error)]
 #[error(
-    "unknown service '{0}' (known: current-time, hours, minutes, seconds, milliseconds, funnel)"
+    "unknown service '{0}' (known: current-time, hours, minutes, seconds, milliseconds, funnel, accounts)"
 )]
 pub struct UnknownService(String);
 

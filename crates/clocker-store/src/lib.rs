@@ -1,0 +1,230 @@
+//! Clocker's storage: one schema on SQLite (the default, a file under the
+//! data directory, nothing to install) or PostgreSQL (when `DATABASE_URL` or
+//! the seed's `POSTGRES_*` variables say so).
+//!
+//! - `config`: which database, from settings; passwords never printed.
+//! - `migrations`: the schema's history, applied by [`Store::connect`];
+//!   `schema.sql` beside this crate is the same schema in one file.
+//! - `accounts`: accounts and sessions (`insert_account`, `get_session`, …).
+//!
+//! Queries are written once for both backends through sqlx's `Any` driver:
+//! `$1` placeholders, TEXT ids, BIGINT milliseconds for instants.
+
+mod accounts;
+mod config;
+mod migrations;
+
+use std::path::Path;
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyConnection, AnyPool, Connection, Executor};
+
+pub use accounts::{AccountRecord, SessionRecord};
+pub use config::{ConfigError, DatabaseSettings, SQLITE_FILE, SqlitePath, StoreConfig};
+pub use migrations::{MIGRATIONS, migrator};
+
+/// How long connecting (or waiting for a pooled connection) may take.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The database kinds a store can use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+/// A connected, migrated database.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+/// Why the store could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("cannot create the data directory {path}: {source} (set --data-dir or CLOCKER_DATA_DIR)")]
+    DataDir {
+        path: String,
+        source: std::io::Error,
+    },
+    /// One line: the server (never the password), what failed, what to check.
+    #[error("{0}")]
+    Unreachable(String),
+    #[error("cannot bring the schema of {target} up to date: {source}")]
+    Migrate {
+        target: String,
+        source: sqlx::migrate::MigrateError,
+    },
+}
+
+/// Why a query failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A unique key is taken (such as a username).
+    #[error("already exists")]
+    Conflict,
+    /// The database cannot be reached right now.
+    #[error("the database is unavailable: {0}")]
+    Unavailable(String),
+    #[error("database error: {0}")]
+    Internal(#[source] sqlx::Error),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(err: sqlx::Error) -> Self {
+        match &err {
+            sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict,
+            sqlx::Error::Io(io) => StoreError::Unavailable(io.to_string()),
+            sqlx::Error::PoolTimedOut => {
+                StoreError::Unavailable("no connection free within the timeout".into())
+            }
+            sqlx::Error::PoolClosed => StoreError::Unavailable("the store is closed".into()),
+            _ => StoreError::Internal(err),
+        }
+    }
+}
+
+impl Store {
+    /// Opens the database `config` names (creating an SQLite file and its
+    /// directory when missing) and applies every migration it has not had.
+    pub async fn connect(config: &StoreConfig) -> Result<Self, ConnectError> {
+        sqlx::any::install_default_drivers();
+
+        let (backend, max_connections) = match config {
+            StoreConfig::Sqlite {
+                path: SqlitePath::File(path),
+            } => {
+                create_data_dir(path)?;
+                (Backend::Sqlite, 4)
+            }
+            // Every connection to :memory: is a database of its own.
+            StoreConfig::Sqlite {
+                path: SqlitePath::Memory,
+            } => (Backend::Sqlite, 1),
+            StoreConfig::Postgres { .. } => (Backend::Postgres, 8),
+        };
+        let options: AnyConnectOptions = config
+            .connect_url()
+            .parse()
+            .map_err(|err| connect_error(config, err))?;
+
+        // One connection first, without the pool's retries, so a refused
+        // connection or a wrong password is reported as what it is.
+        let probe = tokio::time::timeout(CONNECT_TIMEOUT, AnyConnection::connect_with(&options))
+            .await
+            .map_err(|_| connect_error(config, sqlx::Error::PoolTimedOut))?
+            .map_err(|err| connect_error(config, err))?;
+        let _ = probe.close().await;
+
+        let pool = AnyPoolOptions::new()
+            .max_connections(max_connections)
+            .acquire_timeout(CONNECT_TIMEOUT)
+            .idle_timeout(match backend {
+                Backend::Sqlite => None,
+                Backend::Postgres => Some(Duration::from_secs(600)),
+            })
+            .max_lifetime(match backend {
+                Backend::Sqlite => None,
+                Backend::Postgres => Some(Duration::from_secs(1800)),
+            })
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        // WAL lets readers run beside the one writer; writers
+                        // wait up to 5 s for each other instead of failing.
+                        conn.execute(
+                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                             PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
+                        )
+                        .await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect_lazy_with(options);
+        migrator()
+            .run(&pool)
+            .await
+            .map_err(|source| ConnectError::Migrate {
+                target: config.describe(),
+                source,
+            })?;
+        tracing::info!(database = %config, "store ready");
+        Ok(Store { pool, backend })
+    }
+
+    /// Which kind of database this is.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The connection pool, for queries this crate does not offer (tests).
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// Closes every connection, waiting for those in use.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+fn create_data_dir(path: &Path) -> Result<(), ConnectError> {
+    let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) else {
+        return Ok(());
+    };
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir).map_err(|source| ConnectError::DataDir {
+        path: dir.display().to_string(),
+        source,
+    })
+}
+
+/// One line naming the server, the failure and what to check.
+fn connect_error(config: &StoreConfig, err: sqlx::Error) -> ConnectError {
+    let Some(server) = config.server() else {
+        return ConnectError::Unreachable(format!(
+            "cannot open {}: {err} (check --data-dir or DATABASE_URL)",
+            config.describe()
+        ));
+    };
+    const WHERE: &str = "is PostgreSQL running there, and are POSTGRES_HOST and POSTGRES_PORT (or DATABASE_URL) right?";
+    let line = match &err {
+        sqlx::Error::Io(io) => format!("cannot reach PostgreSQL at {server}: {io}; {WHERE}"),
+        sqlx::Error::PoolTimedOut => format!(
+            "no answer from PostgreSQL at {server} within {} s; {WHERE}",
+            CONNECT_TIMEOUT.as_secs()
+        ),
+        sqlx::Error::Database(db) => {
+            let hint = match db.code().as_deref() {
+                Some("28P01" | "28000") => "check POSTGRES_USER and POSTGRES_PASSWORD",
+                Some("3D000") => "create it (createdb NAME) or set POSTGRES_DATABASE",
+                _ => "check the database settings (POSTGRES_* or DATABASE_URL)",
+            };
+            format!("PostgreSQL at {server} refused: {}; {hint}", db.message())
+        }
+        sqlx::Error::Tls(tls) => format!(
+            "TLS with PostgreSQL at {server} failed: {tls}; check sslmode in DATABASE_URL"
+        ),
+        other => format!(
+            "cannot connect to PostgreSQL at {server}: {other}; check POSTGRES_* or DATABASE_URL"
+        ),
+    };
+    ConnectError::Unreachable(line)
+}

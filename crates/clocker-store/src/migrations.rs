@@ -1,0 +1,35 @@
+//! The schema's history: every migration, embedded in the binary and applied
+//! in order at start-up (sqlx records what ran in `_sqlx_migrations`).
+//!
+//! A new migration is a new file in `migrations/` added to [`MIGRATIONS`];
+//! `schema.sql` is then updated to match (a test compares the two).
+
+use std::borrow::Cow;
+
+use sqlx::SqlSafeStr;
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+
+/// `(version, description, sql)` of every migration, oldest first.
+pub const MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "accounts",
+    include_str!("../migrations/0001_accounts.sql"),
+)];
+
+/// A migrator over [`MIGRATIONS`].
+pub fn migrator() -> Migrator {
+    Migrator::with_migrations(
+        MIGRATIONS
+            .iter()
+            .map(|&(version, description, sql)| {
+                Migration::new(
+                    version,
+                    Cow::Borrowed(description),
+                    MigrationType::Simple,
+                    sql.into_sql_str(),
+                    false,
+                )
+            })
+            .collect(),
+    )
+}

@@ -1,0 +1,7 @@
+//! The store against real databases: every test runs on SQLite and on
+//! PostgreSQL (a throwaway cluster, or the one `clocker-testdb` shares).
+
+mod accounts;
+mod connect;
+mod schema;
+mod support;
