@@ -13,6 +13,20 @@ use url::Url;
 /// The file name of the SQLite database inside the data directory.
 pub const SQLITE_FILE: &str = "clocker.db";
 
+/// Where Clocker keeps its data unless told otherwise:
+/// `$XDG_DATA_HOME/clocker`, else `~/.local/share/clocker`, else
+/// `./clocker-data`.
+pub fn default_data_dir() -> PathBuf {
+    let from_env = |name: &str| std::env::var_os(name).filter(|value| !value.is_empty());
+    if let Some(data_home) = from_env("XDG_DATA_HOME") {
+        return PathBuf::from(data_home).join("clocker");
+    }
+    if let Some(home) = from_env("HOME") {
+        return PathBuf::from(home).join(".local/share/clocker");
+    }
+    PathBuf::from("clocker-data")
+}
+
 /// The database settings as given (flags, environment, `.env`).
 #[derive(Clone, Default)]
 pub struct DatabaseSettings {

@@ -21,7 +21,9 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyConnection, AnyPool, Connection, Executor};
 
 pub use accounts::{AccountRecord, SessionRecord};
-pub use config::{ConfigError, DatabaseSettings, SQLITE_FILE, SqlitePath, StoreConfig};
+pub use config::{
+    ConfigError, DatabaseSettings, SQLITE_FILE, SqlitePath, StoreConfig, default_data_dir,
+};
 pub use migrations::{MIGRATIONS, migrator};
 
 /// How long connecting (or waiting for a pooled connection) may take.

@@ -1,12 +1,14 @@
 //! What the `clocker` binary runs, as a library so tests run it in-process:
 //! [`launch_service`] starts any one service by name, [`Fleet`] starts them
-//! all, each on its own thread, in dependency order ([`start_order`]), and
-//! [`print_time`] is `clocker time`.
+//! all, each on its own thread, in dependency order ([`start_order`]),
+//! [`print_time`] is `clocker time` and [`account`] is `clocker account`.
 
+pub mod account;
 mod fleet;
 mod order;
 mod time;
 
+use clocker_accounts::AccountsConfig;
 use clocker_funnel::FunnelConfig;
 use clocker_runtime::{
     AddressBook, CancellationToken, LaunchError, Launched, ServiceName, Settings,
@@ -25,6 +27,7 @@ pub struct Options {
     /// The clock current-time reads.
     pub clock: Clock,
     pub funnel: FunnelConfig,
+    pub accounts: AccountsConfig,
 }
 
 /// What `name` requires, in the order it must be started after them.
@@ -36,6 +39,7 @@ pub fn requires(name: ServiceName) -> &'static [ServiceName] {
         | ServiceName::Seconds
         | ServiceName::Milliseconds => clocker_time::COMPONENT_REQUIRES,
         ServiceName::Funnel => clocker_funnel::REQUIRES,
+        ServiceName::Accounts => clocker_accounts::REQUIRES,
     }
 }
 
@@ -60,6 +64,9 @@ pub async fn launch_service(
         }
         ServiceName::Funnel => {
             clocker_funnel::launch(listener, book, &options.funnel, &options.settings, shutdown)
+        }
+        ServiceName::Accounts => {
+            clocker_accounts::launch(listener, &options.accounts, &options.settings, shutdown).await
         }
         component => {
             let component =

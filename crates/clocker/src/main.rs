@@ -1,14 +1,18 @@
-//! `clocker`: run the whole fleet (`up`), one service (`serve NAME`), or ask
-//! the clock services for the time (`time`).
+//! `clocker`: run the whole fleet (`up`), one service (`serve NAME`), ask
+//! the clock services for the time (`time`), or use an account (`account`).
 
 use std::io::Write;
 use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
+use clocker::account::{self, AccountCommand};
 use clocker::{Fleet, Options, TimeRequest, launch_service, print_time};
+use clocker_accounts::AccountsConfig;
 use clocker_funnel::FunnelConfig;
+use clocker_store::{DatabaseSettings, StoreConfig};
 use clocker_runtime::{
     AddressBook, CancellationToken, ServiceName, Settings, bind, init_logging, shutdown_signal,
 };
@@ -35,7 +39,7 @@ enum Command {
         #[command(flatten)]
         service: ServiceArgs,
     },
-    /// Run one service: current-time, hours, minutes, seconds, milliseconds or funnel.
+    /// Run one service: current-time, hours, minutes, seconds, milliseconds, funnel or accounts.
     ///
     /// The services it requires are found at CLOCKER_<SERVICE>_ADDR (for
     /// example CLOCKER_CURRENT_TIME_ADDR=127.0.0.1:50000), else on their default
@@ -64,6 +68,62 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Register, log in, show or end your session with the accounts service.
+    ///
+    /// The service is found at CLOCKER_ACCOUNTS_ADDR, else 127.0.0.1:50006.
+    /// The session token is kept in $CLOCKER_CONFIG_DIR (default
+    /// ~/.config/clocker) in session.json, readable by you alone.
+    Account {
+        #[command(subcommand)]
+        command: AccountArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AccountArgs {
+    /// Create an account (the password is asked twice, without echo).
+    Register {
+        /// 3-32 of a-z, 0-9, '_', '.', '-' (upper case is folded to lower).
+        username: Option<String>,
+        /// Read the password as one line from standard input (for scripts).
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Log in and keep the session token for the other commands.
+    Login {
+        username: Option<String>,
+        /// Read the password as one line from standard input (for scripts).
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Show who the saved session belongs to.
+    #[command(name = "whoami")]
+    WhoAmI,
+    /// End the saved session and forget its token.
+    Logout,
+}
+
+impl From<AccountArgs> for AccountCommand {
+    fn from(args: AccountArgs) -> Self {
+        match args {
+            AccountArgs::Register {
+                username,
+                password_stdin,
+            } => AccountCommand::Register {
+                username,
+                password_stdin,
+            },
+            AccountArgs::Login {
+                username,
+                password_stdin,
+            } => AccountCommand::Login {
+                username,
+                password_stdin,
+            },
+            AccountArgs::WhoAmI => AccountCommand::WhoAmI,
+            AccountArgs::Logout => AccountCommand::Logout,
+        }
+    }
 }
 
 /// Settings every service takes (each uses the ones that concern it).
@@ -86,6 +146,53 @@ struct ServiceArgs {
     /// funnel: time zone of clients that name none [default: this machine's].
     #[arg(long, env = "CLOCKER_TZ")]
     tz: Option<String>,
+    /// accounts: how long a session lasts after login.
+    #[arg(long, env = "CLOCKER_SESSION_TTL", default_value = "30d", value_parser = parse_positive_duration)]
+    session_ttl: Duration,
+    #[command(flatten)]
+    database: DatabaseArgs,
+}
+
+/// Where accounts (and later timers) are stored: SQLite under --data-dir
+/// unless PostgreSQL is configured. Also read from a .env file.
+#[derive(Debug, Args)]
+struct DatabaseArgs {
+    /// Directory of the SQLite database [default: $XDG_DATA_HOME/clocker or ~/.local/share/clocker].
+    #[arg(long, env = "CLOCKER_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    /// postgres://user:password@host:port/database (wins over POSTGRES_*), or sqlite://path.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    database_url: Option<String>,
+    /// PostgreSQL host; setting it (or POSTGRES_DATABASE) selects PostgreSQL.
+    #[arg(long, env = "POSTGRES_HOST")]
+    postgres_host: Option<String>,
+    /// PostgreSQL port [default: 5432].
+    #[arg(long, env = "POSTGRES_PORT")]
+    postgres_port: Option<u16>,
+    /// PostgreSQL user [default: postgres].
+    #[arg(long, env = "POSTGRES_USER")]
+    postgres_user: Option<String>,
+    /// PostgreSQL password (prefer the environment or .env to the command line).
+    #[arg(long, env = "POSTGRES_PASSWORD", hide_env_values = true)]
+    postgres_password: Option<String>,
+    /// PostgreSQL database [default: the user name].
+    #[arg(long, env = "POSTGRES_DATABASE")]
+    postgres_database: Option<String>,
+}
+
+impl DatabaseArgs {
+    fn store_config(self) -> anyhow::Result<StoreConfig> {
+        let settings = DatabaseSettings {
+            url: self.database_url,
+            postgres_host: self.postgres_host,
+            postgres_port: self.postgres_port,
+            postgres_user: self.postgres_user,
+            postgres_password: self.postgres_password,
+            postgres_database: self.postgres_database,
+            data_dir: self.data_dir.unwrap_or_else(clocker_store::default_data_dir),
+        };
+        Ok(StoreConfig::resolve(&settings)?)
+    }
 }
 
 impl ServiceArgs {
@@ -109,14 +216,25 @@ impl ServiceArgs {
                 default_zone: self.tz.unwrap_or_else(local_zone_name),
                 ..FunnelConfig::default()
             },
+            accounts: AccountsConfig {
+                database: self.database.store_config()?,
+                session_ttl: self.session_ttl,
+                ..AccountsConfig::default()
+            },
         })
     }
 }
 
 fn parse_duration(input: &str) -> Result<Duration, String> {
-    let signed: jiff::SignedDuration = input
-        .parse()
-        .map_err(|_| format!("'{input}' is not a duration (for example 50ms, 2s, 1m)"))?;
+    let not_a_duration = || format!("'{input}' is not a duration (for example 50ms, 2s, 1m, 30d)");
+    let signed: jiff::SignedDuration = match input.parse() {
+        Ok(signed) => signed,
+        // Days and weeks, counted as 24 hours each.
+        Err(_) => input
+            .parse::<jiff::Span>()
+            .and_then(|span| span.to_duration(jiff::SpanRelativeTo::days_are_24_hours()))
+            .map_err(|_| not_a_duration())?,
+    };
     Duration::try_from(signed).map_err(|_| format!("'{input}' must not be negative"))
 }
 
@@ -199,6 +317,9 @@ async fn run(command: Command) -> anyhow::Result<()> {
             };
             print_time(request, AddressBook::from_env()?).await
         }
+        Command::Account { command } => {
+            account::run(command.into(), AddressBook::from_env()?, &account::config_dir()).await
+        }
     }
 }
 
@@ -207,7 +328,7 @@ async fn up(host: IpAddr, ephemeral: bool, options: Options) -> anyhow::Result<(
     let fleet = Fleet::start(host, ephemeral, options).await?;
     let mut out = std::io::stdout().lock();
     for (name, addr) in fleet.addrs() {
-        let speaks = if name == ServiceName::Funnel {
+        let speaks = if matches!(name, ServiceName::Funnel) {
             "http"
         } else {
             "grpc"

@@ -1,0 +1,319 @@
+//! The accounts domain: register, log in, look up and end sessions. No gRPC
+//! here (that is `service`), no SQL (that is `clocker-store`).
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use clocker_store::{AccountRecord, SessionRecord, Store};
+use jiff::{SignedDuration, Timestamp};
+
+use crate::credentials::{Password, Username};
+use crate::password::PasswordHasher;
+use crate::throttle::Throttle;
+use crate::token::{SessionToken, digest_of_presented};
+use crate::{AccountsConfig, AccountsError};
+
+/// Where "now" comes from, for session expiry (settable in tests).
+pub type WallClock = Arc<dyn Fn() -> Timestamp + Send + Sync>;
+
+/// An account as callers see it (no password hash).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    pub id: String,
+    pub username: String,
+    pub created_at: Timestamp,
+}
+
+/// A new session: the token is shown to the client once.
+#[derive(Debug)]
+pub struct NewSession {
+    pub token: SessionToken,
+    pub expires_at: Timestamp,
+    pub account: Account,
+}
+
+/// A session found by its token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LiveSession {
+    pub account: Account,
+    pub expires_at: Timestamp,
+}
+
+const NO_SESSION: &str = "the session is unknown, ended or expired; log in again";
+
+/// Users, password hashes and sessions.
+pub struct Accounts {
+    store: Store,
+    hasher: PasswordHasher,
+    throttle: Throttle,
+    session_ttl: SignedDuration,
+    clock: WallClock,
+}
+
+impl Accounts {
+    /// Accounts kept in `store`, reading the system clock.
+    pub fn new(store: Store, config: &AccountsConfig) -> Result<Self, AccountsError> {
+        Self::with_clock(store, config, Arc::new(Timestamp::now))
+    }
+
+    /// Accounts kept in `store`, reading `clock` for session expiry.
+    pub fn with_clock(
+        store: Store,
+        config: &AccountsConfig,
+        clock: WallClock,
+    ) -> Result<Self, AccountsError> {
+        let session_ttl = SignedDuration::try_from(config.session_ttl)
+            .map_err(|_| AccountsError::Invalid("the session lifetime is too long".into()))?;
+        Ok(Self {
+            store,
+            hasher: PasswordHasher::new(config.hash_concurrency)?,
+            throttle: Throttle::new(config.throttle.clone()),
+            session_ttl,
+            clock,
+        })
+    }
+
+    /// The store the accounts live in.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Creates an account.
+    pub async fn register(&self, username: &str, password: String) -> Result<Account, AccountsError> {
+        let username = Username::parse(username)?;
+        let password = Password::parse(password)?;
+        // A cheap early answer for a taken name; the unique key decides races.
+        if self.store.get_account_by_username(username.as_str()).await?.is_some() {
+            metrics::counter!("clocker_accounts_registrations_total", "result" => "taken").increment(1);
+            return Err(AccountsError::AlreadyExists);
+        }
+        let record = AccountRecord {
+            id: uuid::Uuid::now_v7().to_string(),
+            username: username.as_str().to_owned(),
+            password_hash: self.hasher.hash(password).await?,
+            created_at_ms: (self.clock)().as_millisecond(),
+        };
+        let result = self.store.insert_account(&record).await;
+        let outcome = match &result {
+            Ok(()) => "created",
+            Err(clocker_store::StoreError::Conflict) => "taken",
+            Err(_) => "error",
+        };
+        metrics::counter!("clocker_accounts_registrations_total", "result" => outcome).increment(1);
+        result?;
+        tracing::info!(username = %username, "account registered");
+        Ok(account_from(&record))
+    }
+
+    /// Starts a session for the user whose password this is.
+    pub async fn login(&self, username: &str, password: String) -> Result<NewSession, AccountsError> {
+        let result = self.try_login(username, password).await;
+        let outcome = match &result {
+            Ok(_) => "ok",
+            Err(AccountsError::BadCredentials | AccountsError::Invalid(_)) => "refused",
+            Err(AccountsError::Throttled { .. }) => "throttled",
+            Err(_) => "error",
+        };
+        metrics::counter!("clocker_accounts_logins_total", "result" => outcome).increment(1);
+        result
+    }
+
+    async fn try_login(&self, username: &str, password: String) -> Result<NewSession, AccountsError> {
+        let username = Username::parse(username)?;
+        let password = Password::parse(password)?;
+        if let Err(retry_after) = self.throttle.check(username.as_str(), Instant::now()) {
+            return Err(AccountsError::Throttled { retry_after });
+        }
+        let record = self.store.get_account_by_username(username.as_str()).await?;
+        let stored_hash = record.as_ref().map(|r| r.password_hash.clone());
+        let verified = self.hasher.verify(password, stored_hash).await?;
+        let Some(record) = record.filter(|_| verified) else {
+            self.throttle.record_failure(username.as_str(), Instant::now());
+            tracing::info!(username = %username, "login refused");
+            return Err(AccountsError::BadCredentials);
+        };
+        self.throttle.record_success(username.as_str());
+
+        let token = SessionToken::generate()
+            .map_err(|err| AccountsError::Internal(format!("no randomness for a token: {err}")))?;
+        let now = (self.clock)();
+        let expires_at = now.saturating_add(self.session_ttl).map_err(|err| {
+            AccountsError::Internal(format!("session expiry out of range: {err}"))
+        })?;
+        self.store
+            .insert_session(&SessionRecord {
+                token_sha256: token.digest(),
+                account_id: record.id.clone(),
+                created_at_ms: now.as_millisecond(),
+                expires_at_ms: expires_at.as_millisecond(),
+            })
+            .await?;
+        tracing::info!(username = %username, "logged in");
+        Ok(NewSession {
+            token,
+            expires_at,
+            account: account_from(&record),
+        })
+    }
+
+    /// The account behind a session token.
+    pub async fn who_am_i(&self, token: &str) -> Result<LiveSession, AccountsError> {
+        let digest = presented(token)?;
+        let now = (self.clock)().as_millisecond();
+        let (session, account) = self
+            .store
+            .get_live_session(&digest, now)
+            .await?
+            .ok_or(AccountsError::Unauthenticated(NO_SESSION))?;
+        Ok(LiveSession {
+            account: account_from(&account),
+            expires_at: timestamp_from_ms(session.expires_at_ms),
+        })
+    }
+
+    /// Ends a session; ending one that is unknown or over already succeeds.
+    pub async fn logout(&self, token: &str) -> Result<(), AccountsError> {
+        let digest = presented(token)?;
+        if self.store.delete_session(&digest).await? {
+            tracing::info!("logged out");
+        }
+        Ok(())
+    }
+
+    /// Deletes expired sessions; how many went.
+    pub async fn sweep_expired_sessions(&self) -> Result<u64, AccountsError> {
+        let now = (self.clock)().as_millisecond();
+        Ok(self.store.delete_expired_sessions(now).await?)
+    }
+}
+
+impl std::fmt::Debug for Accounts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Accounts")
+            .field("store", &self.store)
+            .field("session_ttl", &self.session_ttl)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The stored digest of a presented token, or why there is none.
+fn presented(token: &str) -> Result<String, AccountsError> {
+    if token.is_empty() {
+        return Err(AccountsError::Unauthenticated(
+            "no session token (send the token field or an authorization: Bearer header)",
+        ));
+    }
+    digest_of_presented(token).ok_or(AccountsError::Unauthenticated(NO_SESSION))
+}
+
+fn account_from(record: &AccountRecord) -> Account {
+    Account {
+        id: record.id.clone(),
+        username: record.username.clone(),
+        created_at: timestamp_from_ms(record.created_at_ms),
+    }
+}
+
+fn timestamp_from_ms(ms: i64) -> Timestamp {
+    Timestamp::from_millisecond(ms).unwrap_or(Timestamp::UNIX_EPOCH)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicI64, Ordering};
+    use std::time::Duration;
+
+    use clocker_store::StoreConfig;
+
+    use super::*;
+    use crate::ThrottlePolicy;
+
+    /// Accounts on an in-memory database with a clock the test moves.
+    async fn accounts(config: AccountsConfig) -> (Accounts, Arc<AtomicI64>) {
+        let store = Store::connect(&StoreConfig::from_url("sqlite::memory:").expect("valid"))
+            .await
+            .expect("in-memory store");
+        let now_ms = Arc::new(AtomicI64::new(1_800_000_000_000));
+        let reading = now_ms.clone();
+        let clock: WallClock = Arc::new(move || {
+            Timestamp::from_millisecond(reading.load(Ordering::SeqCst)).expect("in range")
+        });
+        (Accounts::with_clock(store, &config, clock).expect("accounts"), now_ms)
+    }
+
+    #[tokio::test]
+    async fn a_session_expires_after_its_lifetime() {
+        let config = AccountsConfig {
+            session_ttl: Duration::from_secs(60),
+            ..AccountsConfig::default()
+        };
+        let (accounts, now_ms) = accounts(config).await;
+        accounts.register("alice", "password1".into()).await.expect("registered");
+        let session = accounts.login("alice", "password1".into()).await.expect("logged in");
+        let token = session.token.expose().to_owned();
+        assert_eq!(accounts.who_am_i(&token).await.expect("live").account.username, "alice");
+        now_ms.fetch_add(59_999, Ordering::SeqCst);
+        assert!(accounts.who_am_i(&token).await.is_ok(), "still live 1 ms before expiry");
+        now_ms.fetch_add(1, Ordering::SeqCst);
+        let err = accounts.who_am_i(&token).await.expect_err("expired");
+        assert!(matches!(err, AccountsError::Unauthenticated(_)), "{err:?}");
+        assert_eq!(accounts.sweep_expired_sessions().await.expect("sweep"), 1);
+    }
+
+    #[tokio::test]
+    async fn unknown_user_and_wrong_password_are_the_same_error() {
+        let (accounts, _) = accounts(AccountsConfig::default()).await;
+        accounts.register("alice", "password1".into()).await.expect("registered");
+        let wrong = accounts.login("alice", "password2".into()).await.expect_err("refused");
+        let unknown = accounts.login("nobody", "password1".into()).await.expect_err("refused");
+        assert_eq!(wrong.to_string(), unknown.to_string());
+        assert!(matches!(wrong, AccountsError::BadCredentials));
+        assert!(matches!(unknown, AccountsError::BadCredentials));
+    }
+
+    #[tokio::test]
+    async fn a_locked_name_is_refused_even_with_the_right_password() {
+        let config = AccountsConfig {
+            throttle: ThrottlePolicy {
+                free_failures: 2,
+                first_lockout: Duration::from_secs(300),
+                ..ThrottlePolicy::default()
+            },
+            ..AccountsConfig::default()
+        };
+        let (accounts, _) = accounts(config).await;
+        accounts.register("alice", "password1".into()).await.expect("registered");
+        for _ in 0..3 {
+            let _ = accounts.login("alice", "wrong-password".into()).await;
+        }
+        let err = accounts.login("alice", "password1".into()).await.expect_err("locked");
+        let AccountsError::Throttled { retry_after } = err else {
+            panic!("expected throttling, got {err:?}");
+        };
+        assert!(retry_after > Duration::from_secs(290), "{retry_after:?}");
+    }
+
+    #[tokio::test]
+    async fn usernames_are_case_blind() {
+        let (accounts, _) = accounts(AccountsConfig::default()).await;
+        let account = accounts.register("Alice", "password1".into()).await.expect("registered");
+        assert_eq!(account.username, "alice");
+        let err = accounts.register("ALICE", "password1".into()).await.expect_err("taken");
+        assert!(matches!(err, AccountsError::AlreadyExists));
+        assert!(accounts.login("aLiCe", "password1".into()).await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn logout_is_idempotent_and_ends_the_session() {
+        let (accounts, _) = accounts(AccountsConfig::default()).await;
+        accounts.register("alice", "password1".into()).await.expect("registered");
+        let token = accounts.login("alice", "password1".into()).await.expect("in").token;
+        accounts.logout(token.expose()).await.expect("logged out");
+        accounts.logout(token.expose()).await.expect("again is fine");
+        assert!(accounts.who_am_i(token.expose()).await.is_err());
+        assert!(matches!(
+            accounts.logout("").await,
+            Err(AccountsError::Unauthenticated(_))
+        ));
+    }
+}

@@ -1,0 +1,122 @@
+//! The accounts service (seed 003): users with argon2id password hashes and
+//! sessions held by clients as opaque tokens.
+//!
+//! Three layers, as the seed separates `*Service` from `*ServiceImpl`:
+//! - `service`: the gRPC wrapper, conversion only ([`AccountsService`]).
+//! - `accounts`: the domain ([`Accounts`]): validation (`credentials`),
+//!   hashing off the event loop (`password`), tokens (`token`), login
+//!   throttling (`throttle`), session expiry.
+//! - storage: `clocker-store` (SQLite or PostgreSQL).
+//!
+//! [`launch`] opens the store, migrates it, and serves `clocker.v1.Accounts`
+//! with the runtime's health, reflection, metrics and budget. Register and
+//! Login hash a password, which is slow by design, so they get
+//! [`AccountsConfig::password_budget`] instead of the 50 ms method budget;
+//! Logout and WhoAmI keep it.
+
+mod accounts;
+mod credentials;
+mod error;
+mod password;
+mod service;
+mod throttle;
+mod token;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use clocker_proto::FILE_DESCRIPTOR_SET;
+use clocker_proto::v1::accounts_server::AccountsServer;
+use clocker_runtime::{
+    CancellationToken, GrpcServer, LaunchError, Launched, ServiceName, Settings,
+};
+use clocker_store::{Store, StoreConfig};
+use tokio::net::TcpListener;
+
+pub use accounts::{Account, Accounts, LiveSession, NewSession, WallClock};
+pub use credentials::{Password, Username};
+pub use error::{AccountsError, BAD_CREDENTIALS};
+pub use password::PasswordHasher;
+pub use service::AccountsService;
+pub use throttle::{Throttle, ThrottlePolicy};
+
+/// The accounts service requires no other service.
+pub const REQUIRES: &[ServiceName] = &[];
+
+/// The methods that hash a password.
+pub const PASSWORD_METHODS: [&str; 2] = [
+    "/clocker.v1.Accounts/Register",
+    "/clocker.v1.Accounts/Login",
+];
+
+/// How often expired sessions are deleted.
+const SWEEP_EVERY: Duration = Duration::from_secs(600);
+
+/// How the accounts service runs.
+#[derive(Debug, Clone)]
+pub struct AccountsConfig {
+    /// Where accounts are kept.
+    pub database: StoreConfig,
+    /// How long a session lasts after login.
+    pub session_ttl: Duration,
+    /// The budget of Register and Login (they hash a password).
+    pub password_budget: Duration,
+    /// How many passwords may be hashed at once (default: one per core).
+    pub hash_concurrency: usize,
+    pub throttle: ThrottlePolicy,
+}
+
+impl Default for AccountsConfig {
+    fn default() -> Self {
+        Self {
+            database: StoreConfig::sqlite_in(&clocker_store::default_data_dir()),
+            session_ttl: Duration::from_secs(30 * 24 * 3600),
+            password_budget: Duration::from_secs(2),
+            hash_concurrency: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            throttle: ThrottlePolicy::default(),
+        }
+    }
+}
+
+/// Opens the store and serves `clocker.v1.Accounts` on `listener`.
+pub async fn launch(
+    listener: TcpListener,
+    config: &AccountsConfig,
+    settings: &Settings,
+    shutdown: CancellationToken,
+) -> Result<Launched, LaunchError> {
+    let service = ServiceName::Accounts;
+    let setup = |message: String| LaunchError::Setup { service, message };
+    let store = Store::connect(&config.database)
+        .await
+        .map_err(|err| setup(err.to_string()))?;
+    let accounts = Arc::new(Accounts::new(store, config).map_err(|err| setup(err.to_string()))?);
+    sweep_expired_sessions(accounts.clone(), shutdown.clone());
+    let server = PASSWORD_METHODS.iter().fold(
+        GrpcServer::new(service, FILE_DESCRIPTOR_SET),
+        |server, method| server.method_budget(method, config.password_budget),
+    );
+    let launched = server
+        .add_service(AccountsServer::new(AccountsService::new(accounts.clone())))
+        .launch(listener, settings, shutdown)
+        .await?;
+    Ok(launched)
+}
+
+/// Deletes expired sessions now and every [`SWEEP_EVERY`] until shutdown.
+fn sweep_expired_sessions(accounts: Arc<Accounts>, shutdown: CancellationToken) {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(SWEEP_EVERY);
+        loop {
+            tokio::select! {
+                _ = every.tick() => {}
+                () = shutdown.cancelled() => break,
+            }
+            match accounts.sweep_expired_sessions().await {
+                Ok(0) => {}
+                Ok(swept) => tracing::info!(swept, "expired sessions deleted"),
+                Err(err) => tracing::warn!(%err, "cannot delete expired sessions"),
+            }
+        }
+    });
+}
