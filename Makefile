@@ -15,6 +15,8 @@ WEB_SOURCES := $(shell find web/src web/public -type f ! -name '*.test.ts' 2>/de
 	$(wildcard web/index.html web/package.json web/vite.config.ts web/tsconfig*.json)
 # Written by scripts/web-env.sh once web/node_modules matches the lockfile.
 WEB_DEPS := web/node_modules/.clocker-installed
+# Written by scripts/clients-env.sh once clients/node/node_modules matches the lockfile.
+CLIENTS_DEPS := clients/node/node_modules/.clocker-installed
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -31,6 +33,9 @@ web/dist/index.html: $(WEB_SOURCES) $(WEB_DEPS)
 $(WEB_DEPS): web/package-lock.json
 	@bash scripts/web-env.sh
 
+$(CLIENTS_DEPS): clients/node/package-lock.json
+	@bash scripts/clients-env.sh
+
 clocker-bin: web ## build the clocker binary (debug) the interop and browser tests run
 	$(CARGO) build -p clocker
 
@@ -46,7 +51,7 @@ test-rust: web ## unit and integration tests of every crate
 		$(CARGO) test --workspace --no-fail-fast; \
 	fi
 
-test-python: python-env clocker-bin ## third-party client tests (Python grpcio) against the real binary
+test-python: python-env $(CLIENTS_DEPS) clocker-bin ## third-party client tests (Python grpcio) against the real binary
 	CLOCKER_BIN=$(CURDIR)/$(CLOCKER_BIN) $(PY) -m pytest tests/python -q
 
 test-web: $(WEB_DEPS) ## unit tests of the web UI (Vitest)

@@ -10,6 +10,8 @@ missing binary or a broken proto is a failure with a message saying what to do.
   ``NAME listening on HOST:PORT`` line within a deadline, and stops the
   process at teardown (SIGTERM, then SIGKILL after a bound).
 - ``current_time``, ``frozen``: running services shared by the whole session.
+- ``accounts``: the accounts service on a temporary SQLite database;
+  ``accounts_stubs``: its generated modules.
 """
 
 from __future__ import annotations
@@ -174,7 +176,9 @@ def start_server(
     Fails the test (after stopping the process) when the service does not
     print its "listening on" line within STARTUP_DEADLINE_S.
     """
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("CLOCKER_")}
+    # Only what the test says: no inherited service addresses or database.
+    inherited = ("CLOCKER_", "POSTGRES_", "DATABASE_URL")
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith(inherited)}
     full_env.update(env or {})
     stderr_path = workdir / f"{name}-{time.monotonic_ns()}.stderr"
     with open(stderr_path, "wb") as stderr:
@@ -184,6 +188,8 @@ def start_server(
             stdout=subprocess.PIPE,
             stderr=stderr,
             env=full_env,
+            # Not the repository: a developer's .env there must not leak in.
+            cwd=workdir,
         )
     line = read_listening_line(process, time.monotonic() + STARTUP_DEADLINE_S)
     match = LISTENING.match(line)
@@ -261,3 +267,24 @@ def unused_addr() -> str:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     return f"127.0.0.1:{port}"
+
+
+@pytest.fixture(scope="session")
+def accounts_stubs(stubs) -> types.SimpleNamespace:
+    """``accounts_pb2`` and ``accounts_pb2_grpc``, from the directory the
+    ``stubs`` fixture generated every proto under ``proto/`` into."""
+    out = str(Path(stubs.pb2.__file__).resolve().parents[2])
+    sys.path.insert(0, out)
+    try:
+        pb2 = importlib.import_module("clocker.v1.accounts_pb2")
+        pb2_grpc = importlib.import_module("clocker.v1.accounts_pb2_grpc")
+    finally:
+        sys.path.remove(out)
+    return types.SimpleNamespace(pb2=pb2, pb2_grpc=pb2_grpc)
+
+
+@pytest.fixture(scope="session")
+def accounts(launch, tmp_path_factory: pytest.TempPathFactory) -> Server:
+    """The accounts service on a fresh SQLite database in a temporary directory."""
+    data_dir = tmp_path_factory.mktemp("accounts-data")
+    return launch("accounts", "--data-dir", str(data_dir))

@@ -136,10 +136,12 @@ impl Accounts {
 
         let token = SessionToken::generate()
             .map_err(|err| AccountsError::Internal(format!("no randomness for a token: {err}")))?;
-        let now = (self.clock)();
+        // Whole milliseconds, as stored: the expiry promised is the one kept.
+        let now = timestamp_from_ms((self.clock)().as_millisecond());
         let expires_at = now.saturating_add(self.session_ttl).map_err(|err| {
             AccountsError::Internal(format!("session expiry out of range: {err}"))
         })?;
+        let expires_at = timestamp_from_ms(expires_at.as_millisecond());
         self.store
             .insert_session(&SessionRecord {
                 token_sha256: token.digest(),
@@ -251,7 +253,9 @@ mod tests {
         accounts.register("alice", "password1".into()).await.expect("registered");
         let session = accounts.login("alice", "password1".into()).await.expect("logged in");
         let token = session.token.expose().to_owned();
-        assert_eq!(accounts.who_am_i(&token).await.expect("live").account.username, "alice");
+        let live = accounts.who_am_i(&token).await.expect("live");
+        assert_eq!(live.account.username, "alice");
+        assert_eq!(live.expires_at, session.expires_at, "the expiry promised is the one kept");
         now_ms.fetch_add(59_999, Ordering::SeqCst);
         assert!(accounts.who_am_i(&token).await.is_ok(), "still live 1 ms before expiry");
         now_ms.fetch_add(1, Ordering::SeqCst);

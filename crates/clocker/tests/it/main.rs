@@ -1,6 +1,7 @@
 //! Integration tests of the whole fleet: every service on its own thread on
 //! 127.0.0.1:0, driven through the funnel's WebSocket and the real binary.
 
+mod accounts;
 mod cli;
 mod closing;
 mod degrade;
