@@ -44,11 +44,14 @@ build: ## build the workspace (debug)
 
 test: test-rust test-python test-web test-e2e ## run every test
 
-test-rust: web ## unit and integration tests of every crate
+# Tests that need PostgreSQL share one throwaway cluster (initdb/pg_ctl on a
+# free port, removed afterwards); each test still gets a database of its own.
+test-rust: web ## unit and integration tests of every crate (SQLite and PostgreSQL)
+	$(CARGO) build -q -p clocker-testdb
 	@if $(CARGO) nextest --version >/dev/null 2>&1; then \
-		$(CARGO) nextest run --workspace --no-fail-fast; \
+		target/debug/clocker-testdb -- $(CARGO) nextest run --workspace --no-fail-fast; \
 	else \
-		$(CARGO) test --workspace --no-fail-fast; \
+		target/debug/clocker-testdb -- $(CARGO) test --workspace --no-fail-fast; \
 	fi
 
 test-python: python-env $(CLIENTS_DEPS) clocker-bin ## third-party client tests (Python grpcio) against the real binary

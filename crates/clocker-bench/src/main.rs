@@ -12,7 +12,8 @@
 //! - `p3`: frame latency and rate, the seed's design against the funnel's
 //!   (`p3_frames`).
 //! - `p4`: WebSocket fan-out to thousands of clients (`p4_fanout`).
-//! - `all`: the four, with their default options.
+//! - `p11`: the accounts service on SQLite and PostgreSQL (`p11_accounts`).
+//! - `all`: every one, with their default options.
 
 mod bare;
 mod children;
@@ -21,6 +22,7 @@ mod p1_latency;
 mod p2_throughput;
 mod p3_frames;
 mod p4_fanout;
+mod p11_accounts;
 mod procfs;
 mod report;
 mod stats;
@@ -54,7 +56,9 @@ enum Command {
     P3(p3_frames::P3Args),
     /// WebSocket fan-out to 1k, 5k and 10k clients.
     P4(p4_fanout::P4Args),
-    /// P1 to P4 with their default options.
+    /// Accounts: Login and WhoAmI on SQLite and PostgreSQL.
+    P11(p11_accounts::P11Args),
+    /// Every benchmark with its default options.
     All,
     /// The raw TCP echo server P1 measures against (run by P1 itself).
     #[command(hide = true)]
@@ -100,6 +104,7 @@ fn run(programs: &Programs, command: Command) -> anyhow::Result<()> {
         Command::P2(args) => print(&p2_throughput::run(programs, &args)?),
         Command::P3(args) => print(&p3_frames::run(programs, &args)?),
         Command::P4(args) => print(&p4_fanout::run(programs, &args)?),
+        Command::P11(args) => print(&p11_accounts::run(programs, &args)?),
         Command::All => all(programs),
         Command::EchoServer => echo::serve(),
         Command::BareServer => bare::serve(),
@@ -111,11 +116,12 @@ type Benchmark = fn(&Programs) -> anyhow::Result<Table>;
 
 /// Runs every benchmark, even after one fails; fails if any did.
 fn all(programs: &Programs) -> anyhow::Result<()> {
-    let runs: [(&str, Benchmark); 4] = [
+    let runs: [(&str, Benchmark); 5] = [
         ("P1", |p| p1_latency::run(p, &defaults()?)),
         ("P2", |p| p2_throughput::run(p, &defaults()?)),
         ("P3", |p| p3_frames::run(p, &defaults()?)),
         ("P4", |p| p4_fanout::run(p, &defaults()?)),
+        ("P11", |p| p11_accounts::run(p, &defaults()?)),
     ];
     let mut failed = Vec::new();
     for (name, run) in runs {
