@@ -79,12 +79,22 @@ impl Accounts {
     }
 
     /// Creates an account.
-    pub async fn register(&self, username: &str, password: String) -> Result<Account, AccountsError> {
+    pub async fn register(
+        &self,
+        username: &str,
+        password: String,
+    ) -> Result<Account, AccountsError> {
         let username = Username::parse(username)?;
         let password = Password::parse(password)?;
         // A cheap early answer for a taken name; the unique key decides races.
-        if self.store.get_account_by_username(username.as_str()).await?.is_some() {
-            metrics::counter!("clocker_accounts_registrations_total", "result" => "taken").increment(1);
+        if self
+            .store
+            .get_account_by_username(username.as_str())
+            .await?
+            .is_some()
+        {
+            metrics::counter!("clocker_accounts_registrations_total", "result" => "taken")
+                .increment(1);
             return Err(AccountsError::AlreadyExists);
         }
         let record = AccountRecord {
@@ -106,7 +116,11 @@ impl Accounts {
     }
 
     /// Starts a session for the user whose password this is.
-    pub async fn login(&self, username: &str, password: String) -> Result<NewSession, AccountsError> {
+    pub async fn login(
+        &self,
+        username: &str,
+        password: String,
+    ) -> Result<NewSession, AccountsError> {
         let result = self.try_login(username, password).await;
         let outcome = match &result {
             Ok(_) => "ok",
@@ -118,17 +132,25 @@ impl Accounts {
         result
     }
 
-    async fn try_login(&self, username: &str, password: String) -> Result<NewSession, AccountsError> {
+    async fn try_login(
+        &self,
+        username: &str,
+        password: String,
+    ) -> Result<NewSession, AccountsError> {
         let username = Username::parse(username)?;
         let password = Password::parse(password)?;
         if let Err(retry_after) = self.throttle.check(username.as_str(), Instant::now()) {
             return Err(AccountsError::Throttled { retry_after });
         }
-        let record = self.store.get_account_by_username(username.as_str()).await?;
+        let record = self
+            .store
+            .get_account_by_username(username.as_str())
+            .await?;
         let stored_hash = record.as_ref().map(|r| r.password_hash.clone());
         let verified = self.hasher.verify(password, stored_hash).await?;
         let Some(record) = record.filter(|_| verified) else {
-            self.throttle.record_failure(username.as_str(), Instant::now());
+            self.throttle
+                .record_failure(username.as_str(), Instant::now());
             tracing::info!(username = %username, "login refused");
             return Err(AccountsError::BadCredentials);
         };
@@ -240,7 +262,10 @@ mod tests {
         let clock: WallClock = Arc::new(move || {
             Timestamp::from_millisecond(reading.load(Ordering::SeqCst)).expect("in range")
         });
-        (Accounts::with_clock(store, &config, clock).expect("accounts"), now_ms)
+        (
+            Accounts::with_clock(store, &config, clock).expect("accounts"),
+            now_ms,
+        )
     }
 
     #[tokio::test]
@@ -250,14 +275,26 @@ mod tests {
             ..AccountsConfig::default()
         };
         let (accounts, now_ms) = accounts(config).await;
-        accounts.register("alice", "password1".into()).await.expect("registered");
-        let session = accounts.login("alice", "password1".into()).await.expect("logged in");
+        accounts
+            .register("alice", "password1".into())
+            .await
+            .expect("registered");
+        let session = accounts
+            .login("alice", "password1".into())
+            .await
+            .expect("logged in");
         let token = session.token.expose().to_owned();
         let live = accounts.who_am_i(&token).await.expect("live");
         assert_eq!(live.account.username, "alice");
-        assert_eq!(live.expires_at, session.expires_at, "the expiry promised is the one kept");
+        assert_eq!(
+            live.expires_at, session.expires_at,
+            "the expiry promised is the one kept"
+        );
         now_ms.fetch_add(59_999, Ordering::SeqCst);
-        assert!(accounts.who_am_i(&token).await.is_ok(), "still live 1 ms before expiry");
+        assert!(
+            accounts.who_am_i(&token).await.is_ok(),
+            "still live 1 ms before expiry"
+        );
         now_ms.fetch_add(1, Ordering::SeqCst);
         let err = accounts.who_am_i(&token).await.expect_err("expired");
         assert!(matches!(err, AccountsError::Unauthenticated(_)), "{err:?}");
@@ -267,9 +304,18 @@ mod tests {
     #[tokio::test]
     async fn unknown_user_and_wrong_password_are_the_same_error() {
         let (accounts, _) = accounts(AccountsConfig::default()).await;
-        accounts.register("alice", "password1".into()).await.expect("registered");
-        let wrong = accounts.login("alice", "password2".into()).await.expect_err("refused");
-        let unknown = accounts.login("nobody", "password1".into()).await.expect_err("refused");
+        accounts
+            .register("alice", "password1".into())
+            .await
+            .expect("registered");
+        let wrong = accounts
+            .login("alice", "password2".into())
+            .await
+            .expect_err("refused");
+        let unknown = accounts
+            .login("nobody", "password1".into())
+            .await
+            .expect_err("refused");
         assert_eq!(wrong.to_string(), unknown.to_string());
         assert!(matches!(wrong, AccountsError::BadCredentials));
         assert!(matches!(unknown, AccountsError::BadCredentials));
@@ -286,11 +332,17 @@ mod tests {
             ..AccountsConfig::default()
         };
         let (accounts, _) = accounts(config).await;
-        accounts.register("alice", "password1".into()).await.expect("registered");
+        accounts
+            .register("alice", "password1".into())
+            .await
+            .expect("registered");
         for _ in 0..3 {
             let _ = accounts.login("alice", "wrong-password".into()).await;
         }
-        let err = accounts.login("alice", "password1".into()).await.expect_err("locked");
+        let err = accounts
+            .login("alice", "password1".into())
+            .await
+            .expect_err("locked");
         let AccountsError::Throttled { retry_after } = err else {
             panic!("expected throttling, got {err:?}");
         };
@@ -300,9 +352,15 @@ mod tests {
     #[tokio::test]
     async fn usernames_are_case_blind() {
         let (accounts, _) = accounts(AccountsConfig::default()).await;
-        let account = accounts.register("Alice", "password1".into()).await.expect("registered");
+        let account = accounts
+            .register("Alice", "password1".into())
+            .await
+            .expect("registered");
         assert_eq!(account.username, "alice");
-        let err = accounts.register("ALICE", "password1".into()).await.expect_err("taken");
+        let err = accounts
+            .register("ALICE", "password1".into())
+            .await
+            .expect_err("taken");
         assert!(matches!(err, AccountsError::AlreadyExists));
         assert!(accounts.login("aLiCe", "password1".into()).await.is_ok());
     }
@@ -310,10 +368,20 @@ mod tests {
     #[tokio::test]
     async fn logout_is_idempotent_and_ends_the_session() {
         let (accounts, _) = accounts(AccountsConfig::default()).await;
-        accounts.register("alice", "password1".into()).await.expect("registered");
-        let token = accounts.login("alice", "password1".into()).await.expect("in").token;
+        accounts
+            .register("alice", "password1".into())
+            .await
+            .expect("registered");
+        let token = accounts
+            .login("alice", "password1".into())
+            .await
+            .expect("in")
+            .token;
         accounts.logout(token.expose()).await.expect("logged out");
-        accounts.logout(token.expose()).await.expect("again is fine");
+        accounts
+            .logout(token.expose())
+            .await
+            .expect("again is fine");
         assert!(accounts.who_am_i(token.expose()).await.is_err());
         assert!(matches!(
             accounts.logout("").await,

@@ -79,7 +79,10 @@ mod tests {
 
     #[test]
     fn usernames_are_case_folded() {
-        assert_eq!(Username::parse("Alice.B-2_").expect("valid").as_str(), "alice.b-2_");
+        assert_eq!(
+            Username::parse("Alice.B-2_").expect("valid").as_str(),
+            "alice.b-2_"
+        );
     }
 
     #[test]
@@ -114,7 +117,10 @@ mod tests {
 
     #[test]
     fn a_password_never_shows_in_debug_output() {
-        let shown = format!("{:?}", Password::parse("hunter2-secret".into()).expect("valid"));
+        let shown = format!(
+            "{:?}",
+            Password::parse("hunter2-secret".into()).expect("valid")
+        );
         assert!(!shown.contains("hunter2"));
     }
 }

@@ -68,14 +68,18 @@ impl From<AccountsError> for Status {
             }
             AccountsError::Busy => {
                 let mut status = Status::resource_exhausted(err.to_string());
-                status
-                    .metadata_mut()
-                    .insert("retry-after", tonic::metadata::MetadataValue::from_static("1"));
+                status.metadata_mut().insert(
+                    "retry-after",
+                    tonic::metadata::MetadataValue::from_static("1"),
+                );
                 status
             }
             AccountsError::Unavailable(detail) => {
                 tracing::warn!(%detail, "account store unavailable");
-                Status::new(Code::Unavailable, "the account store is unavailable; retry shortly")
+                Status::new(
+                    Code::Unavailable,
+                    "the account store is unavailable; retry shortly",
+                )
             }
             AccountsError::Internal(detail) => {
                 tracing::error!(%detail, "accounts call failed");
@@ -95,16 +99,30 @@ mod tests {
             retry_after: Duration::from_millis(1500),
         });
         assert_eq!(status.code(), Code::ResourceExhausted);
-        assert_eq!(status.metadata().get("retry-after").map(|v| v.to_str().ok()), Some(Some("2")));
-        assert!(status.message().contains("retry in 2 s"), "{}", status.message());
+        assert_eq!(
+            status
+                .metadata()
+                .get("retry-after")
+                .map(|v| v.to_str().ok()),
+            Some(Some("2"))
+        );
+        assert!(
+            status.message().contains("retry in 2 s"),
+            "{}",
+            status.message()
+        );
     }
 
     #[test]
     fn internal_details_are_not_sent() {
-        let status = Status::from(AccountsError::Internal("relation \"x\" does not exist".into()));
+        let status = Status::from(AccountsError::Internal(
+            "relation \"x\" does not exist".into(),
+        ));
         assert_eq!(status.code(), Code::Internal);
         assert!(!status.message().contains("relation"));
-        let status = Status::from(AccountsError::Unavailable("connection refused 10.0.0.5".into()));
+        let status = Status::from(AccountsError::Unavailable(
+            "connection refused 10.0.0.5".into(),
+        ));
         assert_eq!(status.code(), Code::Unavailable);
         assert!(!status.message().contains("10.0.0.5"));
     }

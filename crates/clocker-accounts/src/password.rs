@@ -136,10 +136,23 @@ mod tests {
     async fn a_hash_is_an_argon2id_phc_string_that_verifies() {
         let hasher = PasswordHasher::new(1).expect("hasher");
         let hash = hasher.hash(password("correct horse")).await.expect("hash");
-        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
+        assert!(
+            hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{hash}"
+        );
         assert!(!hash.contains("correct horse"));
-        assert!(hasher.verify(password("correct horse"), Some(hash.clone())).await.expect("verify"));
-        assert!(!hasher.verify(password("wrong horse"), Some(hash)).await.expect("verify"));
+        assert!(
+            hasher
+                .verify(password("correct horse"), Some(hash.clone()))
+                .await
+                .expect("verify")
+        );
+        assert!(
+            !hasher
+                .verify(password("wrong horse"), Some(hash))
+                .await
+                .expect("verify")
+        );
     }
 
     #[tokio::test]
@@ -153,13 +166,20 @@ mod tests {
     #[tokio::test]
     async fn no_stored_hash_never_verifies() {
         let hasher = PasswordHasher::new(1).expect("hasher");
-        assert!(!hasher.verify(password("no account has this password"), None).await.expect("verify"));
+        assert!(
+            !hasher
+                .verify(password("no account has this password"), None)
+                .await
+                .expect("verify")
+        );
     }
 
     #[tokio::test]
     async fn a_corrupt_stored_hash_does_not_verify() {
         let hasher = PasswordHasher::new(1).expect("hasher");
-        let verified = hasher.verify(password("anything"), Some("not-a-phc".into())).await;
+        let verified = hasher
+            .verify(password("anything"), Some("not-a-phc".into()))
+            .await;
         assert!(!verified.expect("answered"));
     }
 }

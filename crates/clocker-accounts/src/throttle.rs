@@ -145,7 +145,11 @@ mod tests {
             let wait = throttle.check("alice", now).expect_err("locked");
             waits.push(wait.as_secs());
             now += wait;
-            assert_eq!(throttle.check("alice", now), Ok(()), "released after the wait");
+            assert_eq!(
+                throttle.check("alice", now),
+                Ok(()),
+                "released after the wait"
+            );
         }
         assert_eq!(waits, [1, 2, 4, 8, 10, 10]);
     }
@@ -177,6 +181,10 @@ mod tests {
         }
         let later = now + Duration::from_secs(61);
         throttle.record_failure("alice", later);
-        assert_eq!(throttle.check("alice", later), Ok(()), "old failures were forgotten");
+        assert_eq!(
+            throttle.check("alice", later),
+            Ok(()),
+            "old failures were forgotten"
+        );
     }
 }

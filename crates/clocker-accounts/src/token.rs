@@ -60,7 +60,11 @@ mod tests {
         let a = SessionToken::generate().expect("random");
         let b = SessionToken::generate().expect("random");
         assert_eq!(a.expose().len(), 43);
-        assert!(a.expose().chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
+        assert!(
+            a.expose()
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        );
         assert_ne!(a.expose(), b.expose());
     }
 
@@ -74,7 +78,12 @@ mod tests {
 
     #[test]
     fn malformed_tokens_have_no_digest() {
-        for bad in ["", "short", &"A".repeat(44), "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"] {
+        for bad in [
+            "",
+            "short",
+            &"A".repeat(44),
+            "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!",
+        ] {
             assert_eq!(digest_of_presented(bad), None, "{bad}");
         }
     }

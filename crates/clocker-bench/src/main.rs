@@ -18,11 +18,11 @@
 mod bare;
 mod children;
 mod echo;
+mod p11_accounts;
 mod p1_latency;
 mod p2_throughput;
 mod p3_frames;
 mod p4_fanout;
-mod p11_accounts;
 mod procfs;
 mod report;
 mod stats;

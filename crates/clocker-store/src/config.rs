@@ -53,7 +53,10 @@ impl fmt::Debug for DatabaseSettings {
             .field("postgres_host", &self.postgres_host)
             .field("postgres_port", &self.postgres_port)
             .field("postgres_user", &self.postgres_user)
-            .field("postgres_password", &self.postgres_password.as_ref().map(|_| "<set>"))
+            .field(
+                "postgres_password",
+                &self.postgres_password.as_ref().map(|_| "<set>"),
+            )
             .field("postgres_database", &self.postgres_database)
             .field("data_dir", &self.data_dir)
             .finish()

@@ -57,7 +57,9 @@ pub struct Store {
 pub enum ConnectError {
     #[error(transparent)]
     Config(#[from] ConfigError),
-    #[error("cannot create the data directory {path}: {source} (set --data-dir or CLOCKER_DATA_DIR)")]
+    #[error(
+        "cannot create the data directory {path}: {source} (set --data-dir or CLOCKER_DATA_DIR)"
+    )]
     DataDir {
         path: String,
         source: std::io::Error,
@@ -221,9 +223,9 @@ fn connect_error(config: &StoreConfig, err: sqlx::Error) -> ConnectError {
             };
             format!("PostgreSQL at {server} refused: {}; {hint}", db.message())
         }
-        sqlx::Error::Tls(tls) => format!(
-            "TLS with PostgreSQL at {server} failed: {tls}; check sslmode in DATABASE_URL"
-        ),
+        sqlx::Error::Tls(tls) => {
+            format!("TLS with PostgreSQL at {server} failed: {tls}; check sslmode in DATABASE_URL")
+        }
         other => format!(
             "cannot connect to PostgreSQL at {server}: {other}; check POSTGRES_* or DATABASE_URL"
         ),

@@ -49,7 +49,10 @@ enum Owner {
     /// so that dropping the database stops the cluster).
     Cluster(#[allow(dead_code)] PgCluster),
     /// A database created for this test on a shared server.
-    Shared { admin_url: String, name: String },
+    Shared {
+        admin_url: String,
+        name: String,
+    },
 }
 
 impl TestDatabase {
@@ -63,7 +66,9 @@ impl TestDatabase {
 
     /// An SQLite file in a new temporary directory (created on first use).
     pub fn sqlite() -> io::Result<Self> {
-        let dir = tempfile::Builder::new().prefix("clocker-sqlite-").tempdir()?;
+        let dir = tempfile::Builder::new()
+            .prefix("clocker-sqlite-")
+            .tempdir()?;
         let url = format!("sqlite://{}", dir.path().join("clocker.db").display());
         Ok(Self {
             url,
@@ -279,7 +284,9 @@ impl PgCluster {
         );
         self.run(
             "pg_ctl",
-            &["-D", &data, "-l", &log, "-o", &options, "-w", "-t", "30", "start"],
+            &[
+                "-D", &data, "-l", &log, "-o", &options, "-w", "-t", "30", "start",
+            ],
         )
         .map_err(|err| {
             let tail = fs::read_to_string(&log).unwrap_or_default();
@@ -319,7 +326,16 @@ impl Drop for PgCluster {
 /// Runs one statement with `psql` against `url`.
 fn psql(url: &str, password: Option<&str>, statement: &str) -> io::Result<()> {
     let mut command = Command::new("psql");
-    command.args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", url, "-c", statement]);
+    command.args([
+        "-X",
+        "-q",
+        "-v",
+        "ON_ERROR_STOP=1",
+        "-d",
+        url,
+        "-c",
+        statement,
+    ]);
     if let Some(password) = password {
         command.env("PGPASSWORD", password);
     }

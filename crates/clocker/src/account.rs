@@ -66,7 +66,11 @@ pub fn config_dir() -> PathBuf {
 
 /// Runs one `clocker account` command against the accounts service in
 /// `book`, keeping the session in `config_dir`.
-pub async fn run(command: AccountCommand, book: AddressBook, config_dir: &Path) -> anyhow::Result<()> {
+pub async fn run(
+    command: AccountCommand,
+    book: AddressBook,
+    config_dir: &Path,
+) -> anyhow::Result<()> {
     let server = book.resolve(ServiceName::Accounts);
     let locator = Locator::for_program("clocker account", &[ServiceName::Accounts], book);
     let client: AccountsClient<Channel> = locator.locate()?;
@@ -79,7 +83,10 @@ pub async fn run(command: AccountCommand, book: AddressBook, config_dir: &Path) 
             let username = read_username(username)?;
             let password = read_password(password_stdin, true)?;
             let reply = call
-                .send(|mut client, request| async move { client.register(request).await }, RegisterRequest { username, password })
+                .send(
+                    |mut client, request| async move { client.register(request).await },
+                    RegisterRequest { username, password },
+                )
                 .await?;
             let account = reply.account.context("the service sent no account")?;
             println!("registered {} (id {})", account.username, account.id);
@@ -91,7 +98,10 @@ pub async fn run(command: AccountCommand, book: AddressBook, config_dir: &Path) 
             let username = read_username(username)?;
             let password = read_password(password_stdin, false)?;
             let reply = call
-                .send(|mut client, request| async move { client.login(request).await }, LoginRequest { username, password })
+                .send(
+                    |mut client, request| async move { client.login(request).await },
+                    LoginRequest { username, password },
+                )
                 .await?;
             let account = reply.account.context("the service sent no account")?;
             let expires_at = format_timestamp(reply.expires_at);
@@ -113,7 +123,10 @@ pub async fn run(command: AccountCommand, book: AddressBook, config_dir: &Path) 
         AccountCommand::WhoAmI => {
             let saved = load_session(config_dir)?;
             let reply = call
-                .send(|mut client, request| async move { client.who_am_i(request).await }, WhoAmIRequest { token: saved.token })
+                .send(
+                    |mut client, request| async move { client.who_am_i(request).await },
+                    WhoAmIRequest { token: saved.token },
+                )
                 .await?;
             let account = reply.account.context("the service sent no account")?;
             println!(
@@ -125,8 +138,11 @@ pub async fn run(command: AccountCommand, book: AddressBook, config_dir: &Path) 
         }
         AccountCommand::Logout => {
             let saved = load_session(config_dir)?;
-            call.send(|mut client, request| async move { client.logout(request).await }, LogoutRequest { token: saved.token })
-                .await?;
+            call.send(
+                |mut client, request| async move { client.logout(request).await },
+                LogoutRequest { token: saved.token },
+            )
+            .await?;
             let path = config_dir.join(SESSION_FILE);
             std::fs::remove_file(&path)
                 .with_context(|| format!("cannot remove {}", path.display()))?;
@@ -235,8 +251,7 @@ fn save_session(config_dir: &Path, session: &SavedSession) -> anyhow::Result<Pat
     serde_json::to_writer_pretty(&mut file, session)?;
     file.write_all(b"\n")?;
     file.sync_all()?;
-    std::fs::rename(&partial, &path)
-        .with_context(|| format!("cannot write {}", path.display()))?;
+    std::fs::rename(&partial, &path).with_context(|| format!("cannot write {}", path.display()))?;
     Ok(path)
 }
 
@@ -245,16 +260,28 @@ fn load_session(config_dir: &Path) -> anyhow::Result<SavedSession> {
     let text = match std::fs::read_to_string(&path) {
         Ok(text) => text,
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
-            bail!("not logged in (no {}); log in with: clocker account login NAME", path.display())
+            bail!(
+                "not logged in (no {}); log in with: clocker account login NAME",
+                path.display()
+            )
         }
         Err(err) => return Err(err).with_context(|| format!("cannot read {}", path.display())),
     };
     serde_json::from_str(&text).with_context(|| {
-        format!("{} is not a saved session; log in again to replace it", path.display())
+        format!(
+            "{} is not a saved session; log in again to replace it",
+            path.display()
+        )
     })
 }
 
 fn format_timestamp(at: Option<prost_types::Timestamp>) -> String {
     at.and_then(|at| jiff::Timestamp::new(at.seconds, at.nanos).ok())
-        .map_or_else(|| "an unknown time".to_owned(), |at| at.round(jiff::Unit::Second).map_or_else(|_| at.to_string(), |at| at.to_string()))
+        .map_or_else(
+            || "an unknown time".to_owned(),
+            |at| {
+                at.round(jiff::Unit::Second)
+                    .map_or_else(|_| at.to_string(), |at| at.to_string())
+            },
+        )
 }

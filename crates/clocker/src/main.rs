@@ -12,10 +12,10 @@ use clocker::account::{self, AccountCommand};
 use clocker::{Fleet, Options, TimeRequest, launch_service, print_time};
 use clocker_accounts::AccountsConfig;
 use clocker_funnel::FunnelConfig;
-use clocker_store::{DatabaseSettings, StoreConfig};
 use clocker_runtime::{
     AddressBook, CancellationToken, ServiceName, Settings, bind, init_logging, shutdown_signal,
 };
+use clocker_store::{DatabaseSettings, StoreConfig};
 use clocker_time::Clock;
 
 /// Clocker: a live clock assembled from gRPC microservices.
@@ -189,7 +189,9 @@ impl DatabaseArgs {
             postgres_user: self.postgres_user,
             postgres_password: self.postgres_password,
             postgres_database: self.postgres_database,
-            data_dir: self.data_dir.unwrap_or_else(clocker_store::default_data_dir),
+            data_dir: self
+                .data_dir
+                .unwrap_or_else(clocker_store::default_data_dir),
         };
         Ok(StoreConfig::resolve(&settings)?)
     }
@@ -318,7 +320,12 @@ async fn run(command: Command) -> anyhow::Result<()> {
             print_time(request, AddressBook::from_env()?).await
         }
         Command::Account { command } => {
-            account::run(command.into(), AddressBook::from_env()?, &account::config_dir()).await
+            account::run(
+                command.into(),
+                AddressBook::from_env()?,
+                &account::config_dir(),
+            )
+            .await
         }
     }
 }

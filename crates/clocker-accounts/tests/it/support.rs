@@ -31,9 +31,12 @@ impl Service {
             ..Settings::default()
         };
         config.password_budget = Duration::from_secs(10);
-        let listener = bind(ServiceName::Accounts, "127.0.0.1:0".parse().expect("literal"))
-            .await
-            .expect("a free port");
+        let listener = bind(
+            ServiceName::Accounts,
+            "127.0.0.1:0".parse().expect("literal"),
+        )
+        .await
+        .expect("a free port");
         let shutdown = CancellationToken::new();
         let launched = clocker_accounts::launch(listener, &config, &settings, shutdown.clone())
             .await
@@ -66,7 +69,11 @@ impl Drop for Service {
     }
 }
 
-pub async fn register(client: &mut AccountsClient<Channel>, username: &str, password: &str) -> Result<(), Status> {
+pub async fn register(
+    client: &mut AccountsClient<Channel>,
+    username: &str,
+    password: &str,
+) -> Result<(), Status> {
     client
         .register(RegisterRequest {
             username: username.into(),
@@ -76,7 +83,11 @@ pub async fn register(client: &mut AccountsClient<Channel>, username: &str, pass
         .map(|_| ())
 }
 
-pub async fn login(client: &mut AccountsClient<Channel>, username: &str, password: &str) -> Result<String, Status> {
+pub async fn login(
+    client: &mut AccountsClient<Channel>,
+    username: &str,
+    password: &str,
+) -> Result<String, Status> {
     client
         .login(LoginRequest {
             username: username.into(),
@@ -89,7 +100,9 @@ pub async fn login(client: &mut AccountsClient<Channel>, username: &str, passwor
 /// The username a token belongs to.
 pub async fn who_am_i(client: &mut AccountsClient<Channel>, token: &str) -> Result<String, Status> {
     let reply = client
-        .who_am_i(WhoAmIRequest { token: token.into() })
+        .who_am_i(WhoAmIRequest {
+            token: token.into(),
+        })
         .await?
         .into_inner();
     Ok(reply.account.expect("an account").username)
@@ -107,13 +120,18 @@ pub fn assert_code<T: std::fmt::Debug>(result: Result<T, Status>, code: Code) ->
 /// from the service's `/metrics`, 0 when absent.
 pub async fn metric(addr: SocketAddr, sample: &str) -> f64 {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connects");
+    let mut stream = tokio::net::TcpStream::connect(addr)
+        .await
+        .expect("connects");
     stream
         .write_all(b"GET /metrics HTTP/1.1\r\nhost: test\r\nconnection: close\r\n\r\n")
         .await
         .expect("request sent");
     let mut response = String::new();
-    stream.read_to_string(&mut response).await.expect("response read");
+    stream
+        .read_to_string(&mut response)
+        .await
+        .expect("response read");
     response
         .lines()
         .find_map(|line| line.strip_prefix(sample)?.trim().parse().ok())

@@ -53,7 +53,10 @@ impl AccountsProcess {
         });
         let line = rx.recv_timeout(STARTUP).unwrap_or_else(|_| {
             let _ = child.kill();
-            panic!("no 'listening' line; log: {}", std::fs::read_to_string(&log).unwrap_or_default())
+            panic!(
+                "no 'listening' line; log: {}",
+                std::fs::read_to_string(&log).unwrap_or_default()
+            )
         });
         let addr = line
             .strip_prefix("accounts listening on ")
@@ -200,7 +203,12 @@ async fn the_fleet_includes_the_accounts_service() {
     assert!(names.contains(&ServiceName::Accounts), "{names:?}");
     let addr = fleet.addr(ServiceName::Accounts);
     let scratch = tempfile::tempdir().expect("temp dir");
-    let register = account(&addr.to_string(), scratch.path(), &["register", "fleet-user"], &format!("{PASSWORD}\n"));
+    let register = account(
+        &addr.to_string(),
+        scratch.path(),
+        &["register", "fleet-user"],
+        &format!("{PASSWORD}\n"),
+    );
     assert!(register.status.success(), "{}", text(&register));
     fleet.stop().await;
 }
