@@ -1,6 +1,6 @@
 /// <reference types="vitest/config" />
 // Build, dev server and unit-test settings. `npm run dev` proxies the
-// funnel's /ws and /health to CLOCKER_FUNNEL (default http://127.0.0.1:8080).
+// funnel's /ws, /health and /api (timers) to CLOCKER_FUNNEL (default http://127.0.0.1:8080).
 import react from '@vitejs/plugin-react';
 import { defineConfig, loadEnv } from 'vite';
 
@@ -9,6 +9,7 @@ export default defineConfig(({ mode }) => {
   const proxy = {
     '/ws': { target: funnel, ws: true },
     '/health': { target: funnel },
+    '/api': { target: funnel },
   };
   return {
     plugins: [react()],

@@ -12,6 +12,10 @@ missing binary or a broken proto is a failure with a message saying what to do.
 - ``current_time``, ``frozen``: running services shared by the whole session.
 - ``accounts``: the accounts service on a temporary SQLite database;
   ``accounts_stubs``: its generated modules.
+- ``launch_timers``: starts ``clocker serve timers`` on a given data
+  directory with ZeroMQ on a port the OS picks (the second stdout line,
+  ``timers also listening on zeromq tcp://HOST:PORT``, gives the endpoint);
+  ``timers``: one such service on a fresh data directory, for one test.
 """
 
 from __future__ import annotations
@@ -44,6 +48,10 @@ from support import (
 PROTO_ROOT = REPO / "proto"
 
 LISTENING = re.compile(rb"^(?P<name>[a-z-]+) listening on (?P<addr>\S+:\d+)$")
+# The line a service started with --zmq-addr prints after LISTENING.
+ALSO_LISTENING = re.compile(
+    rb"^(?P<name>[a-z-]+) also listening on zeromq (?P<endpoint>tcp://\S+:\d+)$"
+)
 
 
 @pytest.fixture(scope="session")
@@ -106,6 +114,8 @@ class Server:
     addr: str
     process: subprocess.Popen
     stderr_path: Path
+    # The ZeroMQ endpoint (tcp://HOST:PORT), for a service started with --zmq-addr.
+    zmq_endpoint: str = ""
 
     def stderr(self) -> str:
         """What the service has logged so far (for failure messages)."""
@@ -139,29 +149,40 @@ class Server:
         return self.process.returncode
 
 
-def read_listening_line(process: subprocess.Popen, deadline: float) -> bytes:
-    """The first stdout line of ``process``, read by polling until ``deadline``.
+def read_lines(process: subprocess.Popen, deadline: float, count: int) -> list[bytes]:
+    """The first ``count`` stdout lines of ``process``, read by polling until
+    ``deadline`` (both lines of a service that prints two may come in one read).
 
-    Returns b"" when the process exits first or the deadline passes.
+    Returns the complete lines read so far when the process exits first or
+    the deadline passes (so fewer than ``count``, possibly none).
     """
     fd = process.stdout.fileno()
     os.set_blocking(fd, False)
     buffer = b""
     with selectors.DefaultSelector() as selector:
         selector.register(fd, selectors.EVENT_READ)
-        while b"\n" not in buffer:
+        while buffer.count(b"\n") < count:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                return b""
+                break
             if not selector.select(timeout=min(remaining, 0.1)):
                 if process.poll() is not None:
-                    return b""
+                    break
                 continue
             chunk = os.read(fd, 4096)
             if not chunk:  # EOF: the process closed stdout (or exited).
-                return b""
+                break
             buffer += chunk
-    return buffer.split(b"\n", 1)[0]
+    return buffer.split(b"\n")[: min(count, buffer.count(b"\n"))]
+
+
+def read_listening_line(process: subprocess.Popen, deadline: float) -> bytes:
+    """The first stdout line of ``process``, read by polling until ``deadline``.
+
+    Returns b"" when the process exits first or the deadline passes.
+    """
+    lines = read_lines(process, deadline, 1)
+    return lines[0] if lines else b""
 
 
 def start_server(
@@ -174,7 +195,8 @@ def start_server(
     """Starts ``clocker serve NAME --addr 127.0.0.1:0 ARGS`` and waits for it.
 
     Fails the test (after stopping the process) when the service does not
-    print its "listening on" line within STARTUP_DEADLINE_S.
+    print its "listening on" line within STARTUP_DEADLINE_S, nor, when ARGS
+    has ``--zmq-addr``, its "also listening on zeromq" line after it.
     """
     # Only what the test says: no inherited service addresses or database.
     inherited = ("CLOCKER_", "POSTGRES_", "DATABASE_URL")
@@ -191,7 +213,9 @@ def start_server(
             # Not the repository: a developer's .env there must not leak in.
             cwd=workdir,
         )
-    line = read_listening_line(process, time.monotonic() + STARTUP_DEADLINE_S)
+    wants_zmq = "--zmq-addr" in args
+    lines = read_lines(process, time.monotonic() + STARTUP_DEADLINE_S, 2 if wants_zmq else 1)
+    line = lines[0] if lines else b""
     match = LISTENING.match(line)
     server = Server(name, match["addr"].decode() if match else "", process, stderr_path)
     if not match or match["name"].decode() != name:
@@ -207,6 +231,24 @@ def start_server(
             f"(first line: {line!r})\nstderr:\n{server.stderr()}",
             pytrace=False,
         )
+    if wants_zmq:
+        second = lines[1] if len(lines) > 1 else b""
+        also = ALSO_LISTENING.match(second)
+        if not also or also["name"].decode() != name:
+            exited = process.poll()
+            status = server.stop()
+            what = (
+                f"exited with status {status} before printing"
+                if exited is not None
+                else f"did not print within {STARTUP_DEADLINE_S}s"
+            )
+            pytest.fail(
+                f"`clocker serve {name} --zmq-addr ...` {what} the second line "
+                f"'{name} also listening on zeromq tcp://HOST:PORT' "
+                f"(lines: {lines!r})\nstderr:\n{server.stderr()}",
+                pytrace=False,
+            )
+        server.zmq_endpoint = also["endpoint"].decode()
     return server
 
 
@@ -288,3 +330,38 @@ def accounts(launch, tmp_path_factory: pytest.TempPathFactory) -> Server:
     """The accounts service on a fresh SQLite database in a temporary directory."""
     data_dir = tmp_path_factory.mktemp("accounts-data")
     return launch("accounts", "--data-dir", str(data_dir))
+
+
+@pytest.fixture
+def launch_timers(launch):
+    """A function starting ``clocker serve timers`` on DATA_DIR with ZeroMQ on
+    ``tcp://127.0.0.1:0`` (extra flags such as ``--clock offset:+15m`` after
+    it); what it started is stopped when the test ends (a test may SIGKILL a
+    service first: stopping a dead one is a no-op)."""
+    started: list[Server] = []
+
+    def _launch(data_dir: Path, *args: str, env: dict[str, str] | None = None) -> Server:
+        server = launch(
+            "timers",
+            "--zmq-addr",
+            "tcp://127.0.0.1:0",
+            "--data-dir",
+            str(data_dir),
+            *args,
+            env=env,
+        )
+        started.append(server)
+        return server
+
+    yield _launch
+    for server in reversed(started):
+        server.stop()
+
+
+@pytest.fixture
+def timers(launch_timers, tmp_path: Path) -> Server:
+    """The timers service on a fresh data directory, for one test (anonymous
+    requests only: no accounts service runs for it)."""
+    data_dir = tmp_path / "timers-data"
+    data_dir.mkdir()
+    return launch_timers(data_dir)

@@ -6,9 +6,13 @@ loads itself.)
 
 from __future__ import annotations
 
+import json
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
+
+import zmq
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -43,3 +47,170 @@ def expected_time(unix_nanos: int, tz: str) -> str:
     seconds, nanos = divmod(unix_nanos, NS_PER_S)
     local = datetime.fromtimestamp(seconds, ZoneInfo(tz))
     return f"{local:%H:%M:%S}.{nanos // 1_000_000:03d}"
+
+
+# --- The timers service over ZeroMQ (seed 002) ---------------------------------
+
+# How long one ZeroMQ request may wait for its reply.
+ZMQ_REPLY_DEADLINE_S = 5.0
+# How often a test polls a timer's state while it waits for a change.
+POLL_INTERVAL_S = 0.02
+
+# Exactly the fields of a timer in a reply (a success reply adds "ok").
+TIMER_KEYS = frozenset(
+    {
+        "id",
+        "label",
+        "hours",
+        "minutes",
+        "seconds",
+        "state",
+        "created_at",
+        "fires_at",
+        "fires_at_unix_ms",
+        "ended_at_unix_ms",
+        "late_ms",
+        "owned",
+    }
+)
+TIMER_STATES = ("pending", "fired", "cancelled")
+
+
+def describe_frames(frames: list[bytes]) -> str:
+    """A short readable form of a multipart message (frames may be 1 MiB)."""
+    shown = [
+        repr(frame) if len(frame) <= 60 else f"{frame[:24]!r}...({len(frame)} bytes)"
+        for frame in frames
+    ]
+    return f"[{', '.join(shown)}]"
+
+
+def rfc3339_ms(instant: str) -> int:
+    """Unix milliseconds of an RFC 3339 instant such as ``2026-11-23T20:15:00.000Z``."""
+    return rfc3339_nanos(instant) // 1_000_000
+
+
+def check_timer(timer: dict) -> dict:
+    """Checks one timer object (from a reply or a list) against the contract
+    and returns it: exactly TIMER_KEYS, each of its type, and the RFC 3339
+    instants agreeing with their unix-ms twins."""
+    body = {k: v for k, v in timer.items() if k != "ok"}
+    assert set(body) == TIMER_KEYS, f"timer keys {sorted(body)} != {sorted(TIMER_KEYS)}: {timer}"
+    assert isinstance(body["id"], str) and body["id"], timer
+    assert isinstance(body["label"], str), timer
+    for field in ("hours", "minutes", "seconds", "fires_at_unix_ms", "late_ms"):
+        assert type(body[field]) is int, (field, timer)
+    assert body["state"] in TIMER_STATES, timer
+    assert type(body["owned"]) is bool, timer
+    ended = body["ended_at_unix_ms"]
+    assert ended is None or type(ended) is int, timer
+    assert (ended is None) == (body["state"] == "pending"), timer
+    assert body["late_ms"] >= 0, timer
+    assert rfc3339_ms(body["fires_at"]) == body["fires_at_unix_ms"], timer
+    rfc3339_ms(body["created_at"])  # parses
+    return timer
+
+
+def duration_ms(hours: int, minutes: int, seconds: int) -> int:
+    return ((hours * 60 + minutes) * 60 + seconds) * 1000
+
+
+class TimerClient:
+    """A pyzmq REQ socket connected to the timers service: one request, one
+    reply, each reply within ZMQ_REPLY_DEADLINE_S (no reply fails the test)."""
+
+    def __init__(self, endpoint: str, context: zmq.Context | None = None):
+        self.endpoint = endpoint
+        self.socket = (context or zmq.Context.instance()).socket(zmq.REQ)
+        self.socket.setsockopt(zmq.LINGER, 0)
+        self.socket.connect(endpoint)
+
+    def __enter__(self) -> "TimerClient":
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.socket.close()
+
+    def exchange(self, frames: list[bytes], deadline_s: float = ZMQ_REPLY_DEADLINE_S) -> list[bytes]:
+        """Sends one multipart request and returns every frame of its reply."""
+        self.socket.send_multipart(frames)
+        if not self.socket.poll(int(deadline_s * 1000), zmq.POLLIN):
+            raise AssertionError(
+                f"no reply from {self.endpoint} within {deadline_s}s to {describe_frames(frames)}"
+            )
+        return self.socket.recv_multipart()
+
+    def request(self, frames: list[bytes]) -> dict:
+        """One request; its reply must be exactly one frame of JSON with a boolean ``ok``."""
+        reply = self.exchange(frames)
+        assert len(reply) == 1, (
+            f"{len(reply)} reply frames to {describe_frames(frames)}: {describe_frames(reply)}"
+        )
+        try:
+            body = json.loads(reply[0])
+        except ValueError as err:
+            raise AssertionError(
+                f"reply to {describe_frames(frames)} is not JSON ({err}): {reply[0][:200]!r}"
+            ) from None
+        assert isinstance(body, dict) and type(body.get("ok")) is bool, (
+            f"reply to {describe_frames(frames)} has no boolean ok: {body}"
+        )
+        return body
+
+    def request_json(self, body: dict) -> dict:
+        return self.request([json.dumps(body).encode()])
+
+    def expect_ok(self, frames: list[bytes]) -> dict:
+        reply = self.request(frames)
+        assert reply["ok"] is True, f"{describe_frames(frames)} refused: {reply}"
+        return reply
+
+    def expect_error(self, frames: list[bytes]) -> str:
+        """The error message of a refused request (exactly ``{"ok":false,"error":"..."}``)."""
+        reply = self.request(frames)
+        assert reply["ok"] is False, f"{describe_frames(frames)} accepted: {reply}"
+        assert set(reply) == {"ok", "error"}, reply
+        assert isinstance(reply["error"], str) and reply["error"].strip(), reply
+        return reply["error"]
+
+    def timer(self, frames: list[bytes]) -> dict:
+        """The timer a successful request answers with, checked, without "ok"
+        (so it compares equal to the same timer in a list)."""
+        reply = check_timer(self.expect_ok(frames))
+        return {k: v for k, v in reply.items() if k != "ok"}
+
+    def set(self, hours: int, minutes: int, seconds: int) -> dict:
+        """Sets a timer with the seed's three frames."""
+        return self.timer([str(hours).encode(), str(minutes).encode(), str(seconds).encode()])
+
+    def set_json(self, **fields) -> dict:
+        """Sets a timer with one JSON frame."""
+        return self.timer([json.dumps(fields).encode()])
+
+    def get(self, timer_id: str) -> dict:
+        return self.timer([json.dumps({"op": "get", "id": timer_id}).encode()])
+
+    def cancel(self, timer_id: str) -> dict:
+        return self.timer([json.dumps({"op": "cancel", "id": timer_id}).encode()])
+
+    def list(self) -> list[dict]:
+        reply = self.expect_ok([b'{"op":"list"}'])
+        assert set(reply) == {"ok", "timers"} and isinstance(reply["timers"], list), reply
+        for timer in reply["timers"]:
+            assert "ok" not in timer, timer
+            check_timer(timer)
+        return reply["timers"]
+
+    def wait_for_state(self, timer_id: str, state: str, deadline_s: float) -> dict:
+        """Polls ``get`` until the timer is in ``state``; fails after ``deadline_s``."""
+        deadline = time.monotonic() + deadline_s
+        while True:
+            timer = self.get(timer_id)
+            if timer["state"] == state:
+                return timer
+            if time.monotonic() >= deadline:
+                raise AssertionError(f"timer not {state} within {deadline_s}s: {timer}")
+            time.sleep(POLL_INTERVAL_S)

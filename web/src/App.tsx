@@ -1,23 +1,37 @@
-/** The page: status, the live clock, the zone picker, clock sync and the services. */
+/**
+ * The page's frame: the masthead with the links between pages, the page the
+ * address names (the clock at `/`, the timers at `/timers`), and the alerts
+ * of fired timers, which show on every page.
+ */
 
-import { useCallback, useMemo, useSyncExternalStore } from 'react';
+import { useCallback, useEffect, useRef, useSyncExternalStore } from 'react';
 import type { ClockClient } from './client';
-import { LiveClock } from './components/LiveClock';
-import { ServicesPanel } from './components/ServicesPanel';
-import { StatusLine } from './components/StatusLine';
-import { SyncPanel } from './components/SyncPanel';
-import { ZonePanel } from './components/ZonePanel';
-import { allZones, withZone } from './zones';
+import { ClockPage } from './components/ClockPage';
+import { PageNav } from './components/PageNav';
+import { TimerAlerts } from './components/TimerAlerts';
+import { TimersPage } from './components/TimersPage';
+import { navigate, useLocation } from './hooks/useLocation';
+import { clockHref, routeOf, titleOf } from './routes';
+import type { TimerStore } from './timerStore';
+import { isKnownZone, withZone } from './zones';
 
 interface Props {
   readonly client: ClockClient;
   /** The browser's own zone. */
   readonly homeZone: string;
+  readonly timers: TimerStore;
+  /** The server's clock now, unix ms (the device's until the clock is synced). */
+  readonly serverNow: () => number;
+  /** Called on presses that may later want to make a sound. */
+  readonly onGesture: () => void;
 }
 
-export function App({ client, homeZone }: Props) {
+export function App({ client, homeZone, timers, serverNow, onGesture }: Props) {
   const snapshot = useSyncExternalStore(client.subscribe, client.getSnapshot);
-  const zones = useMemo(allZones, []);
+  const alerts = useSyncExternalStore(timers.subscribe, timers.getSnapshot).alerts;
+  const location = useLocation();
+  const url = new URL(location, 'http://page.invalid');
+  const route = routeOf(url.pathname);
 
   const choose = useCallback(
     (zone: string) => {
@@ -27,6 +41,23 @@ export function App({ client, homeZone }: Props) {
     [client],
   );
 
+  // Back or forward to a clock address naming another zone: show that zone.
+  const askedZone = route === 'clock' ? url.searchParams.get('tz')?.trim() : undefined;
+  useEffect(() => {
+    if (askedZone && isKnownZone(askedZone)) client.setZone(askedZone);
+  }, [client, askedZone]);
+
+  // A new page: its title, and focus on it (for keyboards and screen readers), except on load.
+  const firstRoute = useRef(true);
+  useEffect(() => {
+    document.title = titleOf(route);
+    if (firstRoute.current) {
+      firstRoute.current = false;
+      return;
+    }
+    document.getElementById('main')?.focus({ preventScroll: true });
+  }, [route]);
+
   return (
     <div className="page">
       <header className="masthead">
@@ -35,33 +66,32 @@ export function App({ client, homeZone }: Props) {
           Clocker
         </h1>
         <p className="masthead__tagline">A live clock, assembled from microservices</p>
+        <PageNav route={route} clockHref={clockHref(snapshot.zone, homeZone)} onNavigate={navigate} />
       </header>
 
-      <main className="main">
-        <LiveClock client={client} zone={snapshot.zone} live={snapshot.receiving}>
-          <StatusLine status={snapshot.status} />
-        </LiveClock>
+      {route === 'clock' && (
+        <ClockPage client={client} snapshot={snapshot} homeZone={homeZone} onChooseZone={choose} />
+      )}
+      {route === 'timers' && (
+        <TimersPage store={timers} now={serverNow} zone={snapshot.zone} onGesture={onGesture} />
+      )}
+      {route === 'missing' && <MissingPage path={url.pathname} />}
 
-        <div className="panels">
-          <ZonePanel
-            zones={zones}
-            zone={snapshot.zone}
-            homeZone={homeZone}
-            notice={snapshot.notice}
-            onChoose={choose}
-          />
-          <SyncPanel client={client} sync={snapshot.sync} />
-          <ServicesPanel degraded={snapshot.degraded} known={snapshot.receiving} />
-        </div>
-      </main>
-
-      <footer className="footer">
-        <p>
-          The time is the server’s clock, measured over the WebSocket the way NTP does it and drawn on
-          every screen refresh. The server assembles each frame from five gRPC services; a field whose
-          service is down shows as --.
-        </p>
-      </footer>
+      <TimerAlerts alerts={alerts} onDismiss={timers.dismiss} />
     </div>
+  );
+}
+
+function MissingPage({ path }: { readonly path: string }) {
+  return (
+    <main className="main missing" id="main" tabIndex={-1} aria-labelledby="missing-title">
+      <h2 className="timers__title" id="missing-title">
+        No page here
+      </h2>
+      <p>
+        There is nothing at <code>{path}</code>. The clock is at <a href="/">/</a> and the timers are at{' '}
+        <a href="/timers">/timers</a>.
+      </p>
+    </main>
   );
 }

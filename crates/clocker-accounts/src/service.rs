@@ -7,8 +7,8 @@ use clocker_proto::v1::{
     self, Account as AccountMessage, LoginReply, LoginRequest, LogoutReply, LogoutRequest,
     RegisterReply, RegisterRequest, WhoAmIReply, WhoAmIRequest,
 };
+use clocker_runtime::session_token;
 use jiff::Timestamp;
-use tonic::metadata::MetadataMap;
 use tonic::{Request, Response, Status};
 
 use crate::accounts::{Account, Accounts};
@@ -52,7 +52,7 @@ impl v1::accounts_server::Accounts for AccountsService {
         &self,
         request: Request<LogoutRequest>,
     ) -> Result<Response<LogoutReply>, Status> {
-        let token = token_of(request.metadata(), &request.get_ref().token);
+        let token = session_token(request.metadata(), &request.get_ref().token);
         self.accounts.logout(&token).await?;
         Ok(Response::new(LogoutReply {}))
     }
@@ -61,26 +61,13 @@ impl v1::accounts_server::Accounts for AccountsService {
         &self,
         request: Request<WhoAmIRequest>,
     ) -> Result<Response<WhoAmIReply>, Status> {
-        let token = token_of(request.metadata(), &request.get_ref().token);
+        let token = session_token(request.metadata(), &request.get_ref().token);
         let session = self.accounts.who_am_i(&token).await?;
         Ok(Response::new(WhoAmIReply {
             account: Some(account_message(&session.account)),
             expires_at: Some(timestamp(session.expires_at)),
         }))
     }
-}
-
-/// The token from the request field, else from `authorization: Bearer …`.
-fn token_of(metadata: &MetadataMap, field: &str) -> String {
-    if !field.is_empty() {
-        return field.to_owned();
-    }
-    metadata
-        .get("authorization")
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.strip_prefix("Bearer "))
-        .map(|token| token.trim().to_owned())
-        .unwrap_or_default()
 }
 
 fn account_message(account: &Account) -> AccountMessage {

@@ -5,7 +5,7 @@
 
 use std::time::{Duration, Instant};
 
-use clocker_funnel::{Assembler, Frame, REQUIRES};
+use clocker_funnel::{Assembler, CLOCK_SERVICES, Frame};
 use clocker_proto::v1::hours_client::HoursClient;
 use clocker_proto::v1::milliseconds_client::MillisecondsClient;
 use clocker_proto::v1::minutes_client::MinutesClient;
@@ -49,7 +49,7 @@ pub fn run(programs: &Programs, args: &P3Args) -> anyhow::Result<Table> {
 
 async fn measure(programs: &Programs, args: &P3Args) -> anyhow::Result<Table> {
     let fleet = ClockFleet::start(programs).await?;
-    let locator = Locator::for_program("clocker-bench", REQUIRES, fleet.book());
+    let locator = Locator::for_program("clocker-bench", CLOCK_SERVICES, fleet.book());
     let seed = Seed {
         hours: locator.locate()?,
         minutes: locator.locate()?,

@@ -23,8 +23,8 @@ use tonic::{Response, Status};
 
 use crate::{Frame, ZoneInUse};
 
-/// What the funnel requires.
-pub const REQUIRES: &[ServiceName] = &[
+/// The clock services a frame is assembled from.
+pub const CLOCK_SERVICES: &[ServiceName] = &[
     ServiceName::CurrentTime,
     ServiceName::Hours,
     ServiceName::Minutes,

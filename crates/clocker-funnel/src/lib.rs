@@ -11,7 +11,8 @@
 //!   clock-sync pongs share the frames' timebase (`fleet_clock`).
 //! - `GET /ws` forwards a zone's frames to one socket and answers its clock
 //!   pings (`socket`); `GET /health` says whether the funnel and its
-//!   dependencies answer; every other `GET` is the web UI (`web`).
+//!   dependencies answer; `/api/timers…` is the timer service for the
+//!   browser (`timers_api`); every other `GET` is the web UI (`web`).
 
 mod assemble;
 mod fleet_clock;
@@ -19,6 +20,7 @@ mod frame;
 mod hub;
 mod socket;
 mod ticker;
+mod timers_api;
 mod web;
 
 use std::sync::Arc;
@@ -29,16 +31,29 @@ use axum::Json;
 use axum::Router;
 use axum::extract::State;
 use axum::routing::get;
+use clocker_proto::v1::timers_client::TimersClient;
 use clocker_runtime::{
     AddressBook, CancellationToken, LaunchError, Launched, Locator, ServiceName, Settings,
     TaskTracker, launch_http,
 };
 use tokio::net::TcpListener;
+use tonic::transport::Channel;
 
-pub use assemble::{Assembler, InstantRead, REQUIRES};
+pub use assemble::{Assembler, CLOCK_SERVICES, InstantRead};
 pub use fleet_clock::FleetClock;
 pub use frame::Frame;
 pub use hub::{Hub, ZoneInUse};
+
+/// What the funnel requires: the clock services, and the timer service for
+/// `/api/timers` (answered with 503 while it is away).
+pub const REQUIRES: &[ServiceName] = &[
+    ServiceName::CurrentTime,
+    ServiceName::Hours,
+    ServiceName::Minutes,
+    ServiceName::Seconds,
+    ServiceName::Milliseconds,
+    ServiceName::Timers,
+];
 
 /// How the funnel builds and sends frames.
 #[derive(Debug, Clone)]
@@ -99,6 +114,9 @@ pub fn launch(
         )));
     }
     let locator = Locator::new(ServiceName::Funnel, REQUIRES, book);
+    let timers = locator
+        .locate::<TimersClient<Channel>>()
+        .map_err(|err| setup(err.to_string()))?;
     let hub = Arc::new(Hub::default());
     let clock = Arc::new(FleetClock::default());
     // Until the funnel serves, a failure must also stop the tick thread.
@@ -138,7 +156,7 @@ pub fn launch(
     let launched = launch_http(
         ServiceName::Funnel,
         listener,
-        router(state),
+        router(state).merge(timers_api::router(timers)),
         &settings,
         tasks,
         shutdown,

@@ -5,7 +5,7 @@
 use clocker_runtime::{Locate, ServiceName};
 use tonic::transport::Channel;
 
-/// The `clocker.v1` package: the clock and accounts APIs.
+/// The `clocker.v1` package: the clock, accounts and timers APIs.
 pub mod v1 {
     tonic::include_proto!("clocker.v1");
 }
@@ -32,4 +32,5 @@ locate! {
     v1::seconds_client::SecondsClient<Channel> => ServiceName::Seconds,
     v1::milliseconds_client::MillisecondsClient<Channel> => ServiceName::Milliseconds,
     v1::accounts_client::AccountsClient<Channel> => ServiceName::Accounts,
+    v1::timers_client::TimersClient<Channel> => ServiceName::Timers,
 }

@@ -97,6 +97,10 @@ pub async fn bind(service: ServiceName, addr: SocketAddr) -> Result<TcpListener,
 pub struct Launched {
     pub service: ServiceName,
     pub addr: SocketAddr,
+    /// Other endpoints it serves besides `addr`, such as the timer service's
+    /// ZeroMQ socket (`zeromq tcp://127.0.0.1:8888`): a protocol, a space,
+    /// the endpoint.
+    pub also: Vec<String>,
     task: JoinHandle<io::Result<()>>,
 }
 
@@ -318,6 +322,7 @@ fn serve(
     Ok(Launched {
         service,
         addr,
+        also: Vec::new(),
         task,
     })
 }

@@ -19,6 +19,7 @@ mod service;
 mod shutdown;
 mod telemetry;
 mod thread;
+mod token;
 
 pub use address::{AddressBook, Authority, BadAddress};
 pub use budget::{BudgetLayer, Budgeted};
@@ -28,5 +29,6 @@ pub use service::{ServiceName, UnknownService};
 pub use shutdown::shutdown_signal;
 pub use telemetry::{init_logging, prometheus, render_metrics};
 pub use thread::{ServiceThread, spawn_single_threaded};
+pub use token::session_token;
 pub use tokio_util::sync::CancellationToken;
 pub use tokio_util::task::TaskTracker;

@@ -16,11 +16,12 @@ pub enum ServiceName {
     Milliseconds,
     Funnel,
     Accounts,
+    Timers,
 }
 
 impl ServiceName {
     /// All services, in the order `clocker up` starts them.
-    pub const ALL: [ServiceName; 7] = [
+    pub const ALL: [ServiceName; 8] = [
         ServiceName::CurrentTime,
         ServiceName::Hours,
         ServiceName::Minutes,
@@ -28,6 +29,7 @@ impl ServiceName {
         ServiceName::Milliseconds,
         ServiceName::Funnel,
         ServiceName::Accounts,
+        ServiceName::Timers,
     ];
 
     /// The name used on the command line, in logs and in metrics labels.
@@ -40,6 +42,7 @@ impl ServiceName {
             ServiceName::Milliseconds => "milliseconds",
             ServiceName::Funnel => "funnel",
             ServiceName::Accounts => "accounts",
+            ServiceName::Timers => "timers",
         }
     }
 
@@ -53,6 +56,7 @@ impl ServiceName {
             ServiceName::Milliseconds => 50004,
             ServiceName::Funnel => 8080,
             ServiceName::Accounts => 50006,
+            ServiceName::Timers => 50005,
         }
     }
 
@@ -75,7 +79,7 @@ impl fmt::Display for ServiceName {
 /// A name that is not in the service table.
 #[derive(Debug, thiserror::Error)]
 #[error(
-    "unknown service '{0}' (known: current-time, hours, minutes, seconds, milliseconds, funnel, accounts)"
+    "unknown service '{0}' (known: current-time, hours, minutes, seconds, milliseconds, funnel, accounts, timers)"
 )]
 pub struct UnknownService(String);
 

@@ -16,6 +16,8 @@ use crate::{LaunchError, Launched, ServiceName};
 pub struct ServiceThread {
     pub service: ServiceName,
     pub addr: SocketAddr,
+    /// Its other endpoints ([`Launched::also`]).
+    pub also: Vec<String>,
     shutdown: CancellationToken,
     _stop_on_drop: DropGuard,
     done: oneshot::Receiver<()>,
@@ -37,7 +39,7 @@ impl ServiceThread {
         let done = spawn_single_threaded(service.as_str(), move || async move {
             match launch(token).await {
                 Ok(launched) => {
-                    let _ = ready_tx.send(Ok(launched.addr));
+                    let _ = ready_tx.send(Ok((launched.addr, launched.also.clone())));
                     if let Err(err) = launched.stopped().await {
                         tracing::error!(%service, %err, "service failed");
                     }
@@ -51,13 +53,14 @@ impl ServiceThread {
             service,
             message: format!("cannot start a thread: {err}"),
         })?;
-        let addr = ready_rx.await.map_err(|_| LaunchError::Setup {
+        let (addr, also) = ready_rx.await.map_err(|_| LaunchError::Setup {
             service,
             message: "the service thread ended before it was ready".into(),
         })??;
         Ok(Self {
             service,
             addr,
+            also,
             _stop_on_drop: shutdown.clone().drop_guard(),
             shutdown,
             done,

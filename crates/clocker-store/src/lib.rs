@@ -5,7 +5,8 @@
 //! - `config`: which database, from settings; passwords never printed.
 //! - `migrations`: the schema's history, applied by [`Store::connect`];
 //!   `schema.sql` beside this crate is the same schema in one file.
-//! - `accounts`: accounts and sessions (`insert_account`, `get_session`, …).
+//! - `accounts`: accounts and sessions (`insert_account`, `get_live_session`, …).
+//! - `timers`: timers and their events (`insert_timer`, `end_timers`, …).
 //!
 //! Queries are written once for both backends through sqlx's `Any` driver:
 //! `$1` placeholders, TEXT ids, BIGINT milliseconds for instants.
@@ -13,6 +14,7 @@
 mod accounts;
 mod config;
 mod migrations;
+mod timers;
 
 use std::path::Path;
 use std::time::Duration;
@@ -25,6 +27,7 @@ pub use config::{
     ConfigError, DatabaseSettings, SQLITE_FILE, SqlitePath, StoreConfig, default_data_dir,
 };
 pub use migrations::{MIGRATIONS, migrator};
+pub use timers::{EventKind, EventRecord, TimerRecord, TimerState};
 
 /// How long connecting (or waiting for a pooled connection) may take.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);

@@ -255,6 +255,12 @@ fn save_session(config_dir: &Path, session: &SavedSession) -> anyhow::Result<Pat
     Ok(path)
 }
 
+/// The token of the saved session, if there is one (for other commands
+/// that act as the logged-in user, such as `clocker timer`).
+pub fn saved_token(config_dir: &Path) -> Option<String> {
+    load_session(config_dir).ok().map(|session| session.token)
+}
+
 fn load_session(config_dir: &Path) -> anyhow::Result<SavedSession> {
     let path = config_dir.join(SESSION_FILE);
     let text = match std::fs::read_to_string(&path) {

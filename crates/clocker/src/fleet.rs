@@ -35,6 +35,10 @@ impl Fleet {
         options: Options,
     ) -> Result<Self, FleetError> {
         let order = start_order(&ServiceName::ALL, requires)?;
+        let mut options = options;
+        if ephemeral {
+            options.timers.zmq_endpoint = format!("tcp://{}:0", host_in_url(host));
+        }
         let mut fleet = Fleet {
             options,
             book: AddressBook::default(),
@@ -67,6 +71,15 @@ impl Fleet {
     /// The services and their addresses, in start order.
     pub fn addrs(&self) -> Vec<(ServiceName, SocketAddr)> {
         self.running.iter().map(|s| (s.service, s.addr)).collect()
+    }
+
+    /// The other endpoints of `name` (such as `zeromq tcp://…`).
+    pub fn also(&self, name: ServiceName) -> Vec<String> {
+        self.running
+            .iter()
+            .filter(|s| s.service == name)
+            .flat_map(|s| s.also.clone())
+            .collect()
     }
 
     /// Stops one service (as if it died); the others keep running.
@@ -104,5 +117,13 @@ impl Fleet {
         self.book.set(name, thread.addr);
         self.running.push(thread);
         Ok(())
+    }
+}
+
+/// `host` as it goes in a URL (IPv6 in brackets).
+pub fn host_in_url(host: IpAddr) -> String {
+    match host {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => format!("[{v6}]"),
     }
 }

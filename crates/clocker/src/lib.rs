@@ -1,12 +1,14 @@
 //! What the `clocker` binary runs, as a library so tests run it in-process:
 //! [`launch_service`] starts any one service by name, [`Fleet`] starts them
 //! all, each on its own thread, in dependency order ([`start_order`]),
-//! [`print_time`] is `clocker time` and [`account`] is `clocker account`.
+//! [`print_time`] is `clocker time`, [`account`] is `clocker account` and
+//! [`timer`] is `clocker timer`.
 
 pub mod account;
 mod fleet;
 mod order;
 mod time;
+pub mod timer;
 
 use clocker_accounts::AccountsConfig;
 use clocker_funnel::FunnelConfig;
@@ -14,9 +16,10 @@ use clocker_runtime::{
     AddressBook, CancellationToken, LaunchError, Launched, ServiceName, Settings,
 };
 use clocker_time::{Clock, Component};
+use clocker_timers::TimersConfig;
 use tokio::net::TcpListener;
 
-pub use fleet::{Fleet, FleetError};
+pub use fleet::{Fleet, FleetError, host_in_url};
 pub use order::{DependencyCycle, start_order};
 pub use time::{TimeRequest, print_time};
 
@@ -28,6 +31,7 @@ pub struct Options {
     pub clock: Clock,
     pub funnel: FunnelConfig,
     pub accounts: AccountsConfig,
+    pub timers: TimersConfig,
 }
 
 /// What `name` requires, in the order it must be started after them.
@@ -40,6 +44,7 @@ pub fn requires(name: ServiceName) -> &'static [ServiceName] {
         | ServiceName::Milliseconds => clocker_time::COMPONENT_REQUIRES,
         ServiceName::Funnel => clocker_funnel::REQUIRES,
         ServiceName::Accounts => clocker_accounts::REQUIRES,
+        ServiceName::Timers => clocker_timers::REQUIRES,
     }
 }
 
@@ -67,6 +72,17 @@ pub async fn launch_service(
         }
         ServiceName::Accounts => {
             clocker_accounts::launch(listener, &options.accounts, &options.settings, shutdown).await
+        }
+        ServiceName::Timers => {
+            clocker_timers::launch(
+                listener,
+                &options.timers,
+                book,
+                options.clock.clone(),
+                &options.settings,
+                shutdown,
+            )
+            .await
         }
         component => {
             let component =

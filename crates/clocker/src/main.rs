@@ -9,7 +9,8 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
 use clocker::account::{self, AccountCommand};
-use clocker::{Fleet, Options, TimeRequest, launch_service, print_time};
+use clocker::timer::{self, TimerCommand};
+use clocker::{Fleet, Options, TimeRequest, host_in_url, launch_service, print_time};
 use clocker_accounts::AccountsConfig;
 use clocker_funnel::FunnelConfig;
 use clocker_runtime::{
@@ -17,6 +18,7 @@ use clocker_runtime::{
 };
 use clocker_store::{DatabaseSettings, StoreConfig};
 use clocker_time::Clock;
+use clocker_timers::TimersConfig;
 
 /// Clocker: a live clock assembled from gRPC microservices.
 #[derive(Debug, Parser)]
@@ -39,7 +41,7 @@ enum Command {
         #[command(flatten)]
         service: ServiceArgs,
     },
-    /// Run one service: current-time, hours, minutes, seconds, milliseconds, funnel or accounts.
+    /// Run one service: current-time, hours, minutes, seconds, milliseconds, funnel, accounts or timers.
     ///
     /// The services it requires are found at CLOCKER_<SERVICE>_ADDR (for
     /// example CLOCKER_CURRENT_TIME_ADDR=127.0.0.1:50000), else on their default
@@ -77,6 +79,66 @@ enum Command {
         #[command(subcommand)]
         command: AccountArgs,
     },
+    /// Set a countdown timer over ZeroMQ (as seed 002's client), list or cancel them.
+    ///
+    /// With no arguments it asks for hours, minutes and seconds; then it
+    /// counts down until the timer fires and rings the bell. Ctrl-C stops
+    /// waiting but leaves the timer set. The service is found at
+    /// CLOCKER_TIMERS_ZMQ (default tcp://127.0.0.1:8888); after `clocker
+    /// account login` the timers are yours.
+    Timer(TimerArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+struct TimerArgs {
+    #[command(subcommand)]
+    action: Option<TimerAction>,
+    /// HOURS MINUTES SECONDS (asked for when left out).
+    #[arg(num_args = 3, value_names = ["HOURS", "MINUTES", "SECONDS"])]
+    duration: Option<Vec<String>>,
+    /// A name for the timer.
+    #[arg(long)]
+    label: Option<String>,
+    /// Print the reply and exit instead of counting down.
+    #[arg(long)]
+    no_wait: bool,
+    /// The timer service's ZeroMQ endpoint.
+    #[arg(long, env = "CLOCKER_TIMERS_ZMQ", default_value = clocker_timers::DEFAULT_ZMQ_ENDPOINT)]
+    zmq: String,
+}
+
+#[derive(Debug, Subcommand)]
+enum TimerAction {
+    /// Your timers (the anonymous ones when not logged in), newest first.
+    List {
+        #[arg(long, env = "CLOCKER_TIMERS_ZMQ", default_value = clocker_timers::DEFAULT_ZMQ_ENDPOINT)]
+        zmq: String,
+    },
+    /// Cancel a pending timer.
+    Cancel {
+        id: String,
+        #[arg(long, env = "CLOCKER_TIMERS_ZMQ", default_value = clocker_timers::DEFAULT_ZMQ_ENDPOINT)]
+        zmq: String,
+    },
+}
+
+impl TimerArgs {
+    fn command(self) -> (TimerCommand, String) {
+        match self.action {
+            Some(TimerAction::List { zmq }) => (TimerCommand::List, zmq),
+            Some(TimerAction::Cancel { id, zmq }) => (TimerCommand::Cancel { id }, zmq),
+            None => {
+                let fields = self.duration.and_then(|d| <[String; 3]>::try_from(d).ok());
+                let command = TimerCommand::Set {
+                    fields,
+                    label: self.label,
+                    no_wait: self.no_wait,
+                };
+                (command, self.zmq)
+            }
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -146,6 +208,9 @@ struct ServiceArgs {
     /// funnel: time zone of clients that name none [default: this machine's].
     #[arg(long, env = "CLOCKER_TZ")]
     tz: Option<String>,
+    /// timers: where the ZeroMQ socket listens [default: tcp://127.0.0.1:8888; with up, on --host].
+    #[arg(long, env = "CLOCKER_ZMQ_ADDR")]
+    zmq_addr: Option<String>,
     /// accounts: how long a session lasts after login.
     #[arg(long, env = "CLOCKER_SESSION_TTL", default_value = "30d", value_parser = parse_positive_duration)]
     session_ttl: Duration,
@@ -199,6 +264,7 @@ impl DatabaseArgs {
 
 impl ServiceArgs {
     fn options(self) -> anyhow::Result<Options> {
+        let database = self.database.store_config()?;
         if let Some(tz) = &self.tz
             && jiff::tz::db().get(tz).is_err()
         {
@@ -219,9 +285,15 @@ impl ServiceArgs {
                 ..FunnelConfig::default()
             },
             accounts: AccountsConfig {
-                database: self.database.store_config()?,
+                database: database.clone(),
                 session_ttl: self.session_ttl,
                 ..AccountsConfig::default()
+            },
+            timers: TimersConfig {
+                database,
+                zmq_endpoint: self
+                    .zmq_addr
+                    .unwrap_or_else(|| clocker_timers::DEFAULT_ZMQ_ENDPOINT.to_owned()),
             },
         })
     }
@@ -298,8 +370,14 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::Up {
             host,
             ephemeral,
-            service,
-        } => up(host, ephemeral, service.options()?).await,
+            mut service,
+        } => {
+            // The ZeroMQ socket listens where the rest of the fleet does.
+            service
+                .zmq_addr
+                .get_or_insert_with(|| format!("tcp://{}:8888", host_in_url(host)));
+            up(host, ephemeral, service.options()?).await
+        }
         Command::Serve {
             name,
             addr,
@@ -327,6 +405,11 @@ async fn run(command: Command) -> anyhow::Result<()> {
             )
             .await
         }
+        Command::Timer(args) => {
+            let (command, endpoint) = args.command();
+            let token = account::saved_token(&account::config_dir());
+            timer::run(command, &endpoint, token).await
+        }
     }
 }
 
@@ -341,6 +424,9 @@ async fn up(host: IpAddr, ephemeral: bool, options: Options) -> anyhow::Result<(
             "grpc"
         };
         writeln!(out, "{:<13} {speaks}  {addr}", name.as_str())?;
+        for also in fleet.also(name) {
+            writeln!(out, "{:<13} {also}", name.as_str())?;
+        }
     }
     let mut funnel = fleet.addr(ServiceName::Funnel);
     if funnel.ip().is_unspecified() {
@@ -372,6 +458,9 @@ async fn serve(
     let listener = bind(name, addr).await?;
     let launched = launch_service(name, listener, book, &options, shutdown.clone()).await?;
     println!("{name} listening on {}", launched.addr);
+    for also in &launched.also {
+        println!("{name} also listening on {also}");
+    }
     std::io::stdout().flush()?;
     let stopping = tokio::spawn(async move {
         stop.await;

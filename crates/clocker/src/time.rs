@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use anyhow::bail;
-use clocker_funnel::{Assembler, REQUIRES};
+use clocker_funnel::{Assembler, CLOCK_SERVICES};
 use clocker_runtime::{AddressBook, Locator, ServiceName, shutdown_signal};
 
 /// What `clocker time` prints, and how often.
@@ -37,7 +37,7 @@ pub async fn print_time(request: TimeRequest, book: AddressBook) -> anyhow::Resu
         bail!("--every must be longer than 0 (for example 100ms)");
     }
     let current_time = book.resolve(ServiceName::CurrentTime);
-    let locator = Locator::for_program("clocker time", REQUIRES, book);
+    let locator = Locator::for_program("clocker time", CLOCK_SERVICES, book);
     let assembler = Assembler::locate(&locator, CALL_TIMEOUT)?;
     let mut interval = tokio::time::interval(request.every);
     let stop = shutdown_signal();

@@ -5,3 +5,4 @@ mod accounts;
 mod connect;
 mod schema;
 mod support;
+mod timers;

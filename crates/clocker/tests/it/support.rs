@@ -38,9 +38,10 @@ pub async fn start_fleet(mut options: Options) -> Fleet {
     if options.settings.budget == Options::default().settings.budget {
         options.settings.budget = Duration::from_secs(2);
     }
-    // Accounts in memory: a test fleet leaves nothing behind.
-    options.accounts.database =
-        clocker_store::StoreConfig::from_url("sqlite::memory:").expect("a valid URL");
+    // Accounts and timers in memory: a test fleet leaves nothing behind.
+    let memory = clocker_store::StoreConfig::from_url("sqlite::memory:").expect("a valid URL");
+    options.accounts.database = memory.clone();
+    options.timers.database = memory;
     Fleet::start("127.0.0.1".parse().expect("literal"), true, options)
         .await
         .expect("the fleet starts on free ports")

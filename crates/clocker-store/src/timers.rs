@@ -1,0 +1,320 @@
+//! Timers and their events: the rows and the queries on them.
+//!
+//! Every change of a timer is written together with its event, in one
+//! transaction, under a sequence number the caller assigns in order
+//! (`next_seq`); ending a timer is a conditional update out of `pending`, so
+//! a timer fires (or is cancelled) once, whatever crashes and restarts.
+
+use std::fmt;
+use std::str::FromStr;
+
+use sqlx::any::AnyRow;
+use sqlx::{Any, Row, Transaction};
+
+use crate::{Store, StoreError};
+
+/// Where a timer is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TimerState {
+    Pending,
+    Fired,
+    Cancelled,
+}
+
+impl TimerState {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            TimerState::Pending => "pending",
+            TimerState::Fired => "fired",
+            TimerState::Cancelled => "cancelled",
+        }
+    }
+}
+
+impl fmt::Display for TimerState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for TimerState {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "pending" => Ok(TimerState::Pending),
+            "fired" => Ok(TimerState::Fired),
+            "cancelled" => Ok(TimerState::Cancelled),
+            other => Err(format!("unknown timer state '{other}'")),
+        }
+    }
+}
+
+/// What happened to a timer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EventKind {
+    Set,
+    Fired,
+    Cancelled,
+}
+
+impl EventKind {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            EventKind::Set => "set",
+            EventKind::Fired => "fired",
+            EventKind::Cancelled => "cancelled",
+        }
+    }
+}
+
+impl FromStr for EventKind {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "set" => Ok(EventKind::Set),
+            "fired" => Ok(EventKind::Fired),
+            "cancelled" => Ok(EventKind::Cancelled),
+            other => Err(format!("unknown timer event '{other}'")),
+        }
+    }
+}
+
+/// One row of `timers`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimerRecord {
+    pub id: String,
+    pub owner_id: Option<String>,
+    pub label: String,
+    pub hours: i64,
+    pub minutes: i64,
+    pub seconds: i64,
+    pub created_at_ms: i64,
+    pub fires_at_ms: i64,
+    pub state: TimerState,
+    pub ended_at_ms: Option<i64>,
+}
+
+/// One event with the timer as it was left by it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventRecord {
+    pub seq: i64,
+    pub kind: EventKind,
+    pub at_ms: i64,
+    pub timer: TimerRecord,
+}
+
+/// The `timers` columns [`timer_from`] reads, for `concat!` (unqualified:
+/// no `timer_events` column shares a name with them).
+macro_rules! timer_columns {
+    () => {
+        "id, owner_id, label, hours, minutes, seconds, created_at_ms, fires_at_ms, state, \
+         ended_at_ms"
+    };
+}
+
+fn timer_from(row: &AnyRow) -> Result<TimerRecord, sqlx::Error> {
+    let state: String = row.try_get("state")?;
+    Ok(TimerRecord {
+        id: row.try_get("id")?,
+        owner_id: row.try_get("owner_id")?,
+        label: row.try_get("label")?,
+        hours: row.try_get("hours")?,
+        minutes: row.try_get("minutes")?,
+        seconds: row.try_get("seconds")?,
+        created_at_ms: row.try_get("created_at_ms")?,
+        fires_at_ms: row.try_get("fires_at_ms")?,
+        state: state
+            .parse()
+            .map_err(|err: String| sqlx::Error::Decode(err.into()))?,
+        ended_at_ms: row.try_get("ended_at_ms")?,
+    })
+}
+
+impl Store {
+    /// Adds a pending timer and its `set` event (sequence `seq`).
+    pub async fn insert_timer(&self, timer: &TimerRecord, seq: i64) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO timers (id, owner_id, label, hours, minutes, seconds, created_at_ms, \
+             fires_at_ms, state, ended_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(&timer.id)
+        .bind(&timer.owner_id)
+        .bind(&timer.label)
+        .bind(timer.hours)
+        .bind(timer.minutes)
+        .bind(timer.seconds)
+        .bind(timer.created_at_ms)
+        .bind(timer.fires_at_ms)
+        .bind(timer.state.as_str())
+        .bind(timer.ended_at_ms)
+        .execute(&mut *tx)
+        .await?;
+        insert_event(&mut tx, seq, &timer.id, EventKind::Set, timer.created_at_ms).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The timer with this id, if any.
+    pub async fn get_timer(&self, id: &str) -> Result<Option<TimerRecord>, StoreError> {
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            timer_columns!(),
+            " FROM timers WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.as_ref().map(timer_from).transpose()?)
+    }
+
+    /// The newest `limit` timers of `owner` (anonymous ones for `None`).
+    pub async fn list_timers(
+        &self,
+        owner: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<TimerRecord>, StoreError> {
+        let rows = match owner {
+            Some(owner) => {
+                sqlx::query(concat!(
+                    "SELECT ",
+                    timer_columns!(),
+                    " FROM timers WHERE owner_id = $1 ORDER BY created_at_ms DESC, id DESC LIMIT $2"
+                ))
+                .bind(owner)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?
+            }
+            None => sqlx::query(concat!(
+                "SELECT ",
+                timer_columns!(),
+                " FROM timers WHERE owner_id IS NULL ORDER BY created_at_ms DESC, id DESC LIMIT $1"
+            ))
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?,
+        };
+        Ok(rows.iter().map(timer_from).collect::<Result<_, _>>()?)
+    }
+
+    /// `(id, fires_at_ms)` of every pending timer, soonest first.
+    pub async fn list_pending_timers(&self) -> Result<Vec<(String, i64)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, fires_at_ms FROM timers WHERE state = 'pending' ORDER BY fires_at_ms, id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|row| Ok((row.try_get("id")?, row.try_get("fires_at_ms")?)))
+            .collect::<Result<_, sqlx::Error>>()?)
+    }
+
+    /// Moves each of `ids` that is still pending to `kind`'s state (fired or
+    /// cancelled) at `at_ms`, with an event numbered from `next_seq` on, in
+    /// one transaction. Returns the events written, in order; `next_seq`
+    /// ends one past the last number used. Ids no longer pending are skipped.
+    pub async fn end_timers(
+        &self,
+        ids: &[String],
+        kind: EventKind,
+        at_ms: i64,
+        next_seq: &mut i64,
+    ) -> Result<Vec<EventRecord>, StoreError> {
+        let state = match kind {
+            EventKind::Fired => TimerState::Fired,
+            EventKind::Cancelled => TimerState::Cancelled,
+            EventKind::Set => {
+                return Err(StoreError::Internal(sqlx::Error::Protocol(
+                    "a timer cannot end by being set".into(),
+                )));
+            }
+        };
+        let mut tx = self.pool.begin().await?;
+        let mut events = Vec::new();
+        let mut seq = *next_seq;
+        for id in ids {
+            let row = sqlx::query(concat!(
+                "UPDATE timers SET state = $1, ended_at_ms = $2 ",
+                "WHERE id = $3 AND state = 'pending' RETURNING ",
+                timer_columns!()
+            ))
+            .bind(state.as_str())
+            .bind(at_ms)
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if let Some(row) = row {
+                insert_event(&mut tx, seq, id, kind, at_ms).await?;
+                events.push(EventRecord {
+                    seq,
+                    kind,
+                    at_ms,
+                    timer: timer_from(&row)?,
+                });
+                seq += 1;
+            }
+        }
+        tx.commit().await?;
+        *next_seq = seq;
+        Ok(events)
+    }
+
+    /// The highest event sequence number so far (0 when there is none).
+    pub async fn max_event_seq(&self) -> Result<i64, StoreError> {
+        let max: Option<i64> = sqlx::query_scalar("SELECT MAX(seq) FROM timer_events")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(max.unwrap_or(0))
+    }
+
+    /// Up to `limit` events after `seq`, oldest first, with their timers.
+    pub async fn list_events_since(
+        &self,
+        seq: i64,
+        limit: i64,
+    ) -> Result<Vec<EventRecord>, StoreError> {
+        let rows = sqlx::query(concat!(
+            "SELECT seq, kind, at_ms, ",
+            timer_columns!(),
+            " FROM timer_events JOIN timers ON timers.id = timer_events.timer_id",
+            " WHERE seq > $1 ORDER BY seq LIMIT $2"
+        ))
+        .bind(seq)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        let event = |row: &AnyRow| -> Result<EventRecord, sqlx::Error> {
+            let kind: String = row.try_get("kind")?;
+            Ok(EventRecord {
+                seq: row.try_get("seq")?,
+                kind: kind
+                    .parse()
+                    .map_err(|err: String| sqlx::Error::Decode(err.into()))?,
+                at_ms: row.try_get("at_ms")?,
+                timer: timer_from(row)?,
+            })
+        };
+        Ok(rows.iter().map(event).collect::<Result<_, _>>()?)
+    }
+}
+
+async fn insert_event(
+    tx: &mut Transaction<'_, Any>,
+    seq: i64,
+    timer_id: &str,
+    kind: EventKind,
+    at_ms: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO timer_events (seq, timer_id, kind, at_ms) VALUES ($1, $2, $3, $4)")
+        .bind(seq)
+        .bind(timer_id)
+        .bind(kind.as_str())
+        .bind(at_ms)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}

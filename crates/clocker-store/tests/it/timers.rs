@@ -1,0 +1,83 @@
+use clocker_store::{EventKind, TimerRecord, TimerState};
+use clocker_testdb::test_both_backends;
+
+use crate::support::open;
+
+fn timer(id: &str, owner: Option<&str>, fires_at_ms: i64) -> TimerRecord {
+    TimerRecord {
+        id: id.to_owned(),
+        owner_id: owner.map(str::to_owned),
+        label: "tea".to_owned(),
+        hours: 0,
+        minutes: 1,
+        seconds: 30,
+        created_at_ms: 1_000,
+        fires_at_ms,
+        state: TimerState::Pending,
+        ended_at_ms: None,
+    }
+}
+
+test_both_backends! {
+    async fn a_timer_is_stored_with_its_set_event(db: TestDatabase) {
+        let store = open(&db).await;
+        let tea = timer("t1", None, 91_000);
+        store.insert_timer(&tea, 1).await.expect("inserted");
+        assert_eq!(store.get_timer("t1").await.expect("query"), Some(tea.clone()));
+        assert_eq!(store.get_timer("t2").await.expect("query"), None);
+        let events = store.list_events_since(0, 10).await.expect("events");
+        assert_eq!(events.len(), 1);
+        assert_eq!((events[0].seq, events[0].kind), (1, EventKind::Set));
+        assert_eq!(events[0].timer, tea);
+        assert_eq!(store.max_event_seq().await.expect("max"), 1);
+    }
+
+    async fn a_timer_ends_once(db: TestDatabase) {
+        let store = open(&db).await;
+        store.insert_timer(&timer("t1", None, 5_000), 1).await.expect("inserted");
+        store.insert_timer(&timer("t2", None, 6_000), 2).await.expect("inserted");
+        let mut seq = 3;
+        let ids = ["t1".to_owned(), "t2".to_owned()];
+        let fired = store.end_timers(&ids, EventKind::Fired, 6_001, &mut seq).await.expect("fired");
+        let fired_ids: Vec<_> = fired.iter().map(|e| (e.seq, e.timer.id.as_str(), e.timer.state)).collect();
+        assert_eq!(fired_ids, [(3, "t1", TimerState::Fired), (4, "t2", TimerState::Fired)]);
+        assert_eq!(seq, 5);
+        // A second attempt (as after a crash) changes nothing and numbers nothing.
+        let again = store.end_timers(&ids, EventKind::Cancelled, 7_000, &mut seq).await.expect("no-op");
+        assert!(again.is_empty());
+        assert_eq!(seq, 5);
+        let t1 = store.get_timer("t1").await.expect("query").expect("found");
+        assert_eq!((t1.state, t1.ended_at_ms), (TimerState::Fired, Some(6_001)));
+        let kinds: Vec<_> = store
+            .list_events_since(2, 10)
+            .await
+            .expect("events")
+            .into_iter()
+            .map(|e| (e.seq, e.kind, e.timer.id))
+            .collect();
+        assert_eq!(kinds, [(3, EventKind::Fired, "t1".to_owned()), (4, EventKind::Fired, "t2".to_owned())]);
+        assert!(store.list_pending_timers().await.expect("pending").is_empty());
+    }
+
+    async fn pending_timers_come_soonest_first(db: TestDatabase) {
+        let store = open(&db).await;
+        store.insert_timer(&timer("late", None, 9_000), 1).await.expect("inserted");
+        store.insert_timer(&timer("soon", None, 2_000), 2).await.expect("inserted");
+        store.insert_timer(&timer("gone", None, 1_000), 3).await.expect("inserted");
+        let mut seq = 4;
+        store.end_timers(&["gone".to_owned()], EventKind::Cancelled, 1_500, &mut seq).await.expect("cancelled");
+        let pending = store.list_pending_timers().await.expect("pending");
+        assert_eq!(pending, [("soon".to_owned(), 2_000), ("late".to_owned(), 9_000)]);
+    }
+
+    async fn timers_are_listed_by_owner(db: TestDatabase) {
+        let store = open(&db).await;
+        store.insert_timer(&timer("anon", None, 1), 1).await.expect("inserted");
+        store.insert_timer(&timer("alice-1", Some("alice"), 1), 2).await.expect("inserted");
+        store.insert_timer(&timer("bob-1", Some("bob"), 1), 3).await.expect("inserted");
+        let ids = |timers: Vec<TimerRecord>| timers.into_iter().map(|t| t.id).collect::<Vec<_>>();
+        assert_eq!(ids(store.list_timers(None, 10).await.expect("list")), ["anon"]);
+        assert_eq!(ids(store.list_timers(Some("alice"), 10).await.expect("list")), ["alice-1"]);
+        assert!(store.list_timers(Some("carol"), 10).await.expect("list").is_empty());
+    }
+}

@@ -1,0 +1,62 @@
+//! What can go wrong with a timer call, and the one mapping to gRPC.
+
+use clocker_store::StoreError;
+use tonic::Status;
+
+#[derive(Debug, thiserror::Error)]
+pub enum TimerError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error("no timer with id '{0}'")]
+    NotFound(String),
+    #[error("timer '{0}' belongs to another account")]
+    PermissionDenied(String),
+    #[error("{0}")]
+    Unauthenticated(&'static str),
+    #[error("{0}")]
+    Unavailable(String),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl From<StoreError> for TimerError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::Unavailable(detail) => {
+                TimerError::Unavailable(format!("the timer store is unavailable: {detail}"))
+            }
+            other => TimerError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl TimerError {
+    /// The message safe to send: internal details stay in the log.
+    pub fn public_message(&self) -> String {
+        match self {
+            TimerError::Internal(detail) => {
+                tracing::error!(%detail, "timer call failed");
+                "internal error (logged by the timer service)".to_owned()
+            }
+            TimerError::Unavailable(detail) => {
+                tracing::warn!(%detail, "timer call failed");
+                "the timer service cannot reach what it needs right now; retry shortly".to_owned()
+            }
+            other => other.to_string(),
+        }
+    }
+}
+
+impl From<TimerError> for Status {
+    fn from(err: TimerError) -> Self {
+        let message = err.public_message();
+        match err {
+            TimerError::Invalid(_) => Status::invalid_argument(message),
+            TimerError::NotFound(_) => Status::not_found(message),
+            TimerError::PermissionDenied(_) => Status::permission_denied(message),
+            TimerError::Unauthenticated(_) => Status::unauthenticated(message),
+            TimerError::Unavailable(_) => Status::unavailable(message),
+            TimerError::Internal(_) => Status::internal(message),
+        }
+    }
+}

@@ -1,0 +1,116 @@
+//! The timer service (seed 002): durable countdown timers with two front
+//! doors on one scheduler.
+//!
+//! - `service`: gRPC `clocker.v1.Timers` (set, get, list, cancel, watch).
+//! - `zmq`: ZeroMQ request/reply on a ROUTER socket (the seed's three-frame
+//!   request, or JSON).
+//! - `timers`: the domain ([`Timers`]); `duration`: what a duration may be;
+//!   `callers`: session tokens to accounts (via the accounts service).
+//! - `scheduler`: pending timers by due time, fired in batches.
+//! - storage: `clocker-store` (SQLite or PostgreSQL), shared with accounts.
+//!
+//! Setting a timer answers as soon as it is stored (well inside the 50 ms
+//! budget); firing is the scheduler's job. A restart reloads every pending
+//! timer, and fires at once (marked late) those whose time passed meanwhile.
+
+mod callers;
+mod duration;
+mod error;
+mod json;
+mod scheduler;
+mod service;
+mod timers;
+mod zmq;
+
+use clocker_proto::FILE_DESCRIPTOR_SET;
+use clocker_proto::v1::accounts_client::AccountsClient;
+use clocker_proto::v1::timers_server::TimersServer;
+use clocker_runtime::{
+    AddressBook, CancellationToken, GrpcServer, LaunchError, Launched, Locator, ServiceName,
+    Settings,
+};
+use clocker_store::{Store, StoreConfig};
+use clocker_time::Clock;
+use tokio::net::TcpListener;
+use tonic::transport::Channel;
+
+pub use callers::{Caller, Callers};
+pub use duration::{MAX_TOTAL_SECONDS, TimerDuration};
+pub use error::TimerError;
+pub use json::{TimerJson, rfc3339};
+pub use service::{TimersService, timer_message};
+pub use timers::{MAX_LABEL_BYTES, Timers, late_ms};
+pub use zmq::MAX_FRAME_BYTES;
+
+/// The timer service checks session tokens with the accounts service.
+pub const REQUIRES: &[ServiceName] = &[ServiceName::Accounts];
+
+/// The seed's ZeroMQ endpoint.
+pub const DEFAULT_ZMQ_ENDPOINT: &str = "tcp://127.0.0.1:8888";
+
+/// How the timer service runs.
+#[derive(Debug, Clone)]
+pub struct TimersConfig {
+    /// Where timers are kept.
+    pub database: StoreConfig,
+    /// The ZeroMQ endpoint to bind (`tcp://host:port`; port 0 for any).
+    pub zmq_endpoint: String,
+}
+
+impl Default for TimersConfig {
+    fn default() -> Self {
+        Self {
+            database: StoreConfig::sqlite_in(&clocker_store::default_data_dir()),
+            zmq_endpoint: DEFAULT_ZMQ_ENDPOINT.to_owned(),
+        }
+    }
+}
+
+/// Opens the store, starts the scheduler from the pending timers, and
+/// serves `clocker.v1.Timers` on `listener` and ZeroMQ on the configured
+/// endpoint (reported in [`Launched::also`] as `zeromq tcp://…`).
+pub async fn launch(
+    listener: TcpListener,
+    config: &TimersConfig,
+    book: AddressBook,
+    clock: Clock,
+    settings: &Settings,
+    shutdown: CancellationToken,
+) -> Result<Launched, LaunchError> {
+    let service = ServiceName::Timers;
+    let setup = |message: String| LaunchError::Setup { service, message };
+    let locator = Locator::new(service, REQUIRES, book);
+    let accounts = locator
+        .locate::<AccountsClient<Channel>>()
+        .map_err(|err| setup(err.to_string()))?;
+    // Leave a fifth of the budget to answer in time when accounts is slow.
+    let callers = Callers::new(accounts, settings.budget * 4 / 5);
+    let store = Store::connect(&config.database)
+        .await
+        .map_err(|err| setup(err.to_string()))?;
+    let (timers, commands) = Timers::open(store, clock, callers)
+        .await
+        .map_err(|err| setup(err.to_string()))?;
+    let pending = timers
+        .pending()
+        .await
+        .map_err(|err| setup(err.to_string()))?;
+    if !pending.is_empty() {
+        tracing::info!(pending = pending.len(), "timers reloaded");
+    }
+    tokio::spawn(scheduler::run(
+        timers.clone(),
+        commands,
+        pending,
+        shutdown.clone(),
+    ));
+    let zmq = zmq::serve(&config.zmq_endpoint, timers.clone(), shutdown.clone())
+        .await
+        .map_err(|err| setup(err.to_string()))?;
+    let mut launched = GrpcServer::new(service, FILE_DESCRIPTOR_SET)
+        .add_service(TimersServer::new(TimersService::new(timers)))
+        .launch(listener, settings, shutdown)
+        .await?;
+    launched.also.push(format!("zeromq {zmq}"));
+    Ok(launched)
+}

@@ -1,0 +1,84 @@
+//! The scheduler: every pending timer in an ordered set by due time, one
+//! sleep until the soonest, and the due ones fired together in one write.
+//!
+//! A timer fires when the service's clock reads its `fires_at` or later,
+//! never before (a wake-up that comes early goes back to sleep). Timers that
+//! fell due while the service was down are in the set at start-up with a
+//! time in the past, so they fire at once, marked late.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clocker_runtime::CancellationToken;
+use tokio::sync::mpsc;
+
+use crate::timers::Timers;
+
+/// The most timers fired in one write.
+const BATCH: usize = 1024;
+/// How long to wait before retrying when the store refused a firing.
+const RETRY: Duration = Duration::from_millis(250);
+
+/// A change to the set of pending timers.
+#[derive(Debug, Clone)]
+pub enum Schedule {
+    Add { fires_at_ms: i64, id: String },
+    Remove { fires_at_ms: i64, id: String },
+}
+
+/// Runs until `shutdown`, starting from the timers in the store.
+pub async fn run(
+    timers: Arc<Timers>,
+    mut commands: mpsc::UnboundedReceiver<Schedule>,
+    initial: Vec<(String, i64)>,
+    shutdown: CancellationToken,
+) {
+    let mut due: BTreeSet<(i64, String)> = initial.into_iter().map(|(id, at)| (at, id)).collect();
+    loop {
+        metrics::gauge!("clocker_timers_pending").set(due.len() as f64);
+        let wait = due.first().map(|(at, _)| timers.until(*at));
+        tokio::select! {
+            biased;
+            () = shutdown.cancelled() => return,
+            command = commands.recv() => match command {
+                Some(Schedule::Add { fires_at_ms, id }) => {
+                    due.insert((fires_at_ms, id));
+                }
+                Some(Schedule::Remove { fires_at_ms, id }) => {
+                    due.remove(&(fires_at_ms, id));
+                }
+                None => return,
+            },
+            () = sleep(wait) => {
+                let now_ms = timers.now_ms();
+                let mut batch = Vec::new();
+                while batch.len() < BATCH && due.first().is_some_and(|(at, _)| *at <= now_ms) {
+                    if let Some((at, id)) = due.pop_first() {
+                        batch.push((at, id));
+                    }
+                }
+                if batch.is_empty() {
+                    continue;
+                }
+                let ids: Vec<String> = batch.iter().map(|(_, id)| id.clone()).collect();
+                if let Err(err) = timers.fire(&ids).await {
+                    tracing::warn!(%err, timers = ids.len(), "cannot fire timers now; retrying");
+                    due.extend(batch);
+                    tokio::select! {
+                        () = shutdown.cancelled() => return,
+                        () = tokio::time::sleep(RETRY) => {}
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Sleeps for `wait`, or forever when there is nothing to wait for.
+async fn sleep(wait: Option<Duration>) {
+    match wait {
+        Some(wait) => tokio::time::sleep(wait).await,
+        None => std::future::pending().await,
+    }
+}

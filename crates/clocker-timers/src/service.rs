@@ -1,0 +1,218 @@
+//! The gRPC front door, `clocker.v1.Timers`: conversion only.
+
+use std::pin::Pin;
+use std::sync::Arc;
+
+use clocker_proto::v1::{
+    self, ListTimersReply, ListTimersRequest, SetTimerRequest, Timer, TimerEvent, TimerRequest,
+    WatchTimersRequest, timer_event,
+};
+use clocker_runtime::session_token;
+use clocker_store::{EventKind, EventRecord, TimerRecord, TimerState};
+use tokio::sync::{broadcast, mpsc};
+use tokio_stream::Stream;
+use tokio_stream::wrappers::ReceiverStream;
+use tonic::metadata::MetadataMap;
+use tonic::{Request, Response, Status};
+
+use crate::callers::Caller;
+use crate::duration::TimerDuration;
+use crate::timers::{Timers, late_ms};
+
+/// Stored events replayed per query when a watcher catches up.
+const REPLAY_PAGE: i64 = 500;
+/// Events queued for one watcher before it counts as stuck.
+const WATCH_QUEUE: usize = 256;
+
+/// `clocker.v1.Timers`.
+#[derive(Debug, Clone)]
+pub struct TimersService {
+    timers: Arc<Timers>,
+}
+
+impl TimersService {
+    pub fn new(timers: Arc<Timers>) -> Self {
+        Self { timers }
+    }
+
+    async fn caller(&self, metadata: &MetadataMap, field: &str) -> Result<Caller, Status> {
+        Ok(self.timers.caller(&session_token(metadata, field)).await?)
+    }
+}
+
+type EventStream = Pin<Box<dyn Stream<Item = Result<TimerEvent, Status>> + Send>>;
+
+#[tonic::async_trait]
+impl v1::timers_server::Timers for TimersService {
+    async fn set_timer(
+        &self,
+        request: Request<SetTimerRequest>,
+    ) -> Result<Response<Timer>, Status> {
+        let caller = self
+            .caller(request.metadata(), &request.get_ref().token)
+            .await?;
+        let SetTimerRequest {
+            hours,
+            minutes,
+            seconds,
+            label,
+            ..
+        } = request.into_inner();
+        let duration = TimerDuration::new(hours, minutes, seconds)?;
+        let timer = self.timers.set(duration, label, &caller).await?;
+        Ok(Response::new(timer_message(&timer)))
+    }
+
+    async fn get_timer(&self, request: Request<TimerRequest>) -> Result<Response<Timer>, Status> {
+        let caller = self
+            .caller(request.metadata(), &request.get_ref().token)
+            .await?;
+        let timer = self.timers.get(&request.get_ref().id, &caller).await?;
+        Ok(Response::new(timer_message(&timer)))
+    }
+
+    async fn list_timers(
+        &self,
+        request: Request<ListTimersRequest>,
+    ) -> Result<Response<ListTimersReply>, Status> {
+        let caller = self
+            .caller(request.metadata(), &request.get_ref().token)
+            .await?;
+        let timers = self.timers.list(&caller, request.get_ref().limit).await?;
+        Ok(Response::new(ListTimersReply {
+            timers: timers.iter().map(timer_message).collect(),
+        }))
+    }
+
+    async fn cancel_timer(
+        &self,
+        request: Request<TimerRequest>,
+    ) -> Result<Response<Timer>, Status> {
+        let caller = self
+            .caller(request.metadata(), &request.get_ref().token)
+            .await?;
+        let timer = self.timers.cancel(&request.get_ref().id, &caller).await?;
+        Ok(Response::new(timer_message(&timer)))
+    }
+
+    type WatchTimersStream = EventStream;
+
+    async fn watch_timers(
+        &self,
+        request: Request<WatchTimersRequest>,
+    ) -> Result<Response<Self::WatchTimersStream>, Status> {
+        let caller = self
+            .caller(request.metadata(), &request.get_ref().token)
+            .await?;
+        // Subscribe before replaying, so nothing falls between the two.
+        let live = self.timers.subscribe();
+        let (sender, receiver) = mpsc::channel(WATCH_QUEUE);
+        let timers = self.timers.clone();
+        let after_seq = request.get_ref().after_seq.map(|seq| seq.max(0));
+        tokio::spawn(async move {
+            if let Err(status) = watch(timers, caller, after_seq, live, &sender).await {
+                let _ = sender.send(Err(status)).await;
+            }
+        });
+        Ok(Response::new(Box::pin(ReceiverStream::new(receiver))))
+    }
+}
+
+/// Replays stored events after `after_seq`, then forwards live ones, each
+/// once and in order, until the watcher goes away.
+async fn watch(
+    timers: Arc<Timers>,
+    caller: Caller,
+    after_seq: Option<i64>,
+    mut live: broadcast::Receiver<Arc<EventRecord>>,
+    sender: &mpsc::Sender<Result<TimerEvent, Status>>,
+) -> Result<(), Status> {
+    let mut last = after_seq.unwrap_or(0);
+    if after_seq.is_some() {
+        loop {
+            let page = timers.events_since(last, REPLAY_PAGE).await?;
+            let done = (page.len() as i64) < REPLAY_PAGE;
+            for event in page {
+                last = event.seq;
+                if !forward(&event, &caller, sender).await {
+                    return Ok(());
+                }
+            }
+            if done {
+                break;
+            }
+        }
+    }
+    loop {
+        let event = match live.recv().await {
+            Ok(event) => event,
+            Err(broadcast::error::RecvError::Lagged(_)) => {
+                return Err(Status::aborted(format!(
+                    "this watcher fell behind; reconnect with after_seq = {last}"
+                )));
+            }
+            Err(broadcast::error::RecvError::Closed) => return Ok(()),
+        };
+        if event.seq <= last {
+            continue;
+        }
+        last = event.seq;
+        if !forward(&event, &caller, sender).await {
+            return Ok(());
+        }
+    }
+}
+
+/// Sends `event` if `caller` may see it; `false` once the watcher is gone.
+async fn forward(
+    event: &EventRecord,
+    caller: &Caller,
+    sender: &mpsc::Sender<Result<TimerEvent, Status>>,
+) -> bool {
+    if event.timer.owner_id.as_deref() != caller.owner_id() {
+        return true;
+    }
+    sender.send(Ok(event_message(event))).await.is_ok()
+}
+
+fn event_message(event: &EventRecord) -> TimerEvent {
+    let kind = match event.kind {
+        EventKind::Set => timer_event::Kind::Set,
+        EventKind::Fired => timer_event::Kind::Fired,
+        EventKind::Cancelled => timer_event::Kind::Cancelled,
+    };
+    TimerEvent {
+        seq: event.seq,
+        kind: kind.into(),
+        timer: Some(timer_message(&event.timer)),
+    }
+}
+
+/// A stored timer as the API shows it.
+pub fn timer_message(timer: &TimerRecord) -> Timer {
+    let state = match timer.state {
+        TimerState::Pending => v1::TimerState::Pending,
+        TimerState::Fired => v1::TimerState::Fired,
+        TimerState::Cancelled => v1::TimerState::Cancelled,
+    };
+    Timer {
+        id: timer.id.clone(),
+        label: timer.label.clone(),
+        hours: timer.hours,
+        minutes: timer.minutes,
+        seconds: timer.seconds,
+        created_at: Some(timestamp(timer.created_at_ms)),
+        fires_at: Some(timestamp(timer.fires_at_ms)),
+        state: state.into(),
+        ended_at: timer.ended_at_ms.map(timestamp),
+        late_ms: late_ms(timer),
+        owned: timer.owner_id.is_some(),
+    }
+}
+
+fn timestamp(unix_ms: i64) -> prost_types::Timestamp {
+    prost_types::Timestamp {
+        seconds: unix_ms.div_euclid(1000),
+        nanos: (unix_ms.rem_euclid(1000) * 1_000_000) as i32,
+    }
+}

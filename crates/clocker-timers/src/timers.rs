@@ -1,0 +1,253 @@
+//! The timers domain: set, look up, list, cancel, fire, and the event log
+//! watchers follow. No gRPC or ZeroMQ here (those are the front doors), no
+//! SQL (that is `clocker-store`).
+//!
+//! Every change is written with its event under the next sequence number,
+//! one writer at a time (`next_seq` is held across the write), so events are
+//! stored and published in sequence order.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use clocker_store::{EventKind, EventRecord, Store, TimerRecord, TimerState};
+use clocker_time::Clock;
+use tokio::sync::{Mutex, broadcast, mpsc};
+
+use crate::TimerError;
+use crate::callers::{Caller, Callers};
+use crate::duration::TimerDuration;
+use crate::scheduler::Schedule;
+
+/// The longest label, in bytes.
+pub const MAX_LABEL_BYTES: usize = 200;
+/// The most timers one list returns.
+pub const MAX_LIST: u32 = 500;
+/// Live events kept for watchers that fall behind before they are dropped.
+const EVENT_BUFFER: usize = 4096;
+
+/// Timers, their store and their clock.
+pub struct Timers {
+    store: Store,
+    clock: Clock,
+    callers: Callers,
+    next_seq: Mutex<i64>,
+    events: broadcast::Sender<Arc<EventRecord>>,
+    schedule: mpsc::UnboundedSender<Schedule>,
+}
+
+impl Timers {
+    /// Timers kept in `store`, read against `clock`; the receiver is what
+    /// the scheduler must be given.
+    pub async fn open(
+        store: Store,
+        clock: Clock,
+        callers: Callers,
+    ) -> Result<(Arc<Self>, mpsc::UnboundedReceiver<Schedule>), TimerError> {
+        let next_seq = store.max_event_seq().await? + 1;
+        let (schedule, commands) = mpsc::unbounded_channel();
+        let (events, _) = broadcast::channel(EVENT_BUFFER);
+        let timers = Arc::new(Self {
+            store,
+            clock,
+            callers,
+            next_seq: Mutex::new(next_seq),
+            events,
+            schedule,
+        });
+        Ok((timers, commands))
+    }
+
+    /// The current time on the service's clock, in unix milliseconds.
+    pub fn now_ms(&self) -> i64 {
+        self.clock.now().as_millisecond()
+    }
+
+    /// How long until the clock reads `at_ms` (zero once it has).
+    pub fn until(&self, at_ms: i64) -> Duration {
+        let now_ns = self.clock.now().as_nanosecond();
+        let at_ns = i128::from(at_ms) * 1_000_000;
+        u64::try_from(at_ns - now_ns).map_or(Duration::ZERO, Duration::from_nanos)
+    }
+
+    /// Who a token belongs to.
+    pub async fn caller(&self, token: &str) -> Result<Caller, TimerError> {
+        self.callers.resolve(token).await
+    }
+
+    /// Sets a timer for `caller`; answers as soon as it is stored.
+    pub async fn set(
+        &self,
+        duration: TimerDuration,
+        label: String,
+        caller: &Caller,
+    ) -> Result<TimerRecord, TimerError> {
+        if label.len() > MAX_LABEL_BYTES {
+            return Err(TimerError::Invalid(format!(
+                "the label is {} bytes; at most {MAX_LABEL_BYTES} are allowed",
+                label.len()
+            )));
+        }
+        let created_at_ms = self.now_ms();
+        let fires_at_ms = created_at_ms + duration.total().as_millis() as i64;
+        let timer = TimerRecord {
+            id: uuid::Uuid::now_v7().to_string(),
+            owner_id: caller.owner_id().map(str::to_owned),
+            label,
+            hours: duration.hours,
+            minutes: duration.minutes,
+            seconds: duration.seconds,
+            created_at_ms,
+            fires_at_ms,
+            state: TimerState::Pending,
+            ended_at_ms: None,
+        };
+        let event = {
+            let mut next_seq = self.next_seq.lock().await;
+            self.store.insert_timer(&timer, *next_seq).await?;
+            let event = EventRecord {
+                seq: *next_seq,
+                kind: EventKind::Set,
+                at_ms: created_at_ms,
+                timer: timer.clone(),
+            };
+            *next_seq += 1;
+            event
+        };
+        let _ = self.schedule.send(Schedule::Add {
+            fires_at_ms,
+            id: timer.id.clone(),
+        });
+        self.publish(event);
+        metrics::counter!("clocker_timers_set_total").increment(1);
+        Ok(timer)
+    }
+
+    /// The timer `id`, if `caller` may see it.
+    pub async fn get(&self, id: &str, caller: &Caller) -> Result<TimerRecord, TimerError> {
+        let timer = self
+            .store
+            .get_timer(id)
+            .await?
+            .ok_or_else(|| TimerError::NotFound(shorten(id)))?;
+        if !caller.may_use(timer.owner_id.as_deref()) {
+            return Err(TimerError::PermissionDenied(shorten(id)));
+        }
+        Ok(timer)
+    }
+
+    /// `caller`'s timers (the anonymous ones for an anonymous caller),
+    /// newest first, at most `limit` (0 means the maximum).
+    pub async fn list(&self, caller: &Caller, limit: u32) -> Result<Vec<TimerRecord>, TimerError> {
+        let limit = if limit == 0 {
+            MAX_LIST
+        } else {
+            limit.min(MAX_LIST)
+        };
+        Ok(self
+            .store
+            .list_timers(caller.owner_id(), i64::from(limit))
+            .await?)
+    }
+
+    /// Cancels a pending timer; one that already ended is returned as it is.
+    pub async fn cancel(&self, id: &str, caller: &Caller) -> Result<TimerRecord, TimerError> {
+        let timer = self.get(id, caller).await?;
+        if timer.state != TimerState::Pending {
+            return Ok(timer);
+        }
+        let events = self
+            .end(std::slice::from_ref(&timer.id), EventKind::Cancelled)
+            .await?;
+        match events.into_iter().next() {
+            Some(event) => {
+                let _ = self.schedule.send(Schedule::Remove {
+                    fires_at_ms: event.timer.fires_at_ms,
+                    id: event.timer.id.clone(),
+                });
+                let cancelled = event.timer.clone();
+                self.publish(event);
+                metrics::counter!("clocker_timers_cancelled_total").increment(1);
+                Ok(cancelled)
+            }
+            // It fired meanwhile.
+            None => self.get(id, caller).await,
+        }
+    }
+
+    /// Fires the timers `ids` that are still pending; how many fired.
+    pub(crate) async fn fire(&self, ids: &[String]) -> Result<usize, TimerError> {
+        let events = self.end(ids, EventKind::Fired).await?;
+        let fired = events.len();
+        let mut latest = 0;
+        for event in events {
+            let late_ms = late_ms(&event.timer);
+            latest = latest.max(late_ms);
+            metrics::histogram!("clocker_timers_lateness_seconds").record(late_ms as f64 / 1000.0);
+            self.publish(event);
+        }
+        metrics::counter!("clocker_timers_fired_total").increment(fired as u64);
+        if latest >= 1000 {
+            tracing::info!(
+                fired,
+                latest_ms = latest,
+                "fired timers late (their time passed while the service was down)"
+            );
+        }
+        Ok(fired)
+    }
+
+    async fn end(&self, ids: &[String], kind: EventKind) -> Result<Vec<EventRecord>, TimerError> {
+        let mut next_seq = self.next_seq.lock().await;
+        let at_ms = self.now_ms();
+        Ok(self
+            .store
+            .end_timers(ids, kind, at_ms, &mut next_seq)
+            .await?)
+    }
+
+    fn publish(&self, event: EventRecord) {
+        // Nobody watching is not an error.
+        let _ = self.events.send(Arc::new(event));
+    }
+
+    /// Live events from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<EventRecord>> {
+        self.events.subscribe()
+    }
+
+    /// Stored events after `seq`, oldest first, at most `limit`.
+    pub async fn events_since(&self, seq: i64, limit: i64) -> Result<Vec<EventRecord>, TimerError> {
+        Ok(self.store.list_events_since(seq, limit).await?)
+    }
+
+    /// `(id, fires_at_ms)` of every pending timer, for the scheduler.
+    pub async fn pending(&self) -> Result<Vec<(String, i64)>, TimerError> {
+        Ok(self.store.list_pending_timers().await?)
+    }
+}
+
+impl std::fmt::Debug for Timers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Timers")
+            .field("store", &self.store)
+            .field("clock", &self.clock)
+            .finish_non_exhaustive()
+    }
+}
+
+/// How long after its time a fired timer fired (0 for any other).
+pub fn late_ms(timer: &TimerRecord) -> i64 {
+    match (timer.state, timer.ended_at_ms) {
+        (TimerState::Fired, Some(ended)) => (ended - timer.fires_at_ms).max(0),
+        _ => 0,
+    }
+}
+
+/// An id as quoted in an error (ids from clients may be anything).
+fn shorten(id: &str) -> String {
+    let mut shown: String = id.chars().take(64).collect();
+    if shown.len() < id.len() {
+        shown.push('…');
+    }
+    shown.escape_debug().to_string()
+}

@@ -1,0 +1,108 @@
+use clocker_proto::v1::timer_event::Kind;
+use clocker_proto::v1::{ListTimersRequest, SetTimerRequest, TimerRequest, TimerState};
+use clocker_testdb::test_both_backends;
+use clocker_time::Clock;
+use tonic::Code;
+
+use crate::support::{Fleet, assert_code, next_event, watch};
+
+fn request(hours: i64, minutes: i64, seconds: i64, label: &str) -> SetTimerRequest {
+    SetTimerRequest {
+        hours,
+        minutes,
+        seconds,
+        label: label.into(),
+        token: String::new(),
+    }
+}
+
+test_both_backends! {
+    async fn set_get_list_cancel(db: TestDatabase) {
+        let fleet = Fleet::start(&db, Clock::System).await;
+        let mut client = fleet.client().await;
+        let tea = client.set_timer(request(0, 3, 0, "tea")).await.expect("set").into_inner();
+        assert_eq!((tea.hours, tea.minutes, tea.seconds, tea.label.as_str()), (0, 3, 0, "tea"));
+        assert_eq!(tea.state(), TimerState::Pending);
+        let created = tea.created_at.expect("created");
+        let fires = tea.fires_at.expect("fires");
+        assert_eq!(fires.seconds - created.seconds, 180);
+
+        let got = client.get_timer(TimerRequest { id: tea.id.clone(), token: String::new() }).await.expect("get").into_inner();
+        assert_eq!(got.id, tea.id);
+        let list = client.list_timers(ListTimersRequest::default()).await.expect("list").into_inner();
+        assert_eq!(list.timers.iter().map(|t| t.id.as_str()).collect::<Vec<_>>(), [tea.id.as_str()]);
+
+        let cancelled = client.cancel_timer(TimerRequest { id: tea.id.clone(), token: String::new() }).await.expect("cancel").into_inner();
+        assert_eq!(cancelled.state(), TimerState::Cancelled);
+        // Cancelling again returns it unchanged.
+        let again = client.cancel_timer(TimerRequest { id: tea.id.clone(), token: String::new() }).await.expect("cancel").into_inner();
+        assert_eq!(again, cancelled);
+        assert_code(client.get_timer(TimerRequest { id: "nope".into(), token: String::new() }).await, Code::NotFound);
+    }
+
+    async fn bad_durations_and_labels_are_invalid_arguments(db: TestDatabase) {
+        let fleet = Fleet::start(&db, Clock::System).await;
+        let mut client = fleet.client().await;
+        for bad in [request(0, -1, 0, ""), request(8785, 0, 0, ""), request(i64::MAX, i64::MAX, 0, ""), request(0, 0, 1, &"x".repeat(201))] {
+            assert_code(client.set_timer(bad).await, Code::InvalidArgument);
+        }
+        client.set_timer(request(8784, 0, 0, "a year")).await.expect("366 days is allowed");
+    }
+
+    async fn a_timer_fires_once_never_early_and_watchers_see_it(db: TestDatabase) {
+        let fleet = Fleet::start(&db, Clock::System).await;
+        let mut client = fleet.client().await;
+        let mut events = watch(&mut client, "", None).await;
+        let timer = client.set_timer(request(0, 0, 1, "soon")).await.expect("set").into_inner();
+        let set = next_event(&mut events).await;
+        assert_eq!((set.kind(), set.timer.as_ref().map(|t| t.id.as_str())), (Kind::Set, Some(timer.id.as_str())));
+        let fired = next_event(&mut events).await;
+        assert_eq!(fired.kind(), Kind::Fired);
+        assert_eq!(fired.seq, set.seq + 1);
+        let fired_timer = fired.timer.expect("a timer");
+        assert_eq!(fired_timer.state(), TimerState::Fired);
+        let (fires_at, ended_at) = (fired_timer.fires_at.expect("fires"), fired_timer.ended_at.expect("ended"));
+        let ms = |t: &prost_types::Timestamp| t.seconds * 1000 + i64::from(t.nanos) / 1_000_000;
+        assert!(ms(&ended_at) >= ms(&fires_at), "fired early: {ended_at:?} < {fires_at:?}");
+        assert_eq!(fired_timer.late_ms, ms(&ended_at) - ms(&fires_at));
+    }
+
+    async fn a_cancelled_timer_never_fires(db: TestDatabase) {
+        let fleet = Fleet::start(&db, Clock::System).await;
+        let mut client = fleet.client().await;
+        let mut events = watch(&mut client, "", None).await;
+        let doomed = client.set_timer(request(0, 0, 1, "doomed")).await.expect("set").into_inner();
+        client.cancel_timer(TimerRequest { id: doomed.id.clone(), token: String::new() }).await.expect("cancel");
+        let later = client.set_timer(request(0, 0, 2, "later")).await.expect("set").into_inner();
+        // Every event until the later timer fired: none fires the cancelled one.
+        loop {
+            let event = next_event(&mut events).await;
+            let id = event.timer.as_ref().map(|t| t.id.clone()).unwrap_or_default();
+            if event.kind() == Kind::Fired {
+                assert_ne!(id, doomed.id, "a cancelled timer fired");
+                if id == later.id {
+                    break;
+                }
+            }
+        }
+        let doomed = client.get_timer(TimerRequest { id: doomed.id, token: String::new() }).await.expect("get").into_inner();
+        assert_eq!(doomed.state(), TimerState::Cancelled);
+    }
+
+    async fn a_watcher_that_reconnects_gets_what_it_missed(db: TestDatabase) {
+        let fleet = Fleet::start(&db, Clock::System).await;
+        let mut client = fleet.client().await;
+        let first = client.set_timer(request(1, 0, 0, "one")).await.expect("set").into_inner();
+        let second = client.set_timer(request(2, 0, 0, "two")).await.expect("set").into_inner();
+        let mut all = watch(&mut client, "", None).await;
+        let third = client.set_timer(request(3, 0, 0, "three")).await.expect("set").into_inner();
+        let live = next_event(&mut all).await;
+        assert_eq!(live.timer.map(|t| t.id), Some(third.id.clone()));
+        // From the first event on: the second and the third, in order, once.
+        let mut replay = watch(&mut client, "", Some(live.seq - 2)).await;
+        let ids = [next_event(&mut replay).await, next_event(&mut replay).await]
+            .map(|e| e.timer.map(|t| t.id).unwrap_or_default());
+        assert_eq!(ids, [second.id, third.id]);
+        let _ = first;
+    }
+}

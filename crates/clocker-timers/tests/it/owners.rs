@@ -1,0 +1,75 @@
+//! Logged-in users' timers are theirs.
+
+use clocker_proto::v1::accounts_client::AccountsClient;
+use clocker_proto::v1::{
+    ListTimersRequest, LoginRequest, RegisterRequest, SetTimerRequest, TimerRequest,
+};
+use clocker_testdb::test_both_backends;
+use clocker_time::Clock;
+use tonic::Code;
+
+use crate::support::{Fleet, assert_code};
+
+async fn token_for(fleet: &Fleet, username: &str) -> String {
+    let mut accounts = AccountsClient::connect(format!("http://{}", fleet.accounts))
+        .await
+        .expect("connects");
+    let password = "timer owner password".to_owned();
+    accounts
+        .register(RegisterRequest {
+            username: username.into(),
+            password: password.clone(),
+        })
+        .await
+        .expect("registered");
+    accounts
+        .login(LoginRequest {
+            username: username.into(),
+            password,
+        })
+        .await
+        .expect("logged in")
+        .into_inner()
+        .token
+}
+
+test_both_backends! {
+    async fn a_users_timers_are_theirs_alone(db: TestDatabase) {
+        let fleet = Fleet::start(&db, Clock::System).await;
+        let alice = token_for(&fleet, "alice").await;
+        let bob = token_for(&fleet, "bob").await;
+        let mut client = fleet.client().await;
+        let mine = client
+            .set_timer(SetTimerRequest { minutes: 5, token: alice.clone(), ..Default::default() })
+            .await
+            .expect("set")
+            .into_inner();
+        assert!(mine.owned);
+        let anonymous = client.set_timer(SetTimerRequest { minutes: 5, ..Default::default() }).await.expect("set").into_inner();
+
+        let list = |token: &str| ListTimersRequest { token: token.into(), limit: 0 };
+        let ids = |reply: clocker_proto::v1::ListTimersReply| reply.timers.into_iter().map(|t| t.id).collect::<Vec<_>>();
+        assert_eq!(ids(client.list_timers(list(&alice)).await.expect("list").into_inner()), [mine.id.as_str()]);
+        assert_eq!(ids(client.list_timers(list("")).await.expect("list").into_inner()), [anonymous.id.as_str()]);
+        assert!(ids(client.list_timers(list(&bob)).await.expect("list").into_inner()).is_empty());
+
+        for token in ["", bob.as_str()] {
+            let request = TimerRequest { id: mine.id.clone(), token: token.into() };
+            assert_code(client.get_timer(request.clone()).await, Code::PermissionDenied);
+            assert_code(client.cancel_timer(request).await, Code::PermissionDenied);
+        }
+        client
+            .cancel_timer(TimerRequest { id: mine.id.clone(), token: alice.clone() })
+            .await
+            .expect("the owner cancels");
+        // Anonymous timers are anyone's.
+        client.get_timer(TimerRequest { id: anonymous.id, token: bob }).await.expect("visible");
+    }
+
+    async fn a_bad_token_is_unauthenticated(db: TestDatabase) {
+        let fleet = Fleet::start(&db, Clock::System).await;
+        let mut client = fleet.client().await;
+        let request = SetTimerRequest { minutes: 1, token: "not-a-session".into(), ..Default::default() };
+        assert_code(client.set_timer(request).await, Code::Unauthenticated);
+    }
+}

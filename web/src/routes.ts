@@ -1,0 +1,52 @@
+/**
+ * The page's routes: the clock at `/` (with `?tz=` as ever) and the timers
+ * at `/timers`. The funnel answers every extension-less path with
+ * index.html, so the page routes on the client with history.pushState.
+ */
+
+import { sameZone, withZone } from './zones';
+
+export type Route = 'clock' | 'timers' | 'missing';
+
+export const TIMERS_HREF = '/timers';
+
+/** The route a path shows (a trailing slash is ignored). */
+export function routeOf(pathname: string): Route {
+  const path = pathname.replace(/\/+$/, '') || '/';
+  if (path === '/') return 'clock';
+  if (path === TIMERS_HREF) return 'timers';
+  return 'missing';
+}
+
+/** The clock page's address: `/`, or `/?tz=Zone` while a zone other than the person's own is shown. */
+export function clockHref(zone: string, homeZone: string): string {
+  if (sameZone(zone, homeZone)) return '/';
+  const url = new URL(withZone('http://page.invalid/', zone));
+  return `${url.pathname}${url.search}`;
+}
+
+/** What a click on a link does by default, unless it is a plain left click the page can route itself. */
+export function isPlainClick(event: {
+  readonly button: number;
+  readonly metaKey: boolean;
+  readonly ctrlKey: boolean;
+  readonly shiftKey: boolean;
+  readonly altKey: boolean;
+  readonly defaultPrevented: boolean;
+}): boolean {
+  return (
+    event.button === 0 && !event.metaKey && !event.ctrlKey && !event.shiftKey && !event.altKey && !event.defaultPrevented
+  );
+}
+
+/** The document title for a route. */
+export function titleOf(route: Route): string {
+  switch (route) {
+    case 'clock':
+      return 'Clocker — a live clock';
+    case 'timers':
+      return 'Clocker — timers';
+    case 'missing':
+      return 'Clocker — no such page';
+  }
+}

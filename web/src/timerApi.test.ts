@@ -1,0 +1,116 @@
+// The timer JSON and events as checked on arrival, and the API calls against a mocked fetch.
+import { describe, expect, it, vi } from 'vitest';
+import { TimerApi, TimerApiError, parseTimer, parseTimerEvent, parseTimerList, type Fetch } from './timerApi';
+import { timerJson } from './timerFixtures';
+
+describe('parseTimer', () => {
+  it('reads the funnel’s timer JSON', () => {
+    expect(parseTimer(timerJson({ state: 'fired', ended_at_unix_ms: 1_795_464_090_012, late_ms: 12 }))).toEqual({
+      id: 'tmr-1',
+      label: 'tea',
+      hours: 0,
+      minutes: 1,
+      seconds: 30,
+      state: 'fired',
+      firesAtMs: 1_795_464_090_000,
+      createdAt: '2026-11-23T20:00:00.000Z',
+      endedAtMs: 1_795_464_090_012,
+      lateMs: 12,
+    });
+  });
+
+  it('refuses what is not a timer', () => {
+    expect(parseTimer(null)).toBeNull();
+    expect(parseTimer([])).toBeNull();
+    expect(parseTimer(timerJson({ id: '' }))).toBeNull();
+    expect(parseTimer(timerJson({ state: 'unknown' }))).toBeNull();
+    expect(parseTimer(timerJson({ fires_at_unix_ms: '1795464090000' }))).toBeNull();
+    expect(parseTimer(timerJson({ seconds: -1 }))).toBeNull();
+    expect(parseTimer(timerJson({ ended_at_unix_ms: 'soon' }))).toBeNull();
+  });
+
+  it('tolerates a missing label and lateness', () => {
+    const { label: _label, late_ms: _late, ...rest } = timerJson();
+    expect(parseTimer(rest)).toMatchObject({ label: '', lateMs: 0 });
+  });
+});
+
+describe('parseTimerEvent', () => {
+  it('reads an event’s data', () => {
+    const data = JSON.stringify({ seq: 7, kind: 'cancelled', timer: timerJson({ state: 'cancelled' }) });
+    expect(parseTimerEvent(data)).toMatchObject({ seq: 7, kind: 'cancelled', timer: { id: 'tmr-1', state: 'cancelled' } });
+  });
+
+  it('drops malformed events', () => {
+    expect(parseTimerEvent('not json')).toBeNull();
+    expect(parseTimerEvent(JSON.stringify({ seq: 1, kind: 'exploded', timer: timerJson() }))).toBeNull();
+    expect(parseTimerEvent(JSON.stringify({ seq: 1, kind: 'set', timer: null }))).toBeNull();
+    expect(parseTimerEvent(JSON.stringify({ kind: 'set', timer: timerJson() }))).toBeNull();
+  });
+});
+
+describe('parseTimerList', () => {
+  it('keeps the timers and skips malformed ones', () => {
+    const list = parseTimerList({ timers: [timerJson({ id: 'a' }), { id: 'broken' }, timerJson({ id: 'b' })] });
+    expect(list?.map((timer) => timer.id)).toEqual(['a', 'b']);
+    expect(parseTimerList({ timers: 'none' })).toBeNull();
+  });
+});
+
+/** A fetch answering with `status` and `body` (JSON unless a string), recording its calls. */
+function fakeFetch(status: number, body: unknown) {
+  const calls: Array<{ url: string; init: RequestInit | undefined }> = [];
+  const fetch: Fetch = (url, init) => {
+    calls.push({ url, init });
+    const text = typeof body === 'string' ? body : JSON.stringify(body);
+    return Promise.resolve(new Response(text, { status, headers: { 'content-type': 'application/json' } }));
+  };
+  return { fetch, calls };
+}
+
+describe('TimerApi', () => {
+  it('POSTs a new timer as JSON and returns the timer', async () => {
+    const { fetch, calls } = fakeFetch(201, timerJson());
+    const timer = await new TimerApi(fetch).create({ hours: 0, minutes: 1, seconds: 30, label: 'tea' });
+    expect(timer.id).toBe('tmr-1');
+    expect(calls[0]?.url).toBe('/api/timers');
+    expect(calls[0]?.init?.method).toBe('POST');
+    expect(JSON.parse(String(calls[0]?.init?.body))).toEqual({ hours: 0, minutes: 1, seconds: 30, label: 'tea' });
+    expect(calls[0]?.init?.headers).toMatchObject({ 'content-type': 'application/json' });
+  });
+
+  it('lists, gets and cancels (DELETE) by id, escaping it', async () => {
+    const list = fakeFetch(200, { timers: [timerJson()] });
+    expect(await new TimerApi(list.fetch).list()).toHaveLength(1);
+    expect(list.calls[0]?.url).toBe('/api/timers');
+
+    const cancel = fakeFetch(200, timerJson({ id: 'a/b', state: 'cancelled', ended_at_unix_ms: 1 }));
+    expect((await new TimerApi(cancel.fetch).cancel('a/b')).state).toBe('cancelled');
+    expect(cancel.calls[0]?.url).toBe('/api/timers/a%2Fb');
+    expect(cancel.calls[0]?.init?.method).toBe('DELETE');
+  });
+
+  it('passes on the server’s error with its status', async () => {
+    const { fetch } = fakeFetch(400, { error: 'label is over 200 bytes' });
+    const call = new TimerApi(fetch).create({ hours: 0, minutes: 0, seconds: 1, label: 'x' });
+    await expect(call).rejects.toThrow(TimerApiError);
+    await expect(call).rejects.toMatchObject({ status: 400, message: 'Label is over 200 bytes' });
+  });
+
+  it('explains a 503 without a JSON body, and a server it cannot reach', async () => {
+    const down = fakeFetch(503, 'Service Unavailable');
+    await expect(new TimerApi(down.fetch).list()).rejects.toMatchObject({
+      status: 503,
+      message: 'The timer service is not answering; retry shortly.',
+    });
+    const offline = new TimerApi(vi.fn<Fetch>().mockRejectedValue(new TypeError('Failed to fetch')));
+    await expect(offline.cancel('x')).rejects.toMatchObject({ status: null, message: /Cannot reach the server/ });
+  });
+
+  it('refuses a success whose body is not a timer', async () => {
+    const { fetch } = fakeFetch(201, { ok: true });
+    await expect(new TimerApi(fetch).create({ hours: 0, minutes: 0, seconds: 1, label: '' })).rejects.toThrow(
+      /not a timer/,
+    );
+  });
+});

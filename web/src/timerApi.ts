@@ -1,0 +1,203 @@
+/**
+ * The funnel's `/api/timers` on the page's own origin: the timer JSON and its
+ * Server-Sent Events, checked as they arrive (anything malformed is dropped,
+ * never trusted), and the three calls the Timers page makes. `fetch` is
+ * injected, so tests run without a network.
+ */
+
+export type TimerState = 'pending' | 'fired' | 'cancelled';
+export type TimerEventKind = 'set' | 'fired' | 'cancelled';
+
+export interface Timer {
+  readonly id: string;
+  readonly label: string;
+  /** The duration as asked for (not normalised: 90 seconds stays 90). */
+  readonly hours: number;
+  readonly minutes: number;
+  readonly seconds: number;
+  readonly state: TimerState;
+  /** When it fires (fired), fired or would have (cancelled): server clock, unix ms. */
+  readonly firesAtMs: number;
+  readonly createdAt: string;
+  /** When it fired or was cancelled, server clock, unix ms; null while pending. */
+  readonly endedAtMs: number | null;
+  /** How long after `firesAtMs` it fired. */
+  readonly lateMs: number;
+}
+
+export interface TimerEvent {
+  readonly seq: number;
+  readonly kind: TimerEventKind;
+  /** The timer as the event left it. */
+  readonly timer: Timer;
+}
+
+/** What `POST /api/timers` takes. */
+export interface NewTimer {
+  readonly hours: number;
+  readonly minutes: number;
+  readonly seconds: number;
+  readonly label: string;
+}
+
+export const TIMERS_PATH = '/api/timers';
+export const EVENTS_PATH = `${TIMERS_PATH}/events`;
+
+const STATES: readonly string[] = ['pending', 'fired', 'cancelled'] satisfies TimerState[];
+const KINDS: readonly string[] = ['set', 'fired', 'cancelled'] satisfies TimerEventKind[];
+
+/** A timer from its JSON, or null when it is not one. */
+export function parseTimer(value: unknown): Timer | null {
+  if (!isRecord(value)) return null;
+  const { id, label, hours, minutes, seconds, state, created_at, fires_at_unix_ms, ended_at_unix_ms, late_ms } =
+    value;
+  if (typeof id !== 'string' || id === '') return null;
+  if (typeof state !== 'string' || !STATES.includes(state)) return null;
+  if (!isCount(hours) || !isCount(minutes) || !isCount(seconds)) return null;
+  if (!isFiniteNumber(fires_at_unix_ms)) return null;
+  if (ended_at_unix_ms !== null && ended_at_unix_ms !== undefined && !isFiniteNumber(ended_at_unix_ms)) return null;
+  return {
+    id,
+    label: typeof label === 'string' ? label : '',
+    hours,
+    minutes,
+    seconds,
+    state: state as TimerState,
+    firesAtMs: fires_at_unix_ms,
+    createdAt: typeof created_at === 'string' ? created_at : '',
+    endedAtMs: isFiniteNumber(ended_at_unix_ms) ? ended_at_unix_ms : null,
+    lateMs: isFiniteNumber(late_ms) && late_ms > 0 ? late_ms : 0,
+  };
+}
+
+/** One `event: timer` of the stream (its `data:` text), or null when malformed. */
+export function parseTimerEvent(text: string): TimerEvent | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (!isRecord(value)) return null;
+  const { seq, kind } = value;
+  const timer = parseTimer(value.timer);
+  if (!isFiniteNumber(seq) || typeof kind !== 'string' || !KINDS.includes(kind) || timer === null) return null;
+  return { seq, kind: kind as TimerEventKind, timer };
+}
+
+/** The timers of `GET /api/timers` (`{"timers":[…]}`), skipping malformed ones; null if it is not a list. */
+export function parseTimerList(value: unknown): Timer[] | null {
+  if (!isRecord(value) || !Array.isArray(value.timers)) return null;
+  return value.timers.flatMap((item: unknown) => {
+    const timer = parseTimer(item);
+    return timer === null ? [] : [timer];
+  });
+}
+
+/** A call that did not succeed; `status` is null when the server could not be reached. */
+export class TimerApiError extends Error {
+  readonly status: number | null;
+  constructor(status: number | null, message: string) {
+    super(message);
+    this.name = 'TimerApiError';
+    this.status = status;
+  }
+}
+
+export type Fetch = (url: string, init?: RequestInit) => Promise<Response>;
+
+export class TimerApi {
+  private readonly fetch: Fetch;
+
+  constructor(fetch: Fetch) {
+    this.fetch = fetch;
+  }
+
+  /** `GET /api/timers`: the page's timers, newest first. */
+  async list(): Promise<Timer[]> {
+    const timers = parseTimerList(await this.call(TIMERS_PATH, { method: 'GET' }));
+    if (timers === null) throw new TimerApiError(null, 'The server sent something that is not a list of timers.');
+    return timers;
+  }
+
+  /** `GET /api/timers/{id}`. */
+  async get(id: string): Promise<Timer> {
+    return this.timer(await this.call(timerPath(id), { method: 'GET' }));
+  }
+
+  /** `POST /api/timers`: sets a timer. */
+  async create(request: NewTimer): Promise<Timer> {
+    return this.timer(
+      await this.call(TIMERS_PATH, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(request),
+      }),
+    );
+  }
+
+  /** `DELETE /api/timers/{id}`: the timer, cancelled (or unchanged when it had already ended). */
+  async cancel(id: string): Promise<Timer> {
+    return this.timer(await this.call(timerPath(id), { method: 'DELETE' }));
+  }
+
+  private timer(value: unknown): Timer {
+    const timer = parseTimer(value);
+    if (timer === null) throw new TimerApiError(null, 'The server sent something that is not a timer.');
+    return timer;
+  }
+
+  /** The JSON body of a successful call; a TimerApiError saying what went wrong otherwise. */
+  private async call(url: string, init: RequestInit): Promise<unknown> {
+    let response: Response;
+    try {
+      response = await this.fetch(url, { ...init, headers: { accept: 'application/json', ...init.headers } });
+    } catch {
+      throw new TimerApiError(null, 'Cannot reach the server. Check your connection and try again.');
+    }
+    let body: unknown = null;
+    try {
+      body = await response.json();
+    } catch {
+      // An error page or an empty body: the status says enough.
+    }
+    if (!response.ok) throw new TimerApiError(response.status, errorMessage(response.status, body));
+    return body;
+  }
+}
+
+function timerPath(id: string): string {
+  return `${TIMERS_PATH}/${encodeURIComponent(id)}`;
+}
+
+/** The server's `{"error":"…"}`, or a sentence for the status when it sent none. */
+export function errorMessage(status: number, body: unknown): string {
+  if (isRecord(body) && typeof body.error === 'string' && body.error.trim() !== '') {
+    const text = body.error.trim();
+    return text.charAt(0).toUpperCase() + text.slice(1);
+  }
+  switch (status) {
+    case 400:
+      return 'The server did not accept that timer.';
+    case 404:
+      return 'No such timer.';
+    case 502:
+    case 503:
+    case 504:
+      return 'The timer service is not answering; retry shortly.';
+    default:
+      return `The server answered ${status}.`;
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isFiniteNumber(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value);
+}
+
+function isCount(value: unknown): value is number {
+  return isFiniteNumber(value) && value >= 0;
+}

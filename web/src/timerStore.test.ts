@@ -1,0 +1,249 @@
+// The timer store against a fake event stream, a fake API and fake timers: loading on every
+// connection, events, alerts, reconnecting after a refused stream, and overdue timers.
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { TimerApiError, type NewTimer, type Timer } from './timerApi';
+import { timer } from './timerFixtures';
+import { MAX_ALERTS, OVERDUE_CHECK_MS, OVERDUE_MS, TimerStore, type EventHandlers } from './timerStore';
+
+const T = 1_795_000_000_000;
+
+class FakeStream {
+  closed = false;
+  constructor(
+    readonly url: string,
+    readonly handlers: EventHandlers,
+  ) {}
+  close(): void {
+    this.closed = true;
+  }
+  send(seq: number, kind: string, t: Timer): void {
+    this.handlers.onEvent(JSON.stringify({ seq, kind, timer: json(t) }));
+  }
+}
+
+/** A parsed timer back as the funnel's JSON. */
+function json(t: Timer): Record<string, unknown> {
+  return {
+    id: t.id,
+    label: t.label,
+    hours: t.hours,
+    minutes: t.minutes,
+    seconds: t.seconds,
+    state: t.state,
+    created_at: t.createdAt,
+    fires_at: new Date(t.firesAtMs).toISOString(),
+    fires_at_unix_ms: t.firesAtMs,
+    ended_at_unix_ms: t.endedAtMs,
+    late_ms: t.lateMs,
+    owned: false,
+  };
+}
+
+let streams: FakeStream[];
+let listed: Timer[];
+let api: {
+  list: ReturnType<typeof vi.fn<() => Promise<Timer[]>>>;
+  get: ReturnType<typeof vi.fn<(id: string) => Promise<Timer>>>;
+  create: ReturnType<typeof vi.fn<(request: NewTimer) => Promise<Timer>>>;
+  cancel: ReturnType<typeof vi.fn<(id: string) => Promise<Timer>>>;
+};
+let fired: Timer[];
+let store: TimerStore;
+
+const latest = () => streams[streams.length - 1]!;
+
+beforeEach(() => {
+  vi.useFakeTimers({ now: T });
+  streams = [];
+  listed = [];
+  fired = [];
+  api = {
+    list: vi.fn(() => Promise.resolve(listed)),
+    get: vi.fn((id: string) => Promise.reject(new TimerApiError(404, `no ${id}`))),
+    create: vi.fn((request: NewTimer) =>
+      Promise.resolve(timer('new', 'pending', Date.now() + request.seconds * 1000, { label: request.label })),
+    ),
+    cancel: vi.fn((id: string) => Promise.resolve(timer(id, 'cancelled', T + 60_000, { endedAtMs: Date.now() }))),
+  };
+  store = new TimerStore({
+    api,
+    openEvents: (url, handlers) => {
+      const stream = new FakeStream(url, handlers);
+      streams.push(stream);
+      return stream;
+    },
+    now: () => Date.now(),
+    onFired: (t) => fired.push(t),
+    random: () => 0.5,
+  });
+});
+
+afterEach(() => {
+  store.stop();
+  vi.useRealTimers();
+});
+
+describe('TimerStore', () => {
+  it('opens the event stream on start, once, and loads the list when it opens', async () => {
+    store.start();
+    store.start();
+    expect(streams).toHaveLength(1);
+    expect(latest().url).toBe('/api/timers/events');
+    expect(store.getSnapshot().stream).toBe('connecting');
+    expect(api.list).not.toHaveBeenCalled();
+
+    listed = [timer('a', 'pending', T + 2_000), timer('old', 'fired', T - 600_000)];
+    latest().handlers.onOpen();
+    await vi.advanceTimersByTimeAsync(0);
+    const snapshot = store.getSnapshot();
+    expect(snapshot.stream).toBe('live');
+    expect(snapshot.pending.map((t) => t.id)).toEqual(['a']);
+    expect(snapshot.ended.map((t) => t.id)).toEqual(['old']);
+    expect(snapshot.alerts).toEqual([]); // history is not news
+    expect(fired).toEqual([]);
+  });
+
+  it('raises one alert, and calls onFired once, when a pending timer fires', async () => {
+    store.start();
+    latest().handlers.onOpen();
+    await vi.advanceTimersByTimeAsync(0);
+    const listener = vi.fn();
+    store.subscribe(listener);
+
+    latest().send(1, 'set', timer('a', 'pending', T + 2_000));
+    expect(store.getSnapshot().pending.map((t) => t.id)).toEqual(['a']);
+    await vi.advanceTimersByTimeAsync(2_000);
+    latest().send(2, 'fired', timer('a', 'fired', T + 2_000, { lateMs: 4, endedAtMs: T + 2_004 }));
+    latest().send(2, 'fired', timer('a', 'fired', T + 2_000, { lateMs: 4, endedAtMs: T + 2_004 }));
+
+    const snapshot = store.getSnapshot();
+    expect(snapshot.pending).toEqual([]);
+    expect(snapshot.ended.map((t) => [t.id, t.state, t.lateMs])).toEqual([['a', 'fired', 4]]);
+    expect(snapshot.alerts.map((t) => t.id)).toEqual(['a']);
+    expect(fired.map((t) => t.id)).toEqual(['a']);
+    expect(listener).toHaveBeenCalled();
+
+    store.dismiss('a');
+    expect(store.getSnapshot().alerts).toEqual([]);
+  });
+
+  it('ignores malformed events', () => {
+    store.start();
+    latest().handlers.onOpen();
+    const before = store.getSnapshot();
+    latest().handlers.onEvent('{"seq":1,"kind":"set"}');
+    latest().handlers.onEvent('nonsense');
+    expect(store.getSnapshot().timers).toBe(before.timers);
+  });
+
+  it('keeps at most MAX_ALERTS alerts, dropping the oldest', async () => {
+    store.start();
+    latest().handlers.onOpen();
+    await vi.advanceTimersByTimeAsync(0);
+    for (let i = 0; i < MAX_ALERTS + 2; i += 1) {
+      latest().send(2 * i + 1, 'set', timer(`t${i}`, 'pending', T + i));
+      latest().send(2 * i + 2, 'fired', timer(`t${i}`, 'fired', T + i));
+    }
+    expect(store.getSnapshot().alerts.map((t) => t.id)).toEqual(['t2', 't3', 't4', 't5', 't6']);
+  });
+
+  it('sets and cancels through the API, showing the result before the stream says so', async () => {
+    store.start();
+    latest().handlers.onOpen();
+    await vi.advanceTimersByTimeAsync(0);
+
+    const set = await store.set({ hours: 0, minutes: 0, seconds: 60, label: 'tea' });
+    expect(api.create).toHaveBeenCalledWith({ hours: 0, minutes: 0, seconds: 60, label: 'tea' });
+    expect(store.getSnapshot().pending.map((t) => t.label)).toEqual(['tea']);
+
+    await store.cancel(set.id);
+    expect(api.cancel).toHaveBeenCalledWith('new');
+    expect(store.getSnapshot().pending).toEqual([]);
+    expect(store.getSnapshot().ended.map((t) => t.state)).toEqual(['cancelled']);
+    // The stream's late "set" event does not bring it back.
+    latest().send(1, 'set', timer('new', 'pending', T + 60_000));
+    expect(store.getSnapshot().pending).toEqual([]);
+    expect(fired).toEqual([]);
+  });
+
+  it('passes on a refused set', async () => {
+    api.create.mockRejectedValueOnce(new TimerApiError(400, 'Label is over 200 bytes'));
+    await expect(store.set({ hours: 0, minutes: 0, seconds: 1, label: 'x' })).rejects.toThrow('Label is over 200 bytes');
+    expect(store.getSnapshot().pending).toEqual([]);
+  });
+
+  it('waits while the browser retries a dropped stream, then loads the list again', async () => {
+    store.start();
+    latest().handlers.onOpen();
+    latest().send(1, 'set', timer('a', 'pending', T + 1_000));
+    await vi.advanceTimersByTimeAsync(0);
+
+    latest().handlers.onError(false);
+    expect(store.getSnapshot().stream).toBe('reconnecting');
+    expect(streams).toHaveLength(1);
+
+    // It fired while the stream was away; the list on reopening says so.
+    listed = [timer('a', 'fired', T + 1_000, { endedAtMs: T + 1_000 })];
+    await vi.advanceTimersByTimeAsync(1_500);
+    latest().handlers.onOpen();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(store.getSnapshot().stream).toBe('live');
+    expect(api.list).toHaveBeenCalledTimes(2);
+    expect(fired.map((t) => t.id)).toEqual(['a']);
+  });
+
+  it('opens a new stream, with backoff, when one is refused for good', async () => {
+    store.start();
+    latest().handlers.onError(true);
+    expect(store.getSnapshot().stream).toBe('reconnecting');
+    expect(latest().closed).toBe(true);
+    expect(streams).toHaveLength(1);
+    // The first retry waits half of 250 ms with random() = 0.5.
+    await vi.advanceTimersByTimeAsync(124);
+    expect(streams).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(2);
+    expect(streams).toHaveLength(2);
+    // The closed stream's late calls are ignored.
+    streams[0]!.handlers.onOpen();
+    expect(store.getSnapshot().stream).toBe('reconnecting');
+    latest().handlers.onOpen();
+    expect(store.getSnapshot().stream).toBe('live');
+  });
+
+  it('shows why the list could not be loaded, until it can', async () => {
+    api.list.mockRejectedValueOnce(new TimerApiError(503, 'The timer service is not answering; retry shortly.'));
+    store.start();
+    latest().handlers.onOpen();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(store.getSnapshot().problem).toMatch(/not answering/);
+    latest().handlers.onError(false);
+    latest().handlers.onOpen();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(store.getSnapshot().problem).toBeNull();
+  });
+
+  it('asks about a timer well past due whose fired event never came', async () => {
+    store.start();
+    latest().handlers.onOpen();
+    await vi.advanceTimersByTimeAsync(0);
+    latest().send(1, 'set', timer('a', 'pending', T + 1_000));
+    api.get.mockImplementation((id) => Promise.resolve(timer(id, 'fired', T + 1_000, { lateMs: 2 })));
+
+    await vi.advanceTimersByTimeAsync(1_000 + OVERDUE_MS - OVERDUE_CHECK_MS);
+    expect(api.get).not.toHaveBeenCalled();
+    await vi.advanceTimersByTimeAsync(OVERDUE_CHECK_MS);
+    expect(api.get).toHaveBeenCalledWith('a');
+    expect(store.getSnapshot().ended.map((t) => t.state)).toEqual(['fired']);
+    expect(fired.map((t) => t.id)).toEqual(['a']);
+  });
+
+  it('stops: closes the stream and opens none again', async () => {
+    store.start();
+    store.stop();
+    expect(latest().closed).toBe(true);
+    expect(store.getSnapshot().stream).toBe('idle');
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(streams).toHaveLength(1);
+    expect(api.get).not.toHaveBeenCalled();
+  });
+});

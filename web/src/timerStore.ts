@@ -1,0 +1,256 @@
+/**
+ * The Timers page's link to the timer service: the event stream
+ * (`/api/timers/events`, Server-Sent Events) kept open, the list loaded
+ * again on every (re)connection so nothing missed while away is lost, and
+ * the calls that set and cancel timers. Publishes a snapshot for React
+ * (`useSyncExternalStore`) and raises an alert for each timer that fires.
+ * The stream, the API and the clock are injected, so tests use fakes; the
+ * decisions live in the pure `timerState`.
+ */
+
+import { Backoff } from './backoff';
+import { EVENTS_PATH, parseTimerEvent, type NewTimer, type Timer, type TimerApi } from './timerApi';
+import {
+  endedTimers,
+  initialTimers,
+  newlyFired,
+  pendingTimers,
+  reduceTimers,
+  type TimersAction,
+  type TimersState,
+} from './timerState';
+
+/** What an event stream tells its owner. */
+export interface EventHandlers {
+  onOpen(): void;
+  /** The `data:` of one `event: timer`. */
+  onEvent(data: string): void;
+  /** The stream failed; `closed`: for good (else the browser retries by itself, with Last-Event-ID). */
+  onError(closed: boolean): void;
+}
+
+/** An open (or opening) stream. After `close()` its handlers are never called again. */
+export interface EventStream {
+  close(): void;
+}
+
+export type OpenEvents = (url: string, handlers: EventHandlers) => EventStream;
+
+export interface TimerStoreDeps {
+  readonly api: Pick<TimerApi, 'list' | 'get' | 'create' | 'cancel'>;
+  readonly openEvents: OpenEvents;
+  /** The server's clock now, by the page's best estimate, unix ms. */
+  readonly now: () => number;
+  /** Called once for each timer the page sees fire (a notification, a beep). */
+  readonly onFired?: (timer: Timer) => void;
+  readonly random?: () => number;
+}
+
+export type StreamState = 'idle' | 'connecting' | 'live' | 'reconnecting';
+
+export interface TimersSnapshot {
+  readonly timers: TimersState;
+  /** Pending timers, the soonest first. */
+  readonly pending: readonly Timer[];
+  /** Fired and cancelled timers, the latest first. */
+  readonly ended: readonly Timer[];
+  readonly stream: StreamState;
+  /** Why the timers could not be loaded, until they can. */
+  readonly problem: string | null;
+  /** Timers that fired while the page watched, not yet dismissed, oldest first. */
+  readonly alerts: readonly Timer[];
+}
+
+/** A pending timer this far past due is asked about directly (its event may be lost). */
+export const OVERDUE_MS = 3_000;
+/** How often overdue timers are looked for, and the least time between two asks about one. */
+export const OVERDUE_CHECK_MS = 1_000;
+const OVERDUE_ASK_GAP_MS = 5_000;
+/** Alerts beyond this many push out the oldest. */
+export const MAX_ALERTS = 5;
+
+type Timeout = ReturnType<typeof setTimeout>;
+
+export class TimerStore {
+  private readonly deps: TimerStoreDeps;
+  private readonly backoff: Backoff;
+  private readonly listeners = new Set<() => void>();
+
+  private started = false;
+  private stream: EventStream | null = null;
+  private streamState: StreamState = 'idle';
+  private problem: string | null = null;
+  private state: TimersState = initialTimers;
+  private alerts: readonly Timer[] = [];
+  private retryTimer: Timeout | undefined;
+  private overdueTimer: ReturnType<typeof setInterval> | undefined;
+  /** When each overdue timer was last asked about. */
+  private readonly askedAt = new Map<string, number>();
+  private snap: TimersSnapshot;
+
+  constructor(deps: TimerStoreDeps) {
+    this.deps = deps;
+    this.backoff = new Backoff(deps.random ? { random: deps.random } : {});
+    this.snap = this.buildSnapshot();
+  }
+
+  /** Opens the stream (once; later calls do nothing). */
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    this.overdueTimer = setInterval(() => this.checkOverdue(), OVERDUE_CHECK_MS);
+    this.connect();
+  }
+
+  stop(): void {
+    this.started = false;
+    clearTimeout(this.retryTimer);
+    clearInterval(this.overdueTimer);
+    this.dropStream();
+    this.setStream('idle');
+  }
+
+  /** For useSyncExternalStore. */
+  readonly subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+
+  readonly getSnapshot = (): TimersSnapshot => this.snap;
+
+  /** Sets a timer; throws a TimerApiError saying why it could not. */
+  async set(request: NewTimer): Promise<Timer> {
+    const timer = await this.deps.api.create(request);
+    this.apply({ type: 'timer', timer });
+    return timer;
+  }
+
+  /** Cancels a timer; throws a TimerApiError saying why it could not. */
+  async cancel(id: string): Promise<Timer> {
+    const timer = await this.deps.api.cancel(id);
+    this.apply({ type: 'timer', timer });
+    return timer;
+  }
+
+  /** Takes the alert of timer `id` away. */
+  readonly dismiss = (id: string): void => {
+    const alerts = this.alerts.filter((timer) => timer.id !== id);
+    if (alerts.length === this.alerts.length) return;
+    this.alerts = alerts;
+    this.publish();
+  };
+
+  // --- the stream -----------------------------------------------------------
+
+  private connect(): void {
+    if (!this.started) return;
+    this.setStream(this.streamState === 'idle' ? 'connecting' : 'reconnecting');
+    const stream = this.deps.openEvents(EVENTS_PATH, {
+      onOpen: () => this.stream === stream && this.onOpen(),
+      onEvent: (data) => this.stream === stream && this.onEvent(data),
+      onError: (closed) => this.stream === stream && this.onError(closed),
+    });
+    this.stream = stream;
+  }
+
+  private onOpen(): void {
+    this.backoff.reset();
+    this.setStream('live');
+    // Whatever happened while the stream was away (or before it opened).
+    void this.loadList();
+  }
+
+  private onEvent(data: string): void {
+    const event = parseTimerEvent(data);
+    if (event !== null) this.apply({ type: 'event', event });
+  }
+
+  private onError(closed: boolean): void {
+    this.setStream('reconnecting');
+    if (!closed) return; // the browser reconnects, sending Last-Event-ID
+    // Refused for good (e.g. 503 while the timer service is down): a new stream, later.
+    this.dropStream();
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => this.connect(), this.backoff.next().delayMs);
+  }
+
+  private dropStream(): void {
+    const stream = this.stream;
+    this.stream = null;
+    stream?.close();
+  }
+
+  private async loadList(): Promise<void> {
+    try {
+      const timers = await this.deps.api.list();
+      this.problem = null;
+      this.apply({ type: 'list', timers });
+    } catch (error) {
+      this.problem = error instanceof Error ? error.message : String(error);
+      this.publish();
+    }
+  }
+
+  /** Asks about pending timers well past due, whose fired event may have been missed. */
+  private checkOverdue(): void {
+    const now = this.deps.now();
+    for (const timer of this.snap.pending) {
+      if (now - timer.firesAtMs < OVERDUE_MS) break; // soonest first: the rest are not due
+      if (now - (this.askedAt.get(timer.id) ?? Number.NEGATIVE_INFINITY) < OVERDUE_ASK_GAP_MS) continue;
+      this.askedAt.set(timer.id, now);
+      this.deps.api.get(timer.id).then(
+        (latest) => this.apply({ type: 'timer', timer: latest }),
+        () => {}, // the stream or the next check will tell
+      );
+    }
+  }
+
+  // --- state and snapshot ---------------------------------------------------
+
+  private apply(action: TimersAction): void {
+    const prev = this.state;
+    this.state = reduceTimers(prev, action);
+    const fired = newlyFired(prev, this.state, this.deps.now());
+    if (fired.length > 0) {
+      const ids = new Set(fired.map((timer) => timer.id));
+      this.alerts = [...this.alerts.filter((timer) => !ids.has(timer.id)), ...fired].slice(-MAX_ALERTS);
+      for (const timer of fired) this.askedAt.delete(timer.id);
+    }
+    this.publish();
+    for (const timer of fired) this.deps.onFired?.(timer);
+  }
+
+  private setStream(state: StreamState): void {
+    if (state === this.streamState) return;
+    this.streamState = state;
+    this.publish();
+  }
+
+  private buildSnapshot(): TimersSnapshot {
+    const prev = this.snap as TimersSnapshot | undefined;
+    const sameTimers = prev?.timers === this.state;
+    return {
+      timers: this.state,
+      pending: sameTimers ? prev.pending : pendingTimers(this.state),
+      ended: sameTimers ? prev.ended : endedTimers(this.state),
+      stream: this.streamState,
+      problem: this.problem,
+      alerts: this.alerts,
+    };
+  }
+
+  /** Publishes a new snapshot if anything in it changed. */
+  private publish(): void {
+    const prev = this.snap;
+    if (
+      prev.timers === this.state &&
+      prev.stream === this.streamState &&
+      prev.problem === this.problem &&
+      prev.alerts === this.alerts
+    ) {
+      return;
+    }
+    this.snap = this.buildSnapshot();
+    for (const listener of this.listeners) listener();
+  }
+}
