@@ -200,11 +200,22 @@ impl Store {
         Ok(rows.iter().map(timer_from).collect::<Result<_, _>>()?)
     }
 
-    /// `(id, fires_at_ms)` of every pending timer, soonest first.
-    pub async fn list_pending_timers(&self) -> Result<Vec<(String, i64)>, StoreError> {
+    /// `(id, fires_at_ms)` of up to `limit` pending timers, soonest first,
+    /// after `after` (the last pair of the previous page; `None` to start).
+    pub async fn list_pending_timers(
+        &self,
+        after: Option<(&str, i64)>,
+        limit: i64,
+    ) -> Result<Vec<(String, i64)>, StoreError> {
+        let (after_id, after_ms) = after.unwrap_or(("", i64::MIN));
         let rows = sqlx::query(
-            "SELECT id, fires_at_ms FROM timers WHERE state = 'pending' ORDER BY fires_at_ms, id",
+            "SELECT id, fires_at_ms FROM timers WHERE state = 'pending' \
+             AND (fires_at_ms > $1 OR (fires_at_ms = $1 AND id > $2)) \
+             ORDER BY fires_at_ms, id LIMIT $3",
         )
+        .bind(after_ms)
+        .bind(after_id)
+        .bind(limit)
         .fetch_all(&self.pool)
         .await?;
         Ok(rows

@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use clocker_runtime::CancellationToken;
 use tokio::sync::mpsc;
+use uuid::Uuid;
 
 use crate::timers::Timers;
 
@@ -20,21 +21,24 @@ const BATCH: usize = 1024;
 /// How long to wait before retrying when the store refused a firing.
 const RETRY: Duration = Duration::from_millis(250);
 
-/// A change to the set of pending timers.
+/// A change to the set of pending timers (ids as 16 bytes, not text: a
+/// million pending timers take tens of megabytes).
 #[derive(Debug, Clone)]
 pub enum Schedule {
-    Add { fires_at_ms: i64, id: String },
-    Remove { fires_at_ms: i64, id: String },
+    Add { fires_at_ms: i64, id: Uuid },
+    Remove { fires_at_ms: i64, id: Uuid },
 }
+
+/// Pending timers by due time.
+pub type Due = BTreeSet<(i64, Uuid)>;
 
 /// Runs until `shutdown`, starting from the timers in the store.
 pub async fn run(
     timers: Arc<Timers>,
     mut commands: mpsc::UnboundedReceiver<Schedule>,
-    initial: Vec<(String, i64)>,
+    mut due: Due,
     shutdown: CancellationToken,
 ) {
-    let mut due: BTreeSet<(i64, String)> = initial.into_iter().map(|(id, at)| (at, id)).collect();
     loop {
         metrics::gauge!("clocker_timers_pending").set(due.len() as f64);
         let wait = due.first().map(|(at, _)| timers.until(*at));
@@ -61,7 +65,7 @@ pub async fn run(
                 if batch.is_empty() {
                     continue;
                 }
-                let ids: Vec<String> = batch.iter().map(|(_, id)| id.clone()).collect();
+                let ids: Vec<String> = batch.iter().map(|(_, id)| id.to_string()).collect();
                 if let Err(err) = timers.fire(&ids).await {
                     tracing::warn!(%err, timers = ids.len(), "cannot fire timers now; retrying");
                     due.extend(batch);

@@ -16,7 +16,7 @@ use tokio::sync::{Mutex, broadcast, mpsc};
 use crate::TimerError;
 use crate::callers::{Caller, Callers};
 use crate::duration::TimerDuration;
-use crate::scheduler::Schedule;
+use crate::scheduler::{Due, Schedule};
 
 /// The longest label, in bytes.
 pub const MAX_LABEL_BYTES: usize = 200;
@@ -24,6 +24,8 @@ pub const MAX_LABEL_BYTES: usize = 200;
 pub const MAX_LIST: u32 = 500;
 /// Live events kept for watchers that fall behind before they are dropped.
 const EVENT_BUFFER: usize = 4096;
+/// Pending timers read per query at start-up.
+const LOAD_PAGE: i64 = 10_000;
 
 /// Timers, their store and their clock.
 pub struct Timers {
@@ -89,8 +91,9 @@ impl Timers {
         }
         let created_at_ms = self.now_ms();
         let fires_at_ms = created_at_ms + duration.total().as_millis() as i64;
+        let id = uuid::Uuid::now_v7();
         let timer = TimerRecord {
-            id: uuid::Uuid::now_v7().to_string(),
+            id: id.to_string(),
             owner_id: caller.owner_id().map(str::to_owned),
             label,
             hours: duration.hours,
@@ -113,10 +116,7 @@ impl Timers {
             *next_seq += 1;
             event
         };
-        let _ = self.schedule.send(Schedule::Add {
-            fires_at_ms,
-            id: timer.id.clone(),
-        });
+        let _ = self.schedule.send(Schedule::Add { fires_at_ms, id });
         self.publish(event);
         metrics::counter!("clocker_timers_set_total").increment(1);
         Ok(timer)
@@ -160,10 +160,12 @@ impl Timers {
             .await?;
         match events.into_iter().next() {
             Some(event) => {
-                let _ = self.schedule.send(Schedule::Remove {
-                    fires_at_ms: event.timer.fires_at_ms,
-                    id: event.timer.id.clone(),
-                });
+                if let Ok(id) = uuid::Uuid::parse_str(&event.timer.id) {
+                    let _ = self.schedule.send(Schedule::Remove {
+                        fires_at_ms: event.timer.fires_at_ms,
+                        id,
+                    });
+                }
                 let cancelled = event.timer.clone();
                 self.publish(event);
                 metrics::counter!("clocker_timers_cancelled_total").increment(1);
@@ -220,9 +222,30 @@ impl Timers {
         Ok(self.store.list_events_since(seq, limit).await?)
     }
 
-    /// `(id, fires_at_ms)` of every pending timer, for the scheduler.
-    pub async fn pending(&self) -> Result<Vec<(String, i64)>, TimerError> {
-        Ok(self.store.list_pending_timers().await?)
+    /// Every pending timer, for the scheduler, read page by page.
+    pub async fn pending(&self) -> Result<Due, TimerError> {
+        let mut due = Due::new();
+        let mut after: Option<(String, i64)> = None;
+        loop {
+            let page = self
+                .store
+                .list_pending_timers(after.as_ref().map(|(id, at)| (id.as_str(), *at)), LOAD_PAGE)
+                .await?;
+            let Some(last) = page.last().cloned() else {
+                return Ok(due);
+            };
+            for (id, at) in page {
+                match uuid::Uuid::parse_str(&id) {
+                    Ok(uuid) => {
+                        due.insert((at, uuid));
+                    }
+                    Err(_) => {
+                        tracing::warn!(id, "a pending timer's id is not a UUID; it will not fire")
+                    }
+                }
+            }
+            after = Some(last);
+        }
     }
 }
 

@@ -56,7 +56,7 @@ test_both_backends! {
             .map(|e| (e.seq, e.kind, e.timer.id))
             .collect();
         assert_eq!(kinds, [(3, EventKind::Fired, "t1".to_owned()), (4, EventKind::Fired, "t2".to_owned())]);
-        assert!(store.list_pending_timers().await.expect("pending").is_empty());
+        assert!(store.list_pending_timers(None, 10).await.expect("pending").is_empty());
     }
 
     async fn pending_timers_come_soonest_first(db: TestDatabase) {
@@ -66,8 +66,14 @@ test_both_backends! {
         store.insert_timer(&timer("gone", None, 1_000), 3).await.expect("inserted");
         let mut seq = 4;
         store.end_timers(&["gone".to_owned()], EventKind::Cancelled, 1_500, &mut seq).await.expect("cancelled");
-        let pending = store.list_pending_timers().await.expect("pending");
+        let pending = store.list_pending_timers(None, 10).await.expect("pending");
         assert_eq!(pending, [("soon".to_owned(), 2_000), ("late".to_owned(), 9_000)]);
+        // Page by page.
+        let first = store.list_pending_timers(None, 1).await.expect("page");
+        assert_eq!(first, [("soon".to_owned(), 2_000)]);
+        let second = store.list_pending_timers(Some(("soon", 2_000)), 1).await.expect("page");
+        assert_eq!(second, [("late".to_owned(), 9_000)]);
+        assert!(store.list_pending_timers(Some(("late", 9_000)), 1).await.expect("page").is_empty());
     }
 
     async fn timers_are_listed_by_owner(db: TestDatabase) {
