@@ -12,6 +12,8 @@
 //! - `p3`: frame latency and rate, the seed's design against the funnel's
 //!   (`p3_frames`).
 //! - `p4`: WebSocket fan-out to thousands of clients (`p4_fanout`).
+//! - `p7`: the timer service's ZeroMQ door against a pyzmq echo (`p7_zmq`).
+//! - `p8`: a million pending timers, 100k due in one second (`p8_timers`).
 //! - `p11`: the accounts service on SQLite and PostgreSQL (`p11_accounts`).
 //! - `all`: every one, with their default options.
 
@@ -23,6 +25,8 @@ mod p1_latency;
 mod p2_throughput;
 mod p3_frames;
 mod p4_fanout;
+mod p7_zmq;
+mod p8_timers;
 mod procfs;
 mod report;
 mod stats;
@@ -56,6 +60,10 @@ enum Command {
     P3(p3_frames::P3Args),
     /// WebSocket fan-out to 1k, 5k and 10k clients.
     P4(p4_fanout::P4Args),
+    /// Timers: ZeroMQ round trip and throughput against a pyzmq echo server.
+    P7(p7_zmq::P7Args),
+    /// Timers: memory of 1M pending, lateness of 100k due within a second.
+    P8(p8_timers::P8Args),
     /// Accounts: Login and WhoAmI on SQLite and PostgreSQL.
     P11(p11_accounts::P11Args),
     /// Every benchmark with its default options.
@@ -104,6 +112,8 @@ fn run(programs: &Programs, command: Command) -> anyhow::Result<()> {
         Command::P2(args) => print(&p2_throughput::run(programs, &args)?),
         Command::P3(args) => print(&p3_frames::run(programs, &args)?),
         Command::P4(args) => print(&p4_fanout::run(programs, &args)?),
+        Command::P7(args) => print(&p7_zmq::run(programs, &args)?),
+        Command::P8(args) => print(&p8_timers::run(programs, &args)?),
         Command::P11(args) => print(&p11_accounts::run(programs, &args)?),
         Command::All => all(programs),
         Command::EchoServer => echo::serve(),
@@ -116,11 +126,13 @@ type Benchmark = fn(&Programs) -> anyhow::Result<Table>;
 
 /// Runs every benchmark, even after one fails; fails if any did.
 fn all(programs: &Programs) -> anyhow::Result<()> {
-    let runs: [(&str, Benchmark); 5] = [
+    let runs: [(&str, Benchmark); 7] = [
         ("P1", |p| p1_latency::run(p, &defaults()?)),
         ("P2", |p| p2_throughput::run(p, &defaults()?)),
         ("P3", |p| p3_frames::run(p, &defaults()?)),
         ("P4", |p| p4_fanout::run(p, &defaults()?)),
+        ("P7", |p| p7_zmq::run(p, &defaults()?)),
+        ("P8", |p| p8_timers::run(p, &defaults()?)),
         ("P11", |p| p11_accounts::run(p, &defaults()?)),
     ];
     let mut failed = Vec::new();

@@ -5,11 +5,12 @@
 //! (`next_seq`); ending a timer is a conditional update out of `pending`, so
 //! a timer fires (or is cancelled) once, whatever crashes and restarts.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
 
 use sqlx::any::AnyRow;
-use sqlx::{Any, Row, Transaction};
+use sqlx::{Any, AssertSqlSafe, Row, Transaction};
 
 use crate::{Store, StoreError};
 
@@ -80,6 +81,10 @@ impl FromStr for EventKind {
         }
     }
 }
+
+/// Timers ended per statement (each takes a bound parameter; an event row
+/// takes four).
+const END_CHUNK: usize = 1000;
 
 /// One row of `timers`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -245,29 +250,70 @@ impl Store {
             }
         };
         let mut tx = self.pool.begin().await?;
-        let mut events = Vec::new();
+        let mut events = Vec::with_capacity(ids.len());
         let mut seq = *next_seq;
-        for id in ids {
-            let row = sqlx::query(concat!(
-                "UPDATE timers SET state = $1, ended_at_ms = $2 ",
-                "WHERE id = $3 AND state = 'pending' RETURNING ",
+        for chunk in ids.chunks(END_CHUNK) {
+            // One statement per chunk, not per timer: a burst of timers
+            // falling due together is one short write.
+            let placeholders: Vec<String> =
+                (0..chunk.len()).map(|i| format!("${}", i + 3)).collect();
+            let sql = format!(
+                "UPDATE timers SET state = $1, ended_at_ms = $2 WHERE state = 'pending' \
+                 AND id IN ({}) RETURNING {}",
+                placeholders.join(", "),
                 timer_columns!()
-            ))
-            .bind(state.as_str())
-            .bind(at_ms)
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?;
-            if let Some(row) = row {
-                insert_event(&mut tx, seq, id, kind, at_ms).await?;
+            );
+            // Only placeholders are formatted in; every value is bound.
+            let mut update = sqlx::query(AssertSqlSafe(sql))
+                .bind(state.as_str())
+                .bind(at_ms);
+            for id in chunk {
+                update = update.bind(id);
+            }
+            let rows = update.fetch_all(&mut *tx).await?;
+            let mut ended: Vec<TimerRecord> =
+                rows.iter().map(timer_from).collect::<Result<_, _>>()?;
+            // Events are numbered in the order asked, not the database's.
+            let order: HashMap<&str, usize> = chunk
+                .iter()
+                .enumerate()
+                .map(|(n, id)| (id.as_str(), n))
+                .collect();
+            ended.sort_by_key(|timer| order.get(timer.id.as_str()).copied().unwrap_or(usize::MAX));
+            if ended.is_empty() {
+                continue;
+            }
+            let values: Vec<String> = (0..ended.len())
+                .map(|n| {
+                    format!(
+                        "(${}, ${}, ${}, ${})",
+                        4 * n + 1,
+                        4 * n + 2,
+                        4 * n + 3,
+                        4 * n + 4
+                    )
+                })
+                .collect();
+            let sql = format!(
+                "INSERT INTO timer_events (seq, timer_id, kind, at_ms) VALUES {}",
+                values.join(", ")
+            );
+            let mut insert = sqlx::query(AssertSqlSafe(sql));
+            for timer in ended {
+                insert = insert
+                    .bind(seq)
+                    .bind(timer.id.clone())
+                    .bind(kind.as_str())
+                    .bind(at_ms);
                 events.push(EventRecord {
                     seq,
                     kind,
                     at_ms,
-                    timer: timer_from(&row)?,
+                    timer,
                 });
                 seq += 1;
             }
+            insert.execute(&mut *tx).await?;
         }
         tx.commit().await?;
         *next_seq = seq;
