@@ -38,15 +38,18 @@ export function launchBrowser() {
 
 /**
  * Opens `url` in a fresh context; `problems` collects console errors and
- * warnings and uncaught exceptions.
+ * warnings and uncaught exceptions. `initScript` runs in the page before
+ * its own scripts (e.g. to record calls to a browser API).
  */
-export async function openPage(browser, url, device = DESKTOP) {
+export async function openPage(browser, url, device = DESKTOP, { initScript } = {}) {
   const context = await browser.newContext(device);
   const page = await context.newPage();
+  if (initScript) await page.addInitScript(initScript);
   const problems = [];
   page.on("console", (message) => {
     if (message.type() === "error" || message.type() === "warning") {
-      problems.push(`console.${message.type()}: ${message.text()}`);
+      const { url } = message.location();
+      problems.push(`console.${message.type()}: ${message.text()}${url ? ` (${url})` : ""}`);
     }
   });
   page.on("pageerror", (error) => problems.push(`uncaught: ${error.message}`));

@@ -1,8 +1,13 @@
 // A Clocker fleet for the browser tests: every service a separate
 // `clocker serve` process on a port the OS picks, so a test can kill one
-// service and start it again on the same address.
+// service and start it again on the same address. The timer service is
+// started only when a test asks for it (`timers: true`), with its SQLite
+// store in a temporary directory removed on stop.
 import { spawn } from "node:child_process";
 import { once } from "node:events";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createInterface } from "node:readline";
 
 const BIN = process.env.CLOCKER_BIN;
@@ -20,14 +25,17 @@ const envVar = (name) => `CLOCKER_${name.replaceAll("-", "_").toUpperCase()}_ADD
 
 export class Fleet {
   /**
-   * Starts the five clock services and the funnel.
-   * @param {{clock?: string, tick?: string}} options current-time's clock
-   *   (e.g. `offset:3700ms`) and the funnel's tick.
+   * Starts the five clock services, the timer service if asked, and the
+   * funnel (which finds each of them through CLOCKER_<SERVICE>_ADDR).
+   * @param {{clock?: string, tick?: string, timers?: boolean}} options
+   *   current-time's clock (e.g. `offset:3700ms`), the funnel's tick, and
+   *   whether to run the timer service.
    */
   static async start(options = {}) {
     const fleet = new Fleet(options);
+    const services = [...CLOCK_SERVICES, ...(options.timers ? ["timers"] : []), "funnel"];
     try {
-      for (const name of [...CLOCK_SERVICES, "funnel"]) {
+      for (const name of services) {
         await fleet.startService(name);
       }
     } catch (error) {
@@ -45,6 +53,10 @@ export class Fleet {
     this.children = new Map();
     /** Recent stderr lines of every service, for failure messages. */
     this.logs = [];
+    /** @type {Map<string, string>} service → the other endpoint it reported (timers: `tcp://…`, ZeroMQ) */
+    this.also = new Map();
+    /** The timer service's data directory, made on its first start. */
+    this.dataDir = null;
   }
 
   /** The page's URL, e.g. `http://127.0.0.1:40123/`. */
@@ -57,6 +69,14 @@ export class Fleet {
     const args = ["serve", name, "--addr", this.addrs.get(name) ?? "127.0.0.1:0"];
     if (name === "current-time" && this.options.clock) args.push("--clock", this.options.clock);
     if (name === "funnel") args.push("--tick", this.options.tick ?? "50ms", "--tz", "UTC");
+    if (name === "timers") {
+      this.dataDir ??= await mkdtemp(join(tmpdir(), "clocker-e2e-timers-"));
+      args.push("--zmq-addr", "tcp://127.0.0.1:0", "--data-dir", this.dataDir);
+      // A debug build writing SQLite while Chromium takes the CPU can overrun
+      // 50 ms now and then; these tests check the page, the budget is the
+      // Rust tests' and the benchmarks' business.
+      args.push("--budget", "1s");
+    }
     const env = { ...process.env, RUST_LOG: process.env.RUST_LOG ?? "warn" };
     for (const [service, addr] of this.addrs) env[envVar(service)] = addr;
     const child = spawn(BIN, args, { env, stdio: ["ignore", "pipe", "pipe"] });
@@ -72,6 +92,11 @@ export class Fleet {
         START_TIMEOUT_MS,
       );
       lines.on("line", (line) => {
+        const also = line.match(/ also listening on (.+)$/);
+        if (also) {
+          this.also.set(name, also[1]);
+          return;
+        }
         const match = line.match(/ listening on (\S+)$/);
         if (match) {
           clearTimeout(timer);
@@ -96,10 +121,12 @@ export class Fleet {
     await exited;
   }
 
-  /** Stops every service, the funnel first. */
+  /** Stops every service, the funnel first, and removes the timers' data. */
   async stop() {
     for (const name of [...this.children.keys()].reverse()) {
       await this.stopService(name, "SIGTERM");
     }
+    if (this.dataDir) await rm(this.dataDir, { recursive: true, force: true });
+    this.dataDir = null;
   }
 }

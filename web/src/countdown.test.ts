@@ -50,6 +50,7 @@ describe('describeDuration', () => {
 describe('describeLate', () => {
   it('says on time for 0 and the lateness otherwise', () => {
     expect(describeLate(0)).toBe('on time');
+    expect(describeLate(5)).toBe('5 ms late');
     expect(describeLate(12)).toBe('12 ms late');
     expect(describeLate(3_400)).toBe('3.4 s late');
     expect(describeLate(125 * 60_000)).toBe('2 h 5 min late');
@@ -82,5 +83,6 @@ describe('formatTimeOfDay', () => {
     const at = Date.parse('2026-11-23T20:15:03.900Z');
     expect(formatTimeOfDay(at, 'UTC', 'en-GB')).toBe('20:15:03');
     expect(formatTimeOfDay(at, 'Asia/Kolkata', 'en-GB')).toBe('01:45:03');
+    expect(formatTimeOfDay(at, 'America/New_York', 'en-US')).toMatch(/^3:15:03\sPM$/); // ICU picks the space
   });
 });

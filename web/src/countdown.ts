@@ -58,9 +58,10 @@ export function timerName(timer: Timer): string {
   return timer.label.trim() !== '' ? timer.label : `${describeDuration(timerSeconds(timer))} timer`;
 }
 
-/** "on time", "12 ms late", "3.4 s late", "2 h 5 min late". */
+/** "on time", "5 ms late", "3.4 s late", "2 h 5 min late" (the server counts whole ms). */
 export function describeLate(lateMs: number): string {
-  return lateMs <= 0 ? 'on time' : `${formatDuration(lateMs)} late`;
+  if (lateMs <= 0) return 'on time';
+  return lateMs < 999.5 ? `${Math.round(lateMs)} ms late` : `${formatDuration(lateMs)} late`;
 }
 
 const timeFormatters = new Map<string, Intl.DateTimeFormat>();
@@ -71,9 +72,9 @@ export function formatTimeOfDay(unixMs: number, zone: string, locale?: string): 
   let formatter = timeFormatters.get(key);
   if (formatter === undefined) {
     try {
-      formatter = new Intl.DateTimeFormat(locale, { timeZone: zone, hour: '2-digit', minute: '2-digit', second: '2-digit' });
+      formatter = new Intl.DateTimeFormat(locale, { timeZone: zone, timeStyle: 'medium' });
     } catch {
-      formatter = new Intl.DateTimeFormat(locale, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+      formatter = new Intl.DateTimeFormat(locale, { timeStyle: 'medium' });
     }
     timeFormatters.set(key, formatter);
   }

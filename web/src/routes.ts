@@ -34,9 +34,8 @@ export function isPlainClick(event: {
   readonly altKey: boolean;
   readonly defaultPrevented: boolean;
 }): boolean {
-  return (
-    event.button === 0 && !event.metaKey && !event.ctrlKey && !event.shiftKey && !event.altKey && !event.defaultPrevented
-  );
+  const modified = event.metaKey || event.ctrlKey || event.shiftKey || event.altKey;
+  return event.button === 0 && !modified && !event.defaultPrevented;
 }
 
 /** The document title for a route. */

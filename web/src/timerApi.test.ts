@@ -38,7 +38,11 @@ describe('parseTimer', () => {
 describe('parseTimerEvent', () => {
   it('reads an event’s data', () => {
     const data = JSON.stringify({ seq: 7, kind: 'cancelled', timer: timerJson({ state: 'cancelled' }) });
-    expect(parseTimerEvent(data)).toMatchObject({ seq: 7, kind: 'cancelled', timer: { id: 'tmr-1', state: 'cancelled' } });
+    expect(parseTimerEvent(data)).toMatchObject({
+      seq: 7,
+      kind: 'cancelled',
+      timer: { id: 'tmr-1', state: 'cancelled' },
+    });
   });
 
   it('drops malformed events', () => {

@@ -24,7 +24,10 @@ const run = (actions: TimersAction[], from: TimersState = initialTimers) => acti
 
 describe('reduceTimers', () => {
   it('applies set, then fired events, and remembers the last sequence number', () => {
-    const state = run([event(1, 'set', timer('a', 'pending', T)), event(2, 'fired', timer('a', 'fired', T, { lateMs: 3 }))]);
+    const state = run([
+      event(1, 'set', timer('a', 'pending', T)),
+      event(2, 'fired', timer('a', 'fired', T, { lateMs: 3 })),
+    ]);
     expect(state.byId.get('a')).toMatchObject({ state: 'fired', lateMs: 3 });
     expect(state.lastSeq).toBe(2);
   });

@@ -89,7 +89,8 @@ function merge(byId: ReadonlyMap<string, Timer>, timers: readonly Timer[]): Read
   let next: Map<string, Timer> | null = null;
   for (const timer of timers) {
     const current = (next ?? byId).get(timer.id);
-    if (current !== undefined && (isEnded(current) && !isEnded(timer) || sameTimer(current, timer))) continue;
+    // An ended timer never goes back to pending; telling the same twice changes nothing.
+    if (current !== undefined && ((isEnded(current) && !isEnded(timer)) || sameTimer(current, timer))) continue;
     next ??= new Map(byId);
     next.set(timer.id, timer);
   }

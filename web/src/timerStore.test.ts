@@ -3,7 +3,15 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { TimerApiError, type NewTimer, type Timer } from './timerApi';
 import { timer } from './timerFixtures';
-import { MAX_ALERTS, OVERDUE_CHECK_MS, OVERDUE_MS, TimerStore, type EventHandlers } from './timerStore';
+import {
+  LIST_ANYWAY_MS,
+  LIST_RETRY_MS,
+  MAX_ALERTS,
+  OVERDUE_CHECK_MS,
+  OVERDUE_MS,
+  TimerStore,
+  type EventHandlers,
+} from './timerStore';
 
 const T = 1_795_000_000_000;
 
@@ -85,6 +93,7 @@ afterEach(() => {
 
 describe('TimerStore', () => {
   it('opens the event stream on start, once, and loads the list when it opens', async () => {
+    listed = [timer('a', 'pending', T + 2_000), timer('old', 'fired', T - 600_000)];
     store.start();
     store.start();
     expect(streams).toHaveLength(1);
@@ -92,9 +101,11 @@ describe('TimerStore', () => {
     expect(store.getSnapshot().stream).toBe('connecting');
     expect(api.list).not.toHaveBeenCalled();
 
-    listed = [timer('a', 'pending', T + 2_000), timer('old', 'fired', T - 600_000)];
     latest().handlers.onOpen();
     await vi.advanceTimersByTimeAsync(0);
+    expect(api.list).toHaveBeenCalledTimes(1);
+    await vi.advanceTimersByTimeAsync(LIST_ANYWAY_MS);
+    expect(api.list).toHaveBeenCalledTimes(1); // once is enough
     const snapshot = store.getSnapshot();
     expect(snapshot.stream).toBe('live');
     expect(snapshot.pending.map((t) => t.id)).toEqual(['a']);
@@ -168,7 +179,8 @@ describe('TimerStore', () => {
 
   it('passes on a refused set', async () => {
     api.create.mockRejectedValueOnce(new TimerApiError(400, 'Label is over 200 bytes'));
-    await expect(store.set({ hours: 0, minutes: 0, seconds: 1, label: 'x' })).rejects.toThrow('Label is over 200 bytes');
+    const refused = store.set({ hours: 0, minutes: 0, seconds: 1, label: 'x' });
+    await expect(refused).rejects.toThrow('Label is over 200 bytes');
     expect(store.getSnapshot().pending).toEqual([]);
   });
 
@@ -188,7 +200,7 @@ describe('TimerStore', () => {
     latest().handlers.onOpen();
     await vi.advanceTimersByTimeAsync(0);
     expect(store.getSnapshot().stream).toBe('live');
-    expect(api.list).toHaveBeenCalledTimes(2);
+    expect(api.list).toHaveBeenCalledTimes(2); // on opening, on reopening
     expect(fired.map((t) => t.id)).toEqual(['a']);
   });
 
@@ -210,16 +222,33 @@ describe('TimerStore', () => {
     expect(store.getSnapshot().stream).toBe('live');
   });
 
-  it('shows why the list could not be loaded, until it can', async () => {
-    api.list.mockRejectedValueOnce(new TimerApiError(503, 'The timer service is not answering; retry shortly.'));
+  it('shows why the list could not be loaded, and tries again with backoff until it can', async () => {
+    api.list.mockRejectedValue(new TimerApiError(504, 'The timer service is not answering; retry shortly.'));
     store.start();
     latest().handlers.onOpen();
     await vi.advanceTimersByTimeAsync(0);
     expect(store.getSnapshot().problem).toMatch(/not answering/);
-    latest().handlers.onError(false);
-    latest().handlers.onOpen();
-    await vi.advanceTimersByTimeAsync(0);
+    expect(api.list).toHaveBeenCalledTimes(1);
+    await vi.advanceTimersByTimeAsync(LIST_RETRY_MS);
+    expect(api.list).toHaveBeenCalledTimes(2);
+    await vi.advanceTimersByTimeAsync(2 * LIST_RETRY_MS - 1);
+    expect(api.list).toHaveBeenCalledTimes(2);
+    listed = [timer('a', 'pending', T + 60_000)];
+    api.list.mockImplementation(() => Promise.resolve(listed));
+    await vi.advanceTimersByTimeAsync(1);
+    expect(api.list).toHaveBeenCalledTimes(3);
     expect(store.getSnapshot().problem).toBeNull();
+    expect(store.getSnapshot().pending.map((t) => t.id)).toEqual(['a']);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(api.list).toHaveBeenCalledTimes(3);
+  });
+
+  it('loads the list even when the stream does not open (a proxy holding its headers back)', async () => {
+    listed = [timer('a', 'pending', T + 60_000)];
+    store.start();
+    await vi.advanceTimersByTimeAsync(LIST_ANYWAY_MS);
+    expect(api.list).toHaveBeenCalledTimes(1);
+    expect(store.getSnapshot().pending.map((t) => t.id)).toEqual(['a']);
   });
 
   it('asks about a timer well past due whose fired event never came', async () => {

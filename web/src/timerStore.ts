@@ -1,7 +1,8 @@
 /**
  * The Timers page's link to the timer service: the event stream
  * (`/api/timers/events`, Server-Sent Events) kept open, the list loaded
- * again on every (re)connection so nothing missed while away is lost, and
+ * again on every (re)connection so nothing missed while away is lost (and
+ * retried with backoff when that fails), and
  * the calls that set and cancel timers. Publishes a snapshot for React
  * (`useSyncExternalStore`) and raises an alert for each timer that fires.
  * The stream, the API and the clock are injected, so tests use fakes; the
@@ -66,6 +67,11 @@ export const OVERDUE_MS = 3_000;
 /** How often overdue timers are looked for, and the least time between two asks about one. */
 export const OVERDUE_CHECK_MS = 1_000;
 const OVERDUE_ASK_GAP_MS = 5_000;
+/** The list is loaded this long after start even if the stream has not opened by then. */
+export const LIST_ANYWAY_MS = 2_000;
+/** A list that failed to load is tried again after this long, doubling to LIST_RETRY_CAP_MS. */
+export const LIST_RETRY_MS = 1_000;
+const LIST_RETRY_CAP_MS = 10_000;
 /** Alerts beyond this many push out the oldest. */
 export const MAX_ALERTS = 5;
 
@@ -83,6 +89,9 @@ export class TimerStore {
   private state: TimersState = initialTimers;
   private alerts: readonly Timer[] = [];
   private retryTimer: Timeout | undefined;
+  /** The next list load: the one after start, or a retry. */
+  private listTimer: Timeout | undefined;
+  private listFailures = 0;
   private overdueTimer: ReturnType<typeof setInterval> | undefined;
   /** When each overdue timer was last asked about. */
   private readonly askedAt = new Map<string, number>();
@@ -100,11 +109,15 @@ export class TimerStore {
     this.started = true;
     this.overdueTimer = setInterval(() => this.checkOverdue(), OVERDUE_CHECK_MS);
     this.connect();
+    // The list is loaded once the stream is open (so nothing falls between the two), or
+    // after a while regardless: a proxy may hold the stream's headers back until its first event.
+    this.listTimer = setTimeout(() => void this.loadList(), LIST_ANYWAY_MS);
   }
 
   stop(): void {
     this.started = false;
     clearTimeout(this.retryTimer);
+    clearTimeout(this.listTimer);
     clearInterval(this.overdueTimer);
     this.dropStream();
     this.setStream('idle');
@@ -181,13 +194,21 @@ export class TimerStore {
   }
 
   private async loadList(): Promise<void> {
+    clearTimeout(this.listTimer);
     try {
       const timers = await this.deps.api.list();
+      this.listFailures = 0;
       this.problem = null;
       this.apply({ type: 'list', timers });
     } catch (error) {
+      if (!this.started) return;
       this.problem = error instanceof Error ? error.message : String(error);
       this.publish();
+      // Until a reconnection loads it, or this retry does.
+      const delay = Math.min(LIST_RETRY_CAP_MS, LIST_RETRY_MS * 2 ** this.listFailures);
+      this.listFailures += 1;
+      clearTimeout(this.listTimer);
+      this.listTimer = setTimeout(() => void this.loadList(), delay);
     }
   }
 

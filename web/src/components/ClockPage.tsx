@@ -21,7 +21,7 @@ export function ClockPage({ client, snapshot, homeZone, onChooseZone }: Props) {
   const zones = useMemo(allZones, []);
   return (
     <>
-      <main className="main" id="main" tabIndex={-1} aria-label="Clock">
+      <main className="main" id="main" tabIndex={-1}>
         <LiveClock client={client} zone={snapshot.zone} live={snapshot.receiving}>
           <StatusLine status={snapshot.status} />
         </LiveClock>

@@ -19,6 +19,9 @@ interface Props {
   readonly onCancel: (id: string) => Promise<void>;
 }
 
+/** A timer this far past due without word of it firing says it is waiting for the service. */
+const OVERDUE_NOTE_MS = 1_500;
+
 /** What the loop draws into, per row. */
 interface Row {
   readonly timer: Timer;
@@ -26,17 +29,22 @@ interface Row {
   readonly countdown: HTMLElement;
   readonly bar: HTMLProgressElement;
   shown: string;
+  phase: 'running' | 'due' | 'overdue' | null;
 }
 
 function draw(row: Row, nowMs: number): void {
   const remaining = row.timer.firesAtMs - nowMs;
+  // The text stops at 0:00.0, but a timer can go on from due to overdue.
+  const phase = remaining > 0 ? 'running' : remaining >= -OVERDUE_NOTE_MS ? 'due' : 'overdue';
   const text = formatCountdown(remaining);
-  if (text === row.shown) return;
+  if (text === row.shown && phase === row.phase) return;
   row.shown = text;
+  row.phase = phase;
   row.countdown.textContent = text;
   const total = timerSeconds(row.timer) * 1000;
   row.bar.value = total > 0 ? Math.min(1, Math.max(0, remaining / total)) : 0;
-  row.item.dataset.due = String(remaining <= 0);
+  row.item.dataset.due = String(phase !== 'running');
+  row.item.dataset.overdue = String(phase === 'overdue');
 }
 
 export function PendingTimers({ timers, now, zone, onCancel }: Props) {
@@ -84,7 +92,7 @@ function PendingRow({ timer, rows, now, zone, onCancel }: RowProps) {
   // Drawn before the row is painted, then by the page's loop.
   useLayoutEffect(() => {
     if (item.current === null || countdown.current === null || bar.current === null) return;
-    const row: Row = { timer, item: item.current, countdown: countdown.current, bar: bar.current, shown: '' };
+    const row: Row = { timer, item: item.current, countdown: countdown.current, bar: bar.current, shown: '', phase: null };
     draw(row, now());
     rows.add(row);
     return () => void rows.delete(row);
@@ -108,7 +116,7 @@ function PendingRow({ timer, rows, now, zone, onCancel }: RowProps) {
         <p className="timer__name">{name}</p>
         <p className="timer__meta">
           {describeDuration(timerSeconds(timer))} · fires at {formatTimeOfDay(timer.firesAtMs, zone)}
-          <span className="timer__due"> · due, waiting for the timer service…</span>
+          <span className="timer__overdue"> · due, waiting for the timer service…</span>
         </p>
       </div>
       {/* Written by the animation loop only. */}

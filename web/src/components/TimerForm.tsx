@@ -79,7 +79,9 @@ export function TimerForm({ onSet, onGesture }: Props) {
           value={fields[name]}
           onChange={edit(name)}
           aria-invalid={error !== undefined || errors.total !== undefined}
-          aria-describedby={error !== undefined ? `${id}-${name}-error` : errors.total ? `${id}-total-error` : undefined}
+          aria-describedby={
+            error !== undefined ? `${id}-${name}-error` : errors.total !== undefined ? `${id}-total-error` : undefined
+          }
         />
         {error !== undefined && (
           <p className="field__error" id={`${id}-${name}-error`}>
@@ -93,7 +95,7 @@ export function TimerForm({ onSet, onGesture }: Props) {
   return (
     <form className="timer-form" data-testid="timer-form" noValidate onSubmit={submit}>
       <fieldset className="timer-form__duration">
-        <legend className="field__label">Duration</legend>
+        <legend className="visually-hidden">Duration</legend>
         <div className="timer-form__units">
           {unit('hours', 'Hours')}
           {unit('minutes', 'Minutes')}

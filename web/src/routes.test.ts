@@ -1,0 +1,43 @@
+// Routes from paths, the clock page's address keeping its zone, and which clicks the page routes.
+import { describe, expect, it } from 'vitest';
+import { clockHref, isPlainClick, routeOf, titleOf } from './routes';
+
+describe('routeOf', () => {
+  it('maps / to the clock and /timers to the timers, a trailing slash or not', () => {
+    expect(routeOf('/')).toBe('clock');
+    expect(routeOf('')).toBe('clock');
+    expect(routeOf('/timers')).toBe('timers');
+    expect(routeOf('/timers/')).toBe('timers');
+    expect(routeOf('/timer')).toBe('missing');
+    expect(routeOf('/timers/x')).toBe('missing');
+  });
+});
+
+describe('clockHref', () => {
+  it('is / in the person’s own zone and keeps ?tz otherwise, slashes readable', () => {
+    expect(clockHref('Europe/Paris', 'Europe/Paris')).toBe('/');
+    expect(clockHref('Asia/Calcutta', 'Asia/Kolkata')).toBe('/');
+    expect(clockHref('Asia/Kolkata', 'Europe/Paris')).toBe('/?tz=Asia/Kolkata');
+    expect(clockHref('America/Argentina/Buenos_Aires', 'UTC')).toBe('/?tz=America/Argentina/Buenos_Aires');
+  });
+});
+
+describe('isPlainClick', () => {
+  const click = { button: 0, metaKey: false, ctrlKey: false, shiftKey: false, altKey: false, defaultPrevented: false };
+
+  it('routes a plain left click and leaves new tabs and windows to the browser', () => {
+    expect(isPlainClick(click)).toBe(true);
+    expect(isPlainClick({ ...click, button: 1 })).toBe(false);
+    expect(isPlainClick({ ...click, ctrlKey: true })).toBe(false);
+    expect(isPlainClick({ ...click, metaKey: true })).toBe(false);
+    expect(isPlainClick({ ...click, shiftKey: true })).toBe(false);
+    expect(isPlainClick({ ...click, defaultPrevented: true })).toBe(false);
+  });
+});
+
+describe('titleOf', () => {
+  it('keeps the clock page’s title', () => {
+    expect(titleOf('clock')).toBe('Clocker — a live clock');
+    expect(titleOf('timers')).toBe('Clocker — timers');
+  });
+});
