@@ -13,9 +13,9 @@ CLOCKER_BIN := target/debug/clocker
 # What the web UI is built from: web/dist is rebuilt when any of it is newer.
 WEB_SOURCES := $(shell find web/src web/public -type f ! -name '*.test.ts' 2>/dev/null) \
 	$(wildcard web/index.html web/package.json web/vite.config.ts web/tsconfig*.json)
-# Written by scripts/web-env.sh once web/node_modules matches the lockfile.
+# Written by scripts/npm-env.sh once web/node_modules matches the lockfile.
 WEB_DEPS := web/node_modules/.clocker-installed
-# Written by scripts/clients-env.sh once clients/node/node_modules matches the lockfile.
+# Written by scripts/npm-env.sh once clients/node/node_modules matches the lockfile.
 CLIENTS_DEPS := clients/node/node_modules/.clocker-installed
 
 help: ## list the targets
@@ -31,10 +31,10 @@ web/dist/index.html: $(WEB_SOURCES) $(WEB_DEPS)
 	@touch $@
 
 $(WEB_DEPS): web/package-lock.json
-	@bash scripts/web-env.sh
+	@bash scripts/npm-env.sh web
 
 $(CLIENTS_DEPS): clients/node/package-lock.json
-	@bash scripts/clients-env.sh
+	@bash scripts/npm-env.sh clients/node
 
 clocker-bin: web ## build the clocker binary (debug) the interop and browser tests run
 	$(CARGO) build -p clocker

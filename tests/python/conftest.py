@@ -31,6 +31,7 @@ import subprocess
 import sys
 import time
 import types
+from typing import NoReturn
 from pathlib import Path
 
 import grpc
@@ -218,7 +219,8 @@ def start_server(
     line = lines[0] if lines else b""
     match = LISTENING.match(line)
     server = Server(name, match["addr"].decode() if match else "", process, stderr_path)
-    if not match or match["name"].decode() != name:
+
+    def fail(expected: str) -> NoReturn:
         exited = process.poll()
         status = server.stop()
         what = (
@@ -227,27 +229,18 @@ def start_server(
             else f"did not print within {STARTUP_DEADLINE_S}s"
         )
         pytest.fail(
-            f"`clocker serve {name}` {what} '{name} listening on HOST:PORT' "
-            f"(first line: {line!r})\nstderr:\n{server.stderr()}",
+            f"`clocker serve {name}` {what} {expected} "
+            f"(lines: {lines!r})\nstderr:\n{server.stderr()}",
             pytrace=False,
         )
+
+    if not match or match["name"].decode() != name:
+        fail(f"'{name} listening on HOST:PORT'")
     if wants_zmq:
         second = lines[1] if len(lines) > 1 else b""
         also = ALSO_LISTENING.match(second)
         if not also or also["name"].decode() != name:
-            exited = process.poll()
-            status = server.stop()
-            what = (
-                f"exited with status {status} before printing"
-                if exited is not None
-                else f"did not print within {STARTUP_DEADLINE_S}s"
-            )
-            pytest.fail(
-                f"`clocker serve {name} --zmq-addr ...` {what} the second line "
-                f"'{name} also listening on zeromq tcp://HOST:PORT' "
-                f"(lines: {lines!r})\nstderr:\n{server.stderr()}",
-                pytrace=False,
-            )
+            fail(f"the second line '{name} also listening on zeromq tcp://HOST:PORT'")
         server.zmq_endpoint = also["endpoint"].decode()
     return server
 

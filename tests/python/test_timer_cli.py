@@ -17,13 +17,11 @@ CLOCKER_CONFIG_DIR, so no saved session applies.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import re
 import select
 import subprocess
-import termios
 import time
 from pathlib import Path
 
@@ -66,12 +64,6 @@ def config_dir(tmp_path: Path) -> Path:
     return path
 
 
-def _take_terminal() -> None:
-    """In the child, after setsid: make the pty on stdin the controlling
-    terminal, so Ctrl-C typed into it sends SIGINT to the client."""
-    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
-
-
 class PtyClient:
     """A process on the slave side of a pseudo-terminal; the test types into
     and reads from the master side. ``transcript`` is all it printed (with
@@ -81,15 +73,18 @@ class PtyClient:
         self.argv = argv
         master, slave = os.openpty()
         try:
+            # `setsid --ctty`: a new session whose controlling terminal is the
+            # pty, so Ctrl-C typed into it sends SIGINT to the client. (Not a
+            # preexec_fn: forking with gRPC's threads around can crash it.)
+            # Not a process group leader, so setsid execs without forking and
+            # the pid is the client's.
             self.process = subprocess.Popen(
-                argv,
+                ["setsid", "--ctty", *argv],
                 stdin=slave,
                 stdout=slave,
                 stderr=slave,
                 env=env,
                 cwd=cwd,
-                start_new_session=True,
-                preexec_fn=_take_terminal,
             )
         finally:
             os.close(slave)

@@ -23,9 +23,9 @@ use axum::{Json, Router};
 use clocker_proto::v1::timer_event::Kind;
 use clocker_proto::v1::timers_client::TimersClient;
 use clocker_proto::v1::{ListTimersRequest, SetTimerRequest, TimerRequest, WatchTimersRequest};
-use clocker_timers::TimerJson;
+use clocker_timers::{SetTimerJson, TimerJson};
 use futures_util::{Stream, StreamExt};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use tonic::transport::Channel;
 use tonic::{Code, Request, Status};
 
@@ -89,20 +89,6 @@ pub fn http_status(code: Code) -> StatusCode {
     }
 }
 
-/// The body of `POST /api/timers`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CreateTimer {
-    #[serde(default)]
-    hours: i64,
-    #[serde(default)]
-    minutes: i64,
-    #[serde(default)]
-    seconds: i64,
-    #[serde(default)]
-    label: String,
-}
-
 #[derive(Debug, Serialize)]
 struct TimerList {
     timers: Vec<TimerJson>,
@@ -115,10 +101,8 @@ struct EventJson {
     timer: Option<TimerJson>,
 }
 
-/// A request with the call timeout and the caller's bearer token.
-fn request<T>(message: T, headers: &HeaderMap) -> Request<T> {
-    let mut request = Request::new(message);
-    request.set_timeout(CALL_TIMEOUT);
+/// `request` acting as the caller: their `Authorization: Bearer` header.
+fn with_bearer<T>(mut request: Request<T>, headers: &HeaderMap) -> Request<T> {
     if let Some(value) = headers.get(axum::http::header::AUTHORIZATION)
         && let Ok(value) = value.to_str()
         && let Ok(value) = value.parse()
@@ -128,10 +112,28 @@ fn request<T>(message: T, headers: &HeaderMap) -> Request<T> {
     request
 }
 
+/// A unary call's request: the caller's token and the call timeout.
+fn request<T>(message: T, headers: &HeaderMap) -> Request<T> {
+    let mut request = with_bearer(Request::new(message), headers);
+    request.set_timeout(CALL_TIMEOUT);
+    request
+}
+
+/// The request naming timer `id`.
+fn timer_request(id: String, headers: &HeaderMap) -> Request<TimerRequest> {
+    request(
+        TimerRequest {
+            id,
+            token: String::new(),
+        },
+        headers,
+    )
+}
+
 async fn create_timer(
     State(mut timers): State<TimersClient<Channel>>,
     headers: HeaderMap,
-    body: Result<Json<CreateTimer>, axum::extract::rejection::JsonRejection>,
+    body: Result<Json<SetTimerJson>, axum::extract::rejection::JsonRejection>,
 ) -> Result<(StatusCode, Json<TimerJson>), ApiError> {
     let Json(body) = body.map_err(|rejection| Status::invalid_argument(rejection.body_text()))?;
     let message = SetTimerRequest {
@@ -139,7 +141,7 @@ async fn create_timer(
         minutes: body.minutes,
         seconds: body.seconds,
         label: body.label,
-        token: String::new(),
+        token: body.token,
     };
     let timer = timers
         .set_timer(request(message, &headers))
@@ -166,12 +168,8 @@ async fn get_timer(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Json<TimerJson>, ApiError> {
-    let message = TimerRequest {
-        id,
-        token: String::new(),
-    };
     let timer = timers
-        .get_timer(request(message, &headers))
+        .get_timer(timer_request(id, &headers))
         .await?
         .into_inner();
     Ok(Json(TimerJson::from(&timer)))
@@ -182,12 +180,8 @@ async fn cancel_timer(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Json<TimerJson>, ApiError> {
-    let message = TimerRequest {
-        id,
-        token: String::new(),
-    };
     let timer = timers
-        .cancel_timer(request(message, &headers))
+        .cancel_timer(timer_request(id, &headers))
         .await?
         .into_inner();
     Ok(Json(TimerJson::from(&timer)))

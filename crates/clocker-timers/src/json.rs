@@ -3,7 +3,25 @@
 
 use clocker_proto::v1::{Timer, TimerState};
 use jiff::Timestamp;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+
+/// A request to set a timer, in JSON (ZeroMQ's one-frame form and the
+/// browser's `POST /api/timers`): every field may be left out.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SetTimerJson {
+    #[serde(default)]
+    pub hours: i64,
+    #[serde(default)]
+    pub minutes: i64,
+    #[serde(default)]
+    pub seconds: i64,
+    #[serde(default)]
+    pub label: String,
+    /// A session token; over HTTP the `Authorization: Bearer` header does.
+    #[serde(default)]
+    pub token: String,
+}
 
 /// A timer in JSON: the request's fields echoed back (as the seed's server
 /// "sends back the request"), with when it fires.

@@ -37,7 +37,7 @@ use tonic::transport::Channel;
 pub use callers::{Caller, Callers};
 pub use duration::{MAX_TOTAL_SECONDS, TimerDuration};
 pub use error::TimerError;
-pub use json::{TimerJson, rfc3339};
+pub use json::{SetTimerJson, TimerJson, rfc3339};
 pub use service::{TimersService, timer_message};
 pub use timers::{MAX_LABEL_BYTES, Timers, late_ms};
 pub use zmq::MAX_FRAME_BYTES;

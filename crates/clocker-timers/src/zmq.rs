@@ -20,7 +20,7 @@ use clocker_runtime::CancellationToken;
 use crate::TimerError;
 use crate::callers::Caller;
 use crate::duration::TimerDuration;
-use crate::json::TimerJson;
+use crate::json::{SetTimerJson, TimerJson};
 use crate::service::timer_message;
 use crate::timers::Timers;
 
@@ -121,21 +121,6 @@ async fn answer(timers: &Timers, message: ZmqMessage) -> Option<ZmqMessage> {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct SetRequest {
-    #[serde(default)]
-    hours: i64,
-    #[serde(default)]
-    minutes: i64,
-    #[serde(default)]
-    seconds: i64,
-    #[serde(default)]
-    label: String,
-    #[serde(default)]
-    token: String,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 struct Operation {
     op: String,
     #[serde(default)]
@@ -170,7 +155,7 @@ async fn handle(timers: &Timers, frames: &[bytes::Bytes]) -> Result<Value, Timer
                 )));
             };
             if !fields.contains_key("op") {
-                let set: SetRequest = serde_json::from_value(value)
+                let set: SetTimerJson = serde_json::from_value(value)
                     .map_err(|err| TimerError::Invalid(format!("not a timer request: {err}")))?;
                 let duration = TimerDuration::new(set.hours, set.minutes, set.seconds)?;
                 let caller = timers.caller(&set.token).await?;
