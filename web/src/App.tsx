@@ -1,17 +1,20 @@
 /**
  * The page's frame: the masthead with the links between pages, the page the
- * address names (the clock at `/`, the timers at `/timers`), and the alerts
- * of fired timers, which show on every page.
+ * address names (the clock at `/`, the timers at `/timers`, the random
+ * numbers at `/random`), and the alerts of fired timers, which show on every
+ * page.
  */
 
 import { useCallback, useEffect, useRef, useSyncExternalStore } from 'react';
 import type { ClockClient } from './client';
 import { ClockPage } from './components/ClockPage';
 import { PageNav } from './components/PageNav';
+import { RandomPage } from './components/RandomPage';
 import { TimerAlerts } from './components/TimerAlerts';
 import { TimersPage } from './components/TimersPage';
 import { navigate, useLocation } from './hooks/useLocation';
-import { clockHref, routeOf, titleOf } from './routes';
+import type { RandomStore } from './randomStore';
+import { RANDOM_HREF, TIMERS_HREF, clockHref, routeOf, titleOf } from './routes';
 import type { TimerStore } from './timerStore';
 import { isKnownZone, withZone } from './zones';
 
@@ -20,13 +23,14 @@ interface Props {
   /** The browser's own zone. */
   readonly homeZone: string;
   readonly timers: TimerStore;
+  readonly random: RandomStore;
   /** The server's clock now, unix ms (the device's until the clock is synced). */
   readonly serverNow: () => number;
   /** Called on presses that may later want to make a sound. */
   readonly onGesture: () => void;
 }
 
-export function App({ client, homeZone, timers, serverNow, onGesture }: Props) {
+export function App({ client, homeZone, timers, random, serverNow, onGesture }: Props) {
   const snapshot = useSyncExternalStore(client.subscribe, client.getSnapshot);
   const alerts = useSyncExternalStore(timers.subscribe, timers.getSnapshot).alerts;
   const location = useLocation();
@@ -75,6 +79,7 @@ export function App({ client, homeZone, timers, serverNow, onGesture }: Props) {
       {route === 'timers' && (
         <TimersPage store={timers} now={serverNow} zone={snapshot.zone} onGesture={onGesture} />
       )}
+      {route === 'random' && <RandomPage store={random} zone={snapshot.zone} />}
       {route === 'missing' && <MissingPage path={url.pathname} />}
 
       <TimerAlerts alerts={alerts} onDismiss={timers.dismiss} />
@@ -89,8 +94,8 @@ function MissingPage({ path }: { readonly path: string }) {
         No page here
       </h2>
       <p>
-        There is nothing at <code>{path}</code>. The clock is at <a href="/">/</a> and the timers are at{' '}
-        <a href="/timers">/timers</a>.
+        There is nothing at <code>{path}</code>. The clock is at <a href="/">/</a>, the timers are at{' '}
+        <a href={TIMERS_HREF}>{TIMERS_HREF}</a> and the random numbers at <a href={RANDOM_HREF}>{RANDOM_HREF}</a>.
       </p>
     </main>
   );

@@ -1,20 +1,25 @@
 /**
  * Starts the page: picks the zone (the address's ?tz=, else the browser's),
- * connects to the funnel on this origin, prepares the timers (their stream
- * opens when the Timers page is first shown), and renders.
+ * connects to the funnel's WebSocket on this origin, reads where the REST
+ * gateway and the stream service are (`/config.json`), prepares the timers
+ * (their stream opens when the Timers page is first shown) and the random
+ * numbers (their stream is open while the Random page is shown), and renders.
  */
 
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { Beeper, notifyFired } from './alarm';
 import { App } from './App';
-import { openBrowserEvents } from './browserEvents';
+import { browserEvents } from './browserEvents';
 import { openBrowserSocket, socketUrl } from './browserSocket';
 import { ClockClient } from './client';
+import { loadEndpoints, streamUrl } from './endpoints';
+import './random.css';
+import { RANDOM_STREAM_PATH, RandomStore } from './randomStore';
 import './styles.css';
 import { timerResolution } from './sync';
 import { installTestHooks } from './testHooks';
-import { TimerApi } from './timerApi';
+import { TimerApi, timerEventsUrl } from './timerApi';
 import './timers.css';
 import { TimerStore } from './timerStore';
 import { browserZone, startZone } from './zones';
@@ -40,17 +45,6 @@ const client = new ClockClient(
 /** The server's clock by the sync estimate; the device's own until there is one. */
 const serverNow = () => client.serverNow() ?? Date.now();
 
-const beeper = new Beeper();
-const timers = new TimerStore({
-  api: new TimerApi((url, init) => window.fetch(url, init)),
-  openEvents: openBrowserEvents,
-  now: serverNow,
-  onFired: (timer) => {
-    beeper.beep();
-    notifyFired(timer);
-  },
-});
-
 installTestHooks(client);
 client.start();
 
@@ -59,10 +53,37 @@ document.addEventListener('visibilitychange', () => {
   if (document.visibilityState === 'visible') client.resync();
 });
 
+// The clock is already connecting; the rest waits for the addresses (this origin if there are none).
+const endpoints = await loadEndpoints((url, init) => window.fetch(url, init));
+
+const beeper = new Beeper();
+const timers = new TimerStore({
+  api: new TimerApi((url, init) => window.fetch(url, init), endpoints),
+  openEvents: browserEvents('timer'),
+  eventsUrl: timerEventsUrl(endpoints),
+  now: serverNow,
+  onFired: (timer) => {
+    beeper.beep();
+    notifyFired(timer);
+  },
+});
+const random = new RandomStore({
+  openEvents: browserEvents('data'),
+  url: streamUrl(endpoints, RANDOM_STREAM_PATH),
+  now: serverNow,
+});
+
 const root = document.getElementById('root');
 if (root === null) throw new Error('index.html has no #root');
 createRoot(root).render(
   <StrictMode>
-    <App client={client} homeZone={ownZone} timers={timers} serverNow={serverNow} onGesture={() => beeper.unlock()} />
+    <App
+      client={client}
+      homeZone={ownZone}
+      timers={timers}
+      random={random}
+      serverNow={serverNow}
+      onGesture={() => beeper.unlock()}
+    />
   </StrictMode>,
 );

@@ -3,13 +3,16 @@ import { describe, expect, it } from 'vitest';
 import { clockHref, isPlainClick, routeOf, titleOf } from './routes';
 
 describe('routeOf', () => {
-  it('maps / to the clock and /timers to the timers, a trailing slash or not', () => {
+  it('maps / to the clock, /timers to the timers and /random to the random numbers, a trailing slash or not', () => {
     expect(routeOf('/')).toBe('clock');
     expect(routeOf('')).toBe('clock');
     expect(routeOf('/timers')).toBe('timers');
     expect(routeOf('/timers/')).toBe('timers');
     expect(routeOf('/timer')).toBe('missing');
     expect(routeOf('/timers/x')).toBe('missing');
+    expect(routeOf('/random')).toBe('random');
+    expect(routeOf('/random/')).toBe('random');
+    expect(routeOf('/randoms')).toBe('missing');
   });
 });
 
@@ -39,5 +42,6 @@ describe('titleOf', () => {
   it('keeps the clock page’s title', () => {
     expect(titleOf('clock')).toBe('Clocker — a live clock');
     expect(titleOf('timers')).toBe('Clocker — timers');
+    expect(titleOf('random')).toBe('Clocker — random numbers');
   });
 });

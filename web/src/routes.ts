@@ -1,20 +1,22 @@
 /**
- * The page's routes: the clock at `/` (with `?tz=` as ever) and the timers
- * at `/timers`. The funnel answers every extension-less path with
+ * The page's routes: the clock at `/` (with `?tz=` as ever), the timers
+ * at `/timers` and the random numbers' live stream at `/random`. The funnel answers every extension-less path with
  * index.html, so the page routes on the client with history.pushState.
  */
 
 import { sameZone, withZone } from './zones';
 
-export type Route = 'clock' | 'timers' | 'missing';
+export type Route = 'clock' | 'timers' | 'random' | 'missing';
 
 export const TIMERS_HREF = '/timers';
+export const RANDOM_HREF = '/random';
 
 /** The route a path shows (a trailing slash is ignored). */
 export function routeOf(pathname: string): Route {
   const path = pathname.replace(/\/+$/, '') || '/';
   if (path === '/') return 'clock';
   if (path === TIMERS_HREF) return 'timers';
+  if (path === RANDOM_HREF) return 'random';
   return 'missing';
 }
 
@@ -45,6 +47,8 @@ export function titleOf(route: Route): string {
       return 'Clocker — a live clock';
     case 'timers':
       return 'Clocker — timers';
+    case 'random':
+      return 'Clocker — random numbers';
     case 'missing':
       return 'Clocker — no such page';
   }

@@ -1,6 +1,15 @@
 // The timer JSON and events as checked on arrival, and the API calls against a mocked fetch.
 import { describe, expect, it, vi } from 'vitest';
-import { TimerApi, TimerApiError, parseTimer, parseTimerEvent, parseTimerList, type Fetch } from './timerApi';
+import { SAME_ORIGIN } from './endpoints';
+import {
+  TimerApi,
+  TimerApiError,
+  parseTimer,
+  parseTimerEvent,
+  parseTimerList,
+  timerEventsUrl,
+  type Fetch,
+} from './timerApi';
 import { timerJson } from './timerFixtures';
 
 describe('parseTimer', () => {
@@ -72,12 +81,21 @@ function fakeFetch(status: number, body: unknown) {
   return { fetch, calls };
 }
 
+const ENDPOINTS = { gateway: 'http://127.0.0.1:8081', stream: 'http://127.0.0.1:8085' };
+
+describe('timerEventsUrl', () => {
+  it('is /stream/timers on the stream service, or on this origin', () => {
+    expect(timerEventsUrl(ENDPOINTS)).toBe('http://127.0.0.1:8085/stream/timers');
+    expect(timerEventsUrl(SAME_ORIGIN)).toBe('/stream/timers');
+  });
+});
+
 describe('TimerApi', () => {
-  it('POSTs a new timer as JSON and returns the timer', async () => {
+  it('POSTs a new timer as JSON to the gateway and returns the timer', async () => {
     const { fetch, calls } = fakeFetch(201, timerJson());
-    const timer = await new TimerApi(fetch).create({ hours: 0, minutes: 1, seconds: 30, label: 'tea' });
+    const timer = await new TimerApi(fetch, ENDPOINTS).create({ hours: 0, minutes: 1, seconds: 30, label: 'tea' });
     expect(timer.id).toBe('tmr-1');
-    expect(calls[0]?.url).toBe('/api/timers');
+    expect(calls[0]?.url).toBe('http://127.0.0.1:8081/api/timers');
     expect(calls[0]?.init?.method).toBe('POST');
     expect(JSON.parse(String(calls[0]?.init?.body))).toEqual({ hours: 0, minutes: 1, seconds: 30, label: 'tea' });
     expect(calls[0]?.init?.headers).toMatchObject({ 'content-type': 'application/json' });
@@ -85,35 +103,46 @@ describe('TimerApi', () => {
 
   it('lists, gets and cancels (DELETE) by id, escaping it', async () => {
     const list = fakeFetch(200, { timers: [timerJson()] });
-    expect(await new TimerApi(list.fetch).list()).toHaveLength(1);
-    expect(list.calls[0]?.url).toBe('/api/timers');
+    expect(await new TimerApi(list.fetch, ENDPOINTS).list()).toHaveLength(1);
+    expect(list.calls[0]?.url).toBe('http://127.0.0.1:8081/api/timers');
 
     const cancel = fakeFetch(200, timerJson({ id: 'a/b', state: 'cancelled', ended_at_unix_ms: 1 }));
-    expect((await new TimerApi(cancel.fetch).cancel('a/b')).state).toBe('cancelled');
-    expect(cancel.calls[0]?.url).toBe('/api/timers/a%2Fb');
+    expect((await new TimerApi(cancel.fetch, ENDPOINTS).cancel('a/b')).state).toBe('cancelled');
+    expect(cancel.calls[0]?.url).toBe('http://127.0.0.1:8081/api/timers/a%2Fb');
     expect(cancel.calls[0]?.init?.method).toBe('DELETE');
+
+    const get = fakeFetch(200, timerJson());
+    await new TimerApi(get.fetch, ENDPOINTS).get('tmr-1');
+    expect(get.calls[0]?.url).toBe('http://127.0.0.1:8081/api/timers/tmr-1');
+    expect(get.calls[0]?.init?.method).toBe('GET');
+  });
+
+  it('calls relative URLs when the gateway shares the page’s origin', async () => {
+    const { fetch, calls } = fakeFetch(200, { timers: [] });
+    await new TimerApi(fetch, SAME_ORIGIN).list();
+    expect(calls[0]?.url).toBe('/api/timers');
   });
 
   it('passes on the server’s error with its status', async () => {
     const { fetch } = fakeFetch(400, { error: 'label is over 200 bytes' });
-    const call = new TimerApi(fetch).create({ hours: 0, minutes: 0, seconds: 1, label: 'x' });
+    const call = new TimerApi(fetch, ENDPOINTS).create({ hours: 0, minutes: 0, seconds: 1, label: 'x' });
     await expect(call).rejects.toThrow(TimerApiError);
     await expect(call).rejects.toMatchObject({ status: 400, message: 'Label is over 200 bytes' });
   });
 
   it('explains a 503 without a JSON body, and a server it cannot reach', async () => {
     const down = fakeFetch(503, 'Service Unavailable');
-    await expect(new TimerApi(down.fetch).list()).rejects.toMatchObject({
+    await expect(new TimerApi(down.fetch, ENDPOINTS).list()).rejects.toMatchObject({
       status: 503,
       message: 'The timer service is not answering; retry shortly.',
     });
-    const offline = new TimerApi(vi.fn<Fetch>().mockRejectedValue(new TypeError('Failed to fetch')));
+    const offline = new TimerApi(vi.fn<Fetch>().mockRejectedValue(new TypeError('Failed to fetch')), ENDPOINTS);
     await expect(offline.cancel('x')).rejects.toMatchObject({ status: null, message: /Cannot reach the server/ });
   });
 
   it('refuses a success whose body is not a timer', async () => {
     const { fetch } = fakeFetch(201, { ok: true });
-    await expect(new TimerApi(fetch).create({ hours: 0, minutes: 0, seconds: 1, label: '' })).rejects.toThrow(
+    await expect(new TimerApi(fetch, ENDPOINTS).create({ hours: 0, minutes: 0, seconds: 1, label: '' })).rejects.toThrow(
       /not a timer/,
     );
   });

@@ -1,9 +1,12 @@
 /**
- * The funnel's `/api/timers` on the page's own origin: the timer JSON and its
- * Server-Sent Events, checked as they arrive (anything malformed is dropped,
- * never trusted), and the three calls the Timers page makes. `fetch` is
+ * The timers: `/api/timers` on the REST gateway and their Server-Sent Events
+ * at `/stream/timers` on the stream service (base URLs from `endpoints.ts`),
+ * the timer JSON and events checked as they arrive (anything malformed is
+ * dropped, never trusted), and the calls the Timers page makes. `fetch` is
  * injected, so tests run without a network.
  */
+
+import { gatewayUrl, streamUrl, type Endpoints } from './endpoints';
 
 export type TimerState = 'pending' | 'fired' | 'cancelled';
 export type TimerEventKind = 'set' | 'fired' | 'cancelled';
@@ -40,8 +43,15 @@ export interface NewTimer {
   readonly label: string;
 }
 
+/** On the gateway. */
 export const TIMERS_PATH = '/api/timers';
-export const EVENTS_PATH = `${TIMERS_PATH}/events`;
+/** On the stream service: `event: timer` messages, resumable with Last-Event-ID. */
+export const EVENTS_PATH = '/stream/timers';
+
+/** The timer events' URL on the stream service. */
+export function timerEventsUrl(endpoints: Endpoints): string {
+  return streamUrl(endpoints, EVENTS_PATH);
+}
 
 const STATES: readonly string[] = ['pending', 'fired', 'cancelled'] satisfies TimerState[];
 const KINDS: readonly string[] = ['set', 'fired', 'cancelled'] satisfies TimerEventKind[];
@@ -108,9 +118,11 @@ export type Fetch = (url: string, init?: RequestInit) => Promise<Response>;
 
 export class TimerApi {
   private readonly fetch: Fetch;
+  private readonly endpoints: Endpoints;
 
-  constructor(fetch: Fetch) {
+  constructor(fetch: Fetch, endpoints: Endpoints) {
     this.fetch = fetch;
+    this.endpoints = endpoints;
   }
 
   /** `GET /api/timers`: the page's timers, newest first. */
@@ -147,11 +159,11 @@ export class TimerApi {
     return timer;
   }
 
-  /** The JSON body of a successful call; a TimerApiError saying what went wrong otherwise. */
-  private async call(url: string, init: RequestInit): Promise<unknown> {
+  /** The JSON body of a successful call to `path` on the gateway; a TimerApiError saying what went wrong otherwise. */
+  private async call(path: string, init: RequestInit): Promise<unknown> {
     let response: Response;
     try {
-      response = await this.fetch(url, { ...init, headers: { accept: 'application/json', ...init.headers } });
+      response = await this.fetch(gatewayUrl(this.endpoints, path), { ...init, headers: { accept: 'application/json', ...init.headers } });
     } catch {
       throw new TimerApiError(null, 'Cannot reach the server. Check your connection and try again.');
     }

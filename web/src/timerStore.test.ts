@@ -1,6 +1,7 @@
 // The timer store against a fake event stream, a fake API and fake timers: loading on every
 // connection, events, alerts, reconnecting after a refused stream, and overdue timers.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { EventHandlers } from './eventStream';
 import { TimerApiError, type NewTimer, type Timer } from './timerApi';
 import { timer } from './timerFixtures';
 import {
@@ -10,7 +11,6 @@ import {
   OVERDUE_CHECK_MS,
   OVERDUE_MS,
   TimerStore,
-  type EventHandlers,
 } from './timerStore';
 
 const T = 1_795_000_000_000;
@@ -75,6 +75,7 @@ beforeEach(() => {
   };
   store = new TimerStore({
     api,
+    eventsUrl: 'http://127.0.0.1:8085/stream/timers',
     openEvents: (url, handlers) => {
       const stream = new FakeStream(url, handlers);
       streams.push(stream);
@@ -97,7 +98,7 @@ describe('TimerStore', () => {
     store.start();
     store.start();
     expect(streams).toHaveLength(1);
-    expect(latest().url).toBe('/api/timers/events');
+    expect(latest().url).toBe('http://127.0.0.1:8085/stream/timers');
     expect(store.getSnapshot().stream).toBe('connecting');
     expect(api.list).not.toHaveBeenCalled();
 

@@ -1,6 +1,6 @@
 /**
  * The Timers page's link to the timer service: the event stream
- * (`/api/timers/events`, Server-Sent Events) kept open, the list loaded
+ * (`/stream/timers` on the stream service, Server-Sent Events) kept open, the list loaded
  * again on every (re)connection so nothing missed while away is lost (and
  * retried with backoff when that fails), and
  * the calls that set and cancel timers. Publishes a snapshot for React
@@ -10,7 +10,8 @@
  */
 
 import { Backoff } from './backoff';
-import { EVENTS_PATH, parseTimerEvent, type NewTimer, type Timer, type TimerApi } from './timerApi';
+import type { EventStream, OpenEvents } from './eventStream';
+import { parseTimerEvent, type NewTimer, type Timer, type TimerApi } from './timerApi';
 import {
   endedTimers,
   initialTimers,
@@ -21,25 +22,11 @@ import {
   type TimersState,
 } from './timerState';
 
-/** What an event stream tells its owner. */
-export interface EventHandlers {
-  onOpen(): void;
-  /** The `data:` of one `event: timer`. */
-  onEvent(data: string): void;
-  /** The stream failed; `closed`: for good (else the browser retries by itself, with Last-Event-ID). */
-  onError(closed: boolean): void;
-}
-
-/** An open (or opening) stream. After `close()` its handlers are never called again. */
-export interface EventStream {
-  close(): void;
-}
-
-export type OpenEvents = (url: string, handlers: EventHandlers) => EventStream;
-
 export interface TimerStoreDeps {
   readonly api: Pick<TimerApi, 'list' | 'get' | 'create' | 'cancel'>;
   readonly openEvents: OpenEvents;
+  /** Where the timer events are (`timerEventsUrl`). */
+  readonly eventsUrl: string;
   /** The server's clock now, by the page's best estimate, unix ms. */
   readonly now: () => number;
   /** Called once for each timer the page sees fire (a notification, a beep). */
@@ -158,7 +145,7 @@ export class TimerStore {
   private connect(): void {
     if (!this.started) return;
     this.setStream(this.streamState === 'idle' ? 'connecting' : 'reconnecting');
-    const stream = this.deps.openEvents(EVENTS_PATH, {
+    const stream = this.deps.openEvents(this.deps.eventsUrl, {
       onOpen: () => this.stream === stream && this.onOpen(),
       onEvent: (data) => this.stream === stream && this.onEvent(data),
       onError: (closed) => this.stream === stream && this.onError(closed),

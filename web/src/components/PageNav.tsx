@@ -1,7 +1,7 @@
 /** Links between the pages; a plain click routes on the page instead of loading it again. */
 
 import type { MouseEvent } from 'react';
-import { TIMERS_HREF, isPlainClick, type Route } from '../routes';
+import { RANDOM_HREF, TIMERS_HREF, isPlainClick, type Route } from '../routes';
 
 interface Props {
   readonly route: Route;
@@ -28,6 +28,7 @@ export function PageNav({ route, clockHref, onNavigate }: Props) {
       <ul className="nav__list">
         {link(clockHref, 'clock', 'Clock')}
         {link(TIMERS_HREF, 'timers', 'Timers')}
+        {link(RANDOM_HREF, 'random', 'Random')}
       </ul>
     </nav>
   );
