@@ -11,16 +11,17 @@
 //!   clock-sync pongs share the frames' timebase (`fleet_clock`).
 //! - `GET /ws` forwards a zone's frames to one socket and answers its clock
 //!   pings (`socket`); `GET /health` says whether the funnel and its
-//!   dependencies answer; `/api/timers…` is the timer service for the
-//!   browser (`timers_api`); every other `GET` is the web UI (`web`).
+//!   dependencies answer; `GET /config.json` tells the page where the
+//!   gateway and the stream are (`endpoints`); every other `GET` is the web
+//!   UI (`web`).
 
 mod assemble;
+mod endpoints;
 mod fleet_clock;
 mod frame;
 mod hub;
 mod socket;
 mod ticker;
-mod timers_api;
 mod web;
 
 use std::sync::Arc;
@@ -31,28 +32,29 @@ use axum::Json;
 use axum::Router;
 use axum::extract::State;
 use axum::routing::get;
-use clocker_proto::v1::timers_client::TimersClient;
 use clocker_runtime::{
     AddressBook, CancellationToken, LaunchError, Launched, Locator, ServiceName, Settings,
     TaskTracker, launch_http,
 };
+use endpoints::Endpoints;
 use tokio::net::TcpListener;
-use tonic::transport::Channel;
 
 pub use assemble::{Assembler, CLOCK_SERVICES, InstantRead};
 pub use fleet_clock::FleetClock;
 pub use frame::Frame;
 pub use hub::{Hub, ZoneInUse};
+pub use ticker::start as start_ticker;
 
-/// What the funnel requires: the clock services, and the timer service for
-/// `/api/timers` (answered with 503 while it is away).
+/// What the funnel requires: the clock services it calls, and the gateway
+/// and the stream, whose addresses the page learns from `/config.json`.
 pub const REQUIRES: &[ServiceName] = &[
     ServiceName::CurrentTime,
     ServiceName::Hours,
     ServiceName::Minutes,
     ServiceName::Seconds,
     ServiceName::Milliseconds,
-    ServiceName::Timers,
+    ServiceName::Gateway,
+    ServiceName::Stream,
 ];
 
 /// How the funnel builds and sends frames.
@@ -68,6 +70,11 @@ pub struct FunnelConfig {
     /// (1.5 s at 20 Hz). A client that falls further behind skips to the
     /// newest frame; one that stops reading is noticed within `send_timeout`.
     pub unsent_limit_bytes: u32,
+    /// The gateway's base URL for the page ("" for this origin); by
+    /// default the browser's host with the gateway's port.
+    pub gateway_url: Option<String>,
+    /// The stream's base URL for the page, likewise.
+    pub stream_url: Option<String>,
 }
 
 impl Default for FunnelConfig {
@@ -77,6 +84,8 @@ impl Default for FunnelConfig {
             default_zone: "UTC".into(),
             send_timeout: Duration::from_secs(10),
             unsent_limit_bytes: 4 * 1024,
+            gateway_url: None,
+            stream_url: None,
         }
     }
 }
@@ -113,10 +122,12 @@ pub fn launch(
             config.default_zone
         )));
     }
+    let endpoints = Endpoints::new(
+        config.gateway_url.as_deref(),
+        config.stream_url.as_deref(),
+        &book,
+    );
     let locator = Locator::new(ServiceName::Funnel, REQUIRES, book);
-    let timers = locator
-        .locate::<TimersClient<Channel>>()
-        .map_err(|err| setup(err.to_string()))?;
     let hub = Arc::new(Hub::default());
     let clock = Arc::new(FleetClock::default());
     // Until the funnel serves, a failure must also stop the tick thread.
@@ -156,7 +167,7 @@ pub fn launch(
     let launched = launch_http(
         ServiceName::Funnel,
         listener,
-        router(state).merge(timers_api::router(timers)),
+        router(state).merge(config_router(endpoints)),
         &settings,
         tasks,
         shutdown,
@@ -171,6 +182,12 @@ fn router(state: AppState) -> Router {
         .route("/health", get(health))
         .fallback(get(web::serve))
         .with_state(state)
+}
+
+fn config_router(endpoints: Endpoints) -> Router {
+    Router::new()
+        .route("/config.json", get(endpoints::get_config))
+        .with_state(Arc::new(endpoints))
 }
 
 /// `GET /health`: `{"status":"ok","degraded":[…],"clients":n}`; the funnel

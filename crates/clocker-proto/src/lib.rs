@@ -1,4 +1,5 @@
-//! Generated gRPC code for every Clocker API (from `proto/`), the descriptor
+//! Generated gRPC code for every Clocker API (from `proto/`, including seed
+//! 004's `random` package), the descriptor
 //! set that server reflection serves, and the runtime's [`Locate`] for every
 //! generated client, so services locate each other by type.
 
@@ -8,6 +9,11 @@ use tonic::transport::Channel;
 /// The `clocker.v1` package: the clock, accounts and timers APIs.
 pub mod v1 {
     tonic::include_proto!("clocker.v1");
+}
+
+/// The `random` package: seed 004's random-data service, verbatim.
+pub mod random {
+    tonic::include_proto!("random");
 }
 
 /// Every file under `proto/`, as an encoded `FileDescriptorSet`.
@@ -33,4 +39,5 @@ locate! {
     v1::milliseconds_client::MillisecondsClient<Channel> => ServiceName::Milliseconds,
     v1::accounts_client::AccountsClient<Channel> => ServiceName::Accounts,
     v1::timers_client::TimersClient<Channel> => ServiceName::Timers,
+    random::random_service_client::RandomServiceClient<Channel> => ServiceName::Random,
 }

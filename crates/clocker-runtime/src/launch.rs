@@ -42,6 +42,9 @@ pub struct Settings {
     /// ones out of the kernel, and one that stops reading is noticed at
     /// once; bulk transfers keep their speed (bytes in flight don't count).
     pub unsent_limit_bytes: Option<u32>,
+    /// Where an HTTP service serves its Prometheus metrics (`/metrics`,
+    /// unless a seed gives that path another meaning).
+    pub metrics_path: &'static str,
 }
 
 impl Default for Settings {
@@ -50,6 +53,7 @@ impl Default for Settings {
             budget: Duration::from_millis(50),
             drain: Duration::from_secs(5),
             unsent_limit_bytes: None,
+            metrics_path: "/metrics",
         }
     }
 }
@@ -253,7 +257,8 @@ fn reflection<'a>(
 }
 
 /// Serves an HTTP service (such as the funnel) on `listener` until
-/// `shutdown` fires, with `/metrics` and per-route request metrics added.
+/// `shutdown` fires, with Prometheus metrics at `settings.metrics_path` and
+/// per-route request metrics added.
 ///
 /// `tasks` holds the service's own background work (such as upgraded
 /// WebSockets); it is waited for, within the drain period, before the
@@ -267,7 +272,7 @@ pub fn launch_http(
     shutdown: CancellationToken,
 ) -> Result<Launched, LaunchError> {
     let router = router
-        .route("/metrics", get(render_metrics))
+        .route(settings.metrics_path, get(render_metrics))
         .layer(middleware::from_fn_with_state(service, count_http_request));
     serve(service, listener, router, settings, tasks, shutdown)
 }

@@ -13,6 +13,7 @@
 
 mod address;
 mod budget;
+pub mod http;
 mod launch;
 mod locate;
 mod service;

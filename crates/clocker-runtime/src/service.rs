@@ -17,11 +17,14 @@ pub enum ServiceName {
     Funnel,
     Accounts,
     Timers,
+    Random,
+    Gateway,
+    Stream,
 }
 
 impl ServiceName {
     /// All services, in the order `clocker up` starts them.
-    pub const ALL: [ServiceName; 8] = [
+    pub const ALL: [ServiceName; 11] = [
         ServiceName::CurrentTime,
         ServiceName::Hours,
         ServiceName::Minutes,
@@ -30,6 +33,9 @@ impl ServiceName {
         ServiceName::Funnel,
         ServiceName::Accounts,
         ServiceName::Timers,
+        ServiceName::Random,
+        ServiceName::Gateway,
+        ServiceName::Stream,
     ];
 
     /// The name used on the command line, in logs and in metrics labels.
@@ -43,6 +49,9 @@ impl ServiceName {
             ServiceName::Funnel => "funnel",
             ServiceName::Accounts => "accounts",
             ServiceName::Timers => "timers",
+            ServiceName::Random => "random",
+            ServiceName::Gateway => "gateway",
+            ServiceName::Stream => "stream",
         }
     }
 
@@ -57,7 +66,18 @@ impl ServiceName {
             ServiceName::Funnel => 8080,
             ServiceName::Accounts => 50006,
             ServiceName::Timers => 50005,
+            ServiceName::Random => 50051,
+            ServiceName::Gateway => 8081,
+            ServiceName::Stream => 8085,
         }
+    }
+
+    /// Whether the service speaks HTTP (the others speak gRPC).
+    pub const fn speaks_http(self) -> bool {
+        matches!(
+            self,
+            ServiceName::Funnel | ServiceName::Gateway | ServiceName::Stream
+        )
     }
 
     /// The environment variable that overrides where the service is found,
@@ -79,7 +99,7 @@ impl fmt::Display for ServiceName {
 /// A name that is not in the service table.
 #[derive(Debug, thiserror::Error)]
 #[error(
-    "unknown service '{0}' (known: current-time, hours, minutes, seconds, milliseconds, funnel, accounts, timers)"
+    "unknown service '{0}' (known: current-time, hours, minutes, seconds, milliseconds, funnel, accounts, timers, random, gateway, stream)"
 )]
 pub struct UnknownService(String);
 

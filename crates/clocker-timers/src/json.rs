@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 /// A request to set a timer, in JSON (ZeroMQ's one-frame form and the
 /// browser's `POST /api/timers`): every field may be left out.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SetTimerJson {
     #[serde(default)]
@@ -25,13 +25,15 @@ pub struct SetTimerJson {
 
 /// A timer in JSON: the request's fields echoed back (as the seed's server
 /// "sends back the request"), with when it fires.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct TimerJson {
     pub id: String,
     pub label: String,
     pub hours: i64,
     pub minutes: i64,
     pub seconds: i64,
+    /// `pending`, `fired` or `cancelled`.
+    #[schema(example = "pending")]
     pub state: &'static str,
     pub created_at: String,
     pub fires_at: String,

@@ -1,10 +1,13 @@
 //! The whole fleet in one process: every service on its own thread with its
-//! own single-threaded runtime, started in dependency order, each handed the
-//! addresses the ones before it actually bound.
+//! own single-threaded runtime, started in dependency order. Every port is
+//! bound first, so each service is handed the address of every other one —
+//! even of those started after it, as the gateway's CORS needs the funnel's
+//! origin — and ports the OS picks work as well as the default ones.
 
 use std::net::{IpAddr, SocketAddr};
 
 use clocker_runtime::{AddressBook, LaunchError, ServiceName, ServiceThread, bind};
+use tokio::net::TcpListener;
 
 use crate::{DependencyCycle, Options, launch_service, requires, start_order};
 
@@ -44,12 +47,18 @@ impl Fleet {
             book: AddressBook::default(),
             running: Vec::new(),
         };
+        let mut listeners = Vec::with_capacity(order.len());
         for name in order {
             let port = if ephemeral { 0 } else { name.default_port() };
-            if let Err(err) = fleet
-                .start_service_at(name, SocketAddr::new(host, port))
-                .await
-            {
+            let listener = bind_std(name, SocketAddr::new(host, port)).await?;
+            listeners.push((name, listener));
+        }
+        for (name, listener) in &listeners {
+            let addr = listener.local_addr().map_err(|err| setup(*name, &err))?;
+            fleet.book.set(*name, addr);
+        }
+        for (name, listener) in listeners {
+            if let Err(err) = fleet.start_service(name, listener).await {
                 fleet.stop().await;
                 return Err(err.into());
             }
@@ -92,7 +101,8 @@ impl Fleet {
     /// Starts `name` again on the address it had.
     pub async fn restart_service(&mut self, name: ServiceName) -> Result<(), LaunchError> {
         self.stop_service(name).await;
-        self.start_service_at(name, self.addr(name)).await
+        let listener = bind_std(name, self.addr(name)).await?;
+        self.start_service(name, listener).await
     }
 
     /// Stops every service, in reverse start order.
@@ -102,21 +112,38 @@ impl Fleet {
         }
     }
 
-    async fn start_service_at(
+    async fn start_service(
         &mut self,
         name: ServiceName,
-        addr: SocketAddr,
+        listener: std::net::TcpListener,
     ) -> Result<(), LaunchError> {
         let book = self.book.clone();
         let options = self.options.clone();
         let thread = ServiceThread::start(name, move |shutdown| async move {
-            let listener = bind(name, addr).await?;
+            let listener = TcpListener::from_std(listener).map_err(|err| setup(name, &err))?;
             launch_service(name, listener, book, &options, shutdown).await
         })
         .await?;
-        self.book.set(name, thread.addr);
         self.running.push(thread);
         Ok(())
+    }
+}
+
+/// Binds `addr` for `name`, to be served later on another thread's runtime.
+async fn bind_std(
+    name: ServiceName,
+    addr: SocketAddr,
+) -> Result<std::net::TcpListener, LaunchError> {
+    bind(name, addr)
+        .await?
+        .into_std()
+        .map_err(|err| setup(name, &err))
+}
+
+fn setup(service: ServiceName, err: &std::io::Error) -> LaunchError {
+    LaunchError::Setup {
+        service,
+        message: format!("cannot hand over the bound port: {err}"),
     }
 }
 

@@ -12,9 +12,11 @@ pub mod timer;
 
 use clocker_accounts::AccountsConfig;
 use clocker_funnel::FunnelConfig;
+use clocker_gateway::GatewayConfig;
 use clocker_runtime::{
     AddressBook, CancellationToken, LaunchError, Launched, ServiceName, Settings,
 };
+use clocker_stream::StreamConfig;
 use clocker_time::{Clock, Component};
 use clocker_timers::TimersConfig;
 use tokio::net::TcpListener;
@@ -32,6 +34,8 @@ pub struct Options {
     pub funnel: FunnelConfig,
     pub accounts: AccountsConfig,
     pub timers: TimersConfig,
+    pub gateway: GatewayConfig,
+    pub stream: StreamConfig,
 }
 
 /// What `name` requires, in the order it must be started after them.
@@ -45,6 +49,9 @@ pub fn requires(name: ServiceName) -> &'static [ServiceName] {
         ServiceName::Funnel => clocker_funnel::REQUIRES,
         ServiceName::Accounts => clocker_accounts::REQUIRES,
         ServiceName::Timers => clocker_timers::REQUIRES,
+        ServiceName::Random => clocker_random::REQUIRES,
+        ServiceName::Gateway => clocker_gateway::REQUIRES,
+        ServiceName::Stream => clocker_stream::REQUIRES,
     }
 }
 
@@ -83,6 +90,17 @@ pub async fn launch_service(
                 shutdown,
             )
             .await
+        }
+        ServiceName::Random => clocker_random::launch(listener, &options.settings, shutdown).await,
+        ServiceName::Gateway => clocker_gateway::launch(
+            listener,
+            book,
+            &options.gateway,
+            &options.settings,
+            shutdown,
+        ),
+        ServiceName::Stream => {
+            clocker_stream::launch(listener, book, &options.stream, &options.settings, shutdown)
         }
         component => {
             let component =

@@ -13,10 +13,12 @@ use clocker::timer::{self, TimerCommand};
 use clocker::{Fleet, Options, TimeRequest, host_in_url, launch_service, print_time};
 use clocker_accounts::AccountsConfig;
 use clocker_funnel::FunnelConfig;
+use clocker_gateway::GatewayConfig;
 use clocker_runtime::{
     AddressBook, CancellationToken, ServiceName, Settings, bind, init_logging, shutdown_signal,
 };
 use clocker_store::{DatabaseSettings, StoreConfig};
+use clocker_stream::StreamConfig;
 use clocker_time::Clock;
 use clocker_timers::TimersConfig;
 
@@ -41,7 +43,7 @@ enum Command {
         #[command(flatten)]
         service: ServiceArgs,
     },
-    /// Run one service: current-time, hours, minutes, seconds, milliseconds, funnel, accounts or timers.
+    /// Run one service: current-time, hours, minutes, seconds, milliseconds, funnel, accounts, timers, random, gateway or stream.
     ///
     /// The services it requires are found at CLOCKER_<SERVICE>_ADDR (for
     /// example CLOCKER_CURRENT_TIME_ADDR=127.0.0.1:50000), else on their default
@@ -211,6 +213,19 @@ struct ServiceArgs {
     /// timers: where the ZeroMQ socket listens [default: tcp://127.0.0.1:8888; with up, on --host].
     #[arg(long, env = "CLOCKER_ZMQ_ADDR")]
     zmq_addr: Option<String>,
+    /// gateway, stream: origins browsers may call from, comma-separated ('*' for any) [default: the funnel's].
+    #[arg(
+        long = "cors-origin",
+        env = "CLOCKER_CORS_ORIGINS",
+        value_delimiter = ','
+    )]
+    cors_origins: Vec<String>,
+    /// funnel: the gateway's URL as the page should use it ('/' for the page's own origin) [default: the browser's host with the gateway's port].
+    #[arg(long, env = "CLOCKER_GATEWAY_URL")]
+    gateway_url: Option<String>,
+    /// funnel: the stream's URL as the page should use it ('/' for the page's own origin) [default: the browser's host with the stream's port].
+    #[arg(long, env = "CLOCKER_STREAM_URL")]
+    stream_url: Option<String>,
     /// accounts: how long a session lasts after login.
     #[arg(long, env = "CLOCKER_SESSION_TTL", default_value = "30d", value_parser = parse_positive_duration)]
     session_ttl: Duration,
@@ -282,7 +297,17 @@ impl ServiceArgs {
             funnel: FunnelConfig {
                 tick: self.tick,
                 default_zone: self.tz.unwrap_or_else(local_zone_name),
+                gateway_url: self.gateway_url,
+                stream_url: self.stream_url,
                 ..FunnelConfig::default()
+            },
+            gateway: GatewayConfig {
+                cors_origins: self.cors_origins.clone(),
+                ..GatewayConfig::default()
+            },
+            stream: StreamConfig {
+                cors_origins: self.cors_origins,
+                ..StreamConfig::default()
             },
             accounts: AccountsConfig {
                 database: database.clone(),
@@ -418,11 +443,7 @@ async fn up(host: IpAddr, ephemeral: bool, options: Options) -> anyhow::Result<(
     let fleet = Fleet::start(host, ephemeral, options).await?;
     let mut out = std::io::stdout().lock();
     for (name, addr) in fleet.addrs() {
-        let speaks = if matches!(name, ServiceName::Funnel) {
-            "http"
-        } else {
-            "grpc"
-        };
+        let speaks = if name.speaks_http() { "http" } else { "grpc" };
         writeln!(out, "{:<13} {speaks}  {addr}", name.as_str())?;
         for also in fleet.also(name) {
             writeln!(out, "{:<13} {also}", name.as_str())?;

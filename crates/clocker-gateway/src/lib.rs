@@ -1,0 +1,113 @@
+//! The REST gateway (seed 004): one HTTP front door to the gRPC services.
+//!
+//! - `routes/`: one module per resource, each with its `router()`;
+//!   handlers are `verb_noun` and only convert between JSON and gRPC.
+//!   `/health` and `/random/*` answer exactly as seed 004's gateway does;
+//!   `/api/time`, `/api/accounts`, `/api/sessions` and `/api/timers` are
+//!   Clocker's own.
+//! - [`state`]: the located gRPC clients and the bounded upstream call.
+//! - `GET /openapi.json`: an OpenAPI 3.1 document of every route, built
+//!   from the handlers' annotations (utoipa), so it cannot drift from them.
+//!
+//! Every error is `{"error":"…"}`; a dead or slow service behind the
+//! gateway is a 503 or 504 within [`GatewayConfig::call_timeout`], never a
+//! hang. CORS admits the funnel's origin unless told otherwise.
+
+mod routes;
+pub mod state;
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{Method, StatusCode, Uri};
+use clocker_runtime::http::{ApiError, allowed_origins, cors};
+use clocker_runtime::{
+    AddressBook, CancellationToken, LaunchError, Launched, Locator, ServiceName, Settings,
+    TaskTracker, launch_http,
+};
+use tokio::net::TcpListener;
+use tower_http::timeout::TimeoutLayer;
+
+pub use routes::openapi;
+pub use state::AppState;
+
+/// What the gateway calls; any of them may be away (its routes answer 503).
+pub const REQUIRES: &[ServiceName] = &[
+    ServiceName::Random,
+    ServiceName::CurrentTime,
+    ServiceName::Accounts,
+    ServiceName::Timers,
+];
+
+/// The largest request body (every body here is a small JSON object).
+pub const BODY_LIMIT: usize = 16 * 1024;
+
+/// How the gateway behaves at its edges.
+#[derive(Debug, Clone)]
+pub struct GatewayConfig {
+    /// Origins browsers may call from; empty means the funnel's.
+    pub cors_origins: Vec<String>,
+    /// The longest one call to a service may take (login hashes a password,
+    /// so this is more than the 50 ms method budget).
+    pub call_timeout: Duration,
+    /// The longest a whole request may take.
+    pub request_timeout: Duration,
+}
+
+impl Default for GatewayConfig {
+    fn default() -> Self {
+        Self {
+            cors_origins: Vec::new(),
+            call_timeout: Duration::from_secs(3),
+            request_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Serves the gateway on `listener`, calling the services found in `book`.
+pub fn launch(
+    listener: TcpListener,
+    book: AddressBook,
+    config: &GatewayConfig,
+    settings: &Settings,
+    shutdown: CancellationToken,
+) -> Result<Launched, LaunchError> {
+    let service = ServiceName::Gateway;
+    let locator = Locator::new(service, REQUIRES, book.clone());
+    let state =
+        AppState::locate(&locator, config.call_timeout).map_err(|err| LaunchError::Setup {
+            service,
+            message: err.to_string(),
+        })?;
+    let origins = allowed_origins(&config.cors_origins, &book);
+    tracing::info!(?origins, "CORS allows");
+    let app = app(state, &origins, config.request_timeout);
+    launch_http(
+        service,
+        listener,
+        app,
+        settings,
+        TaskTracker::new(),
+        shutdown,
+    )
+}
+
+/// Every route, with the body limit, the request timeout and CORS.
+pub fn app(state: AppState, origins: &[String], request_timeout: Duration) -> Router {
+    routes::router(state)
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::GATEWAY_TIMEOUT,
+            request_timeout,
+        ))
+        .layer(cors(origins))
+}
+
+async fn not_found(method: Method, uri: Uri) -> ApiError {
+    ApiError::Status(
+        StatusCode::NOT_FOUND,
+        format!("no route for {method} {}; see /openapi.json", uri.path()),
+    )
+}

@@ -1,0 +1,107 @@
+//! The routes, one module per resource, merged into one router whose
+//! OpenAPI document is collected from the same handlers.
+
+mod accounts;
+mod health;
+mod params;
+mod random;
+mod time;
+mod timers;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::header;
+use axum::response::IntoResponse;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::AppState;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Clocker gateway",
+        description = "REST over Clocker's gRPC services: seed 004's /health and /random/*, and /api/* for time, accounts and timers. Errors are {\"error\": \"...\"}.",
+        license(name = "MIT")
+    ),
+    paths(get_metrics),
+    components(schemas(ErrorBody)),
+    modifiers(&BearerAuth)
+)]
+struct ApiDoc;
+
+/// Every route of the gateway, with `/openapi.json`.
+pub fn router(state: AppState) -> Router {
+    let (router, api) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(health::router())
+        .merge(random::router())
+        .merge(time::router())
+        .merge(accounts::router())
+        .merge(timers::router())
+        .routes(routes!(get_openapi))
+        .split_for_parts();
+    let json = api
+        .to_pretty_json()
+        .expect("the OpenAPI document serializes");
+    state.openapi.get_or_init(|| json);
+    router.with_state(state)
+}
+
+/// The OpenAPI document, as `/openapi.json` serves it.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let (_, api) = OpenApiRouter::<AppState>::with_openapi(ApiDoc::openapi())
+        .merge(health::router())
+        .merge(random::router())
+        .merge(time::router())
+        .merge(accounts::router())
+        .merge(timers::router())
+        .routes(routes!(get_openapi))
+        .split_for_parts();
+    api
+}
+
+/// This document.
+#[utoipa::path(get, path = "/openapi.json", tag = "meta",
+    responses((status = 200, description = "The OpenAPI 3.1 document of every route", content_type = "application/json")))]
+async fn get_openapi(State(state): State<AppState>) -> impl IntoResponse {
+    let json = state.openapi.get().cloned().unwrap_or_default();
+    ([(header::CONTENT_TYPE, "application/json")], json)
+}
+
+/// Prometheus metrics of the gateway (served by the runtime).
+#[utoipa::path(get, path = "/metrics", tag = "meta",
+    responses((status = 200, description = "Prometheus text exposition", content_type = "text/plain")))]
+#[allow(dead_code)]
+async fn get_metrics() {}
+
+/// The `bearer` security scheme: a session token from `POST /api/sessions`.
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// A JSON body, or the error saying why it is not one (400, 413 or 415).
+fn json_body<T>(
+    body: Result<axum::Json<T>, axum::extract::rejection::JsonRejection>,
+) -> Result<T, clocker_runtime::http::ApiError> {
+    body.map(|axum::Json(body)| body).map_err(|rejection| {
+        clocker_runtime::http::ApiError::Status(rejection.status(), rejection.body_text())
+    })
+}
+
+/// Every error body: what went wrong, for a person to read.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct ErrorBody {
+    #[schema(example = "Invalid 'min' parameter")]
+    error: String,
+}

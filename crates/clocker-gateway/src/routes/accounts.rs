@@ -1,0 +1,184 @@
+//! Accounts over REST: `POST /api/accounts` registers, `POST /api/sessions`
+//! logs in (the token comes back once), `GET /api/accounts/me` and
+//! `DELETE /api/sessions/current` act on the bearer token's session.
+
+use axum::Json;
+use axum::extract::State;
+use axum::extract::rejection::JsonRejection;
+use axum::http::{HeaderMap, StatusCode};
+use clocker_proto::v1::{Account, LoginRequest, LogoutRequest, RegisterRequest, WhoAmIRequest};
+use clocker_runtime::ServiceName;
+use clocker_runtime::http::ApiError;
+use clocker_timers::rfc3339;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::{ErrorBody, json_body};
+use crate::AppState;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create_account))
+        .routes(routes!(get_me))
+        .routes(routes!(create_session))
+        .routes(routes!(delete_session))
+}
+
+/// A username and password (never logged).
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CredentialsJson {
+    /// 3 to 32 of a-z, 0-9, `_`, `.`, `-` (upper case is folded).
+    #[schema(example = "ada")]
+    username: String,
+    /// 8 to 1024 bytes.
+    #[schema(example = "correct horse battery staple")]
+    password: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AccountJson {
+    id: String,
+    #[schema(example = "ada")]
+    username: String,
+    /// RFC 3339.
+    created_at: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SessionJson {
+    /// Send it as `Authorization: Bearer <token>`.
+    token: String,
+    expires_at: String,
+    account: AccountJson,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MeJson {
+    account: AccountJson,
+    /// When the session ends.
+    expires_at: String,
+}
+
+/// Creates an account.
+#[utoipa::path(post, path = "/api/accounts", tag = "accounts",
+    request_body = CredentialsJson,
+    responses(
+        (status = 201, body = AccountJson),
+        (status = 400, body = ErrorBody, description = "Bad username, password or JSON"),
+        (status = 409, body = ErrorBody, description = "The username is taken"),
+        (status = 413, body = ErrorBody, description = "The body is over 16 KiB"),
+        (status = 415, body = ErrorBody, description = "The body is not JSON"),
+        (status = 429, body = ErrorBody, description = "Too many password hashes at once; retry"),
+        (status = 503, body = ErrorBody, description = "The accounts service is away"),
+        (status = 504, body = ErrorBody, description = "The accounts service did not answer in time"),
+    ))]
+async fn create_account(
+    State(state): State<AppState>,
+    body: Result<Json<CredentialsJson>, JsonRejection>,
+) -> Result<(StatusCode, Json<AccountJson>), ApiError> {
+    let CredentialsJson { username, password } = json_body(body)?;
+    let mut accounts = state.accounts.clone();
+    let request = RegisterRequest { username, password };
+    let reply = state
+        .call(
+            ServiceName::Accounts,
+            accounts.register(state.request(request, &HeaderMap::new())),
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(account_json(reply.account))))
+}
+
+/// Logs in: a new session and its token.
+#[utoipa::path(post, path = "/api/sessions", tag = "accounts",
+    request_body = CredentialsJson,
+    responses(
+        (status = 200, body = SessionJson),
+        (status = 400, body = ErrorBody, description = "Malformed JSON"),
+        (status = 401, body = ErrorBody, description = "Wrong username or password"),
+        (status = 413, body = ErrorBody, description = "The body is over 16 KiB"),
+        (status = 415, body = ErrorBody, description = "The body is not JSON"),
+        (status = 429, body = ErrorBody, description = "Too many failed logins; see Retry-After"),
+        (status = 503, body = ErrorBody, description = "The accounts service is away"),
+        (status = 504, body = ErrorBody, description = "The accounts service did not answer in time"),
+    ))]
+async fn create_session(
+    State(state): State<AppState>,
+    body: Result<Json<CredentialsJson>, JsonRejection>,
+) -> Result<Json<SessionJson>, ApiError> {
+    let CredentialsJson { username, password } = json_body(body)?;
+    let mut accounts = state.accounts.clone();
+    let request = LoginRequest { username, password };
+    let reply = state
+        .call(
+            ServiceName::Accounts,
+            accounts.login(state.request(request, &HeaderMap::new())),
+        )
+        .await?;
+    Ok(Json(SessionJson {
+        token: reply.token,
+        expires_at: timestamp_text(reply.expires_at.as_ref()),
+        account: account_json(reply.account),
+    }))
+}
+
+/// The bearer token's account.
+#[utoipa::path(get, path = "/api/accounts/me", tag = "accounts",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = MeJson),
+        (status = 401, body = ErrorBody, description = "No token, or the session ended"),
+        (status = 503, body = ErrorBody, description = "The accounts service is away"),
+        (status = 504, body = ErrorBody, description = "The accounts service did not answer in time"),
+    ))]
+async fn get_me(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Json<MeJson>, ApiError> {
+    let mut accounts = state.accounts.clone();
+    let request = state.request(WhoAmIRequest::default(), &headers);
+    let reply = state
+        .call(ServiceName::Accounts, accounts.who_am_i(request))
+        .await?;
+    Ok(Json(MeJson {
+        account: account_json(reply.account),
+        expires_at: timestamp_text(reply.expires_at.as_ref()),
+    }))
+}
+
+/// Logs out: ends the bearer token's session (again is fine).
+#[utoipa::path(delete, path = "/api/sessions/current", tag = "accounts",
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "The session has ended"),
+        (status = 401, body = ErrorBody, description = "No token"),
+        (status = 503, body = ErrorBody, description = "The accounts service is away"),
+        (status = 504, body = ErrorBody, description = "The accounts service did not answer in time"),
+    ))]
+async fn delete_session(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<StatusCode, ApiError> {
+    let mut accounts = state.accounts.clone();
+    let request = state.request(LogoutRequest::default(), &headers);
+    state
+        .call(ServiceName::Accounts, accounts.logout(request))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+fn account_json(account: Option<Account>) -> AccountJson {
+    let account = account.unwrap_or_default();
+    AccountJson {
+        id: account.id,
+        username: account.username,
+        created_at: timestamp_text(account.created_at.as_ref()),
+    }
+}
+
+fn timestamp_text(at: Option<&prost_types::Timestamp>) -> String {
+    at.map(|at| rfc3339(at.seconds * 1000 + i64::from(at.nanos) / 1_000_000))
+        .unwrap_or_default()
+}

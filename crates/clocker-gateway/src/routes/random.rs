@@ -1,0 +1,124 @@
+//! `/random/number` and `/random/string`, exactly as seed 004's gateway:
+//! same parameters, defaults, JSON and `Invalid '<name>' parameter` errors.
+
+use axum::Json;
+use axum::extract::{Query, State};
+use clocker_proto::random::{NumberRequest, StringRequest};
+use clocker_runtime::ServiceName;
+use clocker_runtime::http::ApiError;
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::ErrorBody;
+use super::params::{self, parse, parse_bool};
+use crate::AppState;
+
+/// The longest string the random service makes.
+const MAX_LENGTH: i32 = 1000;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(get_number))
+        .routes(routes!(get_string))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NumberJson {
+    /// Uniform in [min, max] (the bounds swapped when reversed).
+    #[schema(example = 42)]
+    number: i32,
+    #[schema(example = 1)]
+    min: i32,
+    #[schema(example = 100)]
+    max: i32,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StringJson {
+    #[schema(example = "aB3cDe4fGh")]
+    string: String,
+    #[schema(example = 10)]
+    length: i32,
+    include_digits: bool,
+    include_special: bool,
+}
+
+/// A random number.
+#[utoipa::path(get, path = "/random/number", tag = "random",
+    params(
+        ("min" = Option<i32>, Query, description = "Lower bound, inclusive (default 1)"),
+        ("max" = Option<i32>, Query, description = "Upper bound, inclusive (default 100)"),
+    ),
+    responses(
+        (status = 200, body = NumberJson),
+        (status = 400, body = ErrorBody, description = "A parameter is not a 32-bit integer"),
+        (status = 503, body = ErrorBody, description = "The random service is away"),
+        (status = 504, body = ErrorBody, description = "The random service did not answer in time"),
+    ))]
+async fn get_number(
+    State(state): State<AppState>,
+    Query(query): Query<params::Query>,
+) -> Result<Json<NumberJson>, ApiError> {
+    let min = parse(&query, "min", 1)?;
+    let max = parse(&query, "max", 100)?;
+    let mut random = state.random.clone();
+    let reply = state
+        .call(
+            ServiceName::Random,
+            random
+                .get_random_number(state.request(NumberRequest { min, max }, &Default::default())),
+        )
+        .await?;
+    Ok(Json(NumberJson {
+        number: reply.value,
+        min,
+        max,
+    }))
+}
+
+/// A random string.
+#[utoipa::path(get, path = "/random/string", tag = "random",
+    params(
+        ("length" = Option<i32>, Query, minimum = 1, maximum = 1000, description = "Characters, 1 to 1000 (default 10)"),
+        ("digits" = Option<bool>, Query, description = "Include 0-9 (default true)"),
+        ("special" = Option<bool>, Query, description = "Include !@#$%^&*()-_=+[]{}|;:,.<>?/ (default false)"),
+    ),
+    responses(
+        (status = 200, body = StringJson),
+        (status = 400, body = ErrorBody, description = "A parameter is malformed or out of range"),
+        (status = 503, body = ErrorBody, description = "The random service is away"),
+        (status = 504, body = ErrorBody, description = "The random service did not answer in time"),
+    ))]
+async fn get_string(
+    State(state): State<AppState>,
+    Query(query): Query<params::Query>,
+) -> Result<Json<StringJson>, ApiError> {
+    let length = parse(&query, "length", 10)?;
+    let include_digits = parse_bool(&query, "digits", true)?;
+    let include_special = parse_bool(&query, "special", false)?;
+    if !(1..=MAX_LENGTH).contains(&length) {
+        return Err(ApiError::Invalid(format!(
+            "Invalid 'length' parameter: must be between 1 and {MAX_LENGTH}"
+        )));
+    }
+    let message = StringRequest {
+        length,
+        include_digits,
+        include_special,
+    };
+    let mut random = state.random.clone();
+    let reply = state
+        .call(
+            ServiceName::Random,
+            random.get_random_string(state.request(message, &Default::default())),
+        )
+        .await?;
+    Ok(Json(StringJson {
+        string: reply.value,
+        length,
+        include_digits,
+        include_special,
+    }))
+}

@@ -1,0 +1,151 @@
+//! Timers over REST, on the timer service's gRPC API: `POST /api/timers`
+//! sets one (201), `GET /api/timers` lists the caller's, `GET` and `DELETE
+//! /api/timers/{id}` read and cancel one. `Authorization: Bearer` acts as
+//! that account; without it the timers are anonymous. (Their live events
+//! are an SSE stream on the stream service, `/stream/timers`.)
+
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use clocker_proto::v1::{ListTimersRequest, SetTimerRequest, TimerRequest};
+use clocker_runtime::ServiceName;
+use clocker_runtime::http::ApiError;
+use clocker_timers::{SetTimerJson, TimerJson};
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::{ErrorBody, json_body};
+use crate::AppState;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_timers, create_timer))
+        .routes(routes!(get_timer, cancel_timer))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TimerList {
+    /// Newest first.
+    timers: Vec<TimerJson>,
+}
+
+/// Sets a timer; it is stored before the answer, and fires once.
+#[utoipa::path(post, path = "/api/timers", tag = "timers",
+    request_body = SetTimerJson,
+    security((), ("bearer" = [])),
+    responses(
+        (status = 201, body = TimerJson),
+        (status = 400, body = ErrorBody, description = "A bad duration or label, or malformed JSON"),
+        (status = 401, body = ErrorBody, description = "The bearer token is not a live session"),
+        (status = 413, body = ErrorBody, description = "The body is over 16 KiB"),
+        (status = 415, body = ErrorBody, description = "The body is not JSON"),
+        (status = 503, body = ErrorBody, description = "The timer service is away"),
+        (status = 504, body = ErrorBody, description = "The timer service did not answer in time"),
+    ))]
+async fn create_timer(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Json<SetTimerJson>, JsonRejection>,
+) -> Result<(StatusCode, Json<TimerJson>), ApiError> {
+    let body = json_body(body)?;
+    let message = SetTimerRequest {
+        hours: body.hours,
+        minutes: body.minutes,
+        seconds: body.seconds,
+        label: body.label,
+        token: body.token,
+    };
+    let mut timers = state.timers.clone();
+    let timer = state
+        .call(
+            ServiceName::Timers,
+            timers.set_timer(state.request(message, &headers)),
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(TimerJson::from(&timer))))
+}
+
+/// The caller's timers (the anonymous ones without a token).
+#[utoipa::path(get, path = "/api/timers", tag = "timers",
+    security((), ("bearer" = [])),
+    responses(
+        (status = 200, body = TimerList),
+        (status = 401, body = ErrorBody, description = "The bearer token is not a live session"),
+        (status = 503, body = ErrorBody, description = "The timer service is away"),
+        (status = 504, body = ErrorBody, description = "The timer service did not answer in time"),
+    ))]
+async fn list_timers(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Json<TimerList>, ApiError> {
+    let mut timers = state.timers.clone();
+    let request = state.request(ListTimersRequest::default(), &headers);
+    let reply = state
+        .call(ServiceName::Timers, timers.list_timers(request))
+        .await?;
+    Ok(Json(TimerList {
+        timers: reply.timers.iter().map(TimerJson::from).collect(),
+    }))
+}
+
+/// One timer.
+#[utoipa::path(get, path = "/api/timers/{id}", tag = "timers",
+    params(("id" = String, Path, description = "The timer's id")),
+    security((), ("bearer" = [])),
+    responses(
+        (status = 200, body = TimerJson),
+        (status = 400, body = ErrorBody, description = "Not a timer id"),
+        (status = 401, body = ErrorBody, description = "The bearer token is not a live session"),
+        (status = 403, body = ErrorBody, description = "Another account's timer"),
+        (status = 404, body = ErrorBody, description = "No such timer"),
+        (status = 503, body = ErrorBody, description = "The timer service is away"),
+        (status = 504, body = ErrorBody, description = "The timer service did not answer in time"),
+    ))]
+async fn get_timer(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Json<TimerJson>, ApiError> {
+    let mut timers = state.timers.clone();
+    let request = state.request(timer_request(id), &headers);
+    let timer = state
+        .call(ServiceName::Timers, timers.get_timer(request))
+        .await?;
+    Ok(Json(TimerJson::from(&timer)))
+}
+
+/// Cancels a pending timer (one that has ended is returned unchanged).
+#[utoipa::path(delete, path = "/api/timers/{id}", tag = "timers",
+    params(("id" = String, Path, description = "The timer's id")),
+    security((), ("bearer" = [])),
+    responses(
+        (status = 200, body = TimerJson),
+        (status = 400, body = ErrorBody, description = "Not a timer id"),
+        (status = 401, body = ErrorBody, description = "The bearer token is not a live session"),
+        (status = 403, body = ErrorBody, description = "Another account's timer"),
+        (status = 404, body = ErrorBody, description = "No such timer"),
+        (status = 503, body = ErrorBody, description = "The timer service is away"),
+        (status = 504, body = ErrorBody, description = "The timer service did not answer in time"),
+    ))]
+async fn cancel_timer(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Json<TimerJson>, ApiError> {
+    let mut timers = state.timers.clone();
+    let request = state.request(timer_request(id), &headers);
+    let timer = state
+        .call(ServiceName::Timers, timers.cancel_timer(request))
+        .await?;
+    Ok(Json(TimerJson::from(&timer)))
+}
+
+fn timer_request(id: String) -> TimerRequest {
+    TimerRequest {
+        id,
+        token: String::new(),
+    }
+}

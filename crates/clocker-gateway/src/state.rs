@@ -1,0 +1,69 @@
+//! The gateway's state: a client of each service behind it, and the one way
+//! to call them — bounded in time, with the caller's bearer token passed on.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::http::{HeaderMap, header};
+use clocker_proto::random::random_service_client::RandomServiceClient;
+use clocker_proto::v1::accounts_client::AccountsClient;
+use clocker_proto::v1::current_time_client::CurrentTimeClient;
+use clocker_proto::v1::timers_client::TimersClient;
+use clocker_runtime::http::ApiError;
+use clocker_runtime::{LocateError, Locator, ServiceName};
+use tonic::transport::Channel;
+
+/// Clients of the services behind the gateway (cheap to clone: each is a
+/// handle on one shared HTTP/2 connection).
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub random: RandomServiceClient<Channel>,
+    pub clock: CurrentTimeClient<Channel>,
+    pub accounts: AccountsClient<Channel>,
+    pub timers: TimersClient<Channel>,
+    call_timeout: Duration,
+    /// `/openapi.json`, rendered once.
+    pub(crate) openapi: Arc<std::sync::OnceLock<String>>,
+}
+
+impl AppState {
+    /// Locates every service the gateway requires.
+    pub fn locate(locator: &Locator, call_timeout: Duration) -> Result<Self, LocateError> {
+        Ok(Self {
+            random: locator.locate()?,
+            clock: locator.locate()?,
+            accounts: locator.locate()?,
+            timers: locator.locate()?,
+            call_timeout,
+            openapi: Arc::default(),
+        })
+    }
+
+    /// `message` as a request to a service: the caller's
+    /// `Authorization: Bearer` header and the call's deadline go with it.
+    pub fn request<T>(&self, message: T, headers: &HeaderMap) -> tonic::Request<T> {
+        let mut request = tonic::Request::new(message);
+        if let Some(value) = headers.get(header::AUTHORIZATION)
+            && let Ok(value) = value.to_str()
+            && let Ok(value) = value.parse()
+        {
+            request.metadata_mut().insert("authorization", value);
+        }
+        request.set_timeout(self.call_timeout);
+        request
+    }
+
+    /// Awaits a call to `service`, giving up after the call timeout.
+    pub async fn call<T>(
+        &self,
+        service: ServiceName,
+        call: impl Future<Output = Result<tonic::Response<T>, tonic::Status>>,
+    ) -> Result<T, ApiError> {
+        match tokio::time::timeout(self.call_timeout, call).await {
+            Ok(Ok(response)) => Ok(response.into_inner()),
+            Ok(Err(status)) => Err(ApiError::Upstream { service, status }),
+            Err(_) => Err(ApiError::timed_out(service)),
+        }
+    }
+}

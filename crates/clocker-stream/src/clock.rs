@@ -1,0 +1,39 @@
+//! `GET /stream/time?tz=Area/City`: the funnel's clock frames as SSE. The
+//! stream runs the funnel's own tick loop over its own hub, so a frame is
+//! built once per tick and zone however many clients listen, and a slow
+//! client skips to the newest frame.
+
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use clocker_runtime::http::ApiError;
+use futures_util::stream;
+use serde::Deserialize;
+
+use crate::{AppState, sse};
+
+#[derive(Debug, Deserialize)]
+pub struct ZoneQuery {
+    tz: Option<String>,
+}
+
+pub async fn stream_frames(
+    State(state): State<AppState>,
+    Query(query): Query<ZoneQuery>,
+) -> Response {
+    let name = query
+        .tz
+        .filter(|tz| !tz.is_empty())
+        .unwrap_or_else(|| "UTC".into());
+    let Ok(zone) = jiff::tz::db().get(&name) else {
+        return ApiError::Invalid(format!("unknown time zone '{name}'")).into_response();
+    };
+    let frames = state.hub.subscribe(&zone);
+    let events = stream::unfold(frames, |mut frames| async move {
+        frames.changed().await.ok()?;
+        let frame = frames.borrow_and_update().clone();
+        let event = format!("event: frame\ndata: {}\n\n", frame.as_str());
+        Some((Bytes::from(event), frames))
+    });
+    sse::response(events, state.counters, state.keep_alive, state.shutdown)
+}

@@ -1,0 +1,224 @@
+//! The SSE stream (seed 004) on port 8085.
+//!
+//! - `GET /stream`: seed 004's `event: data` events from ONE upstream
+//!   `StreamRandomData` shared by every client ([`feed`]), each written once
+//!   as bytes ([`sse`]); `Last-Event-ID` resumes from a bounded history.
+//! - `GET /stream/time?tz=`: the funnel's clock frames, built by the same
+//!   tick loop the funnel runs (`clock`).
+//! - `GET /stream/timers`: the caller's timer events (`timers`).
+//! - `GET /health`, `GET /metrics` (seed 004's JSON, with real numbers;
+//!   Prometheus text is at `/metrics/prometheus`), and `GET /` — the
+//!   seed's SSE test page, standalone.
+
+mod clock;
+pub mod feed;
+pub mod sse;
+mod timers;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use clocker_funnel::{FleetClock, Hub};
+use clocker_proto::random::random_service_client::RandomServiceClient;
+use clocker_proto::v1::timers_client::TimersClient;
+use clocker_runtime::http::{ApiError, allowed_origins, cors};
+use clocker_runtime::{
+    AddressBook, CancellationToken, LaunchError, Launched, Locator, ServiceName, Settings,
+    TaskTracker, launch_http,
+};
+use futures_util::StreamExt;
+use serde::{Deserialize, Serialize};
+use tokio::net::TcpListener;
+use tonic::transport::Channel;
+
+pub use feed::{Feed, FeedConfig};
+pub use sse::Counters;
+
+/// The random service feeds `/stream`, the timer service `/stream/timers`,
+/// the clock services `/stream/time`. Any may be away: the streams wait.
+pub const REQUIRES: &[ServiceName] = &[
+    ServiceName::Random,
+    ServiceName::Timers,
+    ServiceName::CurrentTime,
+    ServiceName::Hours,
+    ServiceName::Minutes,
+    ServiceName::Seconds,
+    ServiceName::Milliseconds,
+];
+
+/// seed 004's SSE test client, as one page with no build step.
+const TEST_PAGE: &str = include_str!("../assets/test_sse_client.html");
+
+/// How the stream behaves.
+#[derive(Debug, Clone)]
+pub struct StreamConfig {
+    pub feed: FeedConfig,
+    /// Time between clock frames on `/stream/time`.
+    pub clock_tick: Duration,
+    /// A comment on idle streams, so proxies keep them open.
+    pub keep_alive: Duration,
+    /// Origins browsers may call from; empty means the funnel's.
+    pub cors_origins: Vec<String>,
+}
+
+impl Default for StreamConfig {
+    fn default() -> Self {
+        Self {
+            feed: FeedConfig::default(),
+            clock_tick: Duration::from_millis(100),
+            keep_alive: Duration::from_secs(15),
+            cors_origins: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+struct AppState {
+    feed: Arc<Feed>,
+    counters: Arc<Counters>,
+    hub: Arc<Hub>,
+    timers: TimersClient<Channel>,
+    call_timeout: Duration,
+    keep_alive: Duration,
+    shutdown: CancellationToken,
+}
+
+/// Serves the stream on `listener`: opens the upstream random stream and
+/// the clock tick loop, then answers.
+pub fn launch(
+    listener: TcpListener,
+    book: AddressBook,
+    config: &StreamConfig,
+    settings: &Settings,
+    shutdown: CancellationToken,
+) -> Result<Launched, LaunchError> {
+    let service = ServiceName::Stream;
+    let setup = |message: String| LaunchError::Setup { service, message };
+    let locator = Locator::new(service, REQUIRES, book.clone());
+    let random: RandomServiceClient<Channel> =
+        locator.locate().map_err(|err| setup(err.to_string()))?;
+    let timers: TimersClient<Channel> = locator.locate().map_err(|err| setup(err.to_string()))?;
+    // Until the stream serves, a failure must also stop the tick thread.
+    let stop_on_failure = shutdown.clone().drop_guard();
+    let hub = Arc::new(Hub::default());
+    let ticker = clocker_funnel::start_ticker(
+        hub.clone(),
+        Arc::new(FleetClock::default()),
+        locator,
+        settings.budget,
+        config.clock_tick,
+        "UTC".to_owned(),
+        shutdown.clone(),
+    )
+    .map_err(setup)?;
+    let feed = Feed::new(config.feed.history);
+    let tasks = TaskTracker::new();
+    tasks.spawn(feed::run(
+        feed.clone(),
+        random,
+        config.feed.clone(),
+        shutdown.clone(),
+    ));
+    tasks.spawn(async move {
+        let _ = ticker.await;
+    });
+    let state = AppState {
+        feed,
+        counters: Arc::default(),
+        hub,
+        timers,
+        call_timeout: Duration::from_secs(2),
+        keep_alive: config.keep_alive,
+        shutdown: shutdown.clone(),
+    };
+    let origins = allowed_origins(&config.cors_origins, &book);
+    let settings = Settings {
+        metrics_path: "/metrics/prometheus",
+        ..settings.clone()
+    };
+    let app = router(state).layer(cors(&origins));
+    let launched = launch_http(service, listener, app, &settings, tasks, shutdown)?;
+    stop_on_failure.disarm();
+    Ok(launched)
+}
+
+fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/", get(test_page))
+        .route("/stream", get(stream_data))
+        .route("/stream/time", get(clock::stream_frames))
+        .route("/stream/timers", get(timers::stream_timer_events))
+        .route("/health", get(health))
+        .route("/metrics", get(seed_metrics))
+        .fallback(not_found)
+        .with_state(state)
+}
+
+async fn test_page() -> Html<&'static str> {
+    Html(TEST_PAGE)
+}
+
+#[derive(Debug, Deserialize)]
+struct ResumeQuery {
+    last_event_id: Option<String>,
+}
+
+/// `GET /stream`: seed 004's events, from where the client left off.
+async fn stream_data(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<ResumeQuery>,
+) -> Response {
+    let last = sse::last_event_id(&headers, query.last_event_id.as_deref());
+    let events = state.feed.subscribe(last).map(|event| event.bytes);
+    sse::response(events, state.counters, state.keep_alive, state.shutdown)
+}
+
+#[derive(Debug, Serialize)]
+struct HealthJson {
+    status: &'static str,
+    time: String,
+}
+
+/// `GET /health`: `{"status":"ok","time":"2025-04-15T13:25:47Z"}`.
+async fn health() -> Json<HealthJson> {
+    let now = jiff::Timestamp::now();
+    Json(HealthJson {
+        status: "ok",
+        time: format!("{:.0}", now.round(jiff::Unit::Second).unwrap_or(now)),
+    })
+}
+
+#[derive(Debug, Serialize)]
+struct MetricsJson {
+    clients: usize,
+    messages_sent: u64,
+    uptime: u64,
+}
+
+/// `GET /metrics`: seed 004's numbers, real ones.
+async fn seed_metrics(State(state): State<AppState>) -> Json<MetricsJson> {
+    Json(MetricsJson {
+        clients: state.counters.clients(),
+        messages_sent: state.counters.messages_sent(),
+        uptime: state.counters.uptime_seconds(),
+    })
+}
+
+async fn not_found(uri: axum::http::Uri) -> Response {
+    let message = format!(
+        "no route for {}; the streams are /stream, /stream/time and /stream/timers",
+        uri.path()
+    );
+    let mut response = ApiError::Status(axum::http::StatusCode::NOT_FOUND, message).into_response();
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    response
+}

@@ -1,0 +1,119 @@
+//! Server-Sent Events on the wire: a response whose body is a stream of
+//! ready-made event bytes (shared between clients, never re-serialized per
+//! client), a `retry:` hint first, a keep-alive comment while idle, and the
+//! counts seed 004's `/metrics` reports.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use clocker_runtime::CancellationToken;
+use futures_util::{Stream, StreamExt, stream};
+use tokio_stream::wrappers::IntervalStream;
+
+/// What `/metrics` reports: open streams, events sent, time up.
+#[derive(Debug)]
+pub struct Counters {
+    clients: AtomicUsize,
+    messages_sent: AtomicU64,
+    started: Instant,
+}
+
+impl Default for Counters {
+    fn default() -> Self {
+        Self {
+            clients: AtomicUsize::new(0),
+            messages_sent: AtomicU64::new(0),
+            started: Instant::now(),
+        }
+    }
+}
+
+impl Counters {
+    /// Streams open now.
+    pub fn clients(&self) -> usize {
+        self.clients.load(Ordering::Relaxed)
+    }
+
+    /// Events handed to clients' connections since start.
+    pub fn messages_sent(&self) -> u64 {
+        self.messages_sent.load(Ordering::Relaxed)
+    }
+
+    /// Whole seconds since the service started.
+    pub fn uptime_seconds(&self) -> u64 {
+        self.started.elapsed().as_secs()
+    }
+}
+
+/// Counts one open stream until dropped (when the client goes away).
+struct OpenClient(Arc<Counters>);
+
+impl OpenClient {
+    fn new(counters: Arc<Counters>) -> Self {
+        counters.clients.fetch_add(1, Ordering::Relaxed);
+        metrics::gauge!("clocker_stream_clients").increment(1.0);
+        Self(counters)
+    }
+}
+
+impl Drop for OpenClient {
+    fn drop(&mut self) {
+        self.0.clients.fetch_sub(1, Ordering::Relaxed);
+        metrics::gauge!("clocker_stream_clients").decrement(1.0);
+    }
+}
+
+/// How long a reconnecting `EventSource` waits (the browser default is 3 s).
+const RETRY: &[u8] = b"retry: 1000\n\n";
+const KEEP_ALIVE: &[u8] = b": keep-alive\n\n";
+
+/// An SSE response carrying `events` (each a complete event) until they
+/// end or `shutdown` fires, with a keep-alive comment every `keep_alive`.
+pub fn response(
+    events: impl Stream<Item = Bytes> + Send + 'static,
+    counters: Arc<Counters>,
+    keep_alive: Duration,
+    shutdown: CancellationToken,
+) -> Response {
+    let client = OpenClient::new(counters);
+    let events = events
+        .map(move |bytes| {
+            client.0.messages_sent.fetch_add(1, Ordering::Relaxed);
+            Some(bytes)
+        })
+        // The end of the events ends the response, pings or not.
+        .chain(stream::once(async { None }));
+    let first_ping = tokio::time::Instant::now() + keep_alive;
+    let pings = IntervalStream::new(tokio::time::interval_at(first_ping, keep_alive))
+        .map(|_| Some(Bytes::from_static(KEEP_ALIVE)));
+    let body = stream::once(async { Some(Bytes::from_static(RETRY)) })
+        .chain(stream::select(events, pings))
+        .take_while(|item| std::future::ready(item.is_some()))
+        .filter_map(|item| std::future::ready(item.map(Ok::<_, Infallible>)))
+        .take_until(shutdown.cancelled_owned());
+    (
+        [
+            (header::CONTENT_TYPE, "text/event-stream"),
+            (header::CACHE_CONTROL, "no-cache"),
+            (header::HeaderName::from_static("x-accel-buffering"), "no"),
+        ],
+        Body::from_stream(body),
+    )
+        .into_response()
+}
+
+/// The id a reconnecting client last saw: the `Last-Event-ID` header (what
+/// `EventSource` sends), else a `last_event_id` query parameter.
+pub fn last_event_id(headers: &axum::http::HeaderMap, query: Option<&str>) -> Option<u64> {
+    headers
+        .get("last-event-id")
+        .and_then(|value| value.to_str().ok())
+        .or(query)
+        .and_then(|id| id.trim().parse().ok())
+}
