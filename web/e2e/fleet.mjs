@@ -1,11 +1,15 @@
 // A Clocker fleet for the browser tests: every service a separate
 // `clocker serve` process on a port the OS picks, so a test can kill one
-// service and start it again on the same address. The timer service is
-// started only when a test asks for it (`timers: true`), with its SQLite
-// store in a temporary directory removed on stop.
+// service and start it again on the same address. The clock services and
+// the funnel always run; the timer service (its SQLite store in a temporary
+// directory removed on stop), the random service, the REST gateway and the
+// SSE stream service only when a test asks for them. Each service finds the
+// others started before it through CLOCKER_<SERVICE>_ADDR; one whose
+// requirement is not running still starts and answers 503 for that part.
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { mkdtemp, rm } from "node:fs/promises";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -18,23 +22,42 @@ if (!BIN) {
 /** The clock services, in start order; the funnel comes after them. */
 export const CLOCK_SERVICES = ["current-time", "hours", "minutes", "seconds", "milliseconds"];
 
+/** The optional services, in start order (after the clock services, before the funnel). */
+export const OPTIONAL_SERVICES = ["timers", "random", "gateway", "stream"];
+
 /** How long a service may take to say it listens. */
 const START_TIMEOUT_MS = 20_000;
 
 const envVar = (name) => `CLOCKER_${name.replaceAll("-", "_").toUpperCase()}_ADDR`;
 
+/** A port the OS has just handed out and taken back: free for a moment, for a service that must know it early. */
+async function freePort() {
+  const server = createServer();
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const { port } = server.address();
+  server.close();
+  await once(server, "close");
+  return port;
+}
+
 export class Fleet {
   /**
-   * Starts the five clock services, the timer service if asked, and the
-   * funnel (which finds each of them through CLOCKER_<SERVICE>_ADDR).
-   * @param {{clock?: string, tick?: string, timers?: boolean}} options
+   * Starts the five clock services, the optional services asked for, and
+   * the funnel (which finds each of them through CLOCKER_<SERVICE>_ADDR, and
+   * names the gateway and the stream service in its /config.json).
+   * @param {{clock?: string, tick?: string, timers?: boolean, random?: boolean,
+   *   gateway?: boolean, stream?: boolean}} options
    *   current-time's clock (e.g. `offset:3700ms`), the funnel's tick, and
-   *   whether to run the timer service.
+   *   which optional services to run.
    */
   static async start(options = {}) {
     const fleet = new Fleet(options);
-    const services = [...CLOCK_SERVICES, ...(options.timers ? ["timers"] : []), "funnel"];
+    const services = [...CLOCK_SERVICES, ...OPTIONAL_SERVICES.filter((name) => options[name]), "funnel"];
     try {
+      // The gateway and the stream service let the funnel's page call them (CORS): they
+      // learn its origin from CLOCKER_FUNNEL_ADDR, so its port is chosen before they start.
+      if (options.gateway || options.stream) fleet.addrs.set("funnel", `127.0.0.1:${await freePort()}`);
       for (const name of services) {
         await fleet.startService(name);
       }
@@ -64,6 +87,13 @@ export class Fleet {
     return `http://${this.addrs.get("funnel")}/`;
   }
 
+  /** The base URL of an HTTP service (gateway, stream), e.g. `http://127.0.0.1:40124/`. */
+  urlOf(name) {
+    const addr = this.addrs.get(name);
+    if (!addr) throw new Error(`${name} is not part of this fleet`);
+    return `http://${addr}/`;
+  }
+
   /** Starts `name`, on the address it had before if it ran already. */
   async startService(name) {
     const args = ["serve", name, "--addr", this.addrs.get(name) ?? "127.0.0.1:0"];
@@ -78,7 +108,9 @@ export class Fleet {
       args.push("--budget", "1s");
     }
     const env = { ...process.env, RUST_LOG: process.env.RUST_LOG ?? "warn" };
-    for (const [service, addr] of this.addrs) env[envVar(service)] = addr;
+    for (const [service, addr] of this.addrs) {
+      if (service !== name) env[envVar(service)] = addr;
+    }
     const child = spawn(BIN, args, { env, stdio: ["ignore", "pipe", "pipe"] });
     this.children.set(name, child);
     createInterface({ input: child.stderr }).on("line", (line) => {

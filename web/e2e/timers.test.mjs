@@ -1,5 +1,7 @@
 // The Timers page in headless Chromium against a real fleet with the timer
-// service: a timer set through the form counts down, fires (an alert, a
+// service, the REST gateway (the page's /api/timers calls) and the SSE
+// stream service (its /stream/timers events), both found through the
+// funnel's /config.json: a timer set through the form counts down, fires (an alert, a
 // system notification, the history with how late it fired), another is
 // cancelled, one due while the timer service is down fires late when it is
 // back, the pages link to each other without reloading, and the page fits
@@ -13,7 +15,7 @@ let fleet;
 let browser;
 
 before(async () => {
-  fleet = await Fleet.start({ timers: true });
+  fleet = await Fleet.start({ timers: true, gateway: true, stream: true });
   browser = await launchBrowser();
 });
 
@@ -22,9 +24,9 @@ after(async () => {
   await fleet?.stop();
 });
 
-/** The funnel's /api/timers…, as JSON. */
+/** The gateway's /api/timers…, as JSON. */
 async function api(path, init) {
-  const response = await fetch(new URL(`api/timers${path}`, fleet.url), init);
+  const response = await fetch(new URL(`api/timers${path}`, fleet.urlOf("gateway")), init);
   return { status: response.status, body: await response.json() };
 }
 
