@@ -16,6 +16,13 @@ missing binary or a broken proto is a failure with a message saying what to do.
   directory with ZeroMQ on a port the OS picks (the second stdout line,
   ``timers also listening on zeromq tcp://HOST:PORT``, gives the endpoint);
   ``timers``: one such service on a fresh data directory, for one test.
+- ``random_service`` and ``random_stubs`` (seed 004): the random service and
+  the modules generated from ``proto/random.proto`` (package ``random``).
+- ``session_timers``: a timers service for the whole session, acting for the
+  ``accounts`` service's users; ``gateway``: the REST gateway with all four of
+  its upstreams (random, current-time, accounts, timers) running;
+  ``stream``: the SSE service over random, session_timers and the ``frozen``
+  clock services. Both allow the origins ``ALLOWED_ORIGINS``.
 """
 
 from __future__ import annotations
@@ -44,6 +51,8 @@ from support import (
     REPO,
     STARTUP_DEADLINE_S,
     STOP_DEADLINE_S,
+    cors_env,
+    stream_env,
 )
 
 PROTO_ROOT = REPO / "proto"
@@ -192,8 +201,10 @@ def start_server(
     workdir: Path,
     args: tuple[str, ...] = (),
     env: dict[str, str] | None = None,
+    addr: str = "127.0.0.1:0",
 ) -> Server:
-    """Starts ``clocker serve NAME --addr 127.0.0.1:0 ARGS`` and waits for it.
+    """Starts ``clocker serve NAME --addr ADDR ARGS`` and waits for it
+    (ADDR: a port the OS picks, unless a test restarts a service where it was).
 
     Fails the test (after stopping the process) when the service does not
     print its "listening on" line within STARTUP_DEADLINE_S, nor, when ARGS
@@ -206,7 +217,7 @@ def start_server(
     stderr_path = workdir / f"{name}-{time.monotonic_ns()}.stderr"
     with open(stderr_path, "wb") as stderr:
         process = subprocess.Popen(
-            [str(clocker_bin), "serve", name, "--addr", "127.0.0.1:0", *args],
+            [str(clocker_bin), "serve", name, "--addr", addr, *args],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=stderr,
@@ -251,8 +262,10 @@ def launch(clocker_bin: Path, tmp_path_factory: pytest.TempPathFactory):
     workdir = tmp_path_factory.mktemp("servers")
     started: list[Server] = []
 
-    def _launch(name: str, *args: str, env: dict[str, str] | None = None) -> Server:
-        server = start_server(clocker_bin, name, workdir, args, env)
+    def _launch(
+        name: str, *args: str, env: dict[str, str] | None = None, addr: str = "127.0.0.1:0"
+    ) -> Server:
+        server = start_server(clocker_bin, name, workdir, args, env, addr)
         started.append(server)
         return server
 
@@ -358,3 +371,68 @@ def timers(launch_timers, tmp_path: Path) -> Server:
     data_dir = tmp_path / "timers-data"
     data_dir.mkdir()
     return launch_timers(data_dir)
+
+
+# --- seed 004: random (gRPC), gateway (REST), stream (SSE) ---------------------
+
+
+@pytest.fixture(scope="session")
+def random_stubs(stubs) -> types.SimpleNamespace:
+    """``random_pb2`` and ``random_pb2_grpc``, generated from ``proto/random.proto``
+    (package ``random``) into the directory of the ``stubs`` fixture."""
+    out = str(Path(stubs.pb2.__file__).resolve().parents[2])
+    if not (PROTO_ROOT / "random.proto").is_file():
+        pytest.fail(f"{PROTO_ROOT / 'random.proto'} is missing (seed 004's proto)", pytrace=False)
+    sys.path.insert(0, out)
+    try:
+        pb2 = importlib.import_module("random_pb2")
+        pb2_grpc = importlib.import_module("random_pb2_grpc")
+    finally:
+        sys.path.remove(out)
+    return types.SimpleNamespace(pb2=pb2, pb2_grpc=pb2_grpc)
+
+
+@pytest.fixture(scope="session")
+def random_service(launch) -> Server:
+    """The random service (seed 004), shared by the session."""
+    return launch("random")
+
+
+@pytest.fixture(scope="session")
+def session_timers(launch, accounts, tmp_path_factory: pytest.TempPathFactory) -> Server:
+    """A timers service on a fresh data directory for the whole session, whose
+    tokens are the ``accounts`` service's."""
+    data_dir = tmp_path_factory.mktemp("session-timers-data")
+    return launch(
+        "timers",
+        "--zmq-addr",
+        "tcp://127.0.0.1:0",
+        "--data-dir",
+        str(data_dir),
+        env={"CLOCKER_ACCOUNTS_ADDR": accounts.addr},
+    )
+
+
+@pytest.fixture(scope="session")
+def gateway(launch, random_service, current_time, accounts, session_timers) -> Server:
+    """The REST gateway with every upstream running (random, current-time on
+    the system clock, accounts, timers), allowing ``ALLOWED_ORIGINS``."""
+    return launch(
+        "gateway",
+        env={
+            "CLOCKER_RANDOM_ADDR": random_service.addr,
+            "CLOCKER_CURRENT_TIME_ADDR": current_time.addr,
+            "CLOCKER_ACCOUNTS_ADDR": accounts.addr,
+            "CLOCKER_TIMERS_ADDR": session_timers.addr,
+            **cors_env(),
+        },
+    )
+
+
+@pytest.fixture(scope="session")
+def stream(launch, random_service, frozen, session_timers, accounts) -> Server:
+    """The SSE stream service over the session's random service, timers and
+    the clock services frozen at FROZEN_INSTANT, allowing ``ALLOWED_ORIGINS``."""
+    env = stream_env(random_service.addr, frozen, session_timers.addr)
+    env["CLOCKER_ACCOUNTS_ADDR"] = accounts.addr
+    return launch("stream", env=env)

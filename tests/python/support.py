@@ -6,7 +6,10 @@ loads itself.)
 
 from __future__ import annotations
 
+import dataclasses
+import http.client
 import json
+import re
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -214,3 +217,231 @@ class TimerClient:
             if time.monotonic() >= deadline:
                 raise AssertionError(f"timer not {state} within {deadline_s}s: {timer}")
             time.sleep(POLL_INTERVAL_S)
+
+
+# --- HTTP: the gateway and the stream (seed 004) ------------------------------
+
+# How long one HTTP request may take before the test fails (a service that
+# answers slower than this is hanging, not slow).
+HTTP_TIMEOUT_S = 10.0
+# How long a Server-Sent Events reader waits for the next event (the stream
+# sends 10 a second, so seconds of silence mean it stopped).
+SSE_EVENT_TIMEOUT_S = 5.0
+
+# The origins the gateway and the stream fixtures allow (CLOCKER_CORS_ORIGINS).
+ALLOWED_ORIGINS = ("http://allowed.example:3000", "http://127.0.0.1:5173")
+FOREIGN_ORIGIN = "http://evil.example"
+
+
+def cors_env() -> dict[str, str]:
+    """The environment that makes a gateway or stream allow ALLOWED_ORIGINS."""
+    return {"CLOCKER_CORS_ORIGINS": ",".join(ALLOWED_ORIGINS)}
+
+
+def stream_env(random_addr: str, clock: dict, timers_addr: str) -> dict[str, str]:
+    """The environment of a stream service: every service it requires
+    (``clock``: current-time and the four components, by service name, as
+    the ``frozen`` fixture gives them), allowing ALLOWED_ORIGINS."""
+    env = {
+        "CLOCKER_RANDOM_ADDR": random_addr,
+        "CLOCKER_TIMERS_ADDR": timers_addr,
+        **cors_env(),
+    }
+    for name, server in clock.items():
+        env[f"CLOCKER_{name.upper().replace('-', '_')}_ADDR"] = server.addr
+    return env
+
+
+@dataclasses.dataclass
+class HttpReply:
+    """One HTTP response, read whole."""
+
+    method: str
+    url: str
+    status: int
+    headers: http.client.HTTPMessage
+    body: bytes
+    elapsed_s: float
+
+    def header(self, name: str) -> str | None:
+        return self.headers.get(name)
+
+    def describe(self) -> str:
+        return f"{self.method} {self.url} -> {self.status} {self.body[:500]!r}"
+
+    def json(self) -> object:
+        """The body as JSON; the content type must say so."""
+        content_type = self.header("Content-Type") or ""
+        assert content_type.split(";")[0].strip() == "application/json", (
+            f"Content-Type {content_type!r} is not application/json: {self.describe()}"
+        )
+        try:
+            return json.loads(self.body)
+        except ValueError as err:
+            raise AssertionError(f"body is not JSON ({err}): {self.describe()}") from None
+
+    def json_object(self, status: int) -> dict:
+        """The body, which must be a JSON object, of a response with ``status``."""
+        assert self.status == status, f"expected {status}: {self.describe()}"
+        body = self.json()
+        assert isinstance(body, dict), f"not a JSON object: {self.describe()}"
+        return body
+
+    def error(self, status: int) -> str:
+        """The message of an error response: exactly ``{"error":"..."}`` with ``status``."""
+        body = self.json_object(status)
+        assert set(body) == {"error"}, f"error body is not exactly {{'error'}}: {self.describe()}"
+        assert isinstance(body["error"], str) and body["error"].strip(), self.describe()
+        return body["error"]
+
+
+def split_addr(addr: str) -> tuple[str, int]:
+    host, port = addr.rsplit(":", 1)
+    return host, int(port)
+
+
+def http_request(
+    addr: str,
+    method: str,
+    path: str,
+    *,
+    headers: dict[str, str] | None = None,
+    body: bytes | str | dict | list | None = None,
+    timeout: float = HTTP_TIMEOUT_S,
+) -> HttpReply:
+    """One request to ``http://addr{path}`` on a fresh connection (a dict or
+    list body is sent as JSON). A connection error or a timeout fails the test."""
+    host, port = split_addr(addr)
+    sent_headers = dict(headers or {})
+    if isinstance(body, (dict, list)):
+        body = json.dumps(body)
+        sent_headers.setdefault("Content-Type", "application/json")
+    if isinstance(body, str):
+        body = body.encode()
+    connection = http.client.HTTPConnection(host, port, timeout=timeout)
+    started = time.monotonic()
+    try:
+        connection.request(method, path, body=body, headers=sent_headers)
+        response = connection.getresponse()
+        data = response.read()
+    except (OSError, http.client.HTTPException) as err:
+        raise AssertionError(
+            f"{method} http://{addr}{path} failed after {time.monotonic() - started:.2f}s: {err!r}"
+        ) from None
+    finally:
+        connection.close()
+    return HttpReply(
+        method, f"http://{addr}{path}", response.status, response.headers, data,
+        time.monotonic() - started,
+    )
+
+
+def get_json(addr: str, path: str, status: int = 200, **kwargs) -> dict:
+    """The JSON object ``GET path`` answers with ``status``."""
+    return http_request(addr, "GET", path, **kwargs).json_object(status)
+
+
+def parse_rfc3339(text: str) -> datetime:
+    """An RFC 3339 instant with an offset or ``Z``."""
+    assert isinstance(text, str) and re.fullmatch(
+        r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)", text
+    ), f"not RFC 3339: {text!r}"
+    parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    assert parsed.tzinfo is not None, text
+    return parsed
+
+
+@dataclasses.dataclass
+class SseEvent:
+    event: str
+    id: str | None
+    data: str
+
+    def json(self) -> dict:
+        try:
+            body = json.loads(self.data)
+        except ValueError as err:
+            raise AssertionError(f"event data is not JSON ({err}): {self}") from None
+        assert isinstance(body, dict), f"event data is not a JSON object: {self}"
+        return body
+
+
+class SseReader:
+    """A Server-Sent Events client over http.client: ``GET path`` on ``addr``,
+    then ``next_event()`` parses the stream as the EventSource spec does
+    (``event``, ``id``, multi-line ``data``, ``:`` comments, a blank line
+    ends an event)."""
+
+    def __init__(
+        self,
+        addr: str,
+        path: str = "/stream",
+        headers: dict[str, str] | None = None,
+        timeout: float = SSE_EVENT_TIMEOUT_S,
+    ):
+        host, port = split_addr(addr)
+        self.url = f"http://{addr}{path}"
+        self.connection = http.client.HTTPConnection(host, port, timeout=timeout)
+        self.comments: list[str] = []
+        try:
+            self.connection.request(
+                "GET", path, headers={"Accept": "text/event-stream", **(headers or {})}
+            )
+            self.response = self.connection.getresponse()
+        except (OSError, http.client.HTTPException) as err:
+            self.connection.close()
+            raise AssertionError(f"GET {self.url} failed: {err!r}") from None
+
+    def __enter__(self) -> "SseReader":
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.connection.close()
+
+    def check_event_stream(self) -> None:
+        """The response is 200 with Content-Type text/event-stream."""
+        content_type = self.response.headers.get("Content-Type", "")
+        if self.response.status != 200 or not content_type.startswith("text/event-stream"):
+            body = self.response.read(500) if self.response.status != 200 else b""
+            raise AssertionError(
+                f"GET {self.url} -> {self.response.status} {content_type!r} {body!r}, "
+                "expected 200 text/event-stream"
+            )
+
+    def next_event(self, timeout: float | None = None) -> SseEvent:
+        """The next event (comments are collected in ``self.comments``);
+        fails when the stream ends or stays silent for ``timeout`` seconds."""
+        if timeout is not None and self.connection.sock is not None:
+            self.connection.sock.settimeout(timeout)
+        event, event_id, data = "message", None, []
+        while True:
+            try:
+                raw = self.response.readline()
+            except (OSError, http.client.HTTPException) as err:
+                raise AssertionError(f"reading {self.url}: {err!r}") from None
+            if not raw:
+                raise AssertionError(f"{self.url} ended the stream")
+            line = raw.decode().rstrip("\r\n")
+            if not line:
+                # As EventSource does: a block without data dispatches nothing.
+                if data:
+                    return SseEvent(event, event_id, "\n".join(data))
+                event, event_id = "message", None
+                continue
+            if line.startswith(":"):
+                self.comments.append(line[1:].strip())
+                continue
+            name, _, value = line.partition(":")
+            value = value[1:] if value.startswith(" ") else value
+            if name == "event":
+                event = value
+            elif name == "data":
+                data.append(value)
+            elif name == "id":
+                event_id = value
+
+    def events(self, count: int, timeout: float | None = None) -> list[SseEvent]:
+        return [self.next_event(timeout) for _ in range(count)]
