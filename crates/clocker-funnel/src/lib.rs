@@ -45,16 +45,15 @@ pub use frame::Frame;
 pub use hub::{Hub, ZoneInUse};
 pub use ticker::start as start_ticker;
 
-/// What the funnel requires: the clock services it calls, and the gateway
-/// and the stream, whose addresses the page learns from `/config.json`.
+/// What the funnel requires: the clock services it calls. (It also knows
+/// where the gateway and the stream are, for `/config.json`, but the clock
+/// works without them.)
 pub const REQUIRES: &[ServiceName] = &[
     ServiceName::CurrentTime,
     ServiceName::Hours,
     ServiceName::Minutes,
     ServiceName::Seconds,
     ServiceName::Milliseconds,
-    ServiceName::Gateway,
-    ServiceName::Stream,
 ];
 
 /// How the funnel builds and sends frames.
@@ -138,7 +137,7 @@ pub fn launch(
         locator,
         settings.budget,
         config.tick,
-        config.default_zone.clone(),
+        Some(config.default_zone.clone()),
         shutdown.clone(),
     )
     .map_err(setup)?;

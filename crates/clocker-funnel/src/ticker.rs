@@ -19,16 +19,20 @@ use tokio_util::sync::CancellationToken;
 use crate::fleet_clock::{Estimator, Sample, nanos, wall_clock_nanos};
 use crate::{Assembler, FleetClock, Hub, InstantRead};
 
-/// Starts the tick loop on its own thread, after one read of current-time
-/// to learn the fleet's time; the receiver resolves when the loop has
-/// stopped (after `shutdown`).
+/// Starts the tick loop on its own thread; the receiver resolves when the
+/// loop has stopped (after `shutdown`).
+///
+/// With a `probe_zone` (the funnel) it first reads current-time once to
+/// learn the fleet's time, and while no one listens it probes the services
+/// every few seconds so health stays current. Without one (the stream's
+/// clock frames) it reads nothing until someone listens.
 pub fn start(
     hub: Arc<Hub>,
     clock: Arc<FleetClock>,
     locator: Locator,
     call_timeout: Duration,
     tick: Duration,
-    probe_zone: String,
+    probe_zone: Option<String>,
     shutdown: CancellationToken,
 ) -> Result<oneshot::Receiver<()>, String> {
     let (ready_tx, ready_rx) = std::sync::mpsc::sync_channel(1);
@@ -44,9 +48,11 @@ pub fn start(
                 // Ready once the fleet's time is known (or current-time
                 // failed to answer within the budget), so the first
                 // client's clock-sync pings get real timestamps.
-                let _ = reader.read().await;
+                if probe_zone.is_some() {
+                    let _ = reader.read().await;
+                }
                 let _ = ready_tx.send(Ok(()));
-                run(hub, reader, tick, &probe_zone, shutdown).await;
+                run(hub, reader, tick, probe_zone.as_deref(), shutdown).await;
             }
             Err(err) => {
                 let _ = ready_tx.send(Err(err.to_string()));
@@ -69,7 +75,7 @@ async fn run(
     hub: Arc<Hub>,
     mut reader: InstantReader<'_>,
     tick: Duration,
-    probe_zone: &str,
+    probe_zone: Option<&str>,
     shutdown: CancellationToken,
 ) {
     let mut interval = tokio::time::interval(tick);
@@ -85,7 +91,8 @@ async fn run(
             tokio::select! {
                 () = shutdown.cancelled() => return,
                 () = hub.wait_for_subscriber() => zones = hub.zones_in_use(),
-                () = tokio::time::sleep(IDLE_PROBE_EVERY) => {
+                () = tokio::time::sleep(IDLE_PROBE_EVERY), if probe_zone.is_some() => {
+                    let probe_zone = probe_zone.unwrap_or("UTC");
                     let instant = reader.read().await;
                     let probe = reader.assembler.frame(0, probe_zone, &instant).await;
                     note_degraded(&hub, &mut degraded, probe.degraded);

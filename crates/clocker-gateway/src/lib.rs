@@ -97,12 +97,23 @@ pub fn launch(
 pub fn app(state: AppState, origins: &[String], request_timeout: Duration) -> Router {
     routes::router(state)
         .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::GATEWAY_TIMEOUT,
             request_timeout,
         ))
         .layer(cors(origins))
+}
+
+async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
+    ApiError::Status(
+        StatusCode::METHOD_NOT_ALLOWED,
+        format!(
+            "{method} is not allowed on {}; see /openapi.json",
+            uri.path()
+        ),
+    )
 }
 
 async fn not_found(method: Method, uri: Uri) -> ApiError {

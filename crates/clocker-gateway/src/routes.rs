@@ -93,8 +93,14 @@ impl utoipa::Modify for BearerAuth {
 fn json_body<T>(
     body: Result<axum::Json<T>, axum::extract::rejection::JsonRejection>,
 ) -> Result<T, clocker_runtime::http::ApiError> {
+    use axum::http::StatusCode;
     body.map(|axum::Json(body)| body).map_err(|rejection| {
-        clocker_runtime::http::ApiError::Status(rejection.status(), rejection.body_text())
+        // JSON of the wrong shape is a bad request like any other (axum says 422).
+        let status = match rejection.status() {
+            StatusCode::UNPROCESSABLE_ENTITY => StatusCode::BAD_REQUEST,
+            status => status,
+        };
+        clocker_runtime::http::ApiError::Status(status, rejection.body_text())
     })
 }
 

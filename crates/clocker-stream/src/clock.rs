@@ -1,7 +1,7 @@
 //! `GET /stream/time?tz=Area/City`: the funnel's clock frames as SSE. The
 //! stream runs the funnel's own tick loop over its own hub, so a frame is
 //! built once per tick and zone however many clients listen, and a slow
-//! client skips to the newest frame.
+//! client skips to the newest frame. Each event's id is the frame's `seq`.
 
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
@@ -15,6 +15,12 @@ use crate::{AppState, sse};
 #[derive(Debug, Deserialize)]
 pub struct ZoneQuery {
     tz: Option<String>,
+}
+
+/// The one field of a frame its event id needs.
+#[derive(Debug, Deserialize)]
+struct FrameSeq {
+    seq: u64,
 }
 
 pub async fn stream_frames(
@@ -32,7 +38,8 @@ pub async fn stream_frames(
     let events = stream::unfold(frames, |mut frames| async move {
         frames.changed().await.ok()?;
         let frame = frames.borrow_and_update().clone();
-        let event = format!("event: frame\ndata: {}\n\n", frame.as_str());
+        let seq = serde_json::from_str::<FrameSeq>(frame.as_str()).map_or(0, |f| f.seq);
+        let event = format!("event: frame\nid: {seq}\ndata: {}\n\n", frame.as_str());
         Some((Bytes::from(event), frames))
     });
     sse::response(events, state.counters, state.keep_alive, state.shutdown)

@@ -112,7 +112,7 @@ pub fn launch(
         locator,
         settings.budget,
         config.clock_tick,
-        "UTC".to_owned(),
+        None,
         shutdown.clone(),
     )
     .map_err(setup)?;

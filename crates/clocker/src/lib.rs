@@ -2,11 +2,12 @@
 //! [`launch_service`] starts any one service by name, [`Fleet`] starts them
 //! all, each on its own thread, in dependency order ([`start_order`]),
 //! [`print_time`] is `clocker time`, [`account`] is `clocker account` and
-//! [`timer`] is `clocker timer`.
+//! [`timer`] is `clocker timer` and [`random`] is `clocker random`.
 
 pub mod account;
 mod fleet;
 mod order;
+pub mod random;
 mod time;
 pub mod timer;
 

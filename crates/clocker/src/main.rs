@@ -9,11 +9,13 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
 use clocker::account::{self, AccountCommand};
+use clocker::random::{self, RandomCommand};
 use clocker::timer::{self, TimerCommand};
 use clocker::{Fleet, Options, TimeRequest, host_in_url, launch_service, print_time};
 use clocker_accounts::AccountsConfig;
 use clocker_funnel::FunnelConfig;
 use clocker_gateway::GatewayConfig;
+use clocker_proto::random::DataType;
 use clocker_runtime::{
     AddressBook, CancellationToken, ServiceName, Settings, bind, init_logging, shutdown_signal,
 };
@@ -89,6 +91,96 @@ enum Command {
     /// CLOCKER_TIMERS_ZMQ (default tcp://127.0.0.1:8888); after `clocker
     /// account login` the timers are yours.
     Timer(TimerArgs),
+    /// Ask the random service (seed 004) for a number, a string or a stream of points.
+    ///
+    /// The service is found at CLOCKER_RANDOM_ADDR, else 127.0.0.1:50051.
+    Random {
+        #[command(subcommand)]
+        command: RandomArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum RandomArgs {
+    /// A number uniform in [MIN, MAX] (any 32-bit range).
+    Number {
+        #[arg(long, default_value_t = 1, allow_negative_numbers = true)]
+        min: i32,
+        #[arg(long, default_value_t = 100, allow_negative_numbers = true)]
+        max: i32,
+    },
+    /// A string of letters, plus digits and special characters when asked.
+    String {
+        /// 1 to 1000 characters.
+        #[arg(long, default_value_t = 10)]
+        length: i32,
+        /// Include 0-9.
+        #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+        digits: bool,
+        /// Include !@#$%^&*()-_=+[]{}|;:,.<>?/
+        #[arg(long)]
+        special: bool,
+    },
+    /// Points as they come, until Ctrl-C or --count.
+    Stream {
+        /// numeric, percentage or boolean.
+        #[arg(long = "type", default_value = "numeric", value_parser = parse_data_type)]
+        kind: DataType,
+        /// Time between points (10ms to 1h).
+        #[arg(long, default_value = "1s", value_parser = parse_positive_duration)]
+        every: Duration,
+        #[arg(long, default_value_t = 0, allow_negative_numbers = true)]
+        min: i32,
+        #[arg(long, default_value_t = 100, allow_negative_numbers = true)]
+        max: i32,
+        /// Stop after this many points.
+        #[arg(long)]
+        count: Option<u64>,
+        /// One JSON object per line, as the stream service's events.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+impl From<RandomArgs> for RandomCommand {
+    fn from(args: RandomArgs) -> Self {
+        match args {
+            RandomArgs::Number { min, max } => RandomCommand::Number { min, max },
+            RandomArgs::String {
+                length,
+                digits,
+                special,
+            } => RandomCommand::String {
+                length,
+                digits,
+                special,
+            },
+            RandomArgs::Stream {
+                kind,
+                every,
+                min,
+                max,
+                count,
+                json,
+            } => RandomCommand::Stream {
+                kind,
+                every,
+                min,
+                max,
+                count,
+                json,
+            },
+        }
+    }
+}
+
+fn parse_data_type(input: &str) -> Result<DataType, String> {
+    match input {
+        "numeric" => Ok(DataType::Numeric),
+        "percentage" => Ok(DataType::Percentage),
+        "boolean" => Ok(DataType::Boolean),
+        _ => Err(format!("'{input}' is not numeric, percentage or boolean")),
+    }
 }
 
 #[derive(Debug, Args)]
@@ -430,6 +522,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
             )
             .await
         }
+        Command::Random { command } => random::run(command.into(), AddressBook::from_env()?).await,
         Command::Timer(args) => {
             let (command, endpoint) = args.command();
             let token = account::saved_token(&account::config_dir());

@@ -54,10 +54,22 @@ mod tests {
         let order = start_order(&[Funnel, Hours], crate::requires).expect("no cycle");
         assert_eq!(order.first(), Some(&CurrentTime));
         assert_eq!(order.last(), Some(&Funnel));
-        // The funnel needs the timer service, and that needs accounts.
+        assert_eq!(order.len(), 6, "{order:?}");
+    }
+
+    #[test]
+    fn the_front_doors_start_after_every_service_they_call() {
+        let order = start_order(&ServiceName::ALL, crate::requires).expect("no cycle");
         let position = |name| order.iter().position(|s| *s == name).expect("started");
+        assert_eq!(order.len(), ServiceName::ALL.len());
         assert!(position(Accounts) < position(Timers), "{order:?}");
-        assert_eq!(order.len(), 8, "{order:?}");
+        for front in [Gateway, Stream] {
+            for called in [Random, Timers, Accounts, CurrentTime] {
+                if crate::requires(front).contains(&called) {
+                    assert!(position(called) < position(front), "{order:?}");
+                }
+            }
+        }
     }
 
     #[test]
