@@ -44,6 +44,16 @@ impl Endpoints {
         }
     }
 
+    /// The origins of the gateway and the stream as the page at `host`
+    /// reaches them (none for "this origin"), for its Content-Security-Policy.
+    pub fn origins(&self, host: Option<&str>) -> Vec<String> {
+        let config = self.resolve(host);
+        [config.gateway, config.stream]
+            .into_iter()
+            .filter_map(|url| origin(&url).map(str::to_owned))
+            .collect()
+    }
+
     fn resolve(&self, host: Option<&str>) -> ConfigJson {
         let host = host.map_or("127.0.0.1", host_name);
         let url = |base: &Base| match base {
@@ -61,6 +71,15 @@ impl Endpoints {
 pub struct ConfigJson {
     gateway: String,
     stream: String,
+}
+
+/// `scheme://authority` of an absolute URL; `None` for a relative one.
+fn origin(url: &str) -> Option<&str> {
+    let start = url.find("://")? + 3;
+    let end = url[start..]
+        .find('/')
+        .map_or(url.len(), |slash| start + slash);
+    Some(&url[..end])
 }
 
 /// `host[:port]` or `[v6][:port]` without the port.
@@ -113,6 +132,20 @@ mod tests {
         assert_eq!(
             endpoints.resolve(Some("[::1]:8080")).gateway,
             "http://[::1]:4001"
+        );
+    }
+
+    #[test]
+    fn origins_are_what_the_page_connects_to() {
+        let endpoints = Endpoints::new(Some("/"), Some("https://sse.example/base/"), &book());
+        assert_eq!(
+            endpoints.origins(Some("clock.lan")),
+            ["https://sse.example"]
+        );
+        let endpoints = Endpoints::new(None, None, &book());
+        assert_eq!(
+            endpoints.origins(Some("clock.lan:8080")),
+            ["http://clock.lan:4001", "http://clock.lan:4002"]
         );
     }
 

@@ -179,13 +179,15 @@ fn router(state: AppState) -> Router {
     Router::new()
         .route("/ws", get(socket::upgrade))
         .route("/health", get(health))
-        .fallback(get(web::serve))
         .with_state(state)
 }
 
+/// `/config.json`, and the page (whose Content-Security-Policy lets it
+/// connect to the gateway and the stream).
 fn config_router(endpoints: Endpoints) -> Router {
     Router::new()
         .route("/config.json", get(endpoints::get_config))
+        .fallback(get(web::serve))
         .with_state(Arc::new(endpoints))
 }
 

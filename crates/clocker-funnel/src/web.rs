@@ -11,17 +11,20 @@
 
 use std::collections::HashMap;
 use std::io::Write;
-use std::sync::{LazyLock, Mutex};
+use std::sync::{Arc, LazyLock, Mutex};
 
 use axum::body::Body;
 use axum::body::Bytes;
+use axum::extract::State;
 use axum::http::header::{
     ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_SECURITY_POLICY, CONTENT_TYPE, ETAG,
-    IF_NONE_MATCH, VARY, X_CONTENT_TYPE_OPTIONS,
+    HOST, IF_NONE_MATCH, VARY, X_CONTENT_TYPE_OPTIONS,
 };
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use rust_embed::{Embed, EmbeddedFile};
+
+use crate::endpoints::Endpoints;
 
 /// `web/dist` as it was when this binary was built (empty when it was not).
 #[derive(Embed)]
@@ -31,29 +34,49 @@ struct Dist;
 
 const INDEX: &str = "index.html";
 
-/// What the page may load: only this origin (the funnel's `/ws` included).
-const POLICY: &str = "default-src 'self'; connect-src 'self'; img-src 'self' data:; \
-    object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+/// What the page may load: only this origin (the funnel's `/ws` included),
+/// and connect to the gateway and the stream (`connect` lists their origins).
+fn policy(connect: &[String]) -> String {
+    let mut connect_src = String::from("'self'");
+    for origin in connect {
+        connect_src.push(' ');
+        connect_src.push_str(origin);
+    }
+    format!(
+        "default-src 'self'; connect-src {connect_src}; img-src 'self' data:; \
+         object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    )
+}
 
 const NOT_BUILT: &str = "<!doctype html><meta charset=utf-8><title>Clocker</title>\
     <p>The web UI is not built into this binary: run <code>make web</code> \
     (or <code>npm --prefix web ci &amp;&amp; npm --prefix web run build</code>), then rebuild clocker.\n";
 
 /// `GET /…`: a file of the UI, `index.html` for client-side routes, or 404.
-pub async fn serve(uri: Uri, headers: HeaderMap) -> Response {
+pub async fn serve(
+    State(endpoints): State<Arc<Endpoints>>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    let host = headers.get(HOST).and_then(|host| host.to_str().ok());
+    let policy = policy(&endpoints.origins(host));
+    serve_file(&uri, &headers, &policy)
+}
+
+fn serve_file(uri: &Uri, headers: &HeaderMap, policy: &str) -> Response {
     let path = match uri.path().trim_start_matches('/') {
         "" => INDEX,
         path => path,
     };
     if let Some(file) = Dist::get(path) {
-        return respond(path, file, &headers);
+        return respond(path, file, headers, policy);
     }
     let last_segment = path.rsplit('/').next().unwrap_or(path);
     if path != INDEX && last_segment.contains('.') {
         return (StatusCode::NOT_FOUND, "no such file\n").into_response();
     }
     match Dist::get(INDEX) {
-        Some(index) => respond(INDEX, index, &headers),
+        Some(index) => respond(INDEX, index, headers, policy),
         None => (
             [(CACHE_CONTROL, HeaderValue::from_static("no-store"))],
             axum::response::Html(NOT_BUILT),
@@ -62,7 +85,7 @@ pub async fn serve(uri: Uri, headers: HeaderMap) -> Response {
     }
 }
 
-fn respond(path: &str, file: EmbeddedFile, headers: &HeaderMap) -> Response {
+fn respond(path: &str, file: EmbeddedFile, headers: &HeaderMap, policy: &str) -> Response {
     let mime = file.metadata.mimetype();
     let compressible = is_text(mime) && file.data.len() >= MIN_GZIP_BYTES;
     let gzip = compressible && accepts_gzip(headers);
@@ -102,8 +125,10 @@ fn respond(path: &str, file: EmbeddedFile, headers: &HeaderMap) -> Response {
     if let Ok(value) = HeaderValue::from_str(&etag) {
         out.insert(ETAG, value);
     }
-    if path == INDEX {
-        out.insert(CONTENT_SECURITY_POLICY, HeaderValue::from_static(POLICY));
+    if path == INDEX
+        && let Ok(policy) = HeaderValue::from_str(policy)
+    {
+        out.insert(CONTENT_SECURITY_POLICY, policy);
     }
     response
 }
@@ -216,7 +241,7 @@ mod tests {
         assert!(plain.data.len() >= MIN_GZIP_BYTES, "{asset} is tiny");
 
         let uri: Uri = asset.parse().expect("a path");
-        let response = serve(uri.clone(), accepting("gzip, br")).await;
+        let response = serve_file(&uri, &accepting("gzip, br"), &policy(&[]));
         assert_eq!(response.headers()[CONTENT_ENCODING], "gzip");
         assert_eq!(response.headers()[VARY], "accept-encoding");
         let etag = response.headers()[ETAG].clone();
@@ -230,9 +255,18 @@ mod tests {
             .expect("valid gzip");
         assert_eq!(unzipped, plain.data.as_ref());
 
-        let identity = serve(uri, HeaderMap::new()).await;
+        let identity = serve_file(&uri, &HeaderMap::new(), &policy(&[]));
         assert!(identity.headers().get(CONTENT_ENCODING).is_none());
         assert_ne!(identity.headers()[ETAG], etag, "one ETag per encoding");
+    }
+
+    #[test]
+    fn the_page_may_connect_to_its_own_origin_and_the_given_ones() {
+        let policy = policy(&["http://h:8081".to_owned(), "http://h:8085".to_owned()]);
+        assert!(
+            policy.contains("connect-src 'self' http://h:8081 http://h:8085;"),
+            "{policy}"
+        );
     }
 
     #[test]
