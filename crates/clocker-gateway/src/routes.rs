@@ -104,6 +104,30 @@ fn json_body<T>(
     })
 }
 
+/// What any route that calls a service may answer when that service fails.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)]
+enum Upstream {
+    /// The service behind the gateway is away; retry shortly.
+    #[response(status = 503)]
+    Unavailable(ErrorBody),
+    /// The service behind the gateway did not answer in time.
+    #[response(status = 504)]
+    TimedOut(ErrorBody),
+}
+
+/// What a route that takes a JSON body may answer about the body itself.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)]
+enum BodyErrors {
+    /// The body is over 16 KiB.
+    #[response(status = 413)]
+    TooLarge(ErrorBody),
+    /// The body is not `application/json`.
+    #[response(status = 415)]
+    NotJson(ErrorBody),
+}
+
 /// Every error body: what went wrong, for a person to read.
 #[derive(utoipa::ToSchema)]
 #[allow(dead_code)]

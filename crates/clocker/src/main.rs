@@ -542,11 +542,21 @@ async fn up(host: IpAddr, ephemeral: bool, options: Options) -> anyhow::Result<(
             writeln!(out, "{:<13} {also}", name.as_str())?;
         }
     }
-    let mut funnel = fleet.addr(ServiceName::Funnel);
-    if funnel.ip().is_unspecified() {
-        // Listening on every interface: this machine reaches it on loopback.
-        funnel.set_ip(IpAddr::from([127, 0, 0, 1]));
-    }
+    let reachable = |name| {
+        let mut addr = fleet.addr(name);
+        if addr.ip().is_unspecified() {
+            // Listening on every interface: this machine reaches it on loopback.
+            addr.set_ip(IpAddr::from([127, 0, 0, 1]));
+        }
+        addr
+    };
+    let funnel = reachable(ServiceName::Funnel);
+    let gateway = reachable(ServiceName::Gateway);
+    let stream = reachable(ServiceName::Stream);
+    writeln!(
+        out,
+        "REST on http://{gateway}/ (see /openapi.json); SSE on http://{stream}/stream (test page http://{stream}/)"
+    )?;
     writeln!(
         out,
         "ready: open http://{funnel}/ (frames on ws://{funnel}/ws); Ctrl-C stops"

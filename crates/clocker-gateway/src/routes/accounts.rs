@@ -15,7 +15,7 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{ErrorBody, json_body};
+use super::{BodyErrors, ErrorBody, Upstream, json_body};
 use crate::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -69,11 +69,9 @@ pub struct MeJson {
         (status = 201, body = AccountJson),
         (status = 400, body = ErrorBody, description = "Bad username, password or JSON"),
         (status = 409, body = ErrorBody, description = "The username is taken"),
-        (status = 413, body = ErrorBody, description = "The body is over 16 KiB"),
-        (status = 415, body = ErrorBody, description = "The body is not JSON"),
         (status = 429, body = ErrorBody, description = "Too many password hashes at once; retry"),
-        (status = 503, body = ErrorBody, description = "The accounts service is away"),
-        (status = 504, body = ErrorBody, description = "The accounts service did not answer in time"),
+        BodyErrors,
+        Upstream,
     ))]
 async fn create_account(
     State(state): State<AppState>,
@@ -98,11 +96,9 @@ async fn create_account(
         (status = 200, body = SessionJson),
         (status = 400, body = ErrorBody, description = "Malformed JSON"),
         (status = 401, body = ErrorBody, description = "Wrong username or password"),
-        (status = 413, body = ErrorBody, description = "The body is over 16 KiB"),
-        (status = 415, body = ErrorBody, description = "The body is not JSON"),
         (status = 429, body = ErrorBody, description = "Too many failed logins; see Retry-After"),
-        (status = 503, body = ErrorBody, description = "The accounts service is away"),
-        (status = 504, body = ErrorBody, description = "The accounts service did not answer in time"),
+        BodyErrors,
+        Upstream,
     ))]
 async fn create_session(
     State(state): State<AppState>,
@@ -130,8 +126,7 @@ async fn create_session(
     responses(
         (status = 200, body = MeJson),
         (status = 401, body = ErrorBody, description = "No token, or the session ended"),
-        (status = 503, body = ErrorBody, description = "The accounts service is away"),
-        (status = 504, body = ErrorBody, description = "The accounts service did not answer in time"),
+        Upstream,
     ))]
 async fn get_me(
     State(state): State<AppState>,
@@ -154,8 +149,7 @@ async fn get_me(
     responses(
         (status = 204, description = "The session has ended"),
         (status = 401, body = ErrorBody, description = "No token"),
-        (status = 503, body = ErrorBody, description = "The accounts service is away"),
-        (status = 504, body = ErrorBody, description = "The accounts service did not answer in time"),
+        Upstream,
     ))]
 async fn delete_session(
     State(state): State<AppState>,

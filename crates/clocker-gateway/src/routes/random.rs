@@ -11,8 +11,8 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::ErrorBody;
 use super::params::{self, parse, parse_bool};
+use super::{ErrorBody, Upstream};
 use crate::AppState;
 
 /// The longest string the random service makes.
@@ -54,8 +54,7 @@ pub struct StringJson {
     responses(
         (status = 200, body = NumberJson),
         (status = 400, body = ErrorBody, description = "A parameter is not a 32-bit integer"),
-        (status = 503, body = ErrorBody, description = "The random service is away"),
-        (status = 504, body = ErrorBody, description = "The random service did not answer in time"),
+        Upstream,
     ))]
 async fn get_number(
     State(state): State<AppState>,
@@ -88,8 +87,7 @@ async fn get_number(
     responses(
         (status = 200, body = StringJson),
         (status = 400, body = ErrorBody, description = "A parameter is malformed or out of range"),
-        (status = 503, body = ErrorBody, description = "The random service is away"),
-        (status = 504, body = ErrorBody, description = "The random service did not answer in time"),
+        Upstream,
     ))]
 async fn get_string(
     State(state): State<AppState>,

@@ -13,8 +13,8 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::ErrorBody;
 use super::params;
+use super::{ErrorBody, Upstream};
 use crate::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -50,8 +50,7 @@ pub struct TimeJson {
     responses(
         (status = 200, body = TimeJson),
         (status = 400, body = ErrorBody, description = "Unknown time zone"),
-        (status = 503, body = ErrorBody, description = "current-time is away"),
-        (status = 504, body = ErrorBody, description = "current-time did not answer in time"),
+        Upstream,
     ))]
 async fn get_time(
     State(state): State<AppState>,

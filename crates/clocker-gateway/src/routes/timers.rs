@@ -17,13 +17,31 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{ErrorBody, json_body};
+use super::{BodyErrors, ErrorBody, Upstream, json_body};
 use crate::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_timers, create_timer))
         .routes(routes!(get_timer, cancel_timer))
+}
+
+/// What naming one timer may answer besides the timer.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)]
+enum LookupErrors {
+    /// Not a timer id.
+    #[response(status = 400)]
+    NotAnId(ErrorBody),
+    /// The bearer token is not a live session.
+    #[response(status = 401)]
+    NotASession(ErrorBody),
+    /// Another account's timer.
+    #[response(status = 403)]
+    NotYours(ErrorBody),
+    /// No such timer.
+    #[response(status = 404)]
+    NotFound(ErrorBody),
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -40,10 +58,8 @@ pub struct TimerList {
         (status = 201, body = TimerJson),
         (status = 400, body = ErrorBody, description = "A bad duration or label, or malformed JSON"),
         (status = 401, body = ErrorBody, description = "The bearer token is not a live session"),
-        (status = 413, body = ErrorBody, description = "The body is over 16 KiB"),
-        (status = 415, body = ErrorBody, description = "The body is not JSON"),
-        (status = 503, body = ErrorBody, description = "The timer service is away"),
-        (status = 504, body = ErrorBody, description = "The timer service did not answer in time"),
+        BodyErrors,
+        Upstream,
     ))]
 async fn create_timer(
     State(state): State<AppState>,
@@ -74,8 +90,7 @@ async fn create_timer(
     responses(
         (status = 200, body = TimerList),
         (status = 401, body = ErrorBody, description = "The bearer token is not a live session"),
-        (status = 503, body = ErrorBody, description = "The timer service is away"),
-        (status = 504, body = ErrorBody, description = "The timer service did not answer in time"),
+        Upstream,
     ))]
 async fn list_timers(
     State(state): State<AppState>,
@@ -97,12 +112,8 @@ async fn list_timers(
     security((), ("bearer" = [])),
     responses(
         (status = 200, body = TimerJson),
-        (status = 400, body = ErrorBody, description = "Not a timer id"),
-        (status = 401, body = ErrorBody, description = "The bearer token is not a live session"),
-        (status = 403, body = ErrorBody, description = "Another account's timer"),
-        (status = 404, body = ErrorBody, description = "No such timer"),
-        (status = 503, body = ErrorBody, description = "The timer service is away"),
-        (status = 504, body = ErrorBody, description = "The timer service did not answer in time"),
+        LookupErrors,
+        Upstream,
     ))]
 async fn get_timer(
     State(state): State<AppState>,
@@ -123,12 +134,8 @@ async fn get_timer(
     security((), ("bearer" = [])),
     responses(
         (status = 200, body = TimerJson),
-        (status = 400, body = ErrorBody, description = "Not a timer id"),
-        (status = 401, body = ErrorBody, description = "The bearer token is not a live session"),
-        (status = 403, body = ErrorBody, description = "Another account's timer"),
-        (status = 404, body = ErrorBody, description = "No such timer"),
-        (status = 503, body = ErrorBody, description = "The timer service is away"),
-        (status = 504, body = ErrorBody, description = "The timer service did not answer in time"),
+        LookupErrors,
+        Upstream,
     ))]
 async fn cancel_timer(
     State(state): State<AppState>,
