@@ -43,6 +43,8 @@ fn every_command_has_help() {
         &["up", "--help"],
         &["serve", "--help"],
         &["time", "--help"],
+        &["random", "--help"],
+        &["random", "stream", "--help"],
     ] {
         let output = clocker(args, &[]);
         assert!(output.status.success(), "{args:?}");

@@ -6,6 +6,7 @@ mod cli;
 mod closing;
 mod degrade;
 mod frames;
+mod front_doors;
 mod slow_client;
 mod support;
 mod sync;
