@@ -32,16 +32,16 @@ pub fn router() -> OpenApiRouter<AppState> {
 enum LookupErrors {
     /// Not a timer id.
     #[response(status = 400)]
-    NotAnId(ErrorBody),
+    BadId(ErrorBody),
     /// The bearer token is not a live session.
     #[response(status = 401)]
-    NotASession(ErrorBody),
+    Unauthenticated(ErrorBody),
     /// Another account's timer.
     #[response(status = 403)]
-    NotYours(ErrorBody),
+    Forbidden(ErrorBody),
     /// No such timer.
     #[response(status = 404)]
-    NotFound(ErrorBody),
+    Missing(ErrorBody),
 }
 
 #[derive(Debug, Serialize, ToSchema)]

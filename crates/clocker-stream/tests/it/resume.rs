@@ -45,11 +45,9 @@ async fn last_event_id_resumes_without_loss_within_the_history() {
     drop(first);
     let resume_after = seen[4];
     let mut again = Sse::open(fleet.stream, "/stream", Some(resume_after)).await;
-    let mut expected = resume_after + 1;
-    for _ in 0..30 {
+    for expected in resume_after + 1..resume_after + 31 {
         let id = again.next().await.expect("an event").id.expect("an id");
         assert_eq!(id, expected, "no event is lost or repeated");
-        expected += 1;
     }
     // The query parameter does the same for clients that cannot set headers.
     let mut by_query = Sse::open(
