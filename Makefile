@@ -72,6 +72,13 @@ python-env: ## create the Python venv the interop tests and benchmarks use
 	@bash scripts/python-env.sh
 
 bench: python-env web $(WEB_DEPS) browser-env ## run the benchmarks and print their tables (see BENCHMARKS.md)
+	@# P5 drives the gateway with wrk: Debian's package, installed when missing.
+	@command -v wrk >/dev/null || { \
+		command -v apt-get >/dev/null || { echo "bench: wrk is missing; install wrk (P5 needs it)" >&2; exit 1; }; \
+		sudo=; [ "$$(id -u)" -eq 0 ] || sudo=sudo; \
+		echo "bench: installing Debian's wrk (apt-get)" >&2; \
+		$$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq wrk >/dev/null; \
+		command -v wrk >/dev/null || { echo "bench: could not install wrk; install it (apt-get install wrk), P5 needs it" >&2; exit 1; }; }
 	$(CARGO) build --release -p clocker -p clocker-bench
 	bash bench/run.sh
 

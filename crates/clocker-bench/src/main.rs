@@ -12,6 +12,10 @@
 //! - `p3`: frame latency and rate, the seed's design against the funnel's
 //!   (`p3_frames`).
 //! - `p4`: WebSocket fan-out to thousands of clients (`p4_fanout`).
+//! - `p5`: the REST gateway (`wrk`) against direct gRPC to the random
+//!   service (`p5_gateway`).
+//! - `p6`: SSE fan-out from the stream service, next to WebSocket's
+//!   (`p6_sse`).
 //! - `p7`: the timer service's ZeroMQ door against a pyzmq echo (`p7_zmq`).
 //! - `p8`: a million pending timers, 100k due in one second (`p8_timers`).
 //! - `p11`: the accounts service on SQLite and PostgreSQL (`p11_accounts`).
@@ -25,6 +29,8 @@ mod p1_latency;
 mod p2_throughput;
 mod p3_frames;
 mod p4_fanout;
+mod p5_gateway;
+mod p6_sse;
 mod p7_zmq;
 mod p8_timers;
 mod procfs;
@@ -60,6 +66,10 @@ enum Command {
     P3(p3_frames::P3Args),
     /// WebSocket fan-out to 1k, 5k and 10k clients.
     P4(p4_fanout::P4Args),
+    /// GetRandomNumber through the REST gateway (wrk) against direct gRPC.
+    P5(p5_gateway::P5Args),
+    /// SSE fan-out to 1k, 5k and 10k clients, next to WebSocket's.
+    P6(p6_sse::P6Args),
     /// Timers: ZeroMQ round trip and throughput against a pyzmq echo server.
     P7(p7_zmq::P7Args),
     /// Timers: memory of 1M pending, lateness of 100k due within a second.
@@ -112,6 +122,8 @@ fn run(programs: &Programs, command: Command) -> anyhow::Result<()> {
         Command::P2(args) => print(&p2_throughput::run(programs, &args)?),
         Command::P3(args) => print(&p3_frames::run(programs, &args)?),
         Command::P4(args) => print(&p4_fanout::run(programs, &args)?),
+        Command::P5(args) => print(&p5_gateway::run(programs, &args)?),
+        Command::P6(args) => print(&p6_sse::run(programs, &args)?),
         Command::P7(args) => print(&p7_zmq::run(programs, &args)?),
         Command::P8(args) => print(&p8_timers::run(programs, &args)?),
         Command::P11(args) => print(&p11_accounts::run(programs, &args)?),
@@ -126,11 +138,13 @@ type Benchmark = fn(&Programs) -> anyhow::Result<Table>;
 
 /// Runs every benchmark, even after one fails; fails if any did.
 fn all(programs: &Programs) -> anyhow::Result<()> {
-    let runs: [(&str, Benchmark); 7] = [
+    let runs: [(&str, Benchmark); 9] = [
         ("P1", |p| p1_latency::run(p, &defaults()?)),
         ("P2", |p| p2_throughput::run(p, &defaults()?)),
         ("P3", |p| p3_frames::run(p, &defaults()?)),
         ("P4", |p| p4_fanout::run(p, &defaults()?)),
+        ("P5", |p| p5_gateway::run(p, &defaults()?)),
+        ("P6", |p| p6_sse::run(p, &defaults()?)),
         ("P7", |p| p7_zmq::run(p, &defaults()?)),
         ("P8", |p| p8_timers::run(p, &defaults()?)),
         ("P11", |p| p11_accounts::run(p, &defaults()?)),
@@ -163,8 +177,8 @@ fn print_text(text: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Lifts the soft open-file limit to the hard one (P4 opens thousands of
-/// sockets; the funnel child inherits the limit).
+/// Lifts the soft open-file limit to the hard one (P4 and P6 open thousands
+/// of sockets; the funnel and stream children inherit the limit).
 fn raise_open_files() {
     if let Err(err) = rlimit::increase_nofile_limit(u64::MAX) {
         eprintln!("bench: cannot raise the open-file limit: {err}");

@@ -49,20 +49,20 @@ const RSS_PER_CONNECTION_TARGET: f64 = 20.0 * 1024.0;
 
 /// What one client count measured.
 #[derive(Debug)]
-struct Level {
-    clients: usize,
-    connect: Duration,
-    lag: Summary,
-    frames: u64,
-    expected: f64,
-    window: Duration,
-    degraded: u64,
-    lost: usize,
-    first_error: Option<String>,
-    funnel_cpu: CpuUse,
-    generator_cpu: CpuUse,
-    rss_idle: u64,
-    rss_loaded: u64,
+pub(crate) struct Level {
+    pub(crate) clients: usize,
+    pub(crate) connect: Duration,
+    pub(crate) lag: Summary,
+    pub(crate) frames: u64,
+    pub(crate) expected: f64,
+    pub(crate) window: Duration,
+    pub(crate) degraded: u64,
+    pub(crate) lost: usize,
+    pub(crate) first_error: Option<String>,
+    pub(crate) funnel_cpu: CpuUse,
+    pub(crate) generator_cpu: CpuUse,
+    pub(crate) rss_idle: u64,
+    pub(crate) rss_loaded: u64,
 }
 
 /// Runs P4 on a multi-thread runtime.
@@ -91,7 +91,8 @@ async fn measure(programs: &Programs, args: &P4Args) -> anyhow::Result<Table> {
     Ok(table(&levels, args))
 }
 
-async fn level(
+/// One client count against a fresh funnel fed by `fleet` (P6 runs it too).
+pub(crate) async fn level(
     programs: &Programs,
     fleet: &ClockFleet,
     clients: usize,
@@ -170,7 +171,7 @@ fn cpu_per_frame(level: &Level) -> String {
     duration(Duration::from_secs_f64(per_frame))
 }
 
-fn mib(bytes: u64) -> String {
+pub(crate) fn mib(bytes: u64) -> String {
     format!("{:.1} MiB", bytes as f64 / (1024.0 * 1024.0))
 }
 
