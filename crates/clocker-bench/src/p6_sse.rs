@@ -111,6 +111,7 @@ async fn measure(programs: &Programs, args: &P6Args) -> anyhow::Result<Table> {
         threads: args.threads,
     };
     let result = async {
+        let idle = idle_connection_cost(programs, &env).await?;
         let mut rows = Vec::with_capacity(args.clients.len());
         for &clients in &args.clients {
             let sse = level(programs, &env, clients, args).await?;
@@ -122,12 +123,44 @@ async fn measure(programs: &Programs, args: &P6Args) -> anyhow::Result<Table> {
             };
             rows.push((sse, ws));
         }
-        anyhow::Ok(rows)
+        anyhow::Ok((rows, idle))
     }
     .await;
     random.stop().await;
     fleet.stop().await;
-    Ok(table(&result?, args))
+    let (rows, idle) = result?;
+    Ok(table(&rows, idle, args))
+}
+
+/// Connections opened, then left silent, to weigh what the stream's HTTP
+/// server keeps per connection before any request.
+const IDLE_CONNECTIONS: usize = 1_000;
+
+/// Resident memory a fresh stream process gains per TCP connection it has
+/// accepted but that sent nothing (bytes).
+async fn idle_connection_cost(
+    programs: &Programs,
+    env: &[(String, String)],
+) -> anyhow::Result<f64> {
+    eprintln!("p6: {IDLE_CONNECTIONS} idle connections to a fresh stream");
+    let stream = children::serve(programs, ServiceName::Stream, env, &[]).await?;
+    let result = async {
+        client::first_event(stream.addr(), Duration::from_secs(5)).await?;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let before = procfs::rss_bytes(stream.pid())?;
+        let mut sockets = Vec::with_capacity(IDLE_CONNECTIONS);
+        for _ in 0..IDLE_CONNECTIONS {
+            sockets.push(tokio::net::TcpStream::connect(stream.addr()).await?);
+        }
+        // Time for the stream to accept every one and start reading it.
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let after = procfs::rss_bytes(stream.pid())?;
+        drop(sockets);
+        anyhow::Ok(after.saturating_sub(before) as f64 / IDLE_CONNECTIONS as f64)
+    }
+    .await;
+    stream.stop().await;
+    result
 }
 
 async fn level(
@@ -201,7 +234,7 @@ fn kib(bytes: f64) -> String {
     format!("{:.1} KiB", bytes / 1024.0)
 }
 
-fn table(rows: &[(Level, Option<p4_fanout::Level>)], args: &P6Args) -> Table {
+fn table(rows: &[(Level, Option<p4_fanout::Level>)], idle: f64, args: &P6Args) -> Table {
     let hz = 1.0 / EVENT_INTERVAL.as_secs_f64();
     let mut table = Table::new(
         format!("P6 — SSE fan-out at {hz:.0} Hz, next to WebSocket at {hz:.0} Hz"),
@@ -297,6 +330,33 @@ fn table(rows: &[(Level, Option<p4_fanout::Level>)], args: &P6Args) -> Table {
         args.settle,
         RECEIVED_TARGET * 100.0,
         args.threads
+    ));
+    let fan_out: Vec<String> = rows
+        .iter()
+        .map(|(sse, _)| {
+            let seconds = sse.stream_cpu.total() / 100.0 * args.duration.as_secs_f64();
+            let per_event = stats::divide(seconds, sse.events as f64);
+            format!(
+                "{:.1} µs at {} clients (one event to all of them: {})",
+                per_event * 1e6,
+                stats::count(sse.clients as f64),
+                duration(Duration::from_secs_f64(per_event * sse.clients as f64)),
+            )
+        })
+        .collect();
+    table.note(format!(
+        "The stream's CPU per event delivered: {}. Its one thread writes an event to its clients \
+         one after another, so the last client of a round gets it about that long after the \
+         first: at the larger counts, most of the lag p99.",
+        fan_out.join("; ")
+    ));
+    table.note(format!(
+        "A connection the stream has accepted, before any request, already costs it {} ({} \
+         connections opened to a fresh stream and left silent): the HTTP server's state for the \
+         connection, which an SSE response keeps for as long as it streams, while the funnel's \
+         WebSocket upgrade hands the socket over and releases it.",
+        kib(idle),
+        stats::count(IDLE_CONNECTIONS as f64),
     ));
     for (sse, ws) in rows {
         if sse.lost > 0 || sse.first_error.is_some() {
