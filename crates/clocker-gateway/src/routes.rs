@@ -8,6 +8,8 @@ mod random;
 mod time;
 mod timers;
 
+use std::sync::Arc;
+
 use axum::Router;
 use axum::extract::State;
 use axum::http::header;
@@ -17,6 +19,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
+use crate::state::Shared;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -31,40 +34,37 @@ use crate::AppState;
 )]
 struct ApiDoc;
 
-/// Every route of the gateway, with `/openapi.json`.
-pub fn router(state: AppState) -> Router {
-    let (router, api) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+/// Every route, each with its part of the document.
+fn documented_routes() -> OpenApiRouter<Shared> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(health::router())
         .merge(random::router())
         .merge(time::router())
         .merge(accounts::router())
         .merge(timers::router())
         .routes(routes!(get_openapi))
-        .split_for_parts();
+}
+
+/// Every route of the gateway, with `/openapi.json`.
+pub fn router(state: AppState) -> Router {
+    let (router, api) = documented_routes().split_for_parts();
     let json = api
         .to_pretty_json()
         .expect("the OpenAPI document serializes");
     state.openapi.get_or_init(|| json);
-    router.with_state(state)
+    // Shared, so a request copies one pointer, not every service's client.
+    router.with_state(Arc::new(state))
 }
 
 /// The OpenAPI document, as `/openapi.json` serves it.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    let (_, api) = OpenApiRouter::<AppState>::with_openapi(ApiDoc::openapi())
-        .merge(health::router())
-        .merge(random::router())
-        .merge(time::router())
-        .merge(accounts::router())
-        .merge(timers::router())
-        .routes(routes!(get_openapi))
-        .split_for_parts();
-    api
+    documented_routes().split_for_parts().1
 }
 
 /// This document.
 #[utoipa::path(get, path = "/openapi.json", tag = "meta",
     responses((status = 200, description = "The OpenAPI 3.1 document of every route", content_type = "application/json")))]
-async fn get_openapi(State(state): State<AppState>) -> impl IntoResponse {
+async fn get_openapi(State(state): State<Shared>) -> impl IntoResponse {
     let json = state.openapi.get().cloned().unwrap_or_default();
     ([(header::CONTENT_TYPE, "application/json")], json)
 }

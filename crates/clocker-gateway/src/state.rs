@@ -14,9 +14,12 @@ use clocker_runtime::http::ApiError;
 use clocker_runtime::{LocateError, Locator, ServiceName};
 use tonic::transport::Channel;
 
-/// Clients of the services behind the gateway (cheap to clone: each is a
-/// handle on one shared HTTP/2 connection).
-#[derive(Debug, Clone)]
+/// The state every handler gets: one pointer to the [`AppState`].
+pub type Shared = Arc<AppState>;
+
+/// Clients of the services behind the gateway (each a handle on one shared
+/// HTTP/2 connection; a handler clones the one it calls).
+#[derive(Debug)]
 pub struct AppState {
     pub random: RandomServiceClient<Channel>,
     pub clock: CurrentTimeClient<Channel>,
@@ -24,7 +27,7 @@ pub struct AppState {
     pub timers: TimersClient<Channel>,
     call_timeout: Duration,
     /// `/openapi.json`, rendered once.
-    pub(crate) openapi: Arc<std::sync::OnceLock<String>>,
+    pub(crate) openapi: std::sync::OnceLock<String>,
 }
 
 impl AppState {
@@ -36,7 +39,7 @@ impl AppState {
             accounts: locator.locate()?,
             timers: locator.locate()?,
             call_timeout,
-            openapi: Arc::default(),
+            openapi: std::sync::OnceLock::new(),
         })
     }
 

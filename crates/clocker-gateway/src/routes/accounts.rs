@@ -16,9 +16,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::{BodyErrors, ErrorBody, Upstream, json_body};
-use crate::AppState;
+use crate::state::Shared;
 
-pub fn router() -> OpenApiRouter<AppState> {
+pub fn router() -> OpenApiRouter<Shared> {
     OpenApiRouter::new()
         .routes(routes!(create_account))
         .routes(routes!(get_me))
@@ -74,7 +74,7 @@ pub struct MeJson {
         Upstream,
     ))]
 async fn create_account(
-    State(state): State<AppState>,
+    State(state): State<Shared>,
     body: Result<Json<CredentialsJson>, JsonRejection>,
 ) -> Result<(StatusCode, Json<AccountJson>), ApiError> {
     let CredentialsJson { username, password } = json_body(body)?;
@@ -101,7 +101,7 @@ async fn create_account(
         Upstream,
     ))]
 async fn create_session(
-    State(state): State<AppState>,
+    State(state): State<Shared>,
     body: Result<Json<CredentialsJson>, JsonRejection>,
 ) -> Result<Json<SessionJson>, ApiError> {
     let CredentialsJson { username, password } = json_body(body)?;
@@ -128,10 +128,7 @@ async fn create_session(
         (status = 401, body = ErrorBody, description = "No token, or the session ended"),
         Upstream,
     ))]
-async fn get_me(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-) -> Result<Json<MeJson>, ApiError> {
+async fn get_me(State(state): State<Shared>, headers: HeaderMap) -> Result<Json<MeJson>, ApiError> {
     let mut accounts = state.accounts.clone();
     let request = state.request(WhoAmIRequest::default(), &headers);
     let reply = state
@@ -152,7 +149,7 @@ async fn get_me(
         Upstream,
     ))]
 async fn delete_session(
-    State(state): State<AppState>,
+    State(state): State<Shared>,
     headers: HeaderMap,
 ) -> Result<StatusCode, ApiError> {
     let mut accounts = state.accounts.clone();

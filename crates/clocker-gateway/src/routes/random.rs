@@ -13,12 +13,12 @@ use utoipa_axum::routes;
 
 use super::params::{self, parse, parse_bool};
 use super::{ErrorBody, Upstream};
-use crate::AppState;
+use crate::state::Shared;
 
 /// The longest string the random service makes.
 const MAX_LENGTH: i32 = 1000;
 
-pub fn router() -> OpenApiRouter<AppState> {
+pub fn router() -> OpenApiRouter<Shared> {
     OpenApiRouter::new()
         .routes(routes!(get_number))
         .routes(routes!(get_string))
@@ -57,7 +57,7 @@ pub struct StringJson {
         Upstream,
     ))]
 async fn get_number(
-    State(state): State<AppState>,
+    State(state): State<Shared>,
     Query(query): Query<params::Query>,
 ) -> Result<Json<NumberJson>, ApiError> {
     let min = parse(&query, "min", 1)?;
@@ -90,7 +90,7 @@ async fn get_number(
         Upstream,
     ))]
 async fn get_string(
-    State(state): State<AppState>,
+    State(state): State<Shared>,
     Query(query): Query<params::Query>,
 ) -> Result<Json<StringJson>, ApiError> {
     let length = parse(&query, "length", 10)?;

@@ -15,9 +15,9 @@ use utoipa_axum::routes;
 
 use super::params;
 use super::{ErrorBody, Upstream};
-use crate::AppState;
+use crate::state::Shared;
 
-pub fn router() -> OpenApiRouter<AppState> {
+pub fn router() -> OpenApiRouter<Shared> {
     OpenApiRouter::new().routes(routes!(get_time))
 }
 
@@ -53,7 +53,7 @@ pub struct TimeJson {
         Upstream,
     ))]
 async fn get_time(
-    State(state): State<AppState>,
+    State(state): State<Shared>,
     Query(query): Query<params::Query>,
 ) -> Result<Json<TimeJson>, ApiError> {
     let name = query

@@ -18,9 +18,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::{BodyErrors, ErrorBody, Upstream, json_body};
-use crate::AppState;
+use crate::state::Shared;
 
-pub fn router() -> OpenApiRouter<AppState> {
+pub fn router() -> OpenApiRouter<Shared> {
     OpenApiRouter::new()
         .routes(routes!(list_timers, create_timer))
         .routes(routes!(get_timer, cancel_timer))
@@ -62,7 +62,7 @@ pub struct TimerList {
         Upstream,
     ))]
 async fn create_timer(
-    State(state): State<AppState>,
+    State(state): State<Shared>,
     headers: HeaderMap,
     body: Result<Json<SetTimerJson>, JsonRejection>,
 ) -> Result<(StatusCode, Json<TimerJson>), ApiError> {
@@ -93,7 +93,7 @@ async fn create_timer(
         Upstream,
     ))]
 async fn list_timers(
-    State(state): State<AppState>,
+    State(state): State<Shared>,
     headers: HeaderMap,
 ) -> Result<Json<TimerList>, ApiError> {
     let mut timers = state.timers.clone();
@@ -116,7 +116,7 @@ async fn list_timers(
         Upstream,
     ))]
 async fn get_timer(
-    State(state): State<AppState>,
+    State(state): State<Shared>,
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Json<TimerJson>, ApiError> {
@@ -138,7 +138,7 @@ async fn get_timer(
         Upstream,
     ))]
 async fn cancel_timer(
-    State(state): State<AppState>,
+    State(state): State<Shared>,
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Json<TimerJson>, ApiError> {
