@@ -9,7 +9,7 @@
 #
 # Progress goes to the terminal (stderr); the tables are printed as they come
 # and written to BENCHMARKS.md once every benchmark has succeeded (on a failure
-# they go to target/bench/BENCHMARKS.md instead). Takes about 3 minutes.
+# they go to target/bench/BENCHMARKS.md instead). Takes about 11 minutes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
