@@ -12,6 +12,7 @@
 //! any of its ports (gRPC ports answer HTTP/1.1 there too).
 
 mod address;
+mod backoff;
 mod budget;
 pub mod http;
 mod launch;
@@ -23,6 +24,7 @@ mod thread;
 mod token;
 
 pub use address::{AddressBook, Authority, BadAddress};
+pub use backoff::Backoff;
 pub use budget::{BudgetLayer, Budgeted};
 pub use launch::{GrpcServer, LaunchError, Launched, Settings, bind, launch_http};
 pub use locate::{Locate, LocateError, Locator};

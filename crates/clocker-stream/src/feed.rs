@@ -14,7 +14,7 @@ use bytes::Bytes;
 use clocker_proto::random::data_point::Value;
 use clocker_proto::random::random_service_client::RandomServiceClient;
 use clocker_proto::random::{DataPoint, DataType, StreamRequest};
-use clocker_runtime::CancellationToken;
+use clocker_runtime::{Backoff, CancellationToken};
 use futures_util::Stream;
 use serde::Serialize;
 use tokio::sync::broadcast;
@@ -205,7 +205,7 @@ pub async fn run(
             }
         }
         tokio::select! {
-            () = tokio::time::sleep(backoff.next()) => {}
+            () = tokio::time::sleep(backoff.step()) => {}
             () = shutdown.cancelled() => return,
         }
     }
@@ -229,32 +229,6 @@ fn event(point: &DataPoint, id: u64) -> Option<Event> {
         id,
         bytes: Bytes::from(format!("event: data\nid: {id}\ndata: {json}\n\n")),
     })
-}
-
-/// 100 ms doubling to 5 s, back to 100 ms after a point arrives.
-#[derive(Debug)]
-struct Backoff(Duration);
-
-impl Default for Backoff {
-    fn default() -> Self {
-        Self(Duration::from_millis(100))
-    }
-}
-
-impl Backoff {
-    fn current(&self) -> Duration {
-        self.0
-    }
-
-    fn next(&mut self) -> Duration {
-        let now = self.0;
-        self.0 = (self.0 * 2).min(Duration::from_secs(5));
-        now
-    }
-
-    fn reset(&mut self) {
-        *self = Self::default();
-    }
 }
 
 #[cfg(test)]

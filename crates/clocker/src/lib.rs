@@ -7,9 +7,11 @@
 pub mod account;
 mod fleet;
 mod order;
+pub mod ps;
 pub mod random;
 mod time;
 pub mod timer;
+pub mod up;
 
 use clocker_accounts::AccountsConfig;
 use clocker_funnel::FunnelConfig;

@@ -7,11 +7,13 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use clap::{Args, Parser, Subcommand};
+use clap::parser::ValueSource;
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use clocker::account::{self, AccountCommand};
 use clocker::random::{self, RandomCommand};
 use clocker::timer::{self, TimerCommand};
-use clocker::{Fleet, Options, TimeRequest, host_in_url, launch_service, print_time};
+use clocker::up::UpRequest;
+use clocker::{Options, TimeRequest, launch_service, print_time, ps, up};
 use clocker_accounts::AccountsConfig;
 use clocker_funnel::FunnelConfig;
 use clocker_gateway::GatewayConfig;
@@ -21,6 +23,7 @@ use clocker_runtime::{
 };
 use clocker_store::{DatabaseSettings, StoreConfig};
 use clocker_stream::StreamConfig;
+use clocker_supervisor::child::LogFormat;
 use clocker_time::Clock;
 use clocker_timers::TimersConfig;
 
@@ -34,16 +37,43 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Run every service on this machine and print the URL to open.
+    /// Run every service on this machine, supervised, and print the URL to open.
+    ///
+    /// Each service runs as its own process (clocker serve NAME), started in
+    /// dependency order once what it requires is ready. A service that stops
+    /// answering its health probe for --kill-after is killed; one that exits
+    /// is restarted with backoff (100 ms doubling to 5 s). Ctrl-C stops them
+    /// in reverse order. `clocker ps` shows them.
     Up {
         /// Interface every service listens on.
         #[arg(long, env = "CLOCKER_HOST", default_value = "127.0.0.1")]
         host: IpAddr,
-        /// Let the OS pick every port instead of the default ones.
+        /// Pick free ports instead of the default ones.
         #[arg(long)]
         ephemeral: bool,
+        /// Only these services (comma-separated), and what they require.
+        #[arg(long, value_delimiter = ',')]
+        only: Vec<ServiceName>,
+        /// Kill a service whose health probe fails for this long.
+        #[arg(long, env = "CLOCKER_KILL_AFTER", default_value = "1s", value_parser = parse_positive_duration)]
+        kill_after: Duration,
+        /// How the services' logs are shown: plain (name | line) or json.
+        #[arg(long, default_value = "plain", value_parser = parse_log_format)]
+        log_format: LogFormat,
+        /// Where the supervisor answers clocker ps (loopback only by default).
+        #[arg(long, env = "CLOCKER_CONTROL_ADDR", default_value = "127.0.0.1:0")]
+        control_addr: SocketAddr,
         #[command(flatten)]
         service: ServiceArgs,
+    },
+    /// Show the services clocker up supervises: pid, address, state, restarts, uptime, last error.
+    Ps {
+        /// The supervisor's control address [default: from supervisor.json in the runtime directory].
+        #[arg(long)]
+        control: Option<SocketAddr>,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
     },
     /// Run one service: current-time, hours, minutes, seconds, milliseconds, funnel, accounts, timers, random, gateway or stream.
     ///
@@ -447,6 +477,73 @@ fn exit_on_second_signal() {
     });
 }
 
+/// Under `clocker up`, the kernel kills this service when the supervisor
+/// dies, however it dies: no orphans.
+#[cfg(target_os = "linux")]
+fn die_with_supervisor(supervisor: &str) -> anyhow::Result<()> {
+    nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGKILL)
+        .context("cannot ask to end with the supervisor")?;
+    // It may have died before the request took effect.
+    if nix::unistd::getppid().as_raw().to_string() != supervisor {
+        bail!("the supervisor (pid {supervisor}) is gone");
+    }
+    Ok(())
+}
+
+#[cfg(not(target_os = "linux"))]
+fn die_with_supervisor(_supervisor: &str) -> anyhow::Result<()> {
+    Ok(())
+}
+
+/// Arms [`exit_on_second_signal`] when the first signal arrives.
+fn exit_on_second_signal_after_first() {
+    let first = shutdown_signal();
+    tokio::spawn(async move {
+        first.await;
+        exit_on_second_signal();
+    });
+}
+
+/// The settings given on `up`'s command line, as the environment variables
+/// `clocker serve` reads them from.
+fn forwarded_settings(up: &clap::ArgMatches) -> Vec<(String, String)> {
+    let command = Cli::command();
+    let Some(up_command) = command.find_subcommand("up") else {
+        return Vec::new();
+    };
+    up_command
+        .get_arguments()
+        .filter(|arg| up.value_source(arg.get_id().as_str()) == Some(ValueSource::CommandLine))
+        .filter_map(|arg| {
+            let var = arg.get_env()?.to_str()?.to_owned();
+            // Handled by `up` itself.
+            if [
+                "CLOCKER_HOST",
+                "CLOCKER_KILL_AFTER",
+                "CLOCKER_CONTROL_ADDR",
+                "CLOCKER_ZMQ_ADDR",
+            ]
+            .contains(&var.as_str())
+            {
+                return None;
+            }
+            let values: Vec<String> = up
+                .get_raw(arg.get_id().as_str())?
+                .map(|value| value.to_string_lossy().into_owned())
+                .collect();
+            Some((var, values.join(",")))
+        })
+        .collect()
+}
+
+fn parse_log_format(input: &str) -> Result<LogFormat, String> {
+    match input {
+        "plain" => Ok(LogFormat::Plain),
+        "json" => Ok(LogFormat::Json),
+        _ => Err(format!("'{input}' is not plain or json")),
+    }
+}
+
 fn local_zone_name() -> String {
     clocker_time::fields::zone_name(&clocker_time::fields::local_zone()).to_owned()
 }
@@ -455,7 +552,16 @@ fn main() -> std::process::ExitCode {
     // Settings may come from a .env file in the working directory; real
     // environment variables win over it, and flags over both.
     let dotenv = dotenvy::dotenv();
-    let cli = Cli::parse();
+    let matches = Cli::command().get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(err) => err.exit(),
+    };
+    // Settings given to `up` on its command line go to every service it starts.
+    let forwarded = matches
+        .subcommand_matches("up")
+        .map(forwarded_settings)
+        .unwrap_or_default();
     init_logging();
     if let Err(err) = dotenv
         && !err.not_found()
@@ -473,7 +579,7 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(cli.command)) {
+    match runtime.block_on(run(cli.command, forwarded)) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("error: {err:#}");
@@ -482,19 +588,36 @@ fn main() -> std::process::ExitCode {
     }
 }
 
-async fn run(command: Command) -> anyhow::Result<()> {
+async fn run(command: Command, forwarded: Vec<(String, String)>) -> anyhow::Result<()> {
     match command {
         Command::Up {
             host,
             ephemeral,
-            mut service,
+            only,
+            kill_after,
+            log_format,
+            control_addr,
+            service,
         } => {
-            // The ZeroMQ socket listens where the rest of the fleet does.
-            service
-                .zmq_addr
-                .get_or_insert_with(|| format!("tcp://{}:8888", host_in_url(host)));
-            up(host, ephemeral, service.options()?).await
+            // Check the settings here, once, before any service starts.
+            let zmq_addr = service.zmq_addr.clone();
+            let drain = service.drain;
+            service.options()?;
+            let request = UpRequest {
+                host,
+                ephemeral,
+                only,
+                kill_after,
+                grace: drain + Duration::from_secs(1),
+                log_format,
+                zmq_addr,
+                control_addr,
+                env: forwarded,
+            };
+            exit_on_second_signal_after_first();
+            up::run(request).await
         }
+        Command::Ps { control, json } => ps::run(control, json).await,
         Command::Serve {
             name,
             addr,
@@ -531,50 +654,14 @@ async fn run(command: Command) -> anyhow::Result<()> {
     }
 }
 
-async fn up(host: IpAddr, ephemeral: bool, options: Options) -> anyhow::Result<()> {
-    let stop = shutdown_signal();
-    let fleet = Fleet::start(host, ephemeral, options).await?;
-    let mut out = std::io::stdout().lock();
-    for (name, addr) in fleet.addrs() {
-        let speaks = if name.speaks_http() { "http" } else { "grpc" };
-        writeln!(out, "{:<13} {speaks}  {addr}", name.as_str())?;
-        for also in fleet.also(name) {
-            writeln!(out, "{:<13} {also}", name.as_str())?;
-        }
-    }
-    let reachable = |name| {
-        let mut addr = fleet.addr(name);
-        if addr.ip().is_unspecified() {
-            // Listening on every interface: this machine reaches it on loopback.
-            addr.set_ip(IpAddr::from([127, 0, 0, 1]));
-        }
-        addr
-    };
-    let funnel = reachable(ServiceName::Funnel);
-    let gateway = reachable(ServiceName::Gateway);
-    let stream = reachable(ServiceName::Stream);
-    writeln!(
-        out,
-        "REST on http://{gateway}/ (see /openapi.json); SSE on http://{stream}/stream (test page http://{stream}/)"
-    )?;
-    writeln!(
-        out,
-        "ready: open http://{funnel}/ (frames on ws://{funnel}/ws); Ctrl-C stops"
-    )?;
-    out.flush()?;
-    drop(out);
-    stop.await;
-    exit_on_second_signal();
-    fleet.stop().await;
-    println!("stopped");
-    Ok(())
-}
-
 async fn serve(
     name: ServiceName,
     addr: Option<SocketAddr>,
     options: Options,
 ) -> anyhow::Result<()> {
+    if let Ok(supervisor) = std::env::var(clocker_supervisor::SUPERVISOR_PID_VAR) {
+        die_with_supervisor(&supervisor)?;
+    }
     let addr = addr.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], name.default_port())));
     let book = AddressBook::from_env()?;
     let stop = shutdown_signal();

@@ -1,0 +1,325 @@
+//! The supervisor behind `clocker up` (parigot's promise kept: a service
+//! that hangs is killed).
+//!
+//! Every service runs as its own child process (`clocker serve NAME`),
+//! started in dependency order, each only once the one before it reports
+//! ready, with the address of every service handed over in
+//! `CLOCKER_<SERVICE>_ADDR`. Each child is probed every
+//! [`SupervisorConfig::probe_every`] (gRPC health, or `GET /health`); one
+//! that stops answering for [`SupervisorConfig::kill_after`] — its single
+//! thread is stuck — is killed, and one that exits or is killed is started
+//! again after a backoff (100 ms doubling to 5 s, reset after 30 s healthy).
+//!
+//! - [`child`]: one incarnation of a service: spawn, ready line, logs, stop.
+//! - [`probe`]: the health probes.
+//! - [`status`]: what `clocker ps` shows, and the local control endpoint.
+//!
+//! Children die with the supervisor: each asks the kernel for SIGKILL when
+//! its parent dies (`clocker serve` does this when `CLOCKER_SUPERVISOR_PID`
+//! is set).
+
+pub mod child;
+pub mod probe;
+pub mod status;
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clocker_runtime::{Backoff, CancellationToken, ServiceName};
+use tokio::sync::oneshot;
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+
+use crate::child::{Child, Exit, LogFormat};
+use crate::status::{State, Statuses};
+
+/// The variable that tells `clocker serve` it is supervised, and by which pid.
+pub const SUPERVISOR_PID_VAR: &str = "CLOCKER_SUPERVISOR_PID";
+
+/// How the fleet is supervised.
+#[derive(Debug, Clone)]
+pub struct SupervisorConfig {
+    /// The `clocker` binary the children run.
+    pub program: PathBuf,
+    /// The services, in start order.
+    pub services: Vec<ServiceName>,
+    /// Where each service listens.
+    pub addrs: BTreeMap<ServiceName, SocketAddr>,
+    /// Extra arguments of one service's `clocker serve` (the timer service's
+    /// `--zmq-addr`).
+    pub extra_args: BTreeMap<ServiceName, Vec<String>>,
+    /// Environment for every child (settings given to `clocker up`).
+    pub env: Vec<(String, String)>,
+    pub probe_every: Duration,
+    /// How long a child may fail its probes before it is killed.
+    pub kill_after: Duration,
+    /// How long a child may take to say it listens.
+    pub ready_timeout: Duration,
+    /// How long a child may take to stop after SIGTERM before SIGKILL.
+    pub grace: Duration,
+    /// How long a child must stay healthy for its backoff to reset.
+    pub healthy_reset: Duration,
+    pub log_format: LogFormat,
+}
+
+impl SupervisorConfig {
+    /// The settings of the issue: probe every 100 ms, kill after 1 s.
+    pub fn new(program: PathBuf) -> Self {
+        Self {
+            program,
+            services: Vec::new(),
+            addrs: BTreeMap::new(),
+            extra_args: BTreeMap::new(),
+            env: Vec::new(),
+            probe_every: Duration::from_millis(100),
+            kill_after: Duration::from_secs(1),
+            ready_timeout: Duration::from_secs(30),
+            grace: Duration::from_secs(6),
+            healthy_reset: Duration::from_secs(30),
+            log_format: LogFormat::Plain,
+        }
+    }
+
+    /// Every service's address, as the environment variables children read.
+    fn addr_env(&self) -> Vec<(String, String)> {
+        self.addrs
+            .iter()
+            .map(|(name, addr)| (name.addr_env_var(), addr.to_string()))
+            .collect()
+    }
+}
+
+/// Why the fleet could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("{service} did not start: {reason}")]
+    NotReady {
+        service: ServiceName,
+        reason: String,
+    },
+}
+
+/// A running, supervised fleet.
+#[derive(Debug)]
+pub struct Supervisor {
+    statuses: Statuses,
+    /// One stop token per service, in start order.
+    stops: Vec<(ServiceName, CancellationToken)>,
+    tasks: BTreeMap<ServiceName, tokio::task::JoinHandle<bool>>,
+}
+
+impl Supervisor {
+    /// Starts every service in order, each once the previous one is ready.
+    /// On failure, what was started is stopped.
+    pub async fn start(config: SupervisorConfig) -> Result<Self, StartError> {
+        let config = Arc::new(config);
+        let statuses = Statuses::new(&config.services, &config.addrs);
+        let mut supervisor = Supervisor {
+            statuses: statuses.clone(),
+            stops: Vec::new(),
+            tasks: BTreeMap::new(),
+        };
+        for &service in &config.services {
+            let stop = CancellationToken::new();
+            let (ready_tx, ready_rx) = oneshot::channel();
+            let task = tokio::spawn(supervise(
+                service,
+                config.clone(),
+                statuses.clone(),
+                ready_tx,
+                stop.clone(),
+            ));
+            supervisor.stops.push((service, stop));
+            supervisor.tasks.insert(service, task);
+            let ready = ready_rx
+                .await
+                .unwrap_or_else(|_| Err("supervision ended".into()));
+            if let Err(reason) = ready {
+                supervisor.stop().await;
+                return Err(StartError::NotReady { service, reason });
+            }
+        }
+        Ok(supervisor)
+    }
+
+    /// What `clocker ps` shows.
+    pub fn statuses(&self) -> Statuses {
+        self.statuses.clone()
+    }
+
+    /// Stops every service in reverse start order, each within its grace;
+    /// true when every one stopped cleanly (exit status 0).
+    pub async fn stop(mut self) -> bool {
+        let mut clean = true;
+        while let Some((service, stop)) = self.stops.pop() {
+            stop.cancel();
+            if let Some(task) = self.tasks.remove(&service) {
+                clean &= task.await.unwrap_or(false);
+            }
+        }
+        clean
+    }
+}
+
+/// Keeps `service` running until `stop`: spawn, wait until ready, probe,
+/// kill when hung, restart after backoff. Reports the first readiness (or
+/// why there was none) on `ready`. Returns whether the last incarnation
+/// stopped cleanly.
+async fn supervise(
+    service: ServiceName,
+    config: Arc<SupervisorConfig>,
+    statuses: Statuses,
+    ready: oneshot::Sender<Result<(), String>>,
+    stop: CancellationToken,
+) -> bool {
+    let mut ready = Some(ready);
+    let mut backoff = Backoff::default();
+    let addr = config.addrs[&service];
+    let mut env = config.addr_env();
+    env.extend(config.env.iter().cloned());
+    let extra = config.extra_args.get(&service).cloned().unwrap_or_default();
+    loop {
+        statuses.update(service, |s| s.state = State::Starting);
+        let mut child = match Child::spawn(
+            &config.program,
+            service,
+            addr,
+            &extra,
+            &env,
+            config.log_format,
+        ) {
+            Ok(child) => child,
+            Err(err) => {
+                let reason = format!("cannot start: {err}");
+                if let Some(ready) = ready.take() {
+                    let _ = ready.send(Err(reason));
+                    return false;
+                }
+                statuses.update(service, |s| s.last_error = Some(reason.clone()));
+                tracing::error!(%service, %reason);
+                if wait_or_stop(backoff.step(), &stop).await {
+                    return false;
+                }
+                continue;
+            }
+        };
+        statuses.update(service, |s| s.pid = Some(child.pid()));
+        let started = Instant::now();
+        tokio::select! {
+            result = child.ready(config.ready_timeout) => match result {
+                Ok(()) => {}
+                Err(reason) => {
+                    child.kill().await;
+                    if let Some(ready) = ready.take() {
+                        let _ = ready.send(Err(reason));
+                        return false;
+                    }
+                    note_down(&statuses, service, &reason);
+                    if wait_or_stop(backoff.step(), &stop).await {
+                        return false;
+                    }
+                    continue;
+                }
+            },
+            () = stop.cancelled() => return child.stop(config.grace).await,
+        }
+        statuses.update(service, |s| {
+            s.state = State::Ready;
+            s.since = Some(std::time::SystemTime::now());
+        });
+        if let Some(ready) = ready.take() {
+            let _ = ready.send(Ok(()));
+        }
+        let reason = watch(service, &mut child, &config, &statuses, &stop).await;
+        let Some(reason) = reason else {
+            return child.stop(config.grace).await;
+        };
+        if started.elapsed() >= config.healthy_reset {
+            backoff.reset();
+        }
+        let wait = backoff.step();
+        tracing::warn!(%service, %reason, restart_in = ?wait, "restarting");
+        note_down(&statuses, service, &reason);
+        statuses.update(service, |s| s.restarts += 1);
+        if wait_or_stop(wait, &stop).await {
+            return false;
+        }
+    }
+}
+
+/// Probes a ready child until it exits, hangs (then kills it) or `stop`
+/// fires. Returns why it went down, or `None` when asked to stop.
+async fn watch(
+    service: ServiceName,
+    child: &mut Child,
+    config: &SupervisorConfig,
+    statuses: &Statuses,
+    stop: &CancellationToken,
+) -> Option<String> {
+    let prober = probe::Prober::new(service, config.addrs[&service]);
+    let mut last_answer = Instant::now();
+    let mut ticks = tokio::time::interval(config.probe_every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut probes: JoinSet<Result<Duration, String>> = JoinSet::new();
+    loop {
+        tokio::select! {
+            exit = child.exited() => return Some(exit_reason(exit)),
+            () = stop.cancelled() => return None,
+            _ = ticks.tick() => {
+                if last_answer.elapsed() >= config.kill_after {
+                    let reason = format!(
+                        "no health answer for {} ms; killed (its thread is stuck)",
+                        last_answer.elapsed().as_millis()
+                    );
+                    child.kill().await;
+                    return Some(reason);
+                }
+                // One probe in flight at a time; a stuck one times out.
+                if probes.is_empty() {
+                    let probe = prober.clone();
+                    probes.spawn(async move { probe.check(Duration::from_millis(500)).await });
+                }
+            }
+            Some(Ok(result)) = probes.join_next(), if !probes.is_empty() => match result {
+                Ok(rtt) => {
+                    last_answer = Instant::now();
+                    statuses.update(service, |s| {
+                        s.record_probe(rtt);
+                        if s.state != State::Ready {
+                            s.state = State::Ready;
+                        }
+                    });
+                }
+                Err(err) => statuses.update(service, |s| s.state = State::Unhealthy(err)),
+            },
+        }
+    }
+}
+
+fn exit_reason(exit: Exit) -> String {
+    match exit {
+        Exit::Code(code) => format!("exited with status {code}"),
+        Exit::Signal(signal) => format!("killed by {signal}"),
+        Exit::Unknown(err) => format!("ended ({err})"),
+    }
+}
+
+fn note_down(statuses: &Statuses, service: ServiceName, reason: &str) {
+    statuses.update(service, |s| {
+        s.state = State::Restarting;
+        s.pid = None;
+        s.since = None;
+        s.last_error = Some(reason.to_owned());
+    });
+}
+
+/// Waits `wait`; true when `stop` fired first.
+async fn wait_or_stop(wait: Duration, stop: &CancellationToken) -> bool {
+    tokio::select! {
+        () = tokio::time::sleep(wait) => false,
+        () = stop.cancelled() => true,
+    }
+}

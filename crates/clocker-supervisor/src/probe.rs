@@ -1,0 +1,86 @@
+//! Health probes: `grpc.health.v1.Health/Check` for gRPC services, a plain
+//! `GET /health` for HTTP ones. Either is answered by the service's own
+//! thread, so a service whose thread is stuck stops answering both.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use clocker_runtime::ServiceName;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::time::Instant;
+use tonic::transport::{Channel, Endpoint};
+use tonic_health::pb::HealthCheckRequest;
+use tonic_health::pb::health_check_response::ServingStatus;
+use tonic_health::pb::health_client::HealthClient;
+
+/// Probes one service at one address.
+#[derive(Debug, Clone)]
+pub enum Prober {
+    Grpc(HealthClient<Channel>),
+    Http(SocketAddr),
+}
+
+impl Prober {
+    /// A prober for `service` at `addr` (connections are made lazily).
+    pub fn new(service: ServiceName, addr: SocketAddr) -> Self {
+        if service.speaks_http() {
+            return Prober::Http(addr);
+        }
+        let channel = Endpoint::from_shared(format!("http://{addr}"))
+            .expect("a socket address is a valid URI")
+            .tcp_nodelay(true)
+            .connect_timeout(Duration::from_millis(500))
+            .connect_lazy();
+        Prober::Grpc(HealthClient::new(channel))
+    }
+
+    /// One probe: its round trip when the service answers healthy within
+    /// `timeout`, else why not.
+    pub async fn check(self, timeout: Duration) -> Result<Duration, String> {
+        let started = Instant::now();
+        let answer = tokio::time::timeout(timeout, async {
+            match self {
+                Prober::Grpc(mut client) => {
+                    let reply = client
+                        .check(HealthCheckRequest::default())
+                        .await
+                        .map_err(|status| format!("health check: {}", status.message()))?;
+                    match reply.into_inner().status() {
+                        ServingStatus::Serving => Ok(()),
+                        other => Err(format!("health says {}", other.as_str_name())),
+                    }
+                }
+                Prober::Http(addr) => http_health(addr).await,
+            }
+        })
+        .await;
+        match answer {
+            Ok(Ok(())) => Ok(started.elapsed()),
+            Ok(Err(err)) => Err(err),
+            Err(_) => Err(format!("no answer within {} ms", timeout.as_millis())),
+        }
+    }
+}
+
+/// `GET /health` over HTTP/1.0: healthy when it answers 200.
+async fn http_health(addr: SocketAddr) -> Result<(), String> {
+    let mut tcp = TcpStream::connect(addr)
+        .await
+        .map_err(|err| format!("connect: {err}"))?;
+    tcp.write_all(b"GET /health HTTP/1.0\r\nHost: supervisor\r\n\r\n")
+        .await
+        .map_err(|err| format!("send: {err}"))?;
+    let mut head = [0_u8; 12];
+    tcp.read_exact(&mut head)
+        .await
+        .map_err(|err| format!("read: {err}"))?;
+    if head.starts_with(b"HTTP/1.") && &head[9..12] == b"200" {
+        Ok(())
+    } else {
+        Err(format!(
+            "GET /health answered {}",
+            String::from_utf8_lossy(&head)
+        ))
+    }
+}

@@ -1,0 +1,145 @@
+//! `clocker ps`: the supervised services, as the supervisor of `clocker up`
+//! sees them (read from its local control endpoint).
+
+use std::io::Write;
+use std::net::SocketAddr;
+
+use anyhow::{Context, bail};
+use clocker_supervisor::status::{ControlFile, Row};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use crate::up::control_file;
+
+/// Prints the services of the running supervisor (at `control`, else the
+/// one `supervisor.json` names), as a table or as JSON.
+pub async fn run(control: Option<SocketAddr>, json: bool) -> anyhow::Result<()> {
+    let control = match control {
+        Some(addr) => addr,
+        None => {
+            let file = control_file();
+            let text = std::fs::read_to_string(&file).with_context(|| {
+                format!(
+                    "no supervisor is running (no {}); start one with clocker up",
+                    file.display()
+                )
+            })?;
+            let found: ControlFile = serde_json::from_str(&text)
+                .with_context(|| format!("{} is not a supervisor file", file.display()))?;
+            found.control
+        }
+    };
+    let rows = fetch(control).await.with_context(|| {
+        format!("the supervisor at {control} does not answer; is clocker up running?")
+    })?;
+    let mut out = std::io::stdout().lock();
+    if json {
+        writeln!(out, "{}", serde_json::to_string_pretty(&rows)?)?;
+    } else {
+        write!(out, "{}", table(&rows))?;
+    }
+    Ok(())
+}
+
+async fn fetch(control: SocketAddr) -> anyhow::Result<Vec<Row>> {
+    let mut tcp = TcpStream::connect(control).await?;
+    tcp.write_all(b"GET /services HTTP/1.0\r\nHost: clocker-ps\r\n\r\n")
+        .await?;
+    let mut response = String::new();
+    tcp.read_to_string(&mut response).await?;
+    let Some((head, body)) = response.split_once("\r\n\r\n") else {
+        bail!("not an HTTP answer");
+    };
+    if !head.starts_with("HTTP/1.1 200") && !head.starts_with("HTTP/1.0 200") {
+        bail!("{}", head.lines().next().unwrap_or(head));
+    }
+    Ok(serde_json::from_str(body)?)
+}
+
+/// The rows as an aligned text table.
+pub fn table(rows: &[Row]) -> String {
+    let header = [
+        "NAME",
+        "PID",
+        "ADDRESS",
+        "STATE",
+        "RESTARTS",
+        "UPTIME",
+        "PROBE P99",
+        "LAST ERROR",
+    ];
+    let cells: Vec<[String; 8]> = rows
+        .iter()
+        .map(|row| {
+            [
+                row.name.clone(),
+                row.pid.map_or("-".into(), |pid| pid.to_string()),
+                row.addr.clone(),
+                row.state.clone(),
+                row.restarts.to_string(),
+                row.uptime_s.map_or("-".into(), uptime),
+                row.probe_p99_ms
+                    .map_or("-".into(), |ms| format!("{ms:.1} ms")),
+                row.last_error.clone().unwrap_or_else(|| "-".into()),
+            ]
+        })
+        .collect();
+    let mut widths = header.map(str::len);
+    for row in &cells {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let mut text = String::new();
+    let mut line = |cells: &[String]| {
+        let last = cells.len() - 1;
+        for (i, cell) in cells.iter().enumerate() {
+            if i == last {
+                text.push_str(cell);
+            } else {
+                text.push_str(&format!("{cell:<width$}  ", width = widths[i]));
+            }
+        }
+        text.push('\n');
+    };
+    line(&header.map(str::to_owned));
+    for row in &cells {
+        line(row);
+    }
+    text
+}
+
+fn uptime(seconds: u64) -> String {
+    match seconds {
+        s if s < 60 => format!("{s}s"),
+        s if s < 3600 => format!("{}m{:02}s", s / 60, s % 60),
+        s => format!("{}h{:02}m", s / 3600, s % 3600 / 60),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_table_aligns_its_columns() {
+        let rows = [Row {
+            name: "hours".into(),
+            pid: Some(42),
+            addr: "127.0.0.1:50001".into(),
+            state: "ready".into(),
+            restarts: 1,
+            uptime_s: Some(75),
+            last_error: Some("killed by SIGKILL".into()),
+            probe_p99_ms: Some(0.42),
+        }];
+        let text = table(&rows);
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines[0].starts_with("NAME   PID  ADDRESS"), "{text}");
+        assert!(
+            lines[1].contains("1m15s") && lines[1].contains("0.4 ms"),
+            "{text}"
+        );
+        assert!(lines[1].ends_with("killed by SIGKILL"), "{text}");
+    }
+}

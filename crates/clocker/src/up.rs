@@ -1,0 +1,156 @@
+//! `clocker up`: the whole fleet, supervised — every service its own child
+//! process, in dependency order, on the default ports or on ports picked
+//! for it; stopped in reverse order on Ctrl-C or SIGTERM.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use clocker_runtime::{CancellationToken, ServiceName, shutdown_signal};
+use clocker_supervisor::child::LogFormat;
+use clocker_supervisor::{Supervisor, SupervisorConfig, status};
+use tokio::net::TcpListener;
+
+use crate::{host_in_url, requires, start_order};
+
+/// What `clocker up` was asked for.
+#[derive(Debug, Clone)]
+pub struct UpRequest {
+    pub host: IpAddr,
+    /// Ports picked for each service instead of the default ones.
+    pub ephemeral: bool,
+    /// Only these services, and what they require (empty: all).
+    pub only: Vec<ServiceName>,
+    pub kill_after: Duration,
+    /// How long a service may take to stop before it is killed.
+    pub grace: Duration,
+    pub log_format: LogFormat,
+    /// The timer service's ZeroMQ endpoint, if given.
+    pub zmq_addr: Option<String>,
+    /// Where `clocker ps` asks (loopback).
+    pub control_addr: SocketAddr,
+    /// Settings for every service, as environment variables.
+    pub env: Vec<(String, String)>,
+}
+
+/// Runs the supervised fleet until Ctrl-C or SIGTERM; an error when it
+/// cannot start, or when a service did not stop cleanly.
+pub async fn run(request: UpRequest) -> anyhow::Result<()> {
+    let stop = shutdown_signal();
+    let wanted = if request.only.is_empty() {
+        ServiceName::ALL.to_vec()
+    } else {
+        request.only.clone()
+    };
+    let order = start_order(&wanted, requires)?;
+    let mut addrs = BTreeMap::new();
+    for &name in &order {
+        let port = if request.ephemeral {
+            free_port(request.host)?
+        } else {
+            name.default_port()
+        };
+        addrs.insert(name, SocketAddr::new(request.host, port));
+    }
+    let host = host_in_url(request.host);
+    let zmq = match &request.zmq_addr {
+        Some(endpoint) => endpoint.clone(),
+        None if request.ephemeral => format!("tcp://{host}:{}", free_port(request.host)?),
+        None => format!("tcp://{host}:8888"),
+    };
+    let program = std::env::current_exe().context("cannot find this program's path")?;
+    let mut config = SupervisorConfig::new(program);
+    config.services = order.clone();
+    config.addrs = addrs.clone();
+    config.extra_args = BTreeMap::from([(
+        ServiceName::Timers,
+        vec!["--zmq-addr".to_owned(), zmq.clone()],
+    )]);
+    config.env = request.env.clone();
+    config.kill_after = request.kill_after;
+    config.grace = request.grace;
+    config.log_format = request.log_format;
+
+    let control = TcpListener::bind(request.control_addr)
+        .await
+        .with_context(|| format!("cannot listen for clocker ps on {}", request.control_addr))?;
+    let control_addr = control.local_addr()?;
+    let supervisor = Supervisor::start(config).await?;
+    let stop_control = CancellationToken::new();
+    let control_task = tokio::spawn(status::serve_control(
+        control,
+        supervisor.statuses(),
+        stop_control.clone(),
+    ));
+
+    print_addresses(&addrs, &zmq, control_addr)?;
+    stop.await;
+    eprintln!("stopping (in reverse order; Ctrl-C again to exit at once)");
+    let clean = supervisor.stop().await;
+    stop_control.cancel();
+    let _ = control_task.await;
+    if !clean {
+        bail!("not every service stopped cleanly (see the log above)");
+    }
+    println!("stopped");
+    Ok(())
+}
+
+fn print_addresses(
+    addrs: &BTreeMap<ServiceName, SocketAddr>,
+    zmq: &str,
+    control: SocketAddr,
+) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    for (name, addr) in addrs {
+        let speaks = if name.speaks_http() { "http" } else { "grpc" };
+        writeln!(out, "{:<13} {speaks}  {addr}", name.as_str())?;
+        if *name == ServiceName::Timers {
+            writeln!(out, "{:<13} zeromq {zmq}", name.as_str())?;
+        }
+    }
+    let reachable = |name: ServiceName| {
+        addrs.get(&name).map(|addr| {
+            let mut addr = *addr;
+            if addr.ip().is_unspecified() {
+                // Listening on every interface: this machine reaches it on loopback.
+                addr.set_ip(IpAddr::from([127, 0, 0, 1]));
+            }
+            addr
+        })
+    };
+    if let (Some(gateway), Some(stream)) = (
+        reachable(ServiceName::Gateway),
+        reachable(ServiceName::Stream),
+    ) {
+        writeln!(
+            out,
+            "REST on http://{gateway}/ (see /openapi.json); SSE on http://{stream}/stream (test page http://{stream}/)"
+        )?;
+    }
+    writeln!(
+        out,
+        "supervisor on {control}: clocker ps shows the services"
+    )?;
+    match reachable(ServiceName::Funnel) {
+        Some(funnel) => writeln!(
+            out,
+            "ready: open http://{funnel}/ (frames on ws://{funnel}/ws); Ctrl-C stops"
+        )?,
+        None => writeln!(out, "ready; Ctrl-C stops")?,
+    }
+    out.flush()
+}
+
+/// A port free on `host` right now (the service binds it a moment later).
+fn free_port(host: IpAddr) -> std::io::Result<u16> {
+    Ok(std::net::TcpListener::bind((host, 0))?.local_addr()?.port())
+}
+
+/// Where `clocker ps` looks for the supervisor.
+pub fn control_file() -> PathBuf {
+    status::runtime_dir().join("supervisor.json")
+}
