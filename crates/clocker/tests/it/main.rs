@@ -9,6 +9,7 @@ mod frames;
 mod front_doors;
 mod slow_client;
 mod support;
+mod supervisor;
 mod sync;
 mod torn;
 mod web;

@@ -1,0 +1,208 @@
+//! `clocker up` as a supervisor, driven as a user would: the real binary on
+//! ports it picks, `clocker ps` to look, signals to break things.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+use clocker_supervisor::status::Row;
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
+
+/// How long anything here may take on a loaded machine.
+const PATIENCE: Duration = Duration::from_secs(30);
+
+/// A running `clocker up` with its own runtime and data directories.
+struct Up {
+    child: Child,
+    dir: tempfile::TempDir,
+}
+
+impl Up {
+    /// Starts `clocker up --ephemeral` with `args` and waits for `ready`.
+    fn start(args: &[&str]) -> Up {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_clocker"))
+            .args(["up", "--ephemeral"])
+            .args(args)
+            .env("CLOCKER_RUNTIME_DIR", dir.path().join("run"))
+            .env("CLOCKER_DATA_DIR", dir.path().join("data"))
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("clocker up starts");
+        let stdout = child.stdout.take().expect("piped");
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if line.starts_with("ready") {
+                    let _ = ready_tx.send(());
+                }
+            }
+        });
+        ready_rx
+            .recv_timeout(PATIENCE)
+            .expect("clocker up says ready");
+        Up { child, dir }
+    }
+
+    fn pid(&self) -> Pid {
+        Pid::from_raw(i32::try_from(self.child.id()).expect("a pid"))
+    }
+
+    /// `clocker ps --json`.
+    fn ps(&self) -> Vec<Row> {
+        let output = Command::new(env!("CARGO_BIN_EXE_clocker"))
+            .args(["ps", "--json"])
+            .env("CLOCKER_RUNTIME_DIR", self.dir.path().join("run"))
+            .output()
+            .expect("clocker ps runs");
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        serde_json::from_slice(&output.stdout).expect("JSON rows")
+    }
+
+    fn row(&self, name: &str) -> Row {
+        self.ps()
+            .into_iter()
+            .find(|row| row.name == name)
+            .unwrap_or_else(|| panic!("{name} is supervised"))
+    }
+
+    /// Polls `clocker ps` until `done` holds for `name`'s row.
+    fn wait_for(&self, name: &str, what: &str, done: impl Fn(&Row) -> bool) -> Row {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let row = self.row(name);
+            if done(&row) {
+                return row;
+            }
+            assert!(Instant::now() < deadline, "{name}: {what}; last seen {row:?}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Sends `signal` to the supervisor and waits for it to exit.
+    fn signal_and_wait(mut self, signal: Signal) -> (ExitStatus, tempfile::TempDir) {
+        kill(self.pid(), signal).expect("signal sent");
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("waits") {
+                return (status, self.dir);
+            }
+            assert!(Instant::now() < deadline, "clocker up did not exit");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Up {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn pid_of(row: &Row) -> Pid {
+    Pid::from_raw(i32::try_from(row.pid.expect("a running service has a pid")).expect("a pid"))
+}
+
+fn alive(pid: Pid) -> bool {
+    // A zombie still answers signal 0; its parent reaps it.
+    kill(pid, None).is_ok() && !is_zombie(pid)
+}
+
+fn is_zombie(pid: Pid) -> bool {
+    std::fs::read_to_string(Path::new("/proc").join(pid.to_string()).join("stat"))
+        .map(|stat| stat.rsplit(')').next().is_some_and(|rest| rest.trim_start().starts_with('Z')))
+        .unwrap_or(true)
+}
+
+#[test]
+fn up_starts_every_service_and_ps_shows_them_ready() {
+    let up = Up::start(&[]);
+    let rows = up.ps();
+    let names: Vec<&str> = rows.iter().map(|row| row.name.as_str()).collect();
+    assert_eq!(names.len(), 11, "{names:?}");
+    // `ps` lists them in start order: requirements first.
+    let position = |name| names.iter().position(|n| *n == name).expect(name);
+    assert_eq!(names[0], "current-time");
+    assert!(position("accounts") < position("timers"));
+    assert!(position("random") < position("gateway"));
+    assert!(position("timers") < position("stream"));
+    for row in &rows {
+        assert_eq!(row.state, "ready", "{row:?}");
+        assert!(row.pid.is_some() && row.uptime_s.is_some(), "{row:?}");
+    }
+}
+
+#[test]
+fn a_killed_service_is_restarted_and_ps_counts_it() {
+    let up = Up::start(&["--only", "hours"]);
+    let before = up.row("hours");
+    kill(pid_of(&before), Signal::SIGKILL).expect("killed");
+    let after = up.wait_for("hours", "restarted", |row| {
+        row.restarts == 1 && row.state == "ready" && row.pid != before.pid
+    });
+    assert_eq!(after.last_error.as_deref(), Some("killed by SIGKILL"));
+    // What it requires was left alone.
+    assert_eq!(up.row("current-time").restarts, 0);
+}
+
+#[test]
+fn a_service_whose_thread_is_stuck_is_killed_and_restarted() {
+    let up = Up::start(&["--only", "minutes", "--kill-after", "500ms"]);
+    let before = up.row("minutes");
+    // A stopped process answers nothing, as a service whose one thread is stuck.
+    kill(pid_of(&before), Signal::SIGSTOP).expect("stopped");
+    let after = up.wait_for("minutes", "killed and restarted", |row| {
+        row.restarts == 1 && row.state == "ready"
+    });
+    let reason = after.last_error.unwrap_or_default();
+    assert!(reason.contains("no health answer"), "{reason}");
+    assert!(!alive(pid_of(&before)), "the stuck process is gone");
+    assert_eq!(up.row("current-time").restarts, 0);
+}
+
+#[test]
+fn sigterm_stops_everything_cleanly_with_exit_0() {
+    let up = Up::start(&["--only", "gateway"]);
+    let pids: Vec<Pid> = up.ps().iter().map(pid_of).collect();
+    let (status, _dir) = up.signal_and_wait(Signal::SIGTERM);
+    assert!(status.success(), "{status:?}");
+    for pid in pids {
+        assert!(!alive(pid), "{pid} still runs");
+    }
+}
+
+#[test]
+fn sigkill_of_the_supervisor_leaves_no_service_running() {
+    let up = Up::start(&["--only", "stream"]);
+    let pids: Vec<Pid> = up.ps().iter().map(pid_of).collect();
+    assert!(pids.len() >= 3, "{pids:?}");
+    let (_, _dir) = up.signal_and_wait(Signal::SIGKILL);
+    let deadline = Instant::now() + PATIENCE;
+    while pids.iter().any(|pid| alive(*pid)) {
+        assert!(Instant::now() < deadline, "orphans left: {pids:?}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn ps_without_a_supervisor_says_so() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let output = Command::new(env!("CARGO_BIN_EXE_clocker"))
+        .arg("ps")
+        .env("CLOCKER_RUNTIME_DIR", dir.path())
+        .output()
+        .expect("clocker ps runs");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("no supervisor is running"), "{stderr}");
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+}
