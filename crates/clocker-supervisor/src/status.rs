@@ -153,32 +153,46 @@ pub fn runtime_dir() -> PathBuf {
     PathBuf::from(format!("/tmp/clocker-{}", nix::unistd::getuid()))
 }
 
-/// Serves `GET /services` on `listener` until `shutdown`, and writes
-/// `supervisor.json` (removed again on the way out).
+impl ControlFile {
+    /// Writes `supervisor.json` for this process and `control` into the
+    /// runtime directory; the file is removed when the guard is dropped.
+    pub fn publish(control: SocketAddr) -> std::io::Result<Published> {
+        let dir = runtime_dir();
+        std::fs::create_dir_all(&dir)?;
+        let path = dir.join("supervisor.json");
+        let json = serde_json::to_string(&ControlFile {
+            pid: std::process::id(),
+            control,
+        })
+        .map_err(std::io::Error::other)?;
+        std::fs::write(&path, json)?;
+        Ok(Published(path))
+    }
+}
+
+/// A published `supervisor.json`, removed on drop.
+#[derive(Debug)]
+pub struct Published(PathBuf);
+
+impl Drop for Published {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// Serves `GET /services` on `listener` until `shutdown`.
 pub async fn serve_control(
     listener: TcpListener,
     statuses: Statuses,
     shutdown: CancellationToken,
 ) -> std::io::Result<()> {
-    let control = listener.local_addr()?;
-    let dir = runtime_dir();
-    std::fs::create_dir_all(&dir)?;
-    let file = dir.join("supervisor.json");
-    let json = serde_json::to_string(&ControlFile {
-        pid: std::process::id(),
-        control,
-    })
-    .map_err(std::io::Error::other)?;
-    std::fs::write(&file, json)?;
     let app = Router::new()
         .route("/services", get(list_services))
         .route("/health", get(|| async { "ok\n" }))
         .with_state(statuses);
-    let served = axum::serve(listener, app)
+    axum::serve(listener, app)
         .with_graceful_shutdown(async move { shutdown.cancelled().await })
-        .await;
-    let _ = std::fs::remove_file(&file);
-    served
+        .await
 }
 
 async fn list_services(AxumState(statuses): AxumState<Statuses>) -> Json<Vec<Row>> {

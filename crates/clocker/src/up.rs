@@ -46,21 +46,30 @@ pub async fn run(request: UpRequest) -> anyhow::Result<()> {
         request.only.clone()
     };
     let order = start_order(&wanted, requires)?;
+    // Free ports are held until all are picked, so no two are the same.
+    let mut held = Vec::new();
+    let mut pick = |name: Option<ServiceName>| -> std::io::Result<u16> {
+        match name {
+            Some(name) if !request.ephemeral => Ok(name.default_port()),
+            _ => {
+                let listener = std::net::TcpListener::bind((request.host, 0))?;
+                let port = listener.local_addr()?.port();
+                held.push(listener);
+                Ok(port)
+            }
+        }
+    };
     let mut addrs = BTreeMap::new();
     for &name in &order {
-        let port = if request.ephemeral {
-            free_port(request.host)?
-        } else {
-            name.default_port()
-        };
-        addrs.insert(name, SocketAddr::new(request.host, port));
+        addrs.insert(name, SocketAddr::new(request.host, pick(Some(name))?));
     }
     let host = host_in_url(request.host);
     let zmq = match &request.zmq_addr {
         Some(endpoint) => endpoint.clone(),
-        None if request.ephemeral => format!("tcp://{host}:{}", free_port(request.host)?),
+        None if request.ephemeral => format!("tcp://{host}:{}", pick(None)?),
         None => format!("tcp://{host}:8888"),
     };
+    drop(held);
     let program = std::env::current_exe().context("cannot find this program's path")?;
     let mut config = SupervisorConfig::new(program);
     config.services = order.clone();
@@ -86,6 +95,8 @@ pub async fn run(request: UpRequest) -> anyhow::Result<()> {
         stop_control.clone(),
     ));
 
+    let _published = status::ControlFile::publish(control_addr)
+        .context("cannot write supervisor.json for clocker ps")?;
     print_addresses(&addrs, &zmq, control_addr)?;
     stop.await;
     eprintln!("stopping (in reverse order; Ctrl-C again to exit at once)");
@@ -143,11 +154,6 @@ fn print_addresses(
         None => writeln!(out, "ready; Ctrl-C stops")?,
     }
     out.flush()
-}
-
-/// A port free on `host` right now (the service binds it a moment later).
-fn free_port(host: IpAddr) -> std::io::Result<u16> {
-    Ok(std::net::TcpListener::bind((host, 0))?.local_addr()?.port())
 }
 
 /// Where `clocker ps` looks for the supervisor.

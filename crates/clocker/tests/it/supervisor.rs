@@ -82,18 +82,21 @@ impl Up {
             if done(&row) {
                 return row;
             }
-            assert!(Instant::now() < deadline, "{name}: {what}; last seen {row:?}");
+            assert!(
+                Instant::now() < deadline,
+                "{name}: {what}; last seen {row:?}"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }
 
     /// Sends `signal` to the supervisor and waits for it to exit.
-    fn signal_and_wait(mut self, signal: Signal) -> (ExitStatus, tempfile::TempDir) {
+    fn signal_and_wait(&mut self, signal: Signal) -> ExitStatus {
         kill(self.pid(), signal).expect("signal sent");
         let deadline = Instant::now() + PATIENCE;
         loop {
             if let Some(status) = self.child.try_wait().expect("waits") {
-                return (status, self.dir);
+                return status;
             }
             assert!(Instant::now() < deadline, "clocker up did not exit");
             std::thread::sleep(Duration::from_millis(20));
@@ -119,7 +122,11 @@ fn alive(pid: Pid) -> bool {
 
 fn is_zombie(pid: Pid) -> bool {
     std::fs::read_to_string(Path::new("/proc").join(pid.to_string()).join("stat"))
-        .map(|stat| stat.rsplit(')').next().is_some_and(|rest| rest.trim_start().starts_with('Z')))
+        .map(|stat| {
+            stat.rsplit(')')
+                .next()
+                .is_some_and(|rest| rest.trim_start().starts_with('Z'))
+        })
         .unwrap_or(true)
 }
 
@@ -171,9 +178,9 @@ fn a_service_whose_thread_is_stuck_is_killed_and_restarted() {
 
 #[test]
 fn sigterm_stops_everything_cleanly_with_exit_0() {
-    let up = Up::start(&["--only", "gateway"]);
+    let mut up = Up::start(&["--only", "gateway"]);
     let pids: Vec<Pid> = up.ps().iter().map(pid_of).collect();
-    let (status, _dir) = up.signal_and_wait(Signal::SIGTERM);
+    let status = up.signal_and_wait(Signal::SIGTERM);
     assert!(status.success(), "{status:?}");
     for pid in pids {
         assert!(!alive(pid), "{pid} still runs");
@@ -182,10 +189,10 @@ fn sigterm_stops_everything_cleanly_with_exit_0() {
 
 #[test]
 fn sigkill_of_the_supervisor_leaves_no_service_running() {
-    let up = Up::start(&["--only", "stream"]);
+    let mut up = Up::start(&["--only", "stream"]);
     let pids: Vec<Pid> = up.ps().iter().map(pid_of).collect();
     assert!(pids.len() >= 3, "{pids:?}");
-    let (_, _dir) = up.signal_and_wait(Signal::SIGKILL);
+    up.signal_and_wait(Signal::SIGKILL);
     let deadline = Instant::now() + PATIENCE;
     while pids.iter().any(|pid| alive(*pid)) {
         assert!(Instant::now() < deadline, "orphans left: {pids:?}");
