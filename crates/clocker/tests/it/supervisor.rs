@@ -7,6 +7,8 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 use clocker_supervisor::status::Row;
+
+use crate::support::{connect, frames_until};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
@@ -17,6 +19,8 @@ const PATIENCE: Duration = Duration::from_secs(30);
 struct Up {
     child: Child,
     dir: tempfile::TempDir,
+    /// What it printed up to `ready`.
+    lines: Vec<String>,
 }
 
 impl Up {
@@ -36,16 +40,32 @@ impl Up {
         let stdout = child.stdout.take().expect("piped");
         let (ready_tx, ready_rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
+            let mut lines = Vec::new();
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
                 if line.starts_with("ready") {
-                    let _ = ready_tx.send(());
+                    let _ = ready_tx.send(std::mem::take(&mut lines));
                 }
+                lines.push(line);
             }
         });
-        ready_rx
+        let lines = ready_rx
             .recv_timeout(PATIENCE)
             .expect("clocker up says ready");
-        Up { child, dir }
+        Up { child, dir, lines }
+    }
+
+    /// Where `name` listens, from the table `up` printed.
+    fn addr(&self, name: &str) -> std::net::SocketAddr {
+        self.lines
+            .iter()
+            .find_map(|line| {
+                let words: Vec<&str> = line.split_whitespace().collect();
+                match words[..] {
+                    [service, "grpc" | "http", addr] if service == name => addr.parse().ok(),
+                    _ => None,
+                }
+            })
+            .unwrap_or_else(|| panic!("{name} in {:?}", self.lines))
     }
 
     fn pid(&self) -> Pid {
@@ -197,6 +217,37 @@ fn sigkill_of_the_supervisor_leaves_no_service_running() {
     while pids.iter().any(|pid| alive(*pid)) {
         assert!(Instant::now() < deadline, "orphans left: {pids:?}");
         std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[tokio::test]
+async fn killing_each_clock_service_heals_and_no_websocket_client_is_dropped() {
+    let up = Up::start(&["--only", "funnel"]);
+    let funnel = up.addr("funnel");
+    let mut sockets = Vec::new();
+    for _ in 0..4 {
+        sockets.push(connect(funnel, "?tz=UTC").await);
+    }
+    for name in [
+        "current-time",
+        "hours",
+        "minutes",
+        "seconds",
+        "milliseconds",
+    ] {
+        let before = up.row(name);
+        kill(pid_of(&before), Signal::SIGKILL).expect("killed");
+        up.wait_for(name, "restarted", |row| {
+            row.restarts == before.restarts + 1 && row.state == "ready"
+        });
+        let restarted_at = jiff::Timestamp::now().as_millisecond();
+        // Every client, on the socket it always had, gets whole frames again.
+        for socket in &mut sockets {
+            frames_until(socket, |frame| {
+                frame.unix_ms.is_some_and(|ms| ms > restarted_at) && frame.degraded.is_empty()
+            })
+            .await;
+        }
     }
 }
 
