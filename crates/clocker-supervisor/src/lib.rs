@@ -13,12 +13,15 @@
 //! - [`child`]: one incarnation of a service: spawn, ready line, logs, stop.
 //! - [`probe`]: the health probes.
 //! - [`status`]: what `clocker ps` shows, and the local control endpoint.
+//! - [`overruns`]: methods that overrun their budget, read from each
+//!   service's own metrics and reported.
 //!
 //! Children die with the supervisor: each asks the kernel for SIGKILL when
 //! its parent dies (`clocker serve` does this when `CLOCKER_SUPERVISOR_PID`
 //! is set).
 
 pub mod child;
+pub mod overruns;
 pub mod probe;
 pub mod status;
 
@@ -109,6 +112,8 @@ pub struct Supervisor {
     /// One stop token per service, in start order.
     stops: Vec<(ServiceName, CancellationToken)>,
     tasks: BTreeMap<ServiceName, tokio::task::JoinHandle<bool>>,
+    /// Stops the overrun watch.
+    stop_watch: CancellationToken,
 }
 
 impl Supervisor {
@@ -121,7 +126,12 @@ impl Supervisor {
             statuses: statuses.clone(),
             stops: Vec::new(),
             tasks: BTreeMap::new(),
+            stop_watch: CancellationToken::new(),
         };
+        tokio::spawn(overruns::watch(
+            statuses.clone(),
+            supervisor.stop_watch.clone(),
+        ));
         for &service in &config.services {
             let stop = CancellationToken::new();
             let (ready_tx, ready_rx) = oneshot::channel();
@@ -153,6 +163,7 @@ impl Supervisor {
     /// Stops every service in reverse start order, each within its grace;
     /// true when every one stopped cleanly (exit status 0).
     pub async fn stop(mut self) -> bool {
+        self.stop_watch.cancel();
         let mut clean = true;
         while let Some((service, stop)) = self.stops.pop() {
             stop.cancel();

@@ -39,6 +39,9 @@ pub struct Status {
     /// When the current incarnation became ready.
     pub since: Option<SystemTime>,
     pub last_error: Option<String>,
+    /// The method that overran its budget most in the last window, with
+    /// its share of calls (only when over 1 %).
+    pub overruns: Option<String>,
     /// Recent health-probe round trips.
     probes: VecDeque<Duration>,
 }
@@ -80,6 +83,7 @@ impl Status {
                 .map(|up| up.as_secs()),
             last_error: unhealthy.or_else(|| self.last_error.clone()),
             probe_p99_ms: self.probe_p99().map(|p99| p99.as_secs_f64() * 1000.0),
+            overruns: self.overruns.clone(),
         }
     }
 }
@@ -98,6 +102,10 @@ pub struct Row {
     pub last_error: Option<String>,
     /// p99 of the last 100 health-probe round trips, in milliseconds.
     pub probe_p99_ms: Option<f64>,
+    /// The method that overran its 50 ms budget in over 1 % of its calls
+    /// in the last 5 s, and that share (`/clocker.v1.Hours/GetHours: 3.0 %`).
+    #[serde(default)]
+    pub overruns: Option<String>,
 }
 
 /// The statuses of every service, shared with their supervising tasks.
@@ -116,6 +124,7 @@ impl Statuses {
                 restarts: 0,
                 since: None,
                 last_error: None,
+                overruns: None,
                 probes: VecDeque::with_capacity(PROBES_KEPT),
             })
             .collect();
@@ -127,6 +136,11 @@ impl Statuses {
         if let Some(status) = rows.iter_mut().find(|s| s.name == service) {
             change(status);
         }
+    }
+
+    /// A copy of every status.
+    pub fn snapshot(&self) -> Vec<Status> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     pub fn rows(&self) -> Vec<Row> {

@@ -55,6 +55,7 @@ pub fn requires(name: ServiceName) -> &'static [ServiceName] {
         ServiceName::Random => clocker_random::REQUIRES,
         ServiceName::Gateway => clocker_gateway::REQUIRES,
         ServiceName::Stream => clocker_stream::REQUIRES,
+        ServiceName::Greeting => &[],
     }
 }
 
@@ -105,11 +106,42 @@ pub async fn launch_service(
         ServiceName::Stream => {
             clocker_stream::launch(listener, book, &options.stream, &options.settings, shutdown)
         }
+        ServiceName::Greeting => Err(LaunchError::Setup {
+            service: name,
+            message: "greeting is an example (examples/greeting), not a Clocker service; \
+                      run: cargo run -p clocker-example-greeting"
+                .into(),
+        }),
         component => {
             let component =
                 Component::for_service(component).expect("every other service is a component");
             clocker_time::launch_component(component, listener, book, &options.settings, shutdown)
                 .await
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_greeting_example_is_not_launched_as_a_service() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let err = launch_service(
+            ServiceName::Greeting,
+            listener,
+            AddressBook::default(),
+            &Options::default(),
+            CancellationToken::new(),
+        )
+        .await
+        .expect_err("greeting is an example");
+        let message = err.to_string();
+        assert!(
+            message.contains("cargo run -p clocker-example-greeting"),
+            "{message}"
+        );
+        assert!(requires(ServiceName::Greeting).is_empty());
     }
 }

@@ -66,9 +66,10 @@ pub fn table(rows: &[Row]) -> String {
         "RESTARTS",
         "UPTIME",
         "PROBE P99",
+        "OVERRUNS",
         "LAST ERROR",
     ];
-    let cells: Vec<[String; 8]> = rows
+    let cells: Vec<[String; 9]> = rows
         .iter()
         .map(|row| {
             [
@@ -80,6 +81,7 @@ pub fn table(rows: &[Row]) -> String {
                 row.uptime_s.map_or("-".into(), uptime),
                 row.probe_p99_ms
                     .map_or("-".into(), |ms| format!("{ms:.1} ms")),
+                row.overruns.clone().unwrap_or_else(|| "-".into()),
                 row.last_error.clone().unwrap_or_else(|| "-".into()),
             ]
         })
@@ -132,6 +134,7 @@ mod tests {
             uptime_s: Some(75),
             last_error: Some("killed by SIGKILL".into()),
             probe_p99_ms: Some(0.42),
+            overruns: None,
         }];
         let text = table(&rows);
         let lines: Vec<&str> = text.lines().collect();
