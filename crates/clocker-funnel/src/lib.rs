@@ -12,8 +12,8 @@
 //! - `GET /ws` forwards a zone's frames to one socket and answers its clock
 //!   pings (`socket`); `GET /health` says whether the funnel and its
 //!   dependencies answer; `GET /config.json` tells the page where the
-//!   gateway and the stream are (`endpoints`); every other `GET` is the web
-//!   UI (`web`).
+//!   gateway and the stream are (`endpoints`); `GET /status.json` the
+//!   supervised services (`status`); every other `GET` is the web UI (`web`).
 
 mod assemble;
 mod endpoints;
@@ -21,6 +21,7 @@ mod fleet_clock;
 mod frame;
 mod hub;
 mod socket;
+mod status;
 mod ticker;
 mod web;
 
@@ -74,6 +75,9 @@ pub struct FunnelConfig {
     pub gateway_url: Option<String>,
     /// The stream's base URL for the page, likewise.
     pub stream_url: Option<String>,
+    /// The supervisor's control address, when `clocker up` started the
+    /// funnel (for `/status.json`).
+    pub supervisor: Option<std::net::SocketAddr>,
 }
 
 impl Default for FunnelConfig {
@@ -85,6 +89,7 @@ impl Default for FunnelConfig {
             unsent_limit_bytes: 4 * 1024,
             gateway_url: None,
             stream_url: None,
+            supervisor: None,
         }
     }
 }
@@ -166,7 +171,10 @@ pub fn launch(
     let launched = launch_http(
         ServiceName::Funnel,
         listener,
-        router(state).merge(config_router(endpoints)),
+        router(state).merge(config_router(endpoints)).route(
+            "/status.json",
+            get(status::get_status).with_state(config.supervisor),
+        ),
         &settings,
         tasks,
         shutdown,

@@ -209,6 +209,28 @@ pub async fn serve_control(
         .await
 }
 
+/// The rows the supervisor at `control` serves (what `clocker ps` and the
+/// funnel's `/status.json` show).
+pub async fn fetch_rows(control: SocketAddr) -> std::io::Result<Vec<Row>> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut tcp = tokio::net::TcpStream::connect(control).await?;
+    tcp.write_all(b"GET /services HTTP/1.0\r\nHost: clocker\r\n\r\n")
+        .await?;
+    let mut response = String::new();
+    tcp.read_to_string(&mut response).await?;
+    let (head, body) = response
+        .split_once("\r\n\r\n")
+        .ok_or_else(|| std::io::Error::other("not an HTTP answer"))?;
+    if !head.starts_with("HTTP/1.1 200") && !head.starts_with("HTTP/1.0 200") {
+        let status = head.lines().next().unwrap_or(head).to_owned();
+        return Err(std::io::Error::other(status));
+    }
+    serde_json::from_str(body).map_err(std::io::Error::other)
+}
+
+/// The variable that tells a supervised service where its supervisor answers.
+pub const CONTROL_VAR: &str = "CLOCKER_SUPERVISOR_CONTROL";
+
 async fn list_services(AxumState(statuses): AxumState<Statuses>) -> Json<Vec<Row>> {
     Json(statuses.rows())
 }

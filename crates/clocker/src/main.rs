@@ -348,6 +348,9 @@ struct ServiceArgs {
     /// funnel: the stream's URL as the page should use it ('/' for the page's own origin) [default: the browser's host with the stream's port].
     #[arg(long, env = "CLOCKER_STREAM_URL")]
     stream_url: Option<String>,
+    /// funnel: the supervisor's control address (set by clocker up), for /status.json.
+    #[arg(long, env = "CLOCKER_SUPERVISOR_CONTROL", hide = true)]
+    supervisor_control: Option<SocketAddr>,
     /// accounts: how long a session lasts after login.
     #[arg(long, env = "CLOCKER_SESSION_TTL", default_value = "30d", value_parser = parse_positive_duration)]
     session_ttl: Duration,
@@ -421,6 +424,7 @@ impl ServiceArgs {
                 default_zone: self.tz.unwrap_or_else(local_zone_name),
                 gateway_url: self.gateway_url,
                 stream_url: self.stream_url,
+                supervisor: self.supervisor_control,
                 ..FunnelConfig::default()
             },
             gateway: GatewayConfig {

@@ -4,10 +4,8 @@
 use std::io::Write;
 use std::net::SocketAddr;
 
-use anyhow::{Context, bail};
-use clocker_supervisor::status::{ControlFile, Row};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use anyhow::Context;
+use clocker_supervisor::status::{self, ControlFile, Row};
 
 use crate::up::control_file;
 
@@ -29,7 +27,7 @@ pub async fn run(control: Option<SocketAddr>, json: bool) -> anyhow::Result<()> 
             found.control
         }
     };
-    let rows = fetch(control).await.with_context(|| {
+    let rows = status::fetch_rows(control).await.with_context(|| {
         format!("the supervisor at {control} does not answer; is clocker up running?")
     })?;
     let mut out = std::io::stdout().lock();
@@ -39,21 +37,6 @@ pub async fn run(control: Option<SocketAddr>, json: bool) -> anyhow::Result<()> 
         write!(out, "{}", table(&rows))?;
     }
     Ok(())
-}
-
-async fn fetch(control: SocketAddr) -> anyhow::Result<Vec<Row>> {
-    let mut tcp = TcpStream::connect(control).await?;
-    tcp.write_all(b"GET /services HTTP/1.0\r\nHost: clocker-ps\r\n\r\n")
-        .await?;
-    let mut response = String::new();
-    tcp.read_to_string(&mut response).await?;
-    let Some((head, body)) = response.split_once("\r\n\r\n") else {
-        bail!("not an HTTP answer");
-    };
-    if !head.starts_with("HTTP/1.1 200") && !head.starts_with("HTTP/1.0 200") {
-        bail!("{}", head.lines().next().unwrap_or(head));
-    }
-    Ok(serde_json::from_str(body)?)
 }
 
 /// The rows as an aligned text table.

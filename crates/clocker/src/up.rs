@@ -87,6 +87,10 @@ pub async fn run(request: UpRequest) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen for clocker ps on {}", request.control_addr))?;
     let control_addr = control.local_addr()?;
+    // The funnel's Status page asks the supervisor through this.
+    config
+        .env
+        .push((status::CONTROL_VAR.to_owned(), control_addr.to_string()));
     let supervisor = Supervisor::start(config).await?;
     let stop_control = CancellationToken::new();
     let control_task = tokio::spawn(status::serve_control(
