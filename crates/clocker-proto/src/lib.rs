@@ -1,7 +1,7 @@
 //! Generated gRPC code for every Clocker API (from `proto/`, including seed
-//! 004's `random` package), the descriptor
-//! set that server reflection serves, and the runtime's [`Locate`] for every
-//! generated client, so services locate each other by type.
+//! 004's `random` package and the greeting example's `greeting.v1`), the
+//! descriptor set that server reflection serves, and the runtime's [`Locate`]
+//! for every generated client, so services locate each other by type.
 
 use clocker_runtime::{Locate, ServiceName};
 use tonic::transport::Channel;
@@ -14,6 +14,12 @@ pub mod v1 {
 /// The `random` package: seed 004's random-data service, verbatim.
 pub mod random {
     tonic::include_proto!("random");
+}
+
+/// The `greeting.v1` package: the greeting example (`examples/greeting`),
+/// parigot's hello world.
+pub mod greeting {
+    tonic::include_proto!("greeting.v1");
 }
 
 /// Every file under `proto/`, as an encoded `FileDescriptorSet`.
@@ -40,4 +46,5 @@ locate! {
     v1::accounts_client::AccountsClient<Channel> => ServiceName::Accounts,
     v1::timers_client::TimersClient<Channel> => ServiceName::Timers,
     random::random_service_client::RandomServiceClient<Channel> => ServiceName::Random,
+    greeting::greeting_client::GreetingClient<Channel> => ServiceName::Greeting,
 }

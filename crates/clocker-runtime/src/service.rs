@@ -2,6 +2,11 @@
 //!
 //! The default ports are the seeds' and are a contract: clients written from
 //! the seeds must find the services there.
+//!
+//! [`ServiceName::Greeting`] is the odd one out: the example in
+//! `examples/greeting`, addressable like any service (so it can be located)
+//! but not in [`ServiceName::ALL`], so `clocker up` and `clocker serve` do
+//! not know it.
 
 use std::fmt;
 use std::str::FromStr;
@@ -20,10 +25,13 @@ pub enum ServiceName {
     Random,
     Gateway,
     Stream,
+    /// The greeting example (`examples/greeting`); not part of the fleet.
+    Greeting,
 }
 
 impl ServiceName {
-    /// All services, in the order `clocker up` starts them.
+    /// All services of the fleet, in the order `clocker up` starts them
+    /// (the greeting example is not one of them).
     pub const ALL: [ServiceName; 11] = [
         ServiceName::CurrentTime,
         ServiceName::Hours,
@@ -52,6 +60,7 @@ impl ServiceName {
             ServiceName::Random => "random",
             ServiceName::Gateway => "gateway",
             ServiceName::Stream => "stream",
+            ServiceName::Greeting => "greeting",
         }
     }
 
@@ -69,6 +78,7 @@ impl ServiceName {
             ServiceName::Random => 50051,
             ServiceName::Gateway => 8081,
             ServiceName::Stream => 8085,
+            ServiceName::Greeting => 50100,
         }
     }
 
@@ -106,6 +116,8 @@ pub struct UnknownService(String);
 impl FromStr for ServiceName {
     type Err = UnknownService;
 
+    /// Only the fleet's names parse: the greeting example is not a service
+    /// `clocker serve` can run.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         ServiceName::ALL
             .into_iter()
@@ -124,6 +136,17 @@ mod tests {
             assert_eq!(name.as_str().parse::<ServiceName>().ok(), Some(name));
         }
         assert!("clock".parse::<ServiceName>().is_err());
+    }
+
+    #[test]
+    fn the_greeting_example_is_addressable_but_not_in_the_fleet() {
+        assert_eq!(ServiceName::Greeting.as_str(), "greeting");
+        assert_eq!(ServiceName::Greeting.default_port(), 50100);
+        assert!(!ServiceName::Greeting.speaks_http());
+        assert!(!ServiceName::ALL.contains(&ServiceName::Greeting));
+        assert!("greeting".parse::<ServiceName>().is_err());
+        let ports: Vec<u16> = ServiceName::ALL.map(ServiceName::default_port).to_vec();
+        assert!(!ports.contains(&ServiceName::Greeting.default_port()));
     }
 
     #[test]
