@@ -165,7 +165,7 @@ impl Child {
     }
 }
 
-/// Copies a child's output to ours, a line at a time, named; the first
+/// Copies a child's stdout or stderr to ours, a line at a time, named; the first
 /// stdout line that starts with `listening` fires `ready`.
 async fn forward(
     service: ServiceName,
@@ -174,7 +174,11 @@ async fn forward(
     format: LogFormat,
     mut ready: Option<(String, oneshot::Sender<()>)>,
 ) {
-    let colour = std::io::stdout().is_terminal();
+    let colour = if stream == "stderr" {
+        std::io::stderr().is_terminal()
+    } else {
+        std::io::stdout().is_terminal()
+    };
     let mut lines = BufReader::new(output).lines();
     while let Ok(Some(line)) = lines.next_line().await {
         if let Some((listening, _)) = &ready
@@ -199,8 +203,12 @@ async fn forward(
             }
             LogFormat::Plain => format!("{:>12} | {line}", service.as_str()),
         };
-        let mut out = std::io::stdout().lock();
-        let _ = writeln!(out, "{text}");
+        // Each stream goes where the child sent it.
+        let _ = if stream == "stderr" {
+            writeln!(std::io::stderr().lock(), "{text}")
+        } else {
+            writeln!(std::io::stdout().lock(), "{text}")
+        };
     }
 }
 
