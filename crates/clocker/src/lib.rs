@@ -108,7 +108,7 @@ pub async fn launch_service(
         }
         ServiceName::Greeting => Err(LaunchError::Setup {
             service: name,
-            message: "greeting is an example (examples/greeting), not a Clocker service; \
+            message: "an example (examples/greeting), not a Clocker service; \
                       run: cargo run -p clocker-example-greeting"
                 .into(),
         }),
