@@ -41,7 +41,8 @@ pub struct Programs {
 }
 
 impl Programs {
-    fn clocker(&self) -> anyhow::Result<PathBuf> {
+    /// The `clocker` binary, checked to exist.
+    pub fn clocker(&self) -> anyhow::Result<PathBuf> {
         let path = match &self.clocker_bin {
             Some(path) => path.clone(),
             None => std::env::current_exe()

@@ -18,12 +18,15 @@
 //!   (`p6_sse`).
 //! - `p7`: the timer service's ZeroMQ door against a pyzmq echo (`p7_zmq`).
 //! - `p8`: a million pending timers, 100k due in one second (`p8_timers`).
+//! - `p10`: `clocker up`'s supervised fleet: start-up, idle memory, restart
+//!   after SIGKILL (`p10_supervisor`).
 //! - `p11`: the accounts service on SQLite and PostgreSQL (`p11_accounts`).
 //! - `all`: every one, with their default options.
 
 mod bare;
 mod children;
 mod echo;
+mod p10_supervisor;
 mod p11_accounts;
 mod p1_latency;
 mod p2_throughput;
@@ -74,6 +77,8 @@ enum Command {
     P7(p7_zmq::P7Args),
     /// Timers: memory of 1M pending, lateness of 100k due within a second.
     P8(p8_timers::P8Args),
+    /// Supervisor: clocker up start-up, idle memory, restart after SIGKILL.
+    P10(p10_supervisor::P10Args),
     /// Accounts: Login and WhoAmI on SQLite and PostgreSQL.
     P11(p11_accounts::P11Args),
     /// Every benchmark with its default options.
@@ -126,6 +131,7 @@ fn run(programs: &Programs, command: Command) -> anyhow::Result<()> {
         Command::P6(args) => print(&p6_sse::run(programs, &args)?),
         Command::P7(args) => print(&p7_zmq::run(programs, &args)?),
         Command::P8(args) => print(&p8_timers::run(programs, &args)?),
+        Command::P10(args) => print(&p10_supervisor::run(programs, &args)?),
         Command::P11(args) => print(&p11_accounts::run(programs, &args)?),
         Command::All => all(programs),
         Command::EchoServer => echo::serve(),
@@ -138,7 +144,7 @@ type Benchmark = fn(&Programs) -> anyhow::Result<Table>;
 
 /// Runs every benchmark, even after one fails; fails if any did.
 fn all(programs: &Programs) -> anyhow::Result<()> {
-    let runs: [(&str, Benchmark); 9] = [
+    let runs: [(&str, Benchmark); 10] = [
         ("P1", |p| p1_latency::run(p, &defaults()?)),
         ("P2", |p| p2_throughput::run(p, &defaults()?)),
         ("P3", |p| p3_frames::run(p, &defaults()?)),
@@ -147,6 +153,7 @@ fn all(programs: &Programs) -> anyhow::Result<()> {
         ("P6", |p| p6_sse::run(p, &defaults()?)),
         ("P7", |p| p7_zmq::run(p, &defaults()?)),
         ("P8", |p| p8_timers::run(p, &defaults()?)),
+        ("P10", |p| p10_supervisor::run(p, &defaults()?)),
         ("P11", |p| p11_accounts::run(p, &defaults()?)),
     ];
     let mut failed = Vec::new();
@@ -223,6 +230,15 @@ mod tests {
         let p4: p4_fanout::P4Args = defaults().expect("defaults parse");
         assert_eq!(p4.clients, vec![1_000, 5_000, 10_000]);
         assert_eq!(p4.tick, Duration::from_millis(50));
+        let p10: p10_supervisor::P10Args = defaults().expect("defaults parse");
+        assert_eq!(
+            p10.kill,
+            vec![
+                clocker_runtime::ServiceName::Hours,
+                clocker_runtime::ServiceName::Gateway,
+                clocker_runtime::ServiceName::Stream
+            ]
+        );
     }
 
     #[test]

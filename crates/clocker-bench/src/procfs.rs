@@ -69,20 +69,37 @@ pub fn cpu_time(pid: Pid) -> anyhow::Result<CpuTime> {
 
 /// Resident set size in bytes (`VmRSS`).
 pub fn rss_bytes(pid: Pid) -> anyhow::Result<u64> {
-    let path = format!("{}/status", pid.dir());
-    let status = std::fs::read_to_string(&path).with_context(|| format!("reading {path}"))?;
-    for line in status.lines() {
-        if let Some(value) = line.strip_prefix("VmRSS:") {
+    kib_field(&format!("{}/status", pid.dir()), "VmRSS:")
+}
+
+/// The resident pages backed by files (`RssFile`: mostly the program's own
+/// code, shared by every process that runs the same binary), in bytes.
+pub fn rss_file_bytes(pid: Pid) -> anyhow::Result<u64> {
+    kib_field(&format!("{}/status", pid.dir()), "RssFile:")
+}
+
+/// Proportional set size in bytes (`Pss` of `smaps_rollup`): every resident
+/// page divided by the number of processes that map it, so the Pss of a
+/// group of processes adds up to the memory they hold, shared pages once.
+pub fn pss_bytes(pid: Pid) -> anyhow::Result<u64> {
+    kib_field(&format!("{}/smaps_rollup", pid.dir()), "Pss:")
+}
+
+/// The `NAME:   1234 kB` line of `path` whose name is `prefix`, in bytes.
+fn kib_field(path: &str, prefix: &str) -> anyhow::Result<u64> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading {path}"))?;
+    for line in text.lines() {
+        if let Some(value) = line.strip_prefix(prefix) {
             let kib: u64 = value
                 .trim()
                 .trim_end_matches("kB")
                 .trim()
                 .parse()
-                .with_context(|| format!("{path}: bad VmRSS line '{line}'"))?;
+                .with_context(|| format!("{path}: bad line '{line}'"))?;
             return Ok(kib * 1024);
         }
     }
-    bail!("{path} has no VmRSS line")
+    bail!("{path} has no {prefix} line")
 }
 
 /// CPU use of a process over a span of wall-clock time.
@@ -151,7 +168,10 @@ mod tests {
 
     #[test]
     fn reads_this_process() {
-        assert!(rss_bytes(Pid::This).expect("VmRSS") > 0);
+        let rss = rss_bytes(Pid::This).expect("VmRSS");
+        assert!(rss > 0);
+        assert!(rss_file_bytes(Pid::This).expect("RssFile") <= rss);
+        assert!(pss_bytes(Pid::This).expect("Pss") > 0);
         let meter = CpuMeter::start(Pid::This).expect("stat");
         let mut x = 0u64;
         for i in 0..1_000_000u64 {
