@@ -1,6 +1,6 @@
 /// <reference types="vitest/config" />
 // Build, dev server and unit-test settings. `npm run dev` proxies the
-// funnel's /ws and /health to CLOCKER_FUNNEL (default http://127.0.0.1:8080),
+// funnel's /ws, /health and /status.json to CLOCKER_FUNNEL (default http://127.0.0.1:8080),
 // /api to the REST gateway at CLOCKER_GATEWAY (default http://127.0.0.1:8081)
 // and /stream to the stream service at CLOCKER_STREAM (default
 // http://127.0.0.1:8085), and answers /config.json itself with empty base
@@ -31,6 +31,7 @@ export default defineConfig(({ mode }) => {
   const proxy = {
     '/ws': { target: funnel, ws: true },
     '/health': { target: funnel },
+    '/status.json': { target: funnel },
     '/api': { target: gateway },
     '/stream': { target: stream },
   };

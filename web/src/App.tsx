@@ -1,8 +1,8 @@
 /**
  * The page's frame: the masthead with the links between pages, the page the
  * address names (the clock at `/`, the timers at `/timers`, the random
- * numbers at `/random`), and the alerts of fired timers, which show on every
- * page.
+ * numbers at `/random`, the supervised services at `/status`), and the
+ * alerts of fired timers, which show on every page.
  */
 
 import { useCallback, useEffect, useRef, useSyncExternalStore } from 'react';
@@ -10,11 +10,13 @@ import type { ClockClient } from './client';
 import { ClockPage } from './components/ClockPage';
 import { PageNav } from './components/PageNav';
 import { RandomPage } from './components/RandomPage';
+import { StatusPage } from './components/StatusPage';
 import { TimerAlerts } from './components/TimerAlerts';
 import { TimersPage } from './components/TimersPage';
 import { navigate, useLocation } from './hooks/useLocation';
 import type { RandomStore } from './randomStore';
-import { RANDOM_HREF, TIMERS_HREF, clockHref, routeOf, titleOf } from './routes';
+import { RANDOM_HREF, STATUS_HREF, TIMERS_HREF, clockHref, routeOf, titleOf } from './routes';
+import type { StatusStore } from './statusStore';
 import type { TimerStore } from './timerStore';
 import { isKnownZone, withZone } from './zones';
 
@@ -24,13 +26,14 @@ interface Props {
   readonly homeZone: string;
   readonly timers: TimerStore;
   readonly random: RandomStore;
+  readonly status: StatusStore;
   /** The server's clock now, unix ms (the device's until the clock is synced). */
   readonly serverNow: () => number;
   /** Called on presses that may later want to make a sound. */
   readonly onGesture: () => void;
 }
 
-export function App({ client, homeZone, timers, random, serverNow, onGesture }: Props) {
+export function App({ client, homeZone, timers, random, status, serverNow, onGesture }: Props) {
   const snapshot = useSyncExternalStore(client.subscribe, client.getSnapshot);
   const alerts = useSyncExternalStore(timers.subscribe, timers.getSnapshot).alerts;
   const location = useLocation();
@@ -80,6 +83,7 @@ export function App({ client, homeZone, timers, random, serverNow, onGesture }: 
         <TimersPage store={timers} now={serverNow} zone={snapshot.zone} onGesture={onGesture} />
       )}
       {route === 'random' && <RandomPage store={random} zone={snapshot.zone} />}
+      {route === 'status' && <StatusPage store={status} />}
       {route === 'missing' && <MissingPage path={url.pathname} />}
 
       <TimerAlerts alerts={alerts} onDismiss={timers.dismiss} />
@@ -95,7 +99,8 @@ function MissingPage({ path }: { readonly path: string }) {
       </h2>
       <p>
         There is nothing at <code>{path}</code>. The clock is at <a href="/">/</a>, the timers are at{' '}
-        <a href={TIMERS_HREF}>{TIMERS_HREF}</a> and the random numbers at <a href={RANDOM_HREF}>{RANDOM_HREF}</a>.
+        <a href={TIMERS_HREF}>{TIMERS_HREF}</a>, the random numbers at <a href={RANDOM_HREF}>{RANDOM_HREF}</a>{' '}
+        and the services’ status at <a href={STATUS_HREF}>{STATUS_HREF}</a>.
       </p>
     </main>
   );

@@ -2,8 +2,9 @@
  * Starts the page: picks the zone (the address's ?tz=, else the browser's),
  * connects to the funnel's WebSocket on this origin, reads where the REST
  * gateway and the stream service are (`/config.json`), prepares the timers
- * (their stream opens when the Timers page is first shown) and the random
- * numbers (their stream is open while the Random page is shown), and renders.
+ * (their stream opens when the Timers page is first shown), the random
+ * numbers (their stream is open while the Random page is shown) and the
+ * services' status (polled while the Status page is shown), and renders.
  */
 
 import { StrictMode } from 'react';
@@ -16,6 +17,8 @@ import { ClockClient } from './client';
 import { loadEndpoints, streamUrl } from './endpoints';
 import './random.css';
 import { RANDOM_STREAM_PATH, RandomStore } from './randomStore';
+import './status.css';
+import { StatusStore, browserSchedule, documentVisibility } from './statusStore';
 import './styles.css';
 import { timerResolution } from './sync';
 import { installTestHooks } from './testHooks';
@@ -72,6 +75,13 @@ const random = new RandomStore({
   url: streamUrl(endpoints, RANDOM_STREAM_PATH),
   now: serverNow,
 });
+// On the funnel itself: /status.json is on this origin whatever /config.json says.
+const status = new StatusStore({
+  fetch: (url, init) => window.fetch(url, init),
+  schedule: browserSchedule,
+  now: () => Date.now(),
+  visibility: documentVisibility,
+});
 
 const root = document.getElementById('root');
 if (root === null) throw new Error('index.html has no #root');
@@ -82,6 +92,7 @@ createRoot(root).render(
       homeZone={ownZone}
       timers={timers}
       random={random}
+      status={status}
       serverNow={serverNow}
       onGesture={() => beeper.unlock()}
     />

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { clockHref, isPlainClick, routeOf, titleOf } from './routes';
 
 describe('routeOf', () => {
-  it('maps / to the clock, /timers to the timers and /random to the random numbers, a trailing slash or not', () => {
+  it('maps / to the clock, /timers to the timers, /random to the random numbers and /status to the services, a trailing slash or not', () => {
     expect(routeOf('/')).toBe('clock');
     expect(routeOf('')).toBe('clock');
     expect(routeOf('/timers')).toBe('timers');
@@ -13,6 +13,9 @@ describe('routeOf', () => {
     expect(routeOf('/random')).toBe('random');
     expect(routeOf('/random/')).toBe('random');
     expect(routeOf('/randoms')).toBe('missing');
+    expect(routeOf('/status')).toBe('status');
+    expect(routeOf('/status/')).toBe('status');
+    expect(routeOf('/status.json')).toBe('missing');
   });
 });
 
@@ -43,5 +46,6 @@ describe('titleOf', () => {
     expect(titleOf('clock')).toBe('Clocker — a live clock');
     expect(titleOf('timers')).toBe('Clocker — timers');
     expect(titleOf('random')).toBe('Clocker — random numbers');
+    expect(titleOf('status')).toBe('Clocker — status');
   });
 });

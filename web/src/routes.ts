@@ -1,15 +1,17 @@
 /**
  * The page's routes: the clock at `/` (with `?tz=` as ever), the timers
- * at `/timers` and the random numbers' live stream at `/random`. The funnel answers every extension-less path with
- * index.html, so the page routes on the client with history.pushState.
+ * at `/timers`, the random numbers' live stream at `/random` and the
+ * supervised services at `/status`. The funnel answers every extension-less
+ * path with index.html, so the page routes on the client with history.pushState.
  */
 
 import { sameZone, withZone } from './zones';
 
-export type Route = 'clock' | 'timers' | 'random' | 'missing';
+export type Route = 'clock' | 'timers' | 'random' | 'status' | 'missing';
 
 export const TIMERS_HREF = '/timers';
 export const RANDOM_HREF = '/random';
+export const STATUS_HREF = '/status';
 
 /** The route a path shows (a trailing slash is ignored). */
 export function routeOf(pathname: string): Route {
@@ -17,6 +19,7 @@ export function routeOf(pathname: string): Route {
   if (path === '/') return 'clock';
   if (path === TIMERS_HREF) return 'timers';
   if (path === RANDOM_HREF) return 'random';
+  if (path === STATUS_HREF) return 'status';
   return 'missing';
 }
 
@@ -49,6 +52,8 @@ export function titleOf(route: Route): string {
       return 'Clocker — timers';
     case 'random':
       return 'Clocker — random numbers';
+    case 'status':
+      return 'Clocker — status';
     case 'missing':
       return 'Clocker — no such page';
   }
