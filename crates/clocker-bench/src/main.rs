@@ -25,6 +25,7 @@
 
 mod bare;
 mod children;
+mod closed_loop;
 mod echo;
 mod p10_supervisor;
 mod p11_accounts;

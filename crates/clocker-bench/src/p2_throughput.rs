@@ -13,9 +13,10 @@ use tokio::task::JoinSet;
 use tonic::transport::Channel;
 
 use crate::children::{self, Child, Programs};
+use crate::closed_loop;
 use crate::procfs::{CpuMeter, CpuUse, Pid};
 use crate::report::Table;
-use crate::stats::{self, Samples, Summary, duration, ratio, verdict};
+use crate::stats::{self, Summary, duration, ratio, verdict};
 
 /// Options of P2.
 #[derive(Debug, Clone, clap::Args)]
@@ -93,7 +94,12 @@ async fn load(server: &Child, args: &P2Args) -> anyhow::Result<Load> {
     let mut workers = JoinSet::new();
     for client in &clients {
         for _ in 0..args.in_flight {
-            workers.spawn(worker(client.clone(), measure_from, until));
+            workers.spawn(closed_loop::worker(
+                client.clone(),
+                get_current_time,
+                measure_from,
+                until,
+            ));
         }
     }
     tokio::time::sleep_until(measure_from.into()).await;
@@ -101,62 +107,24 @@ async fn load(server: &Child, args: &P2Args) -> anyhow::Result<Load> {
     let client_meter = CpuMeter::start(Pid::This)?;
     tokio::time::sleep_until(until.into()).await;
     let (server_cpu, client_cpu) = (server_meter.read()?, client_meter.read()?);
-    let mut latency = Samples::default();
-    let (mut errors, mut first_error) = (0, None);
-    while let Some(done) = workers.join_next().await {
-        let done = done.context("a load worker panicked")?;
-        latency.merge(done.latency);
-        errors += done.errors;
-        first_error = first_error.or(done.first_error);
-    }
+    let calls = closed_loop::join(workers).await?;
     Ok(Load {
-        per_second: latency.len() as f64 / args.duration.as_secs_f64(),
-        latency: latency.summary(),
-        errors,
-        first_error,
+        per_second: calls.latency.len() as f64 / args.duration.as_secs_f64(),
+        latency: calls.latency.summary(),
+        errors: calls.errors,
+        first_error: calls.first_error,
         server_cpu,
         client_cpu,
     })
 }
 
-struct WorkerResult {
-    latency: Samples,
-    errors: u64,
-    first_error: Option<String>,
-}
-
-/// Calls back to back until `until`; records the calls started from `measure_from`.
-async fn worker(
-    mut client: CurrentTimeClient<Channel>,
-    measure_from: Instant,
-    until: Instant,
-) -> WorkerResult {
-    let mut result = WorkerResult {
-        latency: Samples::with_capacity(4096),
-        errors: 0,
-        first_error: None,
-    };
-    loop {
-        let start = Instant::now();
-        if start >= until {
-            return result;
-        }
-        let reply = client
+fn get_current_time(client: &mut CurrentTimeClient<Channel>) -> closed_loop::Reply<'_> {
+    Box::pin(async move {
+        client
             .get_current_time(CurrentTimeRequest { tz: "UTC".into() })
-            .await;
-        if start < measure_from {
-            continue;
-        }
-        match reply {
-            Ok(_) => result.latency.record(start.elapsed()),
-            Err(status) => {
-                result.errors += 1;
-                result.first_error.get_or_insert_with(|| status.to_string());
-                // A failing server answers at once; do not spin.
-                tokio::time::sleep(Duration::from_millis(1)).await;
-            }
-        }
-    }
+            .await
+            .map(drop)
+    })
 }
 
 fn table(rust: &Load, python: &Load, args: &P2Args) -> Table {

@@ -19,9 +19,10 @@ use tokio::task::JoinSet;
 use tonic::transport::Channel;
 
 use crate::children::{self, Child, Programs};
+use crate::closed_loop;
 use crate::procfs::{CpuMeter, CpuUse, Pid};
 use crate::report::Table;
-use crate::stats::{self, Samples, duration, ratio, verdict};
+use crate::stats::{self, duration, ratio, verdict};
 
 /// Options of P5.
 #[derive(Debug, Clone, clap::Args)]
@@ -177,73 +178,40 @@ async fn direct(random: &Child, args: &P5Args) -> anyhow::Result<Load> {
     let mut workers = JoinSet::new();
     for i in 0..args.in_flight {
         let client = clients[i % clients.len()].clone();
-        workers.spawn(worker(client, measure_from, until));
+        workers.spawn(closed_loop::worker(
+            client,
+            get_random_number,
+            measure_from,
+            until,
+        ));
     }
     tokio::time::sleep_until(measure_from.into()).await;
     let random_meter = CpuMeter::start(random.pid())?;
     let client_meter = CpuMeter::start(Pid::This)?;
     tokio::time::sleep_until(until.into()).await;
     let (random_cpu, generator_cpu) = (random_meter.read()?, client_meter.read()?);
-    let mut latency = Samples::default();
-    let (mut errors, mut first_error) = (0, None);
-    while let Some(done) = workers.join_next().await {
-        let done = done.context("a load worker panicked")?;
-        latency.merge(done.latency);
-        errors += done.errors;
-        first_error = first_error.or(done.first_error);
-    }
-    let per_second = latency.len() as f64 / args.duration.as_secs_f64();
-    let latency = latency.summary();
+    let calls = closed_loop::join(workers).await?;
+    let per_second = calls.latency.len() as f64 / args.duration.as_secs_f64();
+    let latency = calls.latency.summary();
     Ok(Load {
         per_second,
         p50: latency.p50,
         p99: latency.p99,
-        errors,
-        first_error,
+        errors: calls.errors,
+        first_error: calls.first_error,
         random_cpu,
         gateway_cpu: None,
         generator_cpu,
     })
 }
 
-struct WorkerResult {
-    latency: Samples,
-    errors: u64,
-    first_error: Option<String>,
-}
-
-/// Calls back to back until `until`; records the calls started from `measure_from`.
-async fn worker(
-    mut client: RandomServiceClient<Channel>,
-    measure_from: Instant,
-    until: Instant,
-) -> WorkerResult {
-    let mut result = WorkerResult {
-        latency: Samples::with_capacity(8192),
-        errors: 0,
-        first_error: None,
-    };
-    loop {
-        let start = Instant::now();
-        if start >= until {
-            return result;
-        }
-        let reply = client
+fn get_random_number(client: &mut RandomServiceClient<Channel>) -> closed_loop::Reply<'_> {
+    Box::pin(async move {
+        client
             .get_random_number(NumberRequest { min: 1, max: 100 })
-            .await;
-        if start < measure_from {
-            continue;
-        }
-        match reply {
-            Ok(_) => result.latency.record(start.elapsed()),
-            Err(status) => {
-                result.errors += 1;
-                result.first_error.get_or_insert_with(|| status.to_string());
-                // A failing server answers at once; do not spin.
-                tokio::time::sleep(Duration::from_millis(1)).await;
-            }
-        }
-    }
+            .await
+            .map(drop)
+    })
 }
 
 fn table(through: &Load, direct: &Load, args: &P5Args) -> Table {
