@@ -142,10 +142,33 @@ async function checkDisconnectStops(page, totalSelector, disconnect) {
   await disconnect();
   await waitForMetrics((m) => m.clients === 0, "0 clients after Disconnect");
   const before = Number(await page.textContent(totalSelector));
-  // An absence is seen only over time: a second is ten events at 10 Hz.
-  await delay(1_000);
+  // An absence is seen only while the stream goes on: wait until ten more
+  // events have been published (as another client sees them), then look.
+  await eventsPublished(10);
   assert.equal(Number(await page.textContent(totalSelector)), before, "events counted after Disconnect");
   return before;
+}
+
+/** Resolves once a client of its own has read `count` events from the stream. */
+async function eventsPublished(count) {
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), PATIENCE_MS);
+  try {
+    const response = await fetch(new URL("stream", fleet.urlOf("stream")), { signal: abort.signal });
+    let seen = 0;
+    const decoder = new TextDecoder();
+    for await (const chunk of response.body) {
+      seen += decoder.decode(chunk, { stream: true }).split("event: data").length - 1;
+      if (seen >= count) return;
+    }
+    assert.fail(`the stream ended after ${seen} events`);
+  } catch (error) {
+    if (abort.signal.aborted) assert.fail(`fewer than ${count} events within ${PATIENCE_MS} ms`);
+    throw error;
+  } finally {
+    clearTimeout(timer);
+    abort.abort();
+  }
 }
 
 /**

@@ -198,8 +198,17 @@ test("the Status page polls every second while shown, and stops when another pag
     await navLink(page, "Clock").click();
     await page.getByTestId("time").waitFor();
     const shown = polls.length;
-    // An absence is seen only over time: two and a half polls' worth.
-    await delay(2_500);
+    // An absence is seen only while time visibly passes: wait until the
+    // clock on the page has shown four different seconds (over two polls' worth).
+    const seconds = new Set();
+    await until(
+      async () => {
+        seconds.add((await page.getByTestId("time").textContent()).slice(0, 8));
+        return seconds.size >= 4;
+      },
+      "the clock showing four different seconds",
+      PATIENCE_MS,
+    );
     assert.ok(polls.length <= shown + 1, `${polls.length - shown} polls with the clock shown`);
 
     await navLink(page, "Status").click();
