@@ -12,11 +12,18 @@ use axum::extract::ws::Utf8Bytes;
 use jiff::tz::TimeZone;
 use tokio::sync::{Notify, watch};
 
+/// A frame as published: its sequence number and its JSON, serialized once.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Published {
+    pub seq: u64,
+    pub json: Utf8Bytes,
+}
+
 /// One zone in use: its rules and its latest frame.
 #[derive(Debug)]
 struct ZoneSlot {
     tz: TimeZone,
-    latest: Arc<watch::Sender<Utf8Bytes>>,
+    latest: Arc<watch::Sender<Published>>,
 }
 
 /// A zone someone listens to.
@@ -45,13 +52,13 @@ impl Hub {
 
     /// Subscribes to the frames of `tz`, a zone from the tz database. The
     /// receiver sees the latest frame at once when there is one.
-    pub fn subscribe(&self, tz: &TimeZone) -> watch::Receiver<Utf8Bytes> {
+    pub fn subscribe(&self, tz: &TimeZone) -> watch::Receiver<Published> {
         let name = tz.iana_name().unwrap_or("UTC");
         let mut zones = self.zones();
         let mut receiver = match zones.get(name) {
             Some(slot) => slot.latest.subscribe(),
             None => {
-                let (latest, receiver) = watch::channel(Utf8Bytes::default());
+                let (latest, receiver) = watch::channel(Published::default());
                 let slot = ZoneSlot {
                     tz: tz.clone(),
                     latest: Arc::new(latest),
@@ -60,7 +67,7 @@ impl Hub {
                 receiver
             }
         };
-        if !receiver.borrow().is_empty() {
+        if !receiver.borrow().json.is_empty() {
             receiver.mark_changed();
         }
         drop(zones);
@@ -87,12 +94,15 @@ impl Hub {
         self.first_subscriber.notified().await;
     }
 
-    /// Publishes `frame` as the latest of `zone`. Subscribers are woken
+    /// Publishes `frame` (number `seq`) as the latest of `zone`. Subscribers are woken
     /// outside the lock, so the socket thread never waits on it for long.
-    pub fn publish(&self, zone: &str, frame: String) {
+    pub fn publish(&self, zone: &str, seq: u64, frame: String) {
         let latest = self.zones().get(zone).map(|slot| slot.latest.clone());
         if let Some(latest) = latest {
-            latest.send_replace(Utf8Bytes::from(frame));
+            latest.send_replace(Published {
+                seq,
+                json: Utf8Bytes::from(frame),
+            });
         }
     }
 
@@ -135,10 +145,10 @@ mod tests {
         let mut rx = hub.subscribe(&zone("UTC"));
         assert!(!rx.has_changed().expect("open"));
         for n in 0..100 {
-            hub.publish("UTC", format!("frame {n}"));
+            hub.publish("UTC", n, format!("frame {n}"));
         }
         assert!(rx.has_changed().expect("open"));
-        assert_eq!(rx.borrow_and_update().as_str(), "frame 99");
+        assert_eq!(rx.borrow_and_update().json.as_str(), "frame 99");
         assert!(!rx.has_changed().expect("open"));
     }
 
@@ -146,9 +156,9 @@ mod tests {
     fn late_subscribers_get_the_latest_frame_at_once() {
         let hub = Hub::default();
         let _first = hub.subscribe(&zone("UTC"));
-        hub.publish("UTC", "frame".into());
+        hub.publish("UTC", 1, "frame".into());
         let mut late = hub.subscribe(&zone("UTC"));
         assert!(late.has_changed().expect("open"));
-        assert_eq!(late.borrow_and_update().as_str(), "frame");
+        assert_eq!(late.borrow_and_update().json.as_str(), "frame");
     }
 }

@@ -27,8 +27,8 @@ use tokio::sync::watch;
 use tokio::time::{Instant, MissedTickBehavior};
 use tokio_util::sync::CancellationToken;
 
-use crate::AppState;
 use crate::fleet_clock::nanos;
+use crate::{AppState, Published};
 
 /// Incoming messages are tiny; anything larger is a misbehaving client.
 const MAX_MESSAGE_BYTES: usize = 4 * 1024;
@@ -173,7 +173,7 @@ struct Client {
     socket: WebSocket,
     state: AppState,
     /// The zone's canonical name and its frames; `None` until a valid zone.
-    subscription: Option<(String, watch::Receiver<Utf8Bytes>)>,
+    subscription: Option<(String, watch::Receiver<Published>)>,
     ping_allowance: Allowance,
 }
 
@@ -236,12 +236,12 @@ impl Client {
 
 /// The next frame of the zone followed; pending while there is none.
 async fn next_frame(
-    subscription: &mut Option<(String, watch::Receiver<Utf8Bytes>)>,
+    subscription: &mut Option<(String, watch::Receiver<Published>)>,
 ) -> Option<Utf8Bytes> {
     match subscription {
         Some((_, frames)) => {
             frames.changed().await.ok()?;
-            Some(frames.borrow_and_update().clone())
+            Some(frames.borrow_and_update().json.clone())
         }
         None => std::future::pending().await,
     }

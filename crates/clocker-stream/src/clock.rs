@@ -17,12 +17,6 @@ pub struct ZoneQuery {
     tz: Option<String>,
 }
 
-/// The one field of a frame its event id needs.
-#[derive(Debug, Deserialize)]
-struct FrameSeq {
-    seq: u64,
-}
-
 pub async fn stream_frames(
     State(state): State<AppState>,
     Query(query): Query<ZoneQuery>,
@@ -38,8 +32,11 @@ pub async fn stream_frames(
     let events = stream::unfold(frames, |mut frames| async move {
         frames.changed().await.ok()?;
         let frame = frames.borrow_and_update().clone();
-        let seq = serde_json::from_str::<FrameSeq>(frame.as_str()).map_or(0, |f| f.seq);
-        let event = format!("event: frame\nid: {seq}\ndata: {}\n\n", frame.as_str());
+        let event = format!(
+            "event: frame\nid: {}\ndata: {}\n\n",
+            frame.seq,
+            frame.json.as_str()
+        );
         Some((Bytes::from(event), frames))
     });
     sse::response(events, state.counters, state.keep_alive, state.shutdown)
