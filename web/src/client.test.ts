@@ -182,6 +182,26 @@ describe('ClockClient', () => {
     expect(socket.pings()).toHaveLength(BURST_SIZE * 4); // until the minute's re-sync
   });
 
+  it('follows a burst whose last pong shows a stepped clock with another', () => {
+    client.start();
+    const socket = latest();
+    openAndStream(socket);
+    for (let i = 0; i < BURST_SIZE; i++) {
+      const t0 = socket.pings().at(-1)!;
+      vi.advanceTimersByTime(ONE_WAY_MS);
+      const ahead = i === BURST_SIZE - 1 ? SERVER_AHEAD_MS + 20 : SERVER_AHEAD_MS;
+      const t1 = now() + ahead;
+      vi.advanceTimersByTime(ONE_WAY_MS);
+      socket.handlers.onMessage(JSON.stringify({ pong: t0, received: t1, sent: t1 }));
+      vi.advanceTimersByTime(PING_SPACING_MS - 2 * ONE_WAY_MS);
+    }
+    expect(client.syncReport().samples).toBe(1); // the step dropped the seven before it
+    vi.advanceTimersByTime(BURST_GRACE_MS + RESYNC_SOON_MS - PING_SPACING_MS);
+    expect(socket.pings()).toHaveLength(BURST_SIZE + 1);
+    syncBurst(socket, true, SERVER_AHEAD_MS + 20);
+    expect(client.syncReport().samples).toBe(BURST_SIZE + 1);
+  });
+
   it('sends no extra burst after a good one', () => {
     client.start();
     const socket = latest();

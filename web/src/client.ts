@@ -85,7 +85,8 @@ export const RESYNC_EVERY_MS = 60_000;
 export const BURST_GRACE_MS = 1_000;
 /**
  * A burst whose best sample is not accurate to `goodAccuracyMs` (its pongs
- * came back slowly: a page busy loading, a congested network) is followed by
+ * came back slowly: a page busy loading, a congested network), or that left
+ * fewer than a burst's samples (a step dropped the older ones), is followed by
  * another one RESYNC_SOON_MS after it ends, up to MAX_EXTRA_BURSTS times per
  * connection.
  */
@@ -374,7 +375,9 @@ export class ClockClient {
     }
     const accuracy = this.estimate?.accuracyMs ?? Number.POSITIVE_INFINITY;
     const good = this.deps.goodAccuracyMs ?? GOOD_ACCURACY_MS;
-    if (accuracy > good && this.extraBursts < MAX_EXTRA_BURSTS) {
+    // A step seen mid-burst drops the samples before it: measure again.
+    const thin = (this.estimate?.samples ?? 0) < BURST_SIZE;
+    if ((accuracy > good || thin) && this.extraBursts < MAX_EXTRA_BURSTS) {
       this.extraBursts += 1;
       this.burstTimer = setTimeout(() => this.startBurst(), RESYNC_SOON_MS);
     }

@@ -89,7 +89,16 @@ describe('OffsetEstimator', () => {
   it('never claims an accuracy finer than the timer resolution', () => {
     const estimator = new OffsetEstimator({ resolutionMs: 0.1 });
     estimator.add({ t0: 100, t1: 1334.5, t2: 1334.5, t3: 100 });
-    expect(estimator.estimate()!.accuracyMs).toBe(0.1);
+    expect(estimator.estimate()!.accuracyMs).toBeCloseTo(0.1, 9);
+  });
+
+  it('does not take a coarse timer for a stepped clock', () => {
+    // A 0.1 ms timer: a fast exchange measures δ = 0, and the next one's
+    // offset is a step of the timer away. Both are right to within 0.1 ms.
+    const estimator = new OffsetEstimator({ resolutionMs: 0.1 });
+    estimator.add({ t0: 100, t1: 1334.5, t2: 1334.5, t3: 100 });
+    estimator.add({ t0: 150, t1: 1384.59, t2: 1384.59, t3: 150 });
+    expect(estimator.sampleCount).toBe(2);
   });
 
   it('ages out old bursts so the estimate follows a drifting server', () => {

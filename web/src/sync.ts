@@ -69,7 +69,7 @@ export function validSample(raw: RawSample): SyncSample | null {
 export interface EstimatorOptions {
   /** How many bursts (the current one included) the estimate draws on. */
   readonly windowBursts?: number;
-  /** The client timer's resolution, ms: no accuracy is claimed below it. */
+  /** The client timer's resolution, ms: every bound is widened by it. */
   readonly resolutionMs?: number;
   /** How fast a sample's bound widens with age, ms per second (clocks drift). */
   readonly driftMsPerSec?: number;
@@ -123,7 +123,7 @@ export class OffsetEstimator {
     const current = this.best(sample.t3);
     if (current !== null) {
       const gap = Math.abs(measurement.offsetMs - current.measurement.offsetMs);
-      if (gap > current.boundMs + measurement.delayMs / 2) {
+      if (gap > current.boundMs + this.boundOf(measurement)) {
         this.bursts = [[held]];
         return measurement;
       }
@@ -149,10 +149,19 @@ export class OffsetEstimator {
     if (best === null) return null;
     return {
       offsetMs: best.measurement.offsetMs,
-      accuracyMs: Math.max(best.boundMs, this.resolutionMs),
+      accuracyMs: best.boundMs,
       delayMs: best.measurement.delayMs,
       samples: this.sampleCount,
     };
+  }
+
+  /**
+   * How far a fresh measurement's offset may be from the truth: half its
+   * round trip, plus the timer's resolution, since t0 and t3 are each read
+   * up to one step late (a very fast exchange can even measure δ = 0).
+   */
+  private boundOf(measurement: Measurement): number {
+    return measurement.delayMs / 2 + this.resolutionMs;
   }
 
   /** The held sample with the tightest bound at time `now`, and that bound. */
@@ -160,7 +169,7 @@ export class OffsetEstimator {
     let best: { measurement: Measurement; boundMs: number } | null = null;
     for (const { measurement, at } of this.bursts.flat()) {
       const ageSec = Math.max(0, now - at) / 1000;
-      const boundMs = measurement.delayMs / 2 + ageSec * this.driftMsPerSec;
+      const boundMs = this.boundOf(measurement) + ageSec * this.driftMsPerSec;
       if (best === null || boundMs < best.boundMs) best = { measurement, boundMs };
     }
     return best;
