@@ -8,7 +8,7 @@ PY    := $(VENV)/bin/python
 CLOCKER_BIN := target/debug/clocker
 
 .PHONY: run test test-rust test-python test-web test-e2e bench fmt lint build clocker-bin web \
-	python-env web-env browser-env help
+	python-env bench-env web-env browser-env help
 
 # What the web UI is built from: web/dist is rebuilt when any of it is newer.
 WEB_SOURCES := $(shell find web/src web/public -type f ! -name '*.test.ts' 2>/dev/null) \
@@ -71,7 +71,10 @@ browser-env: ## install Debian's chromium for the browser tests when missing
 python-env: ## create the Python venv the interop tests and benchmarks use
 	@bash scripts/python-env.sh
 
-bench: python-env web $(WEB_DEPS) browser-env ## run the benchmarks and print their tables (see BENCHMARKS.md)
+bench-env: ## the Python venv, with matplotlib for the benchmark plots (bench/plot.py)
+	@bash scripts/python-env.sh bench
+
+bench: bench-env web $(WEB_DEPS) browser-env ## run the benchmarks and print their tables (see BENCHMARKS.md)
 	@# P5 drives the gateway with wrk: Debian's package, installed when missing.
 	@command -v wrk >/dev/null || { \
 		command -v apt-get >/dev/null || { echo "bench: wrk is missing; install wrk (P5 needs it)" >&2; exit 1; }; \
