@@ -45,7 +45,7 @@ impl Prober {
                     let reply = client
                         .check(HealthCheckRequest::default())
                         .await
-                        .map_err(|status| format!("health check: {}", status.message()))?;
+                        .map_err(|status| format!("health check: {}", status_cause(&status)))?;
                     match reply.into_inner().status() {
                         ServingStatus::Serving => Ok(()),
                         other => Err(format!("health says {}", other.as_str_name())),
@@ -60,6 +60,23 @@ impl Prober {
             Ok(Err(err)) => Err(err),
             Err(_) => Err(format!("no answer within {} ms", timeout.as_millis())),
         }
+    }
+}
+
+/// A status's message and, when the transport failed, its deepest cause
+/// ("tcp connect error: Connection refused (os error 111)").
+fn status_cause(status: &tonic::Status) -> String {
+    let mut cause: Option<&dyn std::error::Error> = std::error::Error::source(status);
+    let mut deepest = None;
+    while let Some(err) = cause {
+        deepest = Some(err);
+        cause = err.source();
+    }
+    match deepest.map(ToString::to_string) {
+        Some(root) if !status.message().contains(&root) => {
+            format!("{}: {root}", status.message())
+        }
+        _ => status.message().to_owned(),
     }
 }
 

@@ -2,10 +2,13 @@
 //! [`launch_service`] starts any one service by name, [`Fleet`] starts them
 //! all, each on its own thread, in dependency order ([`start_order`]),
 //! [`print_time`] is `clocker time`, [`account`] is `clocker account` and
-//! [`timer`] is `clocker timer` and [`random`] is `clocker random`.
+//! [`timer`] is `clocker timer`, [`random`] is `clocker random` and
+//! [`health`] is `clocker health`; [`cli`] is the command line itself.
 
 pub mod account;
+pub mod cli;
 mod fleet;
+pub mod health;
 mod order;
 pub mod ps;
 pub mod random;

@@ -1,0 +1,547 @@
+//! The command line of `clocker`, as clap parses it: every command, flag and
+//! environment variable, and how a service's flags become its [`Options`].
+//!
+//! It lives in the library, not in `main.rs`, so tests can check that a
+//! command line (a container's, say) is one `clocker` accepts:
+//! [`command`]`().try_get_matches_from(["clocker", "serve", …])`.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::bail;
+use clap::parser::ValueSource;
+use clap::{Args, CommandFactory, Parser, Subcommand};
+use clocker_accounts::AccountsConfig;
+use clocker_funnel::FunnelConfig;
+use clocker_gateway::GatewayConfig;
+use clocker_proto::random::DataType;
+use clocker_runtime::{ServiceName, Settings};
+use clocker_store::{DatabaseSettings, StoreConfig};
+use clocker_stream::StreamConfig;
+use clocker_supervisor::child::LogFormat;
+use clocker_time::Clock;
+use clocker_timers::TimersConfig;
+
+use crate::Options;
+use crate::account::AccountCommand;
+use crate::random::RandomCommand;
+use crate::timer::TimerCommand;
+
+/// The whole command line, as `clocker` parses it (`Cli::from_arg_matches`
+/// turns its matches into a [`Cli`]).
+pub fn command() -> clap::Command {
+    Cli::command()
+}
+
+/// Clocker: a live clock assembled from gRPC microservices.
+#[derive(Debug, Parser)]
+#[command(version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run every service on this machine, supervised, and print the URL to open.
+    ///
+    /// Each service runs as its own process (clocker serve NAME), started in
+    /// dependency order once what it requires is ready. A service that stops
+    /// answering its health probe for --kill-after is killed; one that exits
+    /// is restarted with backoff (100 ms doubling to 5 s). Ctrl-C stops them
+    /// in reverse order. `clocker ps` shows them.
+    Up {
+        /// Interface every service listens on.
+        #[arg(long, env = "CLOCKER_HOST", default_value = "127.0.0.1")]
+        host: IpAddr,
+        /// Pick free ports instead of the default ones.
+        #[arg(long)]
+        ephemeral: bool,
+        /// Only these services (comma-separated), and what they require.
+        #[arg(long, value_delimiter = ',')]
+        only: Vec<ServiceName>,
+        /// Kill a service whose health probe fails for this long.
+        #[arg(long, env = "CLOCKER_KILL_AFTER", default_value = "1s", value_parser = parse_positive_duration)]
+        kill_after: Duration,
+        /// How the services' logs are shown: plain (name | line) or json.
+        #[arg(long, default_value = "plain", value_parser = parse_log_format)]
+        log_format: LogFormat,
+        /// Where the supervisor answers clocker ps (loopback only by default).
+        #[arg(long, env = "CLOCKER_CONTROL_ADDR", default_value = "127.0.0.1:0")]
+        control_addr: SocketAddr,
+        #[command(flatten)]
+        service: ServiceArgs,
+    },
+    /// Show the services clocker up supervises: pid, address, state, restarts, uptime, last error.
+    Ps {
+        /// The supervisor's control address [default: from supervisor.json in the runtime directory].
+        #[arg(long)]
+        control: Option<SocketAddr>,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run one service: current-time, hours, minutes, seconds, milliseconds, funnel, accounts, timers, random, gateway or stream.
+    ///
+    /// The services it requires are found at CLOCKER_<SERVICE>_ADDR (for
+    /// example CLOCKER_CURRENT_TIME_ADDR=127.0.0.1:50000), else on their default
+    /// port on 127.0.0.1.
+    Serve {
+        /// The service to run.
+        name: ServiceName,
+        /// Where to listen [default: --host on the service's default port]; port 0 picks one.
+        #[arg(long, env = "CLOCKER_LISTEN")]
+        addr: Option<SocketAddr>,
+        /// The interface to listen on when --addr is not given (0.0.0.0 in a
+        /// container); timers' ZeroMQ socket listens there too unless --zmq-addr says otherwise.
+        #[arg(long, env = "CLOCKER_HOST", default_value = "127.0.0.1")]
+        host: IpAddr,
+        #[command(flatten)]
+        service: ServiceArgs,
+    },
+    /// Probe one service as clocker up does: exit 0 if it is healthy, else 1 with one line saying why.
+    ///
+    /// gRPC services are asked grpc.health.v1.Health/Check, the HTTP ones
+    /// (funnel, gateway, stream) GET /health. What a container's healthcheck
+    /// runs: the image needs no curl. Without --addr it probes where `clocker
+    /// serve NAME` listens given the same environment (CLOCKER_LISTEN, else
+    /// CLOCKER_HOST on the service's default port), 0.0.0.0 or :: read as
+    /// loopback.
+    Health {
+        /// The service to probe.
+        name: ServiceName,
+        /// Where it listens [default: CLOCKER_LISTEN, else 127.0.0.1 on the service's default port].
+        #[arg(long, env = "CLOCKER_LISTEN")]
+        addr: Option<SocketAddr>,
+        /// The interface `clocker serve` listens on without --addr (as serve's --host).
+        #[arg(long, env = "CLOCKER_HOST", default_value = "127.0.0.1", hide = true)]
+        host: IpAddr,
+        /// How long to wait for the answer.
+        #[arg(long, default_value = "2s", value_parser = parse_positive_duration)]
+        timeout: Duration,
+    },
+    /// Print the time, assembled through the clock services.
+    Time {
+        /// IANA time zone [default: this machine's].
+        #[arg(long)]
+        tz: Option<String>,
+        /// Keep printing, one line per tick, until Ctrl-C.
+        #[arg(long)]
+        watch: bool,
+        /// Time between lines with --watch.
+        #[arg(long, default_value = "100ms", value_parser = parse_positive_duration)]
+        every: Duration,
+        /// Print the JSON frame the funnel would send.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Register, log in, show or end your session with the accounts service.
+    ///
+    /// The service is found at CLOCKER_ACCOUNTS_ADDR, else 127.0.0.1:50006.
+    /// The session token is kept in $CLOCKER_CONFIG_DIR (default
+    /// ~/.config/clocker) in session.json, readable by you alone.
+    Account {
+        #[command(subcommand)]
+        command: AccountArgs,
+    },
+    /// Set a countdown timer over ZeroMQ (as seed 002's client), list or cancel them.
+    ///
+    /// With no arguments it asks for hours, minutes and seconds; then it
+    /// counts down until the timer fires and rings the bell. Ctrl-C stops
+    /// waiting but leaves the timer set. The service is found at
+    /// CLOCKER_TIMERS_ZMQ (default tcp://127.0.0.1:8888); after `clocker
+    /// account login` the timers are yours.
+    Timer(TimerArgs),
+    /// Ask the random service (seed 004) for a number, a string or a stream of points.
+    ///
+    /// The service is found at CLOCKER_RANDOM_ADDR, else 127.0.0.1:50051.
+    Random {
+        #[command(subcommand)]
+        command: RandomArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RandomArgs {
+    /// A number uniform in [MIN, MAX] (any 32-bit range).
+    Number {
+        #[arg(long, default_value_t = 1, allow_negative_numbers = true)]
+        min: i32,
+        #[arg(long, default_value_t = 100, allow_negative_numbers = true)]
+        max: i32,
+    },
+    /// A string of letters, plus digits and special characters when asked.
+    String {
+        /// 1 to 1000 characters.
+        #[arg(long, default_value_t = 10)]
+        length: i32,
+        /// Include 0-9.
+        #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+        digits: bool,
+        /// Include !@#$%^&*()-_=+[]{}|;:,.<>?/
+        #[arg(long)]
+        special: bool,
+    },
+    /// Points as they come, until Ctrl-C or --count.
+    Stream {
+        /// numeric, percentage or boolean.
+        #[arg(long = "type", default_value = "numeric", value_parser = parse_data_type)]
+        kind: DataType,
+        /// Time between points (10ms to 1h).
+        #[arg(long, default_value = "1s", value_parser = parse_positive_duration)]
+        every: Duration,
+        #[arg(long, default_value_t = 0, allow_negative_numbers = true)]
+        min: i32,
+        #[arg(long, default_value_t = 100, allow_negative_numbers = true)]
+        max: i32,
+        /// Stop after this many points.
+        #[arg(long)]
+        count: Option<u64>,
+        /// One JSON object per line, as the stream service's events.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+impl From<RandomArgs> for RandomCommand {
+    fn from(args: RandomArgs) -> Self {
+        match args {
+            RandomArgs::Number { min, max } => RandomCommand::Number { min, max },
+            RandomArgs::String {
+                length,
+                digits,
+                special,
+            } => RandomCommand::String {
+                length,
+                digits,
+                special,
+            },
+            RandomArgs::Stream {
+                kind,
+                every,
+                min,
+                max,
+                count,
+                json,
+            } => RandomCommand::Stream {
+                kind,
+                every,
+                min,
+                max,
+                count,
+                json,
+            },
+        }
+    }
+}
+
+fn parse_data_type(input: &str) -> Result<DataType, String> {
+    match input {
+        "numeric" => Ok(DataType::Numeric),
+        "percentage" => Ok(DataType::Percentage),
+        "boolean" => Ok(DataType::Boolean),
+        _ => Err(format!("'{input}' is not numeric, percentage or boolean")),
+    }
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct TimerArgs {
+    #[command(subcommand)]
+    pub action: Option<TimerAction>,
+    /// HOURS MINUTES SECONDS (asked for when left out).
+    #[arg(num_args = 3, value_names = ["HOURS", "MINUTES", "SECONDS"])]
+    pub duration: Option<Vec<String>>,
+    /// A name for the timer.
+    #[arg(long)]
+    pub label: Option<String>,
+    /// Print the reply and exit instead of counting down.
+    #[arg(long)]
+    pub no_wait: bool,
+    /// The timer service's ZeroMQ endpoint.
+    #[arg(long, env = "CLOCKER_TIMERS_ZMQ", default_value = clocker_timers::DEFAULT_ZMQ_ENDPOINT)]
+    pub zmq: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TimerAction {
+    /// Your timers (the anonymous ones when not logged in), newest first.
+    List {
+        #[arg(long, env = "CLOCKER_TIMERS_ZMQ", default_value = clocker_timers::DEFAULT_ZMQ_ENDPOINT)]
+        zmq: String,
+    },
+    /// Cancel a pending timer.
+    Cancel {
+        id: String,
+        #[arg(long, env = "CLOCKER_TIMERS_ZMQ", default_value = clocker_timers::DEFAULT_ZMQ_ENDPOINT)]
+        zmq: String,
+    },
+}
+
+impl TimerArgs {
+    pub fn command(self) -> (TimerCommand, String) {
+        match self.action {
+            Some(TimerAction::List { zmq }) => (TimerCommand::List, zmq),
+            Some(TimerAction::Cancel { id, zmq }) => (TimerCommand::Cancel { id }, zmq),
+            None => {
+                let fields = self.duration.and_then(|d| <[String; 3]>::try_from(d).ok());
+                let command = TimerCommand::Set {
+                    fields,
+                    label: self.label,
+                    no_wait: self.no_wait,
+                };
+                (command, self.zmq)
+            }
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AccountArgs {
+    /// Create an account (the password is asked twice, without echo).
+    Register {
+        /// 3-32 of a-z, 0-9, '_', '.', '-' (upper case is folded to lower).
+        username: Option<String>,
+        /// Read the password as one line from standard input (for scripts).
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Log in and keep the session token for the other commands.
+    Login {
+        username: Option<String>,
+        /// Read the password as one line from standard input (for scripts).
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Show who the saved session belongs to.
+    #[command(name = "whoami")]
+    WhoAmI,
+    /// End the saved session and forget its token.
+    Logout,
+}
+
+impl From<AccountArgs> for AccountCommand {
+    fn from(args: AccountArgs) -> Self {
+        match args {
+            AccountArgs::Register {
+                username,
+                password_stdin,
+            } => AccountCommand::Register {
+                username,
+                password_stdin,
+            },
+            AccountArgs::Login {
+                username,
+                password_stdin,
+            } => AccountCommand::Login {
+                username,
+                password_stdin,
+            },
+            AccountArgs::WhoAmI => AccountCommand::WhoAmI,
+            AccountArgs::Logout => AccountCommand::Logout,
+        }
+    }
+}
+
+/// Settings every service takes (each uses the ones that concern it).
+#[derive(Debug, Args)]
+pub struct ServiceArgs {
+    /// The longest a gRPC method may take before it answers DEADLINE_EXCEEDED.
+    #[arg(long, env = "CLOCKER_BUDGET", default_value = "50ms", value_parser = parse_positive_duration)]
+    pub budget: Duration,
+    /// How long in-flight calls may finish after Ctrl-C or SIGTERM.
+    #[arg(long, env = "CLOCKER_DRAIN", default_value = "5s", value_parser = parse_duration)]
+    pub drain: Duration,
+    /// current-time's clock: system, offset:<duration> (offset:-90s),
+    /// start:<RFC 3339> (a running clock that starts there), frozen:<RFC 3339>,
+    /// or stepping:<RFC 3339>/<step> (one step further at every read).
+    #[arg(long, env = "CLOCKER_CLOCK", default_value = "system")]
+    pub clock: Clock,
+    /// funnel: time between frames (50ms is 20 Hz).
+    #[arg(long, env = "CLOCKER_TICK", default_value = "50ms", value_parser = parse_positive_duration)]
+    pub tick: Duration,
+    /// funnel: time zone of clients that name none [default: this machine's].
+    #[arg(long, env = "CLOCKER_TZ")]
+    pub tz: Option<String>,
+    /// timers: where the ZeroMQ socket listens [default: tcp://127.0.0.1:8888; with up, on --host].
+    #[arg(long, env = "CLOCKER_ZMQ_ADDR")]
+    pub zmq_addr: Option<String>,
+    /// gateway, stream: origins browsers may call from, comma-separated ('*' for any) [default: the funnel's].
+    #[arg(
+        long = "cors-origin",
+        env = "CLOCKER_CORS_ORIGINS",
+        value_delimiter = ','
+    )]
+    pub cors_origins: Vec<String>,
+    /// funnel: the gateway's URL as the page should use it ('/' for the page's own origin) [default: the browser's host with the gateway's port].
+    #[arg(long, env = "CLOCKER_GATEWAY_URL")]
+    pub gateway_url: Option<String>,
+    /// funnel: the stream's URL as the page should use it ('/' for the page's own origin) [default: the browser's host with the stream's port].
+    #[arg(long, env = "CLOCKER_STREAM_URL")]
+    pub stream_url: Option<String>,
+    /// funnel: the supervisor's control address (set by clocker up), for /status.json.
+    #[arg(long, env = "CLOCKER_SUPERVISOR_CONTROL", hide = true)]
+    pub supervisor_control: Option<SocketAddr>,
+    /// accounts: how long a session lasts after login.
+    #[arg(long, env = "CLOCKER_SESSION_TTL", default_value = "30d", value_parser = parse_positive_duration)]
+    pub session_ttl: Duration,
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+}
+
+/// Where accounts (and later timers) are stored: SQLite under --data-dir
+/// unless PostgreSQL is configured. Also read from a .env file.
+#[derive(Debug, Args)]
+pub struct DatabaseArgs {
+    /// Directory of the SQLite database [default: $XDG_DATA_HOME/clocker or ~/.local/share/clocker].
+    #[arg(long, env = "CLOCKER_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// postgres://user:password@host:port/database (wins over POSTGRES_*), or sqlite://path.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// PostgreSQL host; setting it (or POSTGRES_DATABASE) selects PostgreSQL.
+    #[arg(long, env = "POSTGRES_HOST")]
+    pub postgres_host: Option<String>,
+    /// PostgreSQL port [default: 5432].
+    #[arg(long, env = "POSTGRES_PORT")]
+    pub postgres_port: Option<u16>,
+    /// PostgreSQL user [default: postgres].
+    #[arg(long, env = "POSTGRES_USER")]
+    pub postgres_user: Option<String>,
+    /// PostgreSQL password (prefer the environment or .env to the command line).
+    #[arg(long, env = "POSTGRES_PASSWORD", hide_env_values = true)]
+    pub postgres_password: Option<String>,
+    /// PostgreSQL database [default: the user name].
+    #[arg(long, env = "POSTGRES_DATABASE")]
+    pub postgres_database: Option<String>,
+}
+
+impl DatabaseArgs {
+    pub fn store_config(self) -> anyhow::Result<StoreConfig> {
+        let settings = DatabaseSettings {
+            url: self.database_url,
+            postgres_host: self.postgres_host,
+            postgres_port: self.postgres_port,
+            postgres_user: self.postgres_user,
+            postgres_password: self.postgres_password,
+            postgres_database: self.postgres_database,
+            data_dir: self
+                .data_dir
+                .unwrap_or_else(clocker_store::default_data_dir),
+        };
+        Ok(StoreConfig::resolve(&settings)?)
+    }
+}
+
+impl ServiceArgs {
+    pub fn options(self) -> anyhow::Result<Options> {
+        let database = self.database.store_config()?;
+        if let Some(tz) = &self.tz
+            && jiff::tz::db().get(tz).is_err()
+        {
+            bail!(
+                "--tz: unknown time zone '{tz}' (expected an IANA name such as Europe/Paris or UTC)"
+            );
+        }
+        Ok(Options {
+            settings: Settings {
+                budget: self.budget,
+                drain: self.drain,
+                ..Settings::default()
+            },
+            clock: self.clock,
+            funnel: FunnelConfig {
+                tick: self.tick,
+                default_zone: self.tz.unwrap_or_else(local_zone_name),
+                gateway_url: self.gateway_url,
+                stream_url: self.stream_url,
+                supervisor: self.supervisor_control,
+                ..FunnelConfig::default()
+            },
+            gateway: GatewayConfig {
+                cors_origins: self.cors_origins.clone(),
+                ..GatewayConfig::default()
+            },
+            stream: StreamConfig {
+                cors_origins: self.cors_origins,
+                ..StreamConfig::default()
+            },
+            accounts: AccountsConfig {
+                database: database.clone(),
+                session_ttl: self.session_ttl,
+                ..AccountsConfig::default()
+            },
+            timers: TimersConfig {
+                database,
+                zmq_endpoint: self
+                    .zmq_addr
+                    .unwrap_or_else(|| clocker_timers::DEFAULT_ZMQ_ENDPOINT.to_owned()),
+            },
+        })
+    }
+}
+
+pub fn parse_duration(input: &str) -> Result<Duration, String> {
+    let not_a_duration = || format!("'{input}' is not a duration (for example 50ms, 2s, 1m, 30d)");
+    let signed: jiff::SignedDuration = match input.parse() {
+        Ok(signed) => signed,
+        // Days and weeks, counted as 24 hours each.
+        Err(_) => input
+            .parse::<jiff::Span>()
+            .and_then(|span| span.to_duration(jiff::SpanRelativeTo::days_are_24_hours()))
+            .map_err(|_| not_a_duration())?,
+    };
+    Duration::try_from(signed).map_err(|_| format!("'{input}' must not be negative"))
+}
+
+pub fn parse_positive_duration(input: &str) -> Result<Duration, String> {
+    match parse_duration(input)? {
+        zero if zero.is_zero() => Err(format!("'{input}' must be longer than 0")),
+        positive => Ok(positive),
+    }
+}
+
+/// The settings given on `up`'s command line, as the environment variables
+/// `clocker serve` reads them from.
+pub fn forwarded_settings(up: &clap::ArgMatches) -> Vec<(String, String)> {
+    let command = Cli::command();
+    let Some(up_command) = command.find_subcommand("up") else {
+        return Vec::new();
+    };
+    up_command
+        .get_arguments()
+        .filter(|arg| up.value_source(arg.get_id().as_str()) == Some(ValueSource::CommandLine))
+        .filter_map(|arg| {
+            let var = arg.get_env()?.to_str()?.to_owned();
+            // Handled by `up` itself.
+            if [
+                "CLOCKER_HOST",
+                "CLOCKER_KILL_AFTER",
+                "CLOCKER_CONTROL_ADDR",
+                "CLOCKER_ZMQ_ADDR",
+            ]
+            .contains(&var.as_str())
+            {
+                return None;
+            }
+            let values: Vec<String> = up
+                .get_raw(arg.get_id().as_str())?
+                .map(|value| value.to_string_lossy().into_owned())
+                .collect();
+            Some((var, values.join(",")))
+        })
+        .collect()
+}
+
+fn parse_log_format(input: &str) -> Result<LogFormat, String> {
+    match input {
+        "plain" => Ok(LogFormat::Plain),
+        "json" => Ok(LogFormat::Json),
+        _ => Err(format!("'{input}' is not plain or json")),
+    }
+}
+
+pub fn local_zone_name() -> String {
+    clocker_time::fields::zone_name(&clocker_time::fields::local_zone()).to_owned()
+}

@@ -1,0 +1,83 @@
+//! `clocker health NAME`: one probe of one service, the way `clocker up`
+//! probes its children ([`clocker_supervisor::probe`]): gRPC health for the
+//! gRPC services, `GET /health` for the HTTP ones. Containers' healthchecks
+//! run it, so an image needs no curl.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::time::Duration;
+
+use anyhow::bail;
+use clocker_runtime::ServiceName;
+use clocker_supervisor::probe::Prober;
+
+/// Where `clocker health` probes `name`: `addr` when given (`--addr`, else
+/// `CLOCKER_LISTEN`), else `host` (`CLOCKER_HOST`) on the service's default
+/// port — where `clocker serve` listens given the same environment — with
+/// an unspecified address (`0.0.0.0`, `::`) read as loopback.
+pub fn probe_addr(name: ServiceName, addr: Option<SocketAddr>, host: IpAddr) -> SocketAddr {
+    let mut addr = addr.unwrap_or_else(|| SocketAddr::new(host, name.default_port()));
+    if addr.ip().is_unspecified() {
+        addr.set_ip(match addr.ip() {
+            IpAddr::V4(_) => IpAddr::V4(Ipv4Addr::LOCALHOST),
+            IpAddr::V6(_) => IpAddr::V6(Ipv6Addr::LOCALHOST),
+        });
+    }
+    addr
+}
+
+/// What a probe of `name` asks.
+fn probe_kind(name: ServiceName) -> &'static str {
+    if name.speaks_http() {
+        "GET /health"
+    } else {
+        "grpc.health.v1.Health/Check"
+    }
+}
+
+/// Probes `name` at `addr` once: prints one line and returns `Ok` when it
+/// answers healthy within `timeout`, else an error saying what was probed
+/// and what failed.
+pub async fn run(name: ServiceName, addr: SocketAddr, timeout: Duration) -> anyhow::Result<()> {
+    let kind = probe_kind(name);
+    match Prober::new(name, addr).check(timeout).await {
+        Ok(round_trip) => {
+            println!(
+                "{name} at {addr} is healthy ({kind} in {:.1} ms)",
+                round_trip.as_secs_f64() * 1e3
+            );
+            Ok(())
+        }
+        Err(why) => bail!("{name} at {addr} is not healthy: {kind}: {why}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unspecified_address_is_probed_on_loopback() {
+        let any: SocketAddr = "0.0.0.0:9000".parse().expect("literal");
+        assert_eq!(
+            probe_addr(
+                ServiceName::Hours,
+                Some(any),
+                IpAddr::V4(Ipv4Addr::LOCALHOST)
+            ),
+            "127.0.0.1:9000".parse().expect("literal")
+        );
+        assert_eq!(
+            probe_addr(ServiceName::Funnel, None, "::".parse().expect("literal")),
+            "[::1]:8080".parse().expect("literal")
+        );
+        let there: SocketAddr = "10.0.0.5:50001".parse().expect("literal");
+        assert_eq!(
+            probe_addr(
+                ServiceName::Hours,
+                Some(there),
+                IpAddr::V4(Ipv4Addr::LOCALHOST)
+            ),
+            there
+        );
+    }
+}
