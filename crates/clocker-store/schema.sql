@@ -48,10 +48,17 @@ CREATE INDEX timers_pending_by_due ON timers (fires_at_ms, id) WHERE state = 'pe
 CREATE INDEX timers_by_owner ON timers (owner_id, created_at_ms);
 
 CREATE TABLE timer_events (
-    -- Gapless, assigned by the timer service in order.
+    -- Gapless, from timer_sequence, committed in order.
     seq      BIGINT PRIMARY KEY,
     timer_id TEXT   NOT NULL REFERENCES timers (id) ON DELETE CASCADE,
     -- 'set', 'fired' or 'cancelled'.
     kind     TEXT   NOT NULL,
     at_ms    BIGINT NOT NULL
+);
+
+-- One row: the last event number given out. Bumped as the last write of
+-- the transaction that writes the events, so numbers commit in order.
+CREATE TABLE timer_sequence (
+    id       INTEGER PRIMARY KEY,
+    last_seq BIGINT  NOT NULL
 );

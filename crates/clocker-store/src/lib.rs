@@ -7,12 +7,15 @@
 //!   `schema.sql` beside this crate is the same schema in one file.
 //! - `accounts`: accounts and sessions (`insert_account`, `get_live_session`, …).
 //! - `timers`: timers and their events (`insert_timer`, `end_timers`, …).
+//! - `lease`: one process at a time holds a lease (a PostgreSQL advisory
+//!   lock), for work only one replica may do.
 //!
 //! Queries are written once for both backends through sqlx's `Any` driver:
 //! `$1` placeholders, TEXT ids, BIGINT milliseconds for instants.
 
 mod accounts;
 mod config;
+mod lease;
 mod migrations;
 mod timers;
 
@@ -26,6 +29,7 @@ pub use accounts::{AccountRecord, SessionRecord};
 pub use config::{
     ConfigError, DatabaseSettings, SQLITE_FILE, SqlitePath, StoreConfig, default_data_dir,
 };
+pub use lease::HeldLease;
 pub use migrations::{MIGRATIONS, migrator};
 pub use timers::{EventKind, EventRecord, TimerRecord, TimerState};
 
@@ -49,10 +53,22 @@ impl Backend {
 }
 
 /// A connected, migrated database.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// For connections outside the pool ([`HeldLease`]); holds the
+    /// password, so never printed.
+    options: AnyConnectOptions,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("pool", &self.pool)
+            .field("backend", &self.backend)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Why the store could not be opened.
@@ -161,7 +177,7 @@ impl Store {
                     Ok(())
                 })
             })
-            .connect_lazy_with(options);
+            .connect_lazy_with(options.clone());
         migrator()
             .run(&pool)
             .await
@@ -170,7 +186,11 @@ impl Store {
                 source,
             })?;
         tracing::info!(database = %config, "store ready");
-        Ok(Store { pool, backend })
+        Ok(Store {
+            pool,
+            backend,
+            options,
+        })
     }
 
     /// Which kind of database this is.

@@ -17,6 +17,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/0001_accounts.sql"),
     ),
     (2, "timers", include_str!("../migrations/0002_timers.sql")),
+    (
+        3,
+        "timer sequence",
+        include_str!("../migrations/0003_timer_sequence.sql"),
+    ),
 ];
 
 /// A migrator over [`MIGRATIONS`].

@@ -1,9 +1,11 @@
 //! Timers and their events: the rows and the queries on them.
 //!
 //! Every change of a timer is written together with its event, in one
-//! transaction, under a sequence number the caller assigns in order
-//! (`next_seq`); ending a timer is a conditional update out of `pending`, so
-//! a timer fires (or is cancelled) once, whatever crashes and restarts.
+//! transaction, under a sequence number the database assigns
+//! (`timer_sequence`, bumped as the transaction's last write, so numbers
+//! commit in order even with several timer replicas writing); ending a
+//! timer is a conditional update out of `pending`, so a timer fires (or is
+//! cancelled) once, whatever crashes, restarts and fail-overs.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -138,8 +140,8 @@ fn timer_from(row: &AnyRow) -> Result<TimerRecord, sqlx::Error> {
 }
 
 impl Store {
-    /// Adds a pending timer and its `set` event (sequence `seq`).
-    pub async fn insert_timer(&self, timer: &TimerRecord, seq: i64) -> Result<(), StoreError> {
+    /// Adds a pending timer and its `set` event; returns the event's number.
+    pub async fn insert_timer(&self, timer: &TimerRecord) -> Result<i64, StoreError> {
         let mut tx = self.pool.begin().await?;
         sqlx::query(
             "INSERT INTO timers (id, owner_id, label, hours, minutes, seconds, created_at_ms, \
@@ -157,9 +159,10 @@ impl Store {
         .bind(timer.ended_at_ms)
         .execute(&mut *tx)
         .await?;
+        let seq = take_seqs(&mut tx, 1).await?;
         insert_event(&mut tx, seq, &timer.id, EventKind::Set, timer.created_at_ms).await?;
         tx.commit().await?;
-        Ok(())
+        Ok(seq)
     }
 
     /// The timer with this id, if any.
@@ -230,15 +233,14 @@ impl Store {
     }
 
     /// Moves each of `ids` that is still pending to `kind`'s state (fired or
-    /// cancelled) at `at_ms`, with an event numbered from `next_seq` on, in
-    /// one transaction. Returns the events written, in order; `next_seq`
-    /// ends one past the last number used. Ids no longer pending are skipped.
+    /// cancelled) at `at_ms`, with an event each, in one transaction.
+    /// Returns the events written, numbered in the order asked. Ids no
+    /// longer pending (ended here or by another replica) are skipped.
     pub async fn end_timers(
         &self,
         ids: &[String],
         kind: EventKind,
         at_ms: i64,
-        next_seq: &mut i64,
     ) -> Result<Vec<EventRecord>, StoreError> {
         let state = match kind {
             EventKind::Fired => TimerState::Fired,
@@ -250,8 +252,7 @@ impl Store {
             }
         };
         let mut tx = self.pool.begin().await?;
-        let mut events = Vec::with_capacity(ids.len());
-        let mut seq = *next_seq;
+        let mut ended: Vec<TimerRecord> = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(END_CHUNK) {
             // One statement per chunk, not per timer: a burst of timers
             // falling due together is one short write.
@@ -270,20 +271,36 @@ impl Store {
             for id in chunk {
                 update = update.bind(id);
             }
-            let rows = update.fetch_all(&mut *tx).await?;
-            let mut ended: Vec<TimerRecord> =
-                rows.iter().map(timer_from).collect::<Result<_, _>>()?;
-            // Events are numbered in the order asked, not the database's.
-            let order: HashMap<&str, usize> = chunk
-                .iter()
-                .enumerate()
-                .map(|(n, id)| (id.as_str(), n))
-                .collect();
-            ended.sort_by_key(|timer| order.get(timer.id.as_str()).copied().unwrap_or(usize::MAX));
-            if ended.is_empty() {
-                continue;
+            for row in update.fetch_all(&mut *tx).await? {
+                ended.push(timer_from(&row)?);
             }
-            let values: Vec<String> = (0..ended.len())
+        }
+        if ended.is_empty() {
+            return Ok(Vec::new());
+        }
+        // Events are numbered in the order asked, not the database's.
+        let order: HashMap<&str, usize> = ids
+            .iter()
+            .enumerate()
+            .map(|(n, id)| (id.as_str(), n))
+            .collect();
+        ended.sort_by_key(|timer| order.get(timer.id.as_str()).copied().unwrap_or(usize::MAX));
+        // The sequence row last: its lock is held the shortest, and every
+        // writer takes the timers' row locks before it (no deadlock).
+        let last = take_seqs(&mut tx, ended.len() as i64).await?;
+        let first = last - ended.len() as i64 + 1;
+        let events: Vec<EventRecord> = ended
+            .into_iter()
+            .zip(first..)
+            .map(|(timer, seq)| EventRecord {
+                seq,
+                kind,
+                at_ms,
+                timer,
+            })
+            .collect();
+        for chunk in events.chunks(END_CHUNK) {
+            let values: Vec<String> = (0..chunk.len())
                 .map(|n| {
                     format!(
                         "(${}, ${}, ${}, ${})",
@@ -299,28 +316,20 @@ impl Store {
                 values.join(", ")
             );
             let mut insert = sqlx::query(AssertSqlSafe(sql));
-            for timer in ended {
+            for event in chunk {
                 insert = insert
-                    .bind(seq)
-                    .bind(timer.id.clone())
+                    .bind(event.seq)
+                    .bind(event.timer.id.as_str())
                     .bind(kind.as_str())
                     .bind(at_ms);
-                events.push(EventRecord {
-                    seq,
-                    kind,
-                    at_ms,
-                    timer,
-                });
-                seq += 1;
             }
             insert.execute(&mut *tx).await?;
         }
         tx.commit().await?;
-        *next_seq = seq;
         Ok(events)
     }
 
-    /// The highest event sequence number so far (0 when there is none).
+    /// The highest event number committed so far (0 when there is none).
     pub async fn max_event_seq(&self) -> Result<i64, StoreError> {
         let max: Option<i64> = sqlx::query_scalar("SELECT MAX(seq) FROM timer_events")
             .fetch_one(&self.pool)
@@ -345,18 +354,35 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         let event = |row: &AnyRow| -> Result<EventRecord, sqlx::Error> {
-            let kind: String = row.try_get("kind")?;
+            let kind: EventKind = row
+                .try_get::<String, _>("kind")?
+                .parse()
+                .map_err(|err: String| sqlx::Error::Decode(err.into()))?;
+            let mut timer = timer_from(row)?;
+            if kind == EventKind::Set {
+                // The timer as this event left it, not as it is now.
+                timer.state = TimerState::Pending;
+                timer.ended_at_ms = None;
+            }
             Ok(EventRecord {
                 seq: row.try_get("seq")?,
-                kind: kind
-                    .parse()
-                    .map_err(|err: String| sqlx::Error::Decode(err.into()))?,
+                kind,
                 at_ms: row.try_get("at_ms")?,
-                timer: timer_from(row)?,
+                timer,
             })
         };
         Ok(rows.iter().map(event).collect::<Result<_, _>>()?)
     }
+}
+
+/// Takes the next `count` event numbers; returns the last of them.
+async fn take_seqs(tx: &mut Transaction<'_, Any>, count: i64) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "UPDATE timer_sequence SET last_seq = last_seq + $1 WHERE id = 1 RETURNING last_seq",
+    )
+    .bind(count)
+    .fetch_one(&mut **tx)
+    .await
 }
 
 async fn insert_event(

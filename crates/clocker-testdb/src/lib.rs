@@ -276,9 +276,14 @@ impl PgCluster {
     fn pg_ctl_start(&self) -> io::Result<()> {
         let data = self.data_dir().display().to_string();
         let log = self.dir.path().join("postgres.log").display().to_string();
+        // A test that ends while one of its connections is half-way through
+        // logging in leaves a backend waiting for the rest, which DROP
+        // DATABASE (run from the test's own, now blocked, thread) waits
+        // for: authentication_timeout bounds that wait (60 s by default).
         let options = format!(
             "-c listen_addresses=127.0.0.1 -p {} -k {} -c fsync=off \
-             -c synchronous_commit=off -c full_page_writes=off -c max_connections=200",
+             -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 \
+             -c authentication_timeout=3s",
             self.port,
             self.dir.path().display()
         );

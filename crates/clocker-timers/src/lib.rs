@@ -7,16 +7,26 @@
 //! - `timers`: the domain ([`Timers`]); `duration`: what a duration may be;
 //!   `callers`: session tokens to accounts (via the accounts service).
 //! - `scheduler`: pending timers by due time, fired in batches.
+//! - `follow`: reads the event log back in order, for watchers and the
+//!   scheduler, whichever replica wrote it.
+//! - `lease`: which replica fires (a PostgreSQL advisory lock).
 //! - storage: `clocker-store` (SQLite or PostgreSQL), shared with accounts.
 //!
 //! Setting a timer answers as soon as it is stored (well inside the 50 ms
 //! budget); firing is the scheduler's job. A restart reloads every pending
 //! timer, and fires at once (marked late) those whose time passed meanwhile.
+//!
+//! On PostgreSQL several replicas may run: every one answers gRPC and
+//! ZeroMQ (writing to the store), one at a time schedules, and a standby
+//! takes over within a fraction of a second of its death. No timer is lost
+//! (they are all in the store) or fired twice (ending one is conditional).
 
 mod callers;
 mod duration;
 mod error;
+mod follow;
 mod json;
+mod lease;
 mod scheduler;
 mod service;
 mod timers;
@@ -29,15 +39,17 @@ use clocker_runtime::{
     AddressBook, CancellationToken, GrpcServer, LaunchError, Launched, Locator, ServiceName,
     Settings,
 };
-use clocker_store::{Store, StoreConfig};
+use clocker_store::{Backend, Store, StoreConfig};
 use clocker_time::Clock;
 use tokio::net::TcpListener;
+use tokio::sync::{mpsc, watch};
 use tonic::transport::Channel;
 
 pub use callers::{Caller, Callers};
 pub use duration::{MAX_TOTAL_SECONDS, TimerDuration};
 pub use error::TimerError;
 pub use json::{SetTimerJson, TimerJson, rfc3339};
+pub use lease::SCHEDULING_LEASE;
 pub use service::{TimersService, timer_message};
 pub use timers::{MAX_LABEL_BYTES, Timers, late_ms};
 pub use zmq::MAX_FRAME_BYTES;
@@ -88,7 +100,11 @@ pub async fn launch(
     let store = Store::connect(&config.database)
         .await
         .map_err(|err| setup(err.to_string()))?;
-    let (timers, commands) = Timers::open(store, clock, callers)
+    let timers = Timers::new(store.clone(), clock, callers);
+    // Where the follower starts, read before the pending timers: what is
+    // written between the two reaches the scheduler twice, harmlessly.
+    let after = timers
+        .last_seq()
         .await
         .map_err(|err| setup(err.to_string()))?;
     let pending = timers
@@ -98,10 +114,23 @@ pub async fn launch(
     if !pending.is_empty() {
         tracing::info!(pending = pending.len(), "timers reloaded");
     }
+    // Other replicas' events only exist on a shared PostgreSQL.
+    let poll = (store.backend() == Backend::Postgres).then_some(follow::POLL_SHARED);
+    let (schedule, commands) = mpsc::unbounded_channel();
+    let (scheduling, scheduling_rx) = watch::channel(false);
+    tokio::spawn(lease::hold(store, scheduling, shutdown.clone()));
+    tokio::spawn(follow::run(
+        timers.clone(),
+        after,
+        schedule,
+        poll,
+        shutdown.clone(),
+    ));
     tokio::spawn(scheduler::run(
         timers.clone(),
         commands,
         pending,
+        scheduling_rx,
         shutdown.clone(),
     ));
     let zmq = zmq::serve(&config.zmq_endpoint, timers.clone(), shutdown.clone())

@@ -1,17 +1,22 @@
 //! The scheduler: every pending timer in an ordered set by due time, one
 //! sleep until the soonest, and the due ones fired together in one write.
 //!
+//! Every replica keeps the set (fed by the log follower), but only the one
+//! holding the scheduling lease fires; a replica that takes the lease over
+//! first reloads the pending timers from the store, so nothing set or left
+//! while it stood by is missed.
+//!
 //! A timer fires when the service's clock reads its `fires_at` or later,
 //! never before (a wake-up that comes early goes back to sleep). Timers that
-//! fell due while the service was down are in the set at start-up with a
-//! time in the past, so they fire at once, marked late.
+//! fell due while no replica was scheduling are in the set with a time in
+//! the past, so they fire at once, marked late.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
 use clocker_runtime::CancellationToken;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 use uuid::Uuid;
 
 use crate::timers::Timers;
@@ -32,19 +37,39 @@ pub enum Schedule {
 /// Pending timers by due time.
 pub type Due = BTreeSet<(i64, Uuid)>;
 
-/// Runs until `shutdown`, starting from the timers in the store.
+/// Runs until `shutdown`, starting from the timers in the store, firing
+/// while `scheduling` says this replica holds the lease.
 pub async fn run(
     timers: Arc<Timers>,
     mut commands: mpsc::UnboundedReceiver<Schedule>,
     mut due: Due,
+    mut scheduling: watch::Receiver<bool>,
     shutdown: CancellationToken,
 ) {
+    let mut active = *scheduling.borrow_and_update();
     loop {
         metrics::gauge!("clocker_timers_pending").set(due.len() as f64);
-        let wait = due.first().map(|(at, _)| timers.until(*at));
+        let wait = due
+            .first()
+            .filter(|_| active)
+            .map(|(at, _)| timers.until(*at));
         tokio::select! {
             biased;
             () = shutdown.cancelled() => return,
+            changed = scheduling.changed() => {
+                if changed.is_err() {
+                    return;
+                }
+                let now_active = *scheduling.borrow_and_update();
+                if now_active && !active {
+                    // Taking over: whatever the follower has not brought yet.
+                    match timers.pending().await {
+                        Ok(pending) => due.extend(pending),
+                        Err(err) => tracing::warn!(%err, "cannot reload the pending timers"),
+                    }
+                }
+                active = now_active;
+            }
             command = commands.recv() => match command {
                 Some(Schedule::Add { fires_at_ms, id }) => {
                     due.insert((fires_at_ms, id));

@@ -109,8 +109,16 @@ impl v1::timers_server::Timers for TimersService {
         let (sender, receiver) = mpsc::channel(WATCH_QUEUE);
         let timers = self.timers.clone();
         let after_seq = request.get_ref().after_seq.map(|seq| seq.max(0));
+        // Without after_seq, what was committed before this call answers is
+        // past (events are published a moment after they commit).
+        let since = match after_seq {
+            Some(seq) => seq,
+            None => self.timers.last_seq().await?,
+        };
         tokio::spawn(async move {
-            if let Err(status) = watch(timers, caller, after_seq, live, &sender).await {
+            if let Err(status) =
+                watch(timers, caller, since, after_seq.is_some(), live, &sender).await
+            {
                 let _ = sender.send(Err(status)).await;
             }
         });
@@ -118,17 +126,18 @@ impl v1::timers_server::Timers for TimersService {
     }
 }
 
-/// Replays stored events after `after_seq`, then forwards live ones, each
-/// once and in order, until the watcher goes away.
+/// Replays the stored events after `since` when `replay`, then forwards
+/// live ones after it, each once and in order, until the watcher goes away.
 async fn watch(
     timers: Arc<Timers>,
     caller: Caller,
-    after_seq: Option<i64>,
+    since: i64,
+    replay: bool,
     mut live: broadcast::Receiver<Arc<EventRecord>>,
     sender: &mpsc::Sender<Result<TimerEvent, Status>>,
 ) -> Result<(), Status> {
-    let mut last = after_seq.unwrap_or(0);
-    if after_seq.is_some() {
+    let mut last = since;
+    if replay {
         loop {
             let page = timers.events_since(last, REPLAY_PAGE).await?;
             let done = (page.len() as i64) < REPLAY_PAGE;

@@ -2,21 +2,22 @@
 //! watchers follow. No gRPC or ZeroMQ here (those are the front doors), no
 //! SQL (that is `clocker-store`).
 //!
-//! Every change is written with its event under the next sequence number,
-//! one writer at a time (`next_seq` is held across the write), so events are
-//! stored and published in sequence order.
+//! Every change is written with its event, numbered by the store. Events
+//! are not published by the writer: the log follower (`follow`) reads them
+//! back in order and publishes them, whichever replica wrote them, so
+//! watchers on any replica see every event once and in order.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use clocker_store::{EventKind, EventRecord, Store, TimerRecord, TimerState};
 use clocker_time::Clock;
-use tokio::sync::{Mutex, broadcast, mpsc};
+use tokio::sync::{Notify, broadcast};
 
 use crate::TimerError;
 use crate::callers::{Caller, Callers};
 use crate::duration::TimerDuration;
-use crate::scheduler::{Due, Schedule};
+use crate::scheduler::Due;
 
 /// The longest label, in bytes.
 pub const MAX_LABEL_BYTES: usize = 200;
@@ -32,31 +33,22 @@ pub struct Timers {
     store: Store,
     clock: Clock,
     callers: Callers,
-    next_seq: Mutex<i64>,
     events: broadcast::Sender<Arc<EventRecord>>,
-    schedule: mpsc::UnboundedSender<Schedule>,
+    /// Wakes the log follower when this replica has written events.
+    written: Notify,
 }
 
 impl Timers {
-    /// Timers kept in `store`, read against `clock`; the receiver is what
-    /// the scheduler must be given.
-    pub async fn open(
-        store: Store,
-        clock: Clock,
-        callers: Callers,
-    ) -> Result<(Arc<Self>, mpsc::UnboundedReceiver<Schedule>), TimerError> {
-        let next_seq = store.max_event_seq().await? + 1;
-        let (schedule, commands) = mpsc::unbounded_channel();
+    /// Timers kept in `store`, read against `clock`.
+    pub fn new(store: Store, clock: Clock, callers: Callers) -> Arc<Self> {
         let (events, _) = broadcast::channel(EVENT_BUFFER);
-        let timers = Arc::new(Self {
+        Arc::new(Self {
             store,
             clock,
             callers,
-            next_seq: Mutex::new(next_seq),
             events,
-            schedule,
-        });
-        Ok((timers, commands))
+            written: Notify::new(),
+        })
     }
 
     /// The current time on the service's clock, in unix milliseconds.
@@ -104,20 +96,8 @@ impl Timers {
             state: TimerState::Pending,
             ended_at_ms: None,
         };
-        let event = {
-            let mut next_seq = self.next_seq.lock().await;
-            self.store.insert_timer(&timer, *next_seq).await?;
-            let event = EventRecord {
-                seq: *next_seq,
-                kind: EventKind::Set,
-                at_ms: created_at_ms,
-                timer: timer.clone(),
-            };
-            *next_seq += 1;
-            event
-        };
-        let _ = self.schedule.send(Schedule::Add { fires_at_ms, id });
-        self.publish(event);
+        self.store.insert_timer(&timer).await?;
+        self.written.notify_one();
         metrics::counter!("clocker_timers_set_total").increment(1);
         Ok(timer)
     }
@@ -160,16 +140,8 @@ impl Timers {
             .await?;
         match events.into_iter().next() {
             Some(event) => {
-                if let Ok(id) = uuid::Uuid::parse_str(&event.timer.id) {
-                    let _ = self.schedule.send(Schedule::Remove {
-                        fires_at_ms: event.timer.fires_at_ms,
-                        id,
-                    });
-                }
-                let cancelled = event.timer.clone();
-                self.publish(event);
                 metrics::counter!("clocker_timers_cancelled_total").increment(1);
-                Ok(cancelled)
+                Ok(event.timer)
             }
             // It fired meanwhile.
             None => self.get(id, caller).await,
@@ -185,7 +157,6 @@ impl Timers {
             let late_ms = late_ms(&event.timer);
             latest = latest.max(late_ms);
             metrics::histogram!("clocker_timers_lateness_seconds").record(late_ms as f64 / 1000.0);
-            self.publish(event);
         }
         metrics::counter!("clocker_timers_fired_total").increment(fired as u64);
         if latest >= 1000 {
@@ -199,17 +170,27 @@ impl Timers {
     }
 
     async fn end(&self, ids: &[String], kind: EventKind) -> Result<Vec<EventRecord>, TimerError> {
-        let mut next_seq = self.next_seq.lock().await;
-        let at_ms = self.now_ms();
-        Ok(self
-            .store
-            .end_timers(ids, kind, at_ms, &mut next_seq)
-            .await?)
+        let events = self.store.end_timers(ids, kind, self.now_ms()).await?;
+        if !events.is_empty() {
+            self.written.notify_one();
+        }
+        Ok(events)
     }
 
-    fn publish(&self, event: EventRecord) {
+    /// Publishes an event read back from the log (the follower's job).
+    pub(crate) fn publish(&self, event: EventRecord) {
         // Nobody watching is not an error.
         let _ = self.events.send(Arc::new(event));
+    }
+
+    /// Resolves when this replica has written events since the last call.
+    pub(crate) async fn written(&self) {
+        self.written.notified().await;
+    }
+
+    /// The number of the last event committed.
+    pub async fn last_seq(&self) -> Result<i64, TimerError> {
+        Ok(self.store.max_event_seq().await?)
     }
 
     /// Live events from now on.

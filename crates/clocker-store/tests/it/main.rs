@@ -3,6 +3,7 @@
 
 mod accounts;
 mod connect;
+mod lease;
 mod schema;
 mod support;
 mod timers;
