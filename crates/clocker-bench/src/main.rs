@@ -22,6 +22,9 @@
 //!   after SIGKILL (`p10_supervisor`).
 //! - `p11`: the accounts service on SQLite and PostgreSQL (`p11_accounts`).
 //! - `all`: every one, with their default options.
+//!
+//! P4, P6 and P8 also write the numbers behind the plots of BENCHMARKS.md as
+//! JSON (`series`), to `--series-dir` (`target/bench/series`).
 
 mod bare;
 mod children;
@@ -39,9 +42,11 @@ mod p7_zmq;
 mod p8_timers;
 mod procfs;
 mod report;
+mod series;
 mod stats;
 
 use std::io::Write;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -56,6 +61,18 @@ use report::Table;
 struct Cli {
     #[command(flatten)]
     programs: Programs,
+    /// Where P4, P6 and P8 write the numbers behind the plots, as
+    /// `p4.json`, `p6.json`, `p8.json` (`bench/plot.py` draws them).
+    #[arg(
+        long,
+        env = "CLOCKER_BENCH_SERIES",
+        default_value = "target/bench/series",
+        global = true
+    )]
+    series_dir: PathBuf,
+    /// Write no series.
+    #[arg(long, global = true)]
+    no_series: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -76,7 +93,7 @@ enum Command {
     P6(p6_sse::P6Args),
     /// Timers: ZeroMQ round trip and throughput against a pyzmq echo server.
     P7(p7_zmq::P7Args),
-    /// Timers: memory of 1M pending, lateness of 100k due within a second.
+    /// Timers: memory of 1M pending, lateness of 1k to 100k due within a second.
     P8(p8_timers::P8Args),
     /// Supervisor: clocker up start-up, idle memory, restart after SIGKILL.
     P10(p10_supervisor::P10Args),
@@ -105,6 +122,7 @@ fn defaults<T: clap::Args>() -> anyhow::Result<T> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    series::set_dir((!cli.no_series).then(|| cli.series_dir.clone()));
     let result = match cli.command {
         Command::EchoServer => echo::serve(),
         Command::BareServer => bare::serve(),

@@ -14,6 +14,7 @@ use clocker_runtime::{CancellationToken, ServiceName};
 use crate::children::{self, ClockFleet, Programs};
 use crate::procfs::{self, CpuMeter, CpuUse, Pid};
 use crate::report::Table;
+use crate::series;
 use crate::stats::{self, Samples, Summary, duration, verdict};
 use client::Control;
 
@@ -65,6 +66,27 @@ pub(crate) struct Level {
     pub(crate) rss_loaded: u64,
 }
 
+impl Level {
+    /// This level as a point of the plots' series.
+    pub(crate) fn series(&self) -> serde_json::Value {
+        let mut point = series::FanOut {
+            clients: self.clients,
+            connect: self.connect,
+            lag: &self.lag,
+            received: self.frames,
+            expected: self.expected,
+            lost: self.lost,
+            server_cpu: &self.funnel_cpu,
+            generator_cpu: &self.generator_cpu,
+            rss_idle: self.rss_idle,
+            rss_loaded: self.rss_loaded,
+        }
+        .to_json();
+        point["degraded"] = self.degraded.into();
+        point
+    }
+}
+
 /// Runs P4 on a multi-thread runtime.
 pub fn run(programs: &Programs, args: &P4Args) -> anyhow::Result<Table> {
     crate::multi_thread(args.threads)?.block_on(measure(programs, args))
@@ -88,6 +110,18 @@ async fn measure(programs: &Programs, args: &P4Args) -> anyhow::Result<Table> {
         levels.push(level(programs, &fleet, clients, args).await?);
     }
     fleet.stop().await;
+    series::write(
+        "p4",
+        &serde_json::json!({
+            "benchmark": "P4",
+            "title": "WebSocket fan-out",
+            "rate_hz": 1.0 / args.tick.as_secs_f64(),
+            "measured_s": args.duration.as_secs_f64(),
+            "lag_p99_target_ms": series::ms(LAG_P99_TARGET),
+            "rss_per_connection_target_kib": RSS_PER_CONNECTION_TARGET / 1024.0,
+            "levels": levels.iter().map(Level::series).collect::<Vec<_>>(),
+        }),
+    );
     Ok(table(&levels, args))
 }
 

@@ -17,6 +17,7 @@ use crate::children::{self, Child, ClockFleet, Programs};
 use crate::p4_fanout::{self, P4Args, mib};
 use crate::procfs::{self, CpuMeter, CpuUse, Pid};
 use crate::report::Table;
+use crate::series;
 use crate::stats::{self, Samples, Summary, duration, ratio, verdict};
 use client::Control;
 
@@ -71,6 +72,23 @@ struct Level {
 impl Level {
     fn per_connection(&self) -> f64 {
         self.rss_loaded.saturating_sub(self.rss_idle) as f64 / self.clients.max(1) as f64
+    }
+
+    /// This level as a point of the plots' series.
+    fn series(&self) -> serde_json::Value {
+        series::FanOut {
+            clients: self.clients,
+            connect: self.connect,
+            lag: &self.lag,
+            received: self.events,
+            expected: self.expected,
+            lost: self.lost,
+            server_cpu: &self.stream_cpu,
+            generator_cpu: &self.generator_cpu,
+            rss_idle: self.rss_idle,
+            rss_loaded: self.rss_loaded,
+        }
+        .to_json()
     }
 }
 
@@ -129,6 +147,23 @@ async fn measure(programs: &Programs, args: &P6Args) -> anyhow::Result<Table> {
     random.stop().await;
     fleet.stop().await;
     let (rows, idle) = result?;
+    series::write(
+        "p6",
+        &serde_json::json!({
+            "benchmark": "P6",
+            "title": "SSE fan-out, next to WebSocket",
+            "rate_hz": 1.0 / EVENT_INTERVAL.as_secs_f64(),
+            "measured_s": args.duration.as_secs_f64(),
+            "lag_p99_target_ms": series::ms(LAG_P99_TARGET),
+            "memory_ratio_target": MEMORY_RATIO_TARGET,
+            "idle_connection_kib": (idle / 1024.0 * 100.0).round() / 100.0,
+            "sse": rows.iter().map(|(sse, _)| sse.series()).collect::<Vec<_>>(),
+            "websocket": rows
+                .iter()
+                .filter_map(|(_, ws)| ws.as_ref().map(p4_fanout::Level::series))
+                .collect::<Vec<_>>(),
+        }),
+    );
     Ok(table(&rows, idle, args))
 }
 

@@ -1,5 +1,6 @@
 //! P8: the timer scheduler at scale — the memory a million pending timers
-//! take, and how late 100k timers falling due within one second fire.
+//! take, and how late 100k timers falling due within one second fire; and,
+//! for the plot of lateness against load, the same at 1k to 50k a second.
 //!
 //! Timers are written straight into the service's SQLite file before it
 //! starts (setting a million through the API would take minutes); the
@@ -17,6 +18,7 @@ use sqlx::{AssertSqlSafe, Row};
 use crate::children::{self, Programs};
 use crate::procfs;
 use crate::report::Table;
+use crate::series;
 use crate::stats::{self, Samples, Summary, duration, verdict};
 
 /// Options of P8.
@@ -29,9 +31,21 @@ pub struct P8Args {
     /// per count (the target is for 100k).
     #[arg(long, value_delimiter = ',', default_value = "10000,100000")]
     pub due: Vec<usize>,
+    /// Further counts, measured like `--due` for the curve of lateness
+    /// against load (the plot, and one line each under the table).
+    #[arg(long, value_delimiter = ',', default_value = "1000,3000,30000,50000")]
+    pub sweep: Vec<usize>,
     /// The window they fall due in.
     #[arg(long, default_value = "1s", value_parser = crate::parse_duration)]
     pub window: Duration,
+}
+
+/// What one burst of timers measured.
+#[derive(Debug)]
+struct Burst {
+    due: usize,
+    late: Summary,
+    early: usize,
 }
 
 const MEMORY_TARGET_BYTES: u64 = 256 * 1024 * 1024;
@@ -61,10 +75,17 @@ async fn measure(programs: &Programs, args: &P8Args) -> anyhow::Result<Table> {
     let loaded = resident_after_start(programs, full.path()).await?;
     let extra = loaded.saturating_sub(baseline);
 
-    let mut bursts = Vec::new();
-    for &due in &args.due {
-        bursts.push((due, burst(programs, due, args.window).await?));
+    // Every count once, smallest first: the table's and the curve's.
+    let mut loads: Vec<usize> = args.due.iter().chain(&args.sweep).copied().collect();
+    loads.sort_unstable();
+    loads.dedup();
+    let mut bursts = Vec::with_capacity(loads.len());
+    for (n, &due) in loads.iter().enumerate() {
+        eprintln!("p8: lateness {} of {}", n + 1, loads.len());
+        let (late, early) = burst(programs, due, args.window).await?;
+        bursts.push(Burst { due, late, early });
     }
+    let find = |due: usize| bursts.iter().find(|burst| burst.due == due);
     let mut table = Table::new("P8 — timers at scale", &["", "measured", "target", "met"]);
     table.row([
         format!(
@@ -75,7 +96,7 @@ async fn measure(programs: &Programs, args: &P8Args) -> anyhow::Result<Table> {
         "≤ 256 MB".to_owned(),
         verdict(extra <= MEMORY_TARGET_BYTES).to_owned(),
     ]);
-    for (due, (late, early)) in &bursts {
+    for Burst { due, late, early } in args.due.iter().filter_map(|&due| find(due)) {
         let target = *due >= 100_000;
         let shown = format!("{} due within {:?}", stats::count(*due as f64), args.window);
         table.row([
@@ -130,7 +151,59 @@ async fn measure(programs: &Programs, args: &P8Args) -> anyhow::Result<Table> {
         baseline as f64 / 1e6,
         args.window
     ));
+    table.note(curve(&bursts, args.window));
+    series::write(
+        "p8",
+        &serde_json::json!({
+            "benchmark": "P8",
+            "title": "timers at scale",
+            "window_s": args.window.as_secs_f64(),
+            "pending": args.pending,
+            "extra_memory_bytes": extra,
+            "baseline_memory_bytes": baseline,
+            "lateness_p99_target_ms": series::ms(P99_TARGET),
+            "lateness_max_target_ms": series::ms(MAX_TARGET),
+            "target_due": 100_000,
+            "loads": bursts
+                .iter()
+                .map(|burst| serde_json::json!({
+                    "due": burst.due,
+                    "per_second": burst.due as f64 / args.window.as_secs_f64(),
+                    "lateness_ms": series::summary(&burst.late),
+                    "early": burst.early,
+                }))
+                .collect::<Vec<_>>(),
+        }),
+    );
     Ok(table)
+}
+
+/// Lateness at every count measured, one line each (the plot's points).
+fn curve(bursts: &[Burst], window: Duration) -> String {
+    let mut text = format!(
+        "Lateness against load (every count measured as above, the plot's points), timers due \
+         within {window:?}: "
+    );
+    let points: Vec<String> = bursts
+        .iter()
+        .map(|burst| {
+            format!(
+                "{} due: p50 {}, p99 {}, max {}{}",
+                stats::count(burst.due as f64),
+                duration(burst.late.p50),
+                duration(burst.late.p99),
+                duration(burst.late.max),
+                if burst.early > 0 {
+                    format!(", {} early", burst.early)
+                } else {
+                    String::new()
+                }
+            )
+        })
+        .collect();
+    text.push_str(&points.join("; "));
+    text.push('.');
+    text
 }
 
 /// Lateness of `due` timers falling due evenly within `window`, and how
