@@ -27,6 +27,7 @@ const CHECK: Duration = Duration::from_millis(500);
 pub async fn hold(store: Store, scheduling: watch::Sender<bool>, shutdown: CancellationToken) {
     let mut said_standby = false;
     let mut said_error = false;
+    set(&scheduling, false);
     loop {
         match store.try_lease(SCHEDULING_LEASE).await {
             Ok(Some(mut lease)) => {
