@@ -5,15 +5,22 @@
 //! On PostgreSQL a lease is a session-level advisory lock on a connection of
 //! its own, outside the pool: it is held for as long as that connection
 //! lives, and PostgreSQL releases it the moment the holder's connection
-//! ends, whether the holder exited, crashed or was killed. On SQLite (one
+//! ends, whether the holder exited, crashed or was killed, or (its host gone
+//! without a word) it has been silent for three seconds. On SQLite (one
 //! file, one process) the lease is always granted.
 
-use sqlx::{AnyConnection, Connection};
+use sqlx::{AnyConnection, AssertSqlSafe, Connection};
 
 use crate::{Backend, Store, StoreError};
 
 /// How long taking or checking a lease may take before it counts as failed.
 const LEASE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(1);
+/// How often a holder must [`HeldLease::check`] its lease.
+pub const LEASE_CHECK_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
+/// A holder whose connection says nothing for this long (its host gone
+/// without closing it) has its session ended by PostgreSQL, which frees the
+/// lease (`idle_session_timeout`, PostgreSQL 14 and later): six missed checks.
+const SILENT_HOLDER_MS: u64 = 3_000;
 
 /// A lease this process holds; dropping it (or [`HeldLease::release`])
 /// gives it up.
@@ -31,6 +38,13 @@ impl Store {
         }
         let attempt = async {
             let mut connection = AnyConnection::connect_with(&self.options).await?;
+            // Older servers lack the setting; their leases last until TCP
+            // gives up on a vanished holder instead.
+            let _ = sqlx::query(AssertSqlSafe(format!(
+                "SET idle_session_timeout = {SILENT_HOLDER_MS}"
+            )))
+            .execute(&mut connection)
+            .await;
             let taken: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
                 .bind(key)
                 .fetch_one(&mut connection)

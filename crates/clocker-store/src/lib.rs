@@ -29,7 +29,7 @@ pub use accounts::{AccountRecord, SessionRecord};
 pub use config::{
     ConfigError, DatabaseSettings, SQLITE_FILE, SqlitePath, StoreConfig, default_data_dir,
 };
-pub use lease::HeldLease;
+pub use lease::{HeldLease, LEASE_CHECK_EVERY};
 pub use migrations::{MIGRATIONS, migrator};
 pub use timers::{EventKind, EventRecord, TimerRecord, TimerState};
 

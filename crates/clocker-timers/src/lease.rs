@@ -12,15 +12,13 @@
 use std::time::Duration;
 
 use clocker_runtime::CancellationToken;
-use clocker_store::Store;
+use clocker_store::{LEASE_CHECK_EVERY, Store};
 use tokio::sync::watch;
 
 /// The lease's key: "clocker" in ASCII, with 1 for the timers' scheduling.
 pub const SCHEDULING_LEASE: i64 = 0x636c_6f63_6b65_7201;
 /// How often a standby tries to take the lease.
 pub const RETRY: Duration = Duration::from_millis(250);
-/// How often the holder checks that its lease is still held.
-const CHECK: Duration = Duration::from_millis(500);
 
 /// Holds the lease whenever it can until `shutdown`, saying on `scheduling`
 /// whether this replica holds it.
@@ -41,7 +39,7 @@ pub async fn hold(store: Store, scheduling: watch::Sender<bool>, shutdown: Cance
                             lease.release().await;
                             return;
                         }
-                        () = tokio::time::sleep(CHECK) => {}
+                        () = tokio::time::sleep(LEASE_CHECK_EVERY) => {}
                     }
                     if let Err(err) = lease.check().await {
                         tracing::warn!(%err, "lost the scheduling lease; standing by");

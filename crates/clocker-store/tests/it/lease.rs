@@ -32,3 +32,25 @@ test_both_backends! {
         }
     }
 }
+
+test_both_backends! {
+    async fn a_holder_that_falls_silent_loses_the_lease(db: TestDatabase) {
+        let holder = open(&db).await;
+        let other = open(&db).await;
+        // Held, and never checked again: as a holder whose host vanished.
+        let silent = holder.try_lease(KEY).await.expect("asked").expect("granted");
+        if holder.backend() == Backend::Sqlite {
+            return;
+        }
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+        let taken = loop {
+            if let Some(taken) = other.try_lease(KEY).await.expect("asked") {
+                break taken;
+            }
+            assert!(std::time::Instant::now() < deadline, "a silent holder kept the lease");
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        };
+        taken.release().await;
+        drop(silent);
+    }
+}
