@@ -173,6 +173,7 @@ async fn the_standby_takes_over_and_every_timer_fires_once() {
     first.child.wait().expect("reaped");
     let killed = Instant::now();
     let took = second.wait_scheduling(1, PATIENCE).await;
+    eprintln!("the standby took over {took:?} after the SIGKILL");
     assert!(
         took <= TAKEOVER,
         "the standby took {took:?} to take over (at most {TAKEOVER:?})"
