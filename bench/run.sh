@@ -1,15 +1,21 @@
 #!/usr/bin/env bash
 # Runs every Clocker benchmark (clocker-bench all) and regenerates
-# BENCHMARKS.md with the tables and the machine they were measured on.
+# BENCHMARKS.md with the tables and the machine they were measured on, and
+# the plots of how cost grows (bench/plots/*.png, drawn by bench/plot.py from
+# the series P4, P6 and P8 write to target/bench/series).
 #
 # `make bench` builds first and runs this; by hand:
-#   bash scripts/python-env.sh; make web browser-env
+#   bash scripts/python-env.sh bench; make web browser-env
 #   cargo build --release -p clocker -p clocker-bench
 #   bash bench/run.sh
 #
 # Progress goes to the terminal (stderr); the tables are printed as they come
-# and written to BENCHMARKS.md once every benchmark has succeeded (on a failure
-# they go to target/bench/BENCHMARKS.md instead). Takes about 11 minutes.
+# and written to BENCHMARKS.md, the plots to bench/plots, once every benchmark
+# has succeeded (on a failure the report goes to target/bench/BENCHMARKS.md
+# instead, and no plot is drawn). Takes about 12 minutes: 11 for the
+# benchmarks as before, ~50 s more for P8's lateness at four more loads (each
+# burst ~11 s, most of it the lead before the timers fall due), and a few
+# seconds for the plots.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,8 +27,8 @@ for bin in "$bench_bin" "$CLOCKER_BIN"; do
     exit 1
   fi
 done
-if [ ! -x .venv/bin/python ]; then
-  echo "bench: .venv is missing; run: bash scripts/python-env.sh (or make bench)" >&2
+if ! .venv/bin/python -c 'import matplotlib' 2>/dev/null; then
+  echo "bench: .venv or its matplotlib is missing; run: bash scripts/python-env.sh bench (or make bench)" >&2
   exit 1
 fi
 
@@ -34,6 +40,13 @@ mkdir -p target/bench
 tables=target/bench/tables.md
 report=target/bench/BENCHMARKS.md
 command="$bench_bin all"
+# P4, P6 and P8 write the numbers behind the plots here; the plots are drawn
+# into target/bench/plots and copied to bench/plots once everything succeeded.
+series=target/bench/series
+plots=target/bench/plots
+plots_md=target/bench/plots.md
+rm -rf "$series" "$plots" "$plots_md"
+export CLOCKER_BENCH_SERIES="$PWD/$series"
 
 # CPU ticks the whole machine has spent busy (everything but idle and iowait).
 busy_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
@@ -53,6 +66,7 @@ done
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 cpu_model=$(grep -m1 '^model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
 mem_total=$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
+machine="$(nproc) × $cpu_model, $mem_total RAM, Linux $(uname -r)"
 commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 if [ -n "$(git status --porcelain 2>/dev/null)" ]; then
   commit="$commit (with uncommitted changes)"
@@ -69,6 +83,11 @@ status=0
 if [ "$status" -eq 0 ]; then
   echo >>"$tables"
   (cd web && node e2e/p9-sync.bench.mjs) | tee -a "$tables" || status=$?
+fi
+if [ "$status" -eq 0 ]; then
+  echo "bench: drawing the plots (bench/plot.py, from $series)" >&2
+  .venv/bin/python bench/plot.py --series "$series" --out "$plots" --markdown "$plots_md" --all \
+    --caption "commit $commit · $started · $machine" || status=$?
 fi
 
 # What the rest of the machine used meanwhile: machine busy time minus what
@@ -93,7 +112,7 @@ missed=$(grep -o '❌' "$tables" | wc -l || true)
   echo "|---|---|"
   echo "| date | $started |"
   echo "| commit | $commit |"
-  echo "| machine | $(nproc) × $cpu_model, $mem_total RAM, Linux $(uname -r) |"
+  echo "| machine | $machine |"
   echo "| load average before the run | $load_before |"
   echo "| CPU used by other processes during the run | ${others_during} % of one core (${wall} s run) |"
   echo "| command | \`ulimit -n $(ulimit -n); CLOCKER_BIN=target/release/clocker $command\`, then P9: \`cd web && node e2e/p9-sync.bench.mjs\` |"
@@ -105,6 +124,10 @@ missed=$(grep -o '❌' "$tables" | wc -l || true)
   echo "## Results"
   echo
   cat "$tables"
+  if [ -f "$plots_md" ]; then
+    echo
+    cat "$plots_md"
+  fi
   if [ -f bench/NOTES.md ]; then
     echo
     cat bench/NOTES.md
@@ -112,8 +135,11 @@ missed=$(grep -o '❌' "$tables" | wc -l || true)
 } >"$report"
 
 if [ "$status" -ne 0 ]; then
-  echo "bench: some benchmarks failed; BENCHMARKS.md left as it was, this run is in $report" >&2
+  echo "bench: some benchmarks (or the plots) failed; BENCHMARKS.md and bench/plots left as they were, this run is in $report" >&2
   exit "$status"
 fi
+mkdir -p bench/plots
+cp "$plots"/*.png bench/plots/
+echo "bench: wrote bench/plots/: $(cd "$plots" && echo *.png)" >&2
 cp "$report" BENCHMARKS.md
 echo "bench: wrote BENCHMARKS.md ($met targets met, $missed missed)" >&2
