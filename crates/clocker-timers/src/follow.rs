@@ -1,20 +1,24 @@
-//! The log follower: reads the event log back in order, from wherever this
-//! replica joined it, and hands each event on — to the watchers (published)
-//! and to the scheduler (a set timer to wait for, an ended one to forget).
+//! The log follower: hands every event on in number order, from wherever
+//! this replica joined the log — to the watchers (published) and to the
+//! scheduler (a set timer to wait for, an ended one to forget).
 //!
-//! Events written here wake it at once. Events other replicas write on a
-//! shared PostgreSQL are found by polling every [`POLL_SHARED`]: a timer set
-//! through a standby reaches the scheduling replica within that, far inside
-//! the shortest duration (one second).
+//! Events this replica writes are handed to it directly, so alone on its
+//! database it never reads them back. Where the numbers it was handed skip
+//! some (another replica wrote those, or a writer here has not handed its
+//! events over yet), it reads the store from where it is. On a shared
+//! PostgreSQL it also reads the store every [`POLL_SHARED`], for the other
+//! replicas' events: a timer set through a standby reaches the scheduling
+//! replica within that, far inside the shortest duration (one second).
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use clocker_runtime::CancellationToken;
-use clocker_store::EventKind;
+use clocker_store::{EventKind, EventRecord};
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
+use crate::TimerError;
 use crate::scheduler::Schedule;
 use crate::timers::Timers;
 
@@ -34,10 +38,17 @@ pub async fn run(
     poll: Option<Duration>,
     shutdown: CancellationToken,
 ) {
+    let mut read_store = false;
     loop {
-        loop {
-            let page = match timers.events_since(after, PAGE).await {
-                Ok(page) => page,
+        let (written, gap) = timers.take_written(after);
+        for event in written {
+            after = event.seq;
+            hand_on(&timers, &schedule, event);
+        }
+        if gap || read_store {
+            let before = after;
+            match read_from(&timers, &mut after, &schedule).await {
+                Ok(()) => read_store = false,
                 Err(err) => {
                     tracing::warn!(%err, "cannot read the timer events; retrying");
                     tokio::select! {
@@ -45,31 +56,49 @@ pub async fn run(
                         () = tokio::time::sleep(RETRY) => continue,
                     }
                 }
-            };
-            let full = page.len() as i64 == PAGE;
-            for event in page {
-                after = event.seq;
-                if let Ok(id) = Uuid::parse_str(&event.timer.id) {
-                    let fires_at_ms = event.timer.fires_at_ms;
-                    let _ = schedule.send(match event.kind {
-                        EventKind::Set => Schedule::Add { fires_at_ms, id },
-                        EventKind::Fired | EventKind::Cancelled => {
-                            Schedule::Remove { fires_at_ms, id }
-                        }
-                    });
-                }
-                timers.publish(event);
             }
-            if !full {
-                break;
+            if gap && after > before {
+                // What was handed over meanwhile follows on from here.
+                continue;
             }
         }
         tokio::select! {
             () = shutdown.cancelled() => return,
             () = timers.written() => {}
-            () = sleep(poll) => {}
+            () = sleep(poll) => read_store = true,
         }
     }
+}
+
+/// Hands on every stored event after `after`.
+async fn read_from(
+    timers: &Timers,
+    after: &mut i64,
+    schedule: &mpsc::UnboundedSender<Schedule>,
+) -> Result<(), TimerError> {
+    loop {
+        let page = timers.events_since(*after, PAGE).await?;
+        let full = page.len() as i64 == PAGE;
+        for event in page {
+            *after = event.seq;
+            hand_on(timers, schedule, event);
+        }
+        if !full {
+            return Ok(());
+        }
+    }
+}
+
+/// Tells the scheduler what `event` changes, then the watchers.
+fn hand_on(timers: &Timers, schedule: &mpsc::UnboundedSender<Schedule>, event: EventRecord) {
+    if let Ok(id) = Uuid::parse_str(&event.timer.id) {
+        let fires_at_ms = event.timer.fires_at_ms;
+        let _ = schedule.send(match event.kind {
+            EventKind::Set => Schedule::Add { fires_at_ms, id },
+            EventKind::Fired | EventKind::Cancelled => Schedule::Remove { fires_at_ms, id },
+        });
+    }
+    timers.publish(event);
 }
 
 /// Sleeps for `poll`, or forever without one.

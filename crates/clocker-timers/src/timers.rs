@@ -3,11 +3,13 @@
 //! SQL (that is `clocker-store`).
 //!
 //! Every change is written with its event, numbered by the store. Events
-//! are not published by the writer: the log follower (`follow`) reads them
-//! back in order and publishes them, whichever replica wrote them, so
+//! are not published by the writer: it hands them to the log follower
+//! (`follow`), which publishes every event in number order, whichever
+//! replica wrote it (reading the store for those it was not handed), so
 //! watchers on any replica see every event once and in order.
 
-use std::sync::Arc;
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use clocker_store::{EventKind, EventRecord, Store, TimerRecord, TimerState};
@@ -34,8 +36,10 @@ pub struct Timers {
     clock: Clock,
     callers: Callers,
     events: broadcast::Sender<Arc<EventRecord>>,
+    /// Events this replica wrote, by number, until the follower takes them.
+    written: Mutex<BTreeMap<i64, EventRecord>>,
     /// Wakes the log follower when this replica has written events.
-    written: Notify,
+    wake: Notify,
 }
 
 impl Timers {
@@ -47,7 +51,8 @@ impl Timers {
             clock,
             callers,
             events,
-            written: Notify::new(),
+            written: Mutex::new(BTreeMap::new()),
+            wake: Notify::new(),
         })
     }
 
@@ -96,8 +101,13 @@ impl Timers {
             state: TimerState::Pending,
             ended_at_ms: None,
         };
-        self.store.insert_timer(&timer).await?;
-        self.written.notify_one();
+        let seq = self.store.insert_timer(&timer).await?;
+        self.hand_over([EventRecord {
+            seq,
+            kind: EventKind::Set,
+            at_ms: created_at_ms,
+            timer: timer.clone(),
+        }]);
         metrics::counter!("clocker_timers_set_total").increment(1);
         Ok(timer)
     }
@@ -171,10 +181,40 @@ impl Timers {
 
     async fn end(&self, ids: &[String], kind: EventKind) -> Result<Vec<EventRecord>, TimerError> {
         let events = self.store.end_timers(ids, kind, self.now_ms()).await?;
-        if !events.is_empty() {
-            self.written.notify_one();
-        }
+        self.hand_over(events.iter().cloned());
         Ok(events)
+    }
+
+    /// Gives events this replica committed to the follower.
+    fn hand_over(&self, events: impl IntoIterator<Item = EventRecord>) {
+        let mut written = self
+            .written
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner());
+        let before = written.len();
+        written.extend(events.into_iter().map(|event| (event.seq, event)));
+        if written.len() > before {
+            self.wake.notify_one();
+        }
+    }
+
+    /// The handed-over events that follow on from `after` without a gap, in
+    /// order; and whether any are left beyond a gap (numbers taken by other
+    /// replicas, or by a writer here that has not handed its events over yet).
+    pub(crate) fn take_written(&self, after: i64) -> (Vec<EventRecord>, bool) {
+        let mut written = self
+            .written
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner());
+        // Anything at or before `after` was read from the store meanwhile.
+        *written = written.split_off(&(after + 1));
+        let mut next = after + 1;
+        let mut taken = Vec::new();
+        while let Some(event) = written.remove(&next) {
+            taken.push(event);
+            next += 1;
+        }
+        (taken, !written.is_empty())
     }
 
     /// Publishes an event read back from the log (the follower's job).
@@ -185,7 +225,7 @@ impl Timers {
 
     /// Resolves when this replica has written events since the last call.
     pub(crate) async fn written(&self) {
-        self.written.notified().await;
+        self.wake.notified().await;
     }
 
     /// The number of the last event committed.
