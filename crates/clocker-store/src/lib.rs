@@ -29,7 +29,7 @@ pub use accounts::{AccountRecord, SessionRecord};
 pub use config::{
     ConfigError, DatabaseSettings, SQLITE_FILE, SqlitePath, StoreConfig, default_data_dir,
 };
-pub use lease::{HeldLease, LEASE_CHECK_EVERY};
+pub use lease::{LEASE_CHECK_EVERY, Lease};
 pub use migrations::{MIGRATIONS, migrator};
 pub use timers::{EventKind, EventRecord, TimerRecord, TimerState};
 
@@ -57,7 +57,7 @@ impl Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
-    /// For connections outside the pool ([`HeldLease`]); holds the
+    /// For connections outside the pool ([`Lease`]); holds the
     /// password, so never printed.
     options: AnyConnectOptions,
 }

@@ -1,11 +1,13 @@
 //! Timers and their events: the rows and the queries on them.
 //!
 //! Every change of a timer is written together with its event, in one
-//! transaction, under a sequence number the database assigns
-//! (`timer_sequence`, bumped as the transaction's last write, so numbers
-//! commit in order even with several timer replicas writing); ending a
-//! timer is a conditional update out of `pending`, so a timer fires (or is
-//! cancelled) once, whatever crashes, restarts and fail-overs.
+//! transaction, under a sequence number the database assigns: the row of
+//! `timer_sequence` is bumped just before the events are inserted, and its
+//! lock, held until commit, makes writers take numbers one after another,
+//! so numbers commit in order even with several timer replicas writing (at
+//! the price of one write transaction at a time, all replicas together).
+//! Ending a timer is a conditional update out of `pending`, so a timer
+//! fires (or is cancelled) once, whatever crashes, restarts and fail-overs.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -253,7 +255,11 @@ impl Store {
         };
         let mut tx = self.pool.begin().await?;
         let mut ended: Vec<TimerRecord> = Vec::with_capacity(ids.len());
-        for chunk in ids.chunks(END_CHUNK) {
+        // Rows are locked in id order, whatever the chunks: two replicas
+        // ending overlapping batches wait for each other, never deadlock.
+        let mut sorted: Vec<&String> = ids.iter().collect();
+        sorted.sort_unstable();
+        for chunk in sorted.chunks(END_CHUNK) {
             // One statement per chunk, not per timer: a burst of timers
             // falling due together is one short write.
             let placeholders: Vec<String> =
@@ -269,7 +275,7 @@ impl Store {
                 .bind(state.as_str())
                 .bind(at_ms);
             for id in chunk {
-                update = update.bind(id);
+                update = update.bind(id.as_str());
             }
             for row in update.fetch_all(&mut *tx).await? {
                 ended.push(timer_from(&row)?);
@@ -285,8 +291,8 @@ impl Store {
             .map(|(n, id)| (id.as_str(), n))
             .collect();
         ended.sort_by_key(|timer| order.get(timer.id.as_str()).copied().unwrap_or(usize::MAX));
-        // The sequence row last: its lock is held the shortest, and every
-        // writer takes the timers' row locks before it (no deadlock).
+        // The sequence row after the timers' rows, as every writer takes
+        // them: no deadlock, and its lock is not held while waiting for them.
         let last = take_seqs(&mut tx, ended.len() as i64).await?;
         let first = last - ended.len() as i64 + 1;
         let events: Vec<EventRecord> = ended
@@ -375,10 +381,16 @@ impl Store {
     }
 }
 
-/// Takes the next `count` event numbers; returns the last of them.
+/// Takes the next `count` event numbers; returns the last of them. Never
+/// below the highest number stored: a writer that numbered events itself
+/// (a replica from before `timer_sequence`, still running during a rolling
+/// upgrade) cannot make every later write collide with its numbers.
 async fn take_seqs(tx: &mut Transaction<'_, Any>, count: i64) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar(
-        "UPDATE timer_sequence SET last_seq = last_seq + $1 WHERE id = 1 RETURNING last_seq",
+        "UPDATE timer_sequence SET last_seq = $1 + CASE \
+           WHEN (SELECT MAX(seq) FROM timer_events) > last_seq \
+           THEN (SELECT MAX(seq) FROM timer_events) ELSE last_seq END \
+         WHERE id = 1 RETURNING last_seq",
     )
     .bind(count)
     .fetch_one(&mut **tx)

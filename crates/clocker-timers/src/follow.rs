@@ -2,13 +2,15 @@
 //! this replica joined the log — to the watchers (published) and to the
 //! scheduler (a set timer to wait for, an ended one to forget).
 //!
-//! Events this replica writes are handed to it directly, so alone on its
-//! database it never reads them back. Where the numbers it was handed skip
-//! some (another replica wrote those, or a writer here has not handed its
-//! events over yet), it reads the store from where it is. On a shared
-//! PostgreSQL it also reads the store every [`POLL_SHARED`], for the other
-//! replicas' events: a timer set through a standby reaches the scheduling
-//! replica within that, far inside the shortest duration (one second).
+//! Events this replica writes are handed to it directly, so it does not
+//! read them back. Where the numbers it was handed skip some (another
+//! replica wrote those, or a writer here has not handed its events over
+//! yet) it reads the store from where it is, and it reads the store every
+//! `poll` as well: on a shared PostgreSQL every [`POLL_SHARED`], for the
+//! other replicas' events (a timer set through a standby reaches the
+//! scheduling replica within that, far inside the shortest duration, one
+//! second); alone, every [`POLL_ALONE`], for an event whose writer was
+//! cancelled between its commit and the hand-over (a caller gone mid-call).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -24,18 +26,21 @@ use crate::timers::Timers;
 
 /// How often a replica on a shared database looks for others' events.
 pub const POLL_SHARED: Duration = Duration::from_millis(100);
+/// How often a replica alone on its database looks for events it was not
+/// handed.
+pub const POLL_ALONE: Duration = Duration::from_secs(1);
 /// Events read per query.
 const PAGE: i64 = 1000;
 /// How long to wait before reading again after the store failed.
 const RETRY: Duration = Duration::from_millis(250);
 
-/// Follows the log from after event `after` until `shutdown`, polling every
-/// `poll` too when other replicas may write (`None`: this one alone does).
+/// Follows the log from after event `after` until `shutdown`, reading the
+/// store every `poll` too.
 pub async fn run(
     timers: Arc<Timers>,
     mut after: i64,
     schedule: mpsc::UnboundedSender<Schedule>,
-    poll: Option<Duration>,
+    poll: Duration,
     shutdown: CancellationToken,
 ) {
     let mut read_store = false;
@@ -65,7 +70,7 @@ pub async fn run(
         tokio::select! {
             () = shutdown.cancelled() => return,
             () = timers.written() => {}
-            () = sleep(poll) => read_store = true,
+            () = tokio::time::sleep(poll) => read_store = true,
         }
     }
 }
@@ -99,12 +104,4 @@ fn hand_on(timers: &Timers, schedule: &mpsc::UnboundedSender<Schedule>, event: E
         });
     }
     timers.publish(event);
-}
-
-/// Sleeps for `poll`, or forever without one.
-async fn sleep(poll: Option<Duration>) {
-    match poll {
-        Some(poll) => tokio::time::sleep(poll).await,
-        None => std::future::pending().await,
-    }
 }

@@ -1,6 +1,6 @@
 //! Which replica schedules. Any number of timer replicas may share one
 //! PostgreSQL; all of them answer requests, and the one holding the
-//! scheduling lease (an advisory lock, see `clocker_store::HeldLease`) also
+//! scheduling lease (an advisory lock, see `clocker_store::Lease`) also
 //! fires the timers. The others try to take it every [`RETRY`], so when the
 //! holder dies (and PostgreSQL ends its session) one of them schedules
 //! within a fraction of a second. On SQLite the lease is always held.
@@ -23,12 +23,13 @@ pub const RETRY: Duration = Duration::from_millis(250);
 /// Holds the lease whenever it can until `shutdown`, saying on `scheduling`
 /// whether this replica holds it.
 pub async fn hold(store: Store, scheduling: watch::Sender<bool>, shutdown: CancellationToken) {
+    let mut lease = store.lease(SCHEDULING_LEASE);
     let mut said_standby = false;
     let mut said_error = false;
     set(&scheduling, false);
     loop {
-        match store.try_lease(SCHEDULING_LEASE).await {
-            Ok(Some(mut lease)) => {
+        match lease.try_take().await {
+            Ok(true) => {
                 tracing::info!("this replica schedules the timers (it holds the lease)");
                 set(&scheduling, true);
                 (said_standby, said_error) = (false, false);
@@ -48,7 +49,7 @@ pub async fn hold(store: Store, scheduling: watch::Sender<bool>, shutdown: Cance
                     }
                 }
             }
-            Ok(None) => {
+            Ok(false) => {
                 if !said_standby {
                     tracing::info!("standing by: another replica schedules the timers");
                     said_standby = true;
@@ -62,7 +63,10 @@ pub async fn hold(store: Store, scheduling: watch::Sender<bool>, shutdown: Cance
             }
         }
         tokio::select! {
-            () = shutdown.cancelled() => return,
+            () = shutdown.cancelled() => {
+                lease.release().await;
+                return;
+            }
             () = tokio::time::sleep(RETRY) => {}
         }
     }

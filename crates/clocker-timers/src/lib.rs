@@ -7,8 +7,9 @@
 //! - `timers`: the domain ([`Timers`]); `duration`: what a duration may be;
 //!   `callers`: session tokens to accounts (via the accounts service).
 //! - `scheduler`: pending timers by due time, fired in batches.
-//! - `follow`: reads the event log back in order, for watchers and the
-//!   scheduler, whichever replica wrote it.
+//! - `follow`: hands every event on in number order, to watchers and the
+//!   scheduler, whichever replica wrote it (the store is read for those
+//!   this replica did not write).
 //! - `lease`: which replica fires (a PostgreSQL advisory lock).
 //! - storage: `clocker-store` (SQLite or PostgreSQL), shared with accounts.
 //!
@@ -115,7 +116,10 @@ pub async fn launch(
         tracing::info!(pending = pending.len(), "timers reloaded");
     }
     // Other replicas' events only exist on a shared PostgreSQL.
-    let poll = (store.backend() == Backend::Postgres).then_some(follow::POLL_SHARED);
+    let poll = match store.backend() {
+        Backend::Postgres => follow::POLL_SHARED,
+        Backend::Sqlite => follow::POLL_ALONE,
+    };
     let (schedule, commands) = mpsc::unbounded_channel();
     let (scheduling, scheduling_rx) = watch::channel(false);
     tokio::spawn(lease::hold(store, scheduling, shutdown.clone()));

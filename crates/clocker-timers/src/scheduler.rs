@@ -1,10 +1,10 @@
 //! The scheduler: every pending timer in an ordered set by due time, one
 //! sleep until the soonest, and the due ones fired together in one write.
 //!
-//! Every replica keeps the set (fed by the log follower), but only the one
-//! holding the scheduling lease fires; a replica that takes the lease over
-//! first reloads the pending timers from the store, so nothing set or left
-//! while it stood by is missed.
+//! Every replica keeps the set (loaded at start-up, then kept by the log
+//! follower from every replica's events), but only the one holding the
+//! scheduling lease fires: a replica that takes the lease over has every
+//! pending timer already, and fires at once those that fell due meanwhile.
 //!
 //! A timer fires when the service's clock reads its `fires_at` or later,
 //! never before (a wake-up that comes early goes back to sleep). Timers that
@@ -58,17 +58,10 @@ pub async fn run(
             () = shutdown.cancelled() => return,
             changed = scheduling.changed() => {
                 if changed.is_err() {
+                    // The lease is only let go of on shutdown.
                     return;
                 }
-                let now_active = *scheduling.borrow_and_update();
-                if now_active && !active {
-                    // Taking over: whatever the follower has not brought yet.
-                    match timers.pending().await {
-                        Ok(pending) => due.extend(pending),
-                        Err(err) => tracing::warn!(%err, "cannot reload the pending timers"),
-                    }
-                }
-                active = now_active;
+                active = *scheduling.borrow_and_update();
             }
             command = commands.recv() => match command {
                 Some(Schedule::Add { fires_at_ms, id }) => {

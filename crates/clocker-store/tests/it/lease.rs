@@ -1,56 +1,59 @@
-use clocker_store::Backend;
+use std::time::{Duration, Instant};
+
+use clocker_store::{Backend, Lease};
 use clocker_testdb::test_both_backends;
 
 use crate::support::open;
 
 const KEY: i64 = 42;
 
-test_both_backends! {
-    async fn one_holder_at_a_time_and_the_next_once_it_is_gone(db: TestDatabase) {
-        let first = open(&db).await;
-        let second = open(&db).await;
-        let mut held = first.try_lease(KEY).await.expect("asked").expect("granted");
-        held.check().await.expect("still held");
-        if first.backend() == Backend::Sqlite {
-            // One file, one process: always granted.
-            assert!(second.try_lease(KEY).await.expect("asked").is_some());
-            return;
-        }
-        assert!(second.try_lease(KEY).await.expect("asked").is_none(), "held by the first");
-        assert!(second.try_lease(KEY + 1).await.expect("asked").is_some(), "another lease is free");
-        held.release().await;
-        let taken = second.try_lease(KEY).await.expect("asked").expect("released, so granted");
-        // A holder that vanishes without releasing (a killed process) loses it too.
-        drop(taken);
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-        loop {
-            if first.try_lease(KEY).await.expect("asked").is_some() {
-                break;
-            }
-            assert!(std::time::Instant::now() < deadline, "a dropped lease was never freed");
-            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-        }
+/// Asks until granted, failing after `within`.
+async fn take_within(lease: &mut Lease, within: Duration, what: &str) {
+    let deadline = Instant::now() + within;
+    while !lease.try_take().await.expect("asked") {
+        assert!(Instant::now() < deadline, "{what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
 
 test_both_backends! {
+    async fn one_holder_at_a_time_and_the_next_once_it_is_gone(db: TestDatabase) {
+        let first = open(&db).await;
+        let second = open(&db).await;
+        let mut held = first.lease(KEY);
+        assert!(held.try_take().await.expect("asked"), "a free lease is granted");
+        held.check().await.expect("still held");
+        let mut waiting = second.lease(KEY);
+        if first.backend() == Backend::Sqlite {
+            // One file, one process: always granted.
+            assert!(waiting.try_take().await.expect("asked"));
+            return;
+        }
+        assert!(!waiting.try_take().await.expect("asked"), "held by the first");
+        assert!(!waiting.try_take().await.expect("asked"), "asking again on the same connection");
+        assert!(second.lease(KEY + 1).try_take().await.expect("asked"), "another lease is free");
+        held.release().await;
+        assert!(held.check().await.is_err(), "a released lease is not held");
+        // The server frees it as it ends the released session, a moment later.
+        take_within(&mut waiting, Duration::from_secs(10), "a released lease was never freed").await;
+        // A holder that vanishes without releasing (a killed process) loses it too.
+        drop(waiting);
+        let mut next = first.lease(KEY);
+        take_within(&mut next, Duration::from_secs(10), "a dropped lease was never freed").await;
+    }
+
     async fn a_holder_that_falls_silent_loses_the_lease(db: TestDatabase) {
         let holder = open(&db).await;
         let other = open(&db).await;
-        // Held, and never checked again: as a holder whose host vanished.
-        let silent = holder.try_lease(KEY).await.expect("asked").expect("granted");
+        // Taken, and never checked again: as a holder whose host vanished.
+        let mut silent = holder.lease(KEY);
+        assert!(silent.try_take().await.expect("asked"));
         if holder.backend() == Backend::Sqlite {
             return;
         }
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
-        let taken = loop {
-            if let Some(taken) = other.try_lease(KEY).await.expect("asked") {
-                break taken;
-            }
-            assert!(std::time::Instant::now() < deadline, "a silent holder kept the lease");
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        };
-        taken.release().await;
-        drop(silent);
+        let mut next = other.lease(KEY);
+        take_within(&mut next, Duration::from_secs(15), "a silent holder kept the lease").await;
+        assert!(silent.check().await.is_err(), "the silent holder finds it lost");
+        next.release().await;
     }
 }

@@ -1,6 +1,7 @@
 //! Timer fail-over: two `clocker serve timers` processes on one throwaway
-//! PostgreSQL. One schedules; the scheduler is SIGKILLed while timers are
-//! due; the standby takes over, and every timer fires exactly once.
+//! PostgreSQL. One schedules; it is SIGKILLed (or SIGSTOPped, then woken)
+//! while timers are due; the standby takes over, and every timer fires
+//! exactly once.
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
@@ -117,10 +118,30 @@ async fn next_event(events: &mut Streaming<TimerEvent>) -> TimerEvent {
         .expect("the watch has not ended")
 }
 
+/// How the scheduling replica stops scheduling.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Death {
+    /// SIGKILL: its connection closes at once.
+    Killed,
+    /// SIGSTOP (its host unreachable, say) until PostgreSQL ends its silent
+    /// session, then SIGCONT: for a moment it still believes it schedules,
+    /// beside the replica that took over.
+    Paused,
+}
+
 #[tokio::test]
-async fn the_standby_takes_over_and_every_timer_fires_once() {
+async fn the_standby_takes_over_from_a_killed_scheduler_and_every_timer_fires_once() {
+    fail_over(Death::Killed).await;
+}
+
+#[tokio::test]
+async fn a_paused_scheduler_loses_the_lease_and_on_waking_fires_nothing_twice() {
+    fail_over(Death::Paused).await;
+}
+
+async fn fail_over(death: Death) {
     let db = TestDatabase::postgres().expect("a PostgreSQL test database");
-    let first = Replica::start(&db, "first");
+    let mut first = Replica::start(&db, "first");
     first.wait_scheduling(1, STARTUP).await;
     let second = Replica::start(&db, "second");
     second.wait_scheduling(0, STARTUP).await;
@@ -158,8 +179,7 @@ async fn the_standby_takes_over_and_every_timer_fires_once() {
     }
 
     // Once the first one-second timer has fired (by the scheduler, seen on
-    // the standby), kill the scheduler: the two- and three-second ones are
-    // still due.
+    // the standby), stop the scheduler while the later ones are still due.
     let mut fired: HashMap<String, i64> = HashMap::new();
     while fired.is_empty() {
         let event = next_event(&mut events).await;
@@ -168,16 +188,43 @@ async fn the_standby_takes_over_and_every_timer_fires_once() {
             fired.insert(timer.id, timer.late_ms);
         }
     }
-    let mut first = first;
-    first.child.kill().expect("SIGKILL");
-    first.child.wait().expect("reaped");
-    let killed = Instant::now();
-    let took = second.wait_scheduling(1, PATIENCE).await;
-    eprintln!("the standby took over {took:?} after the SIGKILL");
+    let pid = first.child.id().to_string();
+    match death {
+        Death::Killed => {
+            first.child.kill().expect("SIGKILL");
+            first.child.wait().expect("reaped");
+        }
+        Death::Paused => signal("-STOP", &pid),
+    }
+    let stopped = Instant::now();
+    let still_due = due.len() - fired.len();
     assert!(
-        took <= TAKEOVER,
-        "the standby took {took:?} to take over (at most {TAKEOVER:?})"
+        still_due > 0,
+        "every timer fired before the scheduler stopped: nothing was tested"
     );
+    let took = second.wait_scheduling(1, PATIENCE).await;
+    eprintln!("the standby took over {took:?} after the {death:?} scheduler stopped");
+    // A dead scheduler's session ends at once; a silent one's after 3 s.
+    let allowed = match death {
+        Death::Killed => TAKEOVER,
+        Death::Paused => TAKEOVER + Duration::from_secs(3),
+    };
+    assert!(
+        took <= allowed,
+        "the standby took {took:?} to take over (at most {allowed:?})"
+    );
+    if death == Death::Paused {
+        // Awake, it still holds every timer it knew of, the ones the
+        // standby has fired meanwhile among them, and fires what is due
+        // before it finds its lease gone.
+        signal("-CONT", &pid);
+        first.wait_scheduling(0, PATIENCE).await;
+        assert_eq!(
+            second.scheduling().await,
+            Some(1),
+            "the standby keeps scheduling"
+        );
+    }
 
     while fired.len() < due.len() {
         let event = next_event(&mut events).await;
@@ -195,15 +242,20 @@ async fn the_standby_takes_over_and_every_timer_fires_once() {
         due.keys().collect(),
         "every timer fired"
     );
-    // Whatever was due after the kill fired late by at most the takeover.
+    // Whatever was due after the scheduler stopped fired late by at most the takeover.
     for (id, late_ms) in &fired {
         assert!(
-            *late_ms <= (TAKEOVER + Duration::from_millis(500)).as_millis() as i64,
-            "timer {id} (due in {} s) fired {late_ms} ms late; killed {:?} ago",
+            *late_ms <= (allowed + Duration::from_millis(500)).as_millis() as i64,
+            "timer {id} (due in {} s) fired {late_ms} ms late; stopped {:?} ago",
             due[id],
-            killed.elapsed()
+            stopped.elapsed()
         );
     }
+    let by_standby = fired_total(&second).await;
+    assert!(
+        by_standby > 0,
+        "the standby fired none of the {still_due} still due"
+    );
 
     // The store agrees: one fired event per timer.
     let store = Store::connect(&StoreConfig::from_url(db.url()).expect("a valid URL"))
@@ -223,4 +275,22 @@ async fn the_standby_takes_over_and_every_timer_fires_once() {
     assert!(stored.values().all(|&count| count == 1), "{stored:?}");
     store.close().await;
     drop(first);
+}
+
+/// Sends `signal` (`-STOP`, `-CONT`) to the process `pid`.
+fn signal(signal: &str, pid: &str) {
+    let status = Command::new("kill")
+        .args([signal, pid])
+        .status()
+        .expect("kill runs");
+    assert!(status.success(), "kill {signal} {pid}");
+}
+
+/// How many timers `replica` has fired (`clocker_timers_fired_total`).
+async fn fired_total(replica: &Replica) -> u64 {
+    http_get(replica.addr, "/metrics")
+        .await
+        .lines()
+        .find_map(|line| line.strip_prefix("clocker_timers_fired_total "))
+        .map_or(0, |value| value.trim().parse().unwrap_or(0))
 }
