@@ -21,6 +21,8 @@
 //! - `p10`: `clocker up`'s supervised fleet: start-up, idle memory, restart
 //!   after SIGKILL (`p10_supervisor`).
 //! - `p11`: the accounts service on SQLite and PostgreSQL (`p11_accounts`).
+//! - `p12`: timer fail-over on PostgreSQL, the scheduler SIGKILLed
+//!   (`p12_failover`).
 //! - `all`: every one, with their default options.
 //!
 //! P4, P6 and P8 also write the numbers behind the plots of BENCHMARKS.md as
@@ -32,6 +34,7 @@ mod closed_loop;
 mod echo;
 mod p10_supervisor;
 mod p11_accounts;
+mod p12_failover;
 mod p1_latency;
 mod p2_throughput;
 mod p3_frames;
@@ -99,6 +102,8 @@ enum Command {
     P10(p10_supervisor::P10Args),
     /// Accounts: Login and WhoAmI on SQLite and PostgreSQL.
     P11(p11_accounts::P11Args),
+    /// Timers: fail-over between two replicas on PostgreSQL, the scheduler SIGKILLed.
+    P12(p12_failover::P12Args),
     /// Every benchmark with its default options.
     All,
     /// The raw TCP echo server P1 measures against (run by P1 itself).
@@ -152,6 +157,7 @@ fn run(programs: &Programs, command: Command) -> anyhow::Result<()> {
         Command::P8(args) => print(&p8_timers::run(programs, &args)?),
         Command::P10(args) => print(&p10_supervisor::run(programs, &args)?),
         Command::P11(args) => print(&p11_accounts::run(programs, &args)?),
+        Command::P12(args) => print(&p12_failover::run(programs, &args)?),
         Command::All => all(programs),
         Command::EchoServer => echo::serve(),
         Command::BareServer => bare::serve(),
@@ -163,7 +169,7 @@ type Benchmark = fn(&Programs) -> anyhow::Result<Table>;
 
 /// Runs every benchmark, even after one fails; fails if any did.
 fn all(programs: &Programs) -> anyhow::Result<()> {
-    let runs: [(&str, Benchmark); 10] = [
+    let runs: [(&str, Benchmark); 11] = [
         ("P1", |p| p1_latency::run(p, &defaults()?)),
         ("P2", |p| p2_throughput::run(p, &defaults()?)),
         ("P3", |p| p3_frames::run(p, &defaults()?)),
@@ -174,6 +180,7 @@ fn all(programs: &Programs) -> anyhow::Result<()> {
         ("P8", |p| p8_timers::run(p, &defaults()?)),
         ("P10", |p| p10_supervisor::run(p, &defaults()?)),
         ("P11", |p| p11_accounts::run(p, &defaults()?)),
+        ("P12", |p| p12_failover::run(p, &defaults()?)),
     ];
     let mut failed = Vec::new();
     for (name, run) in runs {

@@ -126,7 +126,9 @@ pub async fn watch(statuses: Statuses, stop: CancellationToken) {
     }
 }
 
-async fn scrape(addr: SocketAddr) -> std::io::Result<String> {
+/// `GET /metrics` of the service at `addr` (every gRPC port answers it):
+/// the whole response, headers and Prometheus text.
+pub async fn scrape(addr: SocketAddr) -> std::io::Result<String> {
     let mut tcp = TcpStream::connect(addr).await?;
     tcp.write_all(b"GET /metrics HTTP/1.0\r\nHost: supervisor\r\n\r\n")
         .await?;
