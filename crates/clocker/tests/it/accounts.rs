@@ -2,21 +2,18 @@
 //! processes, a real database (SQLite and PostgreSQL), secrets kept out of
 //! every log line and output.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
-use std::sync::mpsc;
-use std::time::Duration;
 
 use clocker::Options;
 use clocker_runtime::ServiceName;
 use clocker_testdb::{Backend, TestDatabase, test_both_backends};
 
-use crate::support::start_fleet;
+use crate::support::{spawn_serving, start_fleet};
 
 const PASSWORD: &str = "tr0ub4dor&3-horse";
-const STARTUP: Duration = Duration::from_secs(30);
 
 /// `clocker serve accounts` on a free port with debug logging captured.
 struct AccountsProcess {
@@ -31,9 +28,7 @@ impl AccountsProcess {
         let mut command = Command::new(env!("CARGO_BIN_EXE_clocker"));
         command
             .args(["serve", "accounts", "--addr", "127.0.0.1:0"])
-            .env("RUST_LOG", "debug")
-            .stdout(Stdio::piped())
-            .stderr(std::fs::File::create(&log).expect("log file"));
+            .env("RUST_LOG", "debug");
         match db.backend() {
             Backend::Sqlite => {
                 let dir = db.dir().expect("an SQLite database has a directory");
@@ -43,25 +38,7 @@ impl AccountsProcess {
                 command.env("DATABASE_URL", db.url());
             }
         }
-        let mut child = command.spawn().expect("the binary runs");
-        let stdout = child.stdout.take().expect("piped");
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                let _ = tx.send(line);
-            }
-        });
-        let line = rx.recv_timeout(STARTUP).unwrap_or_else(|_| {
-            let _ = child.kill();
-            panic!(
-                "no 'listening' line; log: {}",
-                std::fs::read_to_string(&log).unwrap_or_default()
-            )
-        });
-        let addr = line
-            .strip_prefix("accounts listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line: {line}"))
-            .to_owned();
+        let (child, addr) = spawn_serving("accounts", &mut command, &log);
         Self { child, addr, log }
     }
 

@@ -4,11 +4,9 @@
 //! exactly once.
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use clocker_proto::v1::timer_event::Kind;
@@ -18,7 +16,7 @@ use clocker_store::{EventKind, Store, StoreConfig};
 use clocker_testdb::TestDatabase;
 use tonic::Streaming;
 
-use crate::support::http_get;
+use crate::support::{http_get, spawn_serving};
 
 const STARTUP: Duration = Duration::from_secs(30);
 const PATIENCE: Duration = Duration::from_secs(20);
@@ -38,31 +36,14 @@ impl Replica {
             "clocker-failover-{}-{name}.log",
             std::process::id()
         ));
-        let mut child = Command::new(env!("CARGO_BIN_EXE_clocker"))
+        let mut command = Command::new(env!("CARGO_BIN_EXE_clocker"));
+        command
             .args(["serve", "timers", "--addr", "127.0.0.1:0"])
             .args(["--zmq-addr", "tcp://127.0.0.1:0"])
             .env("DATABASE_URL", db.url())
-            .env("RUST_LOG", "info")
-            .stdout(Stdio::piped())
-            .stderr(std::fs::File::create(&log).expect("log file"))
-            .spawn()
-            .expect("the binary runs");
-        let stdout = child.stdout.take().expect("piped");
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                let _ = tx.send(line);
-            }
-        });
-        let line = rx.recv_timeout(STARTUP).unwrap_or_else(|_| {
-            let _ = child.kill();
-            panic!("{name}: no 'listening' line; log: {}", read(&log))
-        });
-        let addr = line
-            .strip_prefix("timers listening on ")
-            .unwrap_or_else(|| panic!("{name}: unexpected first line {line:?}"))
-            .parse()
-            .expect("an address");
+            .env("RUST_LOG", "info");
+        let (child, addr) = spawn_serving("timers", &mut command, &log);
+        let addr = addr.parse().expect("an address");
         Self { child, addr, log }
     }
 
