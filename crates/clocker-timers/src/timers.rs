@@ -148,10 +148,12 @@ impl Timers {
         let events = self
             .end(std::slice::from_ref(&timer.id), EventKind::Cancelled)
             .await?;
-        match events.into_iter().next() {
-            Some(event) => {
+        let cancelled = events.first().map(|event| event.timer.clone());
+        self.hand_over(events);
+        match cancelled {
+            Some(timer) => {
                 metrics::counter!("clocker_timers_cancelled_total").increment(1);
-                Ok(event.timer)
+                Ok(timer)
             }
             // It fired meanwhile.
             None => self.get(id, caller).await,
@@ -163,12 +165,13 @@ impl Timers {
         let events = self.end(ids, EventKind::Fired).await?;
         let fired = events.len();
         let mut latest = 0;
-        for event in events {
+        for event in &events {
             let late_ms = late_ms(&event.timer);
             latest = latest.max(late_ms);
             metrics::histogram!("clocker_timers_lateness_seconds").record(late_ms as f64 / 1000.0);
         }
         metrics::counter!("clocker_timers_fired_total").increment(fired as u64);
+        self.hand_over(events);
         if latest >= 1000 {
             tracing::info!(
                 fired,
@@ -179,10 +182,10 @@ impl Timers {
         Ok(fired)
     }
 
+    /// Ends `ids` as `kind`; the caller hands the events over once it has
+    /// read what it needs from them (moved, not copied: a batch may be 1024).
     async fn end(&self, ids: &[String], kind: EventKind) -> Result<Vec<EventRecord>, TimerError> {
-        let events = self.store.end_timers(ids, kind, self.now_ms()).await?;
-        self.hand_over(events.iter().cloned());
-        Ok(events)
+        Ok(self.store.end_timers(ids, kind, self.now_ms()).await?)
     }
 
     /// Gives events this replica committed to the follower.
