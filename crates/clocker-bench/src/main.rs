@@ -32,6 +32,7 @@ mod bare;
 mod children;
 mod closed_loop;
 mod echo;
+mod fanout_window;
 mod p10_supervisor;
 mod p11_accounts;
 mod p12_failover;

@@ -2,19 +2,18 @@
 //! flight, against our server and a Python `grpc.aio` server implementing the
 //! same RPC, with the same Rust client in the same run.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::Context;
 use clocker_proto::v1::CurrentTimeRequest;
 use clocker_proto::v1::current_time_client::CurrentTimeClient;
 use clocker_runtime::ServiceName;
 use tokio::process::Command;
-use tokio::task::JoinSet;
 use tonic::transport::Channel;
 
 use crate::children::{self, Child, Programs};
 use crate::closed_loop;
-use crate::procfs::{CpuMeter, CpuUse, Pid};
+use crate::procfs::CpuUse;
 use crate::report::Table;
 use crate::stats::{self, Summary, duration, ratio, verdict};
 
@@ -88,33 +87,26 @@ async fn load(server: &Child, args: &P2Args) -> anyhow::Result<Load> {
             children::channel(server.addr()).await?,
         ));
     }
-    let start = Instant::now();
-    let measure_from = start + args.warmup;
-    let until = measure_from + args.duration;
-    let mut workers = JoinSet::new();
-    for client in &clients {
-        for _ in 0..args.in_flight {
-            workers.spawn(closed_loop::worker(
-                client.clone(),
-                get_current_time,
-                measure_from,
-                until,
-            ));
-        }
-    }
-    tokio::time::sleep_until(measure_from.into()).await;
-    let server_meter = CpuMeter::start(server.pid())?;
-    let client_meter = CpuMeter::start(Pid::This)?;
-    tokio::time::sleep_until(until.into()).await;
-    let (server_cpu, client_cpu) = (server_meter.read()?, client_meter.read()?);
-    let calls = closed_loop::join(workers).await?;
+    // `in_flight` workers on each connection.
+    let workers = clients
+        .iter()
+        .flat_map(|client| std::iter::repeat_n(client, args.in_flight).cloned())
+        .collect();
+    let run = closed_loop::run(
+        server.pid(),
+        workers,
+        get_current_time,
+        args.warmup,
+        args.duration,
+    )
+    .await?;
     Ok(Load {
-        per_second: calls.latency.len() as f64 / args.duration.as_secs_f64(),
-        latency: calls.latency.summary(),
-        errors: calls.errors,
-        first_error: calls.first_error,
-        server_cpu,
-        client_cpu,
+        per_second: run.per_second,
+        latency: run.calls.latency.summary(),
+        errors: run.calls.errors,
+        first_error: run.calls.first_error,
+        server_cpu: run.server_cpu,
+        client_cpu: run.client_cpu,
     })
 }
 

@@ -5,14 +5,15 @@
 mod client;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use clocker_runtime::{CancellationToken, ServiceName};
 
 use crate::children::{self, ClockFleet, Programs};
-use crate::procfs::{self, CpuMeter, CpuUse, Pid};
+use crate::fanout_window;
+use crate::procfs::{self, CpuUse};
 use crate::report::Table;
 use crate::series;
 use crate::stats::{self, Samples, Summary, duration, verdict};
@@ -155,17 +156,14 @@ pub(crate) async fn level(
     let mut tasks = client::connect_all(&url, clients, args.connect_concurrency, &control).await?;
     let connect = started.elapsed();
 
-    tokio::time::sleep(args.settle).await;
-    eprintln!("p4:   measuring for {:?}", args.duration);
-    let funnel_meter = CpuMeter::start(funnel.pid())?;
-    let generator_meter = CpuMeter::start(Pid::This)?;
-    let window = Instant::now();
-    control.measuring.store(true, Ordering::Relaxed);
-    tokio::time::sleep(args.duration).await;
-    control.measuring.store(false, Ordering::Relaxed);
-    let window = window.elapsed();
-    let (funnel_cpu, generator_cpu) = (funnel_meter.read()?, generator_meter.read()?);
-    let rss_loaded = procfs::rss_bytes(funnel.pid())?;
+    let window = fanout_window::measure(
+        "p4",
+        funnel.pid(),
+        args.settle,
+        args.duration,
+        &control.measuring,
+    )
+    .await?;
     control.stop.cancel();
 
     let mut lags = Samples::with_capacity(clients * control.expected_frames);
@@ -186,15 +184,15 @@ pub(crate) async fn level(
         connect,
         lag: lags.summary(),
         frames,
-        expected: clients as f64 * window.as_secs_f64() / args.tick.as_secs_f64(),
-        window,
+        expected: clients as f64 * window.elapsed.as_secs_f64() / args.tick.as_secs_f64(),
+        window: window.elapsed,
         degraded,
         lost,
         first_error,
-        funnel_cpu,
-        generator_cpu,
+        funnel_cpu: window.server_cpu,
+        generator_cpu: window.generator_cpu,
         rss_idle,
-        rss_loaded,
+        rss_loaded: window.server_rss,
     })
 }
 

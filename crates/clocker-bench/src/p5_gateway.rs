@@ -15,12 +15,11 @@ use clocker_proto::random::random_service_client::RandomServiceClient;
 use clocker_runtime::ServiceName;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio::task::JoinSet;
 use tonic::transport::Channel;
 
 use crate::children::{self, Child, Programs};
 use crate::closed_loop;
-use crate::procfs::{CpuMeter, CpuUse, Pid};
+use crate::procfs::{CpuMeter, CpuUse};
 use crate::report::Table;
 use crate::stats::{self, duration, ratio, verdict};
 
@@ -172,36 +171,28 @@ async fn direct(random: &Child, args: &P5Args) -> anyhow::Result<Load> {
             children::channel(random.addr()).await?,
         ));
     }
-    let start = Instant::now();
-    let measure_from = start + args.warmup;
-    let until = measure_from + args.duration;
-    let mut workers = JoinSet::new();
-    for i in 0..args.in_flight {
-        let client = clients[i % clients.len()].clone();
-        workers.spawn(closed_loop::worker(
-            client,
-            get_random_number,
-            measure_from,
-            until,
-        ));
-    }
-    tokio::time::sleep_until(measure_from.into()).await;
-    let random_meter = CpuMeter::start(random.pid())?;
-    let client_meter = CpuMeter::start(Pid::This)?;
-    tokio::time::sleep_until(until.into()).await;
-    let (random_cpu, generator_cpu) = (random_meter.read()?, client_meter.read()?);
-    let calls = closed_loop::join(workers).await?;
-    let per_second = calls.latency.len() as f64 / args.duration.as_secs_f64();
-    let latency = calls.latency.summary();
+    // `in_flight` workers, spread over the connections.
+    let workers = (0..args.in_flight)
+        .map(|i| clients[i % clients.len()].clone())
+        .collect();
+    let run = closed_loop::run(
+        random.pid(),
+        workers,
+        get_random_number,
+        args.warmup,
+        args.duration,
+    )
+    .await?;
+    let latency = run.calls.latency.summary();
     Ok(Load {
-        per_second,
+        per_second: run.per_second,
         p50: latency.p50,
         p99: latency.p99,
-        errors: calls.errors,
-        first_error: calls.first_error,
-        random_cpu,
+        errors: run.calls.errors,
+        first_error: run.calls.first_error,
+        random_cpu: run.server_cpu,
         gateway_cpu: None,
-        generator_cpu,
+        generator_cpu: run.client_cpu,
     })
 }
 

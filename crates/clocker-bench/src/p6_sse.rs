@@ -7,15 +7,16 @@
 mod client;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use clocker_runtime::{CancellationToken, ServiceName};
 
 use crate::children::{self, Child, ClockFleet, Programs};
+use crate::fanout_window;
 use crate::p4_fanout::{self, P4Args, mib};
-use crate::procfs::{self, CpuMeter, CpuUse, Pid};
+use crate::procfs::{self, CpuUse};
 use crate::report::Table;
 use crate::series;
 use crate::stats::{self, Samples, Summary, duration, ratio, verdict};
@@ -226,17 +227,14 @@ async fn measure_level(stream: &Child, clients: usize, args: &P6Args) -> anyhow:
         client::connect_all(stream.addr(), clients, args.connect_concurrency, &control).await?;
     let connect = started.elapsed();
 
-    tokio::time::sleep(args.settle).await;
-    eprintln!("p6:   measuring for {:?}", args.duration);
-    let stream_meter = CpuMeter::start(stream.pid())?;
-    let generator_meter = CpuMeter::start(Pid::This)?;
-    let window = Instant::now();
-    control.measuring.store(true, Ordering::Relaxed);
-    tokio::time::sleep(args.duration).await;
-    control.measuring.store(false, Ordering::Relaxed);
-    let window = window.elapsed();
-    let (stream_cpu, generator_cpu) = (stream_meter.read()?, generator_meter.read()?);
-    let rss_loaded = procfs::rss_bytes(stream.pid())?;
+    let window = fanout_window::measure(
+        "p6",
+        stream.pid(),
+        args.settle,
+        args.duration,
+        &control.measuring,
+    )
+    .await?;
     control.stop.cancel();
 
     let mut lags = Samples::with_capacity(clients * control.expected_events);
@@ -255,13 +253,13 @@ async fn measure_level(stream: &Child, clients: usize, args: &P6Args) -> anyhow:
         connect,
         lag: lags.summary(),
         events,
-        expected: clients as f64 * window.as_secs_f64() / EVENT_INTERVAL.as_secs_f64(),
+        expected: clients as f64 * window.elapsed.as_secs_f64() / EVENT_INTERVAL.as_secs_f64(),
         lost,
         first_error,
-        stream_cpu,
-        generator_cpu,
+        stream_cpu: window.server_cpu,
+        generator_cpu: window.generator_cpu,
         rss_idle,
-        rss_loaded,
+        rss_loaded: window.server_rss,
     })
 }
 

@@ -1,0 +1,48 @@
+//! The measured window of a fan-out benchmark (P4's WebSocket, P6's SSE):
+//! once every client is connected, let the server settle, then count for a
+//! fixed time while metering the server's CPU and this process's, and read
+//! the server's resident memory under that load.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use crate::procfs::{self, CpuMeter, CpuUse, Pid};
+
+/// What the window measured.
+#[derive(Debug)]
+pub struct Window {
+    /// How long the clients counted (`duration`, give or take a tick).
+    pub elapsed: Duration,
+    pub server_cpu: CpuUse,
+    pub generator_cpu: CpuUse,
+    /// The server's resident memory at the end of the window.
+    pub server_rss: u64,
+}
+
+/// Waits `settle`, then sets `measuring` (what the clients count by) for
+/// `duration`; `label` names the benchmark in the progress line.
+pub async fn measure(
+    label: &str,
+    server: Pid,
+    settle: Duration,
+    duration: Duration,
+    measuring: &AtomicBool,
+) -> anyhow::Result<Window> {
+    tokio::time::sleep(settle).await;
+    eprintln!("{label}:   measuring for {duration:?}");
+    let server_meter = CpuMeter::start(server)?;
+    let generator_meter = CpuMeter::start(Pid::This)?;
+    let start = Instant::now();
+    measuring.store(true, Ordering::Relaxed);
+    tokio::time::sleep(duration).await;
+    measuring.store(false, Ordering::Relaxed);
+    let elapsed = start.elapsed();
+    Ok(Window {
+        elapsed,
+        server_cpu: server_meter.read()?,
+        generator_cpu: generator_meter.read()?,
+        server_rss: procfs::rss_bytes(server)?,
+    })
+}
