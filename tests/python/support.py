@@ -10,6 +10,7 @@ import dataclasses
 import http.client
 import json
 import re
+import subprocess
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -445,3 +446,16 @@ class SseReader:
 
     def events(self, count: int, timeout: float | None = None) -> list[SseEvent]:
         return [self.next_event(timeout) for _ in range(count)]
+
+
+def curl_json(url: str) -> dict:
+    """GET `url` with curl, as the seed README's commands do: its JSON body."""
+    result = subprocess.run(
+        ["curl", "-s", "--max-time", str(int(HTTP_TIMEOUT_S)), url],
+        capture_output=True, text=True, timeout=HTTP_TIMEOUT_S + 5,
+    )
+    assert result.returncode == 0, f"curl {url} exited {result.returncode}: {result.stderr}"
+    try:
+        return json.loads(result.stdout)
+    except ValueError:
+        raise AssertionError(f"curl {url} printed no JSON: {result.stdout[:300]!r}") from None

@@ -22,7 +22,6 @@ import re
 import secrets
 import socket
 import string
-import subprocess
 import time
 import uuid
 from datetime import datetime, timezone
@@ -34,7 +33,7 @@ from support import (
     ALLOWED_ORIGINS,
     FOREIGN_ORIGIN,
     FROZEN_INSTANT,
-    HTTP_TIMEOUT_S,
+    curl_json,
     check_timer,
     duration_ms,
     get_json,
@@ -742,18 +741,6 @@ def test_cors_default_is_the_funnels_origin(launch, random_service):
 
 
 # --- the seed README's curl commands ----------------------------------------------
-
-
-def curl_json(url: str) -> dict:
-    result = subprocess.run(
-        ["curl", "-s", "--max-time", str(int(HTTP_TIMEOUT_S)), url],
-        capture_output=True, text=True, timeout=HTTP_TIMEOUT_S + 5,
-    )
-    assert result.returncode == 0, f"curl {url} exited {result.returncode}: {result.stderr}"
-    try:
-        return json.loads(result.stdout)
-    except ValueError:
-        raise AssertionError(f"curl {url} printed no JSON: {result.stdout[:300]!r}") from None
 
 
 def test_readme_health(gateway):

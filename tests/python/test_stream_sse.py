@@ -37,6 +37,7 @@ from support import (
     FOREIGN_ORIGIN,
     FROZEN_INSTANT,
     HTTP_TIMEOUT_S,
+    curl_json,
     SseReader,
     get_json,
     http_request,
@@ -402,18 +403,6 @@ def test_stream_timers_sends_the_callers_events_and_replays(gateway, stream):
 
 
 # --- the seed README's curl commands ----------------------------------------------
-
-
-def curl_json(url: str) -> dict:
-    result = subprocess.run(
-        ["curl", "-s", "--max-time", str(int(HTTP_TIMEOUT_S)), url],
-        capture_output=True, text=True, timeout=HTTP_TIMEOUT_S + 5,
-    )
-    assert result.returncode == 0, f"curl {url} exited {result.returncode}: {result.stderr}"
-    try:
-        return json.loads(result.stdout)
-    except ValueError:
-        raise AssertionError(f"curl {url} printed no JSON: {result.stdout[:300]!r}") from None
 
 
 def test_readme_health(stream):
