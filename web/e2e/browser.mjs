@@ -66,14 +66,15 @@ export async function waitForState(page, state, timeout = PATIENCE_MS) {
   );
 }
 
-/** Waits until the page has synced its clock with at least `samples` pongs
+/** Waits until the page has synced its clock with at least `exchanges` pongs
+ *  (counted since it loaded: a stepped clock drops samples, not exchanges)
  *  and drawn a time from it (the next animation frame after the sync). */
-export async function waitForSync(page, samples = 8, timeout = PATIENCE_MS) {
+export async function waitForSync(page, exchanges = 8, timeout = PATIENCE_MS) {
   await page.waitForFunction(
     (wanted) =>
-      (window.__clocker?.sync().samples ?? 0) >= wanted &&
+      (window.__clocker?.sync().exchanges ?? 0) >= wanted &&
       !document.querySelector('[data-testid="time"]').textContent.startsWith("--:--:--"),
-    samples,
+    exchanges,
     { timeout },
   );
 }

@@ -65,7 +65,7 @@ test("frames that stop on an open socket are shown as stalled, not as a live clo
 
 test("a stopped funnel shows reconnecting, and restarting it resumes the clock", async () => {
   const { page, context } = await openLive();
-  const synced = (await page.evaluate(() => window.__clocker.sync())).samples;
+  const synced = (await page.evaluate(() => window.__clocker.sync())).exchanges;
   await fleet.stopService("funnel", "SIGTERM");
   await waitForState(page, "reconnecting");
   assert.match(await page.textContent('[data-testid="status"]'), /reconnect/i);

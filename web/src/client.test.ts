@@ -196,10 +196,12 @@ describe('ClockClient', () => {
       vi.advanceTimersByTime(PING_SPACING_MS - 2 * ONE_WAY_MS);
     }
     expect(client.syncReport().samples).toBe(1); // the step dropped the seven before it
+    expect(client.syncReport().exchanges).toBe(BURST_SIZE); // but all eight were used
     vi.advanceTimersByTime(BURST_GRACE_MS + RESYNC_SOON_MS - PING_SPACING_MS);
     expect(socket.pings()).toHaveLength(BURST_SIZE + 1);
     syncBurst(socket, true, SERVER_AHEAD_MS + 20);
     expect(client.syncReport().samples).toBe(BURST_SIZE + 1);
+    expect(client.syncReport().exchanges).toBe(2 * BURST_SIZE);
   });
 
   it('sends no extra burst after a good one', () => {

@@ -74,7 +74,10 @@ export interface ClientSnapshot {
 export interface SyncReport {
   readonly offsetMs: number | null;
   readonly accuracyMs: number | null;
+  /** Samples the estimate draws on now. */
   readonly samples: number;
+  /** Pongs used since the client started (a stepped clock drops samples, not these). */
+  readonly exchanges: number;
   readonly deviceOffsetMs: number | null;
 }
 
@@ -142,6 +145,7 @@ export class ClockClient {
   private burstYielded = false;
   /** Bursts sent soon after a poor one, on this connection. */
   private extraBursts = 0;
+  private exchanges = 0;
   private lastBurstAt = Number.NEGATIVE_INFINITY;
 
   private retryTimer: Timer | undefined;
@@ -212,6 +216,7 @@ export class ClockClient {
       offsetMs: this.estimate?.offsetMs ?? null,
       accuracyMs: this.estimate?.accuracyMs ?? null,
       samples: this.estimator.sampleCount,
+      exchanges: this.exchanges,
       deviceOffsetMs: this.deviceOffsetMs(),
     };
   }
@@ -388,6 +393,7 @@ export class ClockClient {
     const t0 = this.takePending(pong.t0);
     if (t0 === null) return; // not a ping of ours, or expired
     if (this.estimator.add({ t0, t1: pong.t1, t2: pong.t2, t3 }) === null) return;
+    this.exchanges += 1;
     this.burstYielded = true;
     this.estimate = this.estimator.estimate();
     this.refresh();
