@@ -50,6 +50,30 @@ impl Backend {
             Backend::Postgres => "postgres",
         }
     }
+
+    /// Bind placeholders `first..first + count`, comma-separated, for SQL
+    /// built at run time whose placeholders appear in order, each once.
+    ///
+    /// SQLite gets bare `?`s: it binds `$n` by looking the name up in a list
+    /// it scans from the start, so binding a statement's values took time
+    /// quadratic in their number. For a 4,000-value insert that was most of
+    /// the time it took to fire a large batch of timers.
+    fn placeholders(self, first: usize, count: usize) -> String {
+        let mut sql = String::with_capacity(count * 7);
+        for n in first..first + count {
+            if n > first {
+                sql.push_str(", ");
+            }
+            match self {
+                Backend::Sqlite => sql.push('?'),
+                Backend::Postgres => {
+                    sql.push('$');
+                    sql.push_str(&n.to_string());
+                }
+            }
+        }
+        sql
+    }
 }
 
 /// A connected, migrated database.
@@ -254,4 +278,17 @@ fn connect_error(config: &StoreConfig, err: sqlx::Error) -> ConnectError {
         ),
     };
     ConnectError::Unreachable(line)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Backend;
+
+    #[test]
+    fn placeholders_are_numbered_on_postgres_and_bare_on_sqlite() {
+        assert_eq!(Backend::Postgres.placeholders(3, 3), "$3, $4, $5");
+        assert_eq!(Backend::Sqlite.placeholders(3, 3), "?, ?, ?");
+        assert_eq!(Backend::Postgres.placeholders(1, 1), "$1");
+        assert_eq!(Backend::Sqlite.placeholders(1, 0), "");
+    }
 }

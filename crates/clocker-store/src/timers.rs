@@ -262,12 +262,12 @@ impl Store {
         for chunk in sorted.chunks(END_CHUNK) {
             // One statement per chunk, not per timer: a burst of timers
             // falling due together is one short write.
-            let placeholders: Vec<String> =
-                (0..chunk.len()).map(|i| format!("${}", i + 3)).collect();
             let sql = format!(
-                "UPDATE timers SET state = $1, ended_at_ms = $2 WHERE state = 'pending' \
+                "UPDATE timers SET state = {}, ended_at_ms = {} WHERE state = 'pending' \
                  AND id IN ({}) RETURNING {}",
-                placeholders.join(", "),
+                self.backend.placeholders(1, 1),
+                self.backend.placeholders(2, 1),
+                self.backend.placeholders(3, chunk.len()),
                 timer_columns!()
             );
             // Only placeholders are formatted in; every value is bound.
@@ -307,15 +307,7 @@ impl Store {
             .collect();
         for chunk in events.chunks(END_CHUNK) {
             let values: Vec<String> = (0..chunk.len())
-                .map(|n| {
-                    format!(
-                        "(${}, ${}, ${}, ${})",
-                        4 * n + 1,
-                        4 * n + 2,
-                        4 * n + 3,
-                        4 * n + 4
-                    )
-                })
+                .map(|n| format!("({})", self.backend.placeholders(4 * n + 1, 4)))
                 .collect();
             let sql = format!(
                 "INSERT INTO timer_events (seq, timer_id, kind, at_ms) VALUES {}",

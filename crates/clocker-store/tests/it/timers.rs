@@ -66,6 +66,26 @@ test_both_backends! {
         assert_eq!(store.list_pending_timers(None, 10).await.expect("pending"), [("t3".to_owned(), 8_000)]);
     }
 
+    async fn a_batch_larger_than_one_statement_ends_every_timer_in_the_order_asked(db: TestDatabase) {
+        let store = open(&db).await;
+        // Two statements' worth (1,000 timers each), the second one partly full.
+        let ids: Vec<String> = (0..1_234).map(|n| format!("t{n:04}")).collect();
+        for id in &ids {
+            store.insert_timer(&timer(id, None, 5_000)).await.expect("inserted");
+        }
+        let asked: Vec<String> = ids.iter().rev().cloned().collect();
+        let fired = store.end_timers(&asked, EventKind::Fired, 5_001).await.expect("fired");
+        let fired_ids: Vec<&str> = fired.iter().map(|e| e.timer.id.as_str()).collect();
+        assert_eq!(fired_ids, asked.iter().map(String::as_str).collect::<Vec<_>>());
+        let seqs: Vec<i64> = fired.iter().map(|e| e.seq).collect();
+        assert_eq!(seqs, (1_235..=2_468).collect::<Vec<_>>());
+        assert!(fired.iter().all(|e| e.timer.state == TimerState::Fired && e.timer.ended_at_ms == Some(5_001)));
+        let logged = store.list_events_since(1_234, 2_000).await.expect("events");
+        assert_eq!(logged.len(), 1_234);
+        assert!(logged.iter().zip(&fired).all(|(logged, fired)| (logged.seq, &logged.timer.id, logged.kind) == (fired.seq, &fired.timer.id, EventKind::Fired)));
+        assert_eq!(store.list_pending_timers(None, 10).await.expect("pending"), []);
+    }
+
     async fn pending_timers_come_soonest_first(db: TestDatabase) {
         let store = open(&db).await;
         store.insert_timer(&timer("late", None, 9_000)).await.expect("inserted");
