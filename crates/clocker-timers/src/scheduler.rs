@@ -47,8 +47,9 @@ pub async fn run(
     shutdown: CancellationToken,
 ) {
     let mut active = *scheduling.borrow_and_update();
+    let pending = metrics::gauge!("clocker_timers_pending");
     loop {
-        metrics::gauge!("clocker_timers_pending").set(due.len() as f64);
+        pending.set(due.len() as f64);
         let wait = due
             .first()
             .filter(|_| active)
@@ -63,15 +64,15 @@ pub async fn run(
                 }
                 active = *scheduling.borrow_and_update();
             }
-            command = commands.recv() => match command {
-                Some(Schedule::Add { fires_at_ms, id }) => {
-                    due.insert((fires_at_ms, id));
+            command = commands.recv() => {
+                let Some(command) = command else { return };
+                apply(&mut due, command);
+                // A fired batch comes back as a burst of removals: take
+                // them all before looking at the clock again.
+                while let Ok(command) = commands.try_recv() {
+                    apply(&mut due, command);
                 }
-                Some(Schedule::Remove { fires_at_ms, id }) => {
-                    due.remove(&(fires_at_ms, id));
-                }
-                None => return,
-            },
+            }
             () = sleep(wait) => {
                 let now_ms = timers.now_ms();
                 let mut batch = Vec::new();
@@ -93,6 +94,17 @@ pub async fn run(
                     }
                 }
             }
+        }
+    }
+}
+
+fn apply(due: &mut Due, command: Schedule) {
+    match command {
+        Schedule::Add { fires_at_ms, id } => {
+            due.insert((fires_at_ms, id));
+        }
+        Schedule::Remove { fires_at_ms, id } => {
+            due.remove(&(fires_at_ms, id));
         }
     }
 }
