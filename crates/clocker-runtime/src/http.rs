@@ -113,17 +113,32 @@ pub fn allowed_origins(configured: &[String], book: &AddressBook) -> Vec<String>
     origins
 }
 
+/// What `Access-Control-Allow-Origin` answers a request from `origin`: `*`
+/// when `origins` has it, the origin itself when listed (a trailing `/`
+/// ignored), else nothing.
+pub fn allowed_origin<'a>(origins: &[String], origin: &'a str) -> Option<&'a str> {
+    if origins.iter().any(|allowed| allowed == "*") {
+        Some("*")
+    } else {
+        origins
+            .iter()
+            .any(|allowed| allowed.trim_end_matches('/') == origin)
+            .then_some(origin)
+    }
+}
+
 /// CORS for `origins` (see [`allowed_origins`]): simple and preflighted
 /// `GET`, `POST` and `DELETE` with a bearer token and a JSON body.
 pub fn cors(origins: &[String]) -> CorsLayer {
     let allow = if origins.iter().any(|origin| origin == "*") {
         AllowOrigin::any()
     } else {
-        AllowOrigin::list(
-            origins
-                .iter()
-                .filter_map(|origin| HeaderValue::from_str(origin.trim_end_matches('/')).ok()),
-        )
+        let origins = origins.to_vec();
+        AllowOrigin::predicate(move |origin: &HeaderValue, _| {
+            origin
+                .to_str()
+                .is_ok_and(|origin| allowed_origin(&origins, origin).is_some())
+        })
     };
     CorsLayer::new()
         .allow_origin(allow)

@@ -227,7 +227,10 @@ impl GrpcServer {
             }
         });
 
-        serve(service, listener, router, settings, tasks, shutdown)
+        let addr = local_addr(service, &listener)?;
+        let sockets = settings.clone();
+        let listener = listener.tap_io(move |tcp| configure_accepted(tcp, &sockets));
+        serve(service, listener, addr, router, settings, tasks, shutdown)
     }
 }
 
@@ -271,36 +274,69 @@ pub fn launch_http(
     tasks: TaskTracker,
     shutdown: CancellationToken,
 ) -> Result<Launched, LaunchError> {
-    let router = router
-        .route(settings.metrics_path, get(render_metrics))
-        .layer(middleware::from_fn_with_state(service, count_http_request));
-    serve(service, listener, router, settings, tasks, shutdown)
+    let addr = local_addr(service, &listener)?;
+    let settings_for_sockets = settings.clone();
+    let listener = listener.tap_io(move |tcp| configure_accepted(tcp, &settings_for_sockets));
+    launch_http_on(service, listener, addr, router, settings, tasks, shutdown)
 }
 
-fn serve(
+/// [`launch_http`] on connections that `listener` hands over (already
+/// given [`configure_accepted`]): for a service that answers some
+/// connections itself, before any router, and passes on the rest.
+pub fn launch_http_on<L>(
     service: ServiceName,
-    listener: TcpListener,
+    listener: L,
+    addr: SocketAddr,
     router: Router,
     settings: &Settings,
     tasks: TaskTracker,
     shutdown: CancellationToken,
-) -> Result<Launched, LaunchError> {
-    let drain = settings.drain;
-    let unsent_limit = settings.unsent_limit_bytes;
-    let addr = listener.local_addr().map_err(|err| LaunchError::Setup {
+) -> Result<Launched, LaunchError>
+where
+    L: axum::serve::Listener,
+    L::Addr: std::fmt::Debug,
+{
+    let router = router
+        .route(settings.metrics_path, get(render_metrics))
+        .layer(middleware::from_fn_with_state(service, count_http_request));
+    serve(service, listener, addr, router, settings, tasks, shutdown)
+}
+
+/// The address `listener` is bound to, or a launch error naming `service`.
+pub fn local_addr(service: ServiceName, listener: &TcpListener) -> Result<SocketAddr, LaunchError> {
+    listener.local_addr().map_err(|err| LaunchError::Setup {
         service,
         message: format!("cannot read the bound address: {err}"),
-    })?;
+    })
+}
+
+/// What every accepted socket gets: TCP_NODELAY, and the unsent-bytes
+/// limit when `settings` sets one.
+pub fn configure_accepted(tcp: &tokio::net::TcpStream, settings: &Settings) {
+    if let Err(err) = tcp.set_nodelay(true) {
+        tracing::warn!(%err, "cannot set TCP_NODELAY");
+    }
+    if let Some(bytes) = settings.unsent_limit_bytes {
+        limit_unsent(tcp, bytes);
+    }
+}
+
+fn serve<L>(
+    service: ServiceName,
+    listener: L,
+    addr: SocketAddr,
+    router: Router,
+    settings: &Settings,
+    tasks: TaskTracker,
+    shutdown: CancellationToken,
+) -> Result<Launched, LaunchError>
+where
+    L: axum::serve::Listener,
+    L::Addr: std::fmt::Debug,
+{
+    let drain = settings.drain;
     // Install the recorder before the first request can be counted.
     let _ = prometheus();
-    let listener = listener.tap_io(move |tcp| {
-        if let Err(err) = tcp.set_nodelay(true) {
-            tracing::warn!(%err, "cannot set TCP_NODELAY");
-        }
-        if let Some(bytes) = unsent_limit {
-            limit_unsent(tcp, bytes);
-        }
-    });
     let graceful = shutdown.clone();
     let server = axum::serve(listener, router)
         .with_graceful_shutdown(async move { graceful.cancelled().await })
@@ -356,20 +392,31 @@ async fn count_http_request(
         .to_owned();
     let started = std::time::Instant::now();
     let response = next.run(request).await;
+    record_http_request(service, route, response.status(), started.elapsed());
+    response
+}
+
+/// Counts one answered request in the per-route HTTP metrics (what every
+/// router's requests get; for requests a service answers before any).
+pub fn record_http_request(
+    service: ServiceName,
+    route: String,
+    status: axum::http::StatusCode,
+    took: Duration,
+) {
     metrics::histogram!(
         "clocker_http_duration_seconds",
         "service" => service.as_str(),
         "route" => route.clone(),
     )
-    .record(started.elapsed().as_secs_f64());
+    .record(took.as_secs_f64());
     metrics::counter!(
         "clocker_http_requests_total",
         "service" => service.as_str(),
         "route" => route,
-        "status" => response.status().as_str().to_owned(),
+        "status" => status.as_str().to_owned(),
     )
     .increment(1);
-    response
 }
 
 #[cfg(test)]

@@ -26,7 +26,10 @@ mod token;
 pub use address::{AddressBook, Authority, BadAddress};
 pub use backoff::Backoff;
 pub use budget::{BudgetLayer, Budgeted};
-pub use launch::{GrpcServer, LaunchError, Launched, Settings, bind, launch_http};
+pub use launch::{
+    GrpcServer, LaunchError, Launched, Settings, bind, configure_accepted, launch_http,
+    launch_http_on, local_addr, record_http_request,
+};
 pub use locate::{Locate, LocateError, Locator};
 pub use service::{ServiceName, UnknownService};
 pub use shutdown::shutdown_signal;

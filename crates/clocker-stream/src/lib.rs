@@ -3,6 +3,9 @@
 //! - `GET /stream`: seed 004's `event: data` events from ONE upstream
 //!   `StreamRandomData` shared by every client ([`feed`]), each written once
 //!   as bytes ([`sse`]); `Last-Event-ID` resumes from a bounded history.
+//!   Answered off the socket, before the router ([`direct`]): it is the
+//!   route with thousands of clients, and hyper's per-connection buffers
+//!   were most of their cost.
 //! - `GET /stream/time?tz=`: the funnel's clock frames, built by the same
 //!   tick loop the funnel runs (`clock`).
 //! - `GET /stream/timers`: the caller's timer events (`timers`).
@@ -11,6 +14,7 @@
 //!   seed's SSE test page, standalone.
 
 mod clock;
+pub mod direct;
 pub mod feed;
 pub mod sse;
 mod timers;
@@ -29,7 +33,7 @@ use clocker_proto::v1::timers_client::TimersClient;
 use clocker_runtime::http::{ApiError, allowed_origins, cors};
 use clocker_runtime::{
     AddressBook, CancellationToken, LaunchError, Launched, Locator, ServiceName, Settings,
-    TaskTracker, launch_http,
+    TaskTracker, launch_http_on, local_addr,
 };
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
@@ -37,6 +41,7 @@ use tokio::net::TcpListener;
 use tonic::transport::Channel;
 
 pub use feed::{Feed, FeedConfig};
+pub use direct::Direct;
 pub use sse::Counters;
 
 /// The random service feeds `/stream`, the timer service `/stream/timers`,
@@ -127,22 +132,32 @@ pub fn launch(
     tasks.spawn(async move {
         let _ = ticker.await;
     });
+    let counters: Arc<Counters> = Arc::default();
+    let origins = allowed_origins(&config.cors_origins, &book);
+    let addr = local_addr(service, &listener)?;
+    let direct = Arc::new(Direct {
+        feed: feed.clone(),
+        counters: counters.clone(),
+        keep_alive: config.keep_alive,
+        origins: origins.clone(),
+        shutdown: shutdown.clone(),
+    });
+    let routed = direct::accept(listener, addr, settings.clone(), direct, tasks.clone());
     let state = AppState {
         feed,
-        counters: Arc::default(),
+        counters,
         hub,
         timers,
         call_timeout: Duration::from_secs(2),
         keep_alive: config.keep_alive,
         shutdown: shutdown.clone(),
     };
-    let origins = allowed_origins(&config.cors_origins, &book);
     let settings = Settings {
         metrics_path: "/metrics/prometheus",
         ..settings.clone()
     };
     let app = router(state).layer(cors(&origins));
-    let launched = launch_http(service, listener, app, &settings, tasks, shutdown)?;
+    let launched = launch_http_on(service, routed, addr, app, &settings, tasks, shutdown)?;
     stop_on_failure.disarm();
     Ok(launched)
 }
@@ -168,7 +183,9 @@ struct ResumeQuery {
     last_event_id: Option<String>,
 }
 
-/// `GET /stream`: seed 004's events, from where the client left off.
+/// `GET /stream`: seed 004's events, from where the client left off. Only
+/// for heads [`direct`] leaves to the router (over its size or header
+/// bounds); it answers every other `GET /stream` itself.
 async fn stream_data(
     State(state): State<AppState>,
     headers: HeaderMap,

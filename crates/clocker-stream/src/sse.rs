@@ -73,6 +73,14 @@ impl Drop for OpenClient {
 const RETRY: &[u8] = b"retry: 1000\n\n";
 const KEEP_ALIVE: &[u8] = b": keep-alive\n\n";
 
+/// The headers of every SSE response (besides CORS).
+pub const HEADERS: [(&str, &str); 3] = [
+    ("content-type", "text/event-stream"),
+    ("cache-control", "no-cache"),
+    // Tells nginx (the Ingress) not to buffer the stream.
+    ("x-accel-buffering", "no"),
+];
+
 /// An SSE response carrying `events` (each a complete event) until they
 /// end or `shutdown` fires, with a keep-alive comment every `keep_alive`.
 pub fn response(
@@ -81,6 +89,26 @@ pub fn response(
     keep_alive: Duration,
     shutdown: CancellationToken,
 ) -> Response {
+    let body = body(events, counters, keep_alive, shutdown).map(Ok::<_, Infallible>);
+    let mut response = Body::from_stream(body).into_response();
+    for (name, value) in HEADERS {
+        response.headers_mut().insert(
+            header::HeaderName::from_static(name),
+            header::HeaderValue::from_static(value),
+        );
+    }
+    response
+}
+
+/// An SSE body: the `retry:` hint, then `events` (each a complete event)
+/// with a keep-alive comment every `keep_alive` while idle, until they end
+/// or `shutdown` fires; counted as one open client while it lasts.
+pub fn body(
+    events: impl Stream<Item = Bytes> + Send + 'static,
+    counters: Arc<Counters>,
+    keep_alive: Duration,
+    shutdown: CancellationToken,
+) -> impl Stream<Item = Bytes> + Send + 'static {
     let client = OpenClient::new(counters);
     let events = events
         .map(move |bytes| {
@@ -92,28 +120,23 @@ pub fn response(
     let first_ping = tokio::time::Instant::now() + keep_alive;
     let pings = IntervalStream::new(tokio::time::interval_at(first_ping, keep_alive))
         .map(|_| Some(Bytes::from_static(KEEP_ALIVE)));
-    let body = stream::once(async { Some(Bytes::from_static(RETRY)) })
+    stream::once(async { Some(Bytes::from_static(RETRY)) })
         .chain(stream::select(events, pings))
         .take_while(|item| std::future::ready(item.is_some()))
-        .filter_map(|item| std::future::ready(item.map(Ok::<_, Infallible>)))
-        .take_until(shutdown.cancelled_owned());
-    (
-        [
-            (header::CONTENT_TYPE, "text/event-stream"),
-            (header::CACHE_CONTROL, "no-cache"),
-            (header::HeaderName::from_static("x-accel-buffering"), "no"),
-        ],
-        Body::from_stream(body),
-    )
-        .into_response()
+        .filter_map(std::future::ready)
+        .take_until(shutdown.cancelled_owned())
 }
 
 /// The id a reconnecting client last saw: the `Last-Event-ID` header (what
 /// `EventSource` sends), else a `last_event_id` query parameter.
 pub fn last_event_id(headers: &axum::http::HeaderMap, query: Option<&str>) -> Option<u64> {
-    headers
+    let header = headers
         .get("last-event-id")
-        .and_then(|value| value.to_str().ok())
-        .or(query)
-        .and_then(|id| id.trim().parse().ok())
+        .and_then(|value| value.to_str().ok());
+    resume_after(header, query)
+}
+
+/// The id to resume after: the `Last-Event-ID` header's, else the query's.
+pub fn resume_after(header: Option<&str>, query: Option<&str>) -> Option<u64> {
+    header.or(query).and_then(|id| id.trim().parse().ok())
 }

@@ -1,6 +1,7 @@
 //! The SSE clients of P6: raw HTTP/1.1 over a tokio `TcpStream` (as a
-//! browser's `EventSource` asks), the chunked body decoded by hand, and
-//! what each client measures.
+//! browser's `EventSource` asks), the body decoded by hand (chunked, or
+//! until the connection closes, as the stream answers `/stream`), and what
+//! each client measures.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -151,7 +152,8 @@ struct Sse {
     raw: BytesMut,
     /// The decoded body: SSE text not yet split into events.
     body: BytesMut,
-    chunks: Chunked,
+    /// How the body is framed: chunks, or none (it ends with the connection).
+    chunks: Option<Chunked>,
 }
 
 /// Headers larger than this are not a stream's.
@@ -181,15 +183,19 @@ impl Sse {
                 head.lines().next().unwrap_or("")
             );
         }
-        if !head.contains("transfer-encoding: chunked") {
-            bail!("GET /stream is not chunked: {head}");
-        }
+        let chunks = if head.contains("transfer-encoding: chunked") {
+            Some(Chunked::default())
+        } else if head.contains("connection: close") && !head.contains("content-length:") {
+            None
+        } else {
+            bail!("GET /stream is neither chunked nor ended by closing: {head}");
+        };
         raw.advance(end + 4);
         Ok(Self {
             socket,
             raw,
             body: BytesMut::new(),
-            chunks: Chunked::default(),
+            chunks,
         })
     }
 
@@ -199,8 +205,14 @@ impl Sse {
         if self.socket.read_buf(&mut self.raw).await? == 0 {
             return Ok(false);
         }
-        let ended = self.chunks.decode(&mut self.raw, &mut self.body)?;
-        Ok(!ended)
+        match &mut self.chunks {
+            Some(chunks) => Ok(!chunks.decode(&mut self.raw, &mut self.body)?),
+            None => {
+                self.body.extend_from_slice(&self.raw);
+                self.raw.clear();
+                Ok(true)
+            }
+        }
     }
 
     /// The `timestamp` of the next complete `data` event (comments, the
