@@ -350,7 +350,8 @@ fn table(rows: &[(Level, Option<p4_fanout::Level>)], idle: f64, args: &P6Args) -
         "SSE: one fresh `clocker serve stream` process per client count (single-threaded), fed by \
          one `clocker serve random` whose `StreamRandomData` brings a point every {EVENT_INTERVAL:?} \
          to the stream's one upstream call; every client sends `GET /stream` over HTTP/1.1 (raw \
-         tokio TCP, chunked body decoded by hand). Lag = receive wall-clock time − the event's \
+         tokio TCP; the stream answers it off the socket, before its router, with a body that \
+         ends with the connection). Lag = receive wall-clock time − the event's \
          `timestamp` (the random service's unix ms when it made the point, so lag includes the \
          gRPC hop to the stream and reads up to 1 ms high). WebSocket: P4's clients and funnel \
          (`--tick {EVENT_INTERVAL:?}`), lag against the frame's `unix_ms`. Measured for {:?}, {:?} \

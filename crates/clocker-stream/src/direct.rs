@@ -246,7 +246,10 @@ async fn stream(tcp: TcpStream, last_event_id: Option<u64>, origin: Option<&str>
         StatusCode::OK,
         started.elapsed(),
     );
-    let events = direct.feed.subscribe(last_event_id).map(|event| event.bytes);
+    let events = direct
+        .feed
+        .subscribe(last_event_id)
+        .map(|event| event.bytes);
     let mut body = pin!(sse::body(
         events,
         direct.counters.clone(),
@@ -380,7 +383,10 @@ mod tests {
     #[test]
     fn a_head_still_arriving_is_waited_for_up_to_a_bound() {
         assert_eq!(parse_head(b"GET /str"), Head::Partial);
-        assert_eq!(parse_head(b"GET /stream HTTP/1.1\r\nHost: x\r\n"), Head::Partial);
+        assert_eq!(
+            parse_head(b"GET /stream HTTP/1.1\r\nHost: x\r\n"),
+            Head::Partial
+        );
         let mut endless = b"GET /stream HTTP/1.1\r\n".to_vec();
         while endless.len() < MAX_HEAD {
             endless.extend_from_slice(b"X-Filler: aaaaaaaaaaaaaaaa\r\n");

@@ -40,8 +40,8 @@ use serde::{Deserialize, Serialize};
 use tokio::net::TcpListener;
 use tonic::transport::Channel;
 
-pub use feed::{Feed, FeedConfig};
 pub use direct::Direct;
+pub use feed::{Feed, FeedConfig};
 pub use sse::Counters;
 
 /// The random service feeds `/stream`, the timer service `/stream/timers`,

@@ -80,6 +80,11 @@ impl Fleet {
         }
     }
 
+    /// Stops the stream service (as on Ctrl-C).
+    pub fn stop_stream(&self) {
+        self.shutdown.cancel();
+    }
+
     /// Stops the random service, as if it died.
     pub async fn stop_random(&mut self) {
         self.random_stop.cancel();
@@ -129,14 +134,26 @@ pub struct Sse {
 
 impl Sse {
     pub async fn open(addr: SocketAddr, path: &str, last_event_id: Option<u64>) -> Sse {
-        let tcp = TcpStream::connect(addr).await.expect("connects");
-        let (read, mut write) = tcp.into_split();
         let mut request = format!("GET {path} HTTP/1.0\r\nHost: {addr}\r\n");
         if let Some(id) = last_event_id {
             request.push_str(&format!("Last-Event-ID: {id}\r\n"));
         }
         request.push_str("\r\n");
-        write.write_all(request.as_bytes()).await.expect("sends");
+        Sse::send(addr, &[request.as_bytes()]).await
+    }
+
+    /// Sends `pieces` as separate writes, 20 ms apart (so the server most
+    /// likely reads a head in parts), then reads the response head.
+    pub async fn send(addr: SocketAddr, pieces: &[&[u8]]) -> Sse {
+        let tcp = TcpStream::connect(addr).await.expect("connects");
+        tcp.set_nodelay(true).expect("nodelay");
+        let (read, mut write) = tcp.into_split();
+        for (n, piece) in pieces.iter().enumerate() {
+            if n > 0 {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            write.write_all(piece).await.expect("sends");
+        }
         let mut lines = BufReader::new(read);
         let mut status_line = String::new();
         lines.read_line(&mut status_line).await.expect("status");
@@ -170,6 +187,15 @@ impl Sse {
             .iter()
             .find(|(n, _)| n == name)
             .map(|(_, v)| v.as_str())
+    }
+
+    /// The next line of the body, as sent; `None` at the end.
+    pub async fn line(&mut self) -> Option<String> {
+        let mut line = String::new();
+        let read = tokio::time::timeout(PATIENCE, self.lines.read_line(&mut line))
+            .await
+            .expect("a line within the patience");
+        (read.expect("reads") > 0).then_some(line)
     }
 
     /// The next event (comments and `retry:` are skipped); `None` at the end.
