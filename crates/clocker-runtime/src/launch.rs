@@ -275,8 +275,8 @@ pub fn launch_http(
     shutdown: CancellationToken,
 ) -> Result<Launched, LaunchError> {
     let addr = local_addr(service, &listener)?;
-    let settings_for_sockets = settings.clone();
-    let listener = listener.tap_io(move |tcp| configure_accepted(tcp, &settings_for_sockets));
+    let sockets = settings.clone();
+    let listener = listener.tap_io(move |tcp| configure_accepted(tcp, &sockets));
     launch_http_on(service, listener, addr, router, settings, tasks, shutdown)
 }
 
