@@ -385,10 +385,11 @@ fn table(rows: &[(Level, Option<p4_fanout::Level>)], idle: f64, args: &P6Args) -
         fan_out.join("; ")
     ));
     table.note(format!(
-        "A connection the stream has accepted, before any request, already costs it {} ({} \
-         connections opened to a fresh stream and left silent): the HTTP server's state for the \
-         connection, which an SSE response keeps for as long as it streams, while the funnel's \
-         WebSocket upgrade hands the socket over and releases it.",
+        "A connection the stream has accepted, before any request, costs it {} ({} \
+         connections opened to a fresh stream and left silent): the task waiting for its request \
+         head, and the head's buffer. Once the head is read, `GET /stream` keeps only what the \
+         client's stream needs; any other request goes on to the HTTP server (hyper), whose \
+         buffers stay as long as the connection does.",
         kib(idle),
         stats::count(IDLE_CONNECTIONS as f64),
     ));
