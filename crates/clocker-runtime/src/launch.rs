@@ -227,9 +227,7 @@ impl GrpcServer {
             }
         });
 
-        let addr = local_addr(service, &listener)?;
-        let sockets = settings.clone();
-        let listener = listener.tap_io(move |tcp| configure_accepted(tcp, &sockets));
+        let (listener, addr) = configured(service, listener, settings)?;
         serve(service, listener, addr, router, settings, tasks, shutdown)
     }
 }
@@ -274,10 +272,23 @@ pub fn launch_http(
     tasks: TaskTracker,
     shutdown: CancellationToken,
 ) -> Result<Launched, LaunchError> {
+    let (listener, addr) = configured(service, listener, settings)?;
+    launch_http_on(service, listener, addr, router, settings, tasks, shutdown)
+}
+
+/// `listener`, with [`configure_accepted`] applied to every socket it
+/// accepts, and the address it is bound to.
+fn configured(
+    service: ServiceName,
+    listener: TcpListener,
+    settings: &Settings,
+) -> Result<(impl axum::serve::Listener<Addr = SocketAddr>, SocketAddr), LaunchError> {
     let addr = local_addr(service, &listener)?;
     let sockets = settings.clone();
-    let listener = listener.tap_io(move |tcp| configure_accepted(tcp, &sockets));
-    launch_http_on(service, listener, addr, router, settings, tasks, shutdown)
+    Ok((
+        listener.tap_io(move |tcp| configure_accepted(tcp, &sockets)),
+        addr,
+    ))
 }
 
 /// [`launch_http`] on connections that `listener` hands over (already

@@ -9,6 +9,9 @@
 //! answered here, with the body every SSE route has ([`sse::body`]). Every
 //! other request goes on to the router, with the bytes already read put back
 //! in front ([`Prefixed`]), so hyper sees the connection as it arrived.
+//! Only a connection's first request is looked at: a `GET /stream` that
+//! follows another request on a kept-alive connection is the router's, and
+//! answered the same way, with hyper's buffers.
 //!
 //! The answer is HTTP/1.1 with `Connection: close`: the body is the raw event
 //! stream, ending when the connection does (no chunked framing, so every
@@ -40,12 +43,14 @@ const ROUTE: &str = "/stream";
 /// How a request for it starts; anything else goes to the router as soon as
 /// it differs.
 const REQUEST_START: &[u8] = b"GET /stream";
-/// A request head longer than this goes to the router (which refuses it).
+/// A request head longer than this goes to the router (hyper's bounds are
+/// wider).
 const MAX_HEAD: usize = 8 * 1024;
 /// Headers parsed; a request with more goes to the router.
 const MAX_HEADERS: usize = 32;
-/// How long a new connection may take to send its request head.
-const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a new connection may take to send its request head (hyper's
+/// own default for the connections it reads).
+const HEAD_TIMEOUT: Duration = Duration::from_secs(30);
 /// Connections on their way to the router.
 const ROUTED_BACKLOG: usize = 256;
 
@@ -60,7 +65,7 @@ pub struct Direct {
     pub shutdown: CancellationToken,
 }
 
-/// The connections that are not `GET /stream`, for the router
+/// The connections that do not start with `GET /stream`, for the router
 /// (`axum::serve`), each with what was read of it put back.
 #[derive(Debug)]
 pub struct Routed {
@@ -109,6 +114,8 @@ pub fn accept(
                     configure_accepted(&tcp, &settings);
                     connection_tasks.spawn(route(tcp, peer, routed.clone(), direct.clone()));
                 }
+                // One client gave up while it was being accepted: no matter.
+                Err(err) if is_connection_error(&err) => {}
                 Err(err) => {
                     // Out of file descriptors, usually: give it a moment.
                     tracing::warn!(%err, "cannot accept a connection");
@@ -121,6 +128,15 @@ pub fn accept(
         }
     });
     Routed { connections, addr }
+}
+
+fn is_connection_error(err: &io::Error) -> bool {
+    matches!(
+        err.kind(),
+        io::ErrorKind::ConnectionRefused
+            | io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::ConnectionReset
+    )
 }
 
 /// What a connection's request head asks for.
@@ -157,6 +173,7 @@ async fn route(
             // Whatever followed the head (a pipelined request) is dropped
             // with the buffer: this connection ends with the stream.
             drop(read);
+            drop(routed);
             stream(tcp, last_event_id, origin.as_deref(), &direct).await;
         }
         Ok(Ok(_)) => {
@@ -304,6 +321,10 @@ impl AsyncRead for Prefixed {
             let n = self.prefix.len().min(buf.remaining());
             buf.put_slice(&self.prefix[..n]);
             self.prefix.advance(n);
+            if !self.prefix.has_remaining() {
+                // Let go of the head's buffer, not just of its bytes.
+                self.prefix = Bytes::new();
+            }
             return Poll::Ready(Ok(()));
         }
         Pin::new(&mut self.inner).poll_read(cx, buf)

@@ -14,7 +14,7 @@
 //!   seed's SSE test page, standalone.
 
 mod clock;
-pub mod direct;
+mod direct;
 pub mod feed;
 pub mod sse;
 mod timers;
@@ -40,7 +40,6 @@ use serde::{Deserialize, Serialize};
 use tokio::net::TcpListener;
 use tonic::transport::Channel;
 
-pub use direct::Direct;
 pub use feed::{Feed, FeedConfig};
 pub use sse::Counters;
 
@@ -135,7 +134,7 @@ pub fn launch(
     let counters: Arc<Counters> = Arc::default();
     let origins = allowed_origins(&config.cors_origins, &book);
     let addr = local_addr(service, &listener)?;
-    let direct = Arc::new(Direct {
+    let direct = Arc::new(direct::Direct {
         feed: feed.clone(),
         counters: counters.clone(),
         keep_alive: config.keep_alive,
@@ -183,9 +182,9 @@ struct ResumeQuery {
     last_event_id: Option<String>,
 }
 
-/// `GET /stream`: seed 004's events, from where the client left off. Only
-/// for heads [`direct`] leaves to the router (over its size or header
-/// bounds); it answers every other `GET /stream` itself.
+/// `GET /stream`: seed 004's events, from where the client left off, for
+/// the requests [`direct`] leaves to the router: those after another on a
+/// kept-alive connection, and heads beyond its size or header bounds.
 async fn stream_data(
     State(state): State<AppState>,
     headers: HeaderMap,

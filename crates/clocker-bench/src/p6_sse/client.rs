@@ -191,12 +191,16 @@ impl Sse {
             bail!("GET /stream is neither chunked nor ended by closing: {head}");
         };
         raw.advance(end + 4);
-        Ok(Self {
+        let mut sse = Self {
             socket,
             raw,
             body: BytesMut::new(),
             chunks,
-        })
+        };
+        // Body bytes that came with the head are used now, not after the
+        // next read.
+        sse.decode()?;
+        Ok(sse)
     }
 
     /// Reads once and decodes what came; `false` once the stream ended.
@@ -205,12 +209,18 @@ impl Sse {
         if self.socket.read_buf(&mut self.raw).await? == 0 {
             return Ok(false);
         }
+        Ok(!self.decode()?)
+    }
+
+    /// Moves what `raw` holds of the body into `body`; `true` once the last
+    /// chunk of a chunked body has come.
+    fn decode(&mut self) -> anyhow::Result<bool> {
         match &mut self.chunks {
-            Some(chunks) => Ok(!chunks.decode(&mut self.raw, &mut self.body)?),
+            Some(chunks) => chunks.decode(&mut self.raw, &mut self.body),
             None => {
                 self.body.extend_from_slice(&self.raw);
                 self.raw.clear();
-                Ok(true)
+                Ok(false)
             }
         }
     }
