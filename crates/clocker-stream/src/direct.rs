@@ -185,9 +185,9 @@ async fn route(
 }
 
 /// Reads until the head says whether it is `GET /stream`.
-async fn read_head(tcp: &mut TcpStream, read: &mut BytesMut) -> io::Result<Head> {
+async fn read_head(io: &mut (impl AsyncRead + Unpin), read: &mut BytesMut) -> io::Result<Head> {
     loop {
-        if tcp.read_buf(read).await? == 0 {
+        if io.read_buf(read).await? == 0 {
             return Err(io::ErrorKind::UnexpectedEof.into());
         }
         match parse_head(read) {
@@ -413,6 +413,43 @@ mod tests {
             endless.extend_from_slice(b"X-Filler: aaaaaaaaaaaaaaaa\r\n");
         }
         assert_eq!(parse_head(&endless), Head::Other);
+    }
+
+    #[tokio::test]
+    async fn a_head_read_in_pieces_is_decided_once_it_can_be() {
+        let (mut client, mut server) = tokio::io::duplex(1024);
+        let mut read = BytesMut::new();
+        let decided = {
+            let mut head = pin!(read_head(&mut server, &mut read));
+            client.write_all(b"GET /str").await.expect("writes");
+            // The first piece is read, and is not enough to decide.
+            tokio::select! {
+                biased;
+                decided = &mut head => panic!("decided on a partial head: {decided:?}"),
+                () = std::future::ready(()) => {}
+            }
+            client
+                .write_all(b"eam?last_event_id=4 HTTP/1.1\r\nHost: x\r\n\r\n")
+                .await
+                .expect("writes");
+            head.await.expect("a head")
+        };
+        assert_eq!(
+            decided,
+            Head::Stream {
+                last_event_id: Some(4),
+                origin: None
+            }
+        );
+        assert!(read.starts_with(b"GET /stream?last_event_id=4 HTTP/1.1\r\n"));
+    }
+
+    #[tokio::test]
+    async fn a_connection_closed_before_its_head_is_not_routed() {
+        let (client, mut server) = tokio::io::duplex(1024);
+        drop(client);
+        let mut read = BytesMut::new();
+        assert!(read_head(&mut server, &mut read).await.is_err());
     }
 
     #[test]

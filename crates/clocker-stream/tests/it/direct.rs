@@ -41,7 +41,9 @@ async fn the_stream_answers_cors_for_the_funnels_origin_only() {
 #[tokio::test]
 async fn heads_arriving_in_pieces_reach_the_stream_and_the_router() {
     let fleet = Fleet::start(Duration::from_millis(10), 16).await;
-    // Cut inside "GET /stream" (still possibly ours) and inside the headers.
+    // Cut inside "GET /stream" (still possibly ours) and inside the headers;
+    // however the server's reads cut them (the direct module's unit tests
+    // feed a head in pieces deterministically), both answer whole requests.
     let mut stream = Sse::send(
         fleet.stream,
         &[
@@ -58,7 +60,7 @@ async fn heads_arriving_in_pieces_reach_the_stream_and_the_router() {
             .await
             .is_some_and(|event| event.event == "data")
     );
-    // The same cuts for the router: hyper must see every byte, in order.
+    // The same for the router: hyper must see every byte read, in order.
     let mut zone = Sse::send(
         fleet.stream,
         &[

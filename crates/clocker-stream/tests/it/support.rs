@@ -142,16 +142,13 @@ impl Sse {
         Sse::send(addr, &[request.as_bytes()]).await
     }
 
-    /// Sends `pieces` as separate writes, 20 ms apart (so the server most
-    /// likely reads a head in parts), then reads the response head.
+    /// Sends `pieces`, each in a write (and segment) of its own, then reads
+    /// the response head.
     pub async fn send(addr: SocketAddr, pieces: &[&[u8]]) -> Sse {
         let tcp = TcpStream::connect(addr).await.expect("connects");
         tcp.set_nodelay(true).expect("nodelay");
         let (read, mut write) = tcp.into_split();
-        for (n, piece) in pieces.iter().enumerate() {
-            if n > 0 {
-                tokio::time::sleep(Duration::from_millis(20)).await;
-            }
+        for piece in pieces {
             write.write_all(piece).await.expect("sends");
         }
         let mut lines = BufReader::new(read);
