@@ -1,5 +1,6 @@
 //! Who is calling: anonymous, or the account behind a session token, asked
-//! of the accounts service (WhoAmI) within a bound.
+//! of the accounts service (WhoAmI) within a bound; and, for a watch that
+//! outlives one call, when that session ends.
 
 use std::time::Duration;
 
@@ -34,22 +35,77 @@ impl Caller {
     }
 }
 
+/// A caller and how long its session lasts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub caller: Caller,
+    /// When the session expires (unix ms); `None` for anonymous callers.
+    pub expires_at_ms: Option<i64>,
+}
+
+/// How often an open watch asks whether its session is still valid, by
+/// default: a logout ends the watches of its session within this.
+pub const DEFAULT_SESSION_RECHECK: Duration = Duration::from_secs(5);
+
 /// Resolves session tokens through the accounts service.
 #[derive(Debug, Clone)]
 pub struct Callers {
     accounts: AccountsClient<Channel>,
     timeout: Duration,
+    recheck: Duration,
 }
 
 impl Callers {
-    pub fn new(accounts: AccountsClient<Channel>, timeout: Duration) -> Self {
-        Self { accounts, timeout }
+    /// Callers asked of `accounts` within `timeout`; open watches recheck
+    /// their session every `recheck`.
+    pub fn new(accounts: AccountsClient<Channel>, timeout: Duration, recheck: Duration) -> Self {
+        Self {
+            accounts,
+            timeout,
+            recheck,
+        }
     }
 
     /// Anonymous for an empty token, else the token's account.
     pub async fn resolve(&self, token: &str) -> Result<Caller, TimerError> {
+        Ok(self.session(token).await?.caller)
+    }
+
+    /// Resolves once the session of `token` has ended (logged out, expired
+    /// or otherwise no longer valid), checked every `recheck` and at its
+    /// expiry; never for anonymous callers. While the accounts service
+    /// cannot answer, the session is taken as still valid and asked again
+    /// at the next check.
+    pub async fn ended(&self, token: &str, session: &Session, clock: &clocker_time::Clock) {
+        if session.caller == Caller::Anonymous {
+            return std::future::pending().await;
+        }
+        let mut expires_at_ms = session.expires_at_ms;
+        loop {
+            let to_expiry = expires_at_ms.map_or(self.recheck, |at| {
+                u64::try_from(at - clock.now().as_millisecond())
+                    .map_or(Duration::ZERO, Duration::from_millis)
+            });
+            tokio::time::sleep(to_expiry.min(self.recheck)).await;
+            match self.session(token).await {
+                Ok(current) if current.caller == session.caller => {
+                    expires_at_ms = current.expires_at_ms;
+                }
+                Ok(_) | Err(TimerError::Unauthenticated(_)) => return,
+                Err(err) => {
+                    tracing::debug!(%err, "a watch's session could not be checked; asking again later");
+                }
+            }
+        }
+    }
+
+    /// Anonymous for an empty token, else the token's account and expiry.
+    pub async fn session(&self, token: &str) -> Result<Session, TimerError> {
         if token.is_empty() {
-            return Ok(Caller::Anonymous);
+            return Ok(Session {
+                caller: Caller::Anonymous,
+                expires_at_ms: None,
+            });
         }
         let mut request = Request::new(WhoAmIRequest {
             token: token.to_owned(),
@@ -64,11 +120,18 @@ impl Callers {
                 ))
             })?;
         match reply {
-            Ok(reply) => reply
-                .into_inner()
-                .account
-                .map(|account| Caller::Account(account.id))
-                .ok_or_else(|| TimerError::Internal("WhoAmI answered without an account".into())),
+            Ok(reply) => {
+                let reply = reply.into_inner();
+                let account = reply.account.ok_or_else(|| {
+                    TimerError::Internal("WhoAmI answered without an account".into())
+                })?;
+                Ok(Session {
+                    caller: Caller::Account(account.id),
+                    expires_at_ms: reply.expires_at.map(|at| {
+                        at.seconds.saturating_mul(1000) + i64::from(at.nanos / 1_000_000)
+                    }),
+                })
+            }
             Err(status) if status.code() == Code::Unauthenticated => Err(
                 TimerError::Unauthenticated("the session token is not valid (log in again)"),
             ),

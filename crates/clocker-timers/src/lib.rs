@@ -33,6 +33,8 @@ mod service;
 mod timers;
 mod zmq;
 
+use std::time::Duration;
+
 use clocker_proto::FILE_DESCRIPTOR_SET;
 use clocker_proto::v1::accounts_client::AccountsClient;
 use clocker_proto::v1::timers_server::TimersServer;
@@ -46,7 +48,7 @@ use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
 use tonic::transport::Channel;
 
-pub use callers::{Caller, Callers};
+pub use callers::{Caller, Callers, DEFAULT_SESSION_RECHECK, Session};
 pub use duration::{MAX_TOTAL_SECONDS, TimerDuration};
 pub use error::TimerError;
 pub use json::{SetTimerJson, TimerJson, rfc3339};
@@ -68,6 +70,8 @@ pub struct TimersConfig {
     pub database: StoreConfig,
     /// The ZeroMQ endpoint to bind (`tcp://host:port`; port 0 for any).
     pub zmq_endpoint: String,
+    /// How often an open watch checks that its session is still valid.
+    pub session_recheck: Duration,
 }
 
 impl Default for TimersConfig {
@@ -75,6 +79,7 @@ impl Default for TimersConfig {
         Self {
             database: StoreConfig::sqlite_in(&clocker_store::default_data_dir()),
             zmq_endpoint: DEFAULT_ZMQ_ENDPOINT.to_owned(),
+            session_recheck: DEFAULT_SESSION_RECHECK,
         }
     }
 }
@@ -97,7 +102,7 @@ pub async fn launch(
         .locate::<AccountsClient<Channel>>()
         .map_err(|err| setup(err.to_string()))?;
     // Leave a fifth of the budget to answer in time when accounts is slow.
-    let callers = Callers::new(accounts, settings.budget * 4 / 5);
+    let callers = Callers::new(accounts, settings.budget * 4 / 5, config.session_recheck);
     let store = Store::connect(&config.database)
         .await
         .map_err(|err| setup(err.to_string()))?;

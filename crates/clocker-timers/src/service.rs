@@ -101,9 +101,9 @@ impl v1::timers_server::Timers for TimersService {
         &self,
         request: Request<WatchTimersRequest>,
     ) -> Result<Response<Self::WatchTimersStream>, Status> {
-        let caller = self
-            .caller(request.metadata(), &request.get_ref().token)
-            .await?;
+        let token = session_token(request.metadata(), &request.get_ref().token);
+        let session = self.timers.session(&token).await?;
+        let caller = session.caller.clone();
         // Subscribe before replaying, so nothing falls between the two.
         let live = self.timers.subscribe();
         let (sender, receiver) = mpsc::channel(WATCH_QUEUE);
@@ -116,9 +116,14 @@ impl v1::timers_server::Timers for TimersService {
             None => self.timers.last_seq().await?,
         };
         tokio::spawn(async move {
-            if let Err(status) =
-                watch(timers, caller, since, after_seq.is_some(), live, &sender).await
-            {
+            // A watch ends with its session: at logout or expiry.
+            let ended = tokio::select! {
+                watched = watch(timers.clone(), caller, since, after_seq.is_some(), live, &sender) => watched,
+                () = timers.session_ended(&token, &session) => Err(Status::unauthenticated(
+                    "the session ended (logged out or expired); log in again",
+                )),
+            };
+            if let Err(status) = ended {
                 let _ = sender.send(Err(status)).await;
             }
         });

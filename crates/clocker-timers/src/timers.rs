@@ -17,7 +17,7 @@ use clocker_time::Clock;
 use tokio::sync::{Notify, broadcast};
 
 use crate::TimerError;
-use crate::callers::{Caller, Callers};
+use crate::callers::{Caller, Callers, Session};
 use crate::duration::TimerDuration;
 use crate::scheduler::Due;
 
@@ -71,6 +71,16 @@ impl Timers {
     /// Who a token belongs to.
     pub async fn caller(&self, token: &str) -> Result<Caller, TimerError> {
         self.callers.resolve(token).await
+    }
+
+    /// Who a token belongs to, and until when.
+    pub async fn session(&self, token: &str) -> Result<Session, TimerError> {
+        self.callers.session(token).await
+    }
+
+    /// Resolves once the session of `token` has ended (see [`Callers::ended`]).
+    pub async fn session_ended(&self, token: &str, session: &Session) {
+        self.callers.ended(token, session, &self.clock).await;
     }
 
     /// Sets a timer for `caller`; answers as soon as it is stored.

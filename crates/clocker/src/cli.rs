@@ -386,6 +386,10 @@ pub struct ServiceArgs {
     /// accounts: how long a session lasts after login.
     #[arg(long, env = "CLOCKER_SESSION_TTL", default_value = "30d", value_parser = parse_positive_duration)]
     pub session_ttl: Duration,
+    /// timers: how often an open watch (WatchTimers, the stream's /stream/timers)
+    /// checks that its session is still valid; a logout ends it within this.
+    #[arg(long, env = "CLOCKER_SESSION_RECHECK", default_value = "5s", value_parser = parse_positive_duration)]
+    pub session_recheck: Duration,
     #[command(flatten)]
     pub database: DatabaseArgs,
 }
@@ -477,6 +481,7 @@ impl ServiceArgs {
                 zmq_endpoint: self
                     .zmq_addr
                     .unwrap_or_else(|| clocker_timers::DEFAULT_ZMQ_ENDPOINT.to_owned()),
+                session_recheck: self.session_recheck,
             },
         })
     }

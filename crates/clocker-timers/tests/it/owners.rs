@@ -2,13 +2,13 @@
 
 use clocker_proto::v1::accounts_client::AccountsClient;
 use clocker_proto::v1::{
-    ListTimersRequest, LoginRequest, RegisterRequest, SetTimerRequest, TimerRequest,
+    ListTimersRequest, LoginRequest, LogoutRequest, RegisterRequest, SetTimerRequest, TimerRequest,
 };
 use clocker_testdb::test_both_backends;
 use clocker_time::Clock;
 use tonic::Code;
 
-use crate::support::{Fleet, assert_code};
+use crate::support::{Fleet, PATIENCE, assert_code, next_event, watch};
 
 async fn token_for(fleet: &Fleet, username: &str) -> String {
     let mut accounts = AccountsClient::connect(format!("http://{}", fleet.accounts))
@@ -71,5 +71,35 @@ test_both_backends! {
         let mut client = fleet.client().await;
         let request = SetTimerRequest { minutes: 1, token: "not-a-session".into(), ..Default::default() };
         assert_code(client.set_timer(request).await, Code::Unauthenticated);
+    }
+}
+
+test_both_backends! {
+    async fn a_watch_ends_when_its_session_is_logged_out(db: TestDatabase) {
+        let fleet = Fleet::start(&db, Clock::System).await;
+        let alice = token_for(&fleet, "alice").await;
+        let mut client = fleet.client().await;
+        let mut events = watch(&mut client, &alice, None).await;
+        client
+            .set_timer(SetTimerRequest { minutes: 5, token: alice.clone(), ..Default::default() })
+            .await
+            .expect("set");
+        next_event(&mut events).await;
+
+        let mut accounts = AccountsClient::connect(format!("http://{}", fleet.accounts))
+            .await
+            .expect("connects");
+        accounts.logout(LogoutRequest { token: alice.clone() }).await.expect("logged out");
+        let ended = tokio::time::timeout(PATIENCE, events.message())
+            .await
+            .expect("the watch ends within the patience");
+        assert_code(ended, Code::Unauthenticated);
+        // And a new watch with the old token is refused at once.
+        assert_code(
+            client
+                .watch_timers(clocker_proto::v1::WatchTimersRequest { token: alice, after_seq: None })
+                .await,
+            Code::Unauthenticated,
+        );
     }
 }

@@ -59,6 +59,7 @@ impl Fleet {
         let config = TimersConfig {
             database,
             zmq_endpoint: "tcp://127.0.0.1:0".into(),
+            session_recheck: SESSION_RECHECK,
         };
         let listener = bind(ServiceName::Timers, "127.0.0.1:0".parse().expect("literal"))
             .await
@@ -108,6 +109,9 @@ impl Drop for Fleet {
         self.shutdown.cancel();
     }
 }
+
+/// How often the test fleet's watches check their session.
+pub const SESSION_RECHECK: Duration = Duration::from_millis(100);
 
 /// A watch of live events, after replaying the stored ones after `after_seq`.
 pub async fn watch(
