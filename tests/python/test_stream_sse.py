@@ -16,7 +16,8 @@
   exactly clients, messages_sent, uptime (integers that move); ``/`` is the
   standalone test page; CORS for the allowed origins only.
 - ``/stream/time`` sends the funnel's clock frames (exact on the frozen
-  clock); ``/stream/timers?token=`` the caller's timer events, with replay.
+  clock); ``/stream/timers`` the caller's timer events, with replay (the token as a
+  bearer header or the cookie ``POST /stream/session`` sets, never in the URL).
 - The seed README's curl commands give the shapes it shows.
 """
 
@@ -374,10 +375,18 @@ def test_stream_timers_sends_the_callers_events_and_replays(gateway, stream):
                          ).json_object(200)["token"]
     auth = {"Authorization": f"Bearer {token}"}
 
+    # What a browser does: EventSource cannot send headers, so it trades the
+    # bearer header for an HttpOnly cookie once.
+    opened = http_request(stream.addr, "POST", "/stream/session", headers=auth)
+    assert opened.status == 204, opened
+    cookie = opened.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Path=/stream" in cookie, cookie
+    session = cookie.split(";")[0]
+
     # A fresh account has no events: replaying from 0 only guards against a race
     # between subscribing and setting the timer.
-    with SseReader(stream.addr, f"/stream/timers?token={token}",
-                   headers={"Last-Event-ID": "0"}) as reader:
+    with SseReader(stream.addr, "/stream/timers",
+                   headers={"Cookie": session, "Last-Event-ID": "0"}) as reader:
         reader.check_event_stream()
         timer = http_request(gateway.addr, "POST", "/api/timers",
                              body={"minutes": 5, "label": "sse"}, headers=auth).json_object(201)
@@ -400,6 +409,19 @@ def test_stream_timers_sends_the_callers_events_and_replays(gateway, stream):
         again.check_event_stream()
         replayed = again.next_event().json()
     assert replayed == bodies[1], (replayed, bodies[1])
+
+
+def test_stream_timers_refuses_a_token_in_the_url(stream):
+    reply = http_request(stream.addr, "GET", "/stream/timers?token=abc")
+    assert reply.status == 400, reply
+    assert "Authorization: Bearer" in reply.error(400), reply
+
+
+def test_stream_session_cookie_needs_a_bearer_token_and_can_be_cleared(stream):
+    assert http_request(stream.addr, "POST", "/stream/session").status == 401
+    cleared = http_request(stream.addr, "DELETE", "/stream/session")
+    assert cleared.status == 204, cleared
+    assert "Max-Age=0" in cleared.headers["Set-Cookie"], cleared
 
 
 # --- the seed README's curl commands ----------------------------------------------

@@ -8,7 +8,9 @@
 //!   were most of their cost.
 //! - `GET /stream/time?tz=`: the funnel's clock frames, built by the same
 //!   tick loop the funnel runs (`clock`).
-//! - `GET /stream/timers`: the caller's timer events (`timers`).
+//! - `GET /stream/timers`: the caller's timer events (`timers`);
+//!   `POST`/`DELETE /stream/session` set and clear the session cookie a
+//!   browser's `EventSource` sends it with.
 //! - `GET /health`, `GET /metrics` (seed 004's JSON, with real numbers;
 //!   Prometheus text is at `/metrics/prometheus`), and `GET /` — the
 //!   seed's SSE test page, standalone.
@@ -25,7 +27,7 @@ use std::time::Duration;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use clocker_funnel::{FleetClock, Hub};
 use clocker_proto::random::random_service_client::RandomServiceClient;
@@ -155,7 +157,10 @@ pub fn launch(
         metrics_path: "/metrics/prometheus",
         ..settings.clone()
     };
-    let app = router(state).layer(cors(&origins));
+    // The session cookie crosses origins (the page's is the funnel's), so
+    // browsers must be told they may send it; never with `*`.
+    let any_origin = origins.iter().any(|origin| origin == "*");
+    let app = router(state).layer(cors(&origins).allow_credentials(!any_origin));
     let launched = launch_http_on(service, routed, addr, app, &settings, tasks, shutdown)?;
     stop_on_failure.disarm();
     Ok(launched)
@@ -167,6 +172,10 @@ fn router(state: AppState) -> Router {
         .route("/stream", get(stream_data))
         .route("/stream/time", get(clock::stream_frames))
         .route("/stream/timers", get(timers::stream_timer_events))
+        .route(
+            "/stream/session",
+            post(timers::open_session).delete(timers::close_session),
+        )
         .route("/health", get(health))
         .route("/metrics", get(seed_metrics))
         .fallback(not_found)
