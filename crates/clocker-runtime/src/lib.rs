@@ -14,6 +14,7 @@
 mod address;
 mod backoff;
 mod budget;
+mod deadline;
 pub mod gate;
 pub mod http;
 mod launch;
@@ -28,6 +29,7 @@ mod token;
 pub use address::{AddressBook, Authority, BadAddress};
 pub use backoff::Backoff;
 pub use budget::{BudgetLayer, Budgeted};
+pub use deadline::within;
 pub use gate::{Admitted, ConnectionLimits, Gate, Permit};
 pub use launch::{
     GrpcServer, LaunchError, Launched, Settings, bind, configure_accepted, launch_http,
