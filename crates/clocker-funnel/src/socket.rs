@@ -257,7 +257,10 @@ async fn send(
     timeout: Duration,
     stop: &CancellationToken,
 ) -> bool {
-    matches!(within(timeout, stop, socket.send(message)).await, Some(Ok(())))
+    matches!(
+        within(timeout, stop, socket.send(message)).await,
+        Some(Ok(()))
+    )
 }
 
 /// `{"pong":t0,"received":t1,"sent":t2}`, the fleet's times in unix

@@ -35,7 +35,10 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn ready_work_is_done_stuck_work_times_out_and_stop_wins() {
         let stop = CancellationToken::new();
-        assert_eq!(within(Duration::from_secs(1), &stop, async { 7 }).await, Some(7));
+        assert_eq!(
+            within(Duration::from_secs(1), &stop, async { 7 }).await,
+            Some(7)
+        );
         let stuck = std::future::pending::<()>();
         assert_eq!(within(Duration::from_secs(1), &stop, stuck).await, None);
         stop.cancel();

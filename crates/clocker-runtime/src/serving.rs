@@ -340,7 +340,9 @@ mod tests {
 
     async fn connect_from(ip: std::net::IpAddr, addr: SocketAddr) -> TcpStream {
         let socket = TcpSocket::new_v4().expect("socket");
-        socket.bind(SocketAddr::new(ip, 0)).expect("bind the source address");
+        socket
+            .bind(SocketAddr::new(ip, 0))
+            .expect("bind the source address");
         socket.connect(addr).await.expect("connect")
     }
 
@@ -386,7 +388,10 @@ mod tests {
             answer.starts_with("HTTP/1.1 503 ") && answer.contains("retry-after: 1"),
             "{answer}"
         );
-        assert!(answer.contains("too many connections from your address"), "{answer}");
+        assert!(
+            answer.contains("too many connections from your address"),
+            "{answer}"
+        );
         let mut client = connect_from("127.0.0.1".parse().expect("literal"), server.addr).await;
         let answer = get_health(&mut client).await;
         assert!(answer.starts_with("HTTP/1.1 200 OK"), "{answer}");

@@ -320,7 +320,10 @@ async fn stream(tcp: TcpStream, last_event_id: Option<u64>, origin: Option<&str>
             Some(Err(_)) => return,
             None => {
                 if !stop.is_cancelled() {
-                    tracing::debug!(?write_timeout, "dropping a /stream client that stopped reading");
+                    tracing::debug!(
+                        ?write_timeout,
+                        "dropping a /stream client that stopped reading"
+                    );
                 }
                 return;
             }

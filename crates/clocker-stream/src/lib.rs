@@ -32,8 +32,8 @@ use clocker_proto::random::random_service_client::RandomServiceClient;
 use clocker_proto::v1::timers_client::TimersClient;
 use clocker_runtime::http::{ApiError, allowed_origins, cors};
 use clocker_runtime::{
-    AddressBook, CancellationToken, LaunchError, Launched, Locator, ServiceName, Settings,
-    Gate, TaskTracker, launch_http_on, local_addr,
+    AddressBook, CancellationToken, Gate, LaunchError, Launched, Locator, ServiceName, Settings,
+    TaskTracker, launch_http_on, local_addr,
 };
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};

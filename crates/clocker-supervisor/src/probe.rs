@@ -21,7 +21,7 @@ use tonic_health::pb::health_client::HealthClient;
 /// Probes one service at one address.
 #[derive(Debug, Clone)]
 pub enum Prober {
-    Grpc(Endpoint),
+    Grpc(SocketAddr),
     Http(SocketAddr),
 }
 
@@ -29,13 +29,10 @@ impl Prober {
     /// A prober for `service` at `addr` (each probe connects anew).
     pub fn new(service: ServiceName, addr: SocketAddr) -> Self {
         if service.speaks_http() {
-            return Prober::Http(addr);
+            Prober::Http(addr)
+        } else {
+            Prober::Grpc(addr)
         }
-        let endpoint = Endpoint::from_shared(format!("http://{addr}"))
-            .expect("a socket address is a valid URI")
-            .tcp_nodelay(true)
-            .connect_timeout(Duration::from_millis(500));
-        Prober::Grpc(endpoint)
     }
 
     /// One probe: its round trip when the service answers healthy within
@@ -44,9 +41,12 @@ impl Prober {
         let started = Instant::now();
         let answer = tokio::time::timeout(timeout, async {
             match self {
-                Prober::Grpc(endpoint) => {
+                Prober::Grpc(addr) => {
                     // A fresh connection, closed when the client is dropped.
-                    let channel: Channel = endpoint
+                    let channel: Channel = Endpoint::from_shared(format!("http://{addr}"))
+                        .expect("a socket address is a valid URI")
+                        .tcp_nodelay(true)
+                        .connect_timeout(Duration::from_millis(500))
                         .connect()
                         .await
                         .map_err(|err| format!("connect: {}", with_root_cause(&err)))?;

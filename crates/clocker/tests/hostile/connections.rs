@@ -52,7 +52,11 @@ enum Hold {
 async fn attack(addr: SocketAddr) -> Vec<TcpStream> {
     let mut opened = Vec::new();
     for i in 0..OPENED {
-        let hold = if i % 2 == 0 { Hold::HalfHead } else { Hold::Idle };
+        let hold = if i % 2 == 0 {
+            Hold::HalfHead
+        } else {
+            Hold::Idle
+        };
         let mut tcp = attacker_connect(addr).await.expect("the port accepts");
         if let Hold::HalfHead = hold {
             // A refused connection may already be closed: that is fine.
@@ -61,13 +65,15 @@ async fn attack(addr: SocketAddr) -> Vec<TcpStream> {
         opened.push((hold, tcp));
     }
     // A refusal comes at once; an admitted connection says nothing yet.
-    let answers = futures_util::future::join_all(opened.into_iter().map(|(hold, mut tcp)| async move {
-        let mut answer = Vec::new();
-        let read =
-            tokio::time::timeout(Duration::from_millis(200), tcp.read_to_end(&mut answer)).await;
-        (hold, tcp, read.is_ok(), answer)
-    }))
-    .await;
+    let answers =
+        futures_util::future::join_all(opened.into_iter().map(|(hold, mut tcp)| async move {
+            let mut answer = Vec::new();
+            let read =
+                tokio::time::timeout(Duration::from_millis(200), tcp.read_to_end(&mut answer))
+                    .await;
+            (hold, tcp, read.is_ok(), answer)
+        }))
+        .await;
     let mut held = Vec::new();
     let mut refused = 0;
     for (i, (hold, tcp, ended, answer)) in answers.into_iter().enumerate() {
@@ -97,9 +103,11 @@ async fn client_get(addr: SocketAddr, path: &str) -> String {
     let started = Instant::now();
     let answer = tokio::time::timeout(CLIENT_BUDGET, async {
         let mut tcp = TcpStream::connect(addr).await.expect("connects");
-        tcp.write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes())
-            .await
-            .expect("sends");
+        tcp.write_all(
+            format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes(),
+        )
+        .await
+        .expect("sends");
         let mut answer = Vec::new();
         tcp.read_to_end(&mut answer).await.expect("reads");
         String::from_utf8_lossy(&answer).into_owned()
@@ -173,7 +181,10 @@ async fn half_sent_heads_and_idle_connections_are_capped_per_address_and_closed_
         (files <= files_before + 2).then_some(files)
     })
     .await;
-    assert!(files <= files_before + 2, "{files} files open, {files_before} before");
+    assert!(
+        files <= files_before + 2,
+        "{files} files open, {files_before} before"
+    );
     // The attacker's allowance is back: it is served like anyone.
     let mut again = attacker_connect(gateway.addr).await.expect("connects");
     again
