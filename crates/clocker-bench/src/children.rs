@@ -147,6 +147,11 @@ pub async fn serve(
         .args(["serve", name.as_str(), "--addr", "127.0.0.1:0"])
         .args(extra)
         .env("RUST_LOG", "warn")
+        // Every benchmark client connects from 127.0.0.1: the per-address
+        // cap (256) would refuse the ten thousand clients of P4 and P6. The
+        // overall cap still follows the open-file limit.
+        .env("CLOCKER_MAX_CONNECTIONS", "1000000")
+        .env("CLOCKER_MAX_CONNECTIONS_PER_ADDRESS", "1000000")
         .envs(env.iter().map(|(k, v)| (k, v)));
     Child::spawn(name.as_str(), command, SERVICE_DEADLINE).await
 }

@@ -21,7 +21,8 @@ use std::time::Duration;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade, close_code};
 use axum::extract::{Query, State};
 use axum::response::Response;
-use futures_util::{FutureExt, SinkExt};
+use clocker_runtime::within;
+use futures_util::SinkExt;
 use serde::Deserialize;
 use tokio::sync::watch;
 use tokio::time::{Instant, MissedTickBehavior};
@@ -256,14 +257,10 @@ async fn send(
     timeout: Duration,
     stop: &CancellationToken,
 ) -> bool {
-    let mut sending = pin!(socket.send(message));
-    if let Some(sent) = (&mut sending).now_or_never() {
-        return sent.is_ok();
-    }
-    tokio::select! {
-        sent = tokio::time::timeout(timeout, sending) => matches!(sent, Ok(Ok(()))),
-        () = stop.cancelled() => false,
-    }
+    matches!(
+        within(timeout, stop, socket.send(message)).await,
+        Some(Ok(()))
+    )
 }
 
 /// `{"pong":t0,"received":t1,"sent":t2}`, the fleet's times in unix

@@ -3,10 +3,11 @@
 //! Every gRPC service gets, on the same port: its own methods behind the
 //! method budget, `grpc.health.v1`, server reflection (`v1` and `v1alpha`),
 //! and `GET /metrics` over HTTP/1.1 for Prometheus. HTTP services get
-//! `/metrics` too. Every accepted socket has TCP_NODELAY set.
+//! `/metrics` too. Every accepted socket has TCP_NODELAY and TCP keepalive
+//! set, and every port is served by [`crate::serving`], within the
+//! connection budgets of [`ConnectionLimits`].
 
 use std::convert::Infallible;
-use std::future::IntoFuture;
 use std::io;
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -16,7 +17,6 @@ use axum::extract::{MatchedPath, Request};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::get;
-use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -25,6 +25,8 @@ use tonic::server::NamedService;
 use tonic::service::Routes;
 use tonic_health::ServingStatus;
 
+use crate::gate::{ConnectionLimits, Gate};
+use crate::serving::{GatedListener, serve_router};
 use crate::telemetry::{prometheus, render_metrics};
 use crate::{BudgetLayer, ServiceName};
 
@@ -45,6 +47,8 @@ pub struct Settings {
     /// Where an HTTP service serves its Prometheus metrics (`/metrics`,
     /// unless a seed gives that path another meaning).
     pub metrics_path: &'static str,
+    /// What each port lets its clients hold, and for how long.
+    pub connections: ConnectionLimits,
 }
 
 impl Default for Settings {
@@ -54,6 +58,7 @@ impl Default for Settings {
             drain: Duration::from_secs(5),
             unsent_limit_bytes: None,
             metrics_path: "/metrics",
+            connections: ConnectionLimits::default(),
         }
     }
 }
@@ -227,7 +232,7 @@ impl GrpcServer {
             }
         });
 
-        let (listener, addr) = configured(service, listener, settings)?;
+        let (listener, addr) = gated(service, listener, settings)?;
         serve(service, listener, addr, router, settings, tasks, shutdown)
     }
 }
@@ -272,28 +277,27 @@ pub fn launch_http(
     tasks: TaskTracker,
     shutdown: CancellationToken,
 ) -> Result<Launched, LaunchError> {
-    let (listener, addr) = configured(service, listener, settings)?;
+    let (listener, addr) = gated(service, listener, settings)?;
     launch_http_on(service, listener, addr, router, settings, tasks, shutdown)
 }
 
-/// `listener`, with [`configure_accepted`] applied to every socket it
-/// accepts, and the address it is bound to.
-fn configured(
+/// `listener`, admitting every socket it accepts through a [`Gate`] of
+/// `settings`' caps and giving it [`configure_accepted`], and the address
+/// it is bound to.
+fn gated(
     service: ServiceName,
     listener: TcpListener,
     settings: &Settings,
-) -> Result<(impl axum::serve::Listener<Addr = SocketAddr>, SocketAddr), LaunchError> {
+) -> Result<(GatedListener, SocketAddr), LaunchError> {
     let addr = local_addr(service, &listener)?;
-    let sockets = settings.clone();
-    Ok((
-        listener.tap_io(move |tcp| configure_accepted(tcp, &sockets)),
-        addr,
-    ))
+    let gate = Gate::new(service.as_str(), &settings.connections);
+    Ok((GatedListener::new(listener, gate, settings.clone()), addr))
 }
 
 /// [`launch_http`] on connections that `listener` hands over (already
-/// given [`configure_accepted`]): for a service that answers some
-/// connections itself, before any router, and passes on the rest.
+/// admitted by a [`Gate`] and given [`configure_accepted`]): for a service
+/// that answers some connections itself, before any router, and passes on
+/// the rest.
 pub fn launch_http_on<L>(
     service: ServiceName,
     listener: L,
@@ -321,11 +325,20 @@ pub fn local_addr(service: ServiceName, listener: &TcpListener) -> Result<Socket
     })
 }
 
-/// What every accepted socket gets: TCP_NODELAY, and the unsent-bytes
-/// limit when `settings` sets one.
+/// What every accepted socket gets: TCP_NODELAY, TCP keepalive (a peer
+/// that vanished is noticed), and the unsent-bytes limit when `settings`
+/// sets one.
 pub fn configure_accepted(tcp: &tokio::net::TcpStream, settings: &Settings) {
     if let Err(err) = tcp.set_nodelay(true) {
         tracing::warn!(%err, "cannot set TCP_NODELAY");
+    }
+    let idle = settings.connections.tcp_keepalive;
+    let keepalive = socket2::TcpKeepalive::new()
+        .with_time(idle)
+        .with_interval((idle / 3).max(Duration::from_secs(1)))
+        .with_retries(3);
+    if let Err(err) = socket2::SockRef::from(tcp).set_tcp_keepalive(&keepalive) {
+        tracing::warn!(%err, "cannot set TCP keepalive");
     }
     if let Some(bytes) = settings.unsent_limit_bytes {
         limit_unsent(tcp, bytes);
@@ -348,10 +361,9 @@ where
     let drain = settings.drain;
     // Install the recorder before the first request can be counted.
     let _ = prometheus();
-    let graceful = shutdown.clone();
-    let server = axum::serve(listener, router)
-        .with_graceful_shutdown(async move { graceful.cancelled().await })
-        .into_future();
+    let limits = settings.connections.clone();
+    let stop = shutdown.clone();
+    let server = async move { serve_router(listener, router, &limits, stop).await };
     let task = tokio::spawn(async move {
         let served_and_drained = async {
             let result = server.await;

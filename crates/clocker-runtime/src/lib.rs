@@ -14,10 +14,13 @@
 mod address;
 mod backoff;
 mod budget;
+mod deadline;
+pub mod gate;
 pub mod http;
 mod launch;
 mod locate;
 mod service;
+mod serving;
 mod shutdown;
 mod telemetry;
 mod thread;
@@ -26,12 +29,15 @@ mod token;
 pub use address::{AddressBook, Authority, BadAddress};
 pub use backoff::Backoff;
 pub use budget::{BudgetLayer, Budgeted};
+pub use deadline::within;
+pub use gate::{Admitted, ConnectionLimits, Gate, Permit};
 pub use launch::{
     GrpcServer, LaunchError, Launched, Settings, bind, configure_accepted, launch_http,
     launch_http_on, local_addr, record_http_request,
 };
 pub use locate::{Locate, LocateError, Locator};
 pub use service::{ServiceName, UnknownService};
+pub use serving::{GatedListener, serve_http, serve_router};
 pub use shutdown::shutdown_signal;
 pub use telemetry::{init_logging, prometheus, render_metrics};
 pub use thread::{ServiceThread, spawn_single_threaded};

@@ -16,6 +16,12 @@
 //! The answer is HTTP/1.1 with `Connection: close`: the body is the raw event
 //! stream, ending when the connection does (no chunked framing, so every
 //! client is sent the very bytes the feed serialized once).
+//!
+//! Every connection is admitted by the port's [`Gate`] first (its permit
+//! goes with it, to the router too), must send its head within the header
+//! timeout, and, streaming, is dropped when a write makes no progress for
+//! the write timeout (with `TCP_NOTSENT_LOWAT`, a client that stops reading
+//! blocks writes at once) — as the funnel's WebSocket sends.
 
 use std::io;
 use std::net::SocketAddr;
@@ -28,7 +34,8 @@ use axum::http::StatusCode;
 use bytes::{Buf, Bytes, BytesMut};
 use clocker_runtime::http::allowed_origin;
 use clocker_runtime::{
-    CancellationToken, ServiceName, Settings, TaskTracker, configure_accepted, record_http_request,
+    Admitted, CancellationToken, Gate, Permit, ServiceName, Settings, TaskTracker,
+    configure_accepted, record_http_request, within,
 };
 use futures_util::StreamExt;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
@@ -48,9 +55,6 @@ const REQUEST_START: &[u8] = b"GET /stream";
 const MAX_HEAD: usize = 8 * 1024;
 /// Headers parsed; a request with more goes to the router.
 const MAX_HEADERS: usize = 32;
-/// How long a new connection may take to send its request head (hyper's
-/// own default for the connections it reads).
-const HEAD_TIMEOUT: Duration = Duration::from_secs(30);
 /// Connections on their way to the router.
 const ROUTED_BACKLOG: usize = 256;
 
@@ -60,6 +64,10 @@ pub struct Direct {
     pub feed: Arc<Feed>,
     pub counters: Arc<Counters>,
     pub keep_alive: Duration,
+    /// How long a new connection may take to send its request head.
+    pub head_timeout: Duration,
+    /// How long a write may make no progress before the client is dropped.
+    pub write_timeout: Duration,
     /// Origins whose pages may read the stream (CORS).
     pub origins: Vec<String>,
     pub shutdown: CancellationToken,
@@ -69,12 +77,12 @@ pub struct Direct {
 /// (`axum::serve`), each with what was read of it put back.
 #[derive(Debug)]
 pub struct Routed {
-    connections: mpsc::Receiver<(Prefixed, SocketAddr)>,
+    connections: mpsc::Receiver<(Admitted<Prefixed>, SocketAddr)>,
     addr: SocketAddr,
 }
 
 impl axum::serve::Listener for Routed {
-    type Io = Prefixed;
+    type Io = Admitted<Prefixed>;
     type Addr = SocketAddr;
 
     async fn accept(&mut self) -> (Self::Io, Self::Addr) {
@@ -90,13 +98,14 @@ impl axum::serve::Listener for Routed {
     }
 }
 
-/// Accepts on `listener` until `shutdown`: answers `GET /stream` itself
-/// (on `tasks`, so the drain waits for it) and hands every other
-/// connection to the returned listener.
+/// Accepts on `listener` until `shutdown`, admitting each connection
+/// through `gate`: answers `GET /stream` itself (on `tasks`, so the drain
+/// waits for it) and hands every other connection to the returned listener.
 pub fn accept(
     listener: TcpListener,
     addr: SocketAddr,
     settings: Settings,
+    gate: Gate,
     direct: Arc<Direct>,
     tasks: TaskTracker,
 ) -> Routed {
@@ -111,8 +120,18 @@ pub fn accept(
             };
             match accepted {
                 Ok((tcp, peer)) => {
+                    // A refused client has been answered; dropping closes it.
+                    let Some(permit) = gate.admit(&tcp, peer) else {
+                        continue;
+                    };
                     configure_accepted(&tcp, &settings);
-                    connection_tasks.spawn(route(tcp, peer, routed.clone(), direct.clone()));
+                    connection_tasks.spawn(route(
+                        tcp,
+                        permit,
+                        peer,
+                        routed.clone(),
+                        direct.clone(),
+                    ));
                 }
                 // One client gave up while it was being accepted: no matter.
                 Err(err) if is_connection_error(&err) => {}
@@ -156,14 +175,15 @@ enum Head {
 /// Reads the request head and answers it here or hands it on.
 async fn route(
     mut tcp: TcpStream,
+    permit: Permit,
     peer: SocketAddr,
-    routed: mpsc::Sender<(Prefixed, SocketAddr)>,
+    routed: mpsc::Sender<(Admitted<Prefixed>, SocketAddr)>,
     direct: Arc<Direct>,
 ) {
     let mut read = BytesMut::with_capacity(1024);
     let head = tokio::select! {
         () = direct.shutdown.cancelled() => return,
-        head = tokio::time::timeout(HEAD_TIMEOUT, read_head(&mut tcp, &mut read)) => head,
+        head = tokio::time::timeout(direct.head_timeout, read_head(&mut tcp, &mut read)) => head,
     };
     match head {
         Ok(Ok(Head::Stream {
@@ -175,9 +195,11 @@ async fn route(
             drop(read);
             drop(routed);
             stream(tcp, last_event_id, origin.as_deref(), &direct).await;
+            drop(permit);
         }
         Ok(Ok(_)) => {
-            let _ = routed.send((Prefixed::new(read.freeze(), tcp), peer)).await;
+            let connection = Admitted::new(Prefixed::new(read.freeze(), tcp), permit);
+            let _ = routed.send((connection, peer)).await;
         }
         // Closed, broken or silent before sending a head: nothing to answer.
         Ok(Err(_)) | Err(_) => {}
@@ -254,7 +276,12 @@ async fn stream(tcp: TcpStream, last_event_id: Option<u64>, origin: Option<&str>
     let started = Instant::now();
     let (mut reader, mut writer) = tcp.into_split();
     let head = response_head(origin, &direct.origins);
-    if writer.write_all(&head).await.is_err() {
+    let write_timeout = direct.write_timeout;
+    let stop = &direct.shutdown;
+    if !matches!(
+        within(write_timeout, stop, writer.write_all(&head)).await,
+        Some(Ok(()))
+    ) {
         return;
     }
     record_http_request(
@@ -286,13 +313,20 @@ async fn stream(tcp: TcpStream, last_event_id: Option<u64>, origin: Option<&str>
                 Ok(_) => continue,
             },
         };
-        // A client that stopped reading cannot hold up shutdown.
-        let written = tokio::select! {
-            written = writer.write_all(&bytes) => written,
-            () = direct.shutdown.cancelled() => return,
-        };
-        if written.is_err() {
-            return;
+        // A client that stopped reading is dropped, and cannot hold up
+        // shutdown.
+        match within(write_timeout, stop, writer.write_all(&bytes)).await {
+            Some(Ok(())) => {}
+            Some(Err(_)) => return,
+            None => {
+                if !stop.is_cancelled() {
+                    tracing::debug!(
+                        ?write_timeout,
+                        "dropping a /stream client that stopped reading"
+                    );
+                }
+                return;
+            }
         }
     }
     let _ = tokio::time::timeout(Duration::from_secs(1), writer.shutdown()).await;
@@ -450,6 +484,46 @@ mod tests {
         drop(client);
         let mut read = BytesMut::new();
         assert!(read_head(&mut server, &mut read).await.is_err());
+    }
+
+    #[tokio::test]
+    async fn a_client_that_stops_reading_is_dropped_after_the_write_timeout() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let client = TcpStream::connect(listener.local_addr().expect("addr"))
+            .await
+            .expect("connect");
+        let (server, _) = listener.accept().await.expect("accept");
+        let feed = Feed::new(16);
+        let write_timeout = Duration::from_millis(300);
+        let direct = Direct {
+            feed: feed.clone(),
+            counters: Arc::default(),
+            keep_alive: Duration::from_secs(15),
+            head_timeout: Duration::from_secs(1),
+            write_timeout,
+            origins: Vec::new(),
+            shutdown: CancellationToken::new(),
+        };
+        let streaming = tokio::spawn(async move { stream(server, None, None, &direct).await });
+        let started = Instant::now();
+        let chunk = Bytes::from(vec![b'x'; 64 * 1024]);
+        // The client never reads: its buffers fill, then writes stall.
+        for id in 1.. {
+            if streaming.is_finished() {
+                break;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "a client that stopped reading is still streamed to"
+            );
+            feed.publish(crate::feed::Event {
+                id,
+                bytes: chunk.clone(),
+            });
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert!(started.elapsed() >= write_timeout);
+        drop(client);
     }
 
     #[test]

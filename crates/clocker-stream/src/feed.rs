@@ -91,7 +91,7 @@ impl Feed {
     }
 
     /// Records and broadcasts an event.
-    fn publish(&self, event: Event) {
+    pub(crate) fn publish(&self, event: Event) {
         {
             let mut history = self.history();
             if history.len() == self.capacity {

@@ -34,7 +34,7 @@ use clocker_proto::random::random_service_client::RandomServiceClient;
 use clocker_proto::v1::timers_client::TimersClient;
 use clocker_runtime::http::{ApiError, allowed_origins, cors};
 use clocker_runtime::{
-    AddressBook, CancellationToken, LaunchError, Launched, Locator, ServiceName, Settings,
+    AddressBook, CancellationToken, Gate, LaunchError, Launched, Locator, ServiceName, Settings,
     TaskTracker, launch_http_on, local_addr,
 };
 use futures_util::StreamExt;
@@ -70,6 +70,10 @@ pub struct StreamConfig {
     pub keep_alive: Duration,
     /// Origins browsers may call from; empty means the funnel's.
     pub cors_origins: Vec<String>,
+    /// The most bytes a client's socket may hold written but unsent
+    /// (`TCP_NOTSENT_LOWAT`, as the funnel's): a client that stops reading
+    /// blocks writes at once, and is dropped after the write timeout.
+    pub unsent_limit_bytes: u32,
 }
 
 impl Default for StreamConfig {
@@ -79,6 +83,7 @@ impl Default for StreamConfig {
             clock_tick: Duration::from_millis(100),
             keep_alive: Duration::from_secs(15),
             cors_origins: Vec::new(),
+            unsent_limit_bytes: 4 * 1024,
         }
     }
 }
@@ -140,10 +145,24 @@ pub fn launch(
         feed: feed.clone(),
         counters: counters.clone(),
         keep_alive: config.keep_alive,
+        head_timeout: settings.connections.header_timeout,
+        write_timeout: settings.connections.write_timeout,
         origins: origins.clone(),
         shutdown: shutdown.clone(),
     });
-    let routed = direct::accept(listener, addr, settings.clone(), direct, tasks.clone());
+    let settings = Settings {
+        unsent_limit_bytes: Some(config.unsent_limit_bytes),
+        ..settings.clone()
+    };
+    let gate = Gate::new(service.as_str(), &settings.connections);
+    let routed = direct::accept(
+        listener,
+        addr,
+        settings.clone(),
+        gate,
+        direct,
+        tasks.clone(),
+    );
     let state = AppState {
         feed,
         counters,
@@ -155,7 +174,7 @@ pub fn launch(
     };
     let settings = Settings {
         metrics_path: "/metrics/prometheus",
-        ..settings.clone()
+        ..settings
     };
     // The session cookie crosses origins (the page's is the funnel's), so
     // browsers must be told they may send it; never with `*`.

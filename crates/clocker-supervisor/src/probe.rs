@@ -1,6 +1,10 @@
 //! Health probes: `grpc.health.v1.Health/Check` for gRPC services, a plain
 //! `GET /health` for HTTP ones. Either is answered by the service's own
 //! thread, so a service whose thread is stuck stops answering both.
+//!
+//! Every probe opens a fresh connection, as a new client would: a port that
+//! accepts no more connections (out of files, or at its cap) is unhealthy,
+//! even while an older connection would still be answered.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -17,22 +21,18 @@ use tonic_health::pb::health_client::HealthClient;
 /// Probes one service at one address.
 #[derive(Debug, Clone)]
 pub enum Prober {
-    Grpc(HealthClient<Channel>),
+    Grpc(SocketAddr),
     Http(SocketAddr),
 }
 
 impl Prober {
-    /// A prober for `service` at `addr` (connections are made lazily).
+    /// A prober for `service` at `addr` (each probe connects anew).
     pub fn new(service: ServiceName, addr: SocketAddr) -> Self {
         if service.speaks_http() {
-            return Prober::Http(addr);
+            Prober::Http(addr)
+        } else {
+            Prober::Grpc(addr)
         }
-        let channel = Endpoint::from_shared(format!("http://{addr}"))
-            .expect("a socket address is a valid URI")
-            .tcp_nodelay(true)
-            .connect_timeout(Duration::from_millis(500))
-            .connect_lazy();
-        Prober::Grpc(HealthClient::new(channel))
     }
 
     /// One probe: its round trip when the service answers healthy within
@@ -41,8 +41,16 @@ impl Prober {
         let started = Instant::now();
         let answer = tokio::time::timeout(timeout, async {
             match self {
-                Prober::Grpc(mut client) => {
-                    let reply = client
+                Prober::Grpc(addr) => {
+                    // A fresh connection, closed when the client is dropped.
+                    let channel: Channel = Endpoint::from_shared(format!("http://{addr}"))
+                        .expect("a socket address is a valid URI")
+                        .tcp_nodelay(true)
+                        .connect_timeout(Duration::from_millis(500))
+                        .connect()
+                        .await
+                        .map_err(|err| format!("connect: {}", with_root_cause(&err)))?;
+                    let reply = HealthClient::new(channel)
                         .check(HealthCheckRequest::default())
                         .await
                         .map_err(|status| format!("health check: {}", status_cause(&status)))?;
@@ -77,6 +85,20 @@ fn status_cause(status: &tonic::Status) -> String {
             format!("{}: {root}", status.message())
         }
         _ => status.message().to_owned(),
+    }
+}
+
+/// An error and, when it has one, its deepest cause ("transport error:
+/// Connection refused (os error 111)").
+fn with_root_cause(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut deepest = err;
+    while let Some(source) = deepest.source() {
+        deepest = source;
+    }
+    if std::ptr::addr_eq(deepest, err) {
+        err.to_string()
+    } else {
+        format!("{err}: {deepest}")
     }
 }
 

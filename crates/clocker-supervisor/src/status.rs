@@ -15,7 +15,7 @@ use std::time::{Duration, SystemTime};
 use axum::extract::State as AxumState;
 use axum::routing::get;
 use axum::{Json, Router};
-use clocker_runtime::{CancellationToken, ServiceName};
+use clocker_runtime::{CancellationToken, ConnectionLimits, ServiceName, serve_http};
 use serde::{Deserialize, Serialize};
 use tokio::net::TcpListener;
 
@@ -194,19 +194,19 @@ impl Drop for Published {
     }
 }
 
-/// Serves `GET /services` on `listener` until `shutdown`.
+/// Serves `GET /services` on `listener` until `shutdown`, within `limits`
+/// (the same connection budgets as every service's port).
 pub async fn serve_control(
     listener: TcpListener,
     statuses: Statuses,
+    limits: ConnectionLimits,
     shutdown: CancellationToken,
 ) -> std::io::Result<()> {
     let app = Router::new()
         .route("/services", get(list_services))
         .route("/health", get(|| async { "ok\n" }))
         .with_state(statuses);
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move { shutdown.cancelled().await })
-        .await
+    serve_http("supervisor", listener, app, &limits, shutdown).await
 }
 
 /// The rows the supervisor at `control` serves (what `clocker ps` and the

@@ -110,6 +110,7 @@ async fn run(command: Command, forwarded: Vec<(String, String)>) -> anyhow::Resu
             // Check the settings here, once, before any service starts.
             let zmq_addr = service.zmq_addr.clone();
             let drain = service.drain;
+            let connections = service.connections.limits();
             service.options()?;
             let request = UpRequest {
                 host,
@@ -121,6 +122,7 @@ async fn run(command: Command, forwarded: Vec<(String, String)>) -> anyhow::Resu
                 zmq_addr,
                 control_addr,
                 env: forwarded,
+                connections,
             };
             exit_on_second_signal_after_first();
             up::run(request).await

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use clocker_runtime::{CancellationToken, ServiceName, shutdown_signal};
+use clocker_runtime::{CancellationToken, ConnectionLimits, ServiceName, shutdown_signal};
 use clocker_supervisor::child::LogFormat;
 use clocker_supervisor::{Supervisor, SupervisorConfig, status};
 use tokio::net::TcpListener;
@@ -34,6 +34,9 @@ pub struct UpRequest {
     pub control_addr: SocketAddr,
     /// Settings for every service, as environment variables.
     pub env: Vec<(String, String)>,
+    /// The control endpoint's connection budgets (the services get theirs
+    /// through `env`).
+    pub connections: ConnectionLimits,
 }
 
 /// Runs the supervised fleet until Ctrl-C or SIGTERM; an error when it
@@ -96,6 +99,7 @@ pub async fn run(request: UpRequest) -> anyhow::Result<()> {
     let control_task = tokio::spawn(status::serve_control(
         control,
         supervisor.statuses(),
+        request.connections.clone(),
         stop_control.clone(),
     ));
 
