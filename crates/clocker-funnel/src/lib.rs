@@ -14,6 +14,8 @@
 //!   dependencies answer; `GET /config.json` tells the page where the
 //!   gateway and the stream are (`endpoints`); `GET /status.json` the
 //!   supervised services (`status`); every other `GET` is the web UI (`web`).
+//! - Every route answers only the hosts of its allow-list, and `/ws` only
+//!   pages of allowed origins (`clocker_runtime::http::AllowedHosts`).
 
 mod assemble;
 mod endpoints;
@@ -32,12 +34,15 @@ use std::time::Duration;
 use axum::Json;
 use axum::Router;
 use axum::extract::State;
+use axum::middleware;
 use axum::routing::get;
+use clocker_runtime::http::{AllowedHosts, check_host, check_origin};
 use clocker_runtime::{
     AddressBook, CancellationToken, LaunchError, Launched, Locator, ServiceName, Settings,
     TaskTracker, launch_http,
 };
 use endpoints::Endpoints;
+use status::{Detail, StatusSource};
 use tokio::net::TcpListener;
 
 pub use assemble::{Assembler, CLOCK_SERVICES, InstantRead};
@@ -78,6 +83,11 @@ pub struct FunnelConfig {
     /// The supervisor's control address, when `clocker up` started the
     /// funnel (for `/status.json`).
     pub supervisor: Option<std::net::SocketAddr>,
+    /// The token the supervisor's control endpoint asks for.
+    pub supervisor_token: Option<String>,
+    /// Host names answered besides `localhost` and IP literals (`*`: any);
+    /// WebSocket upgrades from pages on them are accepted too.
+    pub allowed_hosts: Vec<String>,
 }
 
 impl Default for FunnelConfig {
@@ -90,6 +100,8 @@ impl Default for FunnelConfig {
             gateway_url: None,
             stream_url: None,
             supervisor: None,
+            supervisor_token: None,
+            allowed_hosts: Vec::new(),
         }
     }
 }
@@ -126,10 +138,21 @@ pub fn launch(
             config.default_zone
         )));
     }
+    let hosts = AllowedHosts::new(&config.allowed_hosts);
+    let status = StatusSource {
+        control: config.supervisor,
+        token: config.supervisor_token.clone(),
+        detail: Detail::for_listener(
+            listener
+                .local_addr()
+                .map_err(|err| setup(format!("cannot read the bound address: {err}")))?,
+        ),
+    };
     let endpoints = Endpoints::new(
         config.gateway_url.as_deref(),
         config.stream_url.as_deref(),
         &book,
+        hosts.clone(),
     );
     let locator = Locator::new(ServiceName::Funnel, REQUIRES, book);
     let hub = Arc::new(Hub::default());
@@ -171,10 +194,10 @@ pub fn launch(
     let launched = launch_http(
         ServiceName::Funnel,
         listener,
-        router(state).merge(config_router(endpoints)).route(
-            "/status.json",
-            get(status::get_status).with_state(config.supervisor),
-        ),
+        router(state, hosts.clone())
+            .merge(config_router(endpoints))
+            .route("/status.json", get(status::get_status).with_state(status))
+            .layer(middleware::from_fn_with_state(hosts, check_host)),
         &settings,
         tasks,
         shutdown,
@@ -183,9 +206,13 @@ pub fn launch(
     Ok(launched)
 }
 
-fn router(state: AppState) -> Router {
+/// `/ws` (refused to pages of foreign origins) and `/health`.
+fn router(state: AppState, hosts: AllowedHosts) -> Router {
     Router::new()
-        .route("/ws", get(socket::upgrade))
+        .route(
+            "/ws",
+            get(socket::upgrade).route_layer(middleware::from_fn_with_state(hosts, check_origin)),
+        )
         .route("/health", get(health))
         .with_state(state)
 }
@@ -233,7 +260,7 @@ mod tests {
     async fn health_answers_ok_with_the_degraded_services() {
         let state = state();
         state.hub.set_degraded(vec!["minutes"]);
-        let response = router(state)
+        let response = router(state, AllowedHosts::default())
             .oneshot(
                 Request::get("/health")
                     .body(Body::empty())
@@ -253,7 +280,7 @@ mod tests {
 
     #[tokio::test]
     async fn ws_without_upgrade_is_a_client_error() {
-        let response = router(state())
+        let response = router(state(), AllowedHosts::default())
             .oneshot(Request::get("/ws").body(Body::empty()).expect("request"))
             .await
             .expect("infallible");
