@@ -10,7 +10,10 @@
 //! Prometheus come by pod IP), and the names an operator adds with
 //! `--allowed-host` (an Ingress's host, say; `*` turns the check off).
 //! Others get `421 Misdirected Request`, a malformed Host `400`. A request
-//! with no Host at all (an HTTP/1.0 probe) is not a browser's and passes.
+//! with no Host at all (an HTTP/1.0 probe) is not a browser's and passes,
+//! and so does `GET /health` whatever its Host: it is what supervisors and
+//! orchestrators probe (`clocker up` sends `Host: supervisor`), and it
+//! tells a rebinding page nothing worth reading.
 //!
 //! What the page is told (its Content-Security-Policy, `/config.json`) is
 //! built from the [`Host`] this check returns — a parsed IP or a configured
@@ -214,13 +217,20 @@ fn split_authority(authority: &str) -> Option<(Host, Option<u16>)> {
     Some((host, port))
 }
 
+/// The path every host may ask (see the module's documentation).
+pub const HEALTH_PATH: &str = "/health";
+
 /// Middleware: answers only requests for an allowed host (see
-/// [`AllowedHosts`]); others get 421 (or 400 when malformed).
+/// [`AllowedHosts`]); others get 421 (or 400 when malformed). `/health`
+/// is answered for any.
 pub async fn check_host(
     State(hosts): State<AllowedHosts>,
     request: Request,
     next: Next,
 ) -> Response {
+    if request.uri().path() == HEALTH_PATH {
+        return next.run(request).await;
+    }
     match hosts.of_request(request.uri(), request.headers()) {
         Ok(_) => next.run(request).await,
         Err(refused) => {
@@ -364,6 +374,7 @@ mod tests {
         let hosts = allowed();
         let app = Router::new()
             .route("/ws", get(|| async { "ok" }))
+            .route("/health", get(|| async { "ok" }))
             .route_layer(middleware::from_fn_with_state(hosts.clone(), check_origin))
             .layer(middleware::from_fn_with_state(hosts, check_host));
         let ok = StatusCode::OK;
@@ -373,6 +384,17 @@ mod tests {
         assert_eq!(evil, StatusCode::MISDIRECTED_REQUEST);
         let injected = status_of(app.clone(), Some("x;script-src *;x:1"), None).await;
         assert_eq!(injected, StatusCode::BAD_REQUEST);
+        let probe = app
+            .clone()
+            .oneshot(
+                Request::get("/health")
+                    .header(header::HOST, "supervisor")
+                    .body(Body::empty())
+                    .expect("request"),
+            )
+            .await
+            .expect("infallible");
+        assert_eq!(probe.status(), ok, "probes pass whatever their Host");
         let same = status_of(app.clone(), Some("127.0.0.1:1"), Some("http://127.0.0.1:1")).await;
         assert_eq!(same, ok);
         let foreign = status_of(app, Some("127.0.0.1:1"), Some("http://evil.example")).await;
