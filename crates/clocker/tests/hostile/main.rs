@@ -7,4 +7,6 @@
 //! connect from 127.0.0.2, normal clients and probes from 127.0.0.1, as on a
 //! real network: no limit exempts loopback.
 
+mod local;
 mod support;
+mod web;
