@@ -108,7 +108,9 @@ pub enum ConnectError {
         source: std::io::Error,
     },
     /// The SQLite file could not be created (or made private).
-    #[error("cannot create the database file {path}: {source} (set --data-dir or CLOCKER_DATA_DIR)")]
+    #[error(
+        "cannot create the database file {path}: {source} (set --data-dir or CLOCKER_DATA_DIR)"
+    )]
     DatabaseFile {
         path: String,
         #[source]

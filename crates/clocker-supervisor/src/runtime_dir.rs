@@ -188,7 +188,10 @@ mod tests {
         std::fs::create_dir(&dir).expect("mkdir");
         std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).expect("chmod");
         let err = ensure_private_dir(&dir).expect_err("mode 777");
-        assert!(matches!(err, RuntimeDirError::WrongMode { mode: 0o777, .. }), "{err}");
+        assert!(
+            matches!(err, RuntimeDirError::WrongMode { mode: 0o777, .. }),
+            "{err}"
+        );
         assert!(err.to_string().contains("chmod 700"), "{err}");
     }
 
@@ -200,7 +203,10 @@ mod tests {
         let link = tmp.path().join("run");
         std::os::unix::fs::symlink(&elsewhere, &link).expect("symlink");
         let err = ensure_private_dir(&link).expect_err("a link");
-        assert!(matches!(err, RuntimeDirError::NotADirectory { .. }), "{err}");
+        assert!(
+            matches!(err, RuntimeDirError::NotADirectory { .. }),
+            "{err}"
+        );
     }
 
     #[test]

@@ -297,8 +297,9 @@ const MAX_ANSWER_BYTES: u64 = 1024 * 1024;
 pub async fn fetch_rows(control: SocketAddr, token: &str) -> std::io::Result<Vec<Row>> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut tcp = tokio::net::TcpStream::connect(control).await?;
-    let request =
-        format!("GET /services HTTP/1.0\r\nHost: {control}\r\nAuthorization: Bearer {token}\r\n\r\n");
+    let request = format!(
+        "GET /services HTTP/1.0\r\nHost: {control}\r\nAuthorization: Bearer {token}\r\n\r\n"
+    );
     tcp.write_all(request.as_bytes()).await?;
     let mut response = String::new();
     tcp.take(MAX_ANSWER_BYTES)
@@ -345,7 +346,10 @@ mod tests {
     async fn control_status(host: &str, authorization: Option<&str>) -> StatusCode {
         use tower::ServiceExt;
         let addrs = BTreeMap::from([(ServiceName::Hours, "127.0.0.1:1".parse().expect("addr"))]);
-        let app = control_app(Statuses::new(&[ServiceName::Hours], &addrs), "s3cret".into());
+        let app = control_app(
+            Statuses::new(&[ServiceName::Hours], &addrs),
+            "s3cret".into(),
+        );
         let mut request = axum::http::Request::get("/services").header(header::HOST, host);
         if let Some(value) = authorization {
             request = request.header(header::AUTHORIZATION, value);

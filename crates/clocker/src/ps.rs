@@ -17,16 +17,18 @@ pub async fn run(control: Option<SocketAddr>, json: bool) -> anyhow::Result<()> 
     let file = control_file();
     let text = read_private(&file).with_context(|| {
         format!(
-            "no supervisor of yours is running (cannot read {}); start one with clocker up",
+            "no supervisor is running (cannot read {}); start one with clocker up",
             file.display()
         )
     })?;
     let found: ControlFile = serde_json::from_str(&text)
         .with_context(|| format!("{} is not a supervisor file", file.display()))?;
     let control = control.unwrap_or(found.control);
-    let rows = status::fetch_rows(control, &found.token).await.with_context(|| {
-        format!("the supervisor at {control} does not answer; is clocker up running?")
-    })?;
+    let rows = status::fetch_rows(control, &found.token)
+        .await
+        .with_context(|| {
+            format!("the supervisor at {control} does not answer; is clocker up running?")
+        })?;
     let mut out = std::io::stdout().lock();
     if json {
         writeln!(out, "{}", serde_json::to_string_pretty(&rows)?)?;

@@ -307,10 +307,21 @@ mod tests {
     #[test]
     fn rebinding_names_are_refused_as_misdirected() {
         let hosts = allowed();
-        for authority in ["evil.example", "evil.example:8080", "localhost.evil.example"] {
-            assert_eq!(hosts.check(authority), Err(HostRefused::Unknown), "{authority}");
+        for authority in [
+            "evil.example",
+            "evil.example:8080",
+            "localhost.evil.example",
+        ] {
+            assert_eq!(
+                hosts.check(authority),
+                Err(HostRefused::Unknown),
+                "{authority}"
+            );
         }
-        assert_eq!(HostRefused::Unknown.status(), StatusCode::MISDIRECTED_REQUEST);
+        assert_eq!(
+            HostRefused::Unknown.status(),
+            StatusCode::MISDIRECTED_REQUEST
+        );
     }
 
     #[test]
@@ -327,7 +338,11 @@ mod tests {
             "a:99999",
             "clock\"example",
         ] {
-            assert_eq!(hosts.check(authority), Err(HostRefused::Malformed), "{authority}");
+            assert_eq!(
+                hosts.check(authority),
+                Err(HostRefused::Malformed),
+                "{authority}"
+            );
         }
         assert_eq!(
             hosts.check("any.example:1"),

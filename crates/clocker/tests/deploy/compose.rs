@@ -140,7 +140,10 @@ fn only_the_public_doors_are_published_and_on_loopback() {
         let what = format!("{FILE}, service {name}");
         let service = service(&compose, name.as_str());
         for (host, container) in published(service, &what) {
-            assert_eq!(host, container, "{what}: {container} is published as {host}");
+            assert_eq!(
+                host, container,
+                "{what}: {container} is published as {host}"
+            );
             got.insert((name.as_str().to_owned(), container));
         }
         for port in service
@@ -192,7 +195,10 @@ fn no_password_is_written_in_the_compose_file() {
         }
     }
     let example = crate::files::read("deploy/.env.example");
-    assert!(example.contains("POSTGRES_PASSWORD="), "deploy/.env.example");
+    assert!(
+        example.contains("POSTGRES_PASSWORD="),
+        "deploy/.env.example"
+    );
     let ignored = crate::files::read(".gitignore");
     assert!(
         ignored.lines().any(|line| line.trim() == ".env"),

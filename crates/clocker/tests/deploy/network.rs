@@ -128,7 +128,10 @@ fn policy_problems(objects: &[Object]) -> Vec<String> {
         let what = policy.what();
         let selected = policy
             .value
-            .pointer(&format!("/spec/podSelector/matchLabels/{}", NAME_LABEL.replace('/', "~1")))
+            .pointer(&format!(
+                "/spec/podSelector/matchLabels/{}",
+                NAME_LABEL.replace('/', "~1")
+            ))
             .and_then(Value::as_str);
         if selected != Some(name.as_str()) {
             problems.push(format!("{what}: selects {selected:?}, not {name}'s pods"));
@@ -142,7 +145,9 @@ fn policy_problems(objects: &[Object]) -> Vec<String> {
             .filter_map(Value::as_str)
             .collect();
         if types != BTreeSet::from(["Egress", "Ingress"]) {
-            problems.push(format!("{what}: policyTypes {types:?}, not Ingress and Egress"));
+            problems.push(format!(
+                "{what}: policyTypes {types:?}, not Ingress and Egress"
+            ));
         }
         for (direction, peers, wanted) in [
             ("egress", "to", wanted_egress(name)),
@@ -186,13 +191,19 @@ fn a_policy_that_drifts_from_the_requirements_is_caught() {
         policy_problems(&copy)
     };
     let lost_a_requirement = broken(&|policy| {
-        if let Some(rules) = policy.pointer_mut("/spec/egress").and_then(Value::as_array_mut) {
+        if let Some(rules) = policy
+            .pointer_mut("/spec/egress")
+            .and_then(Value::as_array_mut)
+        {
             rules.remove(0);
         }
     });
     assert_eq!(lost_a_requirement.len(), 1, "{lost_a_requirement:?}");
     let open_to_all = broken(&|policy| {
-        if let Some(rules) = policy.pointer_mut("/spec/ingress").and_then(Value::as_array_mut) {
+        if let Some(rules) = policy
+            .pointer_mut("/spec/ingress")
+            .and_then(Value::as_array_mut)
+        {
             rules.push(serde_json::json!({"ports": [{"port": 8081}]}));
         }
     });

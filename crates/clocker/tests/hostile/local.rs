@@ -103,7 +103,10 @@ fn a_symlinked_supervisor_file_is_replaced_not_followed() {
     assert!(ready, "clocker up did not get ready");
     assert_eq!(victim_text, "precious", "the link's target was written");
     let control_meta = control_meta.expect("supervisor.json exists");
-    assert!(control_meta.is_file(), "supervisor.json is a file of its own");
+    assert!(
+        control_meta.is_file(),
+        "supervisor.json is a file of its own"
+    );
     assert_eq!(control_meta.mode() & 0o777, 0o600);
 }
 
@@ -154,5 +157,8 @@ fn a_dotenv_in_a_parent_directory_is_ignored() {
     }
     let _ = child.kill();
     let _ = child.wait();
-    assert!(!called, "a parent directory's .env sent the login to {trap_addr}");
+    assert!(
+        !called,
+        "a parent directory's .env sent the login to {trap_addr}"
+    );
 }

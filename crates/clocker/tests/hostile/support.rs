@@ -54,7 +54,9 @@ impl Served {
         Self {
             name: name.to_owned(),
             child,
-            addr: addr.parse().expect("the listening line names a socket address"),
+            addr: addr
+                .parse()
+                .expect("the listening line names a socket address"),
             log,
             _dir: dir,
         }

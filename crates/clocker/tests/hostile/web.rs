@@ -26,7 +26,9 @@ const INJECTED_HOST: &str = "x;script-src * 'unsafe-inline';x:1";
 /// Sends `request` on `tcp` and reads the answer until the server closes or
 /// stops sending: its status code and text.
 async fn exchange(mut tcp: TcpStream, request: &str) -> (u16, String) {
-    tcp.write_all(request.as_bytes()).await.expect("request sent");
+    tcp.write_all(request.as_bytes())
+        .await
+        .expect("request sent");
     let mut answer = Vec::new();
     let mut chunk = [0u8; 16 * 1024];
     // A 101 keeps the connection open: stop at the end of the head then.
@@ -90,7 +92,10 @@ async fn an_injected_host_is_refused_and_never_reaches_the_policy() {
         assert!(text.contains("Host header"), "a clear refusal: {text}");
     }
     let config = served_normally(funnel.addr, "/config.json").await;
-    assert!(config.contains("\"gateway\":\"http://127.0.0.1:"), "{config}");
+    assert!(
+        config.contains("\"gateway\":\"http://127.0.0.1:"),
+        "{config}"
+    );
     assert_eq!(funnel.pid(), pid);
     assert_bounded(&mut funnel, before);
 }
@@ -101,7 +106,13 @@ async fn a_rebinding_host_is_refused_by_the_funnel_and_the_gateway() {
         let mut served = Served::start(name, &[], &[]);
         let before = served.rss_kib();
         let rebound = format!("evil.example:{}", served.addr.port());
-        for path in ["/", "/config.json", "/status.json", "/openapi.json", "/api/time"] {
+        for path in [
+            "/",
+            "/config.json",
+            "/status.json",
+            "/openapi.json",
+            "/api/time",
+        ] {
             let attacker = attacker_connect(served.addr).await.expect("connect");
             let (status, text) = exchange(attacker, &get(path, &rebound, "")).await;
             assert_eq!(status, 421, "{name} {path}: {text}");
@@ -110,7 +121,11 @@ async fn a_rebinding_host_is_refused_by_the_funnel_and_the_gateway() {
         // The names it is for are still answered, within budget.
         let localhost = format!("localhost:{}", served.addr.port());
         let tcp = TcpStream::connect(served.addr).await.expect("connect");
-        let path = if name == "funnel" { "/config.json" } else { "/openapi.json" };
+        let path = if name == "funnel" {
+            "/config.json"
+        } else {
+            "/openapi.json"
+        };
         let (status, text) = exchange(tcp, &get(path, &localhost, "")).await;
         assert_eq!(status, 200, "{name}: {text}");
         served_normally(served.addr, path).await;
@@ -193,14 +208,23 @@ async fn status_details_stay_off_a_public_port() {
     let (status, text) = exchange(attacker, &get("/status.json", &addr.to_string(), "")).await;
     assert_eq!(status, 200, "{text}");
     assert!(text.contains("\"supervised\":true"), "{text}");
-    assert!(text.contains("\"restarts\":2"), "the page still works: {text}");
+    assert!(
+        text.contains("\"restarts\":2"),
+        "the page still works: {text}"
+    );
     for detail in ["4242", "10.9.8.7", "secret detail"] {
-        assert!(!text.contains(detail), "{detail} on the public port: {text}");
+        assert!(
+            !text.contains(detail),
+            "{detail} on the public port: {text}"
+        );
     }
     assert_bounded(&mut public, before);
 
     // On loopback only this machine reaches it: the page shows everything.
     let local = Served::start("funnel", &[], &env);
     let text = served_normally(local.addr, "/status.json").await;
-    assert!(text.contains("4242") && text.contains("secret detail"), "{text}");
+    assert!(
+        text.contains("4242") && text.contains("secret detail"),
+        "{text}"
+    );
 }
