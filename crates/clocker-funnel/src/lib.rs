@@ -17,6 +17,7 @@
 //! - Every route answers only the hosts of its allow-list, and `/ws` only
 //!   pages of allowed origins (`clocker_runtime::http::AllowedHosts`).
 
+mod admin;
 mod assemble;
 mod endpoints;
 mod fleet_clock;
@@ -88,6 +89,10 @@ pub struct FunnelConfig {
     /// Host names answered besides `localhost` and IP literals (`*`: any);
     /// WebSocket upgrades from pages on them are accepted too.
     pub allowed_hosts: Vec<String>,
+    /// Where the full `/status.json` and `/metrics` are served apart from
+    /// the public port (whose `/status.json` is then redacted); none by
+    /// default.
+    pub admin_addr: Option<std::net::SocketAddr>,
 }
 
 impl Default for FunnelConfig {
@@ -102,6 +107,7 @@ impl Default for FunnelConfig {
             supervisor: None,
             supervisor_token: None,
             allowed_hosts: Vec::new(),
+            admin_addr: None,
         }
     }
 }
@@ -139,14 +145,30 @@ pub fn launch(
         )));
     }
     let hosts = AllowedHosts::new(&config.allowed_hosts);
+    let admin = match config.admin_addr {
+        Some(addr) => Some(admin::bind(addr).map_err(|err| {
+            setup(format!(
+                "cannot listen for the admin endpoint on {addr} (--admin-addr): {err}"
+            ))
+        })?),
+        None => None,
+    };
     let status = StatusSource {
         control: config.supervisor,
         token: config.supervisor_token.clone(),
-        detail: Detail::for_listener(
-            listener
-                .local_addr()
-                .map_err(|err| setup(format!("cannot read the bound address: {err}")))?,
-        ),
+        // With an admin listener the details live there alone.
+        detail: match admin {
+            Some(_) => Detail::Redacted,
+            None => Detail::for_listener(
+                listener
+                    .local_addr()
+                    .map_err(|err| setup(format!("cannot read the bound address: {err}")))?,
+            ),
+        },
+    };
+    let admin_status = StatusSource {
+        detail: Detail::Full,
+        ..status.clone()
     };
     let endpoints = Endpoints::new(
         config.gateway_url.as_deref(),
@@ -191,7 +213,10 @@ pub fn launch(
         unsent_limit_bytes: Some(config.unsent_limit_bytes),
         ..settings.clone()
     };
-    let launched = launch_http(
+    let admin_tasks = tasks.clone();
+    let admin_hosts = hosts.clone();
+    let admin_shutdown = shutdown.clone();
+    let mut launched = launch_http(
         ServiceName::Funnel,
         listener,
         router(state, hosts.clone())
@@ -202,6 +227,19 @@ pub fn launch(
         tasks,
         shutdown,
     )?;
+    if let Some(listener) = admin {
+        let addr = listener
+            .local_addr()
+            .map_err(|err| setup(format!("cannot read the admin address: {err}")))?;
+        admin::spawn(
+            listener,
+            admin_status,
+            admin_hosts,
+            &admin_tasks,
+            admin_shutdown,
+        );
+        launched.also.push(format!("admin http://{addr}"));
+    }
     stop_on_failure.disarm();
     Ok(launched)
 }

@@ -399,6 +399,9 @@ pub struct ServiceArgs {
         value_delimiter = ','
     )]
     pub allowed_hosts: Vec<String>,
+    /// funnel: also serve the full /status.json (pids, addresses, errors) and /metrics here, e.g. 127.0.0.1:9080; the public port's /status.json is then redacted [default: none].
+    #[arg(long, env = "CLOCKER_ADMIN_ADDR")]
+    pub admin_addr: Option<SocketAddr>,
     /// accounts: how long a session lasts after login.
     #[arg(long, env = "CLOCKER_SESSION_TTL", default_value = "30d", value_parser = parse_positive_duration)]
     pub session_ttl: Duration,
@@ -475,6 +478,7 @@ impl ServiceArgs {
                 supervisor: self.supervisor_control,
                 supervisor_token: self.supervisor_token,
                 allowed_hosts: self.allowed_hosts.clone(),
+                admin_addr: self.admin_addr,
                 ..FunnelConfig::default()
             },
             gateway: GatewayConfig {
