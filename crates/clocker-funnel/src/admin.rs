@@ -123,9 +123,15 @@ mod tests {
 
         let public = get(launched.addr, "/status.json").await;
         assert!(public.starts_with("HTTP/1.1 200"), "{public}");
-        assert!(!public.contains("4242") && !public.contains("secret"), "{public}");
+        assert!(
+            !public.contains("4242") && !public.contains("secret"),
+            "{public}"
+        );
         let full = get(admin, "/status.json").await;
-        assert!(full.contains("4242") && full.contains("secret detail"), "{full}");
+        assert!(
+            full.contains("4242") && full.contains("secret detail"),
+            "{full}"
+        );
         let metrics = get(admin, "/metrics").await;
         assert!(metrics.starts_with("HTTP/1.1 200"), "{metrics}");
 
