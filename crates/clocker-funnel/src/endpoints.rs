@@ -2,14 +2,16 @@
 //! stream — `{"gateway":"http://host:8081","stream":"http://host:8085"}`.
 //!
 //! By default each is the host the browser used for the funnel with the
-//! service's own port (what `clocker up` gives on one machine); a URL set
-//! by configuration wins, and an empty one means "this origin" (behind an
-//! ingress that routes `/api` and `/stream` to them, the page uses relative
-//! URLs).
+//! service's own port (what `clocker up` gives on one machine) — that host
+//! as the Host allow-list parsed it (an IP or a configured name), never the
+//! header's own bytes; a URL set by configuration wins, and an empty one
+//! means "this origin" (behind an ingress that routes `/api` and `/stream`
+//! to them, the page uses relative URLs).
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderMap, header};
+use axum::http::{HeaderMap, Uri};
+use clocker_runtime::http::{AllowedHosts, Host};
 use clocker_runtime::{AddressBook, ServiceName};
 use serde::Serialize;
 
@@ -18,6 +20,8 @@ use serde::Serialize;
 pub struct Endpoints {
     gateway: Base,
     stream: Base,
+    /// The hosts the funnel answers: what a derived URL may name.
+    hosts: AllowedHosts,
 }
 
 #[derive(Debug, Clone)]
@@ -29,7 +33,12 @@ enum Base {
 }
 
 impl Endpoints {
-    pub fn new(gateway: Option<&str>, stream: Option<&str>, book: &AddressBook) -> Self {
+    pub fn new(
+        gateway: Option<&str>,
+        stream: Option<&str>,
+        book: &AddressBook,
+        hosts: AllowedHosts,
+    ) -> Self {
         let base = |fixed: Option<&str>, service: ServiceName| match fixed {
             Some(url) => Base::Fixed(url.trim_end_matches('/').to_owned()),
             None => {
@@ -41,12 +50,19 @@ impl Endpoints {
         Self {
             gateway: base(gateway, ServiceName::Gateway),
             stream: base(stream, ServiceName::Stream),
+            hosts,
         }
+    }
+
+    /// The host of a request, as the allow-list knows it (`None` when it
+    /// names none or one the allow-list refuses).
+    pub fn host_of(&self, uri: &Uri, headers: &HeaderMap) -> Option<Host> {
+        self.hosts.of_request(uri, headers).ok().flatten()
     }
 
     /// The origins of the gateway and the stream as the page at `host`
     /// reaches them (none for "this origin"), for its Content-Security-Policy.
-    pub fn origins(&self, host: Option<&str>) -> Vec<String> {
+    pub fn origins(&self, host: Option<&Host>) -> Vec<String> {
         let config = self.resolve(host);
         [config.gateway, config.stream]
             .into_iter()
@@ -54,8 +70,8 @@ impl Endpoints {
             .collect()
     }
 
-    fn resolve(&self, host: Option<&str>) -> ConfigJson {
-        let host = host.map_or("127.0.0.1", host_name);
+    fn resolve(&self, host: Option<&Host>) -> ConfigJson {
+        let host = host.map_or_else(|| "127.0.0.1".to_owned(), Host::to_string);
         let url = |base: &Base| match base {
             Base::Fixed(url) => url.clone(),
             Base::Port(port) => format!("http://{host}:{port}"),
@@ -82,24 +98,13 @@ fn origin(url: &str) -> Option<&str> {
     Some(&url[..end])
 }
 
-/// `host[:port]` or `[v6][:port]` without the port.
-fn host_name(authority: &str) -> &str {
-    if authority.starts_with('[') {
-        return authority
-            .find(']')
-            .map_or(authority, |end| &authority[..=end]);
-    }
-    authority.split(':').next().unwrap_or(authority)
-}
-
 pub async fn get_config(
     State(endpoints): State<std::sync::Arc<Endpoints>>,
+    uri: Uri,
     headers: HeaderMap,
 ) -> Json<ConfigJson> {
-    let host = headers
-        .get(header::HOST)
-        .and_then(|host| host.to_str().ok());
-    Json(endpoints.resolve(host))
+    let host = endpoints.host_of(&uri, &headers);
+    Json(endpoints.resolve(host.as_ref()))
 }
 
 #[cfg(test)]
@@ -119,45 +124,74 @@ mod tests {
         book
     }
 
+    fn hosts() -> AllowedHosts {
+        AllowedHosts::new(&["clock.lan".to_owned()])
+    }
+
+    fn host(authority: &str) -> Option<Host> {
+        hosts().check(authority).ok()
+    }
+
     #[test]
     fn by_default_the_browsers_host_with_each_services_port() {
-        let endpoints = Endpoints::new(None, None, &book());
+        let endpoints = Endpoints::new(None, None, &book(), hosts());
         assert_eq!(
-            endpoints.resolve(Some("clock.lan:8080")),
+            endpoints.resolve(host("clock.lan:8080").as_ref()),
             ConfigJson {
                 gateway: "http://clock.lan:4001".into(),
                 stream: "http://clock.lan:4002".into(),
             }
         );
         assert_eq!(
-            endpoints.resolve(Some("[::1]:8080")).gateway,
+            endpoints.resolve(host("[::1]:8080").as_ref()).gateway,
             "http://[::1]:4001"
         );
     }
 
     #[test]
     fn origins_are_what_the_page_connects_to() {
-        let endpoints = Endpoints::new(Some("/"), Some("https://sse.example/base/"), &book());
+        let endpoints = Endpoints::new(
+            Some("/"),
+            Some("https://sse.example/base/"),
+            &book(),
+            hosts(),
+        );
         assert_eq!(
-            endpoints.origins(Some("clock.lan")),
+            endpoints.origins(host("clock.lan").as_ref()),
             ["https://sse.example"]
         );
-        let endpoints = Endpoints::new(None, None, &book());
+        let endpoints = Endpoints::new(None, None, &book(), hosts());
         assert_eq!(
-            endpoints.origins(Some("clock.lan:8080")),
+            endpoints.origins(host("clock.lan:8080").as_ref()),
             ["http://clock.lan:4001", "http://clock.lan:4002"]
         );
     }
 
     #[test]
     fn configured_urls_win_and_empty_means_this_origin() {
-        let endpoints = Endpoints::new(Some(""), Some("https://sse.example/"), &book());
+        let endpoints = Endpoints::new(Some(""), Some("https://sse.example/"), &book(), hosts());
         assert_eq!(
-            endpoints.resolve(Some("clock.lan")),
+            endpoints.resolve(host("clock.lan").as_ref()),
             ConfigJson {
                 gateway: String::new(),
                 stream: "https://sse.example".into(),
             }
         );
+    }
+
+    #[test]
+    fn a_host_the_allow_list_refuses_never_reaches_the_urls() {
+        let endpoints = Endpoints::new(None, None, &book(), hosts());
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            axum::http::header::HOST,
+            "x;script-src * 'unsafe-inline';x:1"
+                .parse()
+                .expect("a valid header value"),
+        );
+        let host = endpoints.host_of(&Uri::from_static("/"), &headers);
+        assert_eq!(host, None);
+        let origins = endpoints.origins(host.as_ref());
+        assert_eq!(origins, ["http://127.0.0.1:4001", "http://127.0.0.1:4002"]);
     }
 }

@@ -14,7 +14,10 @@
 //!   dependencies answer; `GET /config.json` tells the page where the
 //!   gateway and the stream are (`endpoints`); `GET /status.json` the
 //!   supervised services (`status`); every other `GET` is the web UI (`web`).
+//! - Every route answers only the hosts of its allow-list, and `/ws` only
+//!   pages of allowed origins (`clocker_runtime::http::AllowedHosts`).
 
+mod admin;
 mod assemble;
 mod endpoints;
 mod fleet_clock;
@@ -32,12 +35,15 @@ use std::time::Duration;
 use axum::Json;
 use axum::Router;
 use axum::extract::State;
+use axum::middleware;
 use axum::routing::get;
+use clocker_runtime::http::{AllowedHosts, check_host, check_origin};
 use clocker_runtime::{
     AddressBook, CancellationToken, LaunchError, Launched, Locator, ServiceName, Settings,
     TaskTracker, launch_http,
 };
 use endpoints::Endpoints;
+use status::{Detail, StatusSource};
 use tokio::net::TcpListener;
 
 pub use assemble::{Assembler, CLOCK_SERVICES, InstantRead};
@@ -78,6 +84,15 @@ pub struct FunnelConfig {
     /// The supervisor's control address, when `clocker up` started the
     /// funnel (for `/status.json`).
     pub supervisor: Option<std::net::SocketAddr>,
+    /// The token the supervisor's control endpoint asks for.
+    pub supervisor_token: Option<String>,
+    /// Host names answered besides `localhost` and IP literals (`*`: any);
+    /// WebSocket upgrades from pages on them are accepted too.
+    pub allowed_hosts: Vec<String>,
+    /// Where the full `/status.json` and `/metrics` are served apart from
+    /// the public port (whose `/status.json` is then redacted); none by
+    /// default.
+    pub admin_addr: Option<std::net::SocketAddr>,
 }
 
 impl Default for FunnelConfig {
@@ -90,6 +105,9 @@ impl Default for FunnelConfig {
             gateway_url: None,
             stream_url: None,
             supervisor: None,
+            supervisor_token: None,
+            allowed_hosts: Vec::new(),
+            admin_addr: None,
         }
     }
 }
@@ -126,10 +144,37 @@ pub fn launch(
             config.default_zone
         )));
     }
+    let hosts = AllowedHosts::new(&config.allowed_hosts);
+    let admin = match config.admin_addr {
+        Some(addr) => Some(admin::bind(addr).map_err(|err| {
+            setup(format!(
+                "cannot listen for the admin endpoint on {addr} (--admin-addr): {err}"
+            ))
+        })?),
+        None => None,
+    };
+    let status = StatusSource {
+        control: config.supervisor,
+        token: config.supervisor_token.clone(),
+        // With an admin listener the details live there alone.
+        detail: match admin {
+            Some(_) => Detail::Redacted,
+            None => Detail::for_listener(
+                listener
+                    .local_addr()
+                    .map_err(|err| setup(format!("cannot read the bound address: {err}")))?,
+            ),
+        },
+    };
+    let admin_status = StatusSource {
+        detail: Detail::Full,
+        ..status.clone()
+    };
     let endpoints = Endpoints::new(
         config.gateway_url.as_deref(),
         config.stream_url.as_deref(),
         &book,
+        hosts.clone(),
     );
     let locator = Locator::new(ServiceName::Funnel, REQUIRES, book);
     let hub = Arc::new(Hub::default());
@@ -168,24 +213,44 @@ pub fn launch(
         unsent_limit_bytes: Some(config.unsent_limit_bytes),
         ..settings.clone()
     };
-    let launched = launch_http(
+    let admin_tasks = tasks.clone();
+    let admin_hosts = hosts.clone();
+    let admin_shutdown = shutdown.clone();
+    let mut launched = launch_http(
         ServiceName::Funnel,
         listener,
-        router(state).merge(config_router(endpoints)).route(
-            "/status.json",
-            get(status::get_status).with_state(config.supervisor),
-        ),
+        router(state, hosts.clone())
+            .merge(config_router(endpoints))
+            .route("/status.json", get(status::get_status).with_state(status))
+            .layer(middleware::from_fn_with_state(hosts, check_host)),
         &settings,
         tasks,
         shutdown,
     )?;
+    if let Some(listener) = admin {
+        let addr = listener
+            .local_addr()
+            .map_err(|err| setup(format!("cannot read the admin address: {err}")))?;
+        admin::spawn(
+            listener,
+            admin_status,
+            admin_hosts,
+            &admin_tasks,
+            admin_shutdown,
+        );
+        launched.also.push(format!("admin http://{addr}"));
+    }
     stop_on_failure.disarm();
     Ok(launched)
 }
 
-fn router(state: AppState) -> Router {
+/// `/ws` (refused to pages of foreign origins) and `/health`.
+fn router(state: AppState, hosts: AllowedHosts) -> Router {
     Router::new()
-        .route("/ws", get(socket::upgrade))
+        .route(
+            "/ws",
+            get(socket::upgrade).route_layer(middleware::from_fn_with_state(hosts, check_origin)),
+        )
         .route("/health", get(health))
         .with_state(state)
 }
@@ -233,7 +298,7 @@ mod tests {
     async fn health_answers_ok_with_the_degraded_services() {
         let state = state();
         state.hub.set_degraded(vec!["minutes"]);
-        let response = router(state)
+        let response = router(state, AllowedHosts::default())
             .oneshot(
                 Request::get("/health")
                     .body(Body::empty())
@@ -253,7 +318,7 @@ mod tests {
 
     #[tokio::test]
     async fn ws_without_upgrade_is_a_client_error() {
-        let response = router(state())
+        let response = router(state(), AllowedHosts::default())
             .oneshot(Request::get("/ws").body(Body::empty()).expect("request"))
             .await
             .expect("infallible");

@@ -18,7 +18,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::header::{
     ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_SECURITY_POLICY, CONTENT_TYPE, ETAG,
-    HOST, IF_NONE_MATCH, VARY, X_CONTENT_TYPE_OPTIONS,
+    IF_NONE_MATCH, VARY, X_CONTENT_TYPE_OPTIONS,
 };
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
@@ -53,13 +53,15 @@ const NOT_BUILT: &str = "<!doctype html><meta charset=utf-8><title>Clocker</titl
     (or <code>npm --prefix web ci &amp;&amp; npm --prefix web run build</code>), then rebuild clocker.\n";
 
 /// `GET /…`: a file of the UI, `index.html` for client-side routes, or 404.
+/// Its policy names the host as the allow-list parsed it, never the Host
+/// header's own bytes.
 pub async fn serve(
     State(endpoints): State<Arc<Endpoints>>,
     uri: Uri,
     headers: HeaderMap,
 ) -> Response {
-    let host = headers.get(HOST).and_then(|host| host.to_str().ok());
-    let policy = policy(&endpoints.origins(host));
+    let host = endpoints.host_of(&uri, &headers);
+    let policy = policy(&endpoints.origins(host.as_ref()));
     serve_file(&uri, &headers, &policy)
 }
 
@@ -267,6 +269,25 @@ mod tests {
             policy.contains("connect-src 'self' http://h:8081 http://h:8085;"),
             "{policy}"
         );
+    }
+
+    #[test]
+    fn the_policy_comes_from_configuration_not_from_the_host_header() {
+        let endpoints = Endpoints::new(
+            None,
+            None,
+            &clocker_runtime::AddressBook::default(),
+            clocker_runtime::http::AllowedHosts::default(),
+        );
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            axum::http::header::HOST,
+            HeaderValue::from_static("x;script-src * 'unsafe-inline';x:1"),
+        );
+        let host = endpoints.host_of(&Uri::from_static("/"), &headers);
+        let policy = policy(&endpoints.origins(host.as_ref()));
+        assert!(!policy.contains("unsafe-inline"), "{policy}");
+        assert!(!policy.contains("script-src"), "{policy}");
     }
 
     #[test]

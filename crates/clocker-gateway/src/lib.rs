@@ -11,7 +11,8 @@
 //!
 //! Every error is `{"error":"…"}`; a dead or slow service behind the
 //! gateway is a 503 or 504 within [`GatewayConfig::call_timeout`], never a
-//! hang. CORS admits the funnel's origin unless told otherwise.
+//! hang. CORS admits the funnel's origin unless told otherwise; only the
+//! hosts of [`GatewayConfig::allowed_hosts`] are answered (DNS rebinding).
 
 mod routes;
 pub mod state;
@@ -21,7 +22,8 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{Method, StatusCode, Uri};
-use clocker_runtime::http::{ApiError, allowed_origins, cors};
+use axum::middleware;
+use clocker_runtime::http::{AllowedHosts, ApiError, allowed_origins, check_host, cors};
 use clocker_runtime::{
     AddressBook, CancellationToken, LaunchError, Launched, Locator, ServiceName, Settings,
     TaskTracker, launch_http,
@@ -53,6 +55,8 @@ pub struct GatewayConfig {
     pub call_timeout: Duration,
     /// The longest a whole request may take.
     pub request_timeout: Duration,
+    /// Host names answered besides `localhost` and IP literals (`*`: any).
+    pub allowed_hosts: Vec<String>,
 }
 
 impl Default for GatewayConfig {
@@ -61,6 +65,7 @@ impl Default for GatewayConfig {
             cors_origins: Vec::new(),
             call_timeout: Duration::from_secs(3),
             request_timeout: Duration::from_secs(10),
+            allowed_hosts: Vec::new(),
         }
     }
 }
@@ -82,7 +87,9 @@ pub fn launch(
         })?;
     let origins = allowed_origins(&config.cors_origins, &book);
     tracing::info!(?origins, "CORS allows");
-    let app = app(state, &origins, config.request_timeout);
+    let hosts = AllowedHosts::new(&config.allowed_hosts);
+    let app = app(state, &origins, config.request_timeout)
+        .layer(middleware::from_fn_with_state(hosts, check_host));
     launch_http(
         service,
         listener,

@@ -1,5 +1,13 @@
 //! What every HTTP front door (gateway, stream) shares: JSON errors with the
-//! HTTP status of a gRPC code, and the CORS allow-list.
+//! HTTP status of a gRPC code, the CORS allow-list, and (in `hosts`) the
+//! Host allow-list and the WebSocket Origin check.
+
+mod hosts;
+
+pub use hosts::{
+    AllowedHosts, DEFAULT_HOST_NAMES, Host, HostRefused, check_host, check_origin,
+    request_authority,
+};
 
 use axum::Json;
 use axum::http::{HeaderValue, Method, StatusCode, header};

@@ -107,6 +107,15 @@ pub enum ConnectError {
         path: String,
         source: std::io::Error,
     },
+    /// The SQLite file could not be created (or made private).
+    #[error(
+        "cannot create the database file {path}: {source} (set --data-dir or CLOCKER_DATA_DIR)"
+    )]
+    DatabaseFile {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
     /// One line: the server (never the password), what failed, what to check.
     #[error("{0}")]
     Unreachable(String),
@@ -155,6 +164,7 @@ impl Store {
                 path: SqlitePath::File(path),
             } => {
                 create_data_dir(path)?;
+                create_private_file(path)?;
                 (Backend::Sqlite, 4)
             }
             // Every connection to :memory: is a database of its own.
@@ -247,6 +257,33 @@ fn create_data_dir(path: &Path) -> Result<(), ConnectError> {
     })
 }
 
+/// Creates the SQLite file 0600 before SQLite does (it would use 0644), and
+/// closes an existing one to other users; its `-wal` and `-shm` files get
+/// the same mode from SQLite.
+fn create_private_file(path: &Path) -> Result<(), ConnectError> {
+    let failed = |source| ConnectError::DatabaseFile {
+        path: path.display().to_string(),
+        source,
+    };
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
+        options.mode(0o600);
+        let file = options.open(path).map_err(failed)?;
+        let mode = file.metadata().map_err(failed)?.mode() & 0o777;
+        if mode & 0o077 != 0 {
+            tracing::warn!(path = %path.display(), "the database file was open to other users; making it 0600");
+            file.set_permissions(std::fs::Permissions::from_mode(0o600))
+                .map_err(failed)?;
+        }
+    }
+    #[cfg(not(unix))]
+    options.open(path).map_err(failed)?;
+    Ok(())
+}
+
 /// One line naming the server, the failure and what to check.
 fn connect_error(config: &StoreConfig, err: sqlx::Error) -> ConnectError {
     let Some(server) = config.server() else {
@@ -290,5 +327,19 @@ mod tests {
         assert_eq!(Backend::Sqlite.placeholders(3, 3), "?, ?, ?");
         assert_eq!(Backend::Postgres.placeholders(1, 1), "$1");
         assert_eq!(Backend::Sqlite.placeholders(1, 0), "");
+    }
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn the_sqlite_file_is_created_closed_to_other_users() {
+        use std::os::unix::fs::MetadataExt;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = crate::Store::connect(&crate::StoreConfig::sqlite_in(dir.path()))
+            .await
+            .expect("opened");
+        store.close().await;
+        let file = dir.path().join(crate::SQLITE_FILE);
+        let mode = std::fs::metadata(file).expect("stat").mode() & 0o777;
+        assert_eq!(mode, 0o600);
     }
 }

@@ -13,6 +13,7 @@
 //! - [`child`]: one incarnation of a service: spawn, ready line, logs, stop.
 //! - [`probe`]: the health probes.
 //! - [`status`]: what `clocker ps` shows, and the local control endpoint.
+//! - [`runtime_dir`]: the private directory `supervisor.json` lives in.
 //! - [`overruns`]: methods that overrun their budget, read from each
 //!   service's own metrics and reported.
 //!
@@ -23,6 +24,7 @@
 pub mod child;
 pub mod overruns;
 pub mod probe;
+pub mod runtime_dir;
 pub mod status;
 
 use std::collections::BTreeMap;

@@ -3,8 +3,10 @@
 //!
 //! The endpoint listens on loopback only (`GET /services` → JSON rows) and
 //! its address is written to `supervisor.json` in the runtime directory
-//! (`$CLOCKER_RUNTIME_DIR`, else `$XDG_RUNTIME_DIR/clocker`, else
-//! `/tmp/clocker-<uid>`), where `clocker ps` finds it.
+//! (see [`crate::runtime_dir`]), where `clocker ps` finds it. It answers
+//! only requests for loopback hosts (no DNS rebinding) that carry the token
+//! written beside the address (`Authorization: Bearer …`; the file is 0600,
+//! so only its user can ask).
 
 use std::collections::{BTreeMap, VecDeque};
 use std::net::SocketAddr;
@@ -12,12 +14,18 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
-use axum::extract::State as AxumState;
+use axum::extract::{Request, State as AxumState};
+use axum::http::{StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
+use clocker_runtime::http::{AllowedHosts, check_host};
 use clocker_runtime::{CancellationToken, ConnectionLimits, ServiceName, serve_http};
 use serde::{Deserialize, Serialize};
 use tokio::net::TcpListener;
+
+use crate::runtime_dir::{RuntimeDirError, runtime_dir, write_private};
 
 /// Where a service is in its life.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -149,39 +157,59 @@ impl Statuses {
     }
 }
 
-/// What `supervisor.json` says: who supervises, and where to ask.
+/// What `supervisor.json` says: who supervises, where to ask, and the
+/// token to ask with.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct ControlFile {
     pub pid: u32,
     pub control: SocketAddr,
+    pub token: String,
 }
 
-/// The runtime directory `supervisor.json` lives in.
-pub fn runtime_dir() -> PathBuf {
-    if let Some(dir) = std::env::var_os("CLOCKER_RUNTIME_DIR") {
-        return PathBuf::from(dir);
-    }
-    if let Some(dir) = std::env::var_os("XDG_RUNTIME_DIR") {
-        return PathBuf::from(dir).join("clocker");
-    }
-    PathBuf::from(format!("/tmp/clocker-{}", nix::unistd::getuid()))
+/// The name of the control file in the runtime directory.
+pub const CONTROL_FILE: &str = "supervisor.json";
+
+/// Why `supervisor.json` could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum PublishError {
+    #[error(transparent)]
+    RuntimeDir(#[from] RuntimeDirError),
+    #[error("cannot write {}", path.display())]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 impl ControlFile {
-    /// Writes `supervisor.json` for this process and `control` into the
-    /// runtime directory; the file is removed when the guard is dropped.
-    pub fn publish(control: SocketAddr) -> std::io::Result<Published> {
-        let dir = runtime_dir();
-        std::fs::create_dir_all(&dir)?;
-        let path = dir.join("supervisor.json");
-        let json = serde_json::to_string(&ControlFile {
-            pid: std::process::id(),
-            control,
+    /// Writes `supervisor.json` for this process, `control` and `token`
+    /// into the runtime directory (private, not through links); the file is
+    /// removed when the guard is dropped.
+    pub fn publish(control: SocketAddr, token: &str) -> Result<Published, PublishError> {
+        let dir = runtime_dir()?;
+        let path = dir.join(CONTROL_FILE);
+        let json = serde_json::json!({
+            "pid": std::process::id(),
+            "control": control,
+            "token": token,
         })
-        .map_err(std::io::Error::other)?;
-        std::fs::write(&path, json)?;
+        .to_string();
+        write_private(&dir, CONTROL_FILE, json.as_bytes()).map_err(|source| {
+            PublishError::Write {
+                path: path.clone(),
+                source,
+            }
+        })?;
         Ok(Published(path))
     }
+}
+
+/// A new random token for the control endpoint (64 hex digits).
+pub fn new_token() -> Result<String, getrandom::Error> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes)?;
+    Ok(bytes.iter().map(|byte| format!("{byte:02x}")).collect())
 }
 
 /// A published `supervisor.json`, removed on drop.
@@ -194,30 +222,96 @@ impl Drop for Published {
     }
 }
 
-/// Serves `GET /services` on `listener` until `shutdown`, within `limits`
-/// (the same connection budgets as every service's port).
+/// Serves `GET /services` on `listener` until `shutdown`, to requests for
+/// a loopback host that carry `token`, within `limits` (the same connection
+/// budgets as every service's port).
 pub async fn serve_control(
     listener: TcpListener,
     statuses: Statuses,
     limits: ConnectionLimits,
+    token: String,
     shutdown: CancellationToken,
 ) -> std::io::Result<()> {
-    let app = Router::new()
-        .route("/services", get(list_services))
-        .route("/health", get(|| async { "ok\n" }))
-        .with_state(statuses);
-    serve_http("supervisor", listener, app, &limits, shutdown).await
+    serve_http(
+        "supervisor",
+        listener,
+        control_app(statuses, token),
+        &limits,
+        shutdown,
+    )
+    .await
 }
 
+/// The control endpoint's routes: `/services` behind the token, `/health`.
+fn control_app(statuses: Statuses, token: String) -> Router {
+    Router::new()
+        .route(
+            "/services",
+            get(list_services).route_layer(middleware::from_fn_with_state(
+                Arc::<str>::from(token),
+                require_token,
+            )),
+        )
+        .route("/health", get(|| async { "ok\n" }))
+        .with_state(statuses)
+        .layer(middleware::from_fn_with_state(
+            AllowedHosts::default(),
+            check_host,
+        ))
+}
+
+/// 401 unless the request carries `Authorization: Bearer <token>`.
+async fn require_token(
+    AxumState(token): AxumState<Arc<str>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let given = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    if same_secret(given.trim().as_bytes(), token.as_bytes()) {
+        next.run(request).await
+    } else {
+        (
+            StatusCode::UNAUTHORIZED,
+            Json(serde_json::json!({
+                "error": "the control endpoint needs the token of supervisor.json \
+                          (clocker ps reads it)"
+            })),
+        )
+            .into_response()
+    }
+}
+
+/// Compares in time that depends on the lengths only.
+fn same_secret(given: &[u8], expected: &[u8]) -> bool {
+    given.len() == expected.len()
+        && given
+            .iter()
+            .zip(expected)
+            .fold(0u8, |diff, (a, b)| diff | (a ^ b))
+            == 0
+}
+
+/// The most of an answer [`fetch_rows`] reads.
+const MAX_ANSWER_BYTES: u64 = 1024 * 1024;
+
 /// The rows the supervisor at `control` serves (what `clocker ps` and the
-/// funnel's `/status.json` show).
-pub async fn fetch_rows(control: SocketAddr) -> std::io::Result<Vec<Row>> {
+/// funnel's `/status.json` show), asked with `token`.
+pub async fn fetch_rows(control: SocketAddr, token: &str) -> std::io::Result<Vec<Row>> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut tcp = tokio::net::TcpStream::connect(control).await?;
-    tcp.write_all(b"GET /services HTTP/1.0\r\nHost: clocker\r\n\r\n")
-        .await?;
+    let request = format!(
+        "GET /services HTTP/1.0\r\nHost: {control}\r\nAuthorization: Bearer {token}\r\n\r\n"
+    );
+    tcp.write_all(request.as_bytes()).await?;
     let mut response = String::new();
-    tcp.read_to_string(&mut response).await?;
+    tcp.take(MAX_ANSWER_BYTES)
+        .read_to_string(&mut response)
+        .await?;
     let (head, body) = response
         .split_once("\r\n\r\n")
         .ok_or_else(|| std::io::Error::other("not an HTTP answer"))?;
@@ -230,6 +324,9 @@ pub async fn fetch_rows(control: SocketAddr) -> std::io::Result<Vec<Row>> {
 
 /// The variable that tells a supervised service where its supervisor answers.
 pub const CONTROL_VAR: &str = "CLOCKER_SUPERVISOR_CONTROL";
+
+/// The variable that gives a supervised service the control token.
+pub const TOKEN_VAR: &str = "CLOCKER_SUPERVISOR_TOKEN";
 
 async fn list_services(AxumState(statuses): AxumState<Statuses>) -> Json<Vec<Row>> {
     Json(statuses.rows())
@@ -251,5 +348,41 @@ mod tests {
         let row = &statuses.rows()[0];
         assert_eq!(row.probe_p99_ms, Some(99.0));
         assert_eq!(row.state, "starting");
+    }
+
+    async fn control_status(host: &str, authorization: Option<&str>) -> StatusCode {
+        use tower::ServiceExt;
+        let addrs = BTreeMap::from([(ServiceName::Hours, "127.0.0.1:1".parse().expect("addr"))]);
+        let app = control_app(
+            Statuses::new(&[ServiceName::Hours], &addrs),
+            "s3cret".into(),
+        );
+        let mut request = axum::http::Request::get("/services").header(header::HOST, host);
+        if let Some(value) = authorization {
+            request = request.header(header::AUTHORIZATION, value);
+        }
+        app.oneshot(request.body(axum::body::Body::empty()).expect("request"))
+            .await
+            .expect("infallible")
+            .status()
+    }
+
+    #[tokio::test]
+    async fn the_control_endpoint_wants_its_token_and_a_loopback_host() {
+        let ok = control_status("127.0.0.1:9", Some("Bearer s3cret")).await;
+        assert_eq!(ok, StatusCode::OK);
+        let none = control_status("127.0.0.1:9", None).await;
+        assert_eq!(none, StatusCode::UNAUTHORIZED);
+        let wrong = control_status("127.0.0.1:9", Some("Bearer s3creT")).await;
+        assert_eq!(wrong, StatusCode::UNAUTHORIZED);
+        let rebound = control_status("evil.example:9", Some("Bearer s3cret")).await;
+        assert_eq!(rebound, StatusCode::MISDIRECTED_REQUEST);
+    }
+
+    #[test]
+    fn tokens_are_long_and_fresh() {
+        let (a, b) = (new_token().expect("random"), new_token().expect("random"));
+        assert_eq!(a.len(), 64);
+        assert_ne!(a, b);
     }
 }

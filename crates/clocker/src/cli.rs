@@ -5,8 +5,9 @@
 //! command line (a container's, say) is one `clocker` accepts:
 //! [`command`]`().try_get_matches_from(["clocker", "serve", …])`.
 
+use std::ffi::OsString;
 use std::net::{IpAddr, SocketAddr};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::bail;
@@ -386,6 +387,24 @@ pub struct ServiceArgs {
     /// funnel: the supervisor's control address (set by clocker up), for /status.json.
     #[arg(long, env = "CLOCKER_SUPERVISOR_CONTROL", hide = true)]
     pub supervisor_control: Option<SocketAddr>,
+    /// funnel: the token the supervisor's control endpoint asks for (set by clocker up).
+    #[arg(
+        long,
+        env = "CLOCKER_SUPERVISOR_TOKEN",
+        hide = true,
+        hide_env_values = true
+    )]
+    pub supervisor_token: Option<String>,
+    /// funnel, gateway: host names they answer besides localhost and IP addresses, comma-separated (an Ingress's host; '*' for any); pages on them may also open the funnel's WebSocket.
+    #[arg(
+        long = "allowed-host",
+        env = "CLOCKER_ALLOWED_HOSTS",
+        value_delimiter = ','
+    )]
+    pub allowed_hosts: Vec<String>,
+    /// funnel: also serve the full /status.json (pids, addresses, errors) and /metrics here, e.g. 127.0.0.1:9080; the public port's /status.json is then redacted [default: none].
+    #[arg(long, env = "CLOCKER_ADMIN_ADDR")]
+    pub admin_addr: Option<SocketAddr>,
     /// accounts: how long a session lasts after login.
     #[arg(long, env = "CLOCKER_SESSION_TTL", default_value = "30d", value_parser = parse_positive_duration)]
     pub session_ttl: Duration,
@@ -517,10 +536,14 @@ impl ServiceArgs {
                 stream_url: self.stream_url,
                 supervisor: self.supervisor_control,
                 unsent_limit_bytes: self.unsent_limit,
+                supervisor_token: self.supervisor_token,
+                allowed_hosts: self.allowed_hosts.clone(),
+                admin_addr: self.admin_addr,
                 ..FunnelConfig::default()
             },
             gateway: GatewayConfig {
                 cors_origins: self.cors_origins.clone(),
+                allowed_hosts: self.allowed_hosts,
                 ..GatewayConfig::default()
             },
             stream: StreamConfig {
@@ -604,6 +627,43 @@ fn parse_log_format(input: &str) -> Result<LogFormat, String> {
     }
 }
 
+/// The `.env` file the command line `args` reads: only `serve` and `up`
+/// read one, and only from the working directory `cwd`, never from a parent
+/// (whose `.env` could send another command — and a password — elsewhere).
+pub fn dotenv_file(args: &[OsString], cwd: &Path) -> Option<PathBuf> {
+    let command = args.get(1)?.to_str()?;
+    matches!(command, "serve" | "up").then(|| cwd.join(".env"))
+}
+
 pub fn local_zone_name() -> String {
     clocker_time::fields::zone_name(&clocker_time::fields::local_zone()).to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(line: &[&str]) -> Vec<OsString> {
+        line.iter().map(OsString::from).collect()
+    }
+
+    #[test]
+    fn only_serve_and_up_read_the_working_directorys_env_file() {
+        let cwd = Path::new("/work/here");
+        for line in [&["clocker", "serve", "hours"][..], &["clocker", "up"]] {
+            assert_eq!(
+                dotenv_file(&args(line), cwd),
+                Some(PathBuf::from("/work/here/.env")),
+                "{line:?}"
+            );
+        }
+        for line in [
+            &["clocker", "account", "login", "alice"][..],
+            &["clocker", "ps"],
+            &["clocker", "time"],
+            &["clocker"],
+        ] {
+            assert_eq!(dotenv_file(&args(line), cwd), None, "{line:?}");
+        }
+    }
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::FromArgMatches;
-use clocker::cli::{Cli, Command, forwarded_settings, local_zone_name};
+use clocker::cli::{Cli, Command, dotenv_file, forwarded_settings, local_zone_name};
 use clocker::up::UpRequest;
 use clocker::{
     Options, TimeRequest, account, health, host_in_url, launch_service, print_time, ps, random,
@@ -57,10 +57,18 @@ fn exit_on_second_signal_after_first() {
 }
 
 fn main() -> std::process::ExitCode {
-    // Settings may come from a .env file in the working directory; real
-    // environment variables win over it, and flags over both.
-    let dotenv = dotenvy::dotenv();
-    let matches = clocker::cli::command().get_matches();
+    // `serve` and `up` may take settings from a .env file in the working
+    // directory (never a parent's); real environment variables win over it,
+    // and flags over both.
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let dotenv = match std::env::current_dir()
+        .ok()
+        .and_then(|cwd| dotenv_file(&args, &cwd))
+    {
+        Some(file) => dotenvy::from_path(file),
+        None => Ok(()),
+    };
+    let matches = clocker::cli::command().get_matches_from(args);
     let cli = match Cli::from_arg_matches(&matches) {
         Ok(cli) => cli,
         Err(err) => err.exit(),

@@ -5,31 +5,30 @@ use std::io::Write;
 use std::net::SocketAddr;
 
 use anyhow::Context;
+use clocker_supervisor::runtime_dir::read_private;
 use clocker_supervisor::status::{self, ControlFile, Row};
 
 use crate::up::control_file;
 
 /// Prints the services of the running supervisor (at `control`, else the
-/// one `supervisor.json` names), as a table or as JSON.
+/// one `supervisor.json` names), as a table or as JSON. The control token
+/// is read from `supervisor.json` (0600, this user's).
 pub async fn run(control: Option<SocketAddr>, json: bool) -> anyhow::Result<()> {
-    let control = match control {
-        Some(addr) => addr,
-        None => {
-            let file = control_file();
-            let text = std::fs::read_to_string(&file).with_context(|| {
-                format!(
-                    "no supervisor is running (no {}); start one with clocker up",
-                    file.display()
-                )
-            })?;
-            let found: ControlFile = serde_json::from_str(&text)
-                .with_context(|| format!("{} is not a supervisor file", file.display()))?;
-            found.control
-        }
-    };
-    let rows = status::fetch_rows(control).await.with_context(|| {
-        format!("the supervisor at {control} does not answer; is clocker up running?")
+    let file = control_file();
+    let text = read_private(&file).with_context(|| {
+        format!(
+            "no supervisor is running (cannot read {}); start one with clocker up",
+            file.display()
+        )
     })?;
+    let found: ControlFile = serde_json::from_str(&text)
+        .with_context(|| format!("{} is not a supervisor file", file.display()))?;
+    let control = control.unwrap_or(found.control);
+    let rows = status::fetch_rows(control, &found.token)
+        .await
+        .with_context(|| {
+            format!("the supervisor at {control} does not answer; is clocker up running?")
+        })?;
     let mut out = std::io::stdout().lock();
     if json {
         writeln!(out, "{}", serde_json::to_string_pretty(&rows)?)?;

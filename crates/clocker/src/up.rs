@@ -11,7 +11,7 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use clocker_runtime::{CancellationToken, ConnectionLimits, ServiceName, shutdown_signal};
 use clocker_supervisor::child::LogFormat;
-use clocker_supervisor::{Supervisor, SupervisorConfig, status};
+use clocker_supervisor::{Supervisor, SupervisorConfig, runtime_dir, status};
 use tokio::net::TcpListener;
 
 use crate::{host_in_url, requires, start_order};
@@ -43,6 +43,9 @@ pub struct UpRequest {
 /// cannot start, or when a service did not stop cleanly.
 pub async fn run(request: UpRequest) -> anyhow::Result<()> {
     let stop = shutdown_signal();
+    // Refuse a runtime directory someone else made before anything starts.
+    runtime_dir::runtime_dir()?;
+    let token = status::new_token().context("cannot make the control token")?;
     let wanted = if request.only.is_empty() {
         ServiceName::ALL.to_vec()
     } else {
@@ -94,16 +97,20 @@ pub async fn run(request: UpRequest) -> anyhow::Result<()> {
     config
         .env
         .push((status::CONTROL_VAR.to_owned(), control_addr.to_string()));
+    config
+        .env
+        .push((status::TOKEN_VAR.to_owned(), token.clone()));
     let supervisor = Supervisor::start(config).await?;
     let stop_control = CancellationToken::new();
     let control_task = tokio::spawn(status::serve_control(
         control,
         supervisor.statuses(),
         request.connections.clone(),
+        token.clone(),
         stop_control.clone(),
     ));
 
-    let _published = status::ControlFile::publish(control_addr)
+    let _published = status::ControlFile::publish(control_addr, &token)
         .context("cannot write supervisor.json for clocker ps")?;
     print_addresses(&addrs, &zmq, control_addr)?;
     stop.await;
@@ -166,5 +173,5 @@ fn print_addresses(
 
 /// Where `clocker ps` looks for the supervisor.
 pub fn control_file() -> PathBuf {
-    status::runtime_dir().join("supervisor.json")
+    runtime_dir::runtime_dir_path().join(status::CONTROL_FILE)
 }

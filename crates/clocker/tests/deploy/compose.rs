@@ -111,23 +111,99 @@ fn every_service_runs_in_a_container_clocker_accepts_on_its_default_port() {
     );
 }
 
+/// The doors compose publishes: what a browser uses (funnel, gateway,
+/// stream) and what the seeds' own clients call directly (seed 002's ZeroMQ
+/// client on timers' 8888, seed 004's gRPC clients on random's 50051).
+fn public_doors() -> BTreeSet<(String, u16)> {
+    let mut doors: BTreeSet<(String, u16)> = [
+        ServiceName::Funnel,
+        ServiceName::Gateway,
+        ServiceName::Stream,
+        ServiceName::Random,
+    ]
+    .iter()
+    .map(|name| (name.as_str().to_owned(), name.default_port()))
+    .collect();
+    doors.insert((ServiceName::Timers.as_str().to_owned(), 8888));
+    doors
+}
+
+/// What compose binds a published port to by default: loopback, unless
+/// CLOCKER_PUBLISH_HOST says otherwise.
+const PUBLISH_HOST: &str = "${CLOCKER_PUBLISH_HOST:-127.0.0.1}";
+
 #[test]
-fn every_service_publishes_its_ports() {
+fn only_the_public_doors_are_published_and_on_loopback() {
     let compose = compose();
+    let mut got = BTreeSet::new();
     for name in ServiceName::ALL {
         let what = format!("{FILE}, service {name}");
-        let ports = published(service(&compose, name.as_str()), &what);
-        let mut wanted = vec![name.default_port()];
-        if name == ServiceName::Timers {
-            wanted.push(8888);
+        let service = service(&compose, name.as_str());
+        for (host, container) in published(service, &what) {
+            assert_eq!(
+                host, container,
+                "{what}: {container} is published as {host}"
+            );
+            got.insert((name.as_str().to_owned(), container));
         }
-        for port in wanted {
+        for port in service
+            .get("ports")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let short = port.as_str().unwrap_or_default();
             assert!(
-                ports.contains(&(port, port)),
-                "{what}: port {port} is not published as {port}:{port} (ports: {ports:?})"
+                short.starts_with(&format!("{PUBLISH_HOST}:")),
+                "{what}: '{short}' should be bound to {PUBLISH_HOST} (loopback by default), \
+                 not every interface"
             );
         }
     }
+    assert_eq!(
+        got,
+        public_doors(),
+        "{FILE}: only the public doors should be published"
+    );
+}
+
+#[test]
+fn no_password_is_written_in_the_compose_file() {
+    let compose = compose();
+    let services = compose
+        .get("services")
+        .and_then(Value::as_object)
+        .unwrap_or_else(|| panic!("{FILE}: no services"));
+    for (name, service) in services {
+        let env = environment(service);
+        assert!(
+            !env.iter().any(|(key, _)| key.contains("PASSWORD")),
+            "{FILE}, service {name}: a password in the file (env: {env:?}); read it from .env"
+        );
+        let needs_password = name == "postgres"
+            || ServiceName::ALL
+                .iter()
+                .any(|service| service.as_str() == name && uses_postgres(*service));
+        if needs_password {
+            let files = strings(
+                service
+                    .get("env_file")
+                    .unwrap_or_else(|| panic!("{FILE}, service {name}: no env_file")),
+                name,
+            );
+            assert_eq!(files, [".env"], "{FILE}, service {name}: env_file");
+        }
+    }
+    let example = crate::files::read("deploy/.env.example");
+    assert!(
+        example.contains("POSTGRES_PASSWORD="),
+        "deploy/.env.example"
+    );
+    let ignored = crate::files::read(".gitignore");
+    assert!(
+        ignored.lines().any(|line| line.trim() == ".env"),
+        ".gitignore should keep .env files out of git"
+    );
 }
 
 #[test]

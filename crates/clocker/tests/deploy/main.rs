@@ -11,3 +11,4 @@ mod health;
 mod image;
 mod ingress;
 mod kubernetes;
+mod network;

@@ -8,5 +8,7 @@
 //! real network: no limit exempts loopback.
 
 mod connections;
+mod local;
 mod sessions;
 mod support;
+mod web;

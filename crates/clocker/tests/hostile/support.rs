@@ -32,11 +32,17 @@ impl Served {
     /// Starts `clocker serve NAME --addr 127.0.0.1:0 ARGS…` with `env` set,
     /// and waits for its listening line.
     pub fn start(name: &str, args: &[&str], env: &[(&str, &str)]) -> Self {
+        Self::start_at(name, "127.0.0.1:0", args, env)
+    }
+
+    /// [`Served::start`] listening on `listen` (`0.0.0.0:0`: every
+    /// interface, as in a container).
+    pub fn start_at(name: &str, listen: &str, args: &[&str], env: &[(&str, &str)]) -> Self {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let log = dir.path().join(format!("{name}.log"));
         let mut command = Command::new(env!("CARGO_BIN_EXE_clocker"));
         command
-            .args(["serve", name, "--addr", "127.0.0.1:0"])
+            .args(["serve", name, "--addr", listen])
             .args(args)
             .current_dir(dir.path())
             .env("CLOCKER_RUNTIME_DIR", dir.path())
