@@ -3,8 +3,9 @@
 //! (pids, addresses, error text) and `/metrics`, apart from the public port,
 //! whose `/status.json` is then always redacted.
 //!
-//! It answers the same Host allow-list as the public port, and stops with
-//! the funnel (its task is tracked with the funnel's own).
+//! It answers the same Host allow-list as the public port, within the same
+//! connection budgets, and stops with the funnel (its task is tracked with
+//! the funnel's own).
 
 use std::net::SocketAddr;
 
@@ -12,7 +13,9 @@ use axum::Router;
 use axum::middleware;
 use axum::routing::get;
 use clocker_runtime::http::{AllowedHosts, check_host};
-use clocker_runtime::{CancellationToken, TaskTracker, render_metrics};
+use clocker_runtime::{
+    CancellationToken, ConnectionLimits, TaskTracker, render_metrics, serve_http,
+};
 use tokio::net::TcpListener;
 
 use crate::status::{self, StatusSource};
@@ -33,19 +36,19 @@ fn router(status: StatusSource, hosts: AllowedHosts) -> Router {
         .layer(middleware::from_fn_with_state(hosts, check_host))
 }
 
-/// Serves the admin routes on `listener` until `shutdown`, as one of `tasks`.
+/// Serves the admin routes on `listener` within `limits` until `shutdown`,
+/// as one of `tasks`.
 pub fn spawn(
     listener: TcpListener,
     status: StatusSource,
     hosts: AllowedHosts,
+    limits: ConnectionLimits,
     tasks: &TaskTracker,
     shutdown: CancellationToken,
 ) {
     let app = router(status, hosts);
     tasks.spawn(async move {
-        let served = axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown.cancelled_owned())
-            .await;
+        let served = serve_http("funnel-admin", listener, app, &limits, shutdown).await;
         if let Err(err) = served {
             tracing::error!(%err, "the admin listener failed");
         }

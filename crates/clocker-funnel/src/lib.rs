@@ -216,6 +216,7 @@ pub fn launch(
     let admin_tasks = tasks.clone();
     let admin_hosts = hosts.clone();
     let admin_shutdown = shutdown.clone();
+    let admin_limits = settings.connections.clone();
     let mut launched = launch_http(
         ServiceName::Funnel,
         listener,
@@ -235,6 +236,7 @@ pub fn launch(
             listener,
             admin_status,
             admin_hosts,
+            admin_limits,
             &admin_tasks,
             admin_shutdown,
         );
