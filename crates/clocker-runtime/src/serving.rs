@@ -326,6 +326,14 @@ mod tests {
         let router = Router::new()
             .route("/health", get(|| async { "ok" }))
             .route(
+                "/ws",
+                get(|ws: axum::extract::WebSocketUpgrade| async move {
+                    ws.on_upgrade(|mut socket| async move {
+                        while let Some(Ok(_)) = socket.recv().await {}
+                    })
+                }),
+            )
+            .route(
                 "/slow",
                 get(move || async move {
                     tokio::time::sleep(slow).await;
@@ -448,5 +456,38 @@ mod tests {
             .expect("send");
         let answer = read_to_end(&mut slow).await;
         assert!(answer.ends_with("late"), "{answer}");
+    }
+
+    #[tokio::test]
+    async fn an_upgraded_websocket_counts_against_the_cap_and_outlives_the_timeouts() {
+        let timeout = Duration::from_millis(200);
+        let server = server(ConnectionLimits {
+            max_per_address: 1,
+            header_timeout: timeout,
+            idle_timeout: timeout,
+            ..ConnectionLimits::default()
+        })
+        .await;
+        let mut ws = connect_from(ATTACKER, server.addr).await;
+        ws.write_all(
+            b"GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+              Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+        )
+        .await
+        .expect("send");
+        let mut head = [0_u8; 12];
+        ws.read_exact(&mut head).await.expect("an answer");
+        assert_eq!(&head, b"HTTP/1.1 101");
+        let mut rest = [0_u8; 1024];
+        let _ = ws.read(&mut rest).await.expect("the rest of the head");
+
+        let mut second = connect_from(ATTACKER, server.addr).await;
+        let answer = read_to_end(&mut second).await;
+        assert!(answer.starts_with("HTTP/1.1 503 "), "{answer}");
+
+        // Well past both timeouts the WebSocket is still open: no end read.
+        tokio::time::sleep(timeout * 4).await;
+        let read = tokio::time::timeout(Duration::from_millis(100), ws.read(&mut rest)).await;
+        assert!(read.is_err(), "the WebSocket was closed: {read:?}");
     }
 }

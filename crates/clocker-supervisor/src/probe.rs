@@ -123,3 +123,52 @@ async fn http_health(addr: SocketAddr) -> Result<(), String> {
         ))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clocker_runtime::{CancellationToken, ConnectionLimits, serve_http};
+    use tokio::net::TcpListener;
+
+    /// A gRPC port with health that holds one connection at most.
+    async fn full_after_one() -> (SocketAddr, CancellationToken) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let (_reporter, health) = tonic_health::server::health_reporter();
+        let router = tonic::service::Routes::new(health)
+            .prepare()
+            .into_axum_router();
+        let limits = ConnectionLimits {
+            max_connections: 1,
+            ..ConnectionLimits::default()
+        };
+        let shutdown = CancellationToken::new();
+        let stop = shutdown.clone();
+        tokio::spawn(async move { serve_http("test", listener, router, &limits, stop).await });
+        (addr, shutdown)
+    }
+
+    #[tokio::test]
+    async fn a_port_that_accepts_no_more_connections_is_unhealthy() {
+        let (addr, _shutdown) = full_after_one().await;
+        let prober = Prober::new(ServiceName::Hours, addr);
+        let timeout = Duration::from_secs(2);
+        prober.clone().check(timeout).await.expect("healthy");
+
+        // Someone else takes the only place (once the probe gave it back).
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let _held = loop {
+            let mut tcp = TcpStream::connect(addr).await.expect("connects");
+            let mut refusal = [0_u8; 12];
+            match tokio::time::timeout(Duration::from_millis(100), tcp.read(&mut refusal)).await {
+                Err(_) => break tcp,
+                Ok(_) => assert!(Instant::now() < deadline, "the probe kept its place"),
+            }
+        };
+        let why = prober
+            .check(timeout)
+            .await
+            .expect_err("a port that accepts no more is unhealthy");
+        assert!(!why.is_empty());
+    }
+}
