@@ -137,6 +137,11 @@ mod tests {
         );
         let metrics = get(admin, "/metrics").await;
         assert!(metrics.starts_with("HTTP/1.1 200"), "{metrics}");
+        let public_metrics = get(launched.addr, "/metrics").await;
+        assert!(
+            !public_metrics.contains("version=0.0.4"),
+            "metrics stay off the public port: {public_metrics}"
+        );
 
         shutdown.cancel();
         launched.stopped().await.expect("stopped cleanly");

@@ -211,6 +211,12 @@ pub fn launch(
     };
     let settings = Settings {
         unsent_limit_bytes: Some(config.unsent_limit_bytes),
+        // With an admin listener, metrics are served there only.
+        metrics_path: if admin.is_some() {
+            None
+        } else {
+            settings.metrics_path
+        },
         ..settings.clone()
     };
     let admin_tasks = tasks.clone();

@@ -45,8 +45,9 @@ pub struct Settings {
     /// once; bulk transfers keep their speed (bytes in flight don't count).
     pub unsent_limit_bytes: Option<u32>,
     /// Where an HTTP service serves its Prometheus metrics (`/metrics`,
-    /// unless a seed gives that path another meaning).
-    pub metrics_path: &'static str,
+    /// unless a seed gives that path another meaning); `None` when they are
+    /// served elsewhere (the funnel's admin listener), not on this port.
+    pub metrics_path: Option<&'static str>,
     /// What each port lets its clients hold, and for how long.
     pub connections: ConnectionLimits,
 }
@@ -57,7 +58,7 @@ impl Default for Settings {
             budget: Duration::from_millis(50),
             drain: Duration::from_secs(5),
             unsent_limit_bytes: None,
-            metrics_path: "/metrics",
+            metrics_path: Some("/metrics"),
             connections: ConnectionLimits::default(),
         }
     }
@@ -311,9 +312,11 @@ where
     L: axum::serve::Listener,
     L::Addr: std::fmt::Debug,
 {
-    let router = router
-        .route(settings.metrics_path, get(render_metrics))
-        .layer(middleware::from_fn_with_state(service, count_http_request));
+    let router = match settings.metrics_path {
+        Some(path) => router.route(path, get(render_metrics)),
+        None => router,
+    };
+    let router = router.layer(middleware::from_fn_with_state(service, count_http_request));
     serve(service, listener, addr, router, settings, tasks, shutdown)
 }
 

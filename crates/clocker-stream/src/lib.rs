@@ -173,7 +173,7 @@ pub fn launch(
         shutdown: shutdown.clone(),
     };
     let settings = Settings {
-        metrics_path: "/metrics/prometheus",
+        metrics_path: Some("/metrics/prometheus"),
         ..settings
     };
     // The session cookie crosses origins (the page's is the funnel's), so
