@@ -26,7 +26,8 @@ use tonic::service::Routes;
 use tonic_health::ServingStatus;
 
 use crate::telemetry::{prometheus, render_metrics};
-use crate::{BudgetLayer, ServiceName};
+use crate::peer::Peered;
+use crate::{BudgetLayer, PeerAddr, ServiceName};
 
 /// How a service runs: its method budget and how long shutdown may drain.
 #[derive(Debug, Clone)]
@@ -304,8 +305,7 @@ pub fn launch_http_on<L>(
     shutdown: CancellationToken,
 ) -> Result<Launched, LaunchError>
 where
-    L: axum::serve::Listener,
-    L::Addr: std::fmt::Debug,
+    L: axum::serve::Listener<Addr = SocketAddr>,
 {
     let router = router
         .route(settings.metrics_path, get(render_metrics))
@@ -342,14 +342,18 @@ fn serve<L>(
     shutdown: CancellationToken,
 ) -> Result<Launched, LaunchError>
 where
-    L: axum::serve::Listener,
-    L::Addr: std::fmt::Debug,
+    L: axum::serve::Listener<Addr = SocketAddr>,
 {
     let drain = settings.drain;
     // Install the recorder before the first request can be counted.
     let _ = prometheus();
     let graceful = shutdown.clone();
-    let server = axum::serve(listener, router)
+    // Each request carries its client's address (PeerAddr), for limits
+    // kept per client.
+    let server = axum::serve(
+        Peered(listener),
+        router.into_make_service_with_connect_info::<PeerAddr>(),
+    )
         .with_graceful_shutdown(async move { graceful.cancelled().await })
         .into_future();
     let task = tokio::spawn(async move {

@@ -17,6 +17,7 @@ mod budget;
 pub mod http;
 mod launch;
 mod locate;
+mod peer;
 mod service;
 mod shutdown;
 mod telemetry;
@@ -31,6 +32,7 @@ pub use launch::{
     launch_http_on, local_addr, record_http_request,
 };
 pub use locate::{Locate, LocateError, Locator};
+pub use peer::PeerAddr;
 pub use service::{ServiceName, UnknownService};
 pub use shutdown::shutdown_signal;
 pub use telemetry::{init_logging, prometheus, render_metrics};
