@@ -353,7 +353,9 @@ mod tests {
             .await
             .expect("registered");
         for _ in 0..3 {
-            let _ = accounts.login("alice", "wrong-password".into(), CLIENT).await;
+            let _ = accounts
+                .login("alice", "wrong-password".into(), CLIENT)
+                .await;
         }
         let err = accounts
             .login("alice", "password1".into(), CLIENT)
@@ -378,7 +380,12 @@ mod tests {
             .await
             .expect_err("taken");
         assert!(matches!(err, AccountsError::AlreadyExists));
-        assert!(accounts.login("aLiCe", "password1".into(), CLIENT).await.is_ok());
+        assert!(
+            accounts
+                .login("aLiCe", "password1".into(), CLIENT)
+                .await
+                .is_ok()
+        );
     }
 
     #[tokio::test]

@@ -40,9 +40,8 @@ impl AccountsService {
     /// The client a call is for, as throttling counts it.
     fn client<T>(&self, request: &Request<T>) -> IpAddr {
         // Without a peer (an in-memory transport) all such calls share one key.
-        let peer = PeerAddr::of_request(request).map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |a| {
-            a.ip().to_canonical()
-        });
+        let peer = PeerAddr::of_request(request)
+            .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |a| a.ip().to_canonical());
         if !self.trusted_proxies.contains(&peer) {
             return peer;
         }

@@ -258,14 +258,16 @@ impl Throttle {
             .pairs
             .touch(&pair, || Backoff::new(now))
             .count(now, policy.free_failures, policy);
-        state
-            .addresses
-            .touch(&client, || Backoff::new(now))
-            .count(now, policy.address_free_failures, policy);
-        state
-            .names
-            .touch(&pair.0, || Backoff::new(now))
-            .count(now, policy.name_free_failures, policy);
+        state.addresses.touch(&client, || Backoff::new(now)).count(
+            now,
+            policy.address_free_failures,
+            policy,
+        );
+        state.names.touch(&pair.0, || Backoff::new(now)).count(
+            now,
+            policy.name_free_failures,
+            policy,
+        );
         Ok(LoginAttempt {
             throttle: self,
             pair: Some(pair),
@@ -278,9 +280,7 @@ impl Throttle {
         let every = self.policy.register_every;
         let burst = every.saturating_mul(self.policy.register_burst.saturating_sub(1));
         let mut state = self.state();
-        let full_at = state
-            .registrations
-            .touch(&ClientKey::from(client), || now);
+        let full_at = state.registrations.touch(&ClientKey::from(client), || now);
         let earliest = (*full_at).max(now);
         let ahead = earliest - now;
         if ahead > burst {
@@ -419,7 +419,9 @@ mod tests {
         }
         for _ in 0..4 {
             // Dropped: as when the caller is cancelled mid-hash.
-            let _attempt = throttle.reserve_login("alice", ATTACKER, now).expect("free");
+            let _attempt = throttle
+                .reserve_login("alice", ATTACKER, now)
+                .expect("free");
         }
         assert!(fail(&throttle, "alice", ATTACKER, now).is_err());
     }
@@ -462,7 +464,10 @@ mod tests {
             fail(&throttle, "alice", crowd, now).expect("each address's first guess");
         }
         let stranger = IpAddr::V4(Ipv4Addr::new(10, 2, 0, 1));
-        assert!(fail(&throttle, "alice", stranger, now).is_err(), "the name is delayed");
+        assert!(
+            fail(&throttle, "alice", stranger, now).is_err(),
+            "the name is delayed"
+        );
         throttle
             .reserve_login("alice", VICTIM, now)
             .expect("but not for an address it logged in from")

@@ -25,8 +25,8 @@ use tonic::server::NamedService;
 use tonic::service::Routes;
 use tonic_health::ServingStatus;
 
-use crate::telemetry::{prometheus, render_metrics};
 use crate::peer::Peered;
+use crate::telemetry::{prometheus, render_metrics};
 use crate::{BudgetLayer, PeerAddr, ServiceName};
 
 /// How a service runs: its method budget and how long shutdown may drain.
@@ -354,8 +354,8 @@ where
         Peered(listener),
         router.into_make_service_with_connect_info::<PeerAddr>(),
     )
-        .with_graceful_shutdown(async move { graceful.cancelled().await })
-        .into_future();
+    .with_graceful_shutdown(async move { graceful.cancelled().await })
+    .into_future();
     let task = tokio::spawn(async move {
         let served_and_drained = async {
             let result = server.await;
