@@ -1,12 +1,15 @@
 //! The accounts domain: register, log in, look up and end sessions. No gRPC
 //! here (that is `service`), no SQL (that is `clocker-store`).
 
+use std::future::Future;
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
-use clocker_store::{AccountRecord, SessionRecord, Store};
+use clocker_runtime::TaskTracker;
+use clocker_store::{AccountRecord, SessionRecord, Store, StoreError};
 use jiff::{SignedDuration, Timestamp};
+use tokio::sync::Semaphore;
 
 use crate::credentials::{Password, Username};
 use crate::password::PasswordHasher;
@@ -40,6 +43,10 @@ pub struct LiveSession {
     pub expires_at: Timestamp,
 }
 
+/// Store calls Register and Login may make at once: half of SQLite's 4
+/// connections, so a storm of logins leaves WhoAmI and Logout theirs.
+const STORE_CALLS: usize = 2;
+
 const NO_SESSION: &str = "the session is unknown, ended or expired; log in again";
 
 /// Users, password hashes and sessions.
@@ -47,6 +54,10 @@ pub struct Accounts {
     store: Store,
     hasher: PasswordHasher,
     throttle: Throttle,
+    /// Store calls of Register and Login, run to their end (see
+    /// [`Accounts::to_the_end`]), at most [`STORE_CALLS`] at once.
+    store_calls: TaskTracker,
+    store_call_permits: Arc<Semaphore>,
     session_ttl: SignedDuration,
     clock: WallClock,
 }
@@ -69,6 +80,8 @@ impl Accounts {
             store,
             hasher: PasswordHasher::new(config.hash_concurrency)?,
             throttle: Throttle::new(config.throttle.clone()),
+            store_calls: TaskTracker::new(),
+            store_call_permits: Arc::new(Semaphore::new(STORE_CALLS)),
             session_ttl,
             clock,
         })
@@ -100,10 +113,14 @@ impl Accounts {
             password_hash: self.hasher.hash(password).await?,
             created_at_ms: (self.clock)().as_millisecond(),
         };
-        let result = self.store.insert_account(&record).await;
+        let store = self.store.clone();
+        let inserted = record.clone();
+        let result = self
+            .to_the_end(async move { store.insert_account(&inserted).await })
+            .await;
         let outcome = match &result {
             Ok(()) => "created",
-            Err(clocker_store::StoreError::Conflict) => "taken",
+            Err(AccountsError::AlreadyExists) => "taken",
             Err(_) => "error",
         };
         metrics::counter!("clocker_accounts_registrations_total", "result" => outcome).increment(1);
@@ -146,9 +163,9 @@ impl Accounts {
             .reserve_login(username.as_str(), client, Instant::now())
             .map_err(|retry_after| AccountsError::Throttled { retry_after })?;
         let checked = async {
+            let (store, name) = (self.store.clone(), username.as_str().to_owned());
             let record = self
-                .store
-                .get_account_by_username(username.as_str())
+                .to_the_end(async move { store.get_account_by_username(&name).await })
                 .await?;
             let stored_hash = record.as_ref().map(|r| r.password_hash.clone());
             let verified = self.hasher.verify(password, stored_hash).await?;
@@ -190,6 +207,31 @@ impl Accounts {
             expires_at,
             account: account_from(&record),
         })
+    }
+
+    /// Runs a store call to its end even if the caller goes (a client
+    /// deadline): sqlx closes a connection whose query was dropped mid-flight
+    /// and opens another, with a thread of its own, so a storm of cancelled
+    /// logins would be a storm of threads. The call is one short query; its
+    /// permit (waited for by the caller, cancellably) goes with it.
+    async fn to_the_end<T: Send + 'static>(
+        &self,
+        call: impl Future<Output = Result<T, StoreError>> + Send + 'static,
+    ) -> Result<T, AccountsError> {
+        let permit = self
+            .store_call_permits
+            .clone()
+            .acquire_owned()
+            .await
+            .expect("the store call semaphore is never closed");
+        self.store_calls
+            .spawn(async move {
+                let _permit = permit;
+                call.await
+            })
+            .await
+            .map_err(AccountsError::StoreTask)?
+            .map_err(AccountsError::from)
     }
 
     /// The account behind a session token.

@@ -35,6 +35,8 @@ pub enum AccountsError {
     HashingThread(#[source] std::io::Error),
     #[error("the password hashing threads have stopped")]
     HashingStopped,
+    #[error("a store call failed to run")]
+    StoreTask(#[source] tokio::task::JoinError),
     #[error("the account store is unavailable: {0}")]
     Unavailable(String),
     #[error("internal error: {0}")]
@@ -87,7 +89,9 @@ impl From<AccountsError> for Status {
                     "the account store is unavailable; retry shortly",
                 )
             }
-            AccountsError::HashingThread(_) | AccountsError::HashingStopped => {
+            AccountsError::HashingThread(_)
+            | AccountsError::HashingStopped
+            | AccountsError::StoreTask(_) => {
                 tracing::error!(err = %err, "accounts call failed");
                 Status::internal("internal error (logged by the accounts service)")
             }
