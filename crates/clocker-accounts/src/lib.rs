@@ -15,6 +15,7 @@
 //! Logout and WhoAmI keep it.
 
 mod accounts;
+mod capped;
 mod credentials;
 mod error;
 mod password;

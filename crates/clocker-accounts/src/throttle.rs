@@ -23,11 +23,11 @@
 //! clients send, so each holds at most [`ThrottlePolicy::max_tracked`]
 //! records and forgets the least recently used first.
 
-use std::collections::{BTreeMap, HashMap};
-use std::hash::Hash;
 use std::net::IpAddr;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
+
+use crate::capped::Capped;
 
 /// How failures turn into waiting.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -129,60 +129,6 @@ impl Backoff {
 
     fn give_back(&mut self) {
         self.failures = self.failures.saturating_sub(1);
-    }
-}
-
-/// A map of at most `cap` records that forgets the least recently used.
-#[derive(Debug)]
-struct Capped<K, V> {
-    cap: usize,
-    records: HashMap<K, (V, u64)>,
-    /// Keys by last use (a sequence number), oldest first.
-    by_use: BTreeMap<u64, K>,
-    next_use: u64,
-}
-
-impl<K: Clone + Eq + Hash, V> Capped<K, V> {
-    fn new(cap: usize) -> Self {
-        Self {
-            cap: cap.max(1),
-            records: HashMap::new(),
-            by_use: BTreeMap::new(),
-            next_use: 0,
-        }
-    }
-
-    #[cfg(test)]
-    fn len(&self) -> usize {
-        self.records.len()
-    }
-
-    fn peek(&self, key: &K) -> Option<&V> {
-        self.records.get(key).map(|(value, _)| value)
-    }
-
-    /// The record of `key`, made with `new` (forgetting the least recently
-    /// used record when full), and marked as just used.
-    fn touch(&mut self, key: &K, new: impl FnOnce() -> V) -> &mut V {
-        let use_now = self.next_use;
-        self.next_use += 1;
-        if let Some((_, used)) = self.records.get_mut(key) {
-            self.by_use.remove(used);
-            *used = use_now;
-        } else {
-            if self.records.len() >= self.cap
-                && let Some((_, oldest)) = self.by_use.pop_first()
-            {
-                self.records.remove(&oldest);
-            }
-            self.records.insert(key.clone(), (new(), use_now));
-        }
-        self.by_use.insert(use_now, key.clone());
-        let (value, _) = self
-            .records
-            .get_mut(key)
-            .expect("the record was just found or inserted");
-        value
     }
 }
 
@@ -333,8 +279,8 @@ impl LoginAttempt<'_> {
     pub fn not_checked(mut self) {
         if let Some(pair) = self.pair.take() {
             let mut state = self.throttle.state();
-            if let Some(record) = state.pairs.records.get_mut(&pair) {
-                record.0.give_back();
+            if let Some(record) = state.pairs.get_mut(&pair) {
+                record.give_back();
             }
             give_back(&mut state, &pair);
         }
@@ -342,11 +288,11 @@ impl LoginAttempt<'_> {
 }
 
 fn give_back(state: &mut State, (name, client): &(String, ClientKey)) {
-    if let Some(record) = state.addresses.records.get_mut(client) {
-        record.0.give_back();
+    if let Some(record) = state.addresses.get_mut(client) {
+        record.give_back();
     }
-    if let Some(record) = state.names.records.get_mut(name) {
-        record.0.give_back();
+    if let Some(record) = state.names.get_mut(name) {
+        record.give_back();
     }
 }
 
@@ -538,14 +484,5 @@ mod tests {
             let _ = throttle.reserve_registration(client, now);
         }
         assert_eq!(throttle.tracked(), [100, 100, 100, 100]);
-        // A record in use is kept: the attacker cannot flush its own by
-        // filling the maps (it is touched at each attempt).
-        let mut capped = Capped::new(2);
-        *capped.touch(&"a", || 0) += 1;
-        capped.touch(&"b", || 0);
-        *capped.touch(&"a", || 0) += 1;
-        capped.touch(&"c", || 0);
-        assert_eq!(capped.peek(&"a"), Some(&2));
-        assert_eq!(capped.peek(&"b"), None);
     }
 }
