@@ -335,7 +335,11 @@ def accounts_stubs(stubs) -> types.SimpleNamespace:
 def accounts(launch, tmp_path_factory: pytest.TempPathFactory) -> Server:
     """The accounts service on a fresh SQLite database in a temporary directory."""
     data_dir = tmp_path_factory.mktemp("accounts-data")
-    return launch("accounts", "--data-dir", str(data_dir))
+    # Every test's client comes from 127.0.0.1: the limits per address are
+    # raised so they add up across the session; the limit per (name,
+    # address) keeps its default (test_repeated_failed_logins… relies on it).
+    per_address = ("--register-burst", "1000", "--login-address-free-failures", "1000")
+    return launch("accounts", "--data-dir", str(data_dir), *per_address)
 
 
 @pytest.fixture

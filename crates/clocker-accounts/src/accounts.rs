@@ -1,11 +1,15 @@
 //! The accounts domain: register, log in, look up and end sessions. No gRPC
 //! here (that is `service`), no SQL (that is `clocker-store`).
 
+use std::future::Future;
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
-use clocker_store::{AccountRecord, SessionRecord, Store};
+use clocker_runtime::TaskTracker;
+use clocker_store::{AccountRecord, SessionRecord, Store, StoreError};
 use jiff::{SignedDuration, Timestamp};
+use tokio::sync::Semaphore;
 
 use crate::credentials::{Password, Username};
 use crate::password::PasswordHasher;
@@ -39,6 +43,10 @@ pub struct LiveSession {
     pub expires_at: Timestamp,
 }
 
+/// Store calls Register and Login may make at once: half of SQLite's 4
+/// connections, so a storm of logins leaves WhoAmI and Logout theirs.
+const STORE_CALLS: usize = 2;
+
 const NO_SESSION: &str = "the session is unknown, ended or expired; log in again";
 
 /// Users, password hashes and sessions.
@@ -46,6 +54,10 @@ pub struct Accounts {
     store: Store,
     hasher: PasswordHasher,
     throttle: Throttle,
+    /// Store calls of Register and Login, run to their end (see
+    /// [`Accounts::to_the_end`]), at most [`STORE_CALLS`] at once.
+    store_calls: TaskTracker,
+    store_call_permits: Arc<Semaphore>,
     session_ttl: SignedDuration,
     clock: WallClock,
 }
@@ -68,6 +80,8 @@ impl Accounts {
             store,
             hasher: PasswordHasher::new(config.hash_concurrency)?,
             throttle: Throttle::new(config.throttle.clone()),
+            store_calls: TaskTracker::new(),
+            store_call_permits: Arc::new(Semaphore::new(STORE_CALLS)),
             session_ttl,
             clock,
         })
@@ -78,35 +92,35 @@ impl Accounts {
         &self.store
     }
 
-    /// Creates an account.
+    /// Creates an account for a client at `client`. A taken name costs the
+    /// same hash as a free one, so the answer's time does not tell which.
     pub async fn register(
         &self,
         username: &str,
         password: String,
+        client: IpAddr,
     ) -> Result<Account, AccountsError> {
         let username = Username::parse(username)?;
         let password = Password::parse(password)?;
-        // A cheap early answer for a taken name; the unique key decides races.
-        if self
-            .store
-            .get_account_by_username(username.as_str())
-            .await?
-            .is_some()
-        {
-            metrics::counter!("clocker_accounts_registrations_total", "result" => "taken")
-                .increment(1);
-            return Err(AccountsError::AlreadyExists);
-        }
+        self.throttle
+            .reserve_registration(client, Instant::now())
+            .map_err(|retry_after| AccountsError::Throttled { retry_after })?;
+        // Hash first, whether or not the name is taken: the unique key
+        // answers "taken", after the same work as for a free name.
         let record = AccountRecord {
             id: uuid::Uuid::now_v7().to_string(),
             username: username.as_str().to_owned(),
             password_hash: self.hasher.hash(password).await?,
             created_at_ms: (self.clock)().as_millisecond(),
         };
-        let result = self.store.insert_account(&record).await;
+        let store = self.store.clone();
+        let inserted = record.clone();
+        let result = self
+            .to_the_end(async move { store.insert_account(&inserted).await })
+            .await;
         let outcome = match &result {
             Ok(()) => "created",
-            Err(clocker_store::StoreError::Conflict) => "taken",
+            Err(AccountsError::AlreadyExists) => "taken",
             Err(_) => "error",
         };
         metrics::counter!("clocker_accounts_registrations_total", "result" => outcome).increment(1);
@@ -115,13 +129,15 @@ impl Accounts {
         Ok(account_from(&record))
     }
 
-    /// Starts a session for the user whose password this is.
+    /// Starts a session for the user whose password this is, for a client
+    /// at `client`.
     pub async fn login(
         &self,
         username: &str,
         password: String,
+        client: IpAddr,
     ) -> Result<NewSession, AccountsError> {
-        let result = self.try_login(username, password).await;
+        let result = self.try_login(username, password, client).await;
         let outcome = match &result {
             Ok(_) => "ok",
             Err(AccountsError::BadCredentials | AccountsError::Invalid(_)) => "refused",
@@ -136,25 +152,38 @@ impl Accounts {
         &self,
         username: &str,
         password: String,
+        client: IpAddr,
     ) -> Result<NewSession, AccountsError> {
         let username = Username::parse(username)?;
         let password = Password::parse(password)?;
-        if let Err(retry_after) = self.throttle.check(username.as_str(), Instant::now()) {
-            return Err(AccountsError::Throttled { retry_after });
-        }
-        let record = self
-            .store
-            .get_account_by_username(username.as_str())
-            .await?;
-        let stored_hash = record.as_ref().map(|r| r.password_hash.clone());
-        let verified = self.hasher.verify(password, stored_hash).await?;
-        let Some(record) = record.filter(|_| verified) else {
-            self.throttle
-                .record_failure(username.as_str(), Instant::now());
+        // Counted before the check, in one step: parallel guesses count as
+        // many, and a cancelled one stays counted.
+        let attempt = self
+            .throttle
+            .reserve_login(username.as_str(), client, Instant::now())
+            .map_err(|retry_after| AccountsError::Throttled { retry_after })?;
+        let checked = async {
+            let (store, name) = (self.store.clone(), username.as_str().to_owned());
+            let record = self
+                .to_the_end(async move { store.get_account_by_username(&name).await })
+                .await?;
+            let stored_hash = record.as_ref().map(|r| r.password_hash.clone());
+            let verified = self.hasher.verify(password, stored_hash).await?;
+            Ok::<_, AccountsError>(record.filter(|_| verified))
+        };
+        let record = match checked.await {
+            Ok(record) => record,
+            Err(err) => {
+                attempt.not_checked();
+                return Err(err);
+            }
+        };
+        let Some(record) = record else {
+            drop(attempt);
             tracing::info!(username = %username, "login refused");
             return Err(AccountsError::BadCredentials);
         };
-        self.throttle.record_success(username.as_str());
+        attempt.succeeded(Instant::now());
 
         let token = SessionToken::generate()
             .map_err(|err| AccountsError::Internal(format!("no randomness for a token: {err}")))?;
@@ -178,6 +207,31 @@ impl Accounts {
             expires_at,
             account: account_from(&record),
         })
+    }
+
+    /// Runs a store call to its end even if the caller goes (a client
+    /// deadline): sqlx closes a connection whose query was dropped mid-flight
+    /// and opens another, with a thread of its own, so a storm of cancelled
+    /// logins would be a storm of threads. The call is one short query; its
+    /// permit (waited for by the caller, cancellably) goes with it.
+    async fn to_the_end<T: Send + 'static>(
+        &self,
+        call: impl Future<Output = Result<T, StoreError>> + Send + 'static,
+    ) -> Result<T, AccountsError> {
+        let permit = self
+            .store_call_permits
+            .clone()
+            .acquire_owned()
+            .await
+            .expect("the store call semaphore is never closed");
+        self.store_calls
+            .spawn(async move {
+                let _permit = permit;
+                call.await
+            })
+            .await
+            .map_err(AccountsError::StoreTask)?
+            .map_err(AccountsError::from)
     }
 
     /// The account behind a session token.
@@ -249,8 +303,12 @@ mod tests {
 
     use clocker_store::StoreConfig;
 
+    use std::net::Ipv4Addr;
+
     use super::*;
     use crate::ThrottlePolicy;
+
+    const CLIENT: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
 
     /// Accounts on an in-memory database with a clock the test moves.
     async fn accounts(config: AccountsConfig) -> (Accounts, Arc<AtomicI64>) {
@@ -276,11 +334,11 @@ mod tests {
         };
         let (accounts, now_ms) = accounts(config).await;
         accounts
-            .register("alice", "password1".into())
+            .register("alice", "password1".into(), CLIENT)
             .await
             .expect("registered");
         let session = accounts
-            .login("alice", "password1".into())
+            .login("alice", "password1".into(), CLIENT)
             .await
             .expect("logged in");
         let token = session.token.expose().to_owned();
@@ -305,15 +363,15 @@ mod tests {
     async fn unknown_user_and_wrong_password_are_the_same_error() {
         let (accounts, _) = accounts(AccountsConfig::default()).await;
         accounts
-            .register("alice", "password1".into())
+            .register("alice", "password1".into(), CLIENT)
             .await
             .expect("registered");
         let wrong = accounts
-            .login("alice", "password2".into())
+            .login("alice", "password2".into(), CLIENT)
             .await
             .expect_err("refused");
         let unknown = accounts
-            .login("nobody", "password1".into())
+            .login("nobody", "password1".into(), CLIENT)
             .await
             .expect_err("refused");
         assert_eq!(wrong.to_string(), unknown.to_string());
@@ -326,21 +384,23 @@ mod tests {
         let config = AccountsConfig {
             throttle: ThrottlePolicy {
                 free_failures: 2,
-                first_lockout: Duration::from_secs(300),
+                first_delay: Duration::from_secs(300),
                 ..ThrottlePolicy::default()
             },
             ..AccountsConfig::default()
         };
         let (accounts, _) = accounts(config).await;
         accounts
-            .register("alice", "password1".into())
+            .register("alice", "password1".into(), CLIENT)
             .await
             .expect("registered");
         for _ in 0..3 {
-            let _ = accounts.login("alice", "wrong-password".into()).await;
+            let _ = accounts
+                .login("alice", "wrong-password".into(), CLIENT)
+                .await;
         }
         let err = accounts
-            .login("alice", "password1".into())
+            .login("alice", "password1".into(), CLIENT)
             .await
             .expect_err("locked");
         let AccountsError::Throttled { retry_after } = err else {
@@ -353,27 +413,32 @@ mod tests {
     async fn usernames_are_case_blind() {
         let (accounts, _) = accounts(AccountsConfig::default()).await;
         let account = accounts
-            .register("Alice", "password1".into())
+            .register("Alice", "password1".into(), CLIENT)
             .await
             .expect("registered");
         assert_eq!(account.username, "alice");
         let err = accounts
-            .register("ALICE", "password1".into())
+            .register("ALICE", "password1".into(), CLIENT)
             .await
             .expect_err("taken");
         assert!(matches!(err, AccountsError::AlreadyExists));
-        assert!(accounts.login("aLiCe", "password1".into()).await.is_ok());
+        assert!(
+            accounts
+                .login("aLiCe", "password1".into(), CLIENT)
+                .await
+                .is_ok()
+        );
     }
 
     #[tokio::test]
     async fn logout_is_idempotent_and_ends_the_session() {
         let (accounts, _) = accounts(AccountsConfig::default()).await;
         accounts
-            .register("alice", "password1".into())
+            .register("alice", "password1".into(), CLIENT)
             .await
             .expect("registered");
         let token = accounts
-            .login("alice", "password1".into())
+            .login("alice", "password1".into(), CLIENT)
             .await
             .expect("in")
             .token;

@@ -22,13 +22,21 @@ pub enum AccountsError {
     BadCredentials,
     #[error("{0}")]
     Unauthenticated(&'static str),
+    /// Too many attempts from this address (for this name, or for any):
+    /// the same words whether or not the name exists.
     #[error(
-        "too many failed logins for this username; retry in {} s",
+        "too many attempts; retry in {} s",
         retry_after_secs(*.retry_after)
     )]
     Throttled { retry_after: Duration },
     #[error("too many passwords are being checked right now; retry shortly")]
     Busy,
+    #[error("cannot start a password hashing thread")]
+    HashingThread(#[source] std::io::Error),
+    #[error("the password hashing threads have stopped")]
+    HashingStopped,
+    #[error("a store call failed to run")]
+    StoreTask(#[source] tokio::task::JoinError),
     #[error("the account store is unavailable: {0}")]
     Unavailable(String),
     #[error("internal error: {0}")]
@@ -80,6 +88,12 @@ impl From<AccountsError> for Status {
                     Code::Unavailable,
                     "the account store is unavailable; retry shortly",
                 )
+            }
+            AccountsError::HashingThread(_)
+            | AccountsError::HashingStopped
+            | AccountsError::StoreTask(_) => {
+                tracing::error!(err = %err, "accounts call failed");
+                Status::internal("internal error (logged by the accounts service)")
             }
             AccountsError::Internal(detail) => {
                 tracing::error!(%detail, "accounts call failed");

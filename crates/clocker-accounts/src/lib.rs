@@ -15,6 +15,7 @@
 //! Logout and WhoAmI keep it.
 
 mod accounts;
+mod capped;
 mod credentials;
 mod error;
 mod password;
@@ -22,6 +23,7 @@ mod service;
 mod throttle;
 mod token;
 
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -37,8 +39,8 @@ pub use accounts::{Account, Accounts, LiveSession, NewSession, WallClock};
 pub use credentials::{Password, Username};
 pub use error::{AccountsError, BAD_CREDENTIALS};
 pub use password::PasswordHasher;
-pub use service::AccountsService;
-pub use throttle::{Throttle, ThrottlePolicy};
+pub use service::{AccountsService, FORWARDED_FOR};
+pub use throttle::{LoginAttempt, Throttle, ThrottlePolicy};
 
 /// The accounts service requires no other service.
 pub const REQUIRES: &[ServiceName] = &[];
@@ -61,10 +63,20 @@ pub struct AccountsConfig {
     pub session_ttl: Duration,
     /// The budget of Register and Login (they hash a password).
     pub password_budget: Duration,
-    /// How many passwords may be hashed at once (default: one per core).
+    /// How many passwords may be hashed at once (default: one per core):
+    /// the hashing pool's threads.
     pub hash_concurrency: usize,
     pub throttle: ThrottlePolicy,
+    /// Peers whose `x-forwarded-for` names the client (the REST gateway's
+    /// addresses; default: loopback, where `clocker up` runs it).
+    pub trusted_proxies: Vec<IpAddr>,
 }
+
+/// Where `clocker up` runs the gateway.
+pub const DEFAULT_TRUSTED_PROXIES: [IpAddr; 2] = [
+    IpAddr::V4(Ipv4Addr::LOCALHOST),
+    IpAddr::V6(Ipv6Addr::LOCALHOST),
+];
 
 impl Default for AccountsConfig {
     fn default() -> Self {
@@ -74,6 +86,7 @@ impl Default for AccountsConfig {
             password_budget: Duration::from_secs(2),
             hash_concurrency: std::thread::available_parallelism().map_or(1, |n| n.get()),
             throttle: ThrottlePolicy::default(),
+            trusted_proxies: DEFAULT_TRUSTED_PROXIES.to_vec(),
         }
     }
 }
@@ -97,7 +110,10 @@ pub async fn launch(
         |server, method| server.method_budget(method, config.password_budget),
     );
     let launched = server
-        .add_service(AccountsServer::new(AccountsService::new(accounts.clone())))
+        .add_service(AccountsServer::new(AccountsService::new(
+            accounts.clone(),
+            &config.trusted_proxies,
+        )))
         .launch(listener, settings, shutdown)
         .await?;
     Ok(launched)

@@ -1,31 +1,42 @@
 //! Password hashing with argon2id (OWASP's first choice: 19 MiB, 2 passes,
 //! 1 lane), stored as PHC strings that carry their own salt and parameters.
 //!
-//! Hashing is slow on purpose, so it never runs on the service's event loop:
-//! each hash runs on tokio's blocking pool, at most one per core at a time,
-//! and when too many are already waiting a call is refused at once
-//! ([`AccountsError::Busy`]) instead of queueing past its deadline.
+//! Hashing is slow on purpose, so it never runs on the service's event loop,
+//! nor on tokio's blocking pool (up to 512 threads): it runs on a pool of its
+//! own, `concurrency` threads (one per core by default), fed by a queue of at
+//! most [`QUEUED_PER_THREAD`] jobs per thread. A full queue refuses a call at
+//! once ([`AccountsError::Busy`]) instead of queueing it past its deadline.
+//!
+//! The cap holds whatever callers do: a hash keeps its thread until it ends,
+//! whether or not its caller still waits (a client deadline, a reset stream),
+//! so at most `concurrency` hashes run and at most `concurrency` × 19 MiB is
+//! in use. A caller that goes while its job is still queued takes the job
+//! out (a drop guard), so a cancelled call never keeps a place in the queue.
 //!
 //! Verifying for an unknown user checks the password against a dummy hash
 //! with the same parameters, so "no such user" costs what "wrong password"
 //! costs and the answer time does not tell them apart.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::collections::VecDeque;
+use std::panic::AssertUnwindSafe;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
 
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
 use argon2::{Algorithm, Argon2, Params, Version};
-use tokio::sync::Semaphore;
+use tokio::sync::oneshot;
 
 use crate::AccountsError;
 use crate::credentials::Password;
 
-/// How many hashes may wait per core before new ones are refused.
-const WAITING_PER_PERMIT: usize = 16;
+/// How many hashes may wait per hashing thread before new ones are refused.
+const QUEUED_PER_THREAD: usize = 16;
 
-/// Hashes and verifies passwords off the event loop.
+/// Work for a hashing thread.
+type Job = Box<dyn FnOnce() + Send>;
+
+/// Hashes and verifies passwords on a bounded pool of threads of its own.
 #[derive(Debug, Clone)]
 pub struct PasswordHasher {
     inner: Arc<Inner>,
@@ -34,10 +45,15 @@ pub struct PasswordHasher {
 #[derive(Debug)]
 struct Inner {
     argon2: Argon2<'static>,
-    permits: Semaphore,
-    waiting: AtomicUsize,
-    waiting_limit: usize,
+    queue: Arc<Queue>,
     dummy_hash: String,
+}
+
+impl Drop for Inner {
+    /// The last handle is gone: the threads end once their jobs are done.
+    fn drop(&mut self) {
+        self.queue.close();
+    }
 }
 
 impl PasswordHasher {
@@ -55,13 +71,22 @@ impl PasswordHasher {
             .hash_password(b"no account has this password")
             .map_err(|err| AccountsError::Internal(format!("argon2: {err}")))?
             .to_string();
-        let concurrency = concurrency.max(1);
+        let threads = concurrency.max(1);
+        let queue = Arc::new(Queue::new(threads * QUEUED_PER_THREAD));
+        for n in 0..threads {
+            let jobs = queue.clone();
+            let spawned = std::thread::Builder::new()
+                .name(format!("argon2-{n}"))
+                .spawn(move || jobs.work_through());
+            if let Err(err) = spawned {
+                queue.close();
+                return Err(AccountsError::HashingThread(err));
+            }
+        }
         Ok(Self {
             inner: Arc::new(Inner {
                 argon2,
-                permits: Semaphore::new(concurrency),
-                waiting: AtomicUsize::new(0),
-                waiting_limit: concurrency * WAITING_PER_PERMIT,
+                queue,
                 dummy_hash,
             }),
         })
@@ -99,37 +124,246 @@ impl PasswordHasher {
         Ok(known && matches)
     }
 
+    /// Queues `work` for a hashing thread and waits for its answer. The job
+    /// owns everything it needs, so dropping this future (a cancelled call)
+    /// leaves a running hash to finish on its thread, and takes a queued one
+    /// out of the queue.
     async fn run<T: Send + 'static>(
         &self,
         operation: &'static str,
         work: impl FnOnce(&Argon2<'static>) -> T + Send + 'static,
     ) -> Result<T, AccountsError> {
-        let inner = &self.inner;
-        if inner.waiting.fetch_add(1, Ordering::AcqRel) >= inner.waiting_limit {
-            inner.waiting.fetch_sub(1, Ordering::AcqRel);
+        let (answer, answered) = oneshot::channel();
+        let argon2 = self.inner.argon2.clone();
+        let job: Job = Box::new(move || {
+            let started = Instant::now();
+            let result = work(&argon2);
+            metrics::histogram!("clocker_accounts_password_hash_seconds", "operation" => operation)
+                .record(started.elapsed().as_secs_f64());
+            let _ = answer.send(result);
+        });
+        let Some(ticket) = self.inner.queue.push(job) else {
             metrics::counter!("clocker_accounts_hash_refused_total").increment(1);
             return Err(AccountsError::Busy);
+        };
+        let _unqueue_if_cancelled = Unqueue {
+            queue: &self.inner.queue,
+            ticket,
+        };
+        answered.await.map_err(|_| AccountsError::HashingStopped)
+    }
+}
+
+/// The jobs waiting for a hashing thread, at most `cap` of them.
+#[derive(Debug)]
+struct Queue {
+    state: Mutex<QueueState>,
+    /// Signalled when a job is queued or the queue closes.
+    changed: Condvar,
+    cap: usize,
+}
+
+struct QueueState {
+    jobs: VecDeque<(u64, Job)>,
+    next_ticket: u64,
+    closed: bool,
+}
+
+impl std::fmt::Debug for QueueState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("QueueState")
+            .field("queued", &self.jobs.len())
+            .field("closed", &self.closed)
+            .finish()
+    }
+}
+
+impl Queue {
+    fn new(cap: usize) -> Self {
+        Self {
+            state: Mutex::new(QueueState {
+                jobs: VecDeque::with_capacity(cap),
+                next_ticket: 0,
+                closed: false,
+            }),
+            changed: Condvar::new(),
+            cap,
         }
-        let permit = inner.permits.acquire().await;
-        inner.waiting.fetch_sub(1, Ordering::AcqRel);
-        let _permit = permit.map_err(|_| AccountsError::Internal("hasher closed".into()))?;
-        let argon2 = inner.argon2.clone();
-        let started = Instant::now();
-        let result = tokio::task::spawn_blocking(move || work(&argon2))
-            .await
-            .map_err(|err| AccountsError::Internal(format!("hashing task failed: {err}")))?;
-        metrics::histogram!("clocker_accounts_password_hash_seconds", "operation" => operation)
-            .record(started.elapsed().as_secs_f64());
-        Ok(result)
+    }
+
+    fn state(&self) -> MutexGuard<'_, QueueState> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Queues `job`; its ticket, or `None` when the queue is full (or closed).
+    fn push(&self, job: Job) -> Option<u64> {
+        let mut state = self.state();
+        if state.closed || state.jobs.len() >= self.cap {
+            return None;
+        }
+        let ticket = state.next_ticket;
+        state.next_ticket += 1;
+        state.jobs.push_back((ticket, job));
+        drop(state);
+        self.changed.notify_one();
+        Some(ticket)
+    }
+
+    /// Takes the job with `ticket` out, if no thread has taken it yet.
+    fn remove(&self, ticket: u64) {
+        let mut state = self.state();
+        if let Some(at) = state.jobs.iter().position(|(t, _)| *t == ticket) {
+            state.jobs.remove(at);
+            metrics::counter!("clocker_accounts_hash_abandoned_total").increment(1);
+        }
+    }
+
+    fn close(&self) {
+        self.state().closed = true;
+        self.changed.notify_all();
+    }
+
+    /// A hashing thread: runs jobs until the queue closes.
+    fn work_through(&self) {
+        loop {
+            let job = {
+                let mut state = self.state();
+                loop {
+                    if let Some((_, job)) = state.jobs.pop_front() {
+                        break job;
+                    }
+                    if state.closed {
+                        return;
+                    }
+                    state = self
+                        .changed
+                        .wait(state)
+                        .unwrap_or_else(PoisonError::into_inner);
+                }
+            };
+            // A job that panics loses its answer (its caller sees
+            // HashingStopped), not the thread.
+            if std::panic::catch_unwind(AssertUnwindSafe(job)).is_err() {
+                tracing::error!("a password hashing job panicked");
+            }
+        }
+    }
+}
+
+/// Takes a caller's job out of the queue when the caller goes first.
+struct Unqueue<'a> {
+    queue: &'a Queue,
+    ticket: u64,
+}
+
+impl Drop for Unqueue<'_> {
+    fn drop(&mut self) {
+        self.queue.remove(self.ticket);
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
 
     fn password(text: &str) -> Password {
         Password::parse(text.into()).expect("valid")
+    }
+
+    /// Cheap argon2 parameters: these tests are about the queue, not the hash.
+    fn quick(concurrency: usize) -> PasswordHasher {
+        let params = Params::new(64, 1, 1, None).expect("valid parameters");
+        PasswordHasher::with_params(params, concurrency).expect("hasher")
+    }
+
+    /// Starts a job on `hasher` that holds its thread until `release` is
+    /// sent to; resolves once it runs.
+    async fn occupy(
+        hasher: &PasswordHasher,
+    ) -> (
+        tokio::task::JoinHandle<Result<(), AccountsError>>,
+        std::sync::mpsc::Sender<()>,
+    ) {
+        let (release, released) = std::sync::mpsc::channel::<()>();
+        let (started, running) = tokio::sync::oneshot::channel();
+        let job = hasher.clone();
+        let task = tokio::spawn(async move {
+            job.run("test", move |_| {
+                let _ = started.send(());
+                let _ = released.recv();
+            })
+            .await
+        });
+        running.await.expect("the job started");
+        (task, release)
+    }
+
+    #[tokio::test]
+    async fn cancelled_waiters_give_their_places_back() {
+        let hasher = quick(1);
+        let (busy, release) = occupy(&hasher).await;
+        // Many more callers than the queue holds, each polled once and
+        // then dropped (a client deadline while waiting for the thread).
+        for _ in 0..100 {
+            let _ = tokio::time::timeout(Duration::ZERO, hasher.run("test", |_| ())).await;
+        }
+        assert_eq!(hasher.inner.queue.state().jobs.len(), 0, "places kept");
+        release.send(()).expect("the job waits");
+        busy.await.expect("task").expect("ran");
+        let answer = tokio::time::timeout(Duration::from_secs(5), hasher.run("test", |_| 7))
+            .await
+            .expect("answered in time");
+        assert_eq!(answer.expect("not refused"), 7);
+    }
+
+    #[tokio::test]
+    async fn a_full_queue_refuses_at_once() {
+        let hasher = quick(1);
+        let (busy, release) = occupy(&hasher).await;
+        let mut queued = Vec::new();
+        let refused = loop {
+            let job = hasher.clone();
+            let mut call = Box::pin(async move { job.run("test", |_| ()).await });
+            match tokio::time::timeout(Duration::ZERO, &mut call).await {
+                Ok(answer) => break answer,
+                Err(_) => queued.push(call),
+            }
+            assert!(queued.len() <= QUEUED_PER_THREAD, "the queue is unbounded");
+        };
+        assert!(matches!(refused, Err(AccountsError::Busy)), "{refused:?}");
+        assert_eq!(queued.len(), QUEUED_PER_THREAD);
+        release.send(()).expect("the job waits");
+        busy.await.expect("task").expect("ran");
+        for call in queued {
+            call.await.expect("the queued ones run");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_cancelled_callers_hash_still_holds_its_thread() {
+        let hasher = quick(1);
+        let (busy, release) = occupy(&hasher).await;
+        busy.abort();
+        let _ = busy.await;
+        let (ran_tx, mut ran) = tokio::sync::oneshot::channel();
+        let next = hasher.clone();
+        let waiting = tokio::spawn(async move {
+            next.run("test", move |_| {
+                let _ = ran_tx.send(());
+            })
+            .await
+        });
+        // While the first hash runs (its caller gone), the second must wait.
+        let early = tokio::time::timeout(Duration::from_millis(200), &mut ran).await;
+        assert!(early.is_err(), "a second hash ran beside the first");
+        release.send(()).expect("the first hash still runs");
+        tokio::time::timeout(Duration::from_secs(5), ran)
+            .await
+            .expect("ran once the thread was free")
+            .expect("ran");
+        waiting.await.expect("task").expect("answered");
     }
 
     #[tokio::test]

@@ -1,13 +1,17 @@
 //! The gRPC wrapper (seed 003's `*Service` beside its `*ServiceImpl`): it
-//! only converts requests to calls on [`Accounts`] and results to replies.
+//! only converts requests to calls on [`Accounts`] and results to replies,
+//! and says which client a call is for: the connection's peer, or, when the
+//! peer is a trusted proxy (the REST gateway), the address that proxy gives
+//! in `x-forwarded-for`.
 
+use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
 
 use clocker_proto::v1::{
     self, Account as AccountMessage, LoginReply, LoginRequest, LogoutReply, LogoutRequest,
     RegisterReply, RegisterRequest, WhoAmIReply, WhoAmIRequest,
 };
-use clocker_runtime::session_token;
+use clocker_runtime::{PeerAddr, session_token};
 use jiff::Timestamp;
 use tonic::{Request, Response, Status};
 
@@ -17,11 +21,38 @@ use crate::accounts::{Account, Accounts};
 #[derive(Debug, Clone)]
 pub struct AccountsService {
     accounts: Arc<Accounts>,
+    trusted_proxies: Arc<[IpAddr]>,
 }
 
+/// The metadata a trusted proxy names its client in.
+pub const FORWARDED_FOR: &str = "x-forwarded-for";
+
 impl AccountsService {
-    pub fn new(accounts: Arc<Accounts>) -> Self {
-        Self { accounts }
+    /// Serves `accounts`, believing `x-forwarded-for` only from a peer in
+    /// `trusted_proxies`.
+    pub fn new(accounts: Arc<Accounts>, trusted_proxies: &[IpAddr]) -> Self {
+        Self {
+            accounts,
+            trusted_proxies: trusted_proxies.into(),
+        }
+    }
+
+    /// The client a call is for, as throttling counts it.
+    fn client<T>(&self, request: &Request<T>) -> IpAddr {
+        // Without a peer (an in-memory transport) all such calls share one key.
+        let peer = PeerAddr::of_request(request)
+            .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |a| a.ip().to_canonical());
+        if !self.trusted_proxies.contains(&peer) {
+            return peer;
+        }
+        request
+            .metadata()
+            .get(FORWARDED_FOR)
+            .and_then(|value| value.to_str().ok())
+            // The proxy nearest to us appends the last entry.
+            .and_then(|list| list.rsplit(',').next())
+            .and_then(|last| last.trim().parse::<IpAddr>().ok())
+            .map_or(peer, |client| client.to_canonical())
     }
 }
 
@@ -31,16 +62,18 @@ impl v1::accounts_server::Accounts for AccountsService {
         &self,
         request: Request<RegisterRequest>,
     ) -> Result<Response<RegisterReply>, Status> {
+        let client = self.client(&request);
         let RegisterRequest { username, password } = request.into_inner();
-        let account = self.accounts.register(&username, password).await?;
+        let account = self.accounts.register(&username, password, client).await?;
         Ok(Response::new(RegisterReply {
             account: Some(account_message(&account)),
         }))
     }
 
     async fn login(&self, request: Request<LoginRequest>) -> Result<Response<LoginReply>, Status> {
+        let client = self.client(&request);
         let LoginRequest { username, password } = request.into_inner();
-        let session = self.accounts.login(&username, password).await?;
+        let session = self.accounts.login(&username, password, client).await?;
         Ok(Response::new(LoginReply {
             token: session.token.expose().to_owned(),
             expires_at: Some(timestamp(session.expires_at)),

@@ -309,8 +309,7 @@ pub fn launch_http_on<L>(
     shutdown: CancellationToken,
 ) -> Result<Launched, LaunchError>
 where
-    L: axum::serve::Listener,
-    L::Addr: std::fmt::Debug,
+    L: axum::serve::Listener<Addr = SocketAddr>,
 {
     let router = match settings.metrics_path {
         Some(path) => router.route(path, get(render_metrics)),
@@ -358,8 +357,7 @@ fn serve<L>(
     shutdown: CancellationToken,
 ) -> Result<Launched, LaunchError>
 where
-    L: axum::serve::Listener,
-    L::Addr: std::fmt::Debug,
+    L: axum::serve::Listener<Addr = SocketAddr>,
 {
     let drain = settings.drain;
     // Install the recorder before the first request can be counted.

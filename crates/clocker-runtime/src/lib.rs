@@ -19,6 +19,7 @@ pub mod gate;
 pub mod http;
 mod launch;
 mod locate;
+mod peer;
 mod service;
 mod serving;
 mod shutdown;
@@ -36,6 +37,7 @@ pub use launch::{
     launch_http_on, local_addr, record_http_request,
 };
 pub use locate::{Locate, LocateError, Locator};
+pub use peer::PeerAddr;
 pub use service::{ServiceName, UnknownService};
 pub use serving::{GatedListener, serve_http, serve_router};
 pub use shutdown::shutdown_signal;

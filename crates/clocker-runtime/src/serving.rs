@@ -26,6 +26,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::Router;
+use axum::extract::ConnectInfo;
 use axum::body::{Body, Bytes, HttpBody};
 use axum::serve::Listener;
 use http_body::{Frame, SizeHint};
@@ -42,6 +43,7 @@ use tower::ServiceExt;
 
 use crate::gate::{Admitted, ConnectionLimits, Gate};
 use crate::launch::{Settings, configure_accepted};
+use crate::peer::PeerAddr;
 
 /// How long a connection closed for idleness may take to say goodbye.
 const GOODBYE: Duration = Duration::from_secs(1);
@@ -114,18 +116,19 @@ pub async fn serve_router<L>(
     shutdown: CancellationToken,
 ) -> io::Result<()>
 where
-    L: Listener,
+    L: Listener<Addr = SocketAddr>,
     L::Io: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let builder = Arc::new(builder(limits));
     let connections = TaskTracker::new();
     loop {
-        let (io, _peer) = tokio::select! {
+        let (io, peer) = tokio::select! {
             () = shutdown.cancelled() => break,
             accepted = listener.accept() => accepted,
         };
         connections.spawn(serve_connection(
             io,
+            PeerAddr(peer),
             router.clone(),
             builder.clone(),
             limits.clone(),
@@ -159,6 +162,7 @@ fn builder(limits: &ConnectionLimits) -> auto::Builder<TokioExecutor> {
 /// Serves one connection until it ends, stays idle too long, or shutdown.
 async fn serve_connection<IO>(
     io: IO,
+    peer: PeerAddr,
     router: Router,
     builder: Arc<auto::Builder<TokioExecutor>>,
     limits: ConnectionLimits,
@@ -169,7 +173,10 @@ async fn serve_connection<IO>(
     let activity = Activity::new();
     let service = hyper::service::service_fn({
         let activity = activity.clone();
-        move |request: http::Request<Incoming>| {
+        move |mut request: http::Request<Incoming>| {
+            // Each request carries its client's address, for limits kept
+            // per client (PeerAddr::of_request, of_extensions).
+            request.extensions_mut().insert(ConnectInfo(peer));
             let busy = activity.begin();
             let router = router.clone();
             async move {

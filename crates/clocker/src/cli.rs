@@ -13,7 +13,7 @@ use std::time::Duration;
 use anyhow::bail;
 use clap::parser::ValueSource;
 use clap::{Args, CommandFactory, Parser, Subcommand};
-use clocker_accounts::AccountsConfig;
+use clocker_accounts::{AccountsConfig, ThrottlePolicy};
 use clocker_funnel::FunnelConfig;
 use clocker_gateway::GatewayConfig;
 use clocker_proto::random::DataType;
@@ -415,6 +415,8 @@ pub struct ServiceArgs {
     #[command(flatten)]
     pub connections: ConnectionArgs,
     #[command(flatten)]
+    pub login_limits: LoginLimitArgs,
+    #[command(flatten)]
     pub database: DatabaseArgs,
 }
 
@@ -463,6 +465,65 @@ impl ConnectionArgs {
             tcp_keepalive: self.tcp_keepalive,
             max_streams: self.max_streams,
             write_timeout: self.write_timeout,
+        }
+    }
+}
+
+/// accounts: how password hashing and guessing are limited (README, Accounts).
+#[derive(Debug, Args)]
+pub struct LoginLimitArgs {
+    /// accounts: peers whose x-forwarded-for names the client (the gateway's addresses), comma-separated.
+    #[arg(
+        long,
+        env = "CLOCKER_TRUSTED_PROXIES",
+        value_delimiter = ',',
+        default_value = "127.0.0.1,::1"
+    )]
+    pub trusted_proxies: Vec<IpAddr>,
+    /// accounts: passwords hashed at once, each on a thread of its own (16 more may wait each) [default: one per core].
+    #[arg(long, env = "CLOCKER_HASH_THREADS", value_parser = clap::value_parser!(u16).range(1..))]
+    pub hash_threads: Option<u16>,
+    /// accounts: failed logins for one name from one address before each further one delays the next (1 s, doubling).
+    #[arg(long, env = "CLOCKER_LOGIN_FREE_FAILURES", default_value_t = 5)]
+    pub login_free_failures: u32,
+    /// accounts: failed logins from one address, whatever the names, before delays begin.
+    #[arg(
+        long,
+        env = "CLOCKER_LOGIN_ADDRESS_FREE_FAILURES",
+        default_value_t = 30
+    )]
+    pub login_address_free_failures: u32,
+    /// accounts: failed logins for one name from all addresses before delays begin for addresses it never logged in from.
+    #[arg(long, env = "CLOCKER_LOGIN_NAME_FREE_FAILURES", default_value_t = 100)]
+    pub login_name_free_failures: u32,
+    /// accounts: the longest delay between failed logins.
+    #[arg(long, env = "CLOCKER_LOGIN_MAX_DELAY", default_value = "15m", value_parser = parse_positive_duration)]
+    pub login_max_delay: Duration,
+    /// accounts: registrations one address may make at once; then one per --register-every.
+    #[arg(long, env = "CLOCKER_REGISTER_BURST", default_value_t = 20)]
+    pub register_burst: u32,
+    /// accounts: how often an address gets one more registration once its burst is spent.
+    #[arg(long, env = "CLOCKER_REGISTER_EVERY", default_value = "6s", value_parser = parse_positive_duration)]
+    pub register_every: Duration,
+}
+
+impl LoginLimitArgs {
+    fn apply(self, config: AccountsConfig) -> AccountsConfig {
+        AccountsConfig {
+            hash_concurrency: self
+                .hash_threads
+                .map_or(config.hash_concurrency, usize::from),
+            trusted_proxies: self.trusted_proxies,
+            throttle: ThrottlePolicy {
+                free_failures: self.login_free_failures,
+                address_free_failures: self.login_address_free_failures,
+                name_free_failures: self.login_name_free_failures,
+                max_delay: self.login_max_delay,
+                register_burst: self.register_burst,
+                register_every: self.register_every,
+                ..config.throttle
+            },
+            ..config
         }
     }
 }
@@ -551,11 +612,11 @@ impl ServiceArgs {
                 unsent_limit_bytes: self.unsent_limit,
                 ..StreamConfig::default()
             },
-            accounts: AccountsConfig {
+            accounts: self.login_limits.apply(AccountsConfig {
                 database: database.clone(),
                 session_ttl: self.session_ttl,
                 ..AccountsConfig::default()
-            },
+            }),
             timers: TimersConfig {
                 database,
                 zmq_endpoint: self

@@ -12,7 +12,7 @@ test_both_backends! {
         let config = AccountsConfig {
             throttle: ThrottlePolicy {
                 free_failures: 2,
-                first_lockout: Duration::from_millis(500),
+                first_delay: Duration::from_millis(500),
                 ..ThrottlePolicy::default()
             },
             ..AccountsConfig::default()

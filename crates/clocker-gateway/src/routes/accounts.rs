@@ -5,10 +5,10 @@
 use axum::Json;
 use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{Extensions, HeaderMap, StatusCode};
 use clocker_proto::v1::{Account, LoginRequest, LogoutRequest, RegisterRequest, WhoAmIRequest};
-use clocker_runtime::ServiceName;
 use clocker_runtime::http::ApiError;
+use clocker_runtime::{PeerAddr, ServiceName};
 use clocker_timers::rfc3339;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -75,6 +75,7 @@ pub struct MeJson {
     ))]
 async fn create_account(
     State(state): State<Shared>,
+    extensions: Extensions,
     body: Result<Json<CredentialsJson>, JsonRejection>,
 ) -> Result<(StatusCode, Json<AccountJson>), ApiError> {
     let CredentialsJson { username, password } = json_body(body)?;
@@ -83,7 +84,10 @@ async fn create_account(
     let reply = state
         .call(
             ServiceName::Accounts,
-            accounts.register(state.request(request, &HeaderMap::new())),
+            accounts.register(for_client(
+                state.request(request, &HeaderMap::new()),
+                &extensions,
+            )),
         )
         .await?;
     Ok((StatusCode::CREATED, Json(account_json(reply.account))))
@@ -102,6 +106,7 @@ async fn create_account(
     ))]
 async fn create_session(
     State(state): State<Shared>,
+    extensions: Extensions,
     body: Result<Json<CredentialsJson>, JsonRejection>,
 ) -> Result<Json<SessionJson>, ApiError> {
     let CredentialsJson { username, password } = json_body(body)?;
@@ -110,7 +115,10 @@ async fn create_session(
     let reply = state
         .call(
             ServiceName::Accounts,
-            accounts.login(state.request(request, &HeaderMap::new())),
+            accounts.login(for_client(
+                state.request(request, &HeaderMap::new()),
+                &extensions,
+            )),
         )
         .await?;
     Ok(Json(SessionJson {
@@ -172,4 +180,16 @@ fn account_json(account: Option<Account>) -> AccountJson {
 fn timestamp_text(at: Option<&prost_types::Timestamp>) -> String {
     at.map(|at| rfc3339(at.seconds * 1000 + i64::from(at.nanos) / 1_000_000))
         .unwrap_or_default()
+}
+
+/// `request`, naming the gateway's own client in `x-forwarded-for`: the
+/// accounts service throttles password guesses per client address, and
+/// believes this from the gateway's address (its `--trusted-proxies`).
+fn for_client<T>(mut request: tonic::Request<T>, extensions: &Extensions) -> tonic::Request<T> {
+    if let Some(peer) = PeerAddr::of_extensions(extensions)
+        && let Ok(value) = peer.ip().to_canonical().to_string().parse()
+    {
+        request.metadata_mut().insert("x-forwarded-for", value);
+    }
+    request
 }

@@ -7,6 +7,7 @@
 //! connect from 127.0.0.2, normal clients and probes from 127.0.0.1, as on a
 //! real network: no limit exempts loopback.
 
+mod accounts;
 mod connections;
 mod local;
 mod sessions;
