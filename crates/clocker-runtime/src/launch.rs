@@ -304,8 +304,7 @@ pub fn launch_http_on<L>(
     shutdown: CancellationToken,
 ) -> Result<Launched, LaunchError>
 where
-    L: axum::serve::Listener,
-    L::Addr: std::fmt::Debug,
+    L: axum::serve::Listener<Addr = SocketAddr>,
 {
     let router = router
         .route(settings.metrics_path, get(render_metrics))
@@ -342,14 +341,18 @@ fn serve<L>(
     shutdown: CancellationToken,
 ) -> Result<Launched, LaunchError>
 where
-    L: axum::serve::Listener,
-    L::Addr: std::fmt::Debug,
+    L: axum::serve::Listener<Addr = SocketAddr>,
 {
     let drain = settings.drain;
     // Install the recorder before the first request can be counted.
     let _ = prometheus();
     let graceful = shutdown.clone();
-    let server = axum::serve(listener, router)
+    // Each request knows its peer's address (`ConnectInfo`), for limits
+    // kept per client address.
+    let server = axum::serve(
+        crate::client_addr::Peered(listener),
+        router.into_make_service_with_connect_info::<crate::PeerAddr>(),
+    )
         .with_graceful_shutdown(async move { graceful.cancelled().await })
         .into_future();
     let task = tokio::spawn(async move {

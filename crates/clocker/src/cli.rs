@@ -21,7 +21,7 @@ use clocker_store::{DatabaseSettings, StoreConfig};
 use clocker_stream::StreamConfig;
 use clocker_supervisor::child::LogFormat;
 use clocker_time::Clock;
-use clocker_timers::TimersConfig;
+use clocker_timers::{TimerLimits, TimersConfig};
 
 use crate::Options;
 use crate::account::AccountCommand;
@@ -386,6 +386,23 @@ pub struct ServiceArgs {
     /// accounts: how long a session lasts after login.
     #[arg(long, env = "CLOCKER_SESSION_TTL", default_value = "30d", value_parser = parse_positive_duration)]
     pub session_ttl: Duration,
+    /// timers: pending timers one account may have.
+    #[arg(long, env = "CLOCKER_TIMER_QUOTA_ACCOUNT", default_value_t = clocker_timers::DEFAULT_PENDING_PER_ACCOUNT)]
+    pub timer_quota_account: u32,
+    /// timers: pending anonymous timers one client address (an IPv6 /64) may have.
+    #[arg(long, env = "CLOCKER_TIMER_QUOTA_ANONYMOUS", default_value_t = clocker_timers::DEFAULT_PENDING_PER_ADDRESS)]
+    pub timer_quota_anonymous: u32,
+    /// timers: how long ended timers and their events are kept.
+    #[arg(long, env = "CLOCKER_TIMER_RETENTION", default_value = "7d", value_parser = parse_positive_duration)]
+    pub timer_retention: Duration,
+    /// timers: peers trusted to name the client in x-forwarded-for (the REST gateway's address), comma-separated.
+    #[arg(
+        long = "trusted-proxy",
+        env = "CLOCKER_TRUSTED_PROXIES",
+        value_delimiter = ',',
+        default_value = "127.0.0.1,::1"
+    )]
+    pub trusted_proxies: Vec<IpAddr>,
     #[command(flatten)]
     pub database: DatabaseArgs,
 }
@@ -477,6 +494,12 @@ impl ServiceArgs {
                 zmq_endpoint: self
                     .zmq_addr
                     .unwrap_or_else(|| clocker_timers::DEFAULT_ZMQ_ENDPOINT.to_owned()),
+                limits: TimerLimits {
+                    pending_per_account: self.timer_quota_account,
+                    pending_per_address: self.timer_quota_anonymous,
+                    retention: self.timer_retention,
+                    trusted_proxies: self.trusted_proxies,
+                },
             },
         })
     }

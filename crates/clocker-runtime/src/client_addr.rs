@@ -1,0 +1,136 @@
+//! Who is at the other end of a request: the peer's address, or — when the
+//! peer is a trusted proxy such as the REST gateway — the client address the
+//! proxy forwards in `x-forwarded-for` metadata. Per-address limits (anonymous
+//! timer quotas, login throttling) key on this, so it must not be spoofable:
+//! the header counts only from a configured proxy.
+
+use std::net::{IpAddr, SocketAddr};
+
+use axum::extract::ConnectInfo;
+use axum::extract::connect_info::Connected;
+use axum::serve::{IncomingStream, Listener};
+use tonic::metadata::MetadataMap;
+
+/// The metadata (HTTP header) a proxy puts the client's address in.
+pub const FORWARDED_FOR: &str = "x-forwarded-for";
+
+/// The TCP peer of a connection, recorded by the runtime's servers in every
+/// request's extensions (as `ConnectInfo<PeerAddr>`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PeerAddr(pub SocketAddr);
+
+/// A listener whose connections' requests carry their [`PeerAddr`]
+/// (serve it with `into_make_service_with_connect_info::<PeerAddr>()`).
+#[derive(Debug)]
+pub struct Peered<L>(pub L);
+
+impl<L> Listener for Peered<L>
+where
+    L: Listener<Addr = SocketAddr>,
+{
+    type Io = L::Io;
+    type Addr = SocketAddr;
+
+    fn accept(&mut self) -> impl Future<Output = (Self::Io, Self::Addr)> + Send {
+        self.0.accept()
+    }
+
+    fn local_addr(&self) -> std::io::Result<Self::Addr> {
+        self.0.local_addr()
+    }
+}
+
+impl<L> Connected<IncomingStream<'_, Peered<L>>> for PeerAddr
+where
+    L: Listener<Addr = SocketAddr>,
+{
+    fn connect_info(stream: IncomingStream<'_, Peered<L>>) -> Self {
+        PeerAddr(*stream.remote_addr())
+    }
+}
+
+/// The address `request` came from over TCP: what the server recorded for
+/// its connection (the runtime's, or tonic's own), if anything.
+pub fn peer_addr<T>(request: &tonic::Request<T>) -> Option<SocketAddr> {
+    request
+        .extensions()
+        .get::<ConnectInfo<PeerAddr>>()
+        .map(|ConnectInfo(PeerAddr(addr))| *addr)
+        .or_else(|| request.remote_addr())
+}
+
+/// The client's address: the last hop of `x-forwarded-for` when `peer` is
+/// one of `trusted_proxies` (what that proxy saw), else `peer` itself.
+pub fn client_ip(
+    peer: Option<IpAddr>,
+    metadata: &MetadataMap,
+    trusted_proxies: &[IpAddr],
+) -> Option<IpAddr> {
+    let peer = peer.map(canonical);
+    let Some(proxy) = peer.filter(|peer| trusted_proxies.iter().any(|p| canonical(*p) == *peer))
+    else {
+        return peer;
+    };
+    metadata
+        .get(FORWARDED_FOR)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|list| list.rsplit(',').next())
+        .and_then(|last| last.trim().parse::<IpAddr>().ok())
+        .map(canonical)
+        .or(Some(proxy))
+}
+
+/// IPv4 addresses mapped into IPv6 as plain IPv4.
+fn canonical(addr: IpAddr) -> IpAddr {
+    match addr {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(addr, IpAddr::V4),
+        v4 => v4,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn forwarded(value: &str) -> MetadataMap {
+        let mut metadata = MetadataMap::new();
+        metadata.insert(FORWARDED_FOR, value.parse().expect("ascii"));
+        metadata
+    }
+
+    fn ip(text: &str) -> IpAddr {
+        text.parse().expect("an address")
+    }
+
+    #[test]
+    fn the_forwarded_address_counts_only_from_a_trusted_proxy() {
+        let trusted = [ip("127.0.0.1")];
+        let header = forwarded("10.9.9.9, 203.0.113.7");
+        assert_eq!(
+            client_ip(Some(ip("127.0.0.1")), &header, &trusted),
+            Some(ip("203.0.113.7")),
+            "the proxy's own hop, not what the client wrote before it"
+        );
+        assert_eq!(
+            client_ip(Some(ip("127.0.0.2")), &header, &trusted),
+            Some(ip("127.0.0.2")),
+            "anyone else's header is ignored"
+        );
+        assert_eq!(
+            client_ip(Some(ip("::ffff:127.0.0.1")), &forwarded("::1"), &trusted),
+            Some(ip("::1"))
+        );
+    }
+
+    #[test]
+    fn a_trusted_proxy_without_a_usable_header_is_the_client() {
+        let trusted = [ip("127.0.0.1")];
+        for metadata in [MetadataMap::new(), forwarded("garbage")] {
+            assert_eq!(
+                client_ip(Some(ip("127.0.0.1")), &metadata, &trusted),
+                Some(ip("127.0.0.1"))
+            );
+        }
+        assert_eq!(client_ip(None, &forwarded("1.2.3.4"), &trusted), None);
+    }
+}
