@@ -59,6 +59,19 @@ pub fn peer_addr<T>(request: &tonic::Request<T>) -> Option<SocketAddr> {
         .or_else(|| request.remote_addr())
 }
 
+/// Puts the peer of the HTTP request whose `extensions` are given into
+/// `request`'s `x-forwarded-for`, replacing what the client sent (a proxy
+/// at the edge, such as the REST gateway, names the client it saw).
+pub fn forward_peer<T>(request: &mut tonic::Request<T>, extensions: &axum::http::Extensions) {
+    let metadata = request.metadata_mut();
+    metadata.remove(FORWARDED_FOR);
+    if let Some(ConnectInfo(PeerAddr(peer))) = extensions.get::<ConnectInfo<PeerAddr>>()
+        && let Ok(value) = peer.ip().to_string().parse()
+    {
+        metadata.insert(FORWARDED_FOR, value);
+    }
+}
+
 /// The client's address: the last hop of `x-forwarded-for` when `peer` is
 /// one of `trusted_proxies` (what that proxy saw), else `peer` itself.
 pub fn client_ip(

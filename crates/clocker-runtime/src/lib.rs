@@ -27,7 +27,7 @@ mod token;
 pub use address::{AddressBook, Authority, BadAddress};
 pub use backoff::Backoff;
 pub use budget::{BudgetLayer, Budgeted};
-pub use client_addr::{FORWARDED_FOR, PeerAddr, client_ip, peer_addr};
+pub use client_addr::{FORWARDED_FOR, PeerAddr, client_ip, forward_peer, peer_addr};
 pub use launch::{
     GrpcServer, LaunchError, Launched, Settings, bind, configure_accepted, launch_http,
     launch_http_on, local_addr, record_http_request,

@@ -1,8 +1,11 @@
 //! `GET /stream/timers`: the caller's timer events (`WatchTimers`) as SSE —
 //! `event: timer`, `id: <seq>`, `data: {"seq":n,"kind":"set"|"fired"|"cancelled","timer":{…}}`.
 //! The token comes as `Authorization: Bearer` or, since `EventSource`
-//! cannot set headers, as `?token=`; a reconnecting client's
-//! `Last-Event-ID` replays what it missed.
+//! cannot set headers, as `?token=`; without one, `?ids=a,b` names the
+//! anonymous timers to follow (at most 100; anonymous timers are reached
+//! only by id). A reconnecting client's `Last-Event-ID` replays what it
+//! missed; when retention deleted events since, the first event has
+//! `"kind":"dropped"` (and no timer).
 
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
@@ -22,6 +25,9 @@ use crate::{AppState, sse};
 pub struct TimerEventsQuery {
     #[serde(default)]
     token: String,
+    /// Comma-separated ids of anonymous timers.
+    #[serde(default)]
+    ids: String,
     last_event_id: Option<String>,
 }
 
@@ -39,9 +45,19 @@ pub async fn stream_timer_events(
 ) -> Response {
     let after_seq = sse::last_event_id(&headers, query.last_event_id.as_deref())
         .and_then(|seq| i64::try_from(seq).ok());
+    let ids = query
+        .ids
+        .split(',')
+        .map(str::trim)
+        .filter(|id| !id.is_empty())
+        // One more than the service takes, so too many is refused, not cut.
+        .take(clocker_timers::MAX_WATCH_IDS + 1)
+        .map(str::to_owned)
+        .collect();
     let mut request = tonic::Request::new(WatchTimersRequest {
         token: query.token,
         after_seq,
+        ids,
     });
     if let Some(value) = headers.get(axum::http::header::AUTHORIZATION)
         && let Ok(value) = value.to_str()
@@ -72,6 +88,7 @@ fn encode(event: &clocker_proto::v1::TimerEvent) -> Option<Bytes> {
         Kind::Set => "set",
         Kind::Fired => "fired",
         Kind::Cancelled => "cancelled",
+        Kind::Dropped => "dropped",
         Kind::Unspecified => return None,
     };
     let json = EventJson {
