@@ -266,7 +266,7 @@ pub struct TimerArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum TimerAction {
-    /// Your timers (the anonymous ones when not logged in), newest first.
+    /// Your timers, newest first (log in first: anonymous timers are never listed).
     List {
         #[arg(long, env = "CLOCKER_TIMERS_ZMQ", default_value = clocker_timers::DEFAULT_ZMQ_ENDPOINT)]
         zmq: String,
