@@ -353,8 +353,8 @@ where
         crate::client_addr::Peered(listener),
         router.into_make_service_with_connect_info::<crate::PeerAddr>(),
     )
-        .with_graceful_shutdown(async move { graceful.cancelled().await })
-        .into_future();
+    .with_graceful_shutdown(async move { graceful.cancelled().await })
+    .into_future();
     let task = tokio::spawn(async move {
         let served_and_drained = async {
             let result = server.await;

@@ -163,10 +163,9 @@ impl Store {
 
     /// The highest event number retention has deleted (0: none yet).
     pub async fn dropped_event_seq(&self) -> Result<i64, StoreError> {
-        let seq: Option<i64> =
-            sqlx::query_scalar("SELECT MAX(dropped_seq) FROM timer_retention")
-                .fetch_one(&self.pool)
-                .await?;
+        let seq: Option<i64> = sqlx::query_scalar("SELECT MAX(dropped_seq) FROM timer_retention")
+            .fetch_one(&self.pool)
+            .await?;
         Ok(seq.unwrap_or(0))
     }
 
@@ -197,7 +196,8 @@ impl Store {
             return Ok(Pruned::default());
         }
         let list = self.backend.placeholders(1, ids.len());
-        let max_sql = format!("SELECT MAX(seq) AS seq FROM timer_events WHERE timer_id IN ({list})");
+        let max_sql =
+            format!("SELECT MAX(seq) AS seq FROM timer_events WHERE timer_id IN ({list})");
         let mut max = sqlx::query(AssertSqlSafe(max_sql));
         for id in &ids {
             max = max.bind(id.as_str());
@@ -209,8 +209,7 @@ impl Store {
             events = events.bind(id.as_str());
         }
         events.execute(&mut *tx).await?;
-        let timers_sql =
-            format!("DELETE FROM timers WHERE state <> 'pending' AND id IN ({list})");
+        let timers_sql = format!("DELETE FROM timers WHERE state <> 'pending' AND id IN ({list})");
         let mut timers = sqlx::query(AssertSqlSafe(timers_sql));
         for id in &ids {
             timers = timers.bind(id.as_str());

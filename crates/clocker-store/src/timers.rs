@@ -383,7 +383,10 @@ impl Store {
 /// below the highest number stored: a writer that numbered events itself
 /// (a replica from before `timer_sequence`, still running during a rolling
 /// upgrade) cannot make every later write collide with its numbers.
-pub(crate) async fn take_seqs(tx: &mut Transaction<'_, Any>, count: i64) -> Result<i64, sqlx::Error> {
+pub(crate) async fn take_seqs(
+    tx: &mut Transaction<'_, Any>,
+    count: i64,
+) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar(
         "UPDATE timer_sequence SET last_seq = $1 + CASE \
            WHEN (SELECT MAX(seq) FROM timer_events) > last_seq \

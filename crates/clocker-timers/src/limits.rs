@@ -86,7 +86,10 @@ pub(crate) async fn prune_periodically(timers: Arc<Timers>, shutdown: Cancellati
         }
         if deleted > 0 {
             metrics::counter!("clocker_timers_pruned_total").increment(deleted as u64);
-            tracing::info!(deleted, "deleted timers that ended before the retention period");
+            tracing::info!(
+                deleted,
+                "deleted timers that ended before the retention period"
+            );
         }
     }
 }

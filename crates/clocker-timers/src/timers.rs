@@ -112,10 +112,9 @@ impl Timers {
         };
         let address = caller.address_key();
         let (key, max) = match (caller, &address) {
-            (Caller::Account(owner), _) => (
-                QuotaKey::Account(owner),
-                self.limits.pending_per_account,
-            ),
+            (Caller::Account(owner), _) => {
+                (QuotaKey::Account(owner), self.limits.pending_per_account)
+            }
             (Caller::Anonymous(_), address) => (
                 QuotaKey::Address(address.as_deref().unwrap_or("unknown")),
                 self.limits.pending_per_address,
@@ -301,7 +300,11 @@ impl Timers {
         limit: i64,
     ) -> Result<Vec<EventRecord>, TimerError> {
         Ok(match caller {
-            Caller::Account(owner) => self.store.list_owner_events_since(owner, seq, limit).await?,
+            Caller::Account(owner) => {
+                self.store
+                    .list_owner_events_since(owner, seq, limit)
+                    .await?
+            }
             Caller::Anonymous(_) => {
                 self.store
                     .list_anonymous_events_since(ids, seq, limit)

@@ -28,7 +28,10 @@ fn limits() -> TimerLimits {
 }
 
 fn minutes(minutes: i64) -> SetTimerRequest {
-    SetTimerRequest { minutes, ..Default::default() }
+    SetTimerRequest {
+        minutes,
+        ..Default::default()
+    }
 }
 
 /// A client connecting from `from` (127.0.0.2 is "another host").

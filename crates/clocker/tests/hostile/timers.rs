@@ -87,7 +87,10 @@ async fn an_anonymous_flood_stops_at_the_quota_of_its_address() {
     let mut attacker = client_from(addr, ATTACKER).await;
     let mut neighbour = client_from(addr, IpAddr::V4(Ipv4Addr::LOCALHOST)).await;
     neighbour
-        .set_timer(SetTimerRequest { minutes: 1, ..Default::default() })
+        .set_timer(SetTimerRequest {
+            minutes: 1,
+            ..Default::default()
+        })
         .await
         .expect("a first timer");
     let rss_before = timers.served.rss_kib();
@@ -119,24 +122,43 @@ async fn an_anonymous_flood_stops_at_the_quota_of_its_address() {
         5 * QUOTA,
         flood.elapsed()
     );
-    assert!(accepted <= QUOTA, "{accepted} accepted, over the quota of {QUOTA}");
+    assert!(
+        accepted <= QUOTA,
+        "{accepted} accepted, over the quota of {QUOTA}"
+    );
     assert!(refused >= 3 * QUOTA, "{refused} refused");
-    assert!(message.contains("anonymous timers are pending from this address"), "{message}");
+    assert!(
+        message.contains("anonymous timers are pending from this address"),
+        "{message}"
+    );
 
     // Another client is still served, within its budget.
     let started = Instant::now();
     neighbour
-        .set_timer(SetTimerRequest { minutes: 1, ..Default::default() })
+        .set_timer(SetTimerRequest {
+            minutes: 1,
+            ..Default::default()
+        })
         .await
         .expect("the neighbour is not held up by the attacker's quota");
-    assert!(started.elapsed() < Duration::from_secs(1), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
     // The attacker stays refused.
-    let again = attacker.set_timer(year_long()).await.expect_err("still refused");
+    let again = attacker
+        .set_timer(year_long())
+        .await
+        .expect_err("still refused");
     assert_eq!(again.code(), Code::ResourceExhausted);
 
     let grown = timers.served.rss_kib().saturating_sub(rss_before);
     eprintln!("RSS {rss_before} KiB before the flood, grew {grown} KiB");
-    assert!(grown < RSS_BOUND_KIB, "RSS grew {grown} KiB (bound {RSS_BOUND_KIB})");
+    assert!(
+        grown < RSS_BOUND_KIB,
+        "RSS grew {grown} KiB (bound {RSS_BOUND_KIB})"
+    );
     timers.served.assert_alive();
 }
 
@@ -146,13 +168,20 @@ async fn a_stranger_can_neither_list_nor_replay_anonymous_timers() {
     let addr = timers.served.addr;
     let mut victim = client_from(addr, IpAddr::V4(Ipv4Addr::LOCALHOST)).await;
     let secret = victim
-        .set_timer(SetTimerRequest { minutes: 5, label: "dentist at 3".into(), ..Default::default() })
+        .set_timer(SetTimerRequest {
+            minutes: 5,
+            label: "dentist at 3".into(),
+            ..Default::default()
+        })
         .await
         .expect("set")
         .into_inner();
     let mut stranger = client_from(addr, ATTACKER).await;
     let own = stranger
-        .set_timer(SetTimerRequest { minutes: 5, ..Default::default() })
+        .set_timer(SetTimerRequest {
+            minutes: 5,
+            ..Default::default()
+        })
         .await
         .expect("set")
         .into_inner();
@@ -162,13 +191,25 @@ async fn a_stranger_can_neither_list_nor_replay_anonymous_timers() {
     assert_eq!(listed.expect_err("refused").code(), Code::Unauthenticated);
     let reply = zmq_ask(&timers.zmq, br#"{"op":"list"}"#).await;
     assert_eq!(reply["ok"], false, "{reply}");
-    assert!(reply["error"].as_str().unwrap_or_default().contains("session token"), "{reply}");
+    assert!(
+        reply["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("session token"),
+        "{reply}"
+    );
 
     // No replay of everything, and a replay of its own names shows nothing else.
     let everything = stranger
-        .watch_timers(WatchTimersRequest { after_seq: Some(0), ..Default::default() })
+        .watch_timers(WatchTimersRequest {
+            after_seq: Some(0),
+            ..Default::default()
+        })
         .await;
-    assert_eq!(everything.expect_err("refused").code(), Code::InvalidArgument);
+    assert_eq!(
+        everything.expect_err("refused").code(),
+        Code::InvalidArgument
+    );
     let mut mine = stranger
         .watch_timers(WatchTimersRequest {
             after_seq: Some(0),
@@ -183,14 +224,23 @@ async fn a_stranger_can_neither_list_nor_replay_anonymous_timers() {
         .expect("an event in time")
         .expect("a healthy stream")
         .expect("an event");
-    assert_eq!((first.kind(), first.timer.map(|t| t.id)), (Kind::Set, Some(own.id.clone())));
+    assert_eq!(
+        (first.kind(), first.timer.map(|t| t.id)),
+        (Kind::Set, Some(own.id.clone()))
+    );
     // The victim's timer ends; the stranger's watch does not hear of it.
     victim
-        .cancel_timer(TimerRequest { id: secret.id.clone(), token: String::new() })
+        .cancel_timer(TimerRequest {
+            id: secret.id.clone(),
+            token: String::new(),
+        })
         .await
         .expect("the owner of the id cancels");
     stranger
-        .cancel_timer(TimerRequest { id: own.id.clone(), token: String::new() })
+        .cancel_timer(TimerRequest {
+            id: own.id.clone(),
+            token: String::new(),
+        })
         .await
         .expect("cancel");
     let next = tokio::time::timeout(PATIENCE, mine.message())
@@ -206,11 +256,17 @@ async fn a_stranger_can_neither_list_nor_replay_anonymous_timers() {
 
     // Guessing an id gets nothing; the id itself is the capability.
     let guessed = stranger
-        .cancel_timer(TimerRequest { id: "01900000-0000-7000-8000-000000000000".into(), token: String::new() })
+        .cancel_timer(TimerRequest {
+            id: "01900000-0000-7000-8000-000000000000".into(),
+            token: String::new(),
+        })
         .await;
     assert_eq!(guessed.expect_err("no such timer").code(), Code::NotFound);
     let victims = victim
-        .get_timer(TimerRequest { id: secret.id.clone(), token: String::new() })
+        .get_timer(TimerRequest {
+            id: secret.id.clone(),
+            token: String::new(),
+        })
         .await
         .expect("get")
         .into_inner();
@@ -232,13 +288,19 @@ async fn a_zeromq_flood_gets_a_clear_refusal_at_the_quota() {
     }
     assert_eq!(last["ok"], false, "the one over the quota: {last}");
     assert!(
-        last["error"].as_str().unwrap_or_default().contains("anonymous timers are pending"),
+        last["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("anonymous timers are pending"),
         "{last}"
     );
     // gRPC clients from another address are still served.
     let mut neighbour = client_from(timers.served.addr, ATTACKER).await;
     neighbour
-        .set_timer(SetTimerRequest { minutes: 1, ..Default::default() })
+        .set_timer(SetTimerRequest {
+            minutes: 1,
+            ..Default::default()
+        })
         .await
         .expect("another address has its own quota");
     timers.served.assert_alive();
