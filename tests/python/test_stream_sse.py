@@ -16,7 +16,8 @@
   exactly clients, messages_sent, uptime (integers that move); ``/`` is the
   standalone test page; CORS for the allowed origins only.
 - ``/stream/time`` sends the funnel's clock frames (exact on the frozen
-  clock); ``/stream/timers?token=`` the caller's timer events, with replay.
+  clock); ``/stream/timers?token=`` the caller's timer events, with replay;
+  without a token only the anonymous timers named in ``?ids=``.
 - The seed README's curl commands give the shapes it shows.
 """
 
@@ -400,6 +401,25 @@ def test_stream_timers_sends_the_callers_events_and_replays(gateway, stream):
         again.check_event_stream()
         replayed = again.next_event().json()
     assert replayed == bodies[1], (replayed, bodies[1])
+
+
+def test_stream_timers_without_a_token_replays_only_the_named_anonymous_timers(gateway, stream):
+    secret = http_request(gateway.addr, "POST", "/api/timers",
+                          body={"minutes": 5, "label": "somebody's secret"}).json_object(201)
+    mine = http_request(gateway.addr, "POST", "/api/timers",
+                        body={"minutes": 5, "label": "mine"}).json_object(201)
+    # Everything, unauthenticated: refused (it once replayed every stored event).
+    error = http_request(stream.addr, "GET", "/stream/timers?last_event_id=0").error(400)
+    assert "ids" in error, error
+    with SseReader(stream.addr, f"/stream/timers?ids={mine['id']}",
+                   headers={"Last-Event-ID": "0"}) as reader:
+        reader.check_event_stream()
+        first = reader.next_event().json()
+        http_request(gateway.addr, "DELETE", f"/api/timers/{secret['id']}").json_object(200)
+        http_request(gateway.addr, "DELETE", f"/api/timers/{mine['id']}").json_object(200)
+        second = reader.next_event().json()
+    assert (first["kind"], first["timer"]["id"]) == ("set", mine["id"]), first
+    assert (second["kind"], second["timer"]["id"]) == ("cancelled", mine["id"]), second
 
 
 # --- the seed README's curl commands ----------------------------------------------

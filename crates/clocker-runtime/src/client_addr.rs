@@ -146,4 +146,28 @@ mod tests {
         }
         assert_eq!(client_ip(None, &forwarded("1.2.3.4"), &trusted), None);
     }
+
+    #[test]
+    fn a_proxy_forwards_the_peer_it_saw_never_what_the_client_wrote() {
+        let mut extensions = axum::http::Extensions::new();
+        extensions.insert(ConnectInfo(PeerAddr(
+            "127.0.0.2:4000".parse().expect("addr"),
+        )));
+        let mut request = tonic::Request::new(());
+        request
+            .metadata_mut()
+            .insert(FORWARDED_FOR, "10.0.0.1".parse().expect("ascii"));
+        forward_peer(&mut request, &extensions);
+        assert_eq!(
+            request
+                .metadata()
+                .get_all(FORWARDED_FOR)
+                .iter()
+                .collect::<Vec<_>>(),
+            ["127.0.0.2"]
+        );
+        // Without a known peer, nothing is forwarded (not the client's claim).
+        forward_peer(&mut request, &axum::http::Extensions::new());
+        assert!(request.metadata().get(FORWARDED_FOR).is_none());
+    }
 }
