@@ -38,7 +38,9 @@ CREATE TABLE timers (
     -- 'pending', 'fired' or 'cancelled'.
     state           TEXT   NOT NULL,
     -- When it fired or was cancelled.
-    ended_at_ms     BIGINT
+    ended_at_ms     BIGINT,
+    -- The address an anonymous timer was set from (its quota's key).
+    client_addr     TEXT
 );
 
 -- Partial: pending timers by due time, for the start-up load. (An index
@@ -46,6 +48,11 @@ CREATE TABLE timers (
 -- ending a batch of timers by id.)
 CREATE INDEX timers_pending_by_due ON timers (fires_at_ms, id) WHERE state = 'pending';
 CREATE INDEX timers_by_owner ON timers (owner_id, created_at_ms);
+-- Quotas count pending timers per account and per anonymous address.
+CREATE INDEX timers_pending_by_owner ON timers (owner_id) WHERE state = 'pending';
+CREATE INDEX timers_pending_by_addr ON timers (client_addr) WHERE state = 'pending';
+-- Retention finds ended timers by when they ended.
+CREATE INDEX timers_ended ON timers (ended_at_ms) WHERE state <> 'pending';
 
 CREATE TABLE timer_events (
     -- Gapless, from timer_sequence, committed in order.
@@ -53,12 +60,23 @@ CREATE TABLE timer_events (
     timer_id TEXT   NOT NULL REFERENCES timers (id) ON DELETE CASCADE,
     -- 'set', 'fired' or 'cancelled'.
     kind     TEXT   NOT NULL,
-    at_ms    BIGINT NOT NULL
+    at_ms    BIGINT NOT NULL,
+    -- The timer's owner, so a watcher's replay is one index range.
+    timer_owner_id TEXT
 );
+
+CREATE INDEX timer_events_by_owner ON timer_events (timer_owner_id, seq);
+CREATE INDEX timer_events_by_timer ON timer_events (timer_id, seq);
 
 -- One row: the last event number given out. Bumped as the last write of
 -- the transaction that writes the events, so numbers commit in order.
 CREATE TABLE timer_sequence (
     id       INTEGER PRIMARY KEY,
     last_seq BIGINT  NOT NULL
+);
+
+-- One row: the highest event number retention has deleted.
+CREATE TABLE timer_retention (
+    id          INTEGER PRIMARY KEY,
+    dropped_seq BIGINT  NOT NULL
 );

@@ -17,7 +17,8 @@
   standalone test page; CORS for the allowed origins only.
 - ``/stream/time`` sends the funnel's clock frames (exact on the frozen
   clock); ``/stream/timers`` the caller's timer events, with replay (the token as a
-  bearer header or the cookie ``POST /stream/session`` sets, never in the URL).
+  bearer header or the cookie ``POST /stream/session`` sets, never in the URL);
+  without a token only the anonymous timers named in ``?ids=``.
 - The seed README's curl commands give the shapes it shows.
 """
 
@@ -422,6 +423,25 @@ def test_stream_session_cookie_needs_a_bearer_token_and_can_be_cleared(stream):
     cleared = http_request(stream.addr, "DELETE", "/stream/session")
     assert cleared.status == 204, cleared
     assert "Max-Age=0" in cleared.headers["Set-Cookie"], cleared
+
+
+def test_stream_timers_without_a_token_replays_only_the_named_anonymous_timers(gateway, stream):
+    secret = http_request(gateway.addr, "POST", "/api/timers",
+                          body={"minutes": 5, "label": "somebody's secret"}).json_object(201)
+    mine = http_request(gateway.addr, "POST", "/api/timers",
+                        body={"minutes": 5, "label": "mine"}).json_object(201)
+    # Everything, unauthenticated: refused (it once replayed every stored event).
+    error = http_request(stream.addr, "GET", "/stream/timers?last_event_id=0").error(400)
+    assert "ids" in error, error
+    with SseReader(stream.addr, f"/stream/timers?ids={mine['id']}",
+                   headers={"Last-Event-ID": "0"}) as reader:
+        reader.check_event_stream()
+        first = reader.next_event().json()
+        http_request(gateway.addr, "DELETE", f"/api/timers/{secret['id']}").json_object(200)
+        http_request(gateway.addr, "DELETE", f"/api/timers/{mine['id']}").json_object(200)
+        second = reader.next_event().json()
+    assert (first["kind"], first["timer"]["id"]) == ("set", mine["id"]), first
+    assert (second["kind"], second["timer"]["id"]) == ("cancelled", mine["id"]), second
 
 
 # --- the seed README's curl commands ----------------------------------------------

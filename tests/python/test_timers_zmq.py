@@ -12,6 +12,8 @@
   fires; and timers survive SIGKILL: a service restarted on the same data
   directory after their time fires each of them at once, exactly once,
   marked late.
+- Anonymous timers are never listed (an anonymous timer's id is the only way
+  to it); a session token lists its account's own.
 
 Every test starts its own service on a fresh data directory.
 """
@@ -138,19 +140,19 @@ def test_a_bad_request_gets_an_error_and_the_socket_still_works(client, bad):
 
     good = client.set(0, 1, 0)
     assert (good["hours"], good["minutes"], good["seconds"]) == (0, 1, 0), good
-    # The refused request set nothing.
-    assert [timer["id"] for timer in client.list()] == [good["id"]]
+    assert client.get(good["id"])["state"] == "pending"
 
 
 def test_a_client_that_leaves_before_its_reply_disturbs_no_one(timers):
-    labels = [f"left-{i}-{secrets.token_hex(3)}" for i in range(5)]
+    with TimerClient(timers.zmq_endpoint) as client:
+        doomed = [client.set(0, 5, 0)["id"] for _ in range(5)]
     context = zmq.Context.instance()
-    for label in labels:
+    for timer_id in doomed:
         leaver = context.socket(zmq.REQ)
         # Long enough for the request to go out after close().
         leaver.setsockopt(zmq.LINGER, 2_000)
         leaver.connect(timers.zmq_endpoint)
-        leaver.send(json.dumps({"minutes": 5, "label": label}).encode())
+        leaver.send(json.dumps({"op": "cancel", "id": timer_id}).encode())
         leaver.close()
 
     with TimerClient(timers.zmq_endpoint) as client:
@@ -160,10 +162,10 @@ def test_a_client_that_leaves_before_its_reply_disturbs_no_one(timers):
         # not deliver), and later requests are still answered.
         deadline = time.monotonic() + FIRE_DEADLINE_S
         while True:
-            seen = {t["label"] for t in client.list()}
-            if set(labels) <= seen:
+            states = {client.get(timer_id)["state"] for timer_id in doomed}
+            if states == {"cancelled"}:
                 break
-            assert time.monotonic() < deadline, f"abandoned requests never set: {labels} vs {seen}"
+            assert time.monotonic() < deadline, f"abandoned requests never handled: {states}"
             time.sleep(0.05)
         assert client.get(timer["id"])["state"] == "pending"
 
@@ -195,17 +197,18 @@ def test_fifty_concurrent_clients_each_get_their_own_reply(timers):
     assert len(set(ids)) == CONCURRENT_CLIENTS, ids
 
     with TimerClient(timers.zmq_endpoint) as client:
-        assert {t["id"] for t in client.list()} == set(ids)
+        assert {client.get(timer_id)["id"] for timer_id in ids} == set(ids)
 
 
-def test_list_shows_every_timer_set(client):
+def test_anonymous_timers_are_reached_by_id_and_never_listed(client):
     set_ids = {client.set(0, m, 0)["id"] for m in (1, 2, 3)}
-    set_ids.add(client.set_json(hours=2, label="listed")["id"])
+    labelled = client.set_json(hours=2, label="listed")
+    set_ids.add(labelled["id"])
 
-    listed = client.list()
-    assert {t["id"] for t in listed} == set_ids, listed
-    assert len(listed) == len(set_ids), listed
-    assert [t for t in listed if t["label"] == "listed"][0]["hours"] == 2, listed
+    error = client.expect_error([b'{"op":"list"}'])
+    assert "session token" in error, error
+    assert client.get(labelled["id"])["hours"] == 2
+    assert {client.get(timer_id)["state"] for timer_id in set_ids} == {"pending"}
 
 
 def test_a_short_timer_fires_on_time_never_early(client):
@@ -248,7 +251,7 @@ def test_a_cancelled_timer_never_fires(client):
     assert client.get(doomed["id"]) == cancelled
     # Cancelling a fired timer returns it unchanged.
     assert client.cancel(witness["id"]) == fired
-    assert {t["id"]: t["state"] for t in client.list()} == {
+    assert {t: client.get(t)["state"] for t in (doomed["id"], witness["id"])} == {
         doomed["id"]: "cancelled",
         witness["id"]: "fired",
     }
@@ -264,7 +267,7 @@ def test_timers_survive_sigkill_and_fire_late_exactly_once(launch_timers, tmp_pa
         asked = {client.set(*d)["id"]: d for d in durations}
         labelled = client.set_json(minutes=7, label="durable")
         asked[labelled["id"]] = (0, 7, 0)
-        set_at = {t["id"]: t for t in client.list()}
+        set_at = {timer_id: client.get(timer_id) for timer_id in asked}
     assert set(set_at) == set(asked), (set_at, asked)
     first.process.kill()
     first.process.wait()
@@ -275,7 +278,7 @@ def test_timers_survive_sigkill_and_fire_late_exactly_once(launch_timers, tmp_pa
         fired = {
             timer_id: client.wait_for_state(timer_id, "fired", FIRE_DEADLINE_S) for timer_id in asked
         }
-        listed = {t["id"]: t for t in client.list()}
+        listed = {timer_id: client.get(timer_id) for timer_id in asked}
     seen_by = now_ms()
 
     assert listed == fired, (listed, fired)
@@ -301,7 +304,7 @@ def test_timers_survive_sigkill_and_fire_late_exactly_once(launch_timers, tmp_pa
     # Once more: nothing fires again, nothing changes.
     third = launch_timers(data_dir, "--clock", f"offset:+{OFFSET_MS // 60_000}m")
     with TimerClient(third.zmq_endpoint) as client:
-        again = {t["id"]: t for t in client.list()}
+        again = {timer_id: client.get(timer_id) for timer_id in asked}
         assert again == fired, (again, fired)
         assert {timer_id: client.get(timer_id) for timer_id in asked} == fired
 
@@ -332,7 +335,7 @@ def test_a_session_token_makes_a_timer_owned(launch_timers, tmp_path, accounts, 
         own_list = client.request_json({"op": "list", "token": token})
         assert own_list["ok"] is True, own_list
         assert [t["id"] for t in own_list["timers"]] == [mine["id"]], own_list
-        assert [t["id"] for t in client.list()] == [anonymous["id"]]
+        assert "session token" in client.expect_error([b'{"op":"list"}'])
 
         got = client.request_json({"op": "get", "id": mine["id"], "token": token})
         assert got["ok"] is True and got["id"] == mine["id"], got

@@ -83,11 +83,14 @@ test("a 2-second timer set through the form counts down and fires: alert, notifi
   assert.equal(await page.title(), "Clocker — timers");
   assert.equal(await navLink(page, "Timers").getAttribute("aria-current"), "page");
   assert.equal(await page.getByTestId("notify").getAttribute("data-access"), "granted");
-  await waitForStream(page, "live");
+  // Nothing set from this browser yet: nothing to follow, no stream.
+  assert.equal(await page.getByTestId("timers-status").getAttribute("data-stream"), "idle");
 
   await setTimer(page, { seconds: "2", label: "tea" });
   const row = page.getByTestId("pending-timer").filter({ hasText: "tea" });
   await row.waitFor();
+  // Setting it opened the stream, naming it.
+  await waitForStream(page, "live");
   const first = countdownSeconds(await row.getByTestId("countdown").textContent());
   assert.ok(first > 0 && first <= 2, `first countdown ${first} s`);
   // Counting down, frame after frame, for 400 ms.
@@ -228,13 +231,21 @@ test("timers page screenshots, desktop and phone, light and dark, without consol
     }),
   });
   assert.equal(set.status, 201, JSON.stringify(set.body));
+  const ended = await api("", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ minutes: 5, label: "cancelled tea" }),
+  });
+  assert.equal((await api(`/${ended.body.id}`, { method: "DELETE" })).status, 200);
+  // The page shows only the timers this browser set (their ids in localStorage).
+  const initScript = `localStorage.setItem("clocker.timerIds", ${JSON.stringify(JSON.stringify([ended.body.id, set.body.id]))});`;
   for (const [name, device] of [
     ["timers-desktop", DESKTOP],
     ["timers-phone", PHONE],
     ["timers-desktop-dark", { ...DESKTOP, colorScheme: "dark" }],
     ["timers-phone-dark", { ...PHONE, colorScheme: "dark" }],
   ]) {
-    const { page, context, problems } = await openPage(browser, `${fleet.url}timers`, device);
+    const { page, context, problems } = await openPage(browser, `${fleet.url}timers`, device, { initScript });
     await page.getByTestId("pending-timer").first().waitFor();
     await page.getByTestId("history-timer").first().waitFor();
     const path = await screenshot(page, name);
@@ -247,10 +258,10 @@ test("timers page screenshots, desktop and phone, light and dark, without consol
 
 test("a timer due while the timer service is down fires when it is back, late, and the page says so", async () => {
   const { page, context } = await openPage(browser, `${fleet.url}timers`);
-  await waitForStream(page, "live");
   await setTimer(page, { seconds: "2", label: "outage" });
   const row = page.getByTestId("pending-timer").filter({ hasText: "outage" });
   await row.waitFor();
+  await waitForStream(page, "live");
 
   await fleet.stopService("timers");
   try {
@@ -271,5 +282,28 @@ test("a timer due while the timer service is down fires when it is back, late, a
   assert.ok(lateMs > 0, `late_ms ${lateMs}`);
   assert.match(await fired.textContent(), /late/);
   await waitForStream(page, "live");
+  await context.close();
+});
+
+test("the page never shows timers another browser set, nor their labels as alerts", async () => {
+  const stranger = await api("", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ seconds: 1, label: "somebody else's secret" }),
+  });
+  assert.equal(stranger.status, 201, JSON.stringify(stranger.body));
+  const { page, context, problems } = await openPage(browser, `${fleet.url}timers`);
+  // Until the stranger's timer has fired (the service says so).
+  const deadline = Date.now() + PATIENCE_MS;
+  while ((await api(`/${stranger.body.id}`)).body.state !== "fired") {
+    assert.ok(Date.now() < deadline, "the stranger's timer did not fire");
+    await page.waitForTimeout(50);
+  }
+  // Events come in order: by the time this page's own timer has fired, the
+  // stranger's would have been seen, were it shown.
+  await setTimer(page, { seconds: "1", label: "mine" });
+  await page.getByRole("alert").filter({ hasText: "mine" }).waitFor({ timeout: PATIENCE_MS });
+  assert.equal(await page.getByText("somebody else's secret").count(), 0);
+  assert.deepEqual(problems, []);
   await context.close();
 });

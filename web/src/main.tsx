@@ -23,6 +23,7 @@ import './styles.css';
 import { timerResolution } from './sync';
 import { installTestHooks } from './testHooks';
 import { TimerApi, timerEventsUrl } from './timerApi';
+import { storedTimerIds } from './timerIds';
 import './timers.css';
 import { TimerStore } from './timerStore';
 import { browserZone, startZone } from './zones';
@@ -59,11 +60,21 @@ document.addEventListener('visibilitychange', () => {
 // The clock is already connecting; the rest waits for the addresses (this origin if there are none).
 const endpoints = await loadEndpoints((url, init) => window.fetch(url, init));
 
+/** localStorage, or null where the browser refuses it (some private modes throw). */
+function localStorageOrNull(): Storage | null {
+  try {
+    return window.localStorage;
+  } catch {
+    return null;
+  }
+}
+
 const beeper = new Beeper();
 const timers = new TimerStore({
   api: new TimerApi((url, init) => window.fetch(url, init), endpoints),
   openEvents: browserEvents('timer'),
   eventsUrl: timerEventsUrl(endpoints),
+  ids: storedTimerIds(localStorageOrNull()),
   now: serverNow,
   onFired: (timer) => {
     beeper.beep();

@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { EventHandlers } from './eventStream';
 import { TimerApiError, type NewTimer, type Timer } from './timerApi';
 import { timer } from './timerFixtures';
+import { storedTimerIds, type TimerIds } from './timerIds';
 import {
   LIST_ANYWAY_MS,
   LIST_RETRY_MS,
@@ -275,5 +276,69 @@ describe('TimerStore', () => {
     await vi.advanceTimersByTimeAsync(60_000);
     expect(streams).toHaveLength(1);
     expect(api.get).not.toHaveBeenCalled();
+  });
+});
+
+describe('TimerStore with the ids this browser set', () => {
+  let ids: TimerIds;
+  let own: TimerStore;
+
+  beforeEach(() => {
+    ids = storedTimerIds(null);
+    api.get.mockImplementation((id: string) =>
+      id === 'gone' ? Promise.reject(new TimerApiError(404, 'no such timer')) : Promise.resolve(timer(id, 'pending', T + 60_000)),
+    );
+    own = new TimerStore({
+      api,
+      eventsUrl: 'http://127.0.0.1:8085/stream/timers',
+      openEvents: (url, handlers) => {
+        const stream = new FakeStream(url, handlers);
+        streams.push(stream);
+        return stream;
+      },
+      now: () => Date.now(),
+      onFired: (t) => fired.push(t),
+      random: () => 0.5,
+      ids,
+    });
+  });
+
+  afterEach(() => own.stop());
+
+  it('opens no stream and lists nobody else’s timers while it has set none', async () => {
+    own.start();
+    await vi.advanceTimersByTimeAsync(LIST_ANYWAY_MS);
+    expect(streams).toHaveLength(0);
+    expect(api.list).not.toHaveBeenCalled();
+    expect(own.getSnapshot().pending).toEqual([]);
+  });
+
+  it('follows the timers it set, by id, and forgets those the server no longer has', async () => {
+    ids.add('gone');
+    ids.add('mine');
+    own.start();
+    expect(latest().url).toBe('http://127.0.0.1:8085/stream/timers?ids=gone%2Cmine');
+    latest().handlers.onOpen();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(api.list).not.toHaveBeenCalled();
+    expect(own.getSnapshot().pending.map((t) => t.id)).toEqual(['mine']);
+    expect(ids.list()).toEqual(['mine']);
+
+    latest().send(7, 'set', timer('mine', 'pending', T + 60_000));
+    await own.set({ hours: 0, minutes: 0, seconds: 5, label: 'tea' });
+    // A new timer: the stream is reopened naming it too, resuming after what was seen.
+    expect(streams[0]!.closed).toBe(true);
+    expect(latest().url).toBe('http://127.0.0.1:8085/stream/timers?ids=mine%2Cnew&last_event_id=7');
+  });
+
+  it('reloads its timers when the stream says older events were deleted', async () => {
+    ids.add('mine');
+    own.start();
+    latest().handlers.onOpen();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(api.get).toHaveBeenCalledTimes(1);
+    latest().handlers.onEvent(JSON.stringify({ seq: 3, kind: 'dropped', timer: null }));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(api.get).toHaveBeenCalledTimes(2);
   });
 });

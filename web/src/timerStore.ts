@@ -7,11 +7,16 @@
  * (`useSyncExternalStore`) and raises an alert for each timer that fires.
  * The stream, the API and the clock are injected, so tests use fakes; the
  * decisions live in the pure `timerState`.
+ *
+ * With `ids` (the page's: the timers this browser set, `timerIds.ts`) the
+ * "list" is those timers, read one by one, and the stream follows exactly them
+ * (`?ids=`), reopened whenever a timer is set; with no ids, no stream.
  */
 
 import { Backoff } from './backoff';
 import type { EventStream, OpenEvents } from './eventStream';
-import { parseTimerEvent, type NewTimer, type Timer, type TimerApi } from './timerApi';
+import { parseTimerEvent, TimerApiError, type NewTimer, type Timer, type TimerApi } from './timerApi';
+import { eventsUrlFor, type TimerIds } from './timerIds';
 import {
   endedTimers,
   initialTimers,
@@ -32,6 +37,8 @@ export interface TimerStoreDeps {
   /** Called once for each timer the page sees fire (a notification, a beep). */
   readonly onFired?: (timer: Timer) => void;
   readonly random?: () => number;
+  /** The timers this page follows (anonymous timers are reached only by id); without, the API's list. */
+  readonly ids?: TimerIds;
 }
 
 export type StreamState = 'idle' | 'connecting' | 'live' | 'reconnecting';
@@ -82,6 +89,8 @@ export class TimerStore {
   private overdueTimer: ReturnType<typeof setInterval> | undefined;
   /** When each overdue timer was last asked about. */
   private readonly askedAt = new Map<string, number>();
+  /** The last event number seen, to resume from when the stream is reopened. */
+  private lastSeq: number | null = null;
   private snap: TimersSnapshot;
 
   constructor(deps: TimerStoreDeps) {
@@ -122,6 +131,14 @@ export class TimerStore {
   async set(request: NewTimer): Promise<Timer> {
     const timer = await this.deps.api.create(request);
     this.apply({ type: 'timer', timer });
+    if (this.deps.ids) {
+      // Follow it too: a stream names the timers it follows.
+      this.deps.ids.add(timer.id);
+      if (this.started) {
+        this.dropStream();
+        this.connect();
+      }
+    }
     return timer;
   }
 
@@ -144,8 +161,14 @@ export class TimerStore {
 
   private connect(): void {
     if (!this.started) return;
+    let url = this.deps.eventsUrl;
+    if (this.deps.ids) {
+      const ids = this.deps.ids.list();
+      if (ids.length === 0) return; // nothing to follow yet
+      url = eventsUrlFor(url, ids, this.lastSeq);
+    }
     this.setStream(this.streamState === 'idle' ? 'connecting' : 'reconnecting');
-    const stream = this.deps.openEvents(this.deps.eventsUrl, {
+    const stream = this.deps.openEvents(url, {
       onOpen: () => this.stream === stream && this.onOpen(),
       onEvent: (data) => this.stream === stream && this.onEvent(data),
       onError: (closed) => this.stream === stream && this.onError(closed),
@@ -162,7 +185,13 @@ export class TimerStore {
 
   private onEvent(data: string): void {
     const event = parseTimerEvent(data);
-    if (event !== null) this.apply({ type: 'event', event });
+    if (event !== null) {
+      this.lastSeq = Math.max(this.lastSeq ?? 0, event.seq);
+      this.apply({ type: 'event', event });
+    } else if (isDropped(data)) {
+      // Old events were deleted (retention): what they said, the timers now say.
+      void this.loadList();
+    }
   }
 
   private onError(closed: boolean): void {
@@ -183,7 +212,7 @@ export class TimerStore {
   private async loadList(): Promise<void> {
     clearTimeout(this.listTimer);
     try {
-      const timers = await this.deps.api.list();
+      const timers = this.deps.ids ? await this.loadOwn(this.deps.ids) : await this.deps.api.list();
       this.listFailures = 0;
       this.problem = null;
       this.apply({ type: 'list', timers });
@@ -197,6 +226,22 @@ export class TimerStore {
       clearTimeout(this.listTimer);
       this.listTimer = setTimeout(() => void this.loadList(), delay);
     }
+  }
+
+  /** The timers `ids` names, one by one; those the server no longer has are forgotten. */
+  private async loadOwn(ids: TimerIds): Promise<Timer[]> {
+    const wanted = ids.list();
+    const results = await Promise.allSettled(wanted.map((id) => this.deps.api.get(id)));
+    const gone = wanted.filter((_, n) => {
+      const result = results[n];
+      return result?.status === 'rejected' && result.reason instanceof TimerApiError && result.reason.status === 404;
+    });
+    if (gone.length > 0) ids.forget(gone);
+    const failed = results.find(
+      (result, n): result is PromiseRejectedResult => result.status === 'rejected' && !gone.includes(wanted[n] ?? ''),
+    );
+    if (failed) throw failed.reason;
+    return results.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
   }
 
   /** Asks about pending timers well past due, whose fired event may have been missed. */
@@ -260,5 +305,15 @@ export class TimerStore {
     }
     this.snap = this.buildSnapshot();
     for (const listener of this.listeners) listener();
+  }
+}
+
+/** Whether `data` is the stream's `"kind":"dropped"` event (retention deleted events since the last one seen). */
+function isDropped(data: string): boolean {
+  try {
+    const value: unknown = JSON.parse(data);
+    return typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'dropped';
+  } catch {
+    return false;
   }
 }

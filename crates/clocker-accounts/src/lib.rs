@@ -39,7 +39,7 @@ pub use accounts::{Account, Accounts, LiveSession, NewSession, WallClock};
 pub use credentials::{Password, Username};
 pub use error::{AccountsError, BAD_CREDENTIALS};
 pub use password::PasswordHasher;
-pub use service::{AccountsService, FORWARDED_FOR};
+pub use service::AccountsService;
 pub use throttle::{LoginAttempt, Throttle, ThrottlePolicy};
 
 /// The accounts service requires no other service.

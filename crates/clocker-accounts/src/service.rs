@@ -11,7 +11,7 @@ use clocker_proto::v1::{
     self, Account as AccountMessage, LoginReply, LoginRequest, LogoutReply, LogoutRequest,
     RegisterReply, RegisterRequest, WhoAmIReply, WhoAmIRequest,
 };
-use clocker_runtime::{PeerAddr, session_token};
+use clocker_runtime::{PeerAddr, client_ip, session_token};
 use jiff::Timestamp;
 use tonic::{Request, Response, Status};
 
@@ -23,9 +23,6 @@ pub struct AccountsService {
     accounts: Arc<Accounts>,
     trusted_proxies: Arc<[IpAddr]>,
 }
-
-/// The metadata a trusted proxy names its client in.
-pub const FORWARDED_FOR: &str = "x-forwarded-for";
 
 impl AccountsService {
     /// Serves `accounts`, believing `x-forwarded-for` only from a peer in
@@ -39,20 +36,10 @@ impl AccountsService {
 
     /// The client a call is for, as throttling counts it.
     fn client<T>(&self, request: &Request<T>) -> IpAddr {
+        let peer = PeerAddr::of_request(request).map(|addr| addr.ip());
         // Without a peer (an in-memory transport) all such calls share one key.
-        let peer = PeerAddr::of_request(request)
-            .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |a| a.ip().to_canonical());
-        if !self.trusted_proxies.contains(&peer) {
-            return peer;
-        }
-        request
-            .metadata()
-            .get(FORWARDED_FOR)
-            .and_then(|value| value.to_str().ok())
-            // The proxy nearest to us appends the last entry.
-            .and_then(|list| list.rsplit(',').next())
-            .and_then(|last| last.trim().parse::<IpAddr>().ok())
-            .map_or(peer, |client| client.to_canonical())
+        client_ip(peer, request.metadata(), &self.trusted_proxies)
+            .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
     }
 }
 

@@ -114,7 +114,14 @@ async fn replica(programs: &Programs, env: &[(String, String)]) -> anyhow::Resul
         programs,
         ServiceName::Timers,
         env,
-        &["--zmq-addr", "tcp://127.0.0.1:0"],
+        // A round's timers are all anonymous, from one address: above the
+        // default quota of pending timers when rounds overlap.
+        &[
+            "--zmq-addr",
+            "tcp://127.0.0.1:0",
+            "--timer-quota-anonymous",
+            "1000000",
+        ],
     )
     .await
 }

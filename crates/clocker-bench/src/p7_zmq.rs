@@ -74,7 +74,16 @@ async fn measure(programs: &Programs, args: &P7Args) -> anyhow::Result<Table> {
         programs,
         ServiceName::Timers,
         &[],
-        &["--zmq-addr", &endpoint, "--data-dir", &data_dir],
+        // Every request is an anonymous set from one address: the quota of
+        // pending timers would refuse most of them; this measures the door.
+        &[
+            "--zmq-addr",
+            &endpoint,
+            "--data-dir",
+            &data_dir,
+            "--timer-quota-anonymous",
+            "4000000000",
+        ],
     )
     .await?;
     let set = load(&endpoint, seed_request, args).await;

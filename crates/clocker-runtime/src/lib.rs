@@ -37,7 +37,7 @@ pub use launch::{
     launch_http_on, local_addr, record_http_request,
 };
 pub use locate::{Locate, LocateError, Locator};
-pub use peer::PeerAddr;
+pub use peer::{FORWARDED_FOR, PeerAddr, client_ip, forward_peer};
 pub use service::{ServiceName, UnknownService};
 pub use serving::{GatedListener, serve_http, serve_router};
 pub use shutdown::shutdown_signal;

@@ -7,6 +7,7 @@
 //!   `schema.sql` beside this crate is the same schema in one file.
 //! - `accounts`: accounts and sessions (`insert_account`, `get_live_session`, …).
 //! - `timers`: timers and their events (`insert_timer`, `end_timers`, …).
+//! - `timer_limits`: quotas, owner-filtered replay and retention of timers.
 //! - `lease`: one process at a time holds a lease (a PostgreSQL advisory
 //!   lock), for work only one replica may do.
 //!
@@ -17,6 +18,7 @@ mod accounts;
 mod config;
 mod lease;
 mod migrations;
+mod timer_limits;
 mod timers;
 
 use std::path::Path;
@@ -31,6 +33,7 @@ pub use config::{
 };
 pub use lease::{LEASE_CHECK_EVERY, Lease};
 pub use migrations::{MIGRATIONS, migrator};
+pub use timer_limits::{Pruned, QuotaKey};
 pub use timers::{EventKind, EventRecord, TimerRecord, TimerState};
 
 /// How long connecting (or waiting for a pooled connection) may take.

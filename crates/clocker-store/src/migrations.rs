@@ -22,6 +22,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "timer sequence",
         include_str!("../migrations/0003_timer_sequence.sql"),
     ),
+    (
+        4,
+        "timer limits",
+        include_str!("../migrations/0004_timer_limits.sql"),
+    ),
 ];
 
 /// A migrator over [`MIGRATIONS`].

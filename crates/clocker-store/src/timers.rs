@@ -87,7 +87,7 @@ impl FromStr for EventKind {
 }
 
 /// Timers ended per statement (each takes a bound parameter; an event row
-/// takes four).
+/// takes five).
 const END_CHUNK: usize = 1000;
 
 /// One row of `timers`.
@@ -141,6 +141,29 @@ fn timer_from(row: &AnyRow) -> Result<TimerRecord, sqlx::Error> {
     })
 }
 
+/// An event row joined to its timer ([`EVENT_COLUMNS`]).
+pub(crate) fn event_from(row: &AnyRow) -> Result<EventRecord, sqlx::Error> {
+    let kind: EventKind = row
+        .try_get::<String, _>("kind")?
+        .parse()
+        .map_err(|err: String| sqlx::Error::Decode(err.into()))?;
+    let mut timer = timer_from(row)?;
+    if kind == EventKind::Set {
+        // The timer as this event left it, not as it is now.
+        timer.state = TimerState::Pending;
+        timer.ended_at_ms = None;
+    }
+    Ok(EventRecord {
+        seq: row.try_get("seq")?,
+        kind,
+        at_ms: row.try_get("at_ms")?,
+        timer,
+    })
+}
+
+/// What [`event_from`] reads, for `SELECT … FROM timer_events JOIN timers`.
+pub(crate) const EVENT_COLUMNS: &str = concat!("seq, kind, at_ms, ", timer_columns!());
+
 impl Store {
     /// Adds a pending timer and its `set` event; returns the event's number.
     pub async fn insert_timer(&self, timer: &TimerRecord) -> Result<i64, StoreError> {
@@ -162,7 +185,7 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         let seq = take_seqs(&mut tx, 1).await?;
-        insert_event(&mut tx, seq, &timer.id, EventKind::Set, timer.created_at_ms).await?;
+        insert_event(&mut tx, seq, timer, EventKind::Set, timer.created_at_ms).await?;
         tx.commit().await?;
         Ok(seq)
     }
@@ -307,10 +330,10 @@ impl Store {
             .collect();
         for chunk in events.chunks(END_CHUNK) {
             let values: Vec<String> = (0..chunk.len())
-                .map(|n| format!("({})", self.backend.placeholders(4 * n + 1, 4)))
+                .map(|n| format!("({})", self.backend.placeholders(5 * n + 1, 5)))
                 .collect();
             let sql = format!(
-                "INSERT INTO timer_events (seq, timer_id, kind, at_ms) VALUES {}",
+                "INSERT INTO timer_events (seq, timer_id, kind, at_ms, timer_owner_id) VALUES {}",
                 values.join(", ")
             );
             let mut insert = sqlx::query(AssertSqlSafe(sql));
@@ -319,7 +342,8 @@ impl Store {
                     .bind(event.seq)
                     .bind(event.timer.id.as_str())
                     .bind(kind.as_str())
-                    .bind(at_ms);
+                    .bind(at_ms)
+                    .bind(event.timer.owner_id.as_deref());
             }
             insert.execute(&mut *tx).await?;
         }
@@ -351,25 +375,7 @@ impl Store {
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
-        let event = |row: &AnyRow| -> Result<EventRecord, sqlx::Error> {
-            let kind: EventKind = row
-                .try_get::<String, _>("kind")?
-                .parse()
-                .map_err(|err: String| sqlx::Error::Decode(err.into()))?;
-            let mut timer = timer_from(row)?;
-            if kind == EventKind::Set {
-                // The timer as this event left it, not as it is now.
-                timer.state = TimerState::Pending;
-                timer.ended_at_ms = None;
-            }
-            Ok(EventRecord {
-                seq: row.try_get("seq")?,
-                kind,
-                at_ms: row.try_get("at_ms")?,
-                timer,
-            })
-        };
-        Ok(rows.iter().map(event).collect::<Result<_, _>>()?)
+        Ok(rows.iter().map(event_from).collect::<Result<_, _>>()?)
     }
 }
 
@@ -377,7 +383,10 @@ impl Store {
 /// below the highest number stored: a writer that numbered events itself
 /// (a replica from before `timer_sequence`, still running during a rolling
 /// upgrade) cannot make every later write collide with its numbers.
-async fn take_seqs(tx: &mut Transaction<'_, Any>, count: i64) -> Result<i64, sqlx::Error> {
+pub(crate) async fn take_seqs(
+    tx: &mut Transaction<'_, Any>,
+    count: i64,
+) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar(
         "UPDATE timer_sequence SET last_seq = $1 + CASE \
            WHEN (SELECT MAX(seq) FROM timer_events) > last_seq \
@@ -389,19 +398,23 @@ async fn take_seqs(tx: &mut Transaction<'_, Any>, count: i64) -> Result<i64, sql
     .await
 }
 
-async fn insert_event(
+pub(crate) async fn insert_event(
     tx: &mut Transaction<'_, Any>,
     seq: i64,
-    timer_id: &str,
+    timer: &TimerRecord,
     kind: EventKind,
     at_ms: i64,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO timer_events (seq, timer_id, kind, at_ms) VALUES ($1, $2, $3, $4)")
-        .bind(seq)
-        .bind(timer_id)
-        .bind(kind.as_str())
-        .bind(at_ms)
-        .execute(&mut **tx)
-        .await?;
+    sqlx::query(
+        "INSERT INTO timer_events (seq, timer_id, kind, at_ms, timer_owner_id) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(seq)
+    .bind(&timer.id)
+    .bind(kind.as_str())
+    .bind(at_ms)
+    .bind(&timer.owner_id)
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }

@@ -8,6 +8,11 @@
 //! `POST /stream/session` (with the bearer header) sets and
 //! `DELETE /stream/session` clears. Never in the URL: URLs end up in access
 //! logs and browser history, so `?token=` is refused.
+//!
+//! Without a token, `?ids=a,b` names the anonymous timers to follow (at
+//! most 100; anonymous timers are reached only by id). When retention
+//! deleted events since `Last-Event-ID`, the first event has
+//! `"kind":"dropped"` (and no timer).
 
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -31,6 +36,9 @@ pub const SESSION_COOKIE: &str = "clocker_session";
 pub struct TimerEventsQuery {
     /// Refused when present: see the module's docs.
     token: Option<String>,
+    /// Comma-separated ids of anonymous timers.
+    #[serde(default)]
+    ids: String,
     last_event_id: Option<String>,
 }
 
@@ -57,9 +65,19 @@ pub async fn stream_timer_events(
     }
     let after_seq = sse::last_event_id(&headers, query.last_event_id.as_deref())
         .and_then(|seq| i64::try_from(seq).ok());
+    let ids = query
+        .ids
+        .split(',')
+        .map(str::trim)
+        .filter(|id| !id.is_empty())
+        // One more than the service takes, so too many is refused, not cut.
+        .take(clocker_timers::MAX_WATCH_IDS + 1)
+        .map(str::to_owned)
+        .collect();
     let mut request = tonic::Request::new(WatchTimersRequest {
         token: session_cookie(&headers).unwrap_or_default().to_owned(),
         after_seq,
+        ids,
     });
     if let Some(value) = headers.get(header::AUTHORIZATION)
         && let Ok(value) = value.to_str()
@@ -90,6 +108,7 @@ fn encode(event: &clocker_proto::v1::TimerEvent) -> Option<Bytes> {
         Kind::Set => "set",
         Kind::Fired => "fired",
         Kind::Cancelled => "cancelled",
+        Kind::Dropped => "dropped",
         Kind::Unspecified => return None,
     };
     let json = EventJson {
@@ -174,10 +193,16 @@ mod tests {
     fn the_session_cookie_is_found_among_others_and_checked() {
         let mut headers = HeaderMap::new();
         assert_eq!(session_cookie(&headers), None);
-        headers.append(header::COOKIE, HeaderValue::from_static("a=1; clocker_session=abc-_9"));
+        headers.append(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; clocker_session=abc-_9"),
+        );
         assert_eq!(session_cookie(&headers), Some("abc-_9"));
         let mut headers = HeaderMap::new();
-        headers.append(header::COOKIE, HeaderValue::from_static("clocker_session=a b"));
+        headers.append(
+            header::COOKIE,
+            HeaderValue::from_static("clocker_session=a b"),
+        );
         assert_eq!(session_cookie(&headers), None);
         assert!(!is_token(""));
         assert!(!is_token(&"a".repeat(129)));

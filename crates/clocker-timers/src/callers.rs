@@ -2,6 +2,7 @@
 //! of the accounts service (WhoAmI) within a bound; and, for a watch that
 //! outlives one call, when that session ends.
 
+use std::net::IpAddr;
 use std::time::Duration;
 
 use clocker_proto::v1::WhoAmIRequest;
@@ -14,16 +15,35 @@ use crate::TimerError;
 /// The caller of one request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Caller {
-    Anonymous,
+    /// No session: the client's address when known (the key of its quota
+    /// of pending timers).
+    Anonymous(Option<IpAddr>),
     /// An account, by id.
     Account(String),
 }
 
 impl Caller {
+    /// An anonymous caller connected from `addr` (each front door passes
+    /// the peer's address: gRPC's remote address, ZeroMQ's TCP peer).
+    pub fn anonymous_from(addr: impl Into<Option<IpAddr>>) -> Self {
+        Caller::Anonymous(addr.into())
+    }
+
+    /// The key anonymous quotas are counted under: the IPv4 address, or the
+    /// /64 of an IPv6 one (one host usually has a whole /64);
+    /// `unknown` when the front door could not tell.
+    pub fn address_key(&self) -> Option<String> {
+        match self {
+            Caller::Account(_) => None,
+            Caller::Anonymous(None) => Some("unknown".to_owned()),
+            Caller::Anonymous(Some(addr)) => Some(address_key(*addr)),
+        }
+    }
+
     /// The owner a timer set by this caller gets.
     pub fn owner_id(&self) -> Option<&str> {
         match self {
-            Caller::Anonymous => None,
+            Caller::Anonymous(_) => None,
             Caller::Account(id) => Some(id),
         }
     }
@@ -66,9 +86,9 @@ impl Callers {
         }
     }
 
-    /// Anonymous for an empty token, else the token's account.
-    pub async fn resolve(&self, token: &str) -> Result<Caller, TimerError> {
-        Ok(self.session(token).await?.caller)
+    /// Anonymous (from `from`) for an empty token, else the token's account.
+    pub async fn resolve(&self, token: &str, from: Option<IpAddr>) -> Result<Caller, TimerError> {
+        Ok(self.session(token, from).await?.caller)
     }
 
     /// Resolves once the session of `token` has ended (logged out, expired
@@ -77,7 +97,7 @@ impl Callers {
     /// cannot answer, the session is taken as still valid and asked again
     /// at the next check.
     pub async fn ended(&self, token: &str, session: &Session, clock: &clocker_time::Clock) {
-        if session.caller == Caller::Anonymous {
+        if matches!(session.caller, Caller::Anonymous(_)) {
             return std::future::pending().await;
         }
         let mut expires_at_ms = session.expires_at_ms;
@@ -87,7 +107,7 @@ impl Callers {
                     .map_or(Duration::ZERO, Duration::from_millis)
             });
             tokio::time::sleep(to_expiry.min(self.recheck)).await;
-            match self.session(token).await {
+            match self.session(token, None).await {
                 Ok(current) if current.caller == session.caller => {
                     expires_at_ms = current.expires_at_ms;
                 }
@@ -99,11 +119,12 @@ impl Callers {
         }
     }
 
-    /// Anonymous for an empty token, else the token's account and expiry.
-    pub async fn session(&self, token: &str) -> Result<Session, TimerError> {
+    /// Anonymous (from `from`) for an empty token, else the token's
+    /// account and expiry.
+    pub async fn session(&self, token: &str, from: Option<IpAddr>) -> Result<Session, TimerError> {
         if token.is_empty() {
             return Ok(Session {
-                caller: Caller::Anonymous,
+                caller: Caller::Anonymous(from),
                 expires_at_ms: None,
             });
         }
@@ -141,5 +162,36 @@ impl Callers {
                 status.message()
             ))),
         }
+    }
+}
+
+/// `addr` as a quota key: IPv4 (also when mapped into IPv6) as it is, IPv6
+/// as its /64.
+fn address_key(addr: IpAddr) -> String {
+    match addr {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let prefix = u128::from(v6) & !((1u128 << 64) - 1);
+                format!("{}/64", std::net::Ipv6Addr::from(prefix))
+            }
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn anonymous_callers_are_counted_by_address_and_ipv6_by_its_64() {
+        let key = |addr: &str| Caller::anonymous_from(addr.parse::<IpAddr>().ok()).address_key();
+        assert_eq!(key("127.0.0.2").as_deref(), Some("127.0.0.2"));
+        assert_eq!(key("::ffff:10.0.0.1").as_deref(), Some("10.0.0.1"));
+        assert_eq!(key("2001:db8:1:2:aaaa::1"), key("2001:db8:1:2:bbbb::9"));
+        assert_eq!(key("2001:db8:1:2::1").as_deref(), Some("2001:db8:1:2::/64"));
+        assert_eq!(key("not an address").as_deref(), Some("unknown"));
+        assert_eq!(Caller::Account("a".into()).address_key(), None);
     }
 }

@@ -15,6 +15,9 @@ pub enum TimerError {
     Unauthenticated(&'static str),
     #[error("{0}")]
     Unavailable(String),
+    /// A quota is reached (pending timers per account or address).
+    #[error("{0}")]
+    QuotaExceeded(String),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -56,6 +59,7 @@ impl From<TimerError> for Status {
             TimerError::PermissionDenied(_) => Status::permission_denied(message),
             TimerError::Unauthenticated(_) => Status::unauthenticated(message),
             TimerError::Unavailable(_) => Status::unavailable(message),
+            TimerError::QuotaExceeded(_) => Status::resource_exhausted(message),
             TimerError::Internal(_) => Status::internal(message),
         }
     }

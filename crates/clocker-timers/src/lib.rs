@@ -11,6 +11,8 @@
 //!   scheduler, whichever replica wrote it (the store is read for those
 //!   this replica did not write).
 //! - `lease`: which replica fires (a PostgreSQL advisory lock).
+//! - `limits`: quotas of pending timers, replay bounds, and retention (the
+//!   task deleting ended timers and their events).
 //! - storage: `clocker-store` (SQLite or PostgreSQL), shared with accounts.
 //!
 //! Setting a timer answers as soon as it is stored (well inside the 50 ms
@@ -28,6 +30,7 @@ mod error;
 mod follow;
 mod json;
 mod lease;
+mod limits;
 mod scheduler;
 mod service;
 mod timers;
@@ -53,6 +56,10 @@ pub use duration::{MAX_TOTAL_SECONDS, TimerDuration};
 pub use error::TimerError;
 pub use json::{SetTimerJson, TimerJson, rfc3339};
 pub use lease::SCHEDULING_LEASE;
+pub use limits::{
+    DEFAULT_PENDING_PER_ACCOUNT, DEFAULT_PENDING_PER_ADDRESS, DEFAULT_RETENTION, MAX_REPLAY,
+    MAX_WATCH_IDS, TimerLimits,
+};
 pub use service::{TimersService, timer_message};
 pub use timers::{MAX_LABEL_BYTES, Timers, late_ms};
 pub use zmq::MAX_FRAME_BYTES;
@@ -72,6 +79,8 @@ pub struct TimersConfig {
     pub zmq_endpoint: String,
     /// How often an open watch checks that its session is still valid.
     pub session_recheck: Duration,
+    /// Quotas, retention, trusted proxies.
+    pub limits: TimerLimits,
 }
 
 impl Default for TimersConfig {
@@ -80,6 +89,7 @@ impl Default for TimersConfig {
             database: StoreConfig::sqlite_in(&clocker_store::default_data_dir()),
             zmq_endpoint: DEFAULT_ZMQ_ENDPOINT.to_owned(),
             session_recheck: DEFAULT_SESSION_RECHECK,
+            limits: TimerLimits::default(),
         }
     }
 }
@@ -106,7 +116,7 @@ pub async fn launch(
     let store = Store::connect(&config.database)
         .await
         .map_err(|err| setup(err.to_string()))?;
-    let timers = Timers::new(store.clone(), clock, callers);
+    let timers = Timers::new(store.clone(), clock, callers, config.limits.clone());
     // Where the follower starts, read before the pending timers: what is
     // written between the two reaches the scheduler twice, harmlessly.
     let after = timers
@@ -142,6 +152,7 @@ pub async fn launch(
         scheduling_rx,
         shutdown.clone(),
     ));
+    tokio::spawn(limits::prune_periodically(timers.clone(), shutdown.clone()));
     let zmq = zmq::serve(&config.zmq_endpoint, timers.clone(), shutdown.clone())
         .await
         .map_err(|err| setup(err.to_string()))?;

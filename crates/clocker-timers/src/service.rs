@@ -1,5 +1,6 @@
 //! The gRPC front door, `clocker.v1.Timers`: conversion only.
 
+use std::collections::HashSet;
 use std::pin::Pin;
 use std::sync::Arc;
 
@@ -7,16 +8,16 @@ use clocker_proto::v1::{
     self, ListTimersReply, ListTimersRequest, SetTimerRequest, Timer, TimerEvent, TimerRequest,
     WatchTimersRequest, timer_event,
 };
-use clocker_runtime::session_token;
+use clocker_runtime::{PeerAddr, client_ip, session_token};
 use clocker_store::{EventKind, EventRecord, TimerRecord, TimerState};
 use tokio::sync::{broadcast, mpsc};
 use tokio_stream::Stream;
 use tokio_stream::wrappers::ReceiverStream;
-use tonic::metadata::MetadataMap;
 use tonic::{Request, Response, Status};
 
 use crate::callers::Caller;
 use crate::duration::TimerDuration;
+use crate::limits::{MAX_REPLAY, MAX_WATCH_IDS};
 use crate::timers::{Timers, late_ms};
 
 /// Stored events replayed per query when a watcher catches up.
@@ -35,8 +36,25 @@ impl TimersService {
         Self { timers }
     }
 
-    async fn caller(&self, metadata: &MetadataMap, field: &str) -> Result<Caller, Status> {
-        Ok(self.timers.caller(&session_token(metadata, field)).await?)
+    /// The caller of `request`: the session `field` (or metadata) names, or
+    /// anonymous from the client's address.
+    async fn caller<T>(&self, request: &Request<T>, field: &str) -> Result<Caller, Status> {
+        Ok(self
+            .timers
+            .caller(
+                &session_token(request.metadata(), field),
+                self.client(request),
+            )
+            .await?)
+    }
+
+    /// The client's address: the peer's, or the one a trusted proxy forwards.
+    fn client<T>(&self, request: &Request<T>) -> Option<std::net::IpAddr> {
+        client_ip(
+            PeerAddr::of_request(request).map(|addr| addr.ip()),
+            request.metadata(),
+            &self.timers.limits().trusted_proxies,
+        )
     }
 }
 
@@ -48,9 +66,7 @@ impl v1::timers_server::Timers for TimersService {
         &self,
         request: Request<SetTimerRequest>,
     ) -> Result<Response<Timer>, Status> {
-        let caller = self
-            .caller(request.metadata(), &request.get_ref().token)
-            .await?;
+        let caller = self.caller(&request, &request.get_ref().token).await?;
         let SetTimerRequest {
             hours,
             minutes,
@@ -64,9 +80,7 @@ impl v1::timers_server::Timers for TimersService {
     }
 
     async fn get_timer(&self, request: Request<TimerRequest>) -> Result<Response<Timer>, Status> {
-        let caller = self
-            .caller(request.metadata(), &request.get_ref().token)
-            .await?;
+        let caller = self.caller(&request, &request.get_ref().token).await?;
         let timer = self.timers.get(&request.get_ref().id, &caller).await?;
         Ok(Response::new(timer_message(&timer)))
     }
@@ -75,9 +89,7 @@ impl v1::timers_server::Timers for TimersService {
         &self,
         request: Request<ListTimersRequest>,
     ) -> Result<Response<ListTimersReply>, Status> {
-        let caller = self
-            .caller(request.metadata(), &request.get_ref().token)
-            .await?;
+        let caller = self.caller(&request, &request.get_ref().token).await?;
         let timers = self.timers.list(&caller, request.get_ref().limit).await?;
         Ok(Response::new(ListTimersReply {
             timers: timers.iter().map(timer_message).collect(),
@@ -88,9 +100,7 @@ impl v1::timers_server::Timers for TimersService {
         &self,
         request: Request<TimerRequest>,
     ) -> Result<Response<Timer>, Status> {
-        let caller = self
-            .caller(request.metadata(), &request.get_ref().token)
-            .await?;
+        let caller = self.caller(&request, &request.get_ref().token).await?;
         let timer = self.timers.cancel(&request.get_ref().id, &caller).await?;
         Ok(Response::new(timer_message(&timer)))
     }
@@ -102,8 +112,8 @@ impl v1::timers_server::Timers for TimersService {
         request: Request<WatchTimersRequest>,
     ) -> Result<Response<Self::WatchTimersStream>, Status> {
         let token = session_token(request.metadata(), &request.get_ref().token);
-        let session = self.timers.session(&token).await?;
-        let caller = session.caller.clone();
+        let session = self.timers.session(&token, self.client(&request)).await?;
+        let ids = watched_ids(&session.caller, &request.get_ref().ids)?;
         // Subscribe before replaying, so nothing falls between the two.
         let live = self.timers.subscribe();
         let (sender, receiver) = mpsc::channel(WATCH_QUEUE);
@@ -115,10 +125,14 @@ impl v1::timers_server::Timers for TimersService {
             Some(seq) => seq,
             None => self.timers.last_seq().await?,
         };
+        let watcher = Watcher {
+            caller: session.caller.clone(),
+            ids,
+        };
         tokio::spawn(async move {
             // A watch ends with its session: at logout or expiry.
             let ended = tokio::select! {
-                watched = watch(timers.clone(), caller, since, after_seq.is_some(), live, &sender) => watched,
+                watched = watch(timers.clone(), watcher, since, after_seq.is_some(), live, &sender) => watched,
                 () = timers.session_ended(&token, &session) => Err(Status::unauthenticated(
                     "the session ended (logged out or expired); log in again",
                 )),
@@ -131,11 +145,51 @@ impl v1::timers_server::Timers for TimersService {
     }
 }
 
+/// Who watches: an account (its own timers), or an anonymous client
+/// following the timers it names.
+struct Watcher {
+    caller: Caller,
+    ids: HashSet<String>,
+}
+
+impl Watcher {
+    /// Whether this watcher may see `event`.
+    fn sees(&self, event: &EventRecord) -> bool {
+        match &self.caller {
+            Caller::Account(owner) => event.timer.owner_id.as_deref() == Some(owner),
+            Caller::Anonymous(_) => {
+                event.timer.owner_id.is_none() && self.ids.contains(&event.timer.id)
+            }
+        }
+    }
+}
+
+/// The ids an anonymous watch follows: at least one, at most
+/// [`MAX_WATCH_IDS`]; ignored for an account.
+fn watched_ids(caller: &Caller, ids: &[String]) -> Result<HashSet<String>, Status> {
+    if matches!(caller, Caller::Account(_)) {
+        return Ok(HashSet::new());
+    }
+    if ids.is_empty() {
+        return Err(Status::invalid_argument(
+            "without a session token, name the timers to watch (ids): anonymous timers are \
+             reached only by their ids",
+        ));
+    }
+    if ids.len() > MAX_WATCH_IDS {
+        return Err(Status::invalid_argument(format!(
+            "{} ids named; one watch follows at most {MAX_WATCH_IDS}",
+            ids.len()
+        )));
+    }
+    Ok(ids.iter().cloned().collect())
+}
+
 /// Replays the stored events after `since` when `replay`, then forwards
 /// live ones after it, each once and in order, until the watcher goes away.
 async fn watch(
     timers: Arc<Timers>,
-    caller: Caller,
+    watcher: Watcher,
     since: i64,
     replay: bool,
     mut live: broadcast::Receiver<Arc<EventRecord>>,
@@ -143,12 +197,27 @@ async fn watch(
 ) -> Result<(), Status> {
     let mut last = since;
     if replay {
+        let dropped = timers.dropped_seq().await?;
+        if since < dropped && sender.send(Ok(dropped_message(dropped))).await.is_err() {
+            return Ok(());
+        }
+        let ids: Vec<String> = watcher.ids.iter().cloned().collect();
+        let mut replayed = 0;
         loop {
-            let page = timers.events_since(last, REPLAY_PAGE).await?;
+            if replayed >= MAX_REPLAY {
+                return Err(Status::aborted(format!(
+                    "replayed {MAX_REPLAY} events, the most one call replays; reconnect with \
+                     after_seq = {last} for the rest"
+                )));
+            }
+            let page = timers
+                .caller_events_since(&watcher.caller, &ids, last, REPLAY_PAGE)
+                .await?;
             let done = (page.len() as i64) < REPLAY_PAGE;
             for event in page {
                 last = event.seq;
-                if !forward(&event, &caller, sender).await {
+                replayed += 1;
+                if !forward(&event, &watcher, sender).await {
                     return Ok(());
                 }
             }
@@ -171,22 +240,31 @@ async fn watch(
             continue;
         }
         last = event.seq;
-        if !forward(&event, &caller, sender).await {
+        if !forward(&event, &watcher, sender).await {
             return Ok(());
         }
     }
 }
 
-/// Sends `event` if `caller` may see it; `false` once the watcher is gone.
+/// Sends `event` if `watcher` may see it; `false` once the watcher is gone.
 async fn forward(
     event: &EventRecord,
-    caller: &Caller,
+    watcher: &Watcher,
     sender: &mpsc::Sender<Result<TimerEvent, Status>>,
 ) -> bool {
-    if event.timer.owner_id.as_deref() != caller.owner_id() {
+    if !watcher.sees(event) {
         return true;
     }
     sender.send(Ok(event_message(event))).await.is_ok()
+}
+
+/// The event saying that retention deleted stored events up to `seq`.
+fn dropped_message(seq: i64) -> TimerEvent {
+    TimerEvent {
+        seq,
+        kind: timer_event::Kind::Dropped.into(),
+        timer: None,
+    }
 }
 
 fn event_message(event: &EventRecord) -> TimerEvent {

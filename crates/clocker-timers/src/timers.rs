@@ -9,16 +9,18 @@
 //! watchers on any replica see every event once and in order.
 
 use std::collections::BTreeMap;
+use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use clocker_store::{EventKind, EventRecord, Store, TimerRecord, TimerState};
+use clocker_store::{EventKind, EventRecord, Pruned, QuotaKey, Store, TimerRecord, TimerState};
 use clocker_time::Clock;
 use tokio::sync::{Notify, broadcast};
 
 use crate::TimerError;
 use crate::callers::{Caller, Callers, Session};
 use crate::duration::TimerDuration;
+use crate::limits::TimerLimits;
 use crate::scheduler::Due;
 
 /// The longest label, in bytes.
@@ -35,6 +37,7 @@ pub struct Timers {
     store: Store,
     clock: Clock,
     callers: Callers,
+    limits: TimerLimits,
     events: broadcast::Sender<Arc<EventRecord>>,
     /// Events this replica wrote, by number, until the follower takes them.
     written: Mutex<BTreeMap<i64, EventRecord>>,
@@ -43,13 +46,14 @@ pub struct Timers {
 }
 
 impl Timers {
-    /// Timers kept in `store`, read against `clock`.
-    pub fn new(store: Store, clock: Clock, callers: Callers) -> Arc<Self> {
+    /// Timers kept in `store`, read against `clock`, within `limits`.
+    pub fn new(store: Store, clock: Clock, callers: Callers, limits: TimerLimits) -> Arc<Self> {
         let (events, _) = broadcast::channel(EVENT_BUFFER);
         Arc::new(Self {
             store,
             clock,
             callers,
+            limits,
             events,
             written: Mutex::new(BTreeMap::new()),
             wake: Notify::new(),
@@ -68,14 +72,19 @@ impl Timers {
         u64::try_from(at_ns - now_ns).map_or(Duration::ZERO, Duration::from_nanos)
     }
 
-    /// Who a token belongs to.
-    pub async fn caller(&self, token: &str) -> Result<Caller, TimerError> {
-        self.callers.resolve(token).await
+    /// Who a token belongs to; anonymous (from `from`) without one.
+    pub async fn caller(&self, token: &str, from: Option<IpAddr>) -> Result<Caller, TimerError> {
+        self.callers.resolve(token, from).await
+    }
+
+    /// The limits this service keeps.
+    pub fn limits(&self) -> &TimerLimits {
+        &self.limits
     }
 
     /// Who a token belongs to, and until when.
-    pub async fn session(&self, token: &str) -> Result<Session, TimerError> {
-        self.callers.session(token).await
+    pub async fn session(&self, token: &str, from: Option<IpAddr>) -> Result<Session, TimerError> {
+        self.callers.session(token, from).await
     }
 
     /// Resolves once the session of `token` has ended (see [`Callers::ended`]).
@@ -111,7 +120,33 @@ impl Timers {
             state: TimerState::Pending,
             ended_at_ms: None,
         };
-        let seq = self.store.insert_timer(&timer).await?;
+        let address = caller.address_key();
+        let (key, max) = match (caller, &address) {
+            (Caller::Account(owner), _) => {
+                (QuotaKey::Account(owner), self.limits.pending_per_account)
+            }
+            (Caller::Anonymous(_), address) => (
+                QuotaKey::Address(address.as_deref().unwrap_or("unknown")),
+                self.limits.pending_per_address,
+            ),
+        };
+        let Some(seq) = self
+            .store
+            .insert_timer_within_quota(&timer, key, i64::from(max))
+            .await?
+        else {
+            metrics::counter!("clocker_timers_quota_refused_total").increment(1);
+            return Err(TimerError::QuotaExceeded(match caller {
+                Caller::Account(_) => format!(
+                    "this account has {max} pending timers, the most allowed; \
+                     cancel one or wait for one to fire"
+                ),
+                Caller::Anonymous(_) => format!(
+                    "{max} anonymous timers are pending from this address, the most allowed; \
+                     log in, cancel one or wait for one to fire"
+                ),
+            }));
+        };
         self.hand_over([EventRecord {
             seq,
             kind: EventKind::Set,
@@ -135,9 +170,16 @@ impl Timers {
         Ok(timer)
     }
 
-    /// `caller`'s timers (the anonymous ones for an anonymous caller),
-    /// newest first, at most `limit` (0 means the maximum).
+    /// `caller`'s timers, newest first, at most `limit` (0 means the
+    /// maximum). Anonymous timers are never listed: an anonymous timer's id
+    /// is the only way to it, so an anonymous caller is refused.
     pub async fn list(&self, caller: &Caller, limit: u32) -> Result<Vec<TimerRecord>, TimerError> {
+        let Caller::Account(owner) = caller else {
+            return Err(TimerError::Unauthenticated(
+                "listing timers needs a session token (log in); an anonymous timer is \
+                 reached only by its id",
+            ));
+        };
         let limit = if limit == 0 {
             MAX_LIST
         } else {
@@ -145,7 +187,7 @@ impl Timers {
         };
         Ok(self
             .store
-            .list_timers(caller.owner_id(), i64::from(limit))
+            .list_timers(Some(owner), i64::from(limit))
             .await?)
     }
 
@@ -255,6 +297,43 @@ impl Timers {
     /// Stored events after `seq`, oldest first, at most `limit`.
     pub async fn events_since(&self, seq: i64, limit: i64) -> Result<Vec<EventRecord>, TimerError> {
         Ok(self.store.list_events_since(seq, limit).await?)
+    }
+
+    /// Stored events after `seq` that `caller` may replay, oldest first, at
+    /// most `limit`: an account's own, or those of the anonymous timers
+    /// among `ids` (never anyone else's; the store filters, by index).
+    pub async fn caller_events_since(
+        &self,
+        caller: &Caller,
+        ids: &[String],
+        seq: i64,
+        limit: i64,
+    ) -> Result<Vec<EventRecord>, TimerError> {
+        Ok(match caller {
+            Caller::Account(owner) => {
+                self.store
+                    .list_owner_events_since(owner, seq, limit)
+                    .await?
+            }
+            Caller::Anonymous(_) => {
+                self.store
+                    .list_anonymous_events_since(ids, seq, limit)
+                    .await?
+            }
+        })
+    }
+
+    /// The highest event number retention has deleted (0: none).
+    pub async fn dropped_seq(&self) -> Result<i64, TimerError> {
+        Ok(self.store.dropped_event_seq().await?)
+    }
+
+    /// Deletes up to `batch` timers that ended more than the retention
+    /// period ago, with their events.
+    pub async fn prune(&self, batch: i64) -> Result<Pruned, TimerError> {
+        let keep_ms = i64::try_from(self.limits.retention.as_millis()).unwrap_or(i64::MAX);
+        let before_ms = self.now_ms().saturating_sub(keep_ms);
+        Ok(self.store.delete_ended_timers(before_ms, batch).await?)
     }
 
     /// Every pending timer, for the scheduler, read page by page.

@@ -140,7 +140,7 @@ async fn handle(timers: &Timers, frames: &[bytes::Bytes]) -> Result<Value, Timer
         [hours, minutes, seconds] => {
             let duration = TimerDuration::parse(hours, minutes, seconds)?;
             let timer = timers
-                .set(duration, String::new(), &Caller::Anonymous)
+                .set(duration, String::new(), &Caller::anonymous_from(None))
                 .await?;
             Ok(ok_timer(&json_of(&timer)))
         }
@@ -158,13 +158,13 @@ async fn handle(timers: &Timers, frames: &[bytes::Bytes]) -> Result<Value, Timer
                 let set: SetTimerJson = serde_json::from_value(value)
                     .map_err(|err| TimerError::Invalid(format!("not a timer request: {err}")))?;
                 let duration = TimerDuration::new(set.hours, set.minutes, set.seconds)?;
-                let caller = timers.caller(&set.token).await?;
+                let caller = timers.caller(&set.token, None).await?;
                 let timer = timers.set(duration, set.label, &caller).await?;
                 return Ok(ok_timer(&json_of(&timer)));
             }
             let op: Operation = serde_json::from_value(value)
                 .map_err(|err| TimerError::Invalid(format!("not an operation: {err}")))?;
-            let caller = timers.caller(&op.token).await?;
+            let caller = timers.caller(&op.token, None).await?;
             match op.op.as_str() {
                 "get" => Ok(ok_timer(&json_of(&timers.get(&op.id, &caller).await?))),
                 "cancel" => Ok(ok_timer(&json_of(&timers.cancel(&op.id, &caller).await?))),

@@ -22,7 +22,7 @@ use clocker_store::{DatabaseSettings, StoreConfig};
 use clocker_stream::StreamConfig;
 use clocker_supervisor::child::LogFormat;
 use clocker_time::Clock;
-use clocker_timers::TimersConfig;
+use clocker_timers::{TimerLimits, TimersConfig};
 
 use crate::Options;
 use crate::account::AccountCommand;
@@ -267,7 +267,7 @@ pub struct TimerArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum TimerAction {
-    /// Your timers (the anonymous ones when not logged in), newest first.
+    /// Your timers, newest first (log in first: anonymous timers are never listed).
     List {
         #[arg(long, env = "CLOCKER_TIMERS_ZMQ", default_value = clocker_timers::DEFAULT_ZMQ_ENDPOINT)]
         zmq: String,
@@ -416,6 +416,15 @@ pub struct ServiceArgs {
     pub connections: ConnectionArgs,
     #[command(flatten)]
     pub login_limits: LoginLimitArgs,
+    /// timers: pending timers one account may have.
+    #[arg(long, env = "CLOCKER_TIMER_QUOTA_ACCOUNT", default_value_t = clocker_timers::DEFAULT_PENDING_PER_ACCOUNT)]
+    pub timer_quota_account: u32,
+    /// timers: pending anonymous timers one client address (an IPv6 /64) may have.
+    #[arg(long, env = "CLOCKER_TIMER_QUOTA_ANONYMOUS", default_value_t = clocker_timers::DEFAULT_PENDING_PER_ADDRESS)]
+    pub timer_quota_anonymous: u32,
+    /// timers: how long ended timers and their events are kept.
+    #[arg(long, env = "CLOCKER_TIMER_RETENTION", default_value = "7d", value_parser = parse_positive_duration)]
+    pub timer_retention: Duration,
     #[command(flatten)]
     pub database: DatabaseArgs,
 }
@@ -472,7 +481,7 @@ impl ConnectionArgs {
 /// accounts: how password hashing and guessing are limited (README, Accounts).
 #[derive(Debug, Args)]
 pub struct LoginLimitArgs {
-    /// accounts: peers whose x-forwarded-for names the client (the gateway's addresses), comma-separated.
+    /// accounts and timers: peers whose x-forwarded-for names the client (the gateway's addresses), comma-separated.
     #[arg(
         long,
         env = "CLOCKER_TRUSTED_PROXIES",
@@ -582,6 +591,8 @@ impl ServiceArgs {
                 "--tz: unknown time zone '{tz}' (expected an IANA name such as Europe/Paris or UTC)"
             );
         }
+        // Both accounts and timers key limits on the client a proxy names.
+        let trusted_proxies = self.login_limits.trusted_proxies.clone();
         Ok(Options {
             settings: Settings {
                 budget: self.budget,
@@ -623,6 +634,12 @@ impl ServiceArgs {
                     .zmq_addr
                     .unwrap_or_else(|| clocker_timers::DEFAULT_ZMQ_ENDPOINT.to_owned()),
                 session_recheck: self.session_recheck,
+                limits: TimerLimits {
+                    pending_per_account: self.timer_quota_account,
+                    pending_per_address: self.timer_quota_anonymous,
+                    retention: self.timer_retention,
+                    trusted_proxies: trusted_proxies.clone(),
+                },
             },
         })
     }

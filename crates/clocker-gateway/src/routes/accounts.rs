@@ -8,7 +8,7 @@ use axum::extract::rejection::JsonRejection;
 use axum::http::{Extensions, HeaderMap, StatusCode};
 use clocker_proto::v1::{Account, LoginRequest, LogoutRequest, RegisterRequest, WhoAmIRequest};
 use clocker_runtime::http::ApiError;
-use clocker_runtime::{PeerAddr, ServiceName};
+use clocker_runtime::{ServiceName, forward_peer};
 use clocker_timers::rfc3339;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -186,10 +186,6 @@ fn timestamp_text(at: Option<&prost_types::Timestamp>) -> String {
 /// accounts service throttles password guesses per client address, and
 /// believes this from the gateway's address (its `--trusted-proxies`).
 fn for_client<T>(mut request: tonic::Request<T>, extensions: &Extensions) -> tonic::Request<T> {
-    if let Some(peer) = PeerAddr::of_extensions(extensions)
-        && let Ok(value) = peer.ip().to_canonical().to_string().parse()
-    {
-        request.metadata_mut().insert("x-forwarded-for", value);
-    }
+    forward_peer(&mut request, extensions);
     request
 }

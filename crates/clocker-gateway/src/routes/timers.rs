@@ -1,16 +1,19 @@
 //! Timers over REST, on the timer service's gRPC API: `POST /api/timers`
-//! sets one (201), `GET /api/timers` lists the caller's, `GET` and `DELETE
-//! /api/timers/{id}` read and cancel one. `Authorization: Bearer` acts as
-//! that account; without it the timers are anonymous. (Their live events
-//! are an SSE stream on the stream service, `/stream/timers`.)
+//! sets one (201; 429 at the caller's quota of pending timers), `GET
+//! /api/timers` lists the caller's (401 without a token: anonymous timers
+//! are never listed), `GET` and `DELETE /api/timers/{id}` read and cancel
+//! one. `Authorization: Bearer` acts as that account; without it the timers
+//! are anonymous, reached only by id, and counted against the client's
+//! address, which the gateway forwards in `x-forwarded-for`. (Their live
+//! events are an SSE stream on the stream service, `/stream/timers`.)
 
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{Extensions, HeaderMap, StatusCode};
 use clocker_proto::v1::{ListTimersRequest, SetTimerRequest, TimerRequest};
-use clocker_runtime::ServiceName;
 use clocker_runtime::http::ApiError;
+use clocker_runtime::{ServiceName, forward_peer};
 use clocker_timers::{SetTimerJson, TimerJson};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -58,12 +61,14 @@ pub struct TimerList {
         (status = 201, body = TimerJson),
         (status = 400, body = ErrorBody, description = "A bad duration or label, or malformed JSON"),
         (status = 401, body = ErrorBody, description = "The bearer token is not a live session"),
+        (status = 429, body = ErrorBody, description = "The account, or this client address for anonymous timers, has its quota of pending timers"),
         BodyErrors,
         Upstream,
     ))]
 async fn create_timer(
     State(state): State<Shared>,
     headers: HeaderMap,
+    extensions: Extensions,
     body: Result<Json<SetTimerJson>, JsonRejection>,
 ) -> Result<(StatusCode, Json<TimerJson>), ApiError> {
     let body = json_body(body)?;
@@ -75,21 +80,20 @@ async fn create_timer(
         token: body.token,
     };
     let mut timers = state.timers.clone();
+    let mut request = state.request(message, &headers);
+    forward_peer(&mut request, &extensions);
     let timer = state
-        .call(
-            ServiceName::Timers,
-            timers.set_timer(state.request(message, &headers)),
-        )
+        .call(ServiceName::Timers, timers.set_timer(request))
         .await?;
     Ok((StatusCode::CREATED, Json(TimerJson::from(&timer))))
 }
 
-/// The caller's timers (the anonymous ones without a token).
+/// The caller's timers (anonymous timers are never listed).
 #[utoipa::path(get, path = "/api/timers", tag = "timers",
-    security((), ("bearer" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 200, body = TimerList),
-        (status = 401, body = ErrorBody, description = "The bearer token is not a live session"),
+        (status = 401, body = ErrorBody, description = "No bearer token, or not a live session"),
         Upstream,
     ))]
 async fn list_timers(

@@ -6,4 +6,5 @@ mod connect;
 mod lease;
 mod schema;
 mod support;
+mod timer_limits;
 mod timers;

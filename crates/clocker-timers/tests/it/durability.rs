@@ -7,7 +7,7 @@ use clocker_testdb::test_both_backends;
 use clocker_time::Clock;
 use jiff::SignedDuration;
 
-use crate::support::{Fleet, next_event, watch};
+use crate::support::{Fleet, next_event, watch_ids};
 
 test_both_backends! {
     async fn timers_due_while_the_service_was_down_fire_once_at_start_up(db: TestDatabase) {
@@ -33,7 +33,8 @@ test_both_backends! {
         let later = Clock::Offset(SignedDuration::from_mins(15));
         let fleet = Fleet::start(&db, later.clone()).await;
         let mut client = fleet.client().await;
-        let mut events = watch(&mut client, "", Some(1)).await;
+        let watched: Vec<&str> = ids.iter().map(String::as_str).chain([far.id.as_str()]).collect();
+        let mut events = watch_ids(&mut client, &watched, Some(1)).await;
         let mut fired = Vec::new();
         while fired.len() < 2 {
             let event = next_event(&mut events).await;
@@ -54,7 +55,8 @@ test_both_backends! {
         // Once more: nothing fires twice.
         let fleet = Fleet::start(&db, later).await;
         let mut client = fleet.client().await;
-        let mut replay = watch(&mut client, "", Some(0)).await;
+        let watched: Vec<&str> = ids.iter().map(String::as_str).chain([far.id.as_str()]).collect();
+        let mut replay = watch_ids(&mut client, &watched, Some(0)).await;
         let mut fired_events = 0;
         let mut seen = 0;
         // Three set events and two fired ones are stored; read exactly those.
@@ -66,10 +68,10 @@ test_both_backends! {
             }
         }
         assert_eq!(fired_events, 2);
-        // And nothing after them: the next event is the next timer's.
-        let next = client.set_timer(SetTimerRequest { hours: 1, ..Default::default() }).await.expect("set").into_inner();
+        // And nothing after them: the next event is the long one's cancelling.
+        client.cancel_timer(TimerRequest { id: far.id.clone(), token: String::new() }).await.expect("cancel");
         let event = next_event(&mut replay).await;
-        assert_eq!((event.kind(), event.timer.map(|t| t.id)), (Kind::Set, Some(next.id)));
+        assert_eq!((event.kind(), event.timer.map(|t| t.id)), (Kind::Cancelled, Some(far.id.clone())));
         for id in ids {
             let timer = client.get_timer(TimerRequest { id, token: String::new() }).await.expect("get").into_inner();
             assert_eq!(timer.state(), TimerState::Fired);

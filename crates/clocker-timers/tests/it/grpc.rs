@@ -4,7 +4,7 @@ use clocker_testdb::test_both_backends;
 use clocker_time::Clock;
 use tonic::Code;
 
-use crate::support::{Fleet, assert_code, next_event, watch};
+use crate::support::{Fleet, assert_code, next_event, watch_ids};
 
 fn request(hours: i64, minutes: i64, seconds: i64, label: &str) -> SetTimerRequest {
     SetTimerRequest {
@@ -29,8 +29,8 @@ test_both_backends! {
 
         let got = client.get_timer(TimerRequest { id: tea.id.clone(), token: String::new() }).await.expect("get").into_inner();
         assert_eq!(got.id, tea.id);
-        let list = client.list_timers(ListTimersRequest::default()).await.expect("list").into_inner();
-        assert_eq!(list.timers.iter().map(|t| t.id.as_str()).collect::<Vec<_>>(), [tea.id.as_str()]);
+        // Anonymous timers are never listed: the id is the only way to one.
+        assert_code(client.list_timers(ListTimersRequest::default()).await, Code::Unauthenticated);
 
         let cancelled = client.cancel_timer(TimerRequest { id: tea.id.clone(), token: String::new() }).await.expect("cancel").into_inner();
         assert_eq!(cancelled.state(), TimerState::Cancelled);
@@ -52,8 +52,8 @@ test_both_backends! {
     async fn a_timer_fires_once_never_early_and_watchers_see_it(db: TestDatabase) {
         let fleet = Fleet::start(&db, Clock::System).await;
         let mut client = fleet.client().await;
-        let mut events = watch(&mut client, "", None).await;
         let timer = client.set_timer(request(0, 0, 1, "soon")).await.expect("set").into_inner();
+        let mut events = watch_ids(&mut client, &[&timer.id], Some(0)).await;
         let set = next_event(&mut events).await;
         assert_eq!((set.kind(), set.timer.as_ref().map(|t| t.id.as_str())), (Kind::Set, Some(timer.id.as_str())));
         let fired = next_event(&mut events).await;
@@ -70,10 +70,10 @@ test_both_backends! {
     async fn a_cancelled_timer_never_fires(db: TestDatabase) {
         let fleet = Fleet::start(&db, Clock::System).await;
         let mut client = fleet.client().await;
-        let mut events = watch(&mut client, "", None).await;
         let doomed = client.set_timer(request(0, 0, 1, "doomed")).await.expect("set").into_inner();
         client.cancel_timer(TimerRequest { id: doomed.id.clone(), token: String::new() }).await.expect("cancel");
         let later = client.set_timer(request(0, 0, 2, "later")).await.expect("set").into_inner();
+        let mut events = watch_ids(&mut client, &[&doomed.id, &later.id], Some(0)).await;
         // Every event until the later timer fired: none fires the cancelled one.
         loop {
             let event = next_event(&mut events).await;
@@ -94,12 +94,13 @@ test_both_backends! {
         let mut client = fleet.client().await;
         let first = client.set_timer(request(1, 0, 0, "one")).await.expect("set").into_inner();
         let second = client.set_timer(request(2, 0, 0, "two")).await.expect("set").into_inner();
-        let mut all = watch(&mut client, "", None).await;
         let third = client.set_timer(request(3, 0, 0, "three")).await.expect("set").into_inner();
-        let live = next_event(&mut all).await;
-        assert_eq!(live.timer.map(|t| t.id), Some(third.id.clone()));
-        // From the first event on: the second and the third, in order, once.
-        let mut replay = watch(&mut client, "", Some(live.seq - 2)).await;
+        let ids = [first.id.as_str(), second.id.as_str(), third.id.as_str()];
+        let mut all = watch_ids(&mut client, &ids, Some(0)).await;
+        let firsts = next_event(&mut all).await;
+        assert_eq!(firsts.timer.map(|t| t.id), Some(first.id.clone()));
+        // After the first event: the second and the third, in order, once.
+        let mut replay = watch_ids(&mut client, &ids, Some(firsts.seq)).await;
         let ids = [next_event(&mut replay).await, next_event(&mut replay).await]
             .map(|e| e.timer.map(|t| t.id).unwrap_or_default());
         assert_eq!(ids, [second.id, third.id]);

@@ -3,6 +3,7 @@
 
 mod durability;
 mod grpc;
+mod limits;
 mod owners;
 mod support;
 mod zeromq_door;

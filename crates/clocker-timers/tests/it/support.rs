@@ -10,7 +10,7 @@ use clocker_runtime::{AddressBook, CancellationToken, Launched, ServiceName, Set
 use clocker_store::StoreConfig;
 use clocker_testdb::TestDatabase;
 use clocker_time::Clock;
-use clocker_timers::TimersConfig;
+use clocker_timers::{TimerLimits, TimersConfig};
 use tokio::time::Instant;
 use tonic::transport::Channel;
 use tonic::{Code, Status, Streaming};
@@ -38,6 +38,11 @@ pub struct Fleet {
 
 impl Fleet {
     pub async fn start(db: &TestDatabase, clock: Clock) -> Self {
+        Self::start_with(db, clock, TimerLimits::default()).await
+    }
+
+    /// [`Fleet::start`] with these limits.
+    pub async fn start_with(db: &TestDatabase, clock: Clock, limits: TimerLimits) -> Self {
         let database = StoreConfig::from_url(db.url()).expect("a valid test URL");
         let shutdown = CancellationToken::new();
         let accounts_config = AccountsConfig {
@@ -60,6 +65,7 @@ impl Fleet {
             database,
             zmq_endpoint: "tcp://127.0.0.1:0".into(),
             session_recheck: SESSION_RECHECK,
+            limits,
         };
         let listener = bind(ServiceName::Timers, "127.0.0.1:0".parse().expect("literal"))
             .await
@@ -123,6 +129,24 @@ pub async fn watch(
         .watch_timers(WatchTimersRequest {
             token: token.into(),
             after_seq,
+            ids: Vec::new(),
+        })
+        .await
+        .expect("watching")
+        .into_inner()
+}
+
+/// An anonymous watch of the timers `ids`.
+pub async fn watch_ids(
+    client: &mut TimersClient<Channel>,
+    ids: &[&str],
+    after_seq: Option<i64>,
+) -> Streaming<TimerEvent> {
+    client
+        .watch_timers(WatchTimersRequest {
+            token: String::new(),
+            after_seq,
+            ids: ids.iter().map(|id| (*id).to_owned()).collect(),
         })
         .await
         .expect("watching")

@@ -12,4 +12,5 @@ mod connections;
 mod local;
 mod sessions;
 mod support;
+mod timers;
 mod web;

@@ -128,17 +128,6 @@ async fn fail_over(death: Death) {
     second.wait_scheduling(0, STARTUP).await;
     assert_eq!(first.scheduling().await, Some(1), "one schedules at a time");
 
-    // Watch from the standby: it sees the events the other replica writes.
-    let mut watcher = second.client().await;
-    let mut events = watcher
-        .watch_timers(WatchTimersRequest {
-            token: String::new(),
-            after_seq: None,
-        })
-        .await
-        .expect("watch")
-        .into_inner();
-
     // Twelve timers due over the next three seconds, half set through each
     // replica (the standby writes them; the scheduler fires them).
     let mut clients = [first.client().await, second.client().await];
@@ -158,6 +147,19 @@ async fn fail_over(death: Death) {
             .into_inner();
         due.insert(timer.id, seconds);
     }
+
+    // Watch them from the standby (from the first event: the watch may
+    // start after some fired): it sees the events the other replica writes.
+    let mut watcher = second.client().await;
+    let mut events = watcher
+        .watch_timers(WatchTimersRequest {
+            token: String::new(),
+            after_seq: Some(0),
+            ids: due.keys().cloned().collect(),
+        })
+        .await
+        .expect("watch")
+        .into_inner();
 
     // Once the first one-second timer has fired (by the scheduler, seen on
     // the standby), stop the scheduler while the later ones are still due.
