@@ -515,7 +515,7 @@ fn thread_names(pid: u32) -> String {
 /// POSTs `json` to `path` from `from`: the status code and the body.
 async fn post(from: IpAddr, addr: SocketAddr, path: &str, json: &str) -> (u16, String) {
     let request = format!(
-        "POST {path} HTTP/1.1\r\nhost: test\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{json}",
+        "POST {path} HTTP/1.1\r\nhost: {addr}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{json}",
         json.len()
     );
     http(from, addr, &request).await
