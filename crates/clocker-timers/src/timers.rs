@@ -332,7 +332,10 @@ impl Timers {
     /// period ago, with their events.
     pub async fn prune(&self, batch: i64) -> Result<Pruned, TimerError> {
         let keep_ms = i64::try_from(self.limits.retention.as_millis()).unwrap_or(i64::MAX);
-        let before_ms = self.now_ms().saturating_sub(keep_ms);
+        // Housekeeping by the system's time, counted in days: not the
+        // service's clock, whose every read a stepping test clock counts.
+        let now_ms = jiff::Timestamp::now().as_millisecond();
+        let before_ms = now_ms.saturating_sub(keep_ms);
         Ok(self.store.delete_ended_timers(before_ms, batch).await?)
     }
 

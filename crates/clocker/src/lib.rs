@@ -87,15 +87,12 @@ pub async fn launch_service(
         ServiceName::Accounts => {
             clocker_accounts::launch(listener, &options.accounts, &options.settings, shutdown).await
         }
-        // Timers keep the system's time: `--clock` is current-time's (a
-        // frozen or stepping clock would never fire a timer, and every read
-        // of a stepping clock would move the fleet's time).
         ServiceName::Timers => {
             clocker_timers::launch(
                 listener,
                 &options.timers,
                 book,
-                Clock::System,
+                options.clock.clone(),
                 &options.settings,
                 shutdown,
             )
