@@ -2,7 +2,8 @@
 //! doors on one scheduler.
 //!
 //! - `service`: gRPC `clocker.v1.Timers` (set, get, list, cancel, watch).
-//! - `zmq`: ZeroMQ request/reply on a ROUTER socket (the seed's three-frame
+//! - `zmq`: ZeroMQ request/reply as a ROUTER socket, on a ZMTP server of our
+//!   own with bounded frames and connections (the seed's three-frame
 //!   request, or JSON).
 //! - `timers`: the domain ([`Timers`]); `duration`: what a duration may be;
 //!   `callers`: session tokens to accounts (via the accounts service).
@@ -31,7 +32,7 @@ mod lease;
 mod scheduler;
 mod service;
 mod timers;
-mod zmq;
+pub mod zmq;
 
 use clocker_proto::FILE_DESCRIPTOR_SET;
 use clocker_proto::v1::accounts_client::AccountsClient;
@@ -53,7 +54,7 @@ pub use json::{SetTimerJson, TimerJson, rfc3339};
 pub use lease::SCHEDULING_LEASE;
 pub use service::{TimersService, timer_message};
 pub use timers::{MAX_LABEL_BYTES, Timers, late_ms};
-pub use zmq::MAX_FRAME_BYTES;
+pub use zmq::{MAX_FRAME_BYTES, ZmqLimits};
 
 /// The timer service checks session tokens with the accounts service.
 pub const REQUIRES: &[ServiceName] = &[ServiceName::Accounts];
@@ -68,6 +69,8 @@ pub struct TimersConfig {
     pub database: StoreConfig,
     /// The ZeroMQ endpoint to bind (`tcp://host:port`; port 0 for any).
     pub zmq_endpoint: String,
+    /// Caps and deadlines of the ZeroMQ door.
+    pub zmq_limits: ZmqLimits,
 }
 
 impl Default for TimersConfig {
@@ -75,6 +78,7 @@ impl Default for TimersConfig {
         Self {
             database: StoreConfig::sqlite_in(&clocker_store::default_data_dir()),
             zmq_endpoint: DEFAULT_ZMQ_ENDPOINT.to_owned(),
+            zmq_limits: ZmqLimits::default(),
         }
     }
 }
@@ -137,8 +141,13 @@ pub async fn launch(
         scheduling_rx,
         shutdown.clone(),
     ));
-    let zmq = zmq::serve(&config.zmq_endpoint, timers.clone(), shutdown.clone())
-        .await
+    let zmq = zmq::serve(
+        &config.zmq_endpoint,
+        timers.clone(),
+        config.zmq_limits,
+        shutdown.clone(),
+    )
+    .await
         .map_err(|err| setup(err.to_string()))?;
     let mut launched = GrpcServer::new(service, FILE_DESCRIPTOR_SET)
         .add_service(TimersServer::new(TimersService::new(timers)))

@@ -59,6 +59,7 @@ impl Fleet {
         let config = TimersConfig {
             database,
             zmq_endpoint: "tcp://127.0.0.1:0".into(),
+            ..TimersConfig::default()
         };
         let listener = bind(ServiceName::Timers, "127.0.0.1:0".parse().expect("literal"))
             .await

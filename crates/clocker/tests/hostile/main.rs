@@ -8,3 +8,4 @@
 //! real network: no limit exempts loopback.
 
 mod support;
+mod zmq;
