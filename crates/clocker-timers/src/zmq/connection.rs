@@ -62,6 +62,8 @@ pub async fn serve(
     };
     match connection.run(timers, shutdown).await {
         Ok(()) => tracing::debug!(%peer, "ZeroMQ peer left"),
+        // Gone before its reply (or reset): not an error of ours.
+        Err(ConnectionError::Io(err)) => tracing::debug!(%peer, %err, "ZeroMQ peer gone"),
         Err(err) => {
             metrics::counter!("clocker_timers_zmq_dropped_total").increment(1);
             tracing::warn!(%peer, reason = %err, "ZeroMQ peer dropped");

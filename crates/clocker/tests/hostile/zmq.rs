@@ -38,11 +38,11 @@ fn greeting() -> Vec<u8> {
 /// READY with Socket-Type `REQ`.
 const REQ_READY: &[u8] = b"\x04\x19\x05READY\x0bSocket-Type\x00\x00\x00\x03REQ";
 
-/// The timer service on free ports, and its ZeroMQ endpoint.
-fn start(args: &[&str]) -> (Served, String) {
-    let mut all = vec!["--zmq-addr", "tcp://127.0.0.1:0", "--data-dir", "data"];
-    all.extend_from_slice(args);
-    let served = Served::start("timers", &all, &[]);
+/// The timer service on free ports with `env` (settings given as environment
+/// variables), and its ZeroMQ endpoint.
+fn start(env: &[(&str, &str)]) -> (Served, String) {
+    let args = ["--zmq-addr", "tcp://127.0.0.1:0", "--data-dir", "data"];
+    let served = Served::start("timers", &args, env);
     let endpoint = served.also_listening("zeromq");
     (served, endpoint)
 }
@@ -198,7 +198,7 @@ async fn three_million_empty_more_frames_are_refused_at_the_first_over_the_frame
 
 #[tokio::test]
 async fn garbage_instead_of_a_greeting_and_silence_are_dropped() {
-    let (mut served, endpoint) = start(&["--zmq-handshake-timeout", "1s"]);
+    let (mut served, endpoint) = start(&[("CLOCKER_ZMQ_HANDSHAKE_TIMEOUT", "1s")]);
     let rss_before = served.rss_kib();
     let mut garbage = attacker_connect(socket_addr(&endpoint))
         .await
@@ -223,7 +223,7 @@ async fn garbage_instead_of_a_greeting_and_silence_are_dropped() {
 
 #[tokio::test]
 async fn connections_over_the_per_address_cap_are_refused_with_an_error() {
-    let (mut served, endpoint) = start(&["--zmq-max-connections-per-address", "8"]);
+    let (mut served, endpoint) = start(&[("CLOCKER_ZMQ_MAX_CONNECTIONS_PER_ADDRESS", "8")]);
     let rss_before = served.rss_kib();
     let mut held = Vec::new();
     for _ in 0..8 {
@@ -245,7 +245,7 @@ async fn connections_over_the_per_address_cap_are_refused_with_an_error() {
 
 #[tokio::test]
 async fn a_client_that_never_reads_is_dropped_and_delays_no_one() {
-    let (mut served, endpoint) = start(&["--zmq-write-timeout", "1s"]);
+    let (mut served, endpoint) = start(&[("CLOCKER_ZMQ_WRITE_TIMEOUT", "1s")]);
     let rss_before = served.rss_kib();
 
     // A small receive buffer, never read: the replies back up at once.
