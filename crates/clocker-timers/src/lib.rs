@@ -148,7 +148,7 @@ pub async fn launch(
         shutdown.clone(),
     )
     .await
-        .map_err(|err| setup(err.to_string()))?;
+    .map_err(|err| setup(err.to_string()))?;
     let mut launched = GrpcServer::new(service, FILE_DESCRIPTOR_SET)
         .add_service(TimersServer::new(TimersService::new(timers)))
         .launch(listener, settings, shutdown)

@@ -159,7 +159,10 @@ fn refuse(stream: TcpStream, peer: SocketAddr, open: &Mutex<Open>, limits: &ZmqL
     let mut open = open.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     open.refused += 1;
     let now = tokio::time::Instant::now();
-    if open.logged.is_none_or(|at| now - at >= Duration::from_secs(1)) {
+    if open
+        .logged
+        .is_none_or(|at| now - at >= Duration::from_secs(1))
+    {
         tracing::warn!(
             %peer,
             refused = open.refused,
@@ -186,8 +189,7 @@ impl Open {
     fn admit(open: &Arc<Mutex<Open>>, ip: IpAddr, limits: &ZmqLimits) -> Option<Slot> {
         let mut state = open.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let from_ip = state.per_address.get(&ip).copied().unwrap_or(0);
-        if state.total >= limits.max_connections || from_ip >= limits.max_connections_per_address
-        {
+        if state.total >= limits.max_connections || from_ip >= limits.max_connections_per_address {
             return None;
         }
         state.total += 1;
@@ -208,7 +210,10 @@ struct Slot {
 
 impl Drop for Slot {
     fn drop(&mut self) {
-        let mut state = self.open.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut state = self
+            .open
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         state.total = state.total.saturating_sub(1);
         if let Some(count) = state.per_address.get_mut(&self.ip) {
             *count -= 1;

@@ -97,7 +97,10 @@ impl Connection {
             Ok(Ok(_)) => return Ok(()),
             Ok(Err(ConnectionError::Protocol(err))) => {
                 // Tell a ZMTP 3 peer why (best effort), then close.
-                if !matches!(err, ProtocolError::Signature | ProtocolError::Version { .. }) {
+                if !matches!(
+                    err,
+                    ProtocolError::Signature | ProtocolError::Version { .. }
+                ) {
                     let _ = self.write(&zmtp::error_command(&err.to_string())).await;
                 }
                 return Err(err.into());

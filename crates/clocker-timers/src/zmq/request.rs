@@ -230,7 +230,10 @@ mod tests {
         );
         assert_eq!(
             decoded(&[br#"{"op":"cancel","id":"x"}"#]),
-            Request::Cancel { id: "x".into(), token: String::new() }
+            Request::Cancel {
+                id: "x".into(),
+                token: String::new()
+            }
         );
         assert_eq!(
             decoded(&[br#"{"op":"list","token":"t"}"#]),

@@ -218,7 +218,8 @@ impl Decoder {
                         match name {
                             b"PING" => {
                                 // A TTL (2 bytes), then a context of at most 16.
-                                let context = data.get(2..).ok_or(ProtocolError::Command("PING"))?;
+                                let context =
+                                    data.get(2..).ok_or(ProtocolError::Command("PING"))?;
                                 if context.len() > 16 {
                                     return Err(ProtocolError::Command("PING context"));
                                 }
@@ -393,7 +394,8 @@ fn ready_peer(mut data: &[u8]) -> Result<PeerType, ProtocolError> {
         let (value_len, rest) = rest
             .split_at_checked(4)
             .ok_or(ProtocolError::Command("property without a value length"))?;
-        let value_len = u32::from_be_bytes([value_len[0], value_len[1], value_len[2], value_len[3]]);
+        let value_len =
+            u32::from_be_bytes([value_len[0], value_len[1], value_len[2], value_len[3]]);
         let (value, rest) = usize::try_from(value_len)
             .ok()
             .and_then(|len| rest.split_at_checked(len))
@@ -417,7 +419,9 @@ fn ready_peer(mut data: &[u8]) -> Result<PeerType, ProtocolError> {
 
 fn peer_error(data: &[u8]) -> ProtocolError {
     let reason = data.get(1..).unwrap_or_default();
-    let reason = reason.get(..usize::from(data.first().copied().unwrap_or(0))).unwrap_or(reason);
+    let reason = reason
+        .get(..usize::from(data.first().copied().unwrap_or(0)))
+        .unwrap_or(reason);
     ProtocolError::PeerError(String::from_utf8_lossy(reason).chars().take(64).collect())
 }
 

@@ -12,7 +12,11 @@ const LIMITS: FrameLimits = FrameLimits {
 fn ready(socket_type: &[u8]) -> Vec<u8> {
     let mut data = vec![11];
     data.extend_from_slice(b"Socket-Type");
-    data.extend_from_slice(&u32::try_from(socket_type.len()).expect("short").to_be_bytes());
+    data.extend_from_slice(
+        &u32::try_from(socket_type.len())
+            .expect("short")
+            .to_be_bytes(),
+    );
     data.extend_from_slice(socket_type);
     data.push(8);
     data.extend_from_slice(b"Identity");
@@ -68,14 +72,19 @@ fn a_req_peer_handshakes_and_sends_a_delimited_request_in_any_chunking() {
         assert_eq!(got[0], Event::Ready(PeerType::Req));
         assert_eq!(frames_of(&got[1]), [&b""[..], b"0", b"1", b"30"]);
         assert_eq!(frames_of(&got[2]), [&b""[..], &long[..]]);
-        let Event::Message(first) = &got[1] else { unreachable!() };
+        let Event::Message(first) = &got[1] else {
+            unreachable!()
+        };
         assert!(first.delimited && !first.oversized && first.frame_count == 4);
     }
 }
 
 #[test]
 fn a_dealer_peer_is_accepted_and_other_socket_types_refused() {
-    assert_eq!(events(&handshake(b"DEALER"), 64).expect("valid"), [Event::Ready(PeerType::Dealer)]);
+    assert_eq!(
+        events(&handshake(b"DEALER"), 64).expect("valid"),
+        [Event::Ready(PeerType::Dealer)]
+    );
     for refused in [&b"PUB"[..], b"ROUTERX", b""] {
         let err = events(&handshake(refused), 64).expect_err("refused");
         assert!(matches!(err, ProtocolError::SocketType(_)), "{err}");
@@ -84,7 +93,10 @@ fn a_dealer_peer_is_accepted_and_other_socket_types_refused() {
 
 #[test]
 fn garbage_instead_of_a_greeting_fails_at_the_first_byte() {
-    assert_eq!(events(b"GET / HTTP/1.1\r\n", 1), Err(ProtocolError::Signature));
+    assert_eq!(
+        events(b"GET / HTTP/1.1\r\n", 1),
+        Err(ProtocolError::Signature)
+    );
     let mut bad = GREETING;
     bad[9] = 0x7e;
     assert_eq!(events(&bad[..10], 10), Err(ProtocolError::Signature));
@@ -94,18 +106,27 @@ fn garbage_instead_of_a_greeting_fails_at_the_first_byte() {
 fn old_versions_and_other_mechanisms_are_refused() {
     let mut old = GREETING;
     old[10] = 2;
-    assert!(matches!(events(&old[..11], 11), Err(ProtocolError::Version { major: 2, .. })));
+    assert!(matches!(
+        events(&old[..11], 11),
+        Err(ProtocolError::Version { major: 2, .. })
+    ));
     let mut plain = GREETING;
     plain[12..16].copy_from_slice(b"PLAI");
     plain[16] = b'N';
-    assert_eq!(events(&plain, 64), Err(ProtocolError::Mechanism("PLAIN".into())));
+    assert_eq!(
+        events(&plain, 64),
+        Err(ProtocolError::Mechanism("PLAIN".into()))
+    );
 }
 
 #[test]
 fn a_message_before_ready_is_refused() {
     let mut bytes = GREETING.to_vec();
     bytes.extend(message(&[b"hello"]));
-    assert!(matches!(events(&bytes, 64), Err(ProtocolError::Handshake(_))));
+    assert!(matches!(
+        events(&bytes, 64),
+        Err(ProtocolError::Handshake(_))
+    ));
 }
 
 #[test]
@@ -127,7 +148,10 @@ fn a_2_to_the_40_frame_header_fails_before_any_buffering() {
     bytes.extend_from_slice(&[MORE, 0]);
     bytes.push(LONG);
     bytes.extend_from_slice(&u64::MAX.to_be_bytes());
-    assert!(matches!(events(&bytes, 4096), Err(ProtocolError::MessageTooLarge { .. })));
+    assert!(matches!(
+        events(&bytes, 4096),
+        Err(ProtocolError::MessageTooLarge { .. })
+    ));
 }
 
 #[test]
@@ -147,8 +171,13 @@ fn a_frame_over_the_request_limit_is_skipped_not_kept() {
             got.push(event);
         }
     }
-    assert!(largest_buffer <= 2 * 8192, "buffered {largest_buffer} bytes");
-    let Event::Message(skipped) = &got[1] else { panic!("{got:?}") };
+    assert!(
+        largest_buffer <= 2 * 8192,
+        "buffered {largest_buffer} bytes"
+    );
+    let Event::Message(skipped) = &got[1] else {
+        panic!("{got:?}")
+    };
     assert!(skipped.oversized && skipped.frames.is_empty() && skipped.delimited);
     assert_eq!((skipped.frame_count, skipped.largest_frame), (3, 1 << 20));
     assert_eq!(frames_of(&got[2]), [&b""[..], b"{}"]);
@@ -173,7 +202,12 @@ fn ping_is_answered_and_pong_ignored() {
     bytes.extend(command(b"SUBSCRIBE", b"x"));
     bytes.extend(message(&[b"{}"]));
     let got = events(&bytes, 3).expect("valid");
-    assert_eq!(got[1], Event::Ping { context: Bytes::from_static(b"ctx") });
+    assert_eq!(
+        got[1],
+        Event::Ping {
+            context: Bytes::from_static(b"ctx")
+        }
+    );
     assert_eq!(frames_of(&got[2]), [b"{}"]);
     assert_eq!(pong_command(b"ctx"), command(b"PONG", b"ctx"));
 }
@@ -183,7 +217,10 @@ fn commands_are_bounded_and_must_be_well_formed() {
     let mut bytes = handshake(b"REQ");
     bytes.push(COMMAND | LONG);
     bytes.extend_from_slice(&(1u64 << 40).to_be_bytes());
-    assert_eq!(events(&bytes, 64), Err(ProtocolError::CommandTooLarge(1 << 40)));
+    assert_eq!(
+        events(&bytes, 64),
+        Err(ProtocolError::CommandTooLarge(1 << 40))
+    );
     let mut bytes = GREETING.to_vec();
     bytes.extend_from_slice(&[COMMAND, 3, 9, b'R', b'E']);
     assert!(matches!(events(&bytes, 64), Err(ProtocolError::Command(_))));
@@ -192,7 +229,10 @@ fn commands_are_bounded_and_must_be_well_formed() {
     assert!(matches!(events(&bytes, 64), Err(ProtocolError::Command(_))));
     let mut bytes = handshake(b"REQ");
     bytes.extend(command(b"ERROR", b"\x03bye"));
-    assert_eq!(events(&bytes, 64), Err(ProtocolError::PeerError("bye".into())));
+    assert_eq!(
+        events(&bytes, 64),
+        Err(ProtocolError::PeerError("bye".into()))
+    );
 }
 
 #[test]

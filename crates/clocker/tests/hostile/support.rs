@@ -50,7 +50,9 @@ impl Served {
         Self {
             name: name.to_owned(),
             child,
-            addr: addr.parse().expect("the listening line names a socket address"),
+            addr: addr
+                .parse()
+                .expect("the listening line names a socket address"),
             log,
             stdout,
             _dir: dir,

@@ -265,9 +265,7 @@ async fn a_client_that_never_reads_is_dropped_and_delays_no_one() {
     for _ in 0..3_000_000 {
         requests.extend_from_slice(&[0x01, 0x00, 0x00, 0x01, b'{']);
     }
-    let attack = tokio::spawn(async move {
-        timeout(PATIENCE, stream.write_all(&requests)).await
-    });
+    let attack = tokio::spawn(async move { timeout(PATIENCE, stream.write_all(&requests)).await });
 
     for _ in 0..10 {
         assert_served(&endpoint).await;
