@@ -267,10 +267,20 @@ async fn a_client_that_never_reads_is_dropped_and_delays_no_one() {
     }
     let attack = tokio::spawn(async move { timeout(PATIENCE, stream.write_all(&requests)).await });
 
-    for _ in 0..10 {
+    // Served all along: while the attacker's replies back up, and after it
+    // is dropped (at least 3 s in all; before the fix replies stopped).
+    let started = Instant::now();
+    loop {
         assert_served(&endpoint).await;
+        if started.elapsed() >= Duration::from_secs(3) && served.log_text().contains("not reading")
+        {
+            break;
+        }
+        assert!(
+            started.elapsed() < PATIENCE,
+            "the attacker was not dropped within {PATIENCE:?}"
+        );
     }
-    logged(&served, "not reading").await;
     let written = attack.await.expect("the attacker's task");
     assert!(
         matches!(written, Ok(Err(_))),
