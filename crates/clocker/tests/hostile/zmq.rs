@@ -121,6 +121,7 @@ async fn assert_served(endpoint: &str) {
 async fn assert_unharmed(served: &mut Served, rss_before: u64, endpoint: &str) {
     served.assert_alive();
     let rss = served.rss_kib();
+    eprintln!("timers RSS {rss_before} KiB -> {rss} KiB under attack");
     assert!(
         rss <= rss_before + RSS_GROWTH_KIB,
         "RSS grew from {rss_before} KiB to {rss} KiB"
