@@ -2,7 +2,8 @@
 //! doors on one scheduler.
 //!
 //! - `service`: gRPC `clocker.v1.Timers` (set, get, list, cancel, watch).
-//! - `zmq`: ZeroMQ request/reply on a ROUTER socket (the seed's three-frame
+//! - `zmq`: ZeroMQ request/reply as a ROUTER socket, on a ZMTP server of our
+//!   own with bounded frames and connections (the seed's three-frame
 //!   request, or JSON).
 //! - `timers`: the domain ([`Timers`]); `duration`: what a duration may be;
 //!   `callers`: session tokens to accounts (via the accounts service).
@@ -34,7 +35,7 @@ mod limits;
 mod scheduler;
 mod service;
 mod timers;
-mod zmq;
+pub mod zmq;
 
 use std::time::Duration;
 
@@ -62,7 +63,7 @@ pub use limits::{
 };
 pub use service::{TimersService, timer_message};
 pub use timers::{MAX_LABEL_BYTES, Timers, late_ms};
-pub use zmq::MAX_FRAME_BYTES;
+pub use zmq::{MAX_FRAME_BYTES, ZmqLimits};
 
 /// The timer service checks session tokens with the accounts service.
 pub const REQUIRES: &[ServiceName] = &[ServiceName::Accounts];
@@ -81,6 +82,8 @@ pub struct TimersConfig {
     pub session_recheck: Duration,
     /// Quotas, retention, trusted proxies.
     pub limits: TimerLimits,
+    /// Caps and deadlines of the ZeroMQ door.
+    pub zmq_limits: ZmqLimits,
 }
 
 impl Default for TimersConfig {
@@ -90,6 +93,7 @@ impl Default for TimersConfig {
             zmq_endpoint: DEFAULT_ZMQ_ENDPOINT.to_owned(),
             session_recheck: DEFAULT_SESSION_RECHECK,
             limits: TimerLimits::default(),
+            zmq_limits: ZmqLimits::default(),
         }
     }
 }
@@ -153,9 +157,14 @@ pub async fn launch(
         shutdown.clone(),
     ));
     tokio::spawn(limits::prune_periodically(timers.clone(), shutdown.clone()));
-    let zmq = zmq::serve(&config.zmq_endpoint, timers.clone(), shutdown.clone())
-        .await
-        .map_err(|err| setup(err.to_string()))?;
+    let zmq = zmq::serve(
+        &config.zmq_endpoint,
+        timers.clone(),
+        config.zmq_limits,
+        shutdown.clone(),
+    )
+    .await
+    .map_err(|err| setup(err.to_string()))?;
     let mut launched = GrpcServer::new(service, FILE_DESCRIPTOR_SET)
         .add_service(TimersServer::new(TimersService::new(timers)))
         .launch(listener, settings, shutdown)

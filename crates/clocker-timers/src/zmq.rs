@@ -1,199 +1,288 @@
-//! The ZeroMQ front door (seed 002): a ROUTER socket, so any number of REQ
-//! clients are served at once, each request in a task of its own.
+//! The ZeroMQ front door (seed 002): a ZMTP 3.x server of our own that speaks
+//! as a ROUTER socket to any number of REQ (and DEALER) clients.
 //!
-//! A request is three frames (hours, minutes, seconds as decimal text, the
-//! seed's three `send_string` calls sent as one message) or one JSON frame:
-//! `{"hours":h,"minutes":m,"seconds":s,"label":…,"token":…}` to set, or
-//! `{"op":"get"|"cancel","id":…,"token":…}` / `{"op":"list","token":…}`.
+//! - `zmtp`: the wire protocol, pure: greeting, READY, frames, PING/PONG,
+//!   every declared length checked against [`ZmqLimits`] before a byte is
+//!   kept for it.
+//! - `request`: a message's frames to a [`Request`] (pure), then carried out
+//!   against `Timers` and answered with one JSON body.
+//! - `connection`: one task per connection; requests answered in order on the
+//!   connection they came from, a few in flight, every write with a deadline.
+//!
 //! Every request gets exactly one JSON reply, `{"ok":true,…}` or
-//! `{"ok":false,"error":"…"}`; nothing a client sends stops the service.
+//! `{"ok":false,"error":"…"}` (see `request`). Connections are capped overall
+//! and per peer address; one over a cap gets an ERROR command and is closed.
+//! A peer that breaks a limit or stops reading is dropped; no peer delays
+//! another's reply.
 
-use std::sync::Arc;
+mod connection;
+mod request;
+mod zmtp;
 
-use serde::Deserialize;
-use serde_json::{Value, json};
-use tokio::sync::{Semaphore, mpsc};
-use zeromq::{RouterSocket, Socket, SocketRecv, SocketSend, ZmqMessage};
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
-use clocker_runtime::CancellationToken;
+use bytes::BytesMut;
+use tokio::net::{TcpListener, TcpStream};
 
-use crate::TimerError;
-use crate::callers::Caller;
-use crate::duration::TimerDuration;
-use crate::json::{SetTimerJson, TimerJson};
-use crate::service::timer_message;
+use clocker_runtime::{CancellationToken, TaskTracker};
+
 use crate::timers::Timers;
 
-/// The largest frame read as a request (a timer request is tiny).
-pub const MAX_FRAME_BYTES: usize = 64 * 1024;
-/// Requests handled at once; more wait for a slot.
-const IN_FLIGHT: usize = 256;
+pub use request::{MAX_FRAME_BYTES, Request};
+pub use zmtp::FrameLimits;
+
+/// Payload bytes one message may declare before the connection is dropped
+/// (larger frames up to this are skipped unread and answered with an error).
+pub const MAX_MESSAGE_BYTES: u64 = 4 * 1024 * 1024;
+/// Frames one message may have before the connection is dropped (a request
+/// has at most four: a delimiter and three fields).
+pub const MAX_FRAMES: usize = 32;
+
+/// The door's limits (flags of `clocker serve timers`, see the README).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ZmqLimits {
+    /// Open connections at once; more are refused.
+    pub max_connections: usize,
+    /// Open connections from one IP address at once; more are refused.
+    pub max_connections_per_address: usize,
+    /// Time a new connection has for its greeting and READY.
+    pub handshake_timeout: Duration,
+    /// Time a reply (or any write) may take; a peer that does not read
+    /// longer is dropped.
+    pub write_timeout: Duration,
+    pub frames: FrameLimits,
+}
+
+impl Default for ZmqLimits {
+    fn default() -> Self {
+        Self {
+            max_connections: 1024,
+            max_connections_per_address: 64,
+            handshake_timeout: Duration::from_secs(5),
+            write_timeout: Duration::from_secs(5),
+            frames: FrameLimits {
+                max_request_bytes: MAX_FRAME_BYTES,
+                max_message_bytes: MAX_MESSAGE_BYTES,
+                max_frames: MAX_FRAMES,
+            },
+        }
+    }
+}
 
 /// Why the ZeroMQ socket could not be opened.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot listen for ZeroMQ on {endpoint}: {reason}")]
-pub struct ZmqBindError {
-    pub endpoint: String,
-    pub reason: String,
+pub enum ZmqBindError {
+    #[error("cannot listen for ZeroMQ on {0}: expected tcp://host:port (port 0 for any)")]
+    Endpoint(String),
+    #[error("cannot listen for ZeroMQ on {endpoint}")]
+    Bind {
+        endpoint: String,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
-/// Binds `endpoint` (`tcp://host:port`, port 0 for any) and serves requests
-/// until `shutdown`; returns the endpoint actually bound.
+/// Binds `endpoint` (`tcp://host:port`, `*` for every address, port 0 for
+/// any) and serves requests until `shutdown`; returns the endpoint bound.
 pub async fn serve(
     endpoint: &str,
     timers: Arc<Timers>,
+    limits: ZmqLimits,
     shutdown: CancellationToken,
 ) -> Result<String, ZmqBindError> {
-    let mut socket = RouterSocket::new();
-    let bound = socket.bind(endpoint).await.map_err(|err| ZmqBindError {
+    let address = endpoint
+        .strip_prefix("tcp://")
+        .ok_or_else(|| ZmqBindError::Endpoint(endpoint.to_owned()))?;
+    let address = match address.strip_prefix("*:") {
+        Some(port) => format!("0.0.0.0:{port}"),
+        None => address.to_owned(),
+    };
+    let bind_error = |source| ZmqBindError::Bind {
         endpoint: endpoint.to_owned(),
-        reason: err.to_string(),
-    })?;
-    let bound = bound.to_string();
-    let (mut send, mut recv) = socket.split();
-    let (replies, mut outbox) = mpsc::unbounded_channel::<ZmqMessage>();
-    tokio::spawn(async move {
-        while let Some(reply) = outbox.recv().await {
-            // A client that left before its reply is not an error of ours.
-            if let Err(err) = send.send(reply).await {
-                tracing::debug!(%err, "a ZeroMQ reply could not be delivered");
-            }
-        }
-    });
-    let slots = Arc::new(Semaphore::new(IN_FLIGHT));
-    tokio::spawn(async move {
-        loop {
-            let message = tokio::select! {
-                () = shutdown.cancelled() => break,
-                message = recv.recv() => message,
-            };
-            let message = match message {
-                Ok(message) => message,
-                Err(err) => {
-                    tracing::debug!(%err, "ZeroMQ receive failed");
-                    continue;
-                }
-            };
-            let Ok(slot) = slots.clone().acquire_owned().await else {
-                break;
-            };
-            let (timers, replies) = (timers.clone(), replies.clone());
-            tokio::spawn(async move {
-                if let Some(reply) = answer(&timers, message).await {
-                    let _ = replies.send(reply);
-                }
-                drop(slot);
-            });
-        }
-    });
+        source,
+    };
+    let listener = TcpListener::bind(&address).await.map_err(bind_error)?;
+    let bound = format!("tcp://{}", listener.local_addr().map_err(bind_error)?);
     tracing::info!(endpoint = %bound, "timers serving ZeroMQ");
+    tokio::spawn(accept(listener, timers, limits, shutdown));
     Ok(bound)
 }
 
-/// The reply to one routed message: its envelope, then one JSON frame.
-async fn answer(timers: &Timers, message: ZmqMessage) -> Option<ZmqMessage> {
-    let mut frames: Vec<_> = message.into_vec();
-    if frames.is_empty() {
-        return None;
-    }
-    let identity = frames.remove(0);
-    // REQ clients put an empty delimiter frame before the request.
-    let delimited = frames.first().is_some_and(|frame| frame.is_empty());
-    if delimited {
-        frames.remove(0);
-    }
-    let body = match handle(timers, &frames).await {
-        Ok(value) => value,
-        Err(err) => json!({"ok": false, "error": err.public_message()}),
-    };
-    metrics::counter!(
-        "clocker_timers_zmq_requests_total",
-        "ok" => if body["ok"] == Value::Bool(true) { "true" } else { "false" },
-    )
-    .increment(1);
-    let mut reply = ZmqMessage::from(identity);
-    if delimited {
-        reply.push_back(Vec::<u8>::new().into());
-    }
-    reply.push_back(body.to_string().into_bytes().into());
-    Some(reply)
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Operation {
-    op: String,
-    #[serde(default)]
-    id: String,
-    #[serde(default)]
-    token: String,
-}
-
-async fn handle(timers: &Timers, frames: &[bytes::Bytes]) -> Result<Value, TimerError> {
-    if let Some(large) = frames.iter().find(|frame| frame.len() > MAX_FRAME_BYTES) {
-        return Err(TimerError::Invalid(format!(
-            "a frame of {} bytes is too large (at most {MAX_FRAME_BYTES})",
-            large.len()
-        )));
-    }
-    match frames {
-        [hours, minutes, seconds] => {
-            let duration = TimerDuration::parse(hours, minutes, seconds)?;
-            let timer = timers
-                .set(duration, String::new(), &Caller::anonymous_from(None))
-                .await?;
-            Ok(ok_timer(&json_of(&timer)))
-        }
-        [json] => {
-            const EXAMPLE: &str = "send three frames (hours, minutes, seconds) or JSON such as \
-                {\"hours\":0,\"minutes\":1,\"seconds\":30} or {\"op\":\"get\",\"id\":\"…\"}";
-            let value: Value = serde_json::from_slice(json)
-                .map_err(|err| TimerError::Invalid(format!("not JSON ({err}); {EXAMPLE}")))?;
-            let Value::Object(fields) = &value else {
-                return Err(TimerError::Invalid(format!(
-                    "a JSON request is an object; {EXAMPLE}"
-                )));
-            };
-            if !fields.contains_key("op") {
-                let set: SetTimerJson = serde_json::from_value(value)
-                    .map_err(|err| TimerError::Invalid(format!("not a timer request: {err}")))?;
-                let duration = TimerDuration::new(set.hours, set.minutes, set.seconds)?;
-                let caller = timers.caller(&set.token, None).await?;
-                let timer = timers.set(duration, set.label, &caller).await?;
-                return Ok(ok_timer(&json_of(&timer)));
+/// Accepts connections until `shutdown`, then waits for those open to end.
+async fn accept(
+    listener: TcpListener,
+    timers: Arc<Timers>,
+    limits: ZmqLimits,
+    shutdown: CancellationToken,
+) {
+    let tracker = TaskTracker::new();
+    let open = Arc::new(Mutex::new(Open::default()));
+    loop {
+        let accepted = tokio::select! {
+            () = shutdown.cancelled() => break,
+            accepted = listener.accept() => accepted,
+        };
+        let (stream, peer) = match accepted {
+            Ok(accepted) => accepted,
+            Err(err) => {
+                // Out of descriptors, most likely: let some close.
+                tracing::warn!(%err, "ZeroMQ accept failed");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
             }
-            let op: Operation = serde_json::from_value(value)
-                .map_err(|err| TimerError::Invalid(format!("not an operation: {err}")))?;
-            let caller = timers.caller(&op.token, None).await?;
-            match op.op.as_str() {
-                "get" => Ok(ok_timer(&json_of(&timers.get(&op.id, &caller).await?))),
-                "cancel" => Ok(ok_timer(&json_of(&timers.cancel(&op.id, &caller).await?))),
-                "list" => {
-                    let list = timers.list(&caller, 0).await?;
-                    let list: Vec<TimerJson> = list.iter().map(json_of).collect();
-                    Ok(json!({"ok": true, "timers": list}))
+        };
+        let Some(slot) = Open::admit(&open, peer.ip(), &limits) else {
+            refuse(stream, peer, &open, &limits);
+            continue;
+        };
+        let _ = stream.set_nodelay(true);
+        let (timers, shutdown) = (timers.clone(), shutdown.clone());
+        tracker.spawn(async move {
+            connection::serve(stream, peer, timers, limits, shutdown).await;
+            drop(slot);
+        });
+    }
+    tracker.close();
+    tracker.wait().await;
+}
+
+/// Closes a connection over a cap: an ERROR command says why (best effort:
+/// nothing waits for it), and a log line at most once a second.
+fn refuse(stream: TcpStream, peer: SocketAddr, open: &Mutex<Open>, limits: &ZmqLimits) {
+    let mut refusal = zmtp::GREETING.to_vec();
+    refusal.extend(zmtp::error_command("too many connections"));
+    let _ = stream.try_write(&refusal);
+    metrics::counter!("clocker_timers_zmq_refused_total").increment(1);
+    let mut open = open.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    open.refused += 1;
+    let now = tokio::time::Instant::now();
+    if open
+        .logged
+        .is_none_or(|at| now - at >= Duration::from_secs(1))
+    {
+        tracing::warn!(
+            %peer,
+            refused = open.refused,
+            max_connections = limits.max_connections,
+            max_connections_per_address = limits.max_connections_per_address,
+            "ZeroMQ connections refused: too many connections (overall or from one address)"
+        );
+        open.logged = Some(now);
+        open.refused = 0;
+    }
+}
+
+/// Open connections, overall and per address (an entry only while one is
+/// open, so the map is no larger than the connection cap).
+#[derive(Debug, Default)]
+struct Open {
+    total: usize,
+    per_address: HashMap<IpAddr, usize>,
+    refused: u64,
+    logged: Option<tokio::time::Instant>,
+}
+
+impl Open {
+    fn admit(open: &Arc<Mutex<Open>>, ip: IpAddr, limits: &ZmqLimits) -> Option<Slot> {
+        let mut state = open.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let from_ip = state.per_address.get(&ip).copied().unwrap_or(0);
+        if state.total >= limits.max_connections || from_ip >= limits.max_connections_per_address {
+            return None;
+        }
+        state.total += 1;
+        state.per_address.insert(ip, from_ip + 1);
+        metrics::gauge!("clocker_timers_zmq_connections").set(state.total as f64);
+        Some(Slot {
+            open: open.clone(),
+            ip,
+        })
+    }
+}
+
+/// One admitted connection's place, given back when dropped.
+struct Slot {
+    open: Arc<Mutex<Open>>,
+    ip: IpAddr,
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let mut state = self
+            .open
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        state.total = state.total.saturating_sub(1);
+        if let Some(count) = state.per_address.get_mut(&self.ip) {
+            *count -= 1;
+            if *count == 0 {
+                state.per_address.remove(&self.ip);
+            }
+        }
+        metrics::gauge!("clocker_timers_zmq_connections").set(state.total as f64);
+    }
+}
+
+/// The fuzzing entry point: feeds `data` as the byte stream a peer sends
+/// (greeting, handshake, frames) through the decoder, and decodes each
+/// complete message into a [`Request`]. Needs no store or socket; never
+/// panics, and keeps no more than the default limits allow.
+pub fn fuzz_request(data: &[u8]) {
+    let mut decoder = zmtp::Decoder::new(ZmqLimits::default().frames);
+    let mut buf = BytesMut::new();
+    // In pieces, as reads would bring it.
+    for piece in data.chunks(1 + data.first().map_or(0, |&b| usize::from(b))) {
+        buf.extend_from_slice(piece);
+        loop {
+            match decoder.decode(&mut buf) {
+                Ok(Some(zmtp::Event::Message(message))) => {
+                    let _ = Request::decode(&message);
                 }
-                other => Err(TimerError::Invalid(format!(
-                    "unknown op '{}' (expected get, cancel or list)",
-                    other.chars().take(32).collect::<String>().escape_debug()
-                ))),
+                Ok(Some(_)) => {}
+                Ok(None) => break,
+                Err(_) => return,
             }
         }
-        other => Err(TimerError::Invalid(format!(
-            "expected 3 frames (hours, minutes, seconds) or 1 JSON frame, got {}",
-            other.len()
-        ))),
     }
 }
 
-fn json_of(timer: &clocker_store::TimerRecord) -> TimerJson {
-    TimerJson::from(&timer_message(timer))
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-fn ok_timer(timer: &TimerJson) -> Value {
-    let mut value = serde_json::to_value(timer).unwrap_or_default();
-    if let Value::Object(map) = &mut value {
-        map.insert("ok".into(), Value::Bool(true));
+    #[test]
+    fn fuzz_request_survives_a_full_session_and_garbage() {
+        let mut session = zmtp::GREETING.to_vec();
+        session.extend(zmtp::ready_command()); // any READY decodes the same way
+        fuzz_request(&session);
+        fuzz_request(b"");
+        fuzz_request(&[0xff; 300]);
+        let mut long = zmtp::GREETING.to_vec();
+        long.extend_from_slice(&[0x06, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]);
+        fuzz_request(&long);
     }
-    value
+
+    #[test]
+    fn caps_count_per_address_and_overall_and_free_on_drop() {
+        let limits = ZmqLimits {
+            max_connections: 3,
+            max_connections_per_address: 2,
+            ..ZmqLimits::default()
+        };
+        let open = Arc::new(Mutex::new(Open::default()));
+        let (a, b): (IpAddr, IpAddr) = (
+            "127.0.0.2".parse().expect("literal"),
+            "127.0.0.1".parse().expect("literal"),
+        );
+        let first = Open::admit(&open, a, &limits).expect("first");
+        let _second = Open::admit(&open, a, &limits).expect("second");
+        assert!(Open::admit(&open, a, &limits).is_none(), "per address");
+        let _third = Open::admit(&open, b, &limits).expect("another address");
+        assert!(Open::admit(&open, b, &limits).is_none(), "overall");
+        drop(first);
+        assert!(Open::admit(&open, a, &limits).is_some(), "freed");
+        assert!(open.lock().expect("lock").per_address.len() <= 2);
+    }
 }

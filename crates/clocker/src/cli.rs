@@ -22,7 +22,7 @@ use clocker_store::{DatabaseSettings, StoreConfig};
 use clocker_stream::StreamConfig;
 use clocker_supervisor::child::LogFormat;
 use clocker_time::Clock;
-use clocker_timers::{TimerLimits, TimersConfig};
+use clocker_timers::{TimerLimits, TimersConfig, ZmqLimits};
 
 use crate::Options;
 use crate::account::AccountCommand;
@@ -368,6 +368,18 @@ pub struct ServiceArgs {
     /// timers: where the ZeroMQ socket listens [default: tcp://127.0.0.1:8888; with up, on --host].
     #[arg(long, env = "CLOCKER_ZMQ_ADDR")]
     pub zmq_addr: Option<String>,
+    /// timers: ZeroMQ connections open at once; more are refused.
+    #[arg(long, env = "CLOCKER_ZMQ_MAX_CONNECTIONS", default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..))]
+    pub zmq_max_connections: u32,
+    /// timers: ZeroMQ connections open at once from one IP address; more are refused.
+    #[arg(long, env = "CLOCKER_ZMQ_MAX_CONNECTIONS_PER_ADDRESS", default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..))]
+    pub zmq_max_connections_per_address: u32,
+    /// timers: time a new ZeroMQ connection has for its greeting and READY.
+    #[arg(long, env = "CLOCKER_ZMQ_HANDSHAKE_TIMEOUT", default_value = "5s", value_parser = parse_positive_duration)]
+    pub zmq_handshake_timeout: Duration,
+    /// timers: time a ZeroMQ reply may take to write; a peer that does not read longer is dropped.
+    #[arg(long, env = "CLOCKER_ZMQ_WRITE_TIMEOUT", default_value = "5s", value_parser = parse_positive_duration)]
+    pub zmq_write_timeout: Duration,
     /// gateway, stream: origins browsers may call from, comma-separated ('*' for any) [default: the funnel's].
     #[arg(
         long = "cors-origin",
@@ -639,6 +651,13 @@ impl ServiceArgs {
                     pending_per_address: self.timer_quota_anonymous,
                     retention: self.timer_retention,
                     trusted_proxies: trusted_proxies.clone(),
+                },
+                zmq_limits: ZmqLimits {
+                    max_connections: self.zmq_max_connections as usize,
+                    max_connections_per_address: self.zmq_max_connections_per_address as usize,
+                    handshake_timeout: self.zmq_handshake_timeout,
+                    write_timeout: self.zmq_write_timeout,
+                    ..ZmqLimits::default()
                 },
             },
         })

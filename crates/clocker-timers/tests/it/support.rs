@@ -66,6 +66,7 @@ impl Fleet {
             zmq_endpoint: "tcp://127.0.0.1:0".into(),
             session_recheck: SESSION_RECHECK,
             limits,
+            ..TimersConfig::default()
         };
         let listener = bind(ServiceName::Timers, "127.0.0.1:0".parse().expect("literal"))
             .await

@@ -13,6 +13,18 @@ const SERVE_STARTUP: Duration = Duration::from_secs(30);
 /// Spawns `command` (a `clocker serve NAME …`), its stderr into `log`, and
 /// waits for its first line, `NAME listening on ADDR`: the child and ADDR.
 pub fn spawn_serving(name: &str, command: &mut Command, log: &Path) -> (Child, String) {
+    let (child, addr, _later_lines) = spawn_serving_with_output(name, command, log);
+    (child, addr)
+}
+
+/// [`spawn_serving`], also handing over the lines it prints afterwards (such
+/// as `timers also listening on zeromq tcp://…`).
+#[allow(dead_code)] // only some test binaries read the later lines
+pub fn spawn_serving_with_output(
+    name: &str,
+    command: &mut Command,
+    log: &Path,
+) -> (Child, String, mpsc::Receiver<String>) {
     let mut child = command
         .stdout(Stdio::piped())
         .stderr(std::fs::File::create(log).expect("log file"))
@@ -38,5 +50,5 @@ pub fn spawn_serving(name: &str, command: &mut Command, log: &Path) -> (Child, S
         );
     };
     let addr = addr.to_owned();
-    (child, addr)
+    (child, addr, rx)
 }

@@ -14,3 +14,4 @@ mod sessions;
 mod support;
 mod timers;
 mod web;
+mod zmq;

@@ -25,6 +25,8 @@ pub struct Served {
     /// What its `NAME listening on ADDR` line says.
     pub addr: SocketAddr,
     pub log: PathBuf,
+    /// What it printed after its listening line.
+    stdout: std::sync::mpsc::Receiver<String>,
     _dir: tempfile::TempDir,
 }
 
@@ -50,7 +52,7 @@ impl Served {
         for (key, value) in env {
             command.env(key, value);
         }
-        let (child, addr) = spawn_serving(name, &mut command, &log);
+        let (child, addr, stdout) = spawn_serving_with_output(name, &mut command, &log);
         Self {
             name: name.to_owned(),
             child,
@@ -58,7 +60,24 @@ impl Served {
                 .parse()
                 .expect("the listening line names a socket address"),
             log,
+            stdout,
             _dir: dir,
+        }
+    }
+
+    /// The endpoint of its `NAME also listening on PROTOCOL ENDPOINT` line
+    /// (timers' `zeromq tcp://127.0.0.1:PORT`).
+    pub fn also_listening(&self, protocol: &str) -> String {
+        let prefix = format!("{} also listening on {protocol} ", self.name);
+        loop {
+            match self.stdout.recv_timeout(PATIENCE) {
+                Ok(line) => {
+                    if let Some(endpoint) = line.strip_prefix(&prefix) {
+                        return endpoint.to_owned();
+                    }
+                }
+                Err(err) => panic!("{}: no {prefix:?} line ({err})", self.name),
+            }
         }
     }
 
@@ -131,4 +150,4 @@ pub async fn eventually<T>(what: &str, mut check: impl AsyncFnMut() -> Option<T>
 
 #[path = "../common/serving.rs"]
 mod serving;
-use serving::spawn_serving;
+use serving::spawn_serving_with_output;
