@@ -8,7 +8,7 @@ PY    := $(VENV)/bin/python
 CLOCKER_BIN := target/debug/clocker
 
 .PHONY: run test test-rust test-python test-web test-e2e bench fmt lint build clocker-bin web \
-	python-env bench-env web-env browser-env help
+	python-env bench-env web-env browser-env fuzz help
 
 # What the web UI is built from: web/dist is rebuilt when any of it is newer.
 WEB_SOURCES := $(shell find web/src web/public -type f ! -name '*.test.ts' 2>/dev/null) \
@@ -84,6 +84,11 @@ bench: bench-env web $(WEB_DEPS) browser-env ## run the benchmarks and print the
 		command -v wrk >/dev/null || { echo "bench: could not install wrk; install it (apt-get install wrk), P5 needs it" >&2; exit 1; }; }
 	$(CARGO) build --release -p clocker -p clocker-bench
 	bash bench/run.sh
+
+# cargo-fuzz on nightly (the stable build never sees fuzz/); `make test`
+# replays the committed corpus on stable (crates/clocker/tests/it/fuzz_corpus.rs).
+fuzz: ## run each fuzz target (nightly; installs cargo-fuzz): FUZZ_SECONDS (60) or FUZZ_RUNS each, FUZZ_TARGETS, FUZZ_NICE
+	@bash scripts/fuzz.sh
 
 fmt: ## format the code
 	$(CARGO) fmt --all

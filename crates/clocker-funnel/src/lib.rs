@@ -50,6 +50,7 @@ pub use assemble::{Assembler, CLOCK_SERVICES, InstantRead};
 pub use fleet_clock::FleetClock;
 pub use frame::Frame;
 pub use hub::{Hub, Published, ZoneInUse};
+pub use socket::fuzz_ws_message;
 pub use ticker::start as start_ticker;
 
 /// What the funnel requires: the clock services it calls. (It also knows

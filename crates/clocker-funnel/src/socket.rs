@@ -23,6 +23,7 @@ use axum::extract::{Query, State};
 use axum::response::Response;
 use clocker_runtime::within;
 use futures_util::SinkExt;
+use jiff::tz::TimeZone;
 use serde::Deserialize;
 use tokio::sync::watch;
 use tokio::time::{Instant, MissedTickBehavior};
@@ -54,6 +55,9 @@ enum ClientMessage {
     /// A clock-sync probe: `{"ping":t0}`, t0 the client's clock.
     Ping { ping: f64 },
 }
+
+/// What a message that is neither is told.
+const EXPECTED_MESSAGE: &str = r#"expected {"tz":"Area/City"} or {"ping":<your clock, unix ms>}"#;
 
 /// A client may send this many pings at once (a sync burst is 8)...
 const PING_BURST: f64 = 16.0;
@@ -195,31 +199,23 @@ impl Client {
                     .map(|received| received.saturating_add(nanos(arrival.at.elapsed())));
                 self.send(pong_json(ping, arrival.fleet_nanos, sent)).await
             }
-            Err(_) => {
-                self.send(error_json(
-                    r#"expected {"tz":"Area/City"} or {"ping":<your clock, unix ms>}"#,
-                ))
-                .await
-            }
+            Err(_) => self.send(error_json(EXPECTED_MESSAGE)).await,
         }
     }
 
     /// Follows `zone` from now on (a no-op when it already does), or tells
     /// the client why not. False when the socket is gone.
     async fn subscribe(&mut self, zone: &str) -> bool {
-        let Ok(found) = jiff::tz::db().get(zone) else {
-            let error = error_json(&format!(
-                "unknown time zone '{zone}' (expected an IANA name such as Europe/Paris or UTC)"
-            ));
-            return self.send(error).await;
+        let (found, canonical) = match find_zone(zone) {
+            Ok(found) => found,
+            Err(error) => return self.send(error).await,
         };
-        let canonical = found.iana_name().unwrap_or(zone);
         if self
             .subscription
             .as_ref()
-            .is_none_or(|(current, _)| current != canonical)
+            .is_none_or(|(current, _)| *current != canonical)
         {
-            self.subscription = Some((canonical.to_owned(), self.state.hub.subscribe(&found)));
+            self.subscription = Some((canonical, self.state.hub.subscribe(&found)));
         }
         true
     }
@@ -233,6 +229,18 @@ impl Client {
         )
         .await
     }
+}
+
+/// The zone a client asked for, with its canonical name, or the error the
+/// client is sent.
+fn find_zone(zone: &str) -> Result<(TimeZone, String), Message> {
+    let Ok(found) = jiff::tz::db().get(zone) else {
+        return Err(error_json(&format!(
+            "unknown time zone '{zone}' (expected an IANA name such as Europe/Paris or UTC)"
+        )));
+    };
+    let canonical = found.iana_name().unwrap_or(zone).to_owned();
+    Ok((found, canonical))
 }
 
 /// The next frame of the zone followed; pending while there is none.
@@ -270,6 +278,51 @@ fn pong_json(ping: f64, received: Option<i64>, sent: Option<i64>) -> Message {
     let pong =
         serde_json::json!({ "pong": ping, "received": millis(received), "sent": millis(sent) });
     Message::Text(pong.to_string().into())
+}
+
+/// Fuzzing entry point (`fuzz/fuzz_targets/ws_message.rs`, replayed on
+/// stable from `fuzz/corpus/ws_message`): handles `data` as a client's text
+/// message, as [`Client::on_text`] does, without a socket: the zone looked
+/// up, or the pong built, or the error. Panics only on a defect: a reply
+/// that is not JSON, or a pong that does not echo the ping.
+pub fn fuzz_ws_message(data: &[u8]) {
+    // The socket hands over text messages only, checked UTF-8 and bounded.
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    if text.len() > MAX_MESSAGE_BYTES {
+        return;
+    }
+    let reply = match serde_json::from_str::<ClientMessage>(text) {
+        Ok(ClientMessage::Zone { tz }) => match find_zone(&tz) {
+            Ok((_, canonical)) => {
+                assert!(!canonical.is_empty(), "{tz:?} found with an empty name");
+                return;
+            }
+            Err(error) => error,
+        },
+        Ok(ClientMessage::Ping { ping }) => {
+            let start = Instant::now();
+            let mut allowance = Allowance::new(PING_BURST, PINGS_PER_SEC);
+            assert!(allowance.take(start), "the first ping is always answered");
+            let reply = pong_json(ping, Some(i64::MAX - 1), Some(i64::MAX));
+            let Message::Text(pong) = &reply else {
+                unreachable!("pongs are text")
+            };
+            let pong: serde_json::Value = serde_json::from_str(pong).expect("a pong is JSON");
+            assert_eq!(
+                pong["pong"].as_f64(),
+                Some(ping),
+                "the pong echoes the ping"
+            );
+            reply
+        }
+        Err(_) => error_json(EXPECTED_MESSAGE),
+    };
+    let Message::Text(reply) = reply else {
+        unreachable!("replies are text")
+    };
+    serde_json::from_str::<serde_json::Value>(&reply).expect("a reply is JSON");
 }
 
 /// A token bucket: `burst` at once, refilled at `per_sec`.

@@ -31,7 +31,7 @@ use clocker_runtime::{
 use tokio::net::TcpListener;
 use tower_http::timeout::TimeoutLayer;
 
-pub use routes::openapi;
+pub use routes::{fuzz_gateway_json, fuzz_gateway_query, openapi};
 pub use state::AppState;
 
 /// What the gateway calls; any of them may be away (its routes answer 503).

@@ -2,6 +2,7 @@
 //! OpenAPI document is collected from the same handlers.
 
 mod accounts;
+mod fuzz;
 mod health;
 mod params;
 mod random;
@@ -20,6 +21,8 @@ use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::state::Shared;
+
+pub use fuzz::{fuzz_gateway_json, fuzz_gateway_query};
 
 #[derive(OpenApi)]
 #[openapi(

@@ -254,6 +254,37 @@ fn parse_head(read: &[u8]) -> Head {
     }
 }
 
+/// Fuzzing entry point (`fuzz/fuzz_targets/stream_head.rs`, replayed on
+/// stable from `fuzz/corpus/stream_head`): decides `data` as the first bytes
+/// of a connection, as [`route`] does, and for a `GET /stream` builds the
+/// response head it would send. Panics only on a defect: a head that is
+/// not one well-formed HTTP head (CORS must not let a request add lines).
+pub fn fuzz_stream_head(data: &[u8]) {
+    let Head::Stream { origin, .. } = parse_head(data) else {
+        return;
+    };
+    let allowed = ["http://127.0.0.1:8080".to_owned(), "*".to_owned()];
+    for origins in [&allowed[..1], &allowed[1..]] {
+        let head = response_head(origin.as_deref(), origins);
+        let lines = head.split(|&b| b == b'\n').count();
+        let cors_lines = if origin
+            .as_deref()
+            .is_some_and(|o| allowed_origin(origins, o).is_some())
+        {
+            2
+        } else {
+            0
+        };
+        assert_eq!(
+            lines,
+            sse::HEADERS.len() + cors_lines + 4,
+            "a response head of unexpected shape: {:?}",
+            String::from_utf8_lossy(&head)
+        );
+        assert!(head.ends_with(b"\r\n\r\n"));
+    }
+}
+
 /// The response head: [`sse::HEADERS`], `Connection: close`, and CORS for an
 /// allowed origin (as the router's CORS layer answers a simple `GET`).
 fn response_head(origin: Option<&str>, origins: &[String]) -> Vec<u8> {

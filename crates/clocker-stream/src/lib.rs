@@ -42,6 +42,7 @@ use serde::{Deserialize, Serialize};
 use tokio::net::TcpListener;
 use tonic::transport::Channel;
 
+pub use direct::fuzz_stream_head;
 pub use feed::{Feed, FeedConfig};
 pub use sse::Counters;
 

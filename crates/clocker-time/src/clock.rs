@@ -138,6 +138,40 @@ impl FromStr for Clock {
     }
 }
 
+/// Fuzzing entry point (`fuzz/fuzz_targets/clock.rs`, replayed on stable
+/// from `fuzz/corpus/clock`): `data` as a `--clock` value. A clock it
+/// accepts is read twice and printed; a frozen or stepping clock must read
+/// back as the same clock from what it prints. Panics only on a defect.
+pub fn fuzz_clock(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let clock = match text.parse::<Clock>() {
+        Ok(clock) => clock,
+        Err(err) => {
+            assert!(err.to_string().contains(text), "the error quotes the input");
+            return;
+        }
+    };
+    let first = clock.now();
+    let second = clock.now();
+    if let Clock::Frozen(_) | Clock::Stepping(_) = clock {
+        let printed = clock.to_string();
+        let again: Clock = printed
+            .parse()
+            .unwrap_or_else(|err| panic!("{printed:?} does not read back: {err}"));
+        assert_eq!(again.to_string(), printed);
+        assert_eq!(
+            again.now(),
+            first,
+            "{printed:?} starts elsewhere once read back"
+        );
+    }
+    if let Clock::Frozen(_) = clock {
+        assert_eq!(first, second);
+    }
+}
+
 impl fmt::Display for Clock {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

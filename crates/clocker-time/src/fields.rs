@@ -70,6 +70,32 @@ pub fn resolve_zone(name: &str, default: &TimeZone) -> Result<TimeZone, TimeErro
         .map_err(|_| TimeError::UnknownZone(name.to_owned()))
 }
 
+/// Fuzzing entry point (`fuzz/fuzz_targets/zone.rs`, replayed on stable
+/// from `fuzz/corpus/zone`): `data` as a zone name from a request, resolved
+/// as the services resolve it, then every field of the instants at the ends
+/// of what a reply can hold, in that zone. Panics only on a defect.
+pub fn fuzz_zone(data: &[u8]) {
+    let Ok(name) = std::str::from_utf8(data) else {
+        return;
+    };
+    let Ok(zone) = resolve_zone(name, &TimeZone::UTC) else {
+        return;
+    };
+    assert!(!zone_name(&zone).is_empty());
+    for nanos in [i64::MIN, 0, i64::MAX] {
+        let at = Timestamp::from_nanosecond(i128::from(nanos))
+            .expect("every i64 of nanoseconds is an instant");
+        let zoned = at.to_zoned_datetime(zone.clone());
+        assert_eq!(format_time(&zoned).len(), "HH:MM:SS.mmm".len());
+        for component in Component::ALL {
+            assert_eq!(
+                component.text(component.of(&zoned)).len(),
+                component.width()
+            );
+        }
+    }
+}
+
 /// The IANA name of `zone` (`UTC` for a zone without one).
 pub fn zone_name(zone: &TimeZone) -> &str {
     zone.iana_name().unwrap_or("UTC")

@@ -26,9 +26,9 @@ use clocker_runtime::{
 use tokio::net::TcpListener;
 use tonic::transport::Channel;
 
-pub use clock::{BadClock, Clock};
+pub use clock::{BadClock, Clock, fuzz_clock};
 pub use error::TimeError;
-pub use fields::Component;
+pub use fields::{Component, fuzz_zone};
 pub use service::{ComponentService, CurrentTimeService};
 
 /// What a component service requires.

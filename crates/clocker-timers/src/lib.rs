@@ -53,7 +53,7 @@ use tokio::sync::{mpsc, watch};
 use tonic::transport::Channel;
 
 pub use callers::{Caller, Callers, DEFAULT_SESSION_RECHECK, Session};
-pub use duration::{MAX_TOTAL_SECONDS, TimerDuration};
+pub use duration::{MAX_TOTAL_SECONDS, TimerDuration, fuzz_timer_duration};
 pub use error::TimerError;
 pub use json::{SetTimerJson, TimerJson, rfc3339};
 pub use lease::SCHEDULING_LEASE;

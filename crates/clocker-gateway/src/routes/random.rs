@@ -60,8 +60,7 @@ async fn get_number(
     State(state): State<Shared>,
     Query(query): Query<params::Query>,
 ) -> Result<Json<NumberJson>, ApiError> {
-    let min = parse(&query, "min", 1)?;
-    let max = parse(&query, "max", 100)?;
+    let NumberRequest { min, max } = number_request(&query)?;
     let mut random = state.random.clone();
     let reply = state
         .call(
@@ -93,19 +92,12 @@ async fn get_string(
     State(state): State<Shared>,
     Query(query): Query<params::Query>,
 ) -> Result<Json<StringJson>, ApiError> {
-    let length = parse(&query, "length", 10)?;
-    let include_digits = parse_bool(&query, "digits", true)?;
-    let include_special = parse_bool(&query, "special", false)?;
-    if !(1..=MAX_LENGTH).contains(&length) {
-        return Err(ApiError::Invalid(format!(
-            "Invalid 'length' parameter: must be between 1 and {MAX_LENGTH}"
-        )));
-    }
-    let message = StringRequest {
+    let message = string_request(&query)?;
+    let StringRequest {
         length,
         include_digits,
         include_special,
-    };
+    } = message;
     let mut random = state.random.clone();
     let reply = state
         .call(
@@ -119,4 +111,30 @@ async fn get_string(
         include_digits,
         include_special,
     }))
+}
+
+/// `/random/number`'s query: `min` and `max`, 1 and 100 by default.
+pub(super) fn number_request(query: &params::Query) -> Result<NumberRequest, ApiError> {
+    Ok(NumberRequest {
+        min: parse(query, "min", 1)?,
+        max: parse(query, "max", 100)?,
+    })
+}
+
+/// `/random/string`'s query: `length` (1 to 1000, 10 by default), `digits`
+/// and `special`.
+pub(super) fn string_request(query: &params::Query) -> Result<StringRequest, ApiError> {
+    let length = parse(query, "length", 10)?;
+    let include_digits = parse_bool(query, "digits", true)?;
+    let include_special = parse_bool(query, "special", false)?;
+    if !(1..=MAX_LENGTH).contains(&length) {
+        return Err(ApiError::Invalid(format!(
+            "Invalid 'length' parameter: must be between 1 and {MAX_LENGTH}"
+        )));
+    }
+    Ok(StringRequest {
+        length,
+        include_digits,
+        include_special,
+    })
 }

@@ -56,14 +56,7 @@ async fn get_time(
     State(state): State<Shared>,
     Query(query): Query<params::Query>,
 ) -> Result<Json<TimeJson>, ApiError> {
-    let name = query
-        .get("tz")
-        .map(String::as_str)
-        .filter(|tz| !tz.is_empty())
-        .unwrap_or("UTC");
-    let zone = jiff::tz::db()
-        .get(name)
-        .map_err(|_| ApiError::Invalid(format!("unknown time zone '{name}'")))?;
+    let (name, zone) = zone_param(&query)?;
     let mut clock = state.clock.clone();
     let request = CurrentTimeRequest {
         tz: name.to_owned(),
@@ -83,7 +76,20 @@ async fn get_time(
     Ok(Json(time_json(at, name, &zone)))
 }
 
-fn time_json(at: Timestamp, name: &str, zone: &TimeZone) -> TimeJson {
+/// The `tz` parameter (UTC when missing or empty) and its zone.
+pub(super) fn zone_param(query: &params::Query) -> Result<(&str, TimeZone), ApiError> {
+    let name = query
+        .get("tz")
+        .map(String::as_str)
+        .filter(|tz| !tz.is_empty())
+        .unwrap_or("UTC");
+    let zone = jiff::tz::db()
+        .get(name)
+        .map_err(|_| ApiError::Invalid(format!("unknown time zone '{name}'")))?;
+    Ok((name, zone))
+}
+
+pub(super) fn time_json(at: Timestamp, name: &str, zone: &TimeZone) -> TimeJson {
     let info = zone.to_offset_info(at);
     let zoned = at.to_zoned_datetime(zone.clone());
     TimeJson {

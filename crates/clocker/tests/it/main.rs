@@ -8,6 +8,7 @@ mod degrade;
 mod failover;
 mod frames;
 mod front_doors;
+mod fuzz_corpus;
 mod slow_client;
 mod supervisor;
 mod support;
