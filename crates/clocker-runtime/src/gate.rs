@@ -94,16 +94,17 @@ impl Refused {
         }
     }
 
-    /// The whole answer a refused client gets.
-    fn response(self) -> &'static [u8] {
-        match self {
+    /// The whole answer a refused HTTP client gets.
+    fn http_response(self) -> Vec<u8> {
+        let answer: &[u8] = match self {
             Refused::Full => {
                 b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\nretry-after: 1\r\nconnection: close\r\ncontent-length: 52\r\n\r\n{\"error\":\"too many connections; retry in a second\"}\n"
             }
             Refused::AddressFull => {
                 b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\nretry-after: 1\r\nconnection: close\r\ncontent-length: 63\r\n\r\n{\"error\":\"too many connections from your address; close some\"}\n"
             }
-        }
+        };
+        answer.to_vec()
     }
 }
 
@@ -116,6 +117,8 @@ pub struct Gate {
     max_per_address: usize,
     counts: Arc<Mutex<Counts>>,
     refusals: Arc<Mutex<RefusalLog>>,
+    /// What a refused client is told, in its port's protocol.
+    answer: fn(Refused) -> Vec<u8>,
 }
 
 #[derive(Debug, Default)]
@@ -156,7 +159,14 @@ impl Gate {
             max_per_address: limits.max_per_address.max(1),
             counts: Arc::default(),
             refusals: Arc::default(),
+            answer: Refused::http_response,
         }
+    }
+
+    /// The same gate, telling refused clients `answer(why)` instead of an
+    /// HTTP `503` (a port that speaks another protocol, such as ZeroMQ).
+    pub fn answering(self, answer: fn(Refused) -> Vec<u8>) -> Self {
+        Self { answer, ..self }
     }
 
     /// The overall cap in force.
@@ -198,7 +208,7 @@ impl Gate {
 
     fn refuse(&self, tcp: &TcpStream, peer: SocketAddr, refused: Refused) {
         // A new socket's send buffer is empty: this never waits.
-        let _ = tcp.try_write(refused.response());
+        let _ = tcp.try_write(&(self.answer)(refused));
         // Unread bytes would turn the close into a reset that can discard
         // the answer before the client reads it.
         let mut unread = [0_u8; 1024];
@@ -369,7 +379,8 @@ mod tests {
     #[test]
     fn refusals_are_complete_http_answers() {
         for refused in [Refused::Full, Refused::AddressFull] {
-            let text = std::str::from_utf8(refused.response()).expect("ASCII");
+            let answer = refused.http_response();
+            let text = std::str::from_utf8(&answer).expect("ASCII");
             let (head, body) = text.split_once("\r\n\r\n").expect("a head and a body");
             let length: usize = head
                 .lines()

@@ -19,15 +19,14 @@ mod connection;
 mod request;
 mod zmtp;
 
-use std::collections::HashMap;
-use std::net::{IpAddr, SocketAddr};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::BytesMut;
-use tokio::net::{TcpListener, TcpStream};
+use clocker_runtime::gate::Refused;
+use tokio::net::TcpListener;
 
-use clocker_runtime::{CancellationToken, TaskTracker};
+use clocker_runtime::{CancellationToken, ConnectionLimits, Gate, TaskTracker};
 
 use crate::timers::Timers;
 
@@ -119,7 +118,12 @@ async fn accept(
     shutdown: CancellationToken,
 ) {
     let tracker = TaskTracker::new();
-    let open = Arc::new(Mutex::new(Open::default()));
+    let caps = ConnectionLimits {
+        max_connections: limits.max_connections,
+        max_per_address: limits.max_connections_per_address,
+        ..ConnectionLimits::default()
+    };
+    let gate = Gate::new("timers-zmq", &caps).answering(refusal);
     loop {
         let accepted = tokio::select! {
             () = shutdown.cancelled() => break,
@@ -134,95 +138,30 @@ async fn accept(
                 continue;
             }
         };
-        let Some(slot) = Open::admit(&open, peer.ip(), &limits) else {
-            refuse(stream, peer, &open, &limits);
+        // Over a cap: told why, counted and logged by the gate, closed.
+        let Some(permit) = gate.admit(&stream, peer) else {
             continue;
         };
         let _ = stream.set_nodelay(true);
         let (timers, shutdown) = (timers.clone(), shutdown.clone());
         tracker.spawn(async move {
             connection::serve(stream, peer, timers, limits, shutdown).await;
-            drop(slot);
+            drop(permit);
         });
     }
     tracker.close();
     tracker.wait().await;
 }
 
-/// Closes a connection over a cap: an ERROR command says why (best effort:
-/// nothing waits for it), and a log line at most once a second.
-fn refuse(stream: TcpStream, peer: SocketAddr, open: &Mutex<Open>, limits: &ZmqLimits) {
+/// What a connection over a cap is told: a greeting and an ERROR command
+/// (best effort: nothing waits for it).
+fn refusal(why: Refused) -> Vec<u8> {
     let mut refusal = zmtp::GREETING.to_vec();
-    refusal.extend(zmtp::error_command("too many connections"));
-    let _ = stream.try_write(&refusal);
-    metrics::counter!("clocker_timers_zmq_refused_total").increment(1);
-    let mut open = open.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-    open.refused += 1;
-    let now = tokio::time::Instant::now();
-    if open
-        .logged
-        .is_none_or(|at| now - at >= Duration::from_secs(1))
-    {
-        tracing::warn!(
-            %peer,
-            refused = open.refused,
-            max_connections = limits.max_connections,
-            max_connections_per_address = limits.max_connections_per_address,
-            "ZeroMQ connections refused: too many connections (overall or from one address)"
-        );
-        open.logged = Some(now);
-        open.refused = 0;
-    }
-}
-
-/// Open connections, overall and per address (an entry only while one is
-/// open, so the map is no larger than the connection cap).
-#[derive(Debug, Default)]
-struct Open {
-    total: usize,
-    per_address: HashMap<IpAddr, usize>,
-    refused: u64,
-    logged: Option<tokio::time::Instant>,
-}
-
-impl Open {
-    fn admit(open: &Arc<Mutex<Open>>, ip: IpAddr, limits: &ZmqLimits) -> Option<Slot> {
-        let mut state = open.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let from_ip = state.per_address.get(&ip).copied().unwrap_or(0);
-        if state.total >= limits.max_connections || from_ip >= limits.max_connections_per_address {
-            return None;
-        }
-        state.total += 1;
-        state.per_address.insert(ip, from_ip + 1);
-        metrics::gauge!("clocker_timers_zmq_connections").set(state.total as f64);
-        Some(Slot {
-            open: open.clone(),
-            ip,
-        })
-    }
-}
-
-/// One admitted connection's place, given back when dropped.
-struct Slot {
-    open: Arc<Mutex<Open>>,
-    ip: IpAddr,
-}
-
-impl Drop for Slot {
-    fn drop(&mut self) {
-        let mut state = self
-            .open
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        state.total = state.total.saturating_sub(1);
-        if let Some(count) = state.per_address.get_mut(&self.ip) {
-            *count -= 1;
-            if *count == 0 {
-                state.per_address.remove(&self.ip);
-            }
-        }
-        metrics::gauge!("clocker_timers_zmq_connections").set(state.total as f64);
-    }
+    refusal.extend(zmtp::error_command(match why {
+        Refused::Full => "too many connections",
+        Refused::AddressFull => "too many connections from your address",
+    }));
+    refusal
 }
 
 /// The fuzzing entry point: feeds `data` as the byte stream a peer sends
@@ -262,27 +201,5 @@ mod tests {
         let mut long = zmtp::GREETING.to_vec();
         long.extend_from_slice(&[0x06, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]);
         fuzz_request(&long);
-    }
-
-    #[test]
-    fn caps_count_per_address_and_overall_and_free_on_drop() {
-        let limits = ZmqLimits {
-            max_connections: 3,
-            max_connections_per_address: 2,
-            ..ZmqLimits::default()
-        };
-        let open = Arc::new(Mutex::new(Open::default()));
-        let (a, b): (IpAddr, IpAddr) = (
-            "127.0.0.2".parse().expect("literal"),
-            "127.0.0.1".parse().expect("literal"),
-        );
-        let first = Open::admit(&open, a, &limits).expect("first");
-        let _second = Open::admit(&open, a, &limits).expect("second");
-        assert!(Open::admit(&open, a, &limits).is_none(), "per address");
-        let _third = Open::admit(&open, b, &limits).expect("another address");
-        assert!(Open::admit(&open, b, &limits).is_none(), "overall");
-        drop(first);
-        assert!(Open::admit(&open, a, &limits).is_some(), "freed");
-        assert!(open.lock().expect("lock").per_address.len() <= 2);
     }
 }

@@ -39,9 +39,18 @@ fn greeting() -> Vec<u8> {
 const REQ_READY: &[u8] = b"\x04\x19\x05READY\x0bSocket-Type\x00\x00\x00\x03REQ";
 
 /// The timer service on free ports with `env` (settings given as environment
-/// variables), and its ZeroMQ endpoint.
+/// variables), and its ZeroMQ endpoint. The normal client sets a timer per
+/// check, so its address's quota of anonymous timers is lifted: these attacks
+/// are on the transport, not the quota (hostile/timers.rs has that).
 fn start(env: &[(&str, &str)]) -> (Served, String) {
-    let args = ["--zmq-addr", "tcp://127.0.0.1:0", "--data-dir", "data"];
+    let args = [
+        "--zmq-addr",
+        "tcp://127.0.0.1:0",
+        "--data-dir",
+        "data",
+        "--timer-quota-anonymous",
+        "1000000",
+    ];
     let served = Served::start("timers", &args, env);
     let endpoint = served.also_listening("zeromq");
     (served, endpoint)
@@ -238,7 +247,7 @@ async fn connections_over_the_per_address_cap_are_refused_with_an_error() {
         seen.windows(20).any(|w| w == b"too many connections"),
         "an ERROR command: {seen:?}"
     );
-    logged(&served, "too many connections").await;
+    logged(&served, "refusing connections").await;
     // Another address is not refused.
     assert_unharmed(&mut served, rss_before, &endpoint).await;
     drop(held);
