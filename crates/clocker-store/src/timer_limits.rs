@@ -32,6 +32,9 @@ impl Store {
     /// Adds a pending timer and its `set` event unless `key` already has
     /// `max` pending timers: `Ok(None)` then, and nothing is written.
     ///
+    /// The count stops at `max`, so a set costs at most a quota's worth of
+    /// index entries however many timers a key has.
+    ///
     /// The count and the insert are one statement: on SQLite (one writer at
     /// a time) the quota is exact; on PostgreSQL concurrent inserts for one
     /// key may each see the other uncommitted, so it may be passed by at
@@ -54,7 +57,8 @@ impl Store {
             "INSERT INTO timers (id, owner_id, label, hours, minutes, seconds, created_at_ms, \
              fires_at_ms, state, ended_at_ms, client_addr) \
              SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 \
-             WHERE (SELECT COUNT(*) FROM timers WHERE state = 'pending' AND {condition}) < $13"
+             WHERE (SELECT COUNT(*) FROM (SELECT 1 FROM timers \
+                 WHERE state = 'pending' AND {condition} LIMIT $13) AS counted) < $13"
         );
         let mut tx = self.pool.begin().await?;
         // Only a fixed condition is formatted in; every value is bound.
