@@ -115,12 +115,12 @@ async fn replica(programs: &Programs, env: &[(String, String)]) -> anyhow::Resul
         ServiceName::Timers,
         env,
         // A round's timers are all anonymous, from one address: above the
-        // default quota of pending timers when rounds overlap.
+        // default quota of pending timers when rounds overlap: no quota.
         &[
             "--zmq-addr",
             "tcp://127.0.0.1:0",
             "--timer-quota-anonymous",
-            "1000000",
+            "0",
         ],
     )
     .await

@@ -43,7 +43,7 @@ impl Store {
         &self,
         timer: &TimerRecord,
         key: QuotaKey<'_>,
-        max: i64,
+        max: Option<i64>,
     ) -> Result<Option<i64>, StoreError> {
         let (client_addr, counted) = match key {
             QuotaKey::Account(owner) => (None, owner),
@@ -53,16 +53,22 @@ impl Store {
             QuotaKey::Account(_) => "owner_id = $12",
             QuotaKey::Address(_) => "client_addr = $12",
         };
+        let within = match max {
+            Some(_) => format!(
+                "WHERE (SELECT COUNT(*) FROM (SELECT 1 FROM timers \
+                 WHERE state = 'pending' AND {condition} LIMIT $13) AS counted) < $13"
+            ),
+            // No quota: nothing to count (a set costs what it did before quotas).
+            None => String::new(),
+        };
         let sql = format!(
             "INSERT INTO timers (id, owner_id, label, hours, minutes, seconds, created_at_ms, \
              fires_at_ms, state, ended_at_ms, client_addr) \
-             SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 \
-             WHERE (SELECT COUNT(*) FROM (SELECT 1 FROM timers \
-                 WHERE state = 'pending' AND {condition} LIMIT $13) AS counted) < $13"
+             SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 {within}"
         );
         let mut tx = self.pool.begin().await?;
         // Only a fixed condition is formatted in; every value is bound.
-        let inserted = sqlx::query(AssertSqlSafe(sql))
+        let query = sqlx::query(AssertSqlSafe(sql))
             .bind(&timer.id)
             .bind(&timer.owner_id)
             .bind(&timer.label)
@@ -73,11 +79,12 @@ impl Store {
             .bind(timer.fires_at_ms)
             .bind(timer.state.as_str())
             .bind(timer.ended_at_ms)
-            .bind(client_addr)
-            .bind(counted)
-            .bind(max)
-            .execute(&mut *tx)
-            .await?;
+            .bind(client_addr);
+        let query = match max {
+            Some(max) => query.bind(counted).bind(max),
+            None => query,
+        };
+        let inserted = query.execute(&mut *tx).await?;
         if inserted.rows_affected() == 0 {
             tx.rollback().await?;
             return Ok(None);

@@ -132,7 +132,8 @@ impl Timers {
         };
         let Some(seq) = self
             .store
-            .insert_timer_within_quota(&timer, key, i64::from(max))
+            // 0: no quota (nothing counted).
+            .insert_timer_within_quota(&timer, key, (max > 0).then(|| i64::from(max)))
             .await?
         else {
             metrics::counter!("clocker_timers_quota_refused_total").increment(1);

@@ -428,10 +428,10 @@ pub struct ServiceArgs {
     pub connections: ConnectionArgs,
     #[command(flatten)]
     pub login_limits: LoginLimitArgs,
-    /// timers: pending timers one account may have.
+    /// timers: pending timers one account may have (0: no quota).
     #[arg(long, env = "CLOCKER_TIMER_QUOTA_ACCOUNT", default_value_t = clocker_timers::DEFAULT_PENDING_PER_ACCOUNT)]
     pub timer_quota_account: u32,
-    /// timers: pending anonymous timers one client address (an IPv6 /64) may have.
+    /// timers: pending anonymous timers one client address (an IPv6 /64) may have (0: no quota).
     #[arg(long, env = "CLOCKER_TIMER_QUOTA_ANONYMOUS", default_value_t = clocker_timers::DEFAULT_PENDING_PER_ADDRESS)]
     pub timer_quota_anonymous: u32,
     /// timers: how long ended timers and their events are kept.

@@ -26,13 +26,13 @@ test_both_backends! {
         let here = QuotaKey::Address("127.0.0.2");
         for n in 0..3 {
             let inserted = store
-                .insert_timer_within_quota(&timer(&format!("a{n}"), None, 60_000), here, 3)
+                .insert_timer_within_quota(&timer(&format!("a{n}"), None, 60_000), here, Some(3))
                 .await
                 .expect("insert");
             assert!(inserted.is_some(), "timer {n} is within the quota");
         }
         let over = store
-            .insert_timer_within_quota(&timer("a3", None, 60_000), here, 3)
+            .insert_timer_within_quota(&timer("a3", None, 60_000), here, Some(3))
             .await
             .expect("insert");
         assert_eq!(over, None, "the fourth is refused");
@@ -40,15 +40,18 @@ test_both_backends! {
         assert_eq!(store.count_pending_timers(here).await.expect("count"), 3);
         // Another address and an account have quotas of their own.
         let there = QuotaKey::Address("127.0.0.1");
-        assert!(store.insert_timer_within_quota(&timer("b0", None, 60_000), there, 3).await.expect("insert").is_some());
+        assert!(store.insert_timer_within_quota(&timer("b0", None, 60_000), there, Some(3)).await.expect("insert").is_some());
         let alice = QuotaKey::Account("alice");
-        assert!(store.insert_timer_within_quota(&timer("c0", Some("alice"), 60_000), alice, 1).await.expect("insert").is_some());
-        assert_eq!(store.insert_timer_within_quota(&timer("c1", Some("alice"), 60_000), alice, 1).await.expect("insert"), None);
+        assert!(store.insert_timer_within_quota(&timer("c0", Some("alice"), 60_000), alice, Some(1)).await.expect("insert").is_some());
+        assert_eq!(store.insert_timer_within_quota(&timer("c1", Some("alice"), 60_000), alice, Some(1)).await.expect("insert"), None);
         // An ended timer frees its place.
         store.end_timers(&["a0".to_owned()], EventKind::Cancelled, 2_000).await.expect("cancel");
-        assert!(store.insert_timer_within_quota(&timer("a4", None, 60_000), here, 3).await.expect("insert").is_some());
+        assert!(store.insert_timer_within_quota(&timer("a4", None, 60_000), here, Some(3)).await.expect("insert").is_some());
         // No number was taken by a refused insert.
         assert_eq!(store.max_event_seq().await.expect("max"), 7);
+        // Without a quota nothing is counted: any number may be pending.
+        assert!(store.insert_timer_within_quota(&timer("a5", None, 60_000), here, None).await.expect("insert").is_some());
+        assert_eq!(store.count_pending_timers(here).await.expect("count"), 4);
     }
 
     async fn replay_reads_only_the_owners_events_or_the_named_anonymous_timers(db: TestDatabase) {
