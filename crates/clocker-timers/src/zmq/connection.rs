@@ -179,8 +179,18 @@ impl Connection {
     }
 
     async fn write(&mut self, bytes: &[u8]) -> Result<(), ConnectionError> {
+        // A reply almost always fits the socket's buffer at once: then no
+        // deadline needs arming.
+        let written = match self.writer.try_write(bytes) {
+            Ok(written) => written,
+            Err(err) if err.kind() == std::io::ErrorKind::WouldBlock => 0,
+            Err(err) => return Err(err.into()),
+        };
+        let Some(rest) = bytes.get(written..).filter(|rest| !rest.is_empty()) else {
+            return Ok(());
+        };
         let deadline = self.limits.write_timeout;
-        tokio::time::timeout(deadline, self.writer.write_all(bytes))
+        tokio::time::timeout(deadline, self.writer.write_all(rest))
             .await
             .map_err(|_| ConnectionError::WriteTimeout(deadline))??;
         Ok(())
