@@ -45,7 +45,8 @@ export function TimersPage({ store, now, zone, onGesture }: Props) {
             Timers
           </h2>
           <p className="timers__status" data-testid="timers-status" data-stream={snapshot.stream} role="status">
-            {snapshot.problem ?? streamText}
+            {/* While the stream reconnects, a failed reload is that same outage: say reconnecting. */}
+            {snapshot.stream === 'reconnecting' ? streamText : (snapshot.problem ?? streamText)}
           </p>
         </div>
 
