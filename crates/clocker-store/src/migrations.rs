@@ -27,6 +27,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "timer limits",
         include_str!("../migrations/0004_timer_limits.sql"),
     ),
+    (
+        5,
+        "narrow timer indexes",
+        include_str!("../migrations/0005_narrow_timer_indexes.sql"),
+    ),
 ];
 
 /// A migrator over [`MIGRATIONS`].

@@ -203,33 +203,22 @@ impl Store {
         Ok(row.as_ref().map(timer_from).transpose()?)
     }
 
-    /// The newest `limit` timers of `owner` (anonymous ones for `None`).
+    /// The newest `limit` timers of `owner` (anonymous timers are reached
+    /// only by id, never listed).
     pub async fn list_timers(
         &self,
-        owner: Option<&str>,
+        owner: &str,
         limit: i64,
     ) -> Result<Vec<TimerRecord>, StoreError> {
-        let rows = match owner {
-            Some(owner) => {
-                sqlx::query(concat!(
-                    "SELECT ",
-                    timer_columns!(),
-                    " FROM timers WHERE owner_id = $1 ORDER BY created_at_ms DESC, id DESC LIMIT $2"
-                ))
-                .bind(owner)
-                .bind(limit)
-                .fetch_all(&self.pool)
-                .await?
-            }
-            None => sqlx::query(concat!(
-                "SELECT ",
-                timer_columns!(),
-                " FROM timers WHERE owner_id IS NULL ORDER BY created_at_ms DESC, id DESC LIMIT $1"
-            ))
-            .bind(limit)
-            .fetch_all(&self.pool)
-            .await?,
-        };
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            timer_columns!(),
+            " FROM timers WHERE owner_id = $1 ORDER BY created_at_ms DESC, id DESC LIMIT $2"
+        ))
+        .bind(owner)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
         Ok(rows.iter().map(timer_from).collect::<Result<_, _>>()?)
     }
 

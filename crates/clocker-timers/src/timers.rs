@@ -186,10 +186,7 @@ impl Timers {
         } else {
             limit.min(MAX_LIST)
         };
-        Ok(self
-            .store
-            .list_timers(Some(owner), i64::from(limit))
-            .await?)
+        Ok(self.store.list_timers(owner, i64::from(limit)).await?)
     }
 
     /// Cancels a pending timer; one that already ended is returned as it is.

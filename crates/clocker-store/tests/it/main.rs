@@ -3,6 +3,7 @@
 
 mod accounts;
 mod connect;
+mod indexes;
 mod lease;
 mod schema;
 mod support;
