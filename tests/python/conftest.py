@@ -345,7 +345,7 @@ def accounts(launch, tmp_path_factory: pytest.TempPathFactory) -> Server:
 @pytest.fixture
 def launch_timers(launch):
     """A function starting ``clocker serve timers`` on DATA_DIR with ZeroMQ on
-    ``tcp://127.0.0.1:0`` (extra flags such as ``--clock offset:+15m`` after
+    ``tcp://127.0.0.1:0`` (extra flags such as ``--timers-clock offset:+15m`` after
     it); what it started is stopped when the test ends (a test may SIGKILL a
     service first: stopping a dead one is a no-op)."""
     started: list[Server] = []

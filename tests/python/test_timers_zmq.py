@@ -257,6 +257,21 @@ def test_a_cancelled_timer_never_fires(client):
     }
 
 
+def test_current_times_clock_does_not_drive_timers(launch_timers, tmp_path):
+    """``--clock`` is current-time's: a frozen one (forwarded by ``clocker up``
+    to every service) must not stop timers, which run on the system clock."""
+    data_dir = tmp_path / "timers-data"
+    data_dir.mkdir()
+    server = launch_timers(data_dir, "--clock", "frozen:2020-01-01T00:00:00Z")
+    with TimerClient(server.zmq_endpoint) as client:
+        before = now_ms()
+        timer = client.set(0, 0, 1)
+        # Set by the system clock, not the frozen one.
+        assert before + 1_000 <= timer["fires_at_unix_ms"] <= now_ms() + 1_000 + CLOCK_SLACK_MS, timer
+        fired = client.wait_for_state(timer["id"], "fired", FIRE_DEADLINE_S)
+    assert fired["ended_at_unix_ms"] >= fired["fires_at_unix_ms"], fired
+
+
 def test_timers_survive_sigkill_and_fire_late_exactly_once(launch_timers, tmp_path):
     data_dir = tmp_path / "timers-data"
     data_dir.mkdir()
@@ -273,7 +288,7 @@ def test_timers_survive_sigkill_and_fire_late_exactly_once(launch_timers, tmp_pa
     first.process.wait()
 
     restarted_at = now_ms()
-    second = launch_timers(data_dir, "--clock", f"offset:+{OFFSET_MS // 60_000}m")
+    second = launch_timers(data_dir, "--timers-clock", f"offset:+{OFFSET_MS // 60_000}m")
     with TimerClient(second.zmq_endpoint) as client:
         fired = {
             timer_id: client.wait_for_state(timer_id, "fired", FIRE_DEADLINE_S) for timer_id in asked
@@ -302,7 +317,7 @@ def test_timers_survive_sigkill_and_fire_late_exactly_once(launch_timers, tmp_pa
     second.process.wait()
 
     # Once more: nothing fires again, nothing changes.
-    third = launch_timers(data_dir, "--clock", f"offset:+{OFFSET_MS // 60_000}m")
+    third = launch_timers(data_dir, "--timers-clock", f"offset:+{OFFSET_MS // 60_000}m")
     with TimerClient(third.zmq_endpoint) as client:
         again = {timer_id: client.get(timer_id) for timer_id in asked}
         assert again == fired, (again, fired)

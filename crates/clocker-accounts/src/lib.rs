@@ -30,7 +30,7 @@ use std::time::Duration;
 use clocker_proto::FILE_DESCRIPTOR_SET;
 use clocker_proto::v1::accounts_server::AccountsServer;
 use clocker_runtime::{
-    CancellationToken, GrpcServer, LaunchError, Launched, ServiceName, Settings,
+    CancellationToken, GrpcServer, LaunchError, Launched, ServiceName, Settings, TaskTracker,
 };
 use clocker_store::{Store, StoreConfig};
 use tokio::net::TcpListener;
@@ -104,9 +104,11 @@ pub async fn launch(
         .await
         .map_err(|err| setup(err.to_string()))?;
     let accounts = Arc::new(Accounts::new(store, config).map_err(|err| setup(err.to_string()))?);
-    sweep_expired_sessions(accounts.clone(), shutdown.clone());
+    // The sweeper is waited for (within the drain) at shutdown.
+    let tasks = TaskTracker::new();
+    tasks.spawn(sweep_expired_sessions(accounts.clone(), shutdown.clone()));
     let server = PASSWORD_METHODS.iter().fold(
-        GrpcServer::new(service, FILE_DESCRIPTOR_SET),
+        GrpcServer::new(service, FILE_DESCRIPTOR_SET).with_tasks(tasks),
         |server, method| server.method_budget(method, config.password_budget),
     );
     let launched = server
@@ -120,19 +122,21 @@ pub async fn launch(
 }
 
 /// Deletes expired sessions now and every [`SWEEP_EVERY`] until shutdown.
-fn sweep_expired_sessions(accounts: Arc<Accounts>, shutdown: CancellationToken) {
-    tokio::spawn(async move {
-        let mut every = tokio::time::interval(SWEEP_EVERY);
-        loop {
-            tokio::select! {
-                _ = every.tick() => {}
-                () = shutdown.cancelled() => break,
-            }
-            match accounts.sweep_expired_sessions().await {
-                Ok(0) => {}
-                Ok(swept) => tracing::info!(swept, "expired sessions deleted"),
-                Err(err) => tracing::warn!(%err, "cannot delete expired sessions"),
-            }
+async fn sweep_expired_sessions(accounts: Arc<Accounts>, shutdown: CancellationToken) {
+    let mut every = tokio::time::interval(SWEEP_EVERY);
+    loop {
+        tokio::select! {
+            _ = every.tick() => {}
+            () = shutdown.cancelled() => break,
         }
-    });
+        let swept = tokio::select! {
+            swept = accounts.sweep_expired_sessions() => swept,
+            () = shutdown.cancelled() => break,
+        };
+        match swept {
+            Ok(0) => {}
+            Ok(swept) => tracing::info!(swept, "expired sessions deleted"),
+            Err(err) => tracing::warn!(%err, "cannot delete expired sessions"),
+        }
+    }
 }

@@ -132,6 +132,7 @@ pub struct GrpcServer {
     names: Vec<&'static str>,
     descriptor_sets: Vec<&'static [u8]>,
     method_budgets: Vec<(&'static str, Duration)>,
+    tasks: TaskTracker,
 }
 
 impl GrpcServer {
@@ -144,6 +145,7 @@ impl GrpcServer {
             names: Vec::new(),
             descriptor_sets: vec![descriptor_set],
             method_budgets: Vec::new(),
+            tasks: TaskTracker::new(),
         }
     }
 
@@ -151,6 +153,15 @@ impl GrpcServer {
     /// work that is slow by design such as password hashing.
     pub fn method_budget(mut self, path: &'static str, budget: Duration) -> Self {
         self.method_budgets.push((path, budget));
+        self
+    }
+
+    /// The service's own background work (schedulers, other front doors,
+    /// sweepers, streams' tasks): spawned on `tasks`, it is waited for,
+    /// within the drain period, before the service counts as stopped. Each
+    /// task ends by itself once the shutdown token fires.
+    pub fn with_tasks(mut self, tasks: TaskTracker) -> Self {
+        self.tasks = tasks;
         self
     }
 
@@ -215,7 +226,7 @@ impl GrpcServer {
         // Tell health watchers NOT_SERVING as soon as shutdown starts, so
         // load balancers and the supervisor stop sending work while calls
         // drain (new connections are refused from then on).
-        let tasks = TaskTracker::new();
+        let tasks = self.tasks;
         let marking = shutdown.clone();
         let names = self.names.clone();
         tasks.spawn(async move {
@@ -378,7 +389,7 @@ where
                 shutdown.cancelled().await;
                 tokio::time::sleep(drain).await;
             } => {
-                tracing::warn!(%service, ?drain, "connections still open after the drain period; closing them");
+                tracing::warn!(%service, ?drain, "connections or tasks still busy after the drain period; stopping anyway");
                 Ok(())
             }
         }

@@ -96,15 +96,14 @@ impl Callers {
     /// expiry; never for anonymous callers. While the accounts service
     /// cannot answer, the session is taken as still valid and asked again
     /// at the next check.
-    pub async fn ended(&self, token: &str, session: &Session, clock: &clocker_time::Clock) {
+    pub async fn ended(&self, token: &str, session: &Session, clock: &crate::TimerClock) {
         if matches!(session.caller, Caller::Anonymous(_)) {
             return std::future::pending().await;
         }
         let mut expires_at_ms = session.expires_at_ms;
         loop {
             let to_expiry = expires_at_ms.map_or(self.recheck, |at| {
-                u64::try_from(at - clock.now().as_millisecond())
-                    .map_or(Duration::ZERO, Duration::from_millis)
+                u64::try_from(at - clock.now_ms()).map_or(Duration::ZERO, Duration::from_millis)
             });
             tokio::time::sleep(to_expiry.min(self.recheck)).await;
             match self.session(token, None).await {

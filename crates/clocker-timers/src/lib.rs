@@ -11,6 +11,8 @@
 //! - `follow`: hands every event on in number order, to watchers and the
 //!   scheduler, whichever replica wrote it (the store is read for those
 //!   this replica did not write).
+//! - `clock`: the clock timers run on (the system's, or shifted from it;
+//!   never current-time's `--clock`).
 //! - `lease`: which replica fires (a PostgreSQL advisory lock).
 //! - `limits`: quotas of pending timers, replay bounds, and retention (the
 //!   task deleting ended timers and their events).
@@ -26,6 +28,7 @@
 //! (they are all in the store) or fired twice (ending one is conditional).
 
 mod callers;
+mod clock;
 mod duration;
 mod error;
 mod follow;
@@ -44,15 +47,15 @@ use clocker_proto::v1::accounts_client::AccountsClient;
 use clocker_proto::v1::timers_server::TimersServer;
 use clocker_runtime::{
     AddressBook, CancellationToken, GrpcServer, LaunchError, Launched, Locator, ServiceName,
-    Settings,
+    Settings, TaskTracker,
 };
 use clocker_store::{Backend, Store, StoreConfig};
-use clocker_time::Clock;
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
 use tonic::transport::Channel;
 
 pub use callers::{Caller, Callers, DEFAULT_SESSION_RECHECK, Session};
+pub use clock::{BadTimerClock, TimerClock};
 pub use duration::{MAX_TOTAL_SECONDS, TimerDuration, fuzz_timer_duration};
 pub use error::TimerError;
 pub use json::{SetTimerJson, TimerJson, rfc3339};
@@ -61,7 +64,7 @@ pub use limits::{
     DEFAULT_PENDING_PER_ACCOUNT, DEFAULT_PENDING_PER_ADDRESS, DEFAULT_RETENTION, MAX_REPLAY,
     MAX_WATCH_IDS, TimerLimits,
 };
-pub use service::{TimersService, timer_message};
+pub use service::{TimersService, Watches, timer_message};
 pub use timers::{MAX_LABEL_BYTES, Timers, late_ms};
 pub use zmq::{MAX_FRAME_BYTES, ZmqLimits};
 
@@ -84,6 +87,8 @@ pub struct TimersConfig {
     pub limits: TimerLimits,
     /// Caps and deadlines of the ZeroMQ door.
     pub zmq_limits: ZmqLimits,
+    /// The clock timers are set and fired by.
+    pub clock: TimerClock,
 }
 
 impl Default for TimersConfig {
@@ -94,6 +99,7 @@ impl Default for TimersConfig {
             session_recheck: DEFAULT_SESSION_RECHECK,
             limits: TimerLimits::default(),
             zmq_limits: ZmqLimits::default(),
+            clock: TimerClock::system(),
         }
     }
 }
@@ -105,7 +111,6 @@ pub async fn launch(
     listener: TcpListener,
     config: &TimersConfig,
     book: AddressBook,
-    clock: Clock,
     settings: &Settings,
     shutdown: CancellationToken,
 ) -> Result<Launched, LaunchError> {
@@ -120,7 +125,12 @@ pub async fn launch(
     let store = Store::connect(&config.database)
         .await
         .map_err(|err| setup(err.to_string()))?;
-    let timers = Timers::new(store.clone(), clock, callers, config.limits.clone());
+    let timers = Timers::new(
+        store.clone(),
+        config.clock.clone(),
+        callers,
+        config.limits.clone(),
+    );
     // Where the follower starts, read before the pending timers: what is
     // written between the two reaches the scheduler twice, harmlessly.
     let after = timers
@@ -141,32 +151,37 @@ pub async fn launch(
     };
     let (schedule, commands) = mpsc::unbounded_channel();
     let (scheduling, scheduling_rx) = watch::channel(false);
-    tokio::spawn(lease::hold(store, scheduling, shutdown.clone()));
-    tokio::spawn(follow::run(
+    // Every task of the service, waited for (within the drain) at shutdown.
+    let tasks = TaskTracker::new();
+    tasks.spawn(lease::hold(store, scheduling, shutdown.clone()));
+    tasks.spawn(follow::run(
         timers.clone(),
         after,
         schedule,
         poll,
         shutdown.clone(),
     ));
-    tokio::spawn(scheduler::run(
+    tasks.spawn(scheduler::run(
         timers.clone(),
         commands,
         pending,
         scheduling_rx,
         shutdown.clone(),
     ));
-    tokio::spawn(limits::prune_periodically(timers.clone(), shutdown.clone()));
+    tasks.spawn(limits::prune_periodically(timers.clone(), shutdown.clone()));
     let zmq = zmq::serve(
         &config.zmq_endpoint,
         timers.clone(),
         config.zmq_limits,
+        &tasks,
         shutdown.clone(),
     )
     .await
     .map_err(|err| setup(err.to_string()))?;
+    let watches = Watches::new(tasks.clone(), shutdown.clone());
     let mut launched = GrpcServer::new(service, FILE_DESCRIPTOR_SET)
-        .add_service(TimersServer::new(TimersService::new(timers)))
+        .add_service(TimersServer::new(TimersService::new(timers, watches)))
+        .with_tasks(tasks)
         .launch(listener, settings, shutdown)
         .await?;
     launched.also.push(format!("zeromq {zmq}"));

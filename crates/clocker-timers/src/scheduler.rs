@@ -7,7 +7,10 @@
 //! pending timer already, and fires at once those that fell due meanwhile.
 //!
 //! A timer fires when the service's clock reads its `fires_at` or later,
-//! never before (a wake-up that comes early goes back to sleep). Timers that
+//! never before (a wake-up that comes early goes back to sleep). The sleep
+//! runs on the monotonic clock but the due times are wall-clock ones, so it
+//! is never longer than [`MAX_SLEEP`]: a step of the wall clock (NTP, a
+//! suspend) is noticed within it. Timers that
 //! fell due while no replica was scheduling are in the set with a time in
 //! the past, so they fire at once, marked late.
 
@@ -23,6 +26,8 @@ use crate::timers::Timers;
 
 /// The most timers fired in one write.
 const BATCH: usize = 1024;
+/// The longest the scheduler sleeps before it reads the wall clock again.
+pub const MAX_SLEEP: Duration = Duration::from_secs(1);
 /// How long to wait before retrying when the store refused a firing.
 const RETRY: Duration = Duration::from_millis(250);
 
@@ -53,7 +58,7 @@ pub async fn run(
         let wait = due
             .first()
             .filter(|_| active)
-            .map(|(at, _)| timers.until(*at));
+            .map(|(at, _)| timers.until(*at).min(MAX_SLEEP));
         tokio::select! {
             biased;
             () = shutdown.cancelled() => return,

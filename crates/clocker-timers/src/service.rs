@@ -8,7 +8,7 @@ use clocker_proto::v1::{
     self, ListTimersReply, ListTimersRequest, SetTimerRequest, Timer, TimerEvent, TimerRequest,
     WatchTimersRequest, timer_event,
 };
-use clocker_runtime::{PeerAddr, client_ip, session_token};
+use clocker_runtime::{CancellationToken, PeerAddr, TaskTracker, client_ip, session_token};
 use clocker_store::{EventKind, EventRecord, TimerRecord, TimerState};
 use tokio::sync::{broadcast, mpsc};
 use tokio_stream::Stream;
@@ -29,11 +29,26 @@ const WATCH_QUEUE: usize = 256;
 #[derive(Debug, Clone)]
 pub struct TimersService {
     timers: Arc<Timers>,
+    watches: Watches,
+}
+
+/// Where open watches run: each is a task of the service's tracker, and
+/// ends when its client leaves, its session ends or the service shuts down.
+#[derive(Debug, Clone)]
+pub struct Watches {
+    tasks: TaskTracker,
+    shutdown: CancellationToken,
+}
+
+impl Watches {
+    pub fn new(tasks: TaskTracker, shutdown: CancellationToken) -> Self {
+        Self { tasks, shutdown }
+    }
 }
 
 impl TimersService {
-    pub fn new(timers: Arc<Timers>) -> Self {
-        Self { timers }
+    pub fn new(timers: Arc<Timers>, watches: Watches) -> Self {
+        Self { timers, watches }
     }
 
     /// The caller of `request`: the session `field` (or metadata) names, or
@@ -129,19 +144,43 @@ impl v1::timers_server::Timers for TimersService {
             caller: session.caller.clone(),
             ids,
         };
-        tokio::spawn(async move {
-            // A watch ends with its session: at logout or expiry.
+        let shutdown = self.watches.shutdown.clone();
+        self.watches.tasks.spawn(async move {
+            let _open = OpenWatch::counted();
             let ended = tokio::select! {
                 watched = watch(timers.clone(), watcher, since, after_seq.is_some(), live, &sender) => watched,
+                // The client left: nobody to tell.
+                () = sender.closed() => Ok(()),
+                // A watch ends with its session: at logout or expiry.
                 () = timers.session_ended(&token, &session) => Err(Status::unauthenticated(
                     "the session ended (logged out or expired); log in again",
                 )),
+                () = shutdown.cancelled() => Err(Status::unavailable(
+                    "the timer service is shutting down; watch again (with after_seq) to resume",
+                )),
             };
             if let Err(status) = ended {
-                let _ = sender.send(Err(status)).await;
+                // Never waits: a client whose queue is full is not reading.
+                let _ = sender.try_send(Err(status));
             }
         });
         Ok(Response::new(Box::pin(ReceiverStream::new(receiver))))
+    }
+}
+
+/// An open watch, counted in `clocker_timers_watchers` while it lives.
+struct OpenWatch;
+
+impl OpenWatch {
+    fn counted() -> Self {
+        metrics::gauge!("clocker_timers_watchers").increment(1.0);
+        OpenWatch
+    }
+}
+
+impl Drop for OpenWatch {
+    fn drop(&mut self) {
+        metrics::gauge!("clocker_timers_watchers").decrement(1.0);
     }
 }
 

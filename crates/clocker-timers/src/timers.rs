@@ -14,11 +14,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use clocker_store::{EventKind, EventRecord, Pruned, QuotaKey, Store, TimerRecord, TimerState};
-use clocker_time::Clock;
 use tokio::sync::{Notify, broadcast};
 
 use crate::TimerError;
 use crate::callers::{Caller, Callers, Session};
+use crate::clock::TimerClock;
 use crate::duration::TimerDuration;
 use crate::limits::TimerLimits;
 use crate::scheduler::Due;
@@ -35,7 +35,7 @@ const LOAD_PAGE: i64 = 10_000;
 /// Timers, their store and their clock.
 pub struct Timers {
     store: Store,
-    clock: Clock,
+    clock: TimerClock,
     callers: Callers,
     limits: TimerLimits,
     events: broadcast::Sender<Arc<EventRecord>>,
@@ -47,7 +47,12 @@ pub struct Timers {
 
 impl Timers {
     /// Timers kept in `store`, read against `clock`, within `limits`.
-    pub fn new(store: Store, clock: Clock, callers: Callers, limits: TimerLimits) -> Arc<Self> {
+    pub fn new(
+        store: Store,
+        clock: TimerClock,
+        callers: Callers,
+        limits: TimerLimits,
+    ) -> Arc<Self> {
         let (events, _) = broadcast::channel(EVENT_BUFFER);
         Arc::new(Self {
             store,
@@ -62,12 +67,12 @@ impl Timers {
 
     /// The current time on the service's clock, in unix milliseconds.
     pub fn now_ms(&self) -> i64 {
-        self.clock.now().as_millisecond()
+        self.clock.now_ms()
     }
 
     /// How long until the clock reads `at_ms` (zero once it has).
     pub fn until(&self, at_ms: i64) -> Duration {
-        let now_ns = self.clock.now().as_nanosecond();
+        let now_ns = self.clock.now_ns();
         let at_ns = i128::from(at_ms) * 1_000_000;
         u64::try_from(at_ns - now_ns).map_or(Duration::ZERO, Duration::from_nanos)
     }

@@ -85,11 +85,14 @@ pub enum ZmqBindError {
 }
 
 /// Binds `endpoint` (`tcp://host:port`, `*` for every address, port 0 for
-/// any) and serves requests until `shutdown`; returns the endpoint bound.
+/// any) and serves requests until `shutdown`, in a task of `tasks` that
+/// ends once every request taken in was answered; returns the endpoint
+/// bound.
 pub async fn serve(
     endpoint: &str,
     timers: Arc<Timers>,
     limits: ZmqLimits,
+    tasks: &TaskTracker,
     shutdown: CancellationToken,
 ) -> Result<String, ZmqBindError> {
     let address = endpoint
@@ -106,7 +109,7 @@ pub async fn serve(
     let listener = TcpListener::bind(&address).await.map_err(bind_error)?;
     let bound = format!("tcp://{}", listener.local_addr().map_err(bind_error)?);
     tracing::info!(endpoint = %bound, "timers serving ZeroMQ");
-    tokio::spawn(accept(listener, timers, limits, shutdown));
+    tasks.spawn(accept(listener, timers, limits, shutdown));
     Ok(bound)
 }
 

@@ -22,7 +22,7 @@ use clocker_store::{DatabaseSettings, StoreConfig};
 use clocker_stream::StreamConfig;
 use clocker_supervisor::child::LogFormat;
 use clocker_time::Clock;
-use clocker_timers::{TimerLimits, TimersConfig, ZmqLimits};
+use clocker_timers::{TimerClock, TimerLimits, TimersConfig, ZmqLimits};
 
 use crate::Options;
 use crate::account::AccountCommand;
@@ -354,11 +354,16 @@ pub struct ServiceArgs {
     /// How long in-flight calls may finish after Ctrl-C or SIGTERM.
     #[arg(long, env = "CLOCKER_DRAIN", default_value = "5s", value_parser = parse_duration)]
     pub drain: Duration,
-    /// current-time's clock: system, offset:<duration> (offset:-90s),
+    /// current-time's clock (no other service's): system, offset:<duration> (offset:-90s),
     /// start:<RFC 3339> (a running clock that starts there), frozen:<RFC 3339>,
     /// or stepping:<RFC 3339>/<step> (one step further at every read).
     #[arg(long, env = "CLOCKER_CLOCK", default_value = "system")]
     pub clock: Clock,
+    /// timers: the clock timers are set and fired by: system, or
+    /// offset:<duration> (offset:+15m) to see timers that fell due while the
+    /// service was down. Never current-time's --clock.
+    #[arg(long, env = "CLOCKER_TIMERS_CLOCK", default_value = "system")]
+    pub timers_clock: TimerClock,
     /// funnel: time between frames (50ms is 20 Hz).
     #[arg(long, env = "CLOCKER_TICK", default_value = "50ms", value_parser = parse_positive_duration)]
     pub tick: Duration,
@@ -646,6 +651,7 @@ impl ServiceArgs {
                     .zmq_addr
                     .unwrap_or_else(|| clocker_timers::DEFAULT_ZMQ_ENDPOINT.to_owned()),
                 session_recheck: self.session_recheck,
+                clock: self.timers_clock,
                 limits: TimerLimits {
                     pending_per_account: self.timer_quota_account,
                     pending_per_address: self.timer_quota_anonymous,

@@ -35,7 +35,8 @@ pub use time::{TimeRequest, print_time};
 #[derive(Debug, Clone, Default)]
 pub struct Options {
     pub settings: Settings,
-    /// The clock current-time reads.
+    /// The clock current-time reads (only current-time: timers run on
+    /// `timers.clock`).
     pub clock: Clock,
     pub funnel: FunnelConfig,
     pub accounts: AccountsConfig,
@@ -88,15 +89,8 @@ pub async fn launch_service(
             clocker_accounts::launch(listener, &options.accounts, &options.settings, shutdown).await
         }
         ServiceName::Timers => {
-            clocker_timers::launch(
-                listener,
-                &options.timers,
-                book,
-                options.clock.clone(),
-                &options.settings,
-                shutdown,
-            )
-            .await
+            clocker_timers::launch(listener, &options.timers, book, &options.settings, shutdown)
+                .await
         }
         ServiceName::Random => clocker_random::launch(listener, &options.settings, shutdown).await,
         ServiceName::Gateway => clocker_gateway::launch(

@@ -4,14 +4,14 @@
 use clocker_proto::v1::timer_event::Kind;
 use clocker_proto::v1::{SetTimerRequest, TimerRequest, TimerState};
 use clocker_testdb::test_both_backends;
-use clocker_time::Clock;
+use clocker_timers::TimerClock;
 use jiff::SignedDuration;
 
 use crate::support::{Fleet, next_event, watch_ids};
 
 test_both_backends! {
     async fn timers_due_while_the_service_was_down_fire_once_at_start_up(db: TestDatabase) {
-        let fleet = Fleet::start(&db, Clock::System).await;
+        let fleet = Fleet::start(&db, TimerClock::system()).await;
         let mut client = fleet.client().await;
         let mut ids = Vec::new();
         for minutes in [5, 10] {
@@ -30,7 +30,7 @@ test_both_backends! {
         fleet.stop().await;
 
         // Back 15 minutes later: the two short ones are due, the long one is not.
-        let later = Clock::Offset(SignedDuration::from_mins(15));
+        let later = TimerClock::offset(SignedDuration::from_mins(15));
         let fleet = Fleet::start(&db, later.clone()).await;
         let mut client = fleet.client().await;
         let watched: Vec<&str> = ids.iter().map(String::as_str).chain([far.id.as_str()]).collect();
@@ -76,5 +76,28 @@ test_both_backends! {
             let timer = client.get_timer(TimerRequest { id, token: String::new() }).await.expect("get").into_inner();
             assert_eq!(timer.state(), TimerState::Fired);
         }
+    }
+
+    async fn a_wall_clock_step_while_idle_fires_what_fell_due_within_a_second(db: TestDatabase) {
+        let clock = TimerClock::system();
+        let fleet = Fleet::start(&db, clock.clone()).await;
+        let mut client = fleet.client().await;
+        let set = |seconds, hours| SetTimerRequest { hours, seconds, ..Default::default() };
+        let far = client.set_timer(set(0, 1)).await.expect("set").into_inner();
+        let near = client.set_timer(set(1, 0)).await.expect("set").into_inner();
+        let mut events = watch_ids(&mut client, &[&far.id, &near.id], None).await;
+        // Once the near one fired, the scheduler has both and sleeps toward
+        // the far one, an hour away.
+        let first = next_event(&mut events).await;
+        assert_eq!((first.kind(), first.timer.map(|t| t.id)), (Kind::Fired, Some(near.id)));
+        let stepped = tokio::time::Instant::now();
+        // The wall clock steps an hour forward (NTP, a suspend).
+        clock.step(SignedDuration::from_hours(1));
+        let fired = next_event(&mut events).await;
+        assert_eq!((fired.kind(), fired.timer.map(|t| t.id)), (Kind::Fired, Some(far.id)));
+        // Within a second of the step, and some slack for a loaded machine.
+        let after = stepped.elapsed();
+        assert!(after < std::time::Duration::from_secs(5), "fired {after:?} after the step");
+        fleet.stop().await;
     }
 }

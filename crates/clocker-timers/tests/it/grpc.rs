@@ -1,7 +1,7 @@
 use clocker_proto::v1::timer_event::Kind;
 use clocker_proto::v1::{ListTimersRequest, SetTimerRequest, TimerRequest, TimerState};
 use clocker_testdb::test_both_backends;
-use clocker_time::Clock;
+use clocker_timers::TimerClock;
 use tonic::Code;
 
 use crate::support::{Fleet, assert_code, next_event, watch_ids};
@@ -18,7 +18,7 @@ fn request(hours: i64, minutes: i64, seconds: i64, label: &str) -> SetTimerReque
 
 test_both_backends! {
     async fn set_get_list_cancel(db: TestDatabase) {
-        let fleet = Fleet::start(&db, Clock::System).await;
+        let fleet = Fleet::start(&db, TimerClock::system()).await;
         let mut client = fleet.client().await;
         let tea = client.set_timer(request(0, 3, 0, "tea")).await.expect("set").into_inner();
         assert_eq!((tea.hours, tea.minutes, tea.seconds, tea.label.as_str()), (0, 3, 0, "tea"));
@@ -41,7 +41,7 @@ test_both_backends! {
     }
 
     async fn bad_durations_and_labels_are_invalid_arguments(db: TestDatabase) {
-        let fleet = Fleet::start(&db, Clock::System).await;
+        let fleet = Fleet::start(&db, TimerClock::system()).await;
         let mut client = fleet.client().await;
         for bad in [request(0, -1, 0, ""), request(8785, 0, 0, ""), request(i64::MAX, i64::MAX, 0, ""), request(0, 0, 1, &"x".repeat(201))] {
             assert_code(client.set_timer(bad).await, Code::InvalidArgument);
@@ -50,7 +50,7 @@ test_both_backends! {
     }
 
     async fn a_timer_fires_once_never_early_and_watchers_see_it(db: TestDatabase) {
-        let fleet = Fleet::start(&db, Clock::System).await;
+        let fleet = Fleet::start(&db, TimerClock::system()).await;
         let mut client = fleet.client().await;
         let timer = client.set_timer(request(0, 0, 1, "soon")).await.expect("set").into_inner();
         let mut events = watch_ids(&mut client, &[&timer.id], Some(0)).await;
@@ -68,7 +68,7 @@ test_both_backends! {
     }
 
     async fn a_cancelled_timer_never_fires(db: TestDatabase) {
-        let fleet = Fleet::start(&db, Clock::System).await;
+        let fleet = Fleet::start(&db, TimerClock::system()).await;
         let mut client = fleet.client().await;
         let doomed = client.set_timer(request(0, 0, 1, "doomed")).await.expect("set").into_inner();
         client.cancel_timer(TimerRequest { id: doomed.id.clone(), token: String::new() }).await.expect("cancel");
@@ -90,7 +90,7 @@ test_both_backends! {
     }
 
     async fn a_watcher_that_reconnects_gets_what_it_missed(db: TestDatabase) {
-        let fleet = Fleet::start(&db, Clock::System).await;
+        let fleet = Fleet::start(&db, TimerClock::system()).await;
         let mut client = fleet.client().await;
         let first = client.set_timer(request(1, 0, 0, "one")).await.expect("set").into_inner();
         let second = client.set_timer(request(2, 0, 0, "two")).await.expect("set").into_inner();

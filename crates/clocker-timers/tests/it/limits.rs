@@ -10,8 +10,7 @@ use clocker_proto::v1::timer_event::Kind;
 use clocker_proto::v1::timers_client::TimersClient;
 use clocker_proto::v1::{SetTimerRequest, TimerRequest, WatchTimersRequest};
 use clocker_testdb::test_both_backends;
-use clocker_time::Clock;
-use clocker_timers::TimerLimits;
+use clocker_timers::{TimerClock, TimerLimits};
 use tonic::Code;
 use tonic::transport::{Channel, Endpoint};
 
@@ -48,7 +47,7 @@ const ATTACKER: IpAddr = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2));
 
 test_both_backends! {
     async fn anonymous_timers_stop_at_the_quota_of_their_address(db: TestDatabase) {
-        let fleet = Fleet::start_with(&db, Clock::System, limits()).await;
+        let fleet = Fleet::start_with(&db, TimerClock::system(), limits()).await;
         let mut attacker = client_from(&fleet, ATTACKER).await;
         let mut ids = Vec::new();
         for _ in 0..3 {
@@ -68,7 +67,7 @@ test_both_backends! {
     }
 
     async fn a_trusted_proxy_names_the_client_the_quota_counts(db: TestDatabase) {
-        let fleet = Fleet::start_with(&db, Clock::System, limits()).await;
+        let fleet = Fleet::start_with(&db, TimerClock::system(), limits()).await;
         // 127.0.0.1 is a trusted proxy by default (the gateway of `clocker up`).
         let mut gateway = fleet.client().await;
         let forwarded = |client: &str| {
@@ -85,7 +84,7 @@ test_both_backends! {
     }
 
     async fn an_account_stops_at_its_quota(db: TestDatabase) {
-        let fleet = Fleet::start_with(&db, Clock::System, limits()).await;
+        let fleet = Fleet::start_with(&db, TimerClock::system(), limits()).await;
         let alice = token_for(&fleet, "alice").await;
         let mut client = fleet.client().await;
         let owned = || SetTimerRequest { minutes: 5, token: alice.clone(), ..Default::default() };
@@ -97,7 +96,7 @@ test_both_backends! {
     }
 
     async fn an_anonymous_watch_sees_only_the_timers_it_names(db: TestDatabase) {
-        let fleet = Fleet::start(&db, Clock::System).await;
+        let fleet = Fleet::start(&db, TimerClock::system()).await;
         let mut client = fleet.client().await;
         let alice = token_for(&fleet, "alice").await;
         let mine = client.set_timer(minutes(5)).await.expect("set").into_inner();
@@ -133,7 +132,7 @@ test_both_backends! {
     async fn ended_timers_are_deleted_after_the_retention_and_a_replay_is_told(db: TestDatabase) {
         // Retention goes by the system's time: a short one stands for a week.
         let week = TimerLimits { retention: Duration::from_millis(200), ..TimerLimits::default() };
-        let fleet = Fleet::start_with(&db, Clock::System, week.clone()).await;
+        let fleet = Fleet::start_with(&db, TimerClock::system(), week.clone()).await;
         let mut client = fleet.client().await;
         let old = client.set_timer(minutes(5)).await.expect("set").into_inner();
         client.cancel_timer(TimerRequest { id: old.id.clone(), token: String::new() }).await.expect("cancel");
@@ -145,7 +144,7 @@ test_both_backends! {
         while jiff::Timestamp::now().as_millisecond() <= cancelled_at + 200 {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        let fleet = Fleet::start_with(&db, Clock::System, week).await;
+        let fleet = Fleet::start_with(&db, TimerClock::system(), week).await;
         let mut client = fleet.client().await;
         let deadline = tokio::time::Instant::now() + PATIENCE;
         loop {

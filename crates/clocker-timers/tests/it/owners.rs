@@ -5,7 +5,7 @@ use clocker_proto::v1::{
     ListTimersRequest, LoginRequest, LogoutRequest, RegisterRequest, SetTimerRequest, TimerRequest,
 };
 use clocker_testdb::test_both_backends;
-use clocker_time::Clock;
+use clocker_timers::TimerClock;
 use tonic::Code;
 
 use crate::support::{Fleet, PATIENCE, assert_code, next_event, watch};
@@ -35,7 +35,7 @@ pub async fn token_for(fleet: &Fleet, username: &str) -> String {
 
 test_both_backends! {
     async fn a_users_timers_are_theirs_alone(db: TestDatabase) {
-        let fleet = Fleet::start(&db, Clock::System).await;
+        let fleet = Fleet::start(&db, TimerClock::system()).await;
         let alice = token_for(&fleet, "alice").await;
         let bob = token_for(&fleet, "bob").await;
         let mut client = fleet.client().await;
@@ -67,7 +67,7 @@ test_both_backends! {
     }
 
     async fn a_bad_token_is_unauthenticated(db: TestDatabase) {
-        let fleet = Fleet::start(&db, Clock::System).await;
+        let fleet = Fleet::start(&db, TimerClock::system()).await;
         let mut client = fleet.client().await;
         let request = SetTimerRequest { minutes: 1, token: "not-a-session".into(), ..Default::default() };
         assert_code(client.set_timer(request).await, Code::Unauthenticated);
@@ -76,7 +76,7 @@ test_both_backends! {
 
 test_both_backends! {
     async fn a_watch_ends_when_its_session_is_logged_out(db: TestDatabase) {
-        let fleet = Fleet::start(&db, Clock::System).await;
+        let fleet = Fleet::start(&db, TimerClock::system()).await;
         let alice = token_for(&fleet, "alice").await;
         let mut client = fleet.client().await;
         let mut events = watch(&mut client, &alice, None).await;

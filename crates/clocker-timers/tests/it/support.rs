@@ -9,8 +9,7 @@ use clocker_proto::v1::{TimerEvent, WatchTimersRequest};
 use clocker_runtime::{AddressBook, CancellationToken, Launched, ServiceName, Settings, bind};
 use clocker_store::StoreConfig;
 use clocker_testdb::TestDatabase;
-use clocker_time::Clock;
-use clocker_timers::{TimerLimits, TimersConfig};
+use clocker_timers::{TimerClock, TimerLimits, TimersConfig};
 use tokio::time::Instant;
 use tonic::transport::Channel;
 use tonic::{Code, Status, Streaming};
@@ -37,12 +36,12 @@ pub struct Fleet {
 }
 
 impl Fleet {
-    pub async fn start(db: &TestDatabase, clock: Clock) -> Self {
+    pub async fn start(db: &TestDatabase, clock: TimerClock) -> Self {
         Self::start_with(db, clock, TimerLimits::default()).await
     }
 
     /// [`Fleet::start`] with these limits.
-    pub async fn start_with(db: &TestDatabase, clock: Clock, limits: TimerLimits) -> Self {
+    pub async fn start_with(db: &TestDatabase, clock: TimerClock, limits: TimerLimits) -> Self {
         let database = StoreConfig::from_url(db.url()).expect("a valid test URL");
         let shutdown = CancellationToken::new();
         let accounts_config = AccountsConfig {
@@ -66,21 +65,15 @@ impl Fleet {
             zmq_endpoint: "tcp://127.0.0.1:0".into(),
             session_recheck: SESSION_RECHECK,
             limits,
+            clock,
             ..TimersConfig::default()
         };
         let listener = bind(ServiceName::Timers, "127.0.0.1:0".parse().expect("literal"))
             .await
             .expect("port");
-        let timers = clocker_timers::launch(
-            listener,
-            &config,
-            book,
-            clock,
-            &settings(),
-            shutdown.clone(),
-        )
-        .await
-        .unwrap_or_else(|err| panic!("timers starts: {err}"));
+        let timers = clocker_timers::launch(listener, &config, book, &settings(), shutdown.clone())
+            .await
+            .unwrap_or_else(|err| panic!("timers starts: {err}"));
         let zmq = timers
             .also
             .iter()

@@ -1,7 +1,7 @@
 //! The ZeroMQ front door from a Rust REQ client (pyzmq covers the rest).
 
 use clocker_testdb::test_both_backends;
-use clocker_time::Clock;
+use clocker_timers::TimerClock;
 use serde_json::Value;
 use zeromq::{ReqSocket, Socket, SocketRecv, SocketSend, ZmqMessage};
 
@@ -23,7 +23,7 @@ async fn ask(socket: &mut ReqSocket, frames: &[&[u8]]) -> Value {
 
 test_both_backends! {
     async fn the_seeds_three_frames_set_a_timer_and_bad_ones_get_errors(db: TestDatabase) {
-        let fleet = Fleet::start(&db, Clock::System).await;
+        let fleet = Fleet::start(&db, TimerClock::system()).await;
         let mut socket = ReqSocket::new();
         socket.connect(&fleet.zmq).await.expect("connects");
         let reply = ask(&mut socket, &[b"0", b"1", b"30"]).await;

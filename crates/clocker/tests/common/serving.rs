@@ -1,8 +1,12 @@
 //! Starting `clocker serve` as a process of its own, shared by the test
-//! binaries (`#[path]`-included).
+//! binaries (`#[path]`-included): [`Served`] is one such process, with
+//! what it printed and its memory.
+
+#![allow(dead_code)] // each test binary uses some of it
 
 use std::io::{BufRead, BufReader};
-use std::path::Path;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
@@ -19,7 +23,6 @@ pub fn spawn_serving(name: &str, command: &mut Command, log: &Path) -> (Child, S
 
 /// [`spawn_serving`], also handing over the lines it prints afterwards (such
 /// as `timers also listening on zeromq tcp://…`).
-#[allow(dead_code)] // only some test binaries read the later lines
 pub fn spawn_serving_with_output(
     name: &str,
     command: &mut Command,
@@ -51,4 +54,115 @@ pub fn spawn_serving_with_output(
     };
     let addr = addr.to_owned();
     (child, addr, rx)
+}
+
+/// One `clocker serve NAME` process, killed when dropped.
+pub struct Served {
+    pub name: String,
+    pub child: Child,
+    /// What its `NAME listening on ADDR` line says.
+    pub addr: SocketAddr,
+    pub log: PathBuf,
+    /// What it printed after its listening line.
+    stdout: std::sync::mpsc::Receiver<String>,
+    _dir: tempfile::TempDir,
+}
+
+impl Served {
+    /// Starts `clocker serve NAME --addr 127.0.0.1:0 ARGS…` with `env` set,
+    /// and waits for its listening line.
+    pub fn start(name: &str, args: &[&str], env: &[(&str, &str)]) -> Self {
+        Self::start_at(name, "127.0.0.1:0", args, env)
+    }
+
+    /// [`Served::start`] listening on `listen` (`0.0.0.0:0`: every
+    /// interface, as in a container).
+    pub fn start_at(name: &str, listen: &str, args: &[&str], env: &[(&str, &str)]) -> Self {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let log = dir.path().join(format!("{name}.log"));
+        let mut command = Command::new(env!("CARGO_BIN_EXE_clocker"));
+        command
+            .args(["serve", name, "--addr", listen])
+            .args(args)
+            .current_dir(dir.path())
+            .env("CLOCKER_RUNTIME_DIR", dir.path())
+            .env("NO_COLOR", "1");
+        for (key, value) in env {
+            command.env(key, value);
+        }
+        let (child, addr, stdout) = spawn_serving_with_output(name, &mut command, &log);
+        Self {
+            name: name.to_owned(),
+            child,
+            addr: addr
+                .parse()
+                .expect("the listening line names a socket address"),
+            log,
+            stdout,
+            _dir: dir,
+        }
+    }
+
+    /// The endpoint of its `NAME also listening on PROTOCOL ENDPOINT` line
+    /// (timers' `zeromq tcp://127.0.0.1:PORT`).
+    pub fn also_listening(&self, protocol: &str) -> String {
+        let prefix = format!("{} also listening on {protocol} ", self.name);
+        loop {
+            match self.stdout.recv_timeout(SERVE_STARTUP) {
+                Ok(line) => {
+                    if let Some(endpoint) = line.strip_prefix(&prefix) {
+                        return endpoint.to_owned();
+                    }
+                }
+                Err(err) => panic!("{}: no {prefix:?} line ({err})", self.name),
+            }
+        }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Fails unless the process is still running (not crashed, not restarted).
+    pub fn assert_alive(&mut self) {
+        if let Some(status) = self.child.try_wait().expect("waitpid") {
+            panic!(
+                "{} exited ({status}); log:\n{}",
+                self.name,
+                std::fs::read_to_string(&self.log).unwrap_or_default()
+            );
+        }
+    }
+
+    /// Resident memory now, in KiB (from /proc).
+    pub fn rss_kib(&self) -> u64 {
+        rss_kib(self.pid())
+    }
+
+    /// Open file descriptors now.
+    pub fn open_files(&self) -> usize {
+        std::fs::read_dir(format!("/proc/{}/fd", self.pid()))
+            .map(|dir| dir.count())
+            .unwrap_or(0)
+    }
+
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
 }

@@ -72,6 +72,19 @@ fn bad_flags_are_clear_errors() {
     assert!(!output.status.success());
     assert!(text(&output.stderr).contains("frozen:"));
 
+    // The timers' clock runs: never frozen or stepping (current-time's kinds).
+    for clock in [
+        "frozen:2020-01-01T00:00:00Z",
+        "stepping:2020-01-01T00:00:00Z/1ms",
+    ] {
+        let output = clocker(&["serve", "timers", "--timers-clock", clock], &[]);
+        assert!(!output.status.success(), "{clock}");
+        assert!(
+            text(&output.stderr).contains("current-time's (--clock)"),
+            "{clock}"
+        );
+    }
+
     let output = clocker(&["time", "--tz", "Mars/Olympus_Mons"], &[]);
     assert!(!output.status.success());
     assert!(text(&output.stderr).contains("unknown time zone 'Mars/Olympus_Mons'"));

@@ -5,6 +5,7 @@ mod accounts;
 mod cli;
 mod closing;
 mod degrade;
+mod draining;
 mod failover;
 mod frames;
 mod front_doors;

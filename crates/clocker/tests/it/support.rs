@@ -201,4 +201,4 @@ pub async fn http_get(addr: SocketAddr, path: &str) -> String {
 
 #[path = "../common/serving.rs"]
 mod serving;
-pub use serving::spawn_serving;
+pub use serving::{Served, spawn_serving};
