@@ -89,3 +89,19 @@ CREATE TABLE timer_retention (
     id          INTEGER PRIMARY KEY,
     dropped_seq BIGINT  NOT NULL
 );
+
+-- A write retried with the key of an earlier one gets the earlier one's
+-- result (idempotency keys); kept for a day.
+CREATE TABLE idempotency_keys (
+    -- 'account:<id>' or 'address:<ip>', and what is written ('timer', ...).
+    scope         TEXT   NOT NULL,
+    idem_key      TEXT   NOT NULL,
+    -- The request it was first used for, canonically written.
+    fingerprint   TEXT   NOT NULL,
+    -- What that request produced (a timer's or an account's id).
+    result        TEXT   NOT NULL,
+    created_at_ms BIGINT NOT NULL,
+    PRIMARY KEY (scope, idem_key)
+);
+
+CREATE INDEX idempotency_keys_by_age ON idempotency_keys (created_at_ms);

@@ -548,6 +548,20 @@ def list_timers(gateway, headers: dict | None = None) -> list[dict]:
     return body["timers"]
 
 
+def test_a_timer_set_retried_with_its_idempotency_key_is_the_same_timer(gateway):
+    key = {"Idempotency-Key": str(uuid.uuid4())}
+    body = {"minutes": 2, "label": "retried"}
+    first = set_timer(gateway, body, headers=key)
+    # The reply was lost, say: the browser sends the same request again.
+    again = set_timer(gateway, body, headers=key)
+    assert again == first, (first, again)
+    message = http_request(
+        gateway.addr, "POST", "/api/timers", body={"minutes": 3}, headers=key
+    ).error(400)
+    assert "idempotency key" in message, message
+    assert set_timer(gateway, body, headers={"Idempotency-Key": str(uuid.uuid4())})["id"] != first["id"]
+
+
 def test_timers_set_list_get_cancel(gateway):
     before = now_ms()
     timer = set_timer(gateway, {"hours": 0, "minutes": 1, "seconds": 30, "label": "tea"})
@@ -710,6 +724,9 @@ def test_cors_preflight_from_an_allowed_origin(gateway, origin):
     assert post.header("Access-Control-Allow-Origin") == origin, dict(post.headers)
     allowed = (post.header("Access-Control-Allow-Headers") or "").lower()
     assert "content-type" in allowed and "authorization" in allowed, dict(post.headers)
+    keyed = preflight(gateway.addr, origin, "POST", "/api/timers", "content-type,idempotency-key")
+    allowed = (keyed.header("Access-Control-Allow-Headers") or "").lower()
+    assert "idempotency-key" in allowed, dict(keyed.headers)
     delete = preflight(gateway.addr, origin, "DELETE", "/api/timers/x", "authorization")
     assert "DELETE" in (delete.header("Access-Control-Allow-Methods") or "").upper(), dict(
         delete.headers)

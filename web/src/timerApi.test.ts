@@ -99,6 +99,33 @@ describe('TimerApi', () => {
     expect(calls[0]?.init?.method).toBe('POST');
     expect(JSON.parse(String(calls[0]?.init?.body))).toEqual({ hours: 0, minutes: 1, seconds: 30, label: 'tea' });
     expect(calls[0]?.init?.headers).toMatchObject({ 'content-type': 'application/json' });
+    expect((calls[0]?.init?.headers as Record<string, string>)['idempotency-key']).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  it('sends a set once more with the same idempotency key when the connection failed', async () => {
+    const keys: string[] = [];
+    let attempts = 0;
+    const fetch: Fetch = (_url, init) => {
+      keys.push((init?.headers as Record<string, string>)['idempotency-key'] ?? '');
+      attempts += 1;
+      if (attempts === 1) return Promise.reject(new TypeError('network error'));
+      return Promise.resolve(new Response(JSON.stringify(timerJson()), { status: 201 }));
+    };
+    const timer = await new TimerApi(fetch, ENDPOINTS).create({ hours: 0, minutes: 1, seconds: 0, label: '' });
+    expect(timer.id).toBe('tmr-1');
+    expect(keys).toHaveLength(2);
+    expect(keys[1]).toBe(keys[0]);
+    // A new set gets a new key.
+    await new TimerApi(fetch, ENDPOINTS).create({ hours: 0, minutes: 1, seconds: 0, label: '' });
+    expect(keys[2]).not.toBe(keys[0]);
+  });
+
+  it('does not send a refused set again', async () => {
+    const { fetch, calls } = fakeFetch(400, { error: 'seconds: must be a whole number' });
+    await expect(new TimerApi(fetch, ENDPOINTS).create({ hours: 0, minutes: 0, seconds: 0, label: '' })).rejects.toThrow(
+      'must be a whole number',
+    );
+    expect(calls).toHaveLength(1);
   });
 
   it('lists, gets and cancels (DELETE) by id, escaping it', async () => {

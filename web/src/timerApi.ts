@@ -116,6 +116,16 @@ export class TimerApiError extends Error {
 
 export type Fetch = (url: string, init?: RequestInit) => Promise<Response>;
 
+/**
+ * A fresh idempotency key: 128 random bits in hex. (`crypto.getRandomValues`
+ * works on plain-HTTP pages too; `crypto.randomUUID` needs a secure context.)
+ */
+export function newIdempotencyKey(): string {
+  const bytes = new Uint8Array(16);
+  crypto.getRandomValues(bytes);
+  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
+}
+
 export class TimerApi {
   private readonly fetch: Fetch;
   private readonly endpoints: Endpoints;
@@ -137,15 +147,23 @@ export class TimerApi {
     return this.timer(await this.call(timerPath(id), { method: 'GET' }));
   }
 
-  /** `POST /api/timers`: sets a timer. */
-  async create(request: NewTimer): Promise<Timer> {
-    return this.timer(
-      await this.call(TIMERS_PATH, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(request),
-      }),
-    );
+  /**
+   * `POST /api/timers`: sets a timer, with an idempotency key. When the
+   * connection failed, the request may still have reached the server: it is
+   * sent once more with the same key, which cannot set a second timer.
+   */
+  async create(request: NewTimer, key: string = newIdempotencyKey()): Promise<Timer> {
+    const init: RequestInit = {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'idempotency-key': key },
+      body: JSON.stringify(request),
+    };
+    try {
+      return this.timer(await this.call(TIMERS_PATH, init));
+    } catch (err) {
+      if (!(err instanceof TimerApiError) || err.status !== null) throw err;
+      return this.timer(await this.call(TIMERS_PATH, init));
+    }
   }
 
   /** `DELETE /api/timers/{id}`: the timer, cancelled (or unchanged when it had already ended). */

@@ -73,7 +73,7 @@ async fn measure(programs: &Programs, args: &P12Args) -> anyhow::Result<Table> {
                     minutes: 0,
                     seconds: 1,
                     label: format!("p12 round {round} timer {n}"),
-                    token: String::new(),
+                    ..Default::default()
                 })
                 .await
                 .context("SetTimer through the standby failed")?

@@ -107,6 +107,24 @@ fn json_body<T>(
     })
 }
 
+/// The request's idempotency key: the `Idempotency-Key` header, else what
+/// the body named (empty for none). The service checks its form; a header
+/// that is not text is a 400 here.
+fn idempotency_key(
+    headers: &axum::http::HeaderMap,
+    from_body: String,
+) -> Result<String, clocker_runtime::http::ApiError> {
+    match headers.get("idempotency-key") {
+        None => Ok(from_body),
+        Some(value) => value.to_str().map(str::to_owned).map_err(|_| {
+            clocker_runtime::http::ApiError::Status(
+                axum::http::StatusCode::BAD_REQUEST,
+                "the Idempotency-Key header is 1 to 128 printable ASCII characters".into(),
+            )
+        }),
+    }
+}
+
 /// What any route that calls a service may answer when that service fails.
 #[derive(utoipa::IntoResponses)]
 #[allow(dead_code)]

@@ -16,6 +16,7 @@
 
 mod accounts;
 mod config;
+mod idempotency;
 mod lease;
 mod migrations;
 mod timer_limits;
@@ -31,9 +32,10 @@ pub use accounts::{AccountRecord, SessionRecord};
 pub use config::{
     ConfigError, DatabaseSettings, SQLITE_FILE, SqlitePath, StoreConfig, default_data_dir,
 };
+pub use idempotency::{IdempotencyKey, MAX_IDEMPOTENCY_KEY_BYTES, Recorded};
 pub use lease::{LEASE_CHECK_EVERY, Lease};
 pub use migrations::{MIGRATIONS, migrator};
-pub use timer_limits::{Pruned, QuotaKey};
+pub use timer_limits::{Pruned, QuotaKey, TimerInsert};
 pub use timers::{EventKind, EventRecord, TimerRecord, TimerState};
 
 /// How long connecting (or waiting for a pooled connection) may take.

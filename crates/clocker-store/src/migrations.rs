@@ -32,6 +32,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "narrow timer indexes",
         include_str!("../migrations/0005_narrow_timer_indexes.sql"),
     ),
+    (
+        6,
+        "idempotency keys",
+        include_str!("../migrations/0006_idempotency_keys.sql"),
+    ),
 ];
 
 /// A migrator over [`MIGRATIONS`].

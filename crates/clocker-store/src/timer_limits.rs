@@ -7,6 +7,7 @@
 
 use sqlx::{AssertSqlSafe, Row};
 
+use crate::idempotency::{self, IdempotencyKey, Recorded};
 use crate::timers::{EVENT_COLUMNS, event_from, insert_event, take_seqs};
 use crate::{Store, StoreError, TimerRecord};
 
@@ -17,6 +18,17 @@ pub enum QuotaKey<'a> {
     Account(&'a str),
     /// Anonymous timers set from one client address.
     Address(&'a str),
+}
+
+/// What [`Store::insert_timer_within_quota`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TimerInsert {
+    /// Stored, with its `set` event numbered `seq`.
+    Inserted { seq: i64 },
+    /// Not stored: the quota is full.
+    OverQuota,
+    /// Not stored: the idempotency key was used before, for this.
+    Replayed(Recorded),
 }
 
 /// What one retention batch did.
@@ -30,7 +42,9 @@ pub struct Pruned {
 
 impl Store {
     /// Adds a pending timer and its `set` event unless `key` already has
-    /// `max` pending timers: `Ok(None)` then, and nothing is written.
+    /// `max` pending timers ([`TimerInsert::OverQuota`], nothing written),
+    /// or `idempotency` names a key already used
+    /// ([`TimerInsert::Replayed`], nothing written).
     ///
     /// The count stops at `max`, so a set costs at most a quota's worth of
     /// index entries however many timers a key has.
@@ -44,7 +58,8 @@ impl Store {
         timer: &TimerRecord,
         key: QuotaKey<'_>,
         max: Option<i64>,
-    ) -> Result<Option<i64>, StoreError> {
+        idempotency: Option<IdempotencyKey<'_>>,
+    ) -> Result<TimerInsert, StoreError> {
         let (client_addr, counted) = match key {
             QuotaKey::Account(owner) => (None, owner),
             QuotaKey::Address(addr) => (Some(addr), addr),
@@ -67,6 +82,17 @@ impl Store {
              SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 {within}"
         );
         let mut tx = self.pool.begin().await?;
+        // The key first: a retry waits here for the write it repeats.
+        if let Some(idempotency) = &idempotency
+            && !idempotency::claim(&mut tx, idempotency, &timer.id, timer.created_at_ms).await?
+        {
+            tx.rollback().await?;
+            return Ok(match self.recorded(idempotency).await? {
+                Some(recorded) => TimerInsert::Replayed(recorded),
+                // Expired in between: nothing to repeat.
+                None => TimerInsert::Replayed(Recorded::Other),
+            });
+        }
         // Only a fixed condition is formatted in; every value is bound.
         let query = sqlx::query(AssertSqlSafe(sql))
             .bind(&timer.id)
@@ -87,7 +113,7 @@ impl Store {
         let inserted = query.execute(&mut *tx).await?;
         if inserted.rows_affected() == 0 {
             tx.rollback().await?;
-            return Ok(None);
+            return Ok(TimerInsert::OverQuota);
         }
         let seq = take_seqs(&mut tx, 1).await?;
         insert_event(
@@ -99,7 +125,7 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
-        Ok(Some(seq))
+        Ok(TimerInsert::Inserted { seq })
     }
 
     /// How many pending timers `key` has.

@@ -21,6 +21,11 @@ pub struct SetTimerJson {
     /// A session token; over HTTP the `Authorization: Bearer` header does.
     #[serde(default)]
     pub token: String,
+    /// A retry with the key of an earlier set answers that timer instead of
+    /// setting another (see `SetTimerRequest.idempotency_key`); over HTTP
+    /// the `Idempotency-Key` header does.
+    #[serde(default)]
+    pub idempotency_key: String,
 }
 
 /// A timer in JSON: the request's fields echoed back (as the seed's server

@@ -65,7 +65,7 @@ pub use limits::{
     MAX_WATCH_IDS, TimerLimits,
 };
 pub use service::{TimersService, Watches, timer_message};
-pub use timers::{MAX_LABEL_BYTES, Timers, late_ms};
+pub use timers::{IDEMPOTENCY_KEY_RETENTION, MAX_LABEL_BYTES, Timers, late_ms};
 pub use zmq::{MAX_FRAME_BYTES, ZmqLimits};
 
 /// The timer service checks session tokens with the accounts service.

@@ -54,8 +54,9 @@ impl Default for TimerLimits {
     }
 }
 
-/// Deletes ended timers past retention now and every [`PRUNE_EVERY`] until
-/// `shutdown`. Every replica may run it: deleting is idempotent.
+/// Deletes ended timers past retention, and idempotency keys older than
+/// [`crate::IDEMPOTENCY_KEY_RETENTION`], now and every [`PRUNE_EVERY`]
+/// until `shutdown`. Every replica may run it: deleting is idempotent.
 pub(crate) async fn prune_periodically(timers: Arc<Timers>, shutdown: CancellationToken) {
     let mut every = tokio::time::interval(PRUNE_EVERY);
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -90,6 +91,19 @@ pub(crate) async fn prune_periodically(timers: Arc<Timers>, shutdown: Cancellati
                 deleted,
                 "deleted timers that ended before the retention period"
             );
+        }
+        for _ in 0..PRUNE_BATCHES {
+            if shutdown.is_cancelled() {
+                return;
+            }
+            match timers.prune_idempotency_keys(PRUNE_BATCH).await {
+                Ok(deleted) if deleted == PRUNE_BATCH as u64 => tokio::task::yield_now().await,
+                Ok(_) => break,
+                Err(err) => {
+                    tracing::warn!(%err, "deleting old idempotency keys failed; retrying at the next run");
+                    break;
+                }
+            }
         }
     }
 }

@@ -87,10 +87,14 @@ impl v1::timers_server::Timers for TimersService {
             minutes,
             seconds,
             label,
+            idempotency_key,
             ..
         } = request.into_inner();
         let duration = TimerDuration::new(hours, minutes, seconds)?;
-        let timer = self.timers.set(duration, label, &caller).await?;
+        let timer = self
+            .timers
+            .set(duration, label, &caller, &idempotency_key)
+            .await?;
         Ok(Response::new(timer_message(&timer)))
     }
 

@@ -13,7 +13,10 @@ use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use clocker_store::{EventKind, EventRecord, Pruned, QuotaKey, Store, TimerRecord, TimerState};
+use clocker_store::{
+    EventKind, EventRecord, IdempotencyKey, MAX_IDEMPOTENCY_KEY_BYTES, Pruned, QuotaKey, Recorded,
+    Store, TimerInsert, TimerRecord, TimerState,
+};
 use tokio::sync::{Notify, broadcast};
 
 use crate::TimerError;
@@ -25,6 +28,9 @@ use crate::scheduler::Due;
 
 /// The longest label, in bytes.
 pub const MAX_LABEL_BYTES: usize = 200;
+/// How long a set's idempotency key is remembered.
+pub const IDEMPOTENCY_KEY_RETENTION: std::time::Duration =
+    std::time::Duration::from_secs(24 * 3600);
 /// The most timers one list returns.
 pub const MAX_LIST: u32 = 500;
 /// Live events kept for watchers that fall behind before they are dropped.
@@ -97,12 +103,15 @@ impl Timers {
         self.callers.ended(token, session, &self.clock).await;
     }
 
-    /// Sets a timer for `caller`; answers as soon as it is stored.
+    /// Sets a timer for `caller`; answers as soon as it is stored. With an
+    /// `idempotency_key` (empty for none) used before by this caller for the
+    /// same timer, that timer is answered (as it is now) and nothing is set.
     pub async fn set(
         &self,
         duration: TimerDuration,
         label: String,
         caller: &Caller,
+        idempotency_key: &str,
     ) -> Result<TimerRecord, TimerError> {
         if label.len() > MAX_LABEL_BYTES {
             return Err(TimerError::Invalid(format!(
@@ -135,23 +144,52 @@ impl Timers {
                 self.limits.pending_per_address,
             ),
         };
-        let Some(seq) = self
+        let scope = match (caller, &address) {
+            (Caller::Account(owner), _) => format!("timer account:{owner}"),
+            (Caller::Anonymous(_), address) => {
+                format!("timer address:{}", address.as_deref().unwrap_or("unknown"))
+            }
+        };
+        let fingerprint = format!(
+            "{}:{}:{} {}",
+            duration.hours, duration.minutes, duration.seconds, timer.label
+        );
+        let idempotency = checked_key(idempotency_key)?.map(|key| IdempotencyKey {
+            scope: &scope,
+            key,
+            fingerprint: &fingerprint,
+        });
+        let inserted = self
             .store
             // 0: no quota (nothing counted).
-            .insert_timer_within_quota(&timer, key, (max > 0).then(|| i64::from(max)))
-            .await?
-        else {
-            metrics::counter!("clocker_timers_quota_refused_total").increment(1);
-            return Err(TimerError::QuotaExceeded(match caller {
-                Caller::Account(_) => format!(
-                    "this account has {max} pending timers, the most allowed; \
-                     cancel one or wait for one to fire"
-                ),
-                Caller::Anonymous(_) => format!(
-                    "{max} anonymous timers are pending from this address, the most allowed; \
-                     log in, cancel one or wait for one to fire"
-                ),
-            }));
+            .insert_timer_within_quota(&timer, key, (max > 0).then(|| i64::from(max)), idempotency)
+            .await?;
+        let seq = match inserted {
+            TimerInsert::Inserted { seq } => seq,
+            TimerInsert::Replayed(Recorded::Same(id)) => {
+                metrics::counter!("clocker_timers_set_replayed_total").increment(1);
+                return self.get(&id, caller).await;
+            }
+            TimerInsert::Replayed(Recorded::Other) => {
+                return Err(TimerError::Invalid(format!(
+                    "the idempotency key '{}' was first used for another timer; send a new key \
+                     for a new timer (a key is kept for a day)",
+                    shorten(idempotency_key)
+                )));
+            }
+            TimerInsert::OverQuota => {
+                metrics::counter!("clocker_timers_quota_refused_total").increment(1);
+                return Err(TimerError::QuotaExceeded(match caller {
+                    Caller::Account(_) => format!(
+                        "this account has {max} pending timers, the most allowed; \
+                         cancel one or wait for one to fire"
+                    ),
+                    Caller::Anonymous(_) => format!(
+                        "{max} anonymous timers are pending from this address, the most \
+                         allowed; log in, cancel one or wait for one to fire"
+                    ),
+                }));
+            }
         };
         self.hand_over([EventRecord {
             seq,
@@ -335,11 +373,18 @@ impl Timers {
     /// period ago, with their events.
     pub async fn prune(&self, batch: i64) -> Result<Pruned, TimerError> {
         let keep_ms = i64::try_from(self.limits.retention.as_millis()).unwrap_or(i64::MAX);
-        // Housekeeping by the system's time, counted in days: not the
-        // service's clock, whose every read a stepping test clock counts.
+        // Housekeeping by the system's time, counted in days.
         let now_ms = jiff::Timestamp::now().as_millisecond();
         let before_ms = now_ms.saturating_sub(keep_ms);
         Ok(self.store.delete_ended_timers(before_ms, batch).await?)
+    }
+
+    /// Deletes up to `batch` idempotency keys older than
+    /// [`IDEMPOTENCY_KEY_RETENTION`]; how many.
+    pub async fn prune_idempotency_keys(&self, batch: i64) -> Result<u64, TimerError> {
+        let keep_ms = IDEMPOTENCY_KEY_RETENTION.as_millis() as i64;
+        let before_ms = jiff::Timestamp::now().as_millisecond() - keep_ms;
+        Ok(self.store.delete_idempotency_keys(before_ms, batch).await?)
     }
 
     /// Every pending timer, for the scheduler, read page by page.
@@ -387,6 +432,22 @@ pub fn late_ms(timer: &TimerRecord) -> i64 {
 }
 
 /// An id as quoted in an error (ids from clients may be anything).
+/// `key` when it is one (`None` for an empty one): at most
+/// [`MAX_IDEMPOTENCY_KEY_BYTES`] of printable ASCII, such as a UUID.
+fn checked_key(key: &str) -> Result<Option<&str>, TimerError> {
+    if key.is_empty() {
+        return Ok(None);
+    }
+    if key.len() > MAX_IDEMPOTENCY_KEY_BYTES || !key.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(TimerError::Invalid(format!(
+            "an idempotency key is 1 to {MAX_IDEMPOTENCY_KEY_BYTES} printable ASCII characters \
+             (a UUID, say); got {} bytes",
+            key.len()
+        )));
+    }
+    Ok(Some(key))
+}
+
 fn shorten(id: &str) -> String {
     let mut shown: String = id.chars().take(64).collect();
     if shown.len() < id.len() {

@@ -119,31 +119,37 @@ pub async fn run(
     }
 }
 
+/// A request went out but no reply came within [`REQUEST_TIMEOUT`].
+#[derive(Debug, thiserror::Error)]
+#[error("the request was sent, but no reply came")]
+struct NoReply;
+
 struct Client {
     endpoint: String,
     token: String,
 }
 
 impl Client {
-    /// The seed's three frames, or JSON when there is a label or a session.
+    /// Sets a timer, as JSON with an idempotency key: when the request went
+    /// out but no reply came in time, it is sent once more with the same
+    /// key, which cannot set a second timer.
     async fn set(&self, fields: &[String; 3], label: Option<&str>) -> anyhow::Result<Value> {
-        if label.is_none() && self.token.is_empty() {
-            return self
-                .request(fields.iter().map(|f| f.clone().into_bytes()).collect())
-                .await;
-        }
         let number = |text: &str, name: &str| -> anyhow::Result<i64> {
             text.trim()
                 .parse()
                 .with_context(|| format!("{name}: '{text}' is not a whole number"))
         };
-        self.request_json(json!({
+        let body = json!({
             "hours": number(&fields[0], "hours")?,
             "minutes": number(&fields[1], "minutes")?,
             "seconds": number(&fields[2], "seconds")?,
             "label": label.unwrap_or_default(),
-        }))
-        .await
+            "idempotency_key": uuid::Uuid::now_v7().to_string(),
+        });
+        match self.request_json(body.clone()).await {
+            Err(err) if err.downcast_ref::<NoReply>().is_some() => self.request_json(body).await,
+            answered => answered,
+        }
     }
 
     async fn request_json(&self, mut body: Value) -> anyhow::Result<Value> {
@@ -155,8 +161,10 @@ impl Client {
         self.request(vec![body.to_string().into_bytes()]).await
     }
 
-    /// One request, one reply; an `{"ok":false}` reply is an error.
+    /// One request, one reply; an `{"ok":false}` reply is an error, and
+    /// one that was sent but not answered in time is a [`NoReply`].
     async fn request(&self, frames: Vec<Vec<u8>>) -> anyhow::Result<Value> {
+        let sent = std::cell::Cell::new(false);
         let exchange = async {
             let mut socket = ReqSocket::new();
             socket.connect(&self.endpoint).await?;
@@ -168,13 +176,19 @@ impl Client {
             )
             .map_err(|_| anyhow::anyhow!("a request needs at least one frame"))?;
             socket.send(message).await?;
+            sent.set(true);
             let reply = socket.recv().await?;
             anyhow::Ok(reply)
         };
-        let reply = tokio::time::timeout(REQUEST_TIMEOUT, exchange)
-            .await
-            .map_err(|_| self.unreachable())?
-            .map_err(|err| anyhow::anyhow!("{}: {err}", self.unreachable()))?;
+        let reply = match tokio::time::timeout(REQUEST_TIMEOUT, exchange).await {
+            Ok(exchanged) => {
+                exchanged.map_err(|err| anyhow::anyhow!("{}: {err}", self.unreachable()))?
+            }
+            Err(_) if sent.get() => {
+                return Err(anyhow::Error::new(NoReply).context(self.unreachable()));
+            }
+            Err(_) => return Err(self.unreachable()),
+        };
         let frame = reply.into_vec().pop().unwrap_or_default();
         let value: Value =
             serde_json::from_slice(&frame).context("the timer service's reply is not JSON")?;

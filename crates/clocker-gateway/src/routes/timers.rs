@@ -20,7 +20,7 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{BodyErrors, ErrorBody, Upstream, json_body};
+use super::{BodyErrors, ErrorBody, Upstream, idempotency_key, json_body};
 use crate::state::Shared;
 
 pub fn router() -> OpenApiRouter<Shared> {
@@ -53,9 +53,13 @@ pub struct TimerList {
     timers: Vec<TimerJson>,
 }
 
-/// Sets a timer; it is stored before the answer, and fires once.
+/// Sets a timer; it is stored before the answer, and fires once. With an
+/// `Idempotency-Key` header (1 to 128 printable ASCII characters, a UUID
+/// say), a retry of the same request answers the timer the first one set.
 #[utoipa::path(post, path = "/api/timers", tag = "timers",
     request_body = SetTimerJson,
+    params(("Idempotency-Key" = Option<String>, Header,
+        description = "A retry with the key of an earlier set by the same caller answers that timer instead of setting another; reused for another timer it is 400. Kept for a day.")),
     security((), ("bearer" = [])),
     responses(
         (status = 201, body = TimerJson),
@@ -78,6 +82,7 @@ async fn create_timer(
         seconds: body.seconds,
         label: body.label,
         token: body.token,
+        idempotency_key: idempotency_key(&headers, body.idempotency_key)?,
     };
     let mut timers = state.timers.clone();
     let mut request = state.request(message, &headers);

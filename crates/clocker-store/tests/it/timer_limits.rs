@@ -1,6 +1,8 @@
 //! Quotas, owner-filtered replay and retention, on both backends.
 
-use clocker_store::{EventKind, QuotaKey, TimerRecord, TimerState};
+use clocker_store::{
+    EventKind, IdempotencyKey, QuotaKey, Recorded, TimerInsert, TimerRecord, TimerState,
+};
 use clocker_testdb::test_both_backends;
 
 use crate::support::open;
@@ -26,32 +28,60 @@ test_both_backends! {
         let here = QuotaKey::Address("127.0.0.2");
         for n in 0..3 {
             let inserted = store
-                .insert_timer_within_quota(&timer(&format!("a{n}"), None, 60_000), here, Some(3))
+                .insert_timer_within_quota(&timer(&format!("a{n}"), None, 60_000), here, Some(3), None)
                 .await
                 .expect("insert");
-            assert!(inserted.is_some(), "timer {n} is within the quota");
+            assert!(matches!(inserted, TimerInsert::Inserted { .. }), "timer {n} is within the quota");
         }
         let over = store
-            .insert_timer_within_quota(&timer("a3", None, 60_000), here, Some(3))
+            .insert_timer_within_quota(&timer("a3", None, 60_000), here, Some(3), None)
             .await
             .expect("insert");
-        assert_eq!(over, None, "the fourth is refused");
+        assert_eq!(over, TimerInsert::OverQuota, "the fourth is refused");
         assert_eq!(store.get_timer("a3").await.expect("query"), None, "nothing was written");
         assert_eq!(store.count_pending_timers(here).await.expect("count"), 3);
         // Another address and an account have quotas of their own.
         let there = QuotaKey::Address("127.0.0.1");
-        assert!(store.insert_timer_within_quota(&timer("b0", None, 60_000), there, Some(3)).await.expect("insert").is_some());
+        assert!(matches!(store.insert_timer_within_quota(&timer("b0", None, 60_000), there, Some(3), None).await.expect("insert"), TimerInsert::Inserted { .. }));
         let alice = QuotaKey::Account("alice");
-        assert!(store.insert_timer_within_quota(&timer("c0", Some("alice"), 60_000), alice, Some(1)).await.expect("insert").is_some());
-        assert_eq!(store.insert_timer_within_quota(&timer("c1", Some("alice"), 60_000), alice, Some(1)).await.expect("insert"), None);
+        assert!(matches!(store.insert_timer_within_quota(&timer("c0", Some("alice"), 60_000), alice, Some(1), None).await.expect("insert"), TimerInsert::Inserted { .. }));
+        assert_eq!(store.insert_timer_within_quota(&timer("c1", Some("alice"), 60_000), alice, Some(1), None).await.expect("insert"), TimerInsert::OverQuota);
         // An ended timer frees its place.
         store.end_timers(&["a0".to_owned()], EventKind::Cancelled, 2_000).await.expect("cancel");
-        assert!(store.insert_timer_within_quota(&timer("a4", None, 60_000), here, Some(3)).await.expect("insert").is_some());
+        assert!(matches!(store.insert_timer_within_quota(&timer("a4", None, 60_000), here, Some(3), None).await.expect("insert"), TimerInsert::Inserted { .. }));
         // No number was taken by a refused insert.
         assert_eq!(store.max_event_seq().await.expect("max"), 7);
         // Without a quota nothing is counted: any number may be pending.
-        assert!(store.insert_timer_within_quota(&timer("a5", None, 60_000), here, None).await.expect("insert").is_some());
+        assert!(matches!(store.insert_timer_within_quota(&timer("a5", None, 60_000), here, None, None).await.expect("insert"), TimerInsert::Inserted { .. }));
         assert_eq!(store.count_pending_timers(here).await.expect("count"), 4);
+    }
+
+    async fn an_idempotency_key_repeats_its_first_write_and_refuses_another(db: TestDatabase) {
+        let store = open(&db).await;
+        let here = QuotaKey::Address("127.0.0.2");
+        let key = |scope, fingerprint| IdempotencyKey { scope, key: "k-1", fingerprint };
+        let first = key("timer address:127.0.0.2", "0:1:30 tea");
+        let stored = store.insert_timer_within_quota(&timer("t1", None, 60_000), here, Some(2), Some(first)).await.expect("insert");
+        assert!(matches!(stored, TimerInsert::Inserted { .. }), "{stored:?}");
+        // The retry: the first timer, and nothing written.
+        let again = store.insert_timer_within_quota(&timer("t2", None, 60_000), here, Some(2), Some(first)).await.expect("insert");
+        assert_eq!(again, TimerInsert::Replayed(Recorded::Same("t1".into())));
+        assert_eq!(store.get_timer("t2").await.expect("query"), None);
+        // The key for another request is refused; in another scope it is another key.
+        let other = store.insert_timer_within_quota(&timer("t3", None, 60_000), here, Some(2), Some(key("timer address:127.0.0.2", "0:0:5 "))).await.expect("insert");
+        assert_eq!(other, TimerInsert::Replayed(Recorded::Other));
+        let elsewhere = key("timer address:127.0.0.1", "0:1:30 tea");
+        let there = QuotaKey::Address("127.0.0.1");
+        assert!(matches!(store.insert_timer_within_quota(&timer("t4", None, 60_000), there, Some(2), Some(elsewhere)).await.expect("insert"), TimerInsert::Inserted { .. }));
+        // A write refused by its quota does not use up its key.
+        store.insert_timer_within_quota(&timer("t5", None, 60_000), here, Some(2), None).await.expect("insert");
+        let fresh = key("timer address:127.0.0.2", "0:2:0 ");
+        let fresh = IdempotencyKey { key: "k-2", ..fresh };
+        assert_eq!(store.insert_timer_within_quota(&timer("t6", None, 60_000), here, Some(2), Some(fresh)).await.expect("insert"), TimerInsert::OverQuota);
+        assert_eq!(store.recorded(&fresh).await.expect("query"), None);
+        // Keys expire.
+        assert_eq!(store.delete_idempotency_keys(61_000, 100).await.expect("pruned"), 2);
+        assert_eq!(store.recorded(&first).await.expect("query"), None);
     }
 
     async fn replay_reads_only_the_owners_events_or_the_named_anonymous_timers(db: TestDatabase) {

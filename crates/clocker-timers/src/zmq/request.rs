@@ -3,7 +3,8 @@
 //!
 //! A request is three frames (hours, minutes, seconds as decimal text, the
 //! seed's three `send_string` calls sent as one message) or one JSON frame:
-//! `{"hours":h,"minutes":m,"seconds":s,"label":…,"token":…}` to set, or
+//! `{"hours":h,"minutes":m,"seconds":s,"label":…,"token":…,"idempotency_key":…}`
+//! to set, or
 //! `{"op":"get"|"cancel","id":…,"token":…}` / `{"op":"list","token":…}`.
 //! A REQ peer's empty delimiter frame comes first and is not part of it.
 
@@ -29,6 +30,8 @@ pub enum Request {
         duration: TimerDuration,
         label: String,
         token: String,
+        /// Empty for none.
+        idempotency_key: String,
     },
     Get {
         id: String,
@@ -84,6 +87,7 @@ impl Request {
                 duration: TimerDuration::parse(hours, minutes, seconds)?,
                 label: String::new(),
                 token: String::new(),
+                idempotency_key: String::new(),
             }),
             [json] => Self::from_json(json),
             other => Err(TimerError::Invalid(format!(
@@ -108,6 +112,7 @@ impl Request {
                 duration: TimerDuration::new(set.hours, set.minutes, set.seconds)?,
                 label: set.label,
                 token: set.token,
+                idempotency_key: set.idempotency_key,
             });
         }
         let Operation { op, id, token } = serde_json::from_value(value)
@@ -131,9 +136,12 @@ impl Request {
                 duration,
                 label,
                 token,
+                idempotency_key,
             } => {
                 let caller = timers.caller(&token, Some(from)).await?;
-                let timer = timers.set(duration, label, &caller).await?;
+                let timer = timers
+                    .set(duration, label, &caller, &idempotency_key)
+                    .await?;
                 Ok(ok_timer(&json_of(&timer)))
             }
             Request::Get { id, token } => {
@@ -220,6 +228,7 @@ mod tests {
             duration: TimerDuration::new(0, 1, 30).expect("valid"),
             label: String::new(),
             token: String::new(),
+            idempotency_key: String::new(),
         };
         assert_eq!(decoded(&[b"", b"0", b"1", b"30"]), expected);
         assert_eq!(decoded(&[b"0", b"1", b"30"]), expected);

@@ -12,7 +12,7 @@ fn request(hours: i64, minutes: i64, seconds: i64, label: &str) -> SetTimerReque
         minutes,
         seconds,
         label: label.into(),
-        token: String::new(),
+        ..Default::default()
     }
 }
 
@@ -38,6 +38,30 @@ test_both_backends! {
         let again = client.cancel_timer(TimerRequest { id: tea.id.clone(), token: String::new() }).await.expect("cancel").into_inner();
         assert_eq!(again, cancelled);
         assert_code(client.get_timer(TimerRequest { id: "nope".into(), token: String::new() }).await, Code::NotFound);
+    }
+
+    async fn a_set_retried_with_its_idempotency_key_answers_the_first_timer(db: TestDatabase) {
+        let fleet = Fleet::start(&db, TimerClock::system()).await;
+        let mut client = fleet.client().await;
+        let keyed = |label: &str, key: &str| SetTimerRequest { idempotency_key: key.into(), ..request(0, 5, 0, label) };
+        let first = client.set_timer(keyed("tea", "retry-1")).await.expect("set").into_inner();
+        // The reply was lost, say: the client sends the same request again.
+        let again = client.set_timer(keyed("tea", "retry-1")).await.expect("set").into_inner();
+        assert_eq!(again, first, "the first timer, not a second");
+        let mut events = watch_ids(&mut client, &[&first.id, &again.id], Some(0)).await;
+        let set = next_event(&mut events).await;
+        assert_eq!(set.timer.map(|t| t.id), Some(first.id.clone()));
+        // The key for another timer is refused; a new key sets a new timer.
+        let refused = assert_code(client.set_timer(keyed("coffee", "retry-1")).await, Code::InvalidArgument);
+        assert!(refused.message().contains("idempotency key"), "{refused:?}");
+        let other = client.set_timer(keyed("tea", "retry-2")).await.expect("set").into_inner();
+        assert_ne!(other.id, first.id);
+        for bad in ["", "a b", &"k".repeat(129)] {
+            if bad.is_empty() {
+                continue; // empty: no key
+            }
+            assert_code(client.set_timer(keyed("tea", bad)).await, Code::InvalidArgument);
+        }
     }
 
     async fn bad_durations_and_labels_are_invalid_arguments(db: TestDatabase) {

@@ -140,7 +140,7 @@ async fn fail_over(death: Death) {
                 minutes: 0,
                 seconds: seconds as i64,
                 label: format!("timer {n}"),
-                token: String::new(),
+                ..Default::default()
             })
             .await
             .expect("set")
