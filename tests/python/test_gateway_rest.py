@@ -400,6 +400,15 @@ def new_password() -> str:
     return secrets.token_urlsafe(18)
 
 
+def test_a_registration_retried_with_its_idempotency_key_is_the_same_account(gateway):
+    body = {"username": unique_name("idem"), "password": new_password()}
+    key = {"Idempotency-Key": str(uuid.uuid4())}
+    first = http_request(gateway.addr, "POST", "/api/accounts", body=body, headers=key).json_object(201)
+    again = http_request(gateway.addr, "POST", "/api/accounts", body=body, headers=key).json_object(201)
+    assert again == first, (first, again)
+    http_request(gateway.addr, "POST", "/api/accounts", body=body).error(409)
+
+
 def check_account(account: dict, username: str) -> None:
     assert set(account) == ACCOUNT_KEYS, account
     assert account["username"] == username, account

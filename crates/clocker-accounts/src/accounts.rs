@@ -7,7 +7,10 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use clocker_runtime::TaskTracker;
-use clocker_store::{AccountRecord, SessionRecord, Store, StoreError};
+use clocker_store::{
+    AccountRecord, IdempotencyKey, Recorded, SessionRecord, Store, StoreError,
+    checked_idempotency_key,
+};
 use jiff::{SignedDuration, Timestamp};
 use tokio::sync::Semaphore;
 
@@ -94,39 +97,97 @@ impl Accounts {
 
     /// Creates an account for a client at `client`. A taken name costs the
     /// same hash as a free one, so the answer's time does not tell which.
+    ///
+    /// With an `idempotency_key` (empty for none) this client used before to
+    /// register the same name, the account it created is answered once the
+    /// password matches (a retry after a lost reply), and nothing is written.
     pub async fn register(
         &self,
         username: &str,
         password: String,
         client: IpAddr,
+        idempotency_key: &str,
     ) -> Result<Account, AccountsError> {
         let username = Username::parse(username)?;
         let password = Password::parse(password)?;
+        let key = checked_idempotency_key(idempotency_key).map_err(AccountsError::Invalid)?;
         self.throttle
             .reserve_registration(client, Instant::now())
             .map_err(|retry_after| AccountsError::Throttled { retry_after })?;
+        let scope = format!("account address:{client}");
+        let key = key.map(|key| IdempotencyKey {
+            scope: &scope,
+            key,
+            fingerprint: username.as_str(),
+        });
+        if let Some(key) = &key
+            && let Some(recorded) = self.store.recorded(key).await?
+        {
+            return self.registered_before(recorded, &username, password).await;
+        }
         // Hash first, whether or not the name is taken: the unique key
         // answers "taken", after the same work as for a free name.
         let record = AccountRecord {
             id: uuid::Uuid::now_v7().to_string(),
             username: username.as_str().to_owned(),
-            password_hash: self.hasher.hash(password).await?,
+            password_hash: self.hasher.hash(password.clone()).await?,
             created_at_ms: (self.clock)().as_millisecond(),
         };
         let store = self.store.clone();
         let inserted = record.clone();
+        let owned_key = key.map(|key| (key.scope.to_owned(), key.key.to_owned()));
         let result = self
-            .to_the_end(async move { store.insert_account(&inserted).await })
+            .to_the_end(async move {
+                let key = owned_key.as_ref().map(|(scope, key)| IdempotencyKey {
+                    scope,
+                    key,
+                    fingerprint: &inserted.username,
+                });
+                store.insert_account_keyed(&inserted, key).await
+            })
             .await;
         let outcome = match &result {
-            Ok(()) => "created",
+            Ok(None) => "created",
+            Ok(Some(_)) => "repeated",
             Err(AccountsError::AlreadyExists) => "taken",
             Err(_) => "error",
         };
         metrics::counter!("clocker_accounts_registrations_total", "result" => outcome).increment(1);
-        result?;
+        if let Some(recorded) = result? {
+            // The same key, claimed by a concurrent call.
+            return self.registered_before(recorded, &username, password).await;
+        }
         tracing::info!(username = %username, "account registered");
         Ok(account_from(&record))
+    }
+
+    /// The answer to a registration whose idempotency key was used before:
+    /// the account that use created, if the password is the one it was
+    /// created with; "taken" otherwise, as for any taken name.
+    async fn registered_before(
+        &self,
+        recorded: Recorded,
+        username: &Username,
+        password: Password,
+    ) -> Result<Account, AccountsError> {
+        let Recorded::Same(id) = recorded else {
+            return Err(AccountsError::Invalid(
+                "this idempotency key was first used to register another name; send a new key \
+                 for a new registration (a key is kept for a day)"
+                    .into(),
+            ));
+        };
+        let (store, name) = (self.store.clone(), username.as_str().to_owned());
+        let record = self
+            .to_the_end(async move { store.get_account_by_username(&name).await })
+            .await?
+            .filter(|record| record.id == id);
+        let stored_hash = record.as_ref().map(|r| r.password_hash.clone());
+        let verified = self.hasher.verify(password, stored_hash).await?;
+        match record {
+            Some(record) if verified => Ok(account_from(&record)),
+            _ => Err(AccountsError::AlreadyExists),
+        }
     }
 
     /// Starts a session for the user whose password this is, for a client
@@ -334,7 +395,7 @@ mod tests {
         };
         let (accounts, now_ms) = accounts(config).await;
         accounts
-            .register("alice", "password1".into(), CLIENT)
+            .register("alice", "password1".into(), CLIENT, "")
             .await
             .expect("registered");
         let session = accounts
@@ -363,7 +424,7 @@ mod tests {
     async fn unknown_user_and_wrong_password_are_the_same_error() {
         let (accounts, _) = accounts(AccountsConfig::default()).await;
         accounts
-            .register("alice", "password1".into(), CLIENT)
+            .register("alice", "password1".into(), CLIENT, "")
             .await
             .expect("registered");
         let wrong = accounts
@@ -391,7 +452,7 @@ mod tests {
         };
         let (accounts, _) = accounts(config).await;
         accounts
-            .register("alice", "password1".into(), CLIENT)
+            .register("alice", "password1".into(), CLIENT, "")
             .await
             .expect("registered");
         for _ in 0..3 {
@@ -413,12 +474,12 @@ mod tests {
     async fn usernames_are_case_blind() {
         let (accounts, _) = accounts(AccountsConfig::default()).await;
         let account = accounts
-            .register("Alice", "password1".into(), CLIENT)
+            .register("Alice", "password1".into(), CLIENT, "")
             .await
             .expect("registered");
         assert_eq!(account.username, "alice");
         let err = accounts
-            .register("ALICE", "password1".into(), CLIENT)
+            .register("ALICE", "password1".into(), CLIENT, "")
             .await
             .expect_err("taken");
         assert!(matches!(err, AccountsError::AlreadyExists));
@@ -434,7 +495,7 @@ mod tests {
     async fn logout_is_idempotent_and_ends_the_session() {
         let (accounts, _) = accounts(AccountsConfig::default()).await;
         accounts
-            .register("alice", "password1".into(), CLIENT)
+            .register("alice", "password1".into(), CLIENT, "")
             .await
             .expect("registered");
         let token = accounts

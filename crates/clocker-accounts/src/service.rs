@@ -50,8 +50,15 @@ impl v1::accounts_server::Accounts for AccountsService {
         request: Request<RegisterRequest>,
     ) -> Result<Response<RegisterReply>, Status> {
         let client = self.client(&request);
-        let RegisterRequest { username, password } = request.into_inner();
-        let account = self.accounts.register(&username, password, client).await?;
+        let RegisterRequest {
+            username,
+            password,
+            idempotency_key,
+        } = request.into_inner();
+        let account = self
+            .accounts
+            .register(&username, password, client, &idempotency_key)
+            .await?;
         Ok(Response::new(RegisterReply {
             account: Some(account_message(&account)),
         }))

@@ -120,6 +120,7 @@ async fn backend(name: &'static str, service: &Child, args: &P11Args) -> anyhow:
             .register(RegisterRequest {
                 username: user.clone(),
                 password: PASSWORD.into(),
+                ..Default::default()
             })
             .await
             .context("Register failed")?;

@@ -6,6 +6,7 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+use crate::idempotency::{self, IdempotencyKey, Recorded};
 use crate::{Store, StoreError};
 
 /// One row of `accounts`.
@@ -56,6 +57,28 @@ fn account_from(row: &AnyRow) -> Result<AccountRecord, sqlx::Error> {
 impl Store {
     /// Adds an account; [`StoreError::Conflict`] when the username is taken.
     pub async fn insert_account(&self, account: &AccountRecord) -> Result<(), StoreError> {
+        match self.insert_account_keyed(account, None).await? {
+            None => Ok(()),
+            Some(_) => Err(StoreError::Conflict),
+        }
+    }
+
+    /// [`Store::insert_account`] with an idempotency key, claimed in the
+    /// same transaction: `Some` (nothing written) with what the key's first
+    /// use recorded when it was used before.
+    pub async fn insert_account_keyed(
+        &self,
+        account: &AccountRecord,
+        idempotency: Option<IdempotencyKey<'_>>,
+    ) -> Result<Option<Recorded>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        if let Some(key) = &idempotency
+            && !idempotency::claim(&mut tx, key, &account.id, account.created_at_ms).await?
+        {
+            tx.rollback().await?;
+            // Expired in between: as good as another request's.
+            return Ok(Some(self.recorded(key).await?.unwrap_or(Recorded::Other)));
+        }
         sqlx::query(
             "INSERT INTO accounts (id, username, password_hash, created_at_ms) \
              VALUES ($1, $2, $3, $4)",
@@ -64,9 +87,10 @@ impl Store {
         .bind(&account.username)
         .bind(&account.password_hash)
         .bind(account.created_at_ms)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
-        Ok(())
+        tx.commit().await?;
+        Ok(None)
     }
 
     /// The account called `username` (already case-folded), if any.

@@ -26,6 +26,23 @@ pub struct IdempotencyKey<'a> {
     pub fingerprint: &'a str,
 }
 
+/// A client's key when it is one (`None` for an empty one): 1 to
+/// [`MAX_IDEMPOTENCY_KEY_BYTES`] printable ASCII characters, such as a UUID;
+/// otherwise the sentence saying so.
+pub fn checked_idempotency_key(key: &str) -> Result<Option<&str>, String> {
+    if key.is_empty() {
+        return Ok(None);
+    }
+    if key.len() > MAX_IDEMPOTENCY_KEY_BYTES || !key.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(format!(
+            "an idempotency key is 1 to {MAX_IDEMPOTENCY_KEY_BYTES} printable ASCII characters \
+             (a UUID, say); got {} bytes",
+            key.len()
+        ));
+    }
+    Ok(Some(key))
+}
+
 /// What the first use of a key recorded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Recorded {

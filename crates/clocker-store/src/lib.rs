@@ -32,7 +32,9 @@ pub use accounts::{AccountRecord, SessionRecord};
 pub use config::{
     ConfigError, DatabaseSettings, SQLITE_FILE, SqlitePath, StoreConfig, default_data_dir,
 };
-pub use idempotency::{IdempotencyKey, MAX_IDEMPOTENCY_KEY_BYTES, Recorded};
+pub use idempotency::{
+    IdempotencyKey, MAX_IDEMPOTENCY_KEY_BYTES, Recorded, checked_idempotency_key,
+};
 pub use lease::{LEASE_CHECK_EVERY, Lease};
 pub use migrations::{MIGRATIONS, migrator};
 pub use timer_limits::{Pruned, QuotaKey, TimerInsert};

@@ -14,8 +14,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use clocker_store::{
-    EventKind, EventRecord, IdempotencyKey, MAX_IDEMPOTENCY_KEY_BYTES, Pruned, QuotaKey, Recorded,
-    Store, TimerInsert, TimerRecord, TimerState,
+    EventKind, EventRecord, IdempotencyKey, Pruned, QuotaKey, Recorded, Store, TimerInsert,
+    TimerRecord, TimerState, checked_idempotency_key,
 };
 use tokio::sync::{Notify, broadcast};
 
@@ -154,11 +154,13 @@ impl Timers {
             "{}:{}:{} {}",
             duration.hours, duration.minutes, duration.seconds, timer.label
         );
-        let idempotency = checked_key(idempotency_key)?.map(|key| IdempotencyKey {
-            scope: &scope,
-            key,
-            fingerprint: &fingerprint,
-        });
+        let idempotency = checked_idempotency_key(idempotency_key)
+            .map_err(TimerError::Invalid)?
+            .map(|key| IdempotencyKey {
+                scope: &scope,
+                key,
+                fingerprint: &fingerprint,
+            });
         let inserted = self
             .store
             // 0: no quota (nothing counted).
@@ -432,22 +434,6 @@ pub fn late_ms(timer: &TimerRecord) -> i64 {
 }
 
 /// An id as quoted in an error (ids from clients may be anything).
-/// `key` when it is one (`None` for an empty one): at most
-/// [`MAX_IDEMPOTENCY_KEY_BYTES`] of printable ASCII, such as a UUID.
-fn checked_key(key: &str) -> Result<Option<&str>, TimerError> {
-    if key.is_empty() {
-        return Ok(None);
-    }
-    if key.len() > MAX_IDEMPOTENCY_KEY_BYTES || !key.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(TimerError::Invalid(format!(
-            "an idempotency key is 1 to {MAX_IDEMPOTENCY_KEY_BYTES} printable ASCII characters \
-             (a UUID, say); got {} bytes",
-            key.len()
-        )));
-    }
-    Ok(Some(key))
-}
-
 fn shorten(id: &str) -> String {
     let mut shown: String = id.chars().take(64).collect();
     if shown.len() < id.len() {

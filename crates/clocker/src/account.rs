@@ -85,7 +85,12 @@ pub async fn run(
             let reply = call
                 .send(
                     |mut client, request| async move { client.register(request).await },
-                    RegisterRequest { username, password },
+                    RegisterRequest {
+                        username,
+                        password,
+                        // Harmless to repeat: a retry answers this registration.
+                        idempotency_key: uuid::Uuid::now_v7().to_string(),
+                    },
                 )
                 .await?;
             let account = reply.account.context("the service sent no account")?;

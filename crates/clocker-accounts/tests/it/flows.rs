@@ -1,7 +1,7 @@
 use std::time::Duration;
 
 use clocker_accounts::{AccountsConfig, BAD_CREDENTIALS};
-use clocker_proto::v1::{LogoutRequest, WhoAmIRequest};
+use clocker_proto::v1::{LogoutRequest, RegisterRequest, WhoAmIRequest};
 use clocker_testdb::test_both_backends;
 use tokio::time::Instant;
 use tonic::{Code, Request};
@@ -27,6 +27,27 @@ test_both_backends! {
         let mut client = service.client().await;
         register(&mut client, "bob", PASSWORD).await.expect("registered");
         assert_code(register(&mut client, "BOB", PASSWORD).await, Code::AlreadyExists);
+    }
+
+    async fn a_registration_retried_with_its_idempotency_key_answers_the_account(db: TestDatabase) {
+        let service = Service::start(&db, AccountsConfig::default()).await;
+        let mut client = service.client().await;
+        let keyed = |username: &str, password: &str, key: &str| RegisterRequest {
+            username: username.into(),
+            password: password.into(),
+            idempotency_key: key.into(),
+        };
+        let first = client.register(keyed("dora", PASSWORD, "reg-1")).await.expect("registered").into_inner();
+        // The reply was lost, say: the same request again is the same account.
+        let again = client.register(keyed("dora", PASSWORD, "reg-1")).await.expect("repeated").into_inner();
+        assert_eq!(again.account, first.account);
+        // Not for another password (whoever it is, the name is taken), nor
+        // for another name, nor without the key.
+        assert_code(client.register(keyed("dora", "another password", "reg-1")).await, Code::AlreadyExists);
+        let other = assert_code(client.register(keyed("erin", PASSWORD, "reg-1")).await, Code::InvalidArgument);
+        assert!(other.message().contains("idempotency key"), "{other:?}");
+        assert_code(register(&mut client, "dora", PASSWORD).await, Code::AlreadyExists);
+        assert_code(client.register(keyed("erin", PASSWORD, "no spaces")).await, Code::InvalidArgument);
     }
 
     async fn unknown_user_and_wrong_password_get_the_same_answer(db: TestDatabase) {

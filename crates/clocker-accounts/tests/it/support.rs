@@ -78,6 +78,7 @@ pub async fn register(
         .register(RegisterRequest {
             username: username.into(),
             password: password.into(),
+            ..Default::default()
         })
         .await
         .map(|_| ())

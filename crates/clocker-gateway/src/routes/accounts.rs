@@ -15,7 +15,7 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{BodyErrors, ErrorBody, Upstream, json_body};
+use super::{BodyErrors, ErrorBody, Upstream, idempotency_key, json_body};
 use crate::state::Shared;
 
 pub fn router() -> OpenApiRouter<Shared> {
@@ -62,9 +62,13 @@ pub struct MeJson {
     expires_at: String,
 }
 
-/// Creates an account.
+/// Creates an account. With an `Idempotency-Key` header, a retry from the
+/// same address for the same name and password answers the account the
+/// first one created.
 #[utoipa::path(post, path = "/api/accounts", tag = "accounts",
     request_body = CredentialsJson,
+    params(("Idempotency-Key" = Option<String>, Header,
+        description = "A retry with the key of an earlier registration of this name from this address answers that account (once the password matches) instead of 409. Kept for a day.")),
     responses(
         (status = 201, body = AccountJson),
         (status = 400, body = ErrorBody, description = "Bad username, password or JSON"),
@@ -75,12 +79,17 @@ pub struct MeJson {
     ))]
 async fn create_account(
     State(state): State<Shared>,
+    headers: HeaderMap,
     extensions: Extensions,
     body: Result<Json<CredentialsJson>, JsonRejection>,
 ) -> Result<(StatusCode, Json<AccountJson>), ApiError> {
     let CredentialsJson { username, password } = json_body(body)?;
     let mut accounts = state.accounts.clone();
-    let request = RegisterRequest { username, password };
+    let request = RegisterRequest {
+        username,
+        password,
+        idempotency_key: idempotency_key(&headers, String::new())?,
+    };
     let reply = state
         .call(
             ServiceName::Accounts,

@@ -19,6 +19,7 @@ pub async fn token_for(fleet: &Fleet, username: &str) -> String {
         .register(RegisterRequest {
             username: username.into(),
             password: password.clone(),
+            ..Default::default()
         })
         .await
         .expect("registered");

@@ -92,6 +92,7 @@ async fn register(
     let request = RegisterRequest {
         username: name.into(),
         password: password.into(),
+        ..Default::default()
     };
     client.register(request).await.map(drop)
 }

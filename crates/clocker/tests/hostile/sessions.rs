@@ -67,6 +67,7 @@ async fn a_stream_ends_at_logout_and_tokens_stay_out_of_urls() {
         .register(RegisterRequest {
             username: "victim".into(),
             password: password.clone(),
+            ..Default::default()
         })
         .await
         .expect("registers");
