@@ -1,6 +1,7 @@
 //! Closed-loop gRPC load: workers that each keep one call in flight, back to
-//! back, recording the latency of the calls started in the measured window
-//! (P2 and P5 use it), metering the server's CPU and its own.
+//! back, recording the latency of every call started in the measured window,
+//! failed ones included (P2 and P5 use it), metering the server's CPU and its
+//! own.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -15,7 +16,10 @@ use crate::stats::Samples;
 /// What the workers saw.
 #[derive(Debug, Default)]
 pub struct Calls {
+    /// Every measured call's latency, answered or failed: a server that
+    /// fails fast must not look fast.
     pub latency: Samples,
+    /// How many of them failed.
     pub errors: u64,
     pub first_error: Option<String>,
 }
@@ -41,8 +45,9 @@ async fn worker<C>(mut client: C, call: Call<C>, measure_from: Instant, until: I
         if start < measure_from {
             continue;
         }
+        calls.latency.record(start.elapsed());
         match reply {
-            Ok(()) => calls.latency.record(start.elapsed()),
+            Ok(()) => {}
             Err(status) => {
                 calls.errors += 1;
                 calls.first_error.get_or_insert_with(|| status.to_string());
@@ -69,7 +74,8 @@ async fn join(mut workers: JoinSet<Calls>) -> anyhow::Result<Calls> {
 #[derive(Debug)]
 pub struct Run {
     pub calls: Calls,
-    /// Calls completed per second of the measured window.
+    /// Calls answered OK per second of the measured window (failed ones
+    /// are `calls.errors`, not counted here).
     pub per_second: f64,
     /// CPU of the server under load, over the measured window.
     pub server_cpu: CpuUse,
@@ -100,9 +106,56 @@ pub async fn run<C: Send + 'static>(
     let (server_cpu, client_cpu) = (server_meter.read()?, client_meter.read()?);
     let calls = join(running).await?;
     Ok(Run {
-        per_second: calls.latency.len() as f64 / duration.as_secs_f64(),
+        per_second: calls.latency.len().saturating_sub(calls.errors as usize) as f64
+            / duration.as_secs_f64(),
         calls,
         server_cpu,
         client_cpu,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every other call fails, after the same 1 ms as a success.
+    fn flaky(calls: &mut u64) -> Reply<'_> {
+        *calls += 1;
+        let fails = calls.is_multiple_of(2);
+        Box::pin(async move {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+            if fails {
+                Err(tonic::Status::unavailable("down"))
+            } else {
+                Ok(())
+            }
+        })
+    }
+
+    #[tokio::test]
+    async fn failed_calls_are_in_the_latency_and_not_in_the_rate() {
+        let window = Duration::from_millis(300);
+        let run = run(Pid::This, vec![0u64, 0], flaky, Duration::ZERO, window)
+            .await
+            .expect("runs");
+        let all = run.calls.latency.len() as u64;
+        assert!(
+            run.calls.errors > 0 && run.calls.errors < all,
+            "{:?}",
+            run.calls.errors
+        );
+        // Half fail: about as many failed as answered, all of them timed.
+        let answered = all - run.calls.errors;
+        assert!(
+            answered.abs_diff(run.calls.errors) <= 2,
+            "{answered} vs {}",
+            run.calls.errors
+        );
+        let rate = run.per_second * window.as_secs_f64();
+        assert!(
+            (rate - answered as f64).abs() < 1.0,
+            "{rate} calls/s counted, {answered} answered"
+        );
+        assert!(run.calls.latency.summary().p50 >= Duration::from_millis(1));
+    }
 }

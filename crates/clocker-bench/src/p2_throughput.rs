@@ -133,7 +133,7 @@ fn table(rust: &Load, python: &Load, args: &P2Args) -> Table {
     );
     let speedup = stats::divide(rust.per_second, python.per_second);
     table.row([
-        "calls/s".to_owned(),
+        "calls/s answered OK".to_owned(),
         stats::count(rust.per_second),
         stats::count(python.per_second),
         ratio(speedup),
@@ -143,19 +143,23 @@ fn table(rust: &Load, python: &Load, args: &P2Args) -> Table {
     let over = |a: Duration, b: Duration| ratio(stats::divide(a.as_secs_f64(), b.as_secs_f64()));
     for (name, pick) in [
         (
-            "latency p50",
+            "latency p50 (failed calls included)",
             (|s: &Summary| s.p50) as fn(&Summary) -> Duration,
         ),
-        ("latency p99", |s: &Summary| s.p99),
+        ("latency p99 (failed calls included)", |s: &Summary| s.p99),
     ] {
         let (r, p) = (pick(&rust.latency), pick(&python.latency));
         table.row([name.to_owned(), duration(r), duration(p), over(r, p)]);
     }
-    table.row([
-        "errors".to_owned(),
-        stats::count(rust.errors as f64),
-        stats::count(python.errors as f64),
-    ]);
+    let failed = |load: &Load| {
+        let all = load.latency.count as f64;
+        format!(
+            "{} ({:.2} % of calls)",
+            stats::count(load.errors as f64),
+            100.0 * stats::divide(load.errors as f64, all)
+        )
+    };
+    table.row(["failed calls".to_owned(), failed(rust), failed(python)]);
     table.row([
         "server CPU (100 % = 1 core)".to_owned(),
         rust.server_cpu.cell(),
@@ -178,17 +182,17 @@ fn table(rust: &Load, python: &Load, args: &P2Args) -> Table {
         args.warmup,
         args.threads,
     ));
-    let client_busy = rust.client_cpu.total() >= 90.0 * args.threads as f64;
-    if client_busy && rust.server_cpu.total() < 90.0 {
-        table.note(format!(
-            "Against the Rust server the load generator was the bottleneck ({:.0} % of its {} \
-             thread(s), the server {:.0} % of its one): the Rust figure is a lower bound of what \
-             the server sustains, and so is the ratio.",
-            rust.client_cpu.total(),
-            args.threads,
-            rust.server_cpu.total()
-        ));
-    }
+    table.row([
+        "bottleneck".to_owned(),
+        stats::bottleneck(&rust.server_cpu, 1, &rust.client_cpu, args.threads).to_owned(),
+        stats::bottleneck(&python.server_cpu, 1, &python.client_cpu, args.threads).to_owned(),
+    ]);
+    table.note(
+        "Bottleneck: the side using ≥ 90 % of its threads' CPU (the server's one thread, the \
+         client's worker threads); where it is the load generator, the figure is a lower bound \
+         of what the server sustains."
+            .to_owned(),
+    );
     for (name, load) in [("Rust", rust), ("Python", python)] {
         if let Some(error) = &load.first_error {
             table.note(format!("First {name} error: `{error}`."));

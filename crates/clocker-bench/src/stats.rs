@@ -121,6 +121,23 @@ pub fn verdict(met: bool) -> &'static str {
     if met { "✅ met" } else { "❌ missed" }
 }
 
+/// Which side of a load test limited it: the one using at least 90 % of
+/// the CPU its threads can use (100 % = one core).
+pub fn bottleneck(
+    server: &crate::procfs::CpuUse,
+    server_threads: usize,
+    client: &crate::procfs::CpuUse,
+    client_threads: usize,
+) -> &'static str {
+    let busy = |cpu: &crate::procfs::CpuUse, threads: usize| cpu.total() >= 90.0 * threads as f64;
+    match (busy(server, server_threads), busy(client, client_threads)) {
+        (true, false) => "the server",
+        (false, true) => "the load generator",
+        (true, true) => "both",
+        (false, false) => "neither (round trips, not CPU)",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
