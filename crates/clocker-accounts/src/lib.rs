@@ -99,11 +99,13 @@ pub async fn launch(
     shutdown: CancellationToken,
 ) -> Result<Launched, LaunchError> {
     let service = ServiceName::Accounts;
-    let setup = |message: String| LaunchError::Setup { service, message };
     let store = Store::connect(&config.database)
         .await
-        .map_err(|err| setup(err.to_string()))?;
-    let accounts = Arc::new(Accounts::new(store, config).map_err(|err| setup(err.to_string()))?);
+        .map_err(LaunchError::setup(service, "cannot open the account store"))?;
+    let accounts = Arc::new(
+        Accounts::new(store, config)
+            .map_err(LaunchError::setup(service, "cannot start password hashing"))?,
+    );
     // The sweeper is waited for (within the drain) at shutdown.
     let tasks = TaskTracker::new();
     tasks.spawn(sweep_expired_sessions(accounts.clone(), shutdown.clone()));

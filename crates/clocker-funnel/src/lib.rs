@@ -135,23 +135,19 @@ pub fn launch(
     settings: &Settings,
     shutdown: CancellationToken,
 ) -> Result<Launched, LaunchError> {
-    let setup = |message: String| LaunchError::Setup {
-        service: ServiceName::Funnel,
-        message,
-    };
+    let service = ServiceName::Funnel;
     if jiff::tz::db().get(&config.default_zone).is_err() {
-        return Err(setup(format!(
-            "unknown default time zone '{}'",
-            config.default_zone
-        )));
+        return Err(LaunchError::refused(
+            service,
+            format!("unknown default time zone '{}'", config.default_zone),
+        ));
     }
     let hosts = AllowedHosts::new(&config.allowed_hosts);
     let admin = match config.admin_addr {
-        Some(addr) => Some(admin::bind(addr).map_err(|err| {
-            setup(format!(
-                "cannot listen for the admin endpoint on {addr} (--admin-addr): {err}"
-            ))
-        })?),
+        Some(addr) => Some(admin::bind(addr).map_err(LaunchError::setup(
+            service,
+            format!("cannot listen for the admin endpoint on {addr} (--admin-addr)"),
+        ))?),
         None => None,
     };
     let status = StatusSource {
@@ -163,7 +159,7 @@ pub fn launch(
             None => Detail::for_listener(
                 listener
                     .local_addr()
-                    .map_err(|err| setup(format!("cannot read the bound address: {err}")))?,
+                    .map_err(LaunchError::setup(service, "cannot read the bound address"))?,
             ),
         },
     };
@@ -191,7 +187,7 @@ pub fn launch(
         Some(config.default_zone.clone()),
         shutdown.clone(),
     )
-    .map_err(setup)?;
+    .map_err(|why| LaunchError::refused(service, why))?;
     let tasks = TaskTracker::new();
     let stopping = shutdown.clone();
     tasks.spawn(async move {
@@ -238,7 +234,7 @@ pub fn launch(
     if let Some(listener) = admin {
         let addr = listener
             .local_addr()
-            .map_err(|err| setup(format!("cannot read the admin address: {err}")))?;
+            .map_err(LaunchError::setup(service, "cannot read the admin address"))?;
         admin::spawn(
             listener,
             admin_status,

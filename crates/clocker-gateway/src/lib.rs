@@ -80,11 +80,10 @@ pub fn launch(
 ) -> Result<Launched, LaunchError> {
     let service = ServiceName::Gateway;
     let locator = Locator::new(service, REQUIRES, book.clone());
-    let state =
-        AppState::locate(&locator, config.call_timeout).map_err(|err| LaunchError::Setup {
-            service,
-            message: err.to_string(),
-        })?;
+    let state = AppState::locate(&locator, config.call_timeout).map_err(LaunchError::setup(
+        service,
+        "cannot find the services it calls",
+    ))?;
     let origins = allowed_origins(&config.cors_origins, &book);
     tracing::info!(?origins, "CORS allows");
     let hosts = AllowedHosts::new(&config.allowed_hosts);

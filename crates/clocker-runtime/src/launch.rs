@@ -80,11 +80,43 @@ pub enum LaunchError {
         addr: SocketAddr,
         source: io::Error,
     },
-    #[error("{service}: {message}")]
+    /// Something the service needs at start-up failed: `what`, and the
+    /// error that says why (printed as `service: what: cause: …`).
+    #[error("{service}: {what}")]
     Setup {
         service: ServiceName,
-        message: String,
+        what: String,
+        #[source]
+        source: Option<BoxError>,
     },
+}
+
+/// Any error, kept as a [`LaunchError::Setup`]'s cause.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+impl LaunchError {
+    /// `err` as the cause of `service`'s failure to do `what`, for
+    /// `map_err`: `.map_err(LaunchError::setup(service, "cannot open the store"))`.
+    pub fn setup<E: Into<BoxError>>(
+        service: ServiceName,
+        what: impl Into<String>,
+    ) -> impl FnOnce(E) -> LaunchError {
+        let what = what.into();
+        move |err| LaunchError::Setup {
+            service,
+            what,
+            source: Some(err.into()),
+        }
+    }
+
+    /// `service` cannot start for the reason `what`, with no error behind it.
+    pub fn refused(service: ServiceName, what: impl Into<String>) -> LaunchError {
+        LaunchError::Setup {
+            service,
+            what: what.into(),
+            source: None,
+        }
+    }
 }
 
 /// Binds `addr` for `service` (port 0 picks a free port).
@@ -192,7 +224,6 @@ impl GrpcServer {
         shutdown: CancellationToken,
     ) -> Result<Launched, LaunchError> {
         let service = self.service;
-        let setup = |message: String| LaunchError::Setup { service, message };
 
         let (mut health, health_service) = tonic_health::server::health_reporter();
         for name in &self.names {
@@ -204,10 +235,10 @@ impl GrpcServer {
 
         let v1 = reflection(&self.descriptor_sets, &self.names)
             .build_v1()
-            .map_err(|e| setup(e.to_string()))?;
+            .map_err(LaunchError::setup(service, "cannot build gRPC reflection"))?;
         let v1alpha = reflection(&self.descriptor_sets, &self.names)
             .build_v1alpha()
-            .map_err(|e| setup(e.to_string()))?;
+            .map_err(LaunchError::setup(service, "cannot build gRPC reflection"))?;
 
         let budget_layer = self.method_budgets.iter().fold(
             BudgetLayer::new(service.as_str(), settings.budget),
@@ -332,10 +363,9 @@ where
 
 /// The address `listener` is bound to, or a launch error naming `service`.
 pub fn local_addr(service: ServiceName, listener: &TcpListener) -> Result<SocketAddr, LaunchError> {
-    listener.local_addr().map_err(|err| LaunchError::Setup {
-        service,
-        message: format!("cannot read the bound address: {err}"),
-    })
+    listener
+        .local_addr()
+        .map_err(LaunchError::setup(service, "cannot read the bound address"))
 }
 
 /// What every accepted socket gets: TCP_NODELAY, TCP keepalive (a peer

@@ -15,6 +15,7 @@ mod address;
 mod backoff;
 mod budget;
 mod deadline;
+mod error_chain;
 pub mod gate;
 pub mod http;
 mod launch;
@@ -31,6 +32,7 @@ pub use address::{AddressBook, Authority, BadAddress};
 pub use backoff::Backoff;
 pub use budget::{BudgetLayer, Budgeted};
 pub use deadline::within;
+pub use error_chain::ErrorChain;
 pub use gate::{Admitted, ConnectionLimits, Gate, Permit};
 pub use launch::{
     GrpcServer, LaunchError, Launched, Settings, bind, configure_accepted, launch_http,

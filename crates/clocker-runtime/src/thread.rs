@@ -49,13 +49,9 @@ impl ServiceThread {
                 }
             }
         })
-        .map_err(|err| LaunchError::Setup {
-            service,
-            message: format!("cannot start a thread: {err}"),
-        })?;
-        let (addr, also) = ready_rx.await.map_err(|_| LaunchError::Setup {
-            service,
-            message: "the service thread ended before it was ready".into(),
+        .map_err(LaunchError::setup(service, "cannot start a thread"))?;
+        let (addr, also) = ready_rx.await.map_err(|_| {
+            LaunchError::refused(service, "the service thread ended before it was ready")
         })??;
         Ok(Self {
             service,

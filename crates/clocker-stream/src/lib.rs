@@ -110,11 +110,14 @@ pub fn launch(
     shutdown: CancellationToken,
 ) -> Result<Launched, LaunchError> {
     let service = ServiceName::Stream;
-    let setup = |message: String| LaunchError::Setup { service, message };
     let locator = Locator::new(service, REQUIRES, book.clone());
-    let random: RandomServiceClient<Channel> =
-        locator.locate().map_err(|err| setup(err.to_string()))?;
-    let timers: TimersClient<Channel> = locator.locate().map_err(|err| setup(err.to_string()))?;
+    let random: RandomServiceClient<Channel> = locator.locate().map_err(LaunchError::setup(
+        service,
+        "cannot find the random service",
+    ))?;
+    let timers: TimersClient<Channel> = locator
+        .locate()
+        .map_err(LaunchError::setup(service, "cannot find the timer service"))?;
     // Until the stream serves, a failure must also stop the tick thread.
     let stop_on_failure = shutdown.clone().drop_guard();
     let hub = Arc::new(Hub::default());
@@ -127,7 +130,7 @@ pub fn launch(
         None,
         shutdown.clone(),
     )
-    .map_err(setup)?;
+    .map_err(|why| LaunchError::refused(service, why))?;
     let feed = Feed::new(config.feed.history);
     let tasks = TaskTracker::new();
     tasks.spawn(feed::run(

@@ -77,12 +77,13 @@ pub async fn launch_component(
 ) -> Result<Launched, LaunchError> {
     let name = component.service();
     let locator = Locator::new(name, COMPONENT_REQUIRES, book);
-    let current_time = locator
-        .locate::<CurrentTimeClient<Channel>>()
-        .map_err(|err| LaunchError::Setup {
-            service: name,
-            message: err.to_string(),
-        })?;
+    let current_time =
+        locator
+            .locate::<CurrentTimeClient<Channel>>()
+            .map_err(LaunchError::setup(
+                name,
+                "cannot find the current-time service",
+            ))?;
     // Leave a fifth of the budget to answer UNAVAILABLE in time.
     let upstream_timeout = settings.budget * 4 / 5;
     let service = ComponentService::new(

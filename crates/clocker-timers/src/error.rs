@@ -20,17 +20,9 @@ pub enum TimerError {
     QuotaExceeded(String),
     #[error("internal error: {0}")]
     Internal(String),
-}
-
-impl From<StoreError> for TimerError {
-    fn from(err: StoreError) -> Self {
-        match err {
-            StoreError::Unavailable(detail) => {
-                TimerError::Unavailable(format!("the timer store is unavailable: {detail}"))
-            }
-            other => TimerError::Internal(other.to_string()),
-        }
-    }
+    /// The store failed; the error says why (kept whole for the log).
+    #[error("the timer store failed")]
+    Store(#[from] StoreError),
 }
 
 impl TimerError {
@@ -44,6 +36,17 @@ impl TimerError {
             TimerError::Unavailable(detail) => {
                 tracing::warn!(%detail, "timer call failed");
                 "the timer service cannot reach what it needs right now; retry shortly".to_owned()
+            }
+            TimerError::Store(store) => {
+                let error = clocker_runtime::ErrorChain(store);
+                if matches!(store, StoreError::Unavailable(_)) {
+                    tracing::warn!(%error, "timer call failed: the store is unavailable");
+                    "the timer service cannot reach what it needs right now; retry shortly"
+                        .to_owned()
+                } else {
+                    tracing::error!(%error, "timer call failed in the store");
+                    "internal error (logged by the timer service)".to_owned()
+                }
             }
             other => other.to_string(),
         }
@@ -61,6 +64,8 @@ impl From<TimerError> for Status {
             TimerError::Unavailable(_) => Status::unavailable(message),
             TimerError::QuotaExceeded(_) => Status::resource_exhausted(message),
             TimerError::Internal(_) => Status::internal(message),
+            TimerError::Store(StoreError::Unavailable(_)) => Status::unavailable(message),
+            TimerError::Store(_) => Status::internal(message),
         }
     }
 }

@@ -115,16 +115,18 @@ pub async fn launch(
     shutdown: CancellationToken,
 ) -> Result<Launched, LaunchError> {
     let service = ServiceName::Timers;
-    let setup = |message: String| LaunchError::Setup { service, message };
     let locator = Locator::new(service, REQUIRES, book);
     let accounts = locator
         .locate::<AccountsClient<Channel>>()
-        .map_err(|err| setup(err.to_string()))?;
+        .map_err(LaunchError::setup(
+            service,
+            "cannot find the accounts service",
+        ))?;
     // Leave a fifth of the budget to answer in time when accounts is slow.
     let callers = Callers::new(accounts, settings.budget * 4 / 5, config.session_recheck);
     let store = Store::connect(&config.database)
         .await
-        .map_err(|err| setup(err.to_string()))?;
+        .map_err(LaunchError::setup(service, "cannot open the timer store"))?;
     let timers = Timers::new(
         store.clone(),
         config.clock.clone(),
@@ -133,14 +135,14 @@ pub async fn launch(
     );
     // Where the follower starts, read before the pending timers: what is
     // written between the two reaches the scheduler twice, harmlessly.
-    let after = timers
-        .last_seq()
-        .await
-        .map_err(|err| setup(err.to_string()))?;
-    let pending = timers
-        .pending()
-        .await
-        .map_err(|err| setup(err.to_string()))?;
+    let after = timers.last_seq().await.map_err(LaunchError::setup(
+        service,
+        "cannot read the last event number",
+    ))?;
+    let pending = timers.pending().await.map_err(LaunchError::setup(
+        service,
+        "cannot load the pending timers",
+    ))?;
     if !pending.is_empty() {
         tracing::info!(pending = pending.len(), "timers reloaded");
     }
@@ -177,7 +179,7 @@ pub async fn launch(
         shutdown.clone(),
     )
     .await
-    .map_err(|err| setup(err.to_string()))?;
+    .map_err(LaunchError::setup(service, "cannot open the ZeroMQ door"))?;
     let watches = Watches::new(tasks.clone(), shutdown.clone());
     let mut launched = GrpcServer::new(service, FILE_DESCRIPTOR_SET)
         .add_service(TimersServer::new(TimersService::new(timers, watches)))

@@ -54,7 +54,7 @@ impl Fleet {
             listeners.push((name, listener));
         }
         for (name, listener) in &listeners {
-            let addr = listener.local_addr().map_err(|err| setup(*name, &err))?;
+            let addr = listener.local_addr().map_err(|err| setup(*name, err))?;
             fleet.book.set(*name, addr);
         }
         for (name, listener) in listeners {
@@ -120,7 +120,7 @@ impl Fleet {
         let book = self.book.clone();
         let options = self.options.clone();
         let thread = ServiceThread::start(name, move |shutdown| async move {
-            let listener = TcpListener::from_std(listener).map_err(|err| setup(name, &err))?;
+            let listener = TcpListener::from_std(listener).map_err(|err| setup(name, err))?;
             launch_service(name, listener, book, &options, shutdown).await
         })
         .await?;
@@ -137,14 +137,11 @@ async fn bind_std(
     bind(name, addr)
         .await?
         .into_std()
-        .map_err(|err| setup(name, &err))
+        .map_err(|err| setup(name, err))
 }
 
-fn setup(service: ServiceName, err: &std::io::Error) -> LaunchError {
-    LaunchError::Setup {
-        service,
-        message: format!("cannot hand over the bound port: {err}"),
-    }
+fn setup(service: ServiceName, err: std::io::Error) -> LaunchError {
+    LaunchError::setup(service, "cannot hand over the bound port")(err)
 }
 
 /// `host` as it goes in a URL (IPv6 in brackets).

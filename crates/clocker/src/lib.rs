@@ -103,12 +103,11 @@ pub async fn launch_service(
         ServiceName::Stream => {
             clocker_stream::launch(listener, book, &options.stream, &options.settings, shutdown)
         }
-        ServiceName::Greeting => Err(LaunchError::Setup {
-            service: name,
-            message: "an example (examples/greeting), not a Clocker service; \
-                      run: cargo run -p clocker-example-greeting"
-                .into(),
-        }),
+        ServiceName::Greeting => Err(LaunchError::refused(
+            name,
+            "an example (examples/greeting), not a Clocker service; \
+             run: cargo run -p clocker-example-greeting",
+        )),
         component => {
             let component =
                 Component::for_service(component).expect("every other service is a component");
