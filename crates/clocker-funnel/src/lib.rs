@@ -128,7 +128,7 @@ struct AppState {
 }
 
 /// Serves the funnel on `listener`, with the clock services found in `book`.
-pub fn launch(
+pub async fn launch(
     listener: TcpListener,
     book: AddressBook,
     config: &FunnelConfig,
@@ -139,7 +139,7 @@ pub fn launch(
         service: ServiceName::Funnel,
         message,
     };
-    if jiff::tz::db().get(&config.default_zone).is_err() {
+    if clocker_runtime::time_zone(&config.default_zone).is_err() {
         return Err(setup(format!(
             "unknown default time zone '{}'",
             config.default_zone
@@ -191,6 +191,7 @@ pub fn launch(
         Some(config.default_zone.clone()),
         shutdown.clone(),
     )
+    .await
     .map_err(setup)?;
     let tasks = TaskTracker::new();
     let stopping = shutdown.clone();

@@ -26,6 +26,7 @@ mod shutdown;
 mod telemetry;
 mod thread;
 mod token;
+mod zones;
 
 pub use address::{AddressBook, Authority, BadAddress};
 pub use backoff::Backoff;
@@ -46,3 +47,4 @@ pub use thread::{ServiceThread, spawn_single_threaded};
 pub use token::session_token;
 pub use tokio_util::sync::CancellationToken;
 pub use tokio_util::task::TaskTracker;
+pub use zones::time_zone;
