@@ -8,14 +8,21 @@
 //! What a stall is, on a loaded 2-core machine: the watchdog wakes every
 //! [`PERIOD`] and measures how late it woke. Lateness has two causes: the
 //! thread was busy or blocked (work on the service thread: a hash, a gzip, a
-//! blocking `recv`, a file read), or the thread was ready but the kernel ran
-//! something else (other tests, other builds). Only the first is the
-//! service's fault, so the watchdog subtracts the second: the time the thread
-//! spent runnable but waiting for a CPU, which the kernel counts exactly
-//! (`/proc/thread-self/schedstat`, second field: run-queue delay in ns). What
-//! remains is the time the thread itself was not free to run its tasks,
-//! however starved the machine is. A control test blocks the thread on
-//! purpose and checks that the watchdog sees it.
+//! blocking `recv`, a file read), or the thread was ready but did not get a
+//! CPU (other tests, other builds, or, in a virtual machine, a host that
+//! lent the CPU elsewhere). Only the first is the service's fault, so the
+//! watchdog subtracts the second, as the kernel counts it: the time this
+//! thread spent runnable but waiting for a CPU (`/proc/thread-self/schedstat`,
+//! second field, in ns) plus the CPU time the host stole meanwhile
+//! (`/proc/stat`, `steal`, of all CPUs: generous, never unfair to the
+//! service). What remains is the time the thread itself was not free to run
+//! its tasks, however starved the machine is. A control test blocks the
+//! thread on purpose and checks that the watchdog sees it.
+//!
+//! The issue asks for no stall over 20 ms; the bar here is 10 ms. After the
+//! fixes the worst stall these tests see is 1–3 ms, while the old first
+//! gzipped load of the UI kept the funnel's thread 13–15 ms (gzip `best` of
+//! the 290 KB bundle, debug build, on this machine): 20 ms would let it pass.
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -37,7 +44,7 @@ use crate::support::{PATIENCE, Served, connect, frames_until, start_fleet};
 const PERIOD: Duration = Duration::from_millis(1);
 
 /// The longest the service thread may be kept from its tasks.
-const MAX_STALL: Duration = Duration::from_millis(20);
+const MAX_STALL: Duration = Duration::from_millis(10);
 
 /// The worst stall seen so far, and what the test was doing then.
 #[derive(Debug, Default)]
@@ -70,15 +77,14 @@ impl Watchdog {
     /// Runs on the watched thread until its runtime goes.
     async fn watch(self) {
         let mut last_wake = std::time::Instant::now();
-        let mut last_waited = run_queue_delay();
+        let mut last_waited = kept_from_cpu();
         let mut last_doing = self.record().doing;
         loop {
             tokio::time::sleep(PERIOD).await;
             let now = std::time::Instant::now();
-            let waited = run_queue_delay();
+            let waited = kept_from_cpu();
             let late = now.duration_since(last_wake).saturating_sub(PERIOD);
-            // Time the kernel kept the thread from a CPU is not the
-            // service's doing.
+            // Time the thread could not get a CPU is not the service's doing.
             let stall = late.saturating_sub(waited.saturating_sub(last_waited));
             let mut record = self.record();
             record.wakes += 1;
@@ -91,7 +97,7 @@ impl Watchdog {
             last_doing = record.doing;
             drop(record);
             last_wake = std::time::Instant::now();
-            last_waited = run_queue_delay();
+            last_waited = kept_from_cpu();
         }
     }
 
@@ -124,6 +130,12 @@ impl Watchdog {
     }
 }
 
+/// Time this thread has spent runnable but without a CPU so far: waiting
+/// in the run queue, plus every CPU's stolen time (in a virtual machine).
+fn kept_from_cpu() -> Duration {
+    run_queue_delay() + stolen()
+}
+
 /// Time this thread has spent runnable but waiting for a CPU.
 fn run_queue_delay() -> Duration {
     let stat = std::fs::read_to_string("/proc/thread-self/schedstat")
@@ -134,6 +146,19 @@ fn run_queue_delay() -> Duration {
         .and_then(|field| field.parse().ok())
         .unwrap_or_else(|| panic!("unexpected schedstat {stat:?}"));
     Duration::from_nanos(nanos)
+}
+
+/// Time the host took from this machine's virtual CPUs (all of them).
+fn stolen() -> Duration {
+    // `/proc/stat` counts in USER_HZ, 100 a second on Linux: 10 ms each.
+    let stat = std::fs::read_to_string("/proc/stat").expect("the kernel's /proc/stat");
+    let ticks: u64 = stat
+        .lines()
+        .next()
+        .and_then(|all| all.split_whitespace().nth(8))
+        .and_then(|steal| steal.parse().ok())
+        .unwrap_or_else(|| panic!("no steal time in /proc/stat's first line"));
+    Duration::from_millis(ticks.saturating_mul(10))
 }
 
 /// Starts `name` on a thread of its own as `clocker serve` does, with a
