@@ -19,10 +19,10 @@
 //! its tasks, however starved the machine is. A control test blocks the
 //! thread on purpose and checks that the watchdog sees it.
 //!
-//! The issue asks for no stall over 20 ms; the bar here is 10 ms. After the
-//! fixes the worst stall these tests see is 1–3 ms, while the old first
-//! gzipped load of the UI kept the funnel's thread 13–15 ms (gzip `best` of
-//! the 290 KB bundle, debug build, on this machine): 20 ms would let it pass.
+//! The bar is the issue's 20 ms, and 10 ms while the funnel serves the UI
+//! (bytes built into the binary): the old compression at the first request
+//! kept the funnel's thread 13–15 ms on this machine, which 20 ms would let
+//! pass. After the fixes the worst stall these tests see is 1–5 ms.
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -43,18 +43,28 @@ use crate::support::{PATIENCE, Served, connect, frames_until, start_fleet};
 /// How often the watchdog wakes.
 const PERIOD: Duration = Duration::from_millis(1);
 
-/// The longest the service thread may be kept from its tasks.
-const MAX_STALL: Duration = Duration::from_millis(10);
+/// The longest the service thread may be kept from its tasks (the issue's
+/// bar).
+const MAX_STALL: Duration = Duration::from_millis(20);
 
-/// The worst stall seen so far, and what the test was doing then.
+/// The bar while the funnel serves the UI: copying bytes built into the
+/// binary. The old compression at the first request kept the thread 13-15 ms
+/// here (gzip `best` of the 290 KB bundle, debug build), under 20 ms.
+const SERVING_STATIC_BYTES: Duration = Duration::from_millis(10);
+
+/// What the test did while the watchdog watched, and the worst stall that
+/// began then.
+#[derive(Debug)]
+struct Phase {
+    what: &'static str,
+    bar: Duration,
+    worst: Duration,
+}
+
 #[derive(Debug, Default)]
 struct Record {
-    worst: Duration,
-    /// What the test was doing when the worst stall began ...
-    during: &'static str,
-    /// ... and when the watchdog woke after it.
-    then: &'static str,
-    doing: &'static str,
+    /// In order; the last one is what the test does now.
+    phases: Vec<Phase>,
     wakes: u64,
 }
 
@@ -69,16 +79,26 @@ impl Watchdog {
         self.record.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Names what the test does from now on, for the failure message.
+    /// Names what the test does from now on, held to [`MAX_STALL`].
     fn doing(&self, what: &'static str) {
-        self.record().doing = what;
+        self.doing_within(what, MAX_STALL);
+    }
+
+    /// Names what the test does from now on, and the longest stall allowed
+    /// while it does.
+    fn doing_within(&self, what: &'static str, bar: Duration) {
+        self.record().phases.push(Phase {
+            what,
+            bar,
+            worst: Duration::ZERO,
+        });
     }
 
     /// Runs on the watched thread until its runtime goes.
     async fn watch(self) {
         let mut last_wake = std::time::Instant::now();
         let mut last_waited = kept_from_cpu();
-        let mut last_doing = self.record().doing;
+        let mut last_phase = self.record().phases.len().saturating_sub(1);
         loop {
             tokio::time::sleep(PERIOD).await;
             let now = std::time::Instant::now();
@@ -88,13 +108,12 @@ impl Watchdog {
             let stall = late.saturating_sub(waited.saturating_sub(last_waited));
             let mut record = self.record();
             record.wakes += 1;
-            if stall > record.worst {
-                record.worst = stall;
-                // The test may have moved on while the thread stalled.
-                record.during = last_doing;
-                record.then = record.doing;
+            // A stall counts for the phase it began in (the test may have
+            // moved on while the thread stalled).
+            if let Some(phase) = record.phases.get_mut(last_phase) {
+                phase.worst = phase.worst.max(stall);
             }
-            last_doing = record.doing;
+            last_phase = record.phases.len().saturating_sub(1);
             drop(record);
             last_wake = std::time::Instant::now();
             last_waited = kept_from_cpu();
@@ -112,7 +131,7 @@ impl Watchdog {
         }
     }
 
-    /// Fails if the thread ever stalled longer than [`MAX_STALL`].
+    /// Fails if the thread stalled longer than a phase allows.
     fn assert_never_stalled(&self, service: ServiceName) {
         let record = self.record();
         eprintln!("{service}: {record:?}");
@@ -120,13 +139,25 @@ impl Watchdog {
             record.wakes > 0,
             "{service}: the watchdog never ran ({record:?})"
         );
-        assert!(
-            record.worst <= MAX_STALL,
-            "{service}'s thread stalled {:?} (over {MAX_STALL:?}) during: {} (then: {})",
-            record.worst,
-            record.during,
-            record.then
-        );
+        for phase in &record.phases {
+            assert!(
+                phase.worst <= phase.bar,
+                "{service}'s thread stalled {:?} (over {:?}) during: {}",
+                phase.worst,
+                phase.bar,
+                phase.what
+            );
+        }
+    }
+
+    /// The worst stall seen in any phase.
+    fn worst(&self) -> (Duration, &'static str) {
+        self.record()
+            .phases
+            .iter()
+            .map(|phase| (phase.worst, phase.what))
+            .max()
+            .unwrap_or((Duration::ZERO, "nothing"))
     }
 }
 
@@ -255,13 +286,12 @@ async fn the_watchdog_sees_a_blocked_service_thread() {
     .await;
     watchdog.settle().await;
     service.stop().await;
-    let record = watchdog.record();
+    let (worst, during) = watchdog.worst();
     assert!(
-        record.worst >= Duration::from_millis(40),
-        "a 60 ms block was seen as {:?}",
-        record.worst
+        worst >= Duration::from_millis(40),
+        "a 60 ms block was seen as {worst:?}"
     );
-    assert_eq!(record.during, "launch");
+    assert_eq!(during, "launch");
 }
 
 /// The funnel: its launch (the tick loop's start), the first gzipped load
@@ -278,7 +308,7 @@ async fn the_funnels_thread_never_stalls() {
     )
     .await;
 
-    watchdog.doing("the first gzipped load of the UI");
+    watchdog.doing_within("the first gzipped load of the UI", SERVING_STATIC_BYTES);
     let (head, _) = get_gzipped(funnel.addr, "/").await;
     assert!(head.starts_with("HTTP/1.1 200"), "{head}");
     let index = crate::support::http_get(funnel.addr, "/").await;
@@ -428,6 +458,25 @@ async fn the_accounts_thread_never_stalls_on_a_hash() {
     watchdog.settle().await;
     accounts.stop().await;
     watchdog.assert_never_stalled(ServiceName::Accounts);
+}
+
+/// Every service launches, and settles, without stalling its thread (the
+/// services the tests above do not drive further).
+#[tokio::test]
+async fn every_service_launches_without_stalling_its_thread() {
+    let fleet = start_fleet(Options::default()).await;
+    let mut options = test_options();
+    options.timers.database = options.accounts.database.clone();
+    options.timers.zmq_endpoint = "tcp://127.0.0.1:0".into();
+    for name in ServiceName::ALL {
+        let watchdog = Watchdog::default();
+        let service = watched(name, book_of(&fleet), options.clone(), &watchdog).await;
+        watchdog.doing("running");
+        watchdog.settle().await;
+        service.stop().await;
+        watchdog.assert_never_stalled(name);
+    }
+    fleet.stop().await;
 }
 
 /// current-time reads zones from the tz database built into the binary,
