@@ -15,11 +15,13 @@
 //!
 //! Verifying for an unknown user checks the password against a dummy hash
 //! with the same parameters, so "no such user" costs what "wrong password"
-//! costs and the answer time does not tell them apart.
+//! costs and the answer time does not tell them apart. The dummy is hashed
+//! on the pool too (its first job), never on the thread that builds the
+//! hasher: that is the service's thread, which a hash would stall.
 
 use std::collections::VecDeque;
 use std::panic::AssertUnwindSafe;
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::Instant;
 
 use argon2::password_hash::phc::PasswordHash;
@@ -46,7 +48,28 @@ pub struct PasswordHasher {
 struct Inner {
     argon2: Argon2<'static>,
     queue: Arc<Queue>,
-    dummy_hash: String,
+    dummy_hash: Arc<DummyHash>,
+}
+
+/// What an unknown user's password is checked against: a hash with the
+/// hasher's parameters, computed once, on a hashing thread.
+#[derive(Debug, Default)]
+struct DummyHash(OnceLock<Result<String, String>>);
+
+impl DummyHash {
+    /// The dummy PHC string, hashing it first if no thread has yet (so
+    /// call this on a hashing thread only).
+    fn get_or_hash(&self, argon2: &Argon2<'static>) -> Result<&str, AccountsError> {
+        self.0
+            .get_or_init(|| {
+                argon2
+                    .hash_password(b"no account has this password")
+                    .map(|hash| hash.to_string())
+                    .map_err(|err| format!("argon2: {err}"))
+            })
+            .as_deref()
+            .map_err(|err| AccountsError::Internal(err.clone()))
+    }
 }
 
 impl Drop for Inner {
@@ -58,8 +81,8 @@ impl Drop for Inner {
 
 impl PasswordHasher {
     /// A hasher with argon2id's default (OWASP) parameters, running at most
-    /// `concurrency` hashes at once. Computes the dummy hash, so it takes
-    /// one hash's time.
+    /// `concurrency` hashes at once. Returns at once: the dummy hash is the
+    /// pool's first job.
     pub fn new(concurrency: usize) -> Result<Self, AccountsError> {
         Self::with_params(Params::default(), concurrency)
     }
@@ -67,10 +90,6 @@ impl PasswordHasher {
     /// A hasher with explicit argon2 parameters.
     pub fn with_params(params: Params, concurrency: usize) -> Result<Self, AccountsError> {
         let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
-        let dummy_hash = argon2
-            .hash_password(b"no account has this password")
-            .map_err(|err| AccountsError::Internal(format!("argon2: {err}")))?
-            .to_string();
         let threads = concurrency.max(1);
         let queue = Arc::new(Queue::new(threads * QUEUED_PER_THREAD));
         for n in 0..threads {
@@ -83,6 +102,16 @@ impl PasswordHasher {
                 return Err(AccountsError::HashingThread(err));
             }
         }
+        let dummy_hash = Arc::new(DummyHash::default());
+        // Hashed ahead of the first unknown user, who would otherwise wait
+        // two hashes' time (and so tell that the name is unknown).
+        let ahead = (dummy_hash.clone(), argon2.clone());
+        let _ = queue.push(Box::new(move || {
+            let (dummy_hash, argon2) = ahead;
+            if let Err(err) = dummy_hash.get_or_hash(&argon2) {
+                tracing::error!(%err, "cannot compute the dummy password hash");
+            }
+        }));
         Ok(Self {
             inner: Arc::new(Inner {
                 argon2,
@@ -111,16 +140,20 @@ impl PasswordHasher {
         stored: Option<String>,
     ) -> Result<bool, AccountsError> {
         let known = stored.is_some();
-        let phc = stored.unwrap_or_else(|| self.inner.dummy_hash.clone());
+        let dummy_hash = self.inner.dummy_hash.clone();
         let matches = self
-            .run("verify", move |argon2| {
-                let Ok(hash) = PasswordHash::new(&phc) else {
-                    tracing::error!("a stored password hash is not a valid PHC string");
-                    return false;
+            .run("verify", move |argon2| -> Result<bool, AccountsError> {
+                let phc = match &stored {
+                    Some(phc) => phc.as_str(),
+                    None => dummy_hash.get_or_hash(argon2)?,
                 };
-                argon2.verify_password(password.as_bytes(), &hash).is_ok()
+                let Ok(hash) = PasswordHash::new(phc) else {
+                    tracing::error!("a stored password hash is not a valid PHC string");
+                    return Ok(false);
+                };
+                Ok(argon2.verify_password(password.as_bytes(), &hash).is_ok())
             })
-            .await?;
+            .await??;
         Ok(known && matches)
     }
 

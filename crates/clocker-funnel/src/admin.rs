@@ -115,6 +115,7 @@ mod tests {
             &Settings::default(),
             shutdown.clone(),
         )
+        .await
         .expect("launched");
         let admin: SocketAddr = launched
             .also

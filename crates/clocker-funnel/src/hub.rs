@@ -125,7 +125,7 @@ mod tests {
     use super::*;
 
     fn zone(name: &str) -> TimeZone {
-        jiff::tz::db().get(name).expect("bundled zone")
+        clocker_runtime::time_zone(name).expect("bundled zone")
     }
 
     #[test]

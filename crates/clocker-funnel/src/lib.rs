@@ -128,7 +128,7 @@ struct AppState {
 }
 
 /// Serves the funnel on `listener`, with the clock services found in `book`.
-pub fn launch(
+pub async fn launch(
     listener: TcpListener,
     book: AddressBook,
     config: &FunnelConfig,
@@ -136,7 +136,7 @@ pub fn launch(
     shutdown: CancellationToken,
 ) -> Result<Launched, LaunchError> {
     let service = ServiceName::Funnel;
-    if jiff::tz::db().get(&config.default_zone).is_err() {
+    if clocker_runtime::time_zone(&config.default_zone).is_err() {
         return Err(LaunchError::refused(
             service,
             format!("unknown default time zone '{}'", config.default_zone),
@@ -187,6 +187,7 @@ pub fn launch(
         Some(config.default_zone.clone()),
         shutdown.clone(),
     )
+    .await
     .map_err(|why| LaunchError::refused(service, why))?;
     let tasks = TaskTracker::new();
     let stopping = shutdown.clone();

@@ -234,7 +234,7 @@ impl Client {
 /// The zone a client asked for, with its canonical name, or the error the
 /// client is sent.
 fn find_zone(zone: &str) -> Result<(TimeZone, String), Message> {
-    let Ok(found) = jiff::tz::db().get(zone) else {
+    let Ok(found) = clocker_runtime::time_zone(zone) else {
         return Err(error_json(&format!(
             "unknown time zone '{zone}' (expected an IANA name such as Europe/Paris or UTC)"
         )));

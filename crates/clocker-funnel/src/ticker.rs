@@ -19,14 +19,15 @@ use tokio_util::sync::CancellationToken;
 use crate::fleet_clock::{Estimator, Sample, nanos, wall_clock_nanos};
 use crate::{Assembler, FleetClock, Hub, InstantRead};
 
-/// Starts the tick loop on its own thread; the receiver resolves when the
-/// loop has stopped (after `shutdown`).
+/// Starts the tick loop on its own thread; resolves once it is ready (the
+/// caller's thread stays free meanwhile), with a receiver that resolves
+/// when the loop has stopped (after `shutdown`).
 ///
 /// With a `probe_zone` (the funnel) it first reads current-time once to
 /// learn the fleet's time, and while no one listens it probes the services
 /// every few seconds so health stays current. Without one (the stream's
 /// clock frames) it reads nothing until someone listens.
-pub fn start(
+pub async fn start(
     hub: Arc<Hub>,
     clock: Arc<FleetClock>,
     locator: Locator,
@@ -35,7 +36,7 @@ pub fn start(
     probe_zone: Option<String>,
     shutdown: CancellationToken,
 ) -> Result<oneshot::Receiver<()>, String> {
-    let (ready_tx, ready_rx) = std::sync::mpsc::sync_channel(1);
+    let (ready_tx, ready_rx) = oneshot::channel();
     let done = spawn_single_threaded("funnel-ticker", move || async move {
         // Located here so the channels' workers live on this thread.
         match Assembler::locate(&locator, call_timeout) {
@@ -61,7 +62,7 @@ pub fn start(
     })
     .map_err(|err| format!("cannot start the tick thread: {err}"))?;
     ready_rx
-        .recv()
+        .await
         .map_err(|_| "the tick thread ended before it was ready".to_owned())??;
     Ok(done)
 }

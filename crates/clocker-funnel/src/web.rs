@@ -3,18 +3,16 @@
 //!
 //! Hashed assets (`/assets/…`) are cached for a year as immutable; every
 //! other file is revalidated on each load by its ETag. Text files are sent
-//! gzipped to clients that accept it (compressed once, on first request). A
+//! gzipped to clients that accept it: compressed once, at build time
+//! (`build.rs`), so no request compresses anything on the funnel's thread. A
 //! path that names no file and has no extension gets `index.html` (the page
 //! routes on the client); one that looks like a missing file is a 404. A
 //! binary built before the UI was serves a one-line page saying how to build
 //! it.
 
-use std::collections::HashMap;
-use std::io::Write;
-use std::sync::{Arc, LazyLock, Mutex};
+use std::sync::Arc;
 
 use axum::body::Body;
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::header::{
     ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_SECURITY_POLICY, CONTENT_TYPE, ETAG,
@@ -33,6 +31,17 @@ use crate::endpoints::Endpoints;
 struct Dist;
 
 const INDEX: &str = "index.html";
+
+// `GZIPPED`: the gzip bytes of each compressible file of `Dist`.
+include!(concat!(env!("OUT_DIR"), "/gzipped.rs"));
+
+/// The gzip bytes of the file at `path`, when it is worth compressing.
+fn gzipped(path: &str) -> Option<&'static [u8]> {
+    GZIPPED
+        .binary_search_by(|(name, _)| (*name).cmp(path))
+        .ok()
+        .map(|at| GZIPPED[at].1)
+}
 
 /// What the page may load: only this origin (the funnel's `/ws` included),
 /// and connect to the gateway and the stream (`connect` lists their origins).
@@ -89,7 +98,8 @@ fn serve_file(uri: &Uri, headers: &HeaderMap, policy: &str) -> Response {
 
 fn respond(path: &str, file: EmbeddedFile, headers: &HeaderMap, policy: &str) -> Response {
     let mime = file.metadata.mimetype();
-    let compressible = is_text(mime) && file.data.len() >= MIN_GZIP_BYTES;
+    let compressed = gzipped(path);
+    let compressible = compressed.is_some();
     let gzip = compressible && accepts_gzip(headers);
     let etag = etag(&file, gzip);
     let cache = if path.starts_with("assets/") {
@@ -106,10 +116,9 @@ fn respond(path: &str, file: EmbeddedFile, headers: &HeaderMap, policy: &str) ->
     {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
-        let body = if gzip {
-            Body::from(gzipped(path, &file.data))
-        } else {
-            Body::from(file.data)
+        let body = match compressed {
+            Some(gz) if gzip => Body::from(gz),
+            _ => Body::from(file.data),
         };
         let mut ok = body.into_response();
         ok.headers_mut().insert(CONTENT_TYPE, content_type(mime));
@@ -147,9 +156,6 @@ fn etag(file: &EmbeddedFile, gzip: bool) -> String {
     format!("\"{hex}{encoding}\"")
 }
 
-/// Smaller files gain too little from compression to pay for it.
-const MIN_GZIP_BYTES: usize = 1024;
-
 fn is_text(mime: &str) -> bool {
     mime.starts_with("text/")
         || mime == "application/javascript"
@@ -175,24 +181,6 @@ fn accepts_gzip(headers: &HeaderMap) -> bool {
             });
             (name.eq_ignore_ascii_case("gzip") || name == "*") && !refused
         })
-}
-
-/// The gzipped `data` of the file at `path`, compressed on first use.
-fn gzipped(path: &str, data: &[u8]) -> Bytes {
-    static CACHE: LazyLock<Mutex<HashMap<String, Bytes>>> = LazyLock::new(Mutex::default);
-    let mut cache = CACHE
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    if let Some(done) = cache.get(path) {
-        return done.clone();
-    }
-    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-    encoder
-        .write_all(data)
-        .expect("writing to a Vec cannot fail");
-    let done = Bytes::from(encoder.finish().expect("writing to a Vec cannot fail"));
-    cache.insert(path.to_owned(), done.clone());
-    done
 }
 
 /// The file's type; text is UTF-8 (Vite writes nothing else).
@@ -229,18 +217,22 @@ mod tests {
 
     #[tokio::test]
     async fn text_files_go_gzipped_to_clients_that_accept_it() {
-        let Some(index) = Dist::get(INDEX) else {
-            // Built without the UI: nothing to compress, unless it is there.
-            let dist = concat!(env!("CARGO_MANIFEST_DIR"), "/../../web/dist/index.html");
-            assert!(!std::path::Path::new(dist).exists(), "{dist} not embedded");
-            return;
-        };
+        // `make test` builds the UI first; without it there is nothing to
+        // test, and passing would hide that.
+        let index = Dist::get(INDEX).expect(
+            "the web UI is not built into this build: run `make web` (or `make test`, which \
+             builds it first), then run the tests again",
+        );
         let html = String::from_utf8_lossy(&index.data).into_owned();
         let start = html.find("/assets/").expect("the page links its assets");
         let end = html[start..].find('"').expect("a quoted link") + start;
         let asset = &html[start..end];
         let plain = Dist::get(&asset[1..]).expect("linked assets are embedded");
-        assert!(plain.data.len() >= MIN_GZIP_BYTES, "{asset} is tiny");
+        assert!(plain.data.len() >= 1024, "{asset} is tiny");
+        assert!(
+            gzipped(&asset[1..]).is_some(),
+            "{asset} is not precompressed"
+        );
 
         let uri: Uri = asset.parse().expect("a path");
         let response = serve_file(&uri, &accepting("gzip, br"), &policy(&[]));
@@ -260,6 +252,27 @@ mod tests {
         let identity = serve_file(&uri, &HeaderMap::new(), &policy(&[]));
         assert!(identity.headers().get(CONTENT_ENCODING).is_none());
         assert_ne!(identity.headers()[ETAG], etag, "one ETag per encoding");
+    }
+
+    #[test]
+    fn every_precompressed_file_is_the_gzip_of_its_embedded_text_file() {
+        assert!(
+            !GZIPPED.is_empty(),
+            "nothing precompressed: is the web UI built (`make web`)?"
+        );
+        assert!(
+            GZIPPED.windows(2).all(|pair| pair[0].0 < pair[1].0),
+            "GZIPPED is sorted by path (gzipped() searches it)"
+        );
+        for (path, gz) in GZIPPED {
+            let plain = Dist::get(path).unwrap_or_else(|| panic!("{path} is not embedded"));
+            assert!(is_text(plain.metadata.mimetype()), "{path} is not text");
+            let mut unzipped = Vec::new();
+            flate2::read::GzDecoder::new(*gz)
+                .read_to_end(&mut unzipped)
+                .expect("valid gzip");
+            assert_eq!(unzipped, plain.data.as_ref(), "{path}");
+        }
     }
 
     #[test]

@@ -27,6 +27,7 @@ mod shutdown;
 mod telemetry;
 mod thread;
 mod token;
+mod zones;
 
 pub use address::{AddressBook, Authority, BadAddress};
 pub use backoff::Backoff;
@@ -48,3 +49,4 @@ pub use thread::{ServiceThread, spawn_single_threaded};
 pub use token::session_token;
 pub use tokio_util::sync::CancellationToken;
 pub use tokio_util::task::TaskTracker;
+pub use zones::time_zone;

@@ -25,7 +25,7 @@ pub async fn stream_frames(
         .tz
         .filter(|tz| !tz.is_empty())
         .unwrap_or_else(|| "UTC".into());
-    let Ok(zone) = jiff::tz::db().get(&name) else {
+    let Ok(zone) = clocker_runtime::time_zone(&name) else {
         return ApiError::Invalid(format!("unknown time zone '{name}'")).into_response();
     };
     let frames = state.hub.subscribe(&zone);

@@ -102,7 +102,7 @@ struct AppState {
 
 /// Serves the stream on `listener`: opens the upstream random stream and
 /// the clock tick loop, then answers.
-pub fn launch(
+pub async fn launch(
     listener: TcpListener,
     book: AddressBook,
     config: &StreamConfig,
@@ -130,6 +130,7 @@ pub fn launch(
         None,
         shutdown.clone(),
     )
+    .await
     .map_err(|why| LaunchError::refused(service, why))?;
     let feed = Feed::new(config.feed.history);
     let tasks = TaskTracker::new();

@@ -65,9 +65,7 @@ pub fn resolve_zone(name: &str, default: &TimeZone) -> Result<TimeZone, TimeErro
     if name.is_empty() {
         return Ok(default.clone());
     }
-    jiff::tz::db()
-        .get(name)
-        .map_err(|_| TimeError::UnknownZone(name.to_owned()))
+    clocker_runtime::time_zone(name).map_err(|_| TimeError::UnknownZone(name.to_owned()))
 }
 
 /// Fuzzing entry point (`fuzz/fuzz_targets/zone.rs`, replayed on stable
@@ -154,7 +152,7 @@ mod tests {
 
     fn zoned(instant: &str, zone: &str) -> ZonedDateTime {
         let at: Timestamp = instant.parse().expect("literal");
-        at.to_zoned_datetime(jiff::tz::db().get(zone).expect("bundled zone"))
+        at.to_zoned_datetime(clocker_runtime::time_zone(zone).expect("bundled zone"))
     }
 
     #[test]

@@ -602,7 +602,7 @@ impl ServiceArgs {
     pub fn options(self) -> anyhow::Result<Options> {
         let database = self.database.store_config()?;
         if let Some(tz) = &self.tz
-            && jiff::tz::db().get(tz).is_err()
+            && clocker_runtime::time_zone(tz).is_err()
         {
             bail!(
                 "--tz: unknown time zone '{tz}' (expected an IANA name such as Europe/Paris or UTC)"

@@ -84,6 +84,7 @@ pub async fn launch_service(
         }
         ServiceName::Funnel => {
             clocker_funnel::launch(listener, book, &options.funnel, &options.settings, shutdown)
+                .await
         }
         ServiceName::Accounts => {
             clocker_accounts::launch(listener, &options.accounts, &options.settings, shutdown).await
@@ -102,6 +103,7 @@ pub async fn launch_service(
         ),
         ServiceName::Stream => {
             clocker_stream::launch(listener, book, &options.stream, &options.settings, shutdown)
+                .await
         }
         ServiceName::Greeting => Err(LaunchError::refused(
             name,

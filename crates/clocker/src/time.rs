@@ -26,7 +26,7 @@ const CALL_TIMEOUT: Duration = Duration::from_millis(500);
 /// services found in `book`. Fails when a service does not answer, unless
 /// watching, where the line says which ones are missing.
 pub async fn print_time(request: TimeRequest, book: AddressBook) -> anyhow::Result<()> {
-    let zone = match jiff::tz::db().get(&request.zone) {
+    let zone = match clocker_runtime::time_zone(&request.zone) {
         Ok(found) => found.iana_name().unwrap_or(&request.zone).to_owned(),
         Err(_) => bail!(
             "unknown time zone '{}' (expected an IANA name such as Europe/Paris or UTC)",

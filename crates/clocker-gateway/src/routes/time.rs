@@ -83,8 +83,7 @@ pub(super) fn zone_param(query: &params::Query) -> Result<(&str, TimeZone), ApiE
         .map(String::as_str)
         .filter(|tz| !tz.is_empty())
         .unwrap_or("UTC");
-    let zone = jiff::tz::db()
-        .get(name)
+    let zone = clocker_runtime::time_zone(name)
         .map_err(|_| ApiError::Invalid(format!("unknown time zone '{name}'")))?;
     Ok((name, zone))
 }
@@ -118,7 +117,7 @@ mod tests {
     #[test]
     fn paris_in_summer_is_cest_with_dst() {
         let at: Timestamp = "2026-07-01T12:00:00.042Z".parse().expect("literal");
-        let zone = jiff::tz::db().get("Europe/Paris").expect("bundled");
+        let zone = clocker_runtime::time_zone("Europe/Paris").expect("bundled");
         let json = time_json(at, "Europe/Paris", &zone);
         assert_eq!(json.datetime, "2026-07-01T14:00:00.042+02:00");
         assert_eq!(json.time, "14:00:00.042");
@@ -131,7 +130,7 @@ mod tests {
     #[test]
     fn negative_half_hour_offsets() {
         let at: Timestamp = "2026-01-01T12:00:00Z".parse().expect("literal");
-        let zone = jiff::tz::db().get("America/St_Johns").expect("bundled");
+        let zone = clocker_runtime::time_zone("America/St_Johns").expect("bundled");
         let json = time_json(at, "America/St_Johns", &zone);
         assert_eq!(json.utc_offset, "-03:30");
         assert!(!json.dst);

@@ -70,6 +70,7 @@ impl Fleet {
             .await
             .expect("port");
         let stream = clocker_stream::launch(listener, book, &config, &settings(), shutdown.clone())
+            .await
             .expect("stream starts");
         Fleet {
             stream: stream.addr,

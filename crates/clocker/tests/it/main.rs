@@ -15,4 +15,5 @@ mod supervisor;
 mod support;
 mod sync;
 mod torn;
+mod watchdog;
 mod web;

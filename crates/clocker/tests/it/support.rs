@@ -111,9 +111,7 @@ pub async fn send_json(socket: &mut Socket, json: &str) {
 /// Fails unless every field of `frame` is what its own `unix_ms` gives in its zone.
 pub fn assert_untorn(frame: &Frame) {
     let unix_ms = frame.unix_ms.expect("a complete frame has its instant");
-    let zone = jiff::tz::db()
-        .get(&frame.tz)
-        .expect("frames name IANA zones");
+    let zone = clocker_runtime::time_zone(&frame.tz).expect("frames name IANA zones");
     let zoned = jiff::Timestamp::from_millisecond(unix_ms)
         .expect("in range")
         .to_zoned_datetime(zone);
