@@ -30,7 +30,8 @@ use std::time::Duration;
 use clocker_proto::FILE_DESCRIPTOR_SET;
 use clocker_proto::v1::accounts_server::AccountsServer;
 use clocker_runtime::{
-    CancellationToken, GrpcServer, LaunchError, Launched, ServiceName, Settings,
+    CancellationToken, GrpcServer, LaunchError, Launched, NotReady, ReadinessChecks, ServiceName,
+    Settings,
 };
 use clocker_store::{Store, StoreConfig};
 use tokio::net::TcpListener;
@@ -103,10 +104,11 @@ pub async fn launch(
     let store = Store::connect(&config.database)
         .await
         .map_err(|err| setup(err.to_string()))?;
+    let checks = database_answers(store.clone());
     let accounts = Arc::new(Accounts::new(store, config).map_err(|err| setup(err.to_string()))?);
     sweep_expired_sessions(accounts.clone(), shutdown.clone());
     let server = PASSWORD_METHODS.iter().fold(
-        GrpcServer::new(service, FILE_DESCRIPTOR_SET),
+        GrpcServer::new(service, FILE_DESCRIPTOR_SET).readiness(checks),
         |server, method| server.method_budget(method, config.password_budget),
     );
     let launched = server
@@ -135,4 +137,17 @@ fn sweep_expired_sessions(accounts: Arc<Accounts>, shutdown: CancellationToken) 
             }
         }
     });
+}
+
+/// Accounts is ready while its database answers `SELECT 1`.
+fn database_answers(store: Store) -> ReadinessChecks {
+    ReadinessChecks::new().check("database", move || {
+        let store = store.clone();
+        async move {
+            store
+                .ping()
+                .await
+                .map_err(|err| NotReady::because("unreachable", err))
+        }
+    })
 }

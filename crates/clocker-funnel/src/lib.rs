@@ -32,15 +32,15 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use axum::Json;
 use axum::Router;
 use axum::extract::State;
 use axum::middleware;
+use axum::response::Response;
 use axum::routing::get;
 use clocker_runtime::http::{AllowedHosts, check_host, check_origin};
 use clocker_runtime::{
-    AddressBook, CancellationToken, LaunchError, Launched, Locator, ServiceName, Settings,
-    TaskTracker, launch_http,
+    AddressBook, CancellationToken, LaunchError, Launched, Locator, NotReady, Readiness,
+    ReadinessChecks, ServiceName, Settings, TaskTracker, launch_http, start_readiness,
 };
 use endpoints::Endpoints;
 use status::{Detail, StatusSource};
@@ -125,6 +125,8 @@ struct AppState {
     clients: Arc<AtomicUsize>,
     /// Every socket task, so shutdown can wait for their goodbyes.
     tasks: TaskTracker,
+    /// Whether the clock services answer (`/health`).
+    readiness: Readiness,
 }
 
 /// Serves the funnel on `listener`, with the clock services found in `book`.
@@ -193,6 +195,13 @@ pub fn launch(
     )
     .map_err(setup)?;
     let tasks = TaskTracker::new();
+    let readiness = start_readiness(
+        ServiceName::Funnel,
+        clock_services_answer(&hub),
+        settings.readiness,
+        &tasks,
+        shutdown.clone(),
+    );
     let stopping = shutdown.clone();
     tasks.spawn(async move {
         let _ = ticker.await;
@@ -209,6 +218,7 @@ pub fn launch(
         shutdown: shutdown.clone(),
         clients: Arc::default(),
         tasks: tasks.clone(),
+        readiness,
     };
     let settings = Settings {
         unsent_limit_bytes: Some(config.unsent_limit_bytes),
@@ -273,15 +283,39 @@ fn config_router(endpoints: Endpoints) -> Router {
         .with_state(Arc::new(endpoints))
 }
 
-/// `GET /health`: `{"status":"ok","degraded":[…],"clients":n}`; the funnel
-/// itself is up whenever it answers, and names the clock services its last
-/// tick (or, with no client connected, its last idle probe) missed.
-async fn health(State(state): State<AppState>) -> Json<serde_json::Value> {
-    Json(serde_json::json!({
-        "status": "ok",
-        "degraded": state.hub.degraded(),
-        "clients": state.clients.load(Ordering::Relaxed),
-    }))
+/// The funnel is ready while every clock service answers, as its tick
+/// loop already learns (each tick, or every 2 s with no client): no calls
+/// of its own.
+fn clock_services_answer(hub: &Arc<Hub>) -> ReadinessChecks {
+    REQUIRES
+        .iter()
+        .fold(ReadinessChecks::new(), |checks, &service| {
+            let hub = hub.clone();
+            checks.check(service.as_str(), move || {
+                let missed = hub.degraded().contains(&service.as_str());
+                async move {
+                    if missed {
+                        Err(NotReady::new("not answering (the last tick missed it)"))
+                    } else {
+                        Ok(())
+                    }
+                }
+            })
+        })
+}
+
+/// `GET /health`: `{"status":"ok","degraded":[…],"clients":n}`, naming the
+/// clock services its last tick (or, with no client connected, its last
+/// idle probe) missed; 503 with `"status":"not ready"` and `failing` while
+/// any is missed. `GET /livez` only says the funnel answers.
+async fn health(State(state): State<AppState>) -> Response {
+    let mut fields = serde_json::Map::new();
+    fields.insert("degraded".into(), serde_json::json!(state.hub.degraded()));
+    fields.insert(
+        "clients".into(),
+        state.clients.load(Ordering::Relaxed).into(),
+    );
+    state.readiness.answer(fields).await
 }
 
 #[cfg(test)]
@@ -300,6 +334,7 @@ mod tests {
             shutdown: CancellationToken::new(),
             clients: Arc::default(),
             tasks: TaskTracker::new(),
+            readiness: Readiness::always(),
         }
     }
 

@@ -240,6 +240,14 @@ impl Store {
         &self.pool
     }
 
+    /// `SELECT 1` through the pool: whether the database answers now (the
+    /// readiness check of the services that keep their state here). Bound
+    /// it with a deadline: the pool waits up to [`CONNECT_TIMEOUT`].
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
     /// Closes every connection, waiting for those in use.
     pub async fn close(&self) {
         self.pool.close().await;

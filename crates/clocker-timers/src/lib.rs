@@ -43,8 +43,8 @@ use clocker_proto::FILE_DESCRIPTOR_SET;
 use clocker_proto::v1::accounts_client::AccountsClient;
 use clocker_proto::v1::timers_server::TimersServer;
 use clocker_runtime::{
-    AddressBook, CancellationToken, GrpcServer, LaunchError, Launched, Locator, ServiceName,
-    Settings,
+    AddressBook, CancellationToken, GrpcServer, LaunchError, Launched, Locator, NotReady,
+    ReadinessChecks, ServiceName, Settings,
 };
 use clocker_store::{Backend, Store, StoreConfig};
 use clocker_time::Clock;
@@ -140,6 +140,7 @@ pub async fn launch(
         Backend::Sqlite => follow::POLL_ALONE,
     };
     let (schedule, commands) = mpsc::unbounded_channel();
+    let ping_store = store.clone();
     let (scheduling, scheduling_rx) = watch::channel(false);
     tokio::spawn(lease::hold(store, scheduling, shutdown.clone()));
     tokio::spawn(follow::run(
@@ -166,9 +167,24 @@ pub async fn launch(
     .await
     .map_err(|err| setup(err.to_string()))?;
     let mut launched = GrpcServer::new(service, FILE_DESCRIPTOR_SET)
+        .readiness(database_answers(ping_store))
         .add_service(TimersServer::new(TimersService::new(timers)))
         .launch(listener, settings, shutdown)
         .await?;
     launched.also.push(format!("zeromq {zmq}"));
     Ok(launched)
+}
+
+/// Timers is ready while its database answers `SELECT 1` (a replica that
+/// lost PostgreSQL reports itself not ready instead of failing every call).
+fn database_answers(store: Store) -> ReadinessChecks {
+    ReadinessChecks::new().check("database", move || {
+        let store = store.clone();
+        async move {
+            store
+                .ping()
+                .await
+                .map_err(|err| NotReady::because("unreachable", err))
+        }
+    })
 }

@@ -101,11 +101,13 @@ pub enum Command {
         #[command(flatten)]
         service: ServiceArgs,
     },
-    /// Probe one service as clocker up does: exit 0 if it is healthy, else 1 with one line saying why.
+    /// Probe one service's readiness (or, with --live, its liveness): exit 0 if it is healthy, else 1 with one line saying why.
     ///
-    /// gRPC services are asked grpc.health.v1.Health/Check, the HTTP ones
-    /// (funnel, gateway, stream) GET /health. What a container's healthcheck
-    /// runs: the image needs no curl. Without --addr it probes where `clocker
+    /// Readiness: gRPC services are asked grpc.health.v1.Health/Check, the
+    /// HTTP ones (funnel, gateway, stream) GET /health; a service that is not
+    /// ready says why (its database, a service it requires). Liveness (what
+    /// clocker up probes): Check for clocker.liveness, GET /livez. What a
+    /// container's healthcheck runs: the image needs no curl. Without --addr it probes where `clocker
     /// serve NAME` listens given the same environment (CLOCKER_LISTEN, else
     /// CLOCKER_HOST on the service's default port), 0.0.0.0 or :: read as
     /// loopback.
@@ -121,6 +123,11 @@ pub enum Command {
         /// How long to wait for the answer.
         #[arg(long, default_value = "2s", value_parser = parse_positive_duration)]
         timeout: Duration,
+        /// Probe liveness (the service's thread answers: what clocker up kills on)
+        /// instead of readiness (it can work now: its database and the services it
+        /// requires answer).
+        #[arg(long)]
+        live: bool,
     },
     /// Print the time, assembled through the clock services.
     Time {
