@@ -17,7 +17,7 @@ use clocker_accounts::{AccountsConfig, ThrottlePolicy};
 use clocker_funnel::FunnelConfig;
 use clocker_gateway::GatewayConfig;
 use clocker_proto::random::DataType;
-use clocker_runtime::{ConnectionLimits, ServiceName, Settings};
+use clocker_runtime::{ConnectionLimits, ReadinessSettings, ServiceName, Settings};
 use clocker_store::{DatabaseSettings, StoreConfig};
 use clocker_stream::StreamConfig;
 use clocker_supervisor::child::LogFormat;
@@ -361,6 +361,13 @@ pub struct ServiceArgs {
     /// How long in-flight calls may finish after Ctrl-C or SIGTERM.
     #[arg(long, env = "CLOCKER_DRAIN", default_value = "5s", value_parser = parse_duration)]
     pub drain: Duration,
+    /// Time between two rounds of readiness checks (a database answers, the
+    /// services a service requires answer): what /health and gRPC health report.
+    #[arg(long, env = "CLOCKER_READINESS_EVERY", default_value = "1s", value_parser = parse_positive_duration)]
+    pub readiness_every: Duration,
+    /// How long one readiness check may take before it counts as failed.
+    #[arg(long, env = "CLOCKER_READINESS_TIMEOUT", default_value = "1s", value_parser = parse_positive_duration)]
+    pub readiness_timeout: Duration,
     /// current-time's clock: system, offset:<duration> (offset:-90s),
     /// start:<RFC 3339> (a running clock that starts there), frozen:<RFC 3339>,
     /// or stepping:<RFC 3339>/<step> (one step further at every read).
@@ -617,6 +624,10 @@ impl ServiceArgs {
                 budget: self.budget,
                 drain: self.drain,
                 connections: self.connections.limits(),
+                readiness: ReadinessSettings {
+                    every: self.readiness_every,
+                    timeout: self.readiness_timeout,
+                },
                 ..Settings::default()
             },
             clock: self.clock,
