@@ -196,7 +196,7 @@ async fn http_health(addr: SocketAddr, path: &str) -> Result<(), String> {
 
 /// The failing checks a `/health` answer's JSON body names
 /// (`timers: not answering: …; accounts: …`).
-fn failing_checks(rest: &[u8]) -> Option<String> {
+pub(crate) fn failing_checks(rest: &[u8]) -> Option<String> {
     let text = String::from_utf8_lossy(rest);
     let (_, body) = text.split_once("\r\n\r\n")?;
     let json: serde_json::Value = serde_json::from_str(body).ok()?;

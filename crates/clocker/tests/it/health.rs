@@ -15,6 +15,7 @@ use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
 
+use crate::supervisor::Up;
 use crate::support::{http_request, spawn_serving, start_fleet};
 
 /// How long readiness may take to follow what it checks (checks run every
@@ -248,4 +249,32 @@ async fn the_gateway_is_not_ready_while_timers_or_accounts_is_down() {
         poll_until(FOLLOWS_WITHIN, || ready(gateway), |(code, _)| *code == 200).await;
     }
     fleet.stop().await;
+}
+
+#[test]
+fn the_supervisor_keeps_a_service_whose_database_is_away_and_ps_says_why() {
+    let mut cluster = PgCluster::start().expect("a throwaway PostgreSQL cluster");
+    cluster.create_database("supervised").expect("a database");
+    let url = cluster.url("supervised");
+    let up = Up::start(&["--only", "timers", "--database-url", &url]);
+    let ready = up.wait_for("timers", "ready", |row| row.state == "ready");
+    let pid = ready.pid.expect("a pid");
+
+    cluster.stop().expect("the cluster stops");
+    let row = up.wait_for("timers", "not ready", |row| row.state == "not ready");
+    let why = row.not_ready.clone().expect("ps says why");
+    assert!(why.starts_with("database: "), "{why}");
+    // Not ready is not stuck: it keeps answering its liveness probes, and
+    // is neither killed nor restarted, for several kill periods (1 s each).
+    let watched = std::time::Instant::now();
+    while watched.elapsed() < Duration::from_secs(3) {
+        let row = up.row("timers");
+        assert_eq!((row.pid, row.restarts), (Some(pid), 0), "{row:?}");
+        assert_eq!(row.state, "not ready", "{row:?}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+
+    cluster.start_again().expect("the cluster starts again");
+    let row = up.wait_for("timers", "ready again", |row| row.state == "ready");
+    assert_eq!((row.pid, row.restarts, row.not_ready), (Some(pid), 0, None));
 }
