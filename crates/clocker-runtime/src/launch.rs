@@ -198,6 +198,10 @@ impl GrpcServer {
     ) -> Result<Launched, LaunchError> {
         let service = self.service;
         let setup = |message: String| LaunchError::Setup { service, message };
+        // Install the recorder before anything below yields: tasks the
+        // service spawned before launching may set gauges as soon as they
+        // run, and what they set before the recorder exists is lost.
+        let _ = prometheus();
 
         let (health, health_service) = tonic_health::server::health_reporter();
         let tasks = TaskTracker::new();

@@ -111,6 +111,9 @@ pub async fn launch(
 ) -> Result<Launched, LaunchError> {
     let service = ServiceName::Timers;
     let setup = |message: String| LaunchError::Setup { service, message };
+    // The lease task sets its gauge when it first runs, which may be before
+    // the server is launched: the recorder must exist by then.
+    let _ = clocker_runtime::prometheus();
     let locator = Locator::new(service, REQUIRES, book);
     let accounts = locator
         .locate::<AccountsClient<Channel>>()
