@@ -104,7 +104,7 @@ pub async fn launch(
     let store = Store::connect(&config.database)
         .await
         .map_err(|err| setup(err.to_string()))?;
-    let checks = database_answers(store.clone());
+    let checks = database_answers(store.clone(), settings);
     let accounts = Arc::new(Accounts::new(store, config).map_err(|err| setup(err.to_string()))?);
     sweep_expired_sessions(accounts.clone(), shutdown.clone());
     let server = PASSWORD_METHODS.iter().fold(
@@ -140,12 +140,14 @@ fn sweep_expired_sessions(accounts: Arc<Accounts>, shutdown: CancellationToken) 
 }
 
 /// Accounts is ready while its database answers `SELECT 1`.
-fn database_answers(store: Store) -> ReadinessChecks {
+fn database_answers(store: Store, settings: &Settings) -> ReadinessChecks {
+    // Within the check's own deadline, so the reason is the store's.
+    let within = settings.readiness.timeout * 4 / 5;
     ReadinessChecks::new().check("database", move || {
         let store = store.clone();
         async move {
             store
-                .ping()
+                .ping(within)
                 .await
                 .map_err(|err| NotReady::because("unreachable", err))
         }

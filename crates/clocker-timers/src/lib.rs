@@ -170,7 +170,7 @@ pub async fn launch(
     .await
     .map_err(|err| setup(err.to_string()))?;
     let mut launched = GrpcServer::new(service, FILE_DESCRIPTOR_SET)
-        .readiness(database_answers(ping_store))
+        .readiness(database_answers(ping_store, settings))
         .add_service(TimersServer::new(TimersService::new(timers)))
         .launch(listener, settings, shutdown)
         .await?;
@@ -180,12 +180,14 @@ pub async fn launch(
 
 /// Timers is ready while its database answers `SELECT 1` (a replica that
 /// lost PostgreSQL reports itself not ready instead of failing every call).
-fn database_answers(store: Store) -> ReadinessChecks {
+fn database_answers(store: Store, settings: &Settings) -> ReadinessChecks {
+    // Within the check's own deadline, so the reason is the store's.
+    let within = settings.readiness.timeout * 4 / 5;
     ReadinessChecks::new().check("database", move || {
         let store = store.clone();
         async move {
             store
-                .ping()
+                .ping(within)
                 .await
                 .map_err(|err| NotReady::because("unreachable", err))
         }

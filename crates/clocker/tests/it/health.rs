@@ -180,7 +180,8 @@ async fn timers_and_accounts_are_not_ready_while_their_database_is_away_and_reco
         .await;
         assert_eq!(status, ServingStatus::NotServing);
         let reason = reason.expect("the reason travels in clocker-not-ready");
-        assert!(reason.contains("database"), "{reason}");
+        assert!(reason.starts_with("database: "), "{reason}");
+        eprintln!("{name} not ready: {reason}");
         let (status, _) = grpc_health(addr, name).await;
         assert_eq!(status, ServingStatus::NotServing, "{name}");
         let (code, body) = http_json(addr, "/health").await;
