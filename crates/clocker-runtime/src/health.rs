@@ -546,7 +546,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_check_that_hangs_fails_at_its_deadline() {
-        let checks = ReadinessChecks::new().check("hangs", || std::future::pending());
+        let checks = ReadinessChecks::new().check("hangs", std::future::pending);
         let tasks = TaskTracker::new();
         let shutdown = CancellationToken::new();
         let mut readiness = start_readiness(
