@@ -24,18 +24,20 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Json;
-use axum::extract::{Request, State};
-use axum::http::{HeaderValue, StatusCode};
-use axum::middleware::Next;
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
-use tonic::Code;
-use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_client::HealthClient;
 
 use crate::{Locator, ServiceName};
+
+mod answer;
+mod reachable;
+
+pub use answer::{get_liveness, get_readiness, not_ready_metadata};
+use reachable::answers;
 
 /// The gRPC health service name that answers liveness: SERVING whenever the
 /// service's thread answers, whatever its checks say.
@@ -51,9 +53,6 @@ pub const READINESS_PATH: &str = "/health";
 /// The response metadata of a gRPC health check that carries why the
 /// service is not ready (absent when it is).
 pub const NOT_READY_METADATA: &str = "clocker-not-ready";
-
-/// The most bytes of reason the gRPC metadata carries.
-const MAX_REASON_BYTES: usize = 1024;
 
 /// How often readiness is checked, and how long one check may take.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -191,36 +190,6 @@ impl ReadinessChecks {
     /// Whether no check was declared.
     pub fn is_empty(&self) -> bool {
         self.checks.is_empty()
-    }
-}
-
-/// One health call: any answer but a transport failure means reachable.
-async fn answers(client: &mut HealthClient<tonic::transport::Channel>) -> Result<(), NotReady> {
-    let request = HealthCheckRequest {
-        service: LIVENESS_SERVICE.to_owned(),
-    };
-    match client.check(request).await {
-        Ok(_) => Ok(()),
-        // It answered; it just does not know the name (an older build).
-        Err(status) if matches!(status.code(), Code::NotFound | Code::Unimplemented) => Ok(()),
-        Err(status) => Err(NotReady::because("not answering", StatusCause(status))),
-    }
-}
-
-/// A gRPC status as an error whose text is its message and whose source is
-/// the transport's cause (`tcp connect error`, then `Connection refused`).
-#[derive(Debug)]
-struct StatusCause(tonic::Status);
-
-impl fmt::Display for StatusCause {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.0.message())
-    }
-}
-
-impl StdError for StatusCause {
-    fn source(&self) -> Option<&(dyn StdError + 'static)> {
-        StdError::source(&self.0)
     }
 }
 
@@ -417,51 +386,6 @@ fn log_change(service: ServiceName, found: &[Failing], first: bool) {
     }
 }
 
-/// `GET /livez`: the thread answers.
-pub async fn get_liveness() -> Json<serde_json::Value> {
-    Json(serde_json::json!({"status": "ok"}))
-}
-
-/// `GET /health` of a gRPC port: [`Readiness::answer`] with no fields of
-/// its own.
-pub async fn get_readiness(State(readiness): State<Readiness>) -> Response {
-    readiness.answer(serde_json::Map::new()).await
-}
-
-/// Middleware of gRPC ports: a health check answered while the service is
-/// not ready carries the reason in [`NOT_READY_METADATA`].
-pub async fn not_ready_metadata(
-    State(readiness): State<Readiness>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let is_check = request.uri().path() == "/grpc.health.v1.Health/Check";
-    let mut response = next.run(request).await;
-    if is_check && let Some(reason) = readiness.reason() {
-        response
-            .headers_mut()
-            .insert(NOT_READY_METADATA, header_value(&reason));
-    }
-    response
-}
-
-/// `text` as a header value: printable ASCII (others become `?`), at most
-/// [`MAX_REASON_BYTES`].
-fn header_value(text: &str) -> HeaderValue {
-    let printable: String = text
-        .chars()
-        .map(|c| {
-            if c.is_ascii_graphic() || c == ' ' {
-                c
-            } else {
-                '?'
-            }
-        })
-        .take(MAX_REASON_BYTES)
-        .collect();
-    HeaderValue::from_str(&printable).unwrap_or_else(|_| HeaderValue::from_static("not ready"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -475,14 +399,6 @@ mod tests {
         let failed = NotReady::because("unreachable", Refused);
         assert_eq!(failed.reason(), "unreachable: connection refused");
         assert_eq!(NotReady::new("closed").reason(), "closed");
-    }
-
-    #[test]
-    fn a_reason_becomes_a_printable_header_of_bounded_size() {
-        let value = header_value("base de données: refusée\n");
-        assert_eq!(value.to_str().expect("ASCII"), "base de donn?es: refus?e?");
-        let long = "x".repeat(5000);
-        assert_eq!(header_value(&long).len(), MAX_REASON_BYTES);
     }
 
     #[tokio::test(start_paused = true)]
