@@ -361,6 +361,38 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn health_is_503_naming_the_clock_services_the_ticks_miss() {
+        let mut state = state();
+        let tasks = TaskTracker::new();
+        let shutdown = CancellationToken::new();
+        state.hub.set_degraded(vec!["minutes"]);
+        state.readiness = start_readiness(
+            ServiceName::Funnel,
+            clock_services_answer(&state.hub),
+            clocker_runtime::ReadinessSettings::default(),
+            &tasks,
+            shutdown.clone(),
+        );
+        let response = router(state, AllowedHosts::default())
+            .oneshot(
+                Request::get("/health")
+                    .body(Body::empty())
+                    .expect("request"),
+            )
+            .await
+            .expect("infallible");
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        let body = axum::body::to_bytes(response.into_body(), 1024)
+            .await
+            .expect("body");
+        let json: serde_json::Value = serde_json::from_slice(&body).expect("JSON");
+        assert_eq!(json["status"], "not ready");
+        assert_eq!(json["degraded"], serde_json::json!(["minutes"]));
+        assert_eq!(json["failing"][0]["check"], "minutes", "{json}");
+        shutdown.cancel();
+    }
+
+    #[tokio::test]
     async fn ws_without_upgrade_is_a_client_error() {
         let response = router(state(), AllowedHosts::default())
             .oneshot(Request::get("/ws").body(Body::empty()).expect("request"))
