@@ -300,8 +300,15 @@ def test_a_bearer_request_to_a_down_accounts_service_is_503(gateway_down):
     assert reply.elapsed_s < DOWN_BOUND_S, reply.describe()
 
 
-def test_health_does_not_depend_on_the_upstreams(gateway_down):
-    assert get_json(gateway_down.addr, "/health") == {"status": "ok"}
+def test_health_says_which_upstreams_are_down_and_livez_that_it_answers(gateway_down):
+    """Readiness names every service behind the gateway that does not answer;
+    liveness does not depend on them."""
+    health = get_json(gateway_down.addr, "/health", status=503)
+    assert health["status"] == "not ready", health
+    checks = sorted(failing["check"] for failing in health["failing"])
+    assert checks == ["accounts", "current-time", "random", "timers"], health
+    assert all(failing["reason"] for failing in health["failing"]), health
+    assert get_json(gateway_down.addr, "/livez") == {"status": "ok"}
 
 
 def test_the_gateway_recovers_when_random_comes_up(launch, unused_addr):
@@ -643,6 +650,7 @@ def test_a_bad_timer_is_400(gateway, body):
 
 ROUTES = {
     "/health": {"get"},
+    "/livez": {"get"},
     "/random/number": {"get"},
     "/random/string": {"get"},
     "/api/time": {"get"},

@@ -45,6 +45,7 @@ function row(name: string, fields: Partial<ServiceRow> = {}): ServiceRow {
     lastError: null,
     probeP99Ms: 1,
     overruns: null,
+    notReady: null,
     ...fields,
   };
 }
@@ -63,7 +64,19 @@ describe('parseServiceRow', () => {
       lastError: null,
       probeP99Ms: 6.7,
       overruns: null,
+      notReady: null,
     });
+  });
+
+  it('reads why a service that is up is not ready', () => {
+    const parsed = parseServiceRow({
+      ...HOURS_JSON,
+      name: 'timers',
+      state: 'not ready',
+      not_ready: 'database: unreachable: connection refused',
+    });
+    expect(parsed).toMatchObject({ state: 'not ready', notReady: 'database: unreachable: connection refused' });
+    expect(parseServiceRow({ ...HOURS_JSON, not_ready: '' })?.notReady).toBeNull();
   });
 
   it('takes nulls and missing optional fields as unknown', () => {
@@ -180,6 +193,7 @@ describe('formatting', () => {
     expect(toneOf('starting')).toBe('warn');
     expect(toneOf('restarting')).toBe('warn');
     expect(toneOf('unhealthy')).toBe('bad');
+    expect(toneOf('not ready')).toBe('warn');
     expect(toneOf('draining')).toBe('idle');
   });
 
@@ -199,6 +213,7 @@ describe('formatting', () => {
       ]),
     ).toBe('6 services, 1 ready, 2 starting, 1 restarting, 1 unhealthy, 1 draining');
     expect(summarize([row('a', { state: 'starting' })])).toBe('1 service, 0 ready, 1 starting');
+    expect(summarize([row('a', { state: 'not ready' }), row('b')])).toBe('2 services, 1 ready, 1 not ready');
   });
 
   it('names the services that restarted', () => {

@@ -13,7 +13,7 @@
 /** On the funnel (same origin). */
 export const STATUS_PATH = '/status.json';
 
-/** `starting`, `ready`, `unhealthy` or `restarting`; anything newer is shown as it comes. */
+/** `starting`, `ready`, `not ready`, `unhealthy` or `restarting`; anything newer is shown as it comes. */
 export type ServiceState = string;
 
 export interface ServiceRow {
@@ -31,6 +31,8 @@ export interface ServiceRow {
   readonly probeP99Ms: number | null;
   /** The method overrunning its budget most (`/clocker.v1.Hours/GetHours: 3.0 %`), if any is. */
   readonly overruns: string | null;
+  /** Why a service that is up is not ready (`database: unreachable: …`), while it is not. */
+  readonly notReady: string | null;
 }
 
 export interface StatusReport {
@@ -46,7 +48,7 @@ export type Tone = 'ok' | 'warn' | 'bad' | 'idle';
 /** One row of `services`, or null when it is not one. */
 export function parseServiceRow(value: unknown): ServiceRow | null {
   if (!isRecord(value)) return null;
-  const { name, pid, addr, state, restarts, uptime_s, last_error, probe_p99_ms, overruns } = value;
+  const { name, pid, addr, state, restarts, uptime_s, last_error, probe_p99_ms, overruns, not_ready } = value;
   if (typeof name !== 'string' || name === '') return null;
   if (typeof state !== 'string' || state === '') return null;
   if (!isCount(restarts)) return null;
@@ -63,6 +65,7 @@ export function parseServiceRow(value: unknown): ServiceRow | null {
     lastError: nonEmpty(last_error),
     probeP99Ms: isCount(probe_p99_ms) ? probe_p99_ms : null,
     overruns: nonEmpty(overruns),
+    notReady: nonEmpty(not_ready),
   };
 }
 
@@ -133,13 +136,17 @@ export function formatPid(pid: number | null): string {
   return pid === null ? '—' : String(pid);
 }
 
-/** The colour of a state: ready is good, starting and restarting are on their way, unhealthy is bad. */
+/**
+ * The colour of a state: ready is good; starting, restarting and not ready (up,
+ * but its database or a service it requires is away) are on their way; unhealthy is bad.
+ */
 export function toneOf(state: ServiceState): Tone {
   switch (state) {
     case 'ready':
       return 'ok';
     case 'starting':
     case 'restarting':
+    case 'not ready':
       return 'warn';
     case 'unhealthy':
       return 'bad';
@@ -149,7 +156,7 @@ export function toneOf(state: ServiceState): Tone {
 }
 
 /** The order states are counted in. */
-const STATE_ORDER: readonly string[] = ['ready', 'starting', 'restarting', 'unhealthy'];
+const STATE_ORDER: readonly string[] = ['ready', 'not ready', 'starting', 'restarting', 'unhealthy'];
 
 /**
  * `6 services, 6 ready`; `6 services, 4 ready, 1 starting, 1 unhealthy`

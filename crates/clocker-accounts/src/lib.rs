@@ -30,7 +30,8 @@ use std::time::Duration;
 use clocker_proto::FILE_DESCRIPTOR_SET;
 use clocker_proto::v1::accounts_server::AccountsServer;
 use clocker_runtime::{
-    CancellationToken, GrpcServer, LaunchError, Launched, ServiceName, Settings, TaskTracker,
+    CancellationToken, GrpcServer, LaunchError, Launched, NotReady, ReadinessChecks, ServiceName,
+    Settings, TaskTracker,
 };
 use clocker_store::{Store, StoreConfig};
 use tokio::net::TcpListener;
@@ -102,6 +103,7 @@ pub async fn launch(
     let store = Store::connect(&config.database)
         .await
         .map_err(LaunchError::setup(service, "cannot open the account store"))?;
+    let checks = database_answers(store.clone(), settings);
     let accounts = Arc::new(
         Accounts::new(store, config)
             .map_err(LaunchError::setup(service, "cannot start password hashing"))?,
@@ -110,7 +112,9 @@ pub async fn launch(
     let tasks = TaskTracker::new();
     tasks.spawn(sweep_expired_sessions(accounts.clone(), shutdown.clone()));
     let server = PASSWORD_METHODS.iter().fold(
-        GrpcServer::new(service, FILE_DESCRIPTOR_SET).with_tasks(tasks),
+        GrpcServer::new(service, FILE_DESCRIPTOR_SET)
+            .readiness(checks)
+            .with_tasks(tasks),
         |server, method| server.method_budget(method, config.password_budget),
     );
     let launched = server
@@ -141,4 +145,19 @@ async fn sweep_expired_sessions(accounts: Arc<Accounts>, shutdown: CancellationT
             Err(err) => tracing::warn!(%err, "cannot delete expired sessions"),
         }
     }
+}
+
+/// Accounts is ready while its database answers `SELECT 1`.
+fn database_answers(store: Store, settings: &Settings) -> ReadinessChecks {
+    // Within the check's own deadline, so the reason is the store's.
+    let within = settings.readiness.timeout * 4 / 5;
+    ReadinessChecks::new().check("database", move || {
+        let store = store.clone();
+        async move {
+            store
+                .ping(within)
+                .await
+                .map_err(|err| NotReady::because("unreachable", err))
+        }
+    })
 }

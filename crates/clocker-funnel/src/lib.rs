@@ -32,15 +32,15 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use axum::Json;
 use axum::Router;
 use axum::extract::State;
 use axum::middleware;
+use axum::response::Response;
 use axum::routing::get;
 use clocker_runtime::http::{AllowedHosts, check_host, check_origin};
 use clocker_runtime::{
-    AddressBook, CancellationToken, LaunchError, Launched, Locator, ServiceName, Settings,
-    TaskTracker, launch_http,
+    AddressBook, CancellationToken, LaunchError, Launched, Locator, NotReady, Readiness,
+    ReadinessChecks, ServiceName, Settings, TaskTracker, launch_http, start_readiness,
 };
 use endpoints::Endpoints;
 use status::{Detail, StatusSource};
@@ -125,6 +125,8 @@ struct AppState {
     clients: Arc<AtomicUsize>,
     /// Every socket task, so shutdown can wait for their goodbyes.
     tasks: TaskTracker,
+    /// Whether the clock services answer (`/health`).
+    readiness: Readiness,
 }
 
 /// Serves the funnel on `listener`, with the clock services found in `book`.
@@ -190,6 +192,13 @@ pub async fn launch(
     .await
     .map_err(|why| LaunchError::refused(service, why))?;
     let tasks = TaskTracker::new();
+    let readiness = start_readiness(
+        ServiceName::Funnel,
+        clock_services_answer(&hub),
+        settings.readiness,
+        &tasks,
+        shutdown.clone(),
+    );
     let stopping = shutdown.clone();
     tasks.spawn(async move {
         let _ = ticker.await;
@@ -206,6 +215,7 @@ pub async fn launch(
         shutdown: shutdown.clone(),
         clients: Arc::default(),
         tasks: tasks.clone(),
+        readiness,
     };
     let settings = Settings {
         unsent_limit_bytes: Some(config.unsent_limit_bytes),
@@ -270,15 +280,39 @@ fn config_router(endpoints: Endpoints) -> Router {
         .with_state(Arc::new(endpoints))
 }
 
-/// `GET /health`: `{"status":"ok","degraded":[…],"clients":n}`; the funnel
-/// itself is up whenever it answers, and names the clock services its last
-/// tick (or, with no client connected, its last idle probe) missed.
-async fn health(State(state): State<AppState>) -> Json<serde_json::Value> {
-    Json(serde_json::json!({
-        "status": "ok",
-        "degraded": state.hub.degraded(),
-        "clients": state.clients.load(Ordering::Relaxed),
-    }))
+/// The funnel is ready while every clock service answers, as its tick
+/// loop already learns (each tick, or every 2 s with no client): no calls
+/// of its own.
+fn clock_services_answer(hub: &Arc<Hub>) -> ReadinessChecks {
+    REQUIRES
+        .iter()
+        .fold(ReadinessChecks::new(), |checks, &service| {
+            let hub = hub.clone();
+            checks.check(service.as_str(), move || {
+                let missed = hub.degraded().contains(&service.as_str());
+                async move {
+                    if missed {
+                        Err(NotReady::new("not answering (the last tick missed it)"))
+                    } else {
+                        Ok(())
+                    }
+                }
+            })
+        })
+}
+
+/// `GET /health`: `{"status":"ok","degraded":[…],"clients":n}`, naming the
+/// clock services its last tick (or, with no client connected, its last
+/// idle probe) missed; 503 with `"status":"not ready"` and `failing` while
+/// any is missed. `GET /livez` only says the funnel answers.
+async fn health(State(state): State<AppState>) -> Response {
+    let mut fields = serde_json::Map::new();
+    fields.insert("degraded".into(), serde_json::json!(state.hub.degraded()));
+    fields.insert(
+        "clients".into(),
+        state.clients.load(Ordering::Relaxed).into(),
+    );
+    state.readiness.answer(fields).await
 }
 
 #[cfg(test)]
@@ -297,6 +331,7 @@ mod tests {
             shutdown: CancellationToken::new(),
             clients: Arc::default(),
             tasks: TaskTracker::new(),
+            readiness: Readiness::always(),
         }
     }
 
@@ -320,6 +355,38 @@ mod tests {
             &body[..],
             br#"{"clients":0,"degraded":["minutes"],"status":"ok"}"#
         );
+    }
+
+    #[tokio::test]
+    async fn health_is_503_naming_the_clock_services_the_ticks_miss() {
+        let mut state = state();
+        let tasks = TaskTracker::new();
+        let shutdown = CancellationToken::new();
+        state.hub.set_degraded(vec!["minutes"]);
+        state.readiness = start_readiness(
+            ServiceName::Funnel,
+            clock_services_answer(&state.hub),
+            clocker_runtime::ReadinessSettings::default(),
+            &tasks,
+            shutdown.clone(),
+        );
+        let response = router(state, AllowedHosts::default())
+            .oneshot(
+                Request::get("/health")
+                    .body(Body::empty())
+                    .expect("request"),
+            )
+            .await
+            .expect("infallible");
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        let body = axum::body::to_bytes(response.into_body(), 1024)
+            .await
+            .expect("body");
+        let json: serde_json::Value = serde_json::from_slice(&body).expect("JSON");
+        assert_eq!(json["status"], "not ready");
+        assert_eq!(json["degraded"], serde_json::json!(["minutes"]));
+        assert_eq!(json["failing"][0]["check"], "minutes", "{json}");
+        shutdown.cancel();
     }
 
     #[tokio::test]

@@ -85,12 +85,14 @@ pub async fn get_status(
     }
 }
 
-/// `row` without its pid, address and error text.
+/// `row` without its pid, address and error text (a reason for not being
+/// ready included: it can name hosts and paths).
 fn redact(row: Row) -> Row {
     Row {
         pid: None,
         addr: String::new(),
         last_error: row.last_error.map(|_| ERROR_REDACTED.to_owned()),
+        not_ready: row.not_ready.map(|_| ERROR_REDACTED.to_owned()),
         ..row
     }
 }
@@ -127,11 +129,13 @@ mod tests {
             last_error: Some("exited: /home/alice/secret path".into()),
             probe_p99_ms: Some(0.4),
             overruns: None,
+            not_ready: Some("database: unreachable: 10.0.0.7:5432".into()),
         };
         let redacted = redact(row);
         assert_eq!(redacted.pid, None);
         assert_eq!(redacted.addr, "");
         assert_eq!(redacted.last_error.as_deref(), Some(ERROR_REDACTED));
+        assert_eq!(redacted.not_ready.as_deref(), Some(ERROR_REDACTED));
         assert_eq!((redacted.restarts, redacted.uptime_s), (1, Some(3)));
     }
 }

@@ -25,8 +25,8 @@ use axum::http::{Method, StatusCode, Uri};
 use axum::middleware;
 use clocker_runtime::http::{AllowedHosts, ApiError, allowed_origins, check_host, cors};
 use clocker_runtime::{
-    AddressBook, CancellationToken, LaunchError, Launched, Locator, ServiceName, Settings,
-    TaskTracker, launch_http,
+    AddressBook, CancellationToken, LaunchError, Launched, Locator, ReadinessChecks, ServiceName,
+    Settings, TaskTracker, launch_http, start_readiness,
 };
 use tokio::net::TcpListener;
 use tower_http::timeout::TimeoutLayer;
@@ -34,7 +34,8 @@ use tower_http::timeout::TimeoutLayer;
 pub use routes::{fuzz_gateway_json, fuzz_gateway_query, openapi};
 pub use state::AppState;
 
-/// What the gateway calls; any of them may be away (its routes answer 503).
+/// What the gateway calls; any of them may be away (its routes answer 503,
+/// and `/health` says which is).
 pub const REQUIRES: &[ServiceName] = &[
     ServiceName::Random,
     ServiceName::CurrentTime,
@@ -80,23 +81,28 @@ pub fn launch(
 ) -> Result<Launched, LaunchError> {
     let service = ServiceName::Gateway;
     let locator = Locator::new(service, REQUIRES, book.clone());
-    let state = AppState::locate(&locator, config.call_timeout).map_err(LaunchError::setup(
+    let tasks = TaskTracker::new();
+    // Ready while every service behind it answers (one health call each per
+    // round, on a connection kept for it).
+    let readiness = start_readiness(
         service,
-        "cannot find the services it calls",
-    ))?;
+        ReadinessChecks::new().requirements(&locator),
+        settings.readiness,
+        &tasks,
+        shutdown.clone(),
+    );
+    let state = AppState::locate(&locator, config.call_timeout)
+        .map_err(LaunchError::setup(
+            service,
+            "cannot find the services it calls",
+        ))?
+        .with_readiness(readiness);
     let origins = allowed_origins(&config.cors_origins, &book);
     tracing::info!(?origins, "CORS allows");
     let hosts = AllowedHosts::new(&config.allowed_hosts);
     let app = app(state, &origins, config.request_timeout)
         .layer(middleware::from_fn_with_state(hosts, check_host));
-    launch_http(
-        service,
-        listener,
-        app,
-        settings,
-        TaskTracker::new(),
-        shutdown,
-    )
+    launch_http(service, listener, app, settings, tasks, shutdown)
 }
 
 /// Every route, with the body limit, the request timeout and CORS.

@@ -31,7 +31,7 @@ pub use fuzz::{fuzz_gateway_json, fuzz_gateway_query};
         description = "REST over Clocker's gRPC services: seed 004's /health and /random/*, and /api/* for time, accounts and timers. Errors are {\"error\": \"...\"}.",
         license(name = "MIT")
     ),
-    paths(get_metrics),
+    paths(get_metrics, get_liveness),
     components(schemas(ErrorBody)),
     modifiers(&BearerAuth)
 )]
@@ -77,6 +77,13 @@ async fn get_openapi(State(state): State<Shared>) -> impl IntoResponse {
     responses((status = 200, description = "Prometheus text exposition", content_type = "text/plain")))]
 #[allow(dead_code)]
 async fn get_metrics() {}
+
+/// Whether the gateway answers at all (liveness, served by the runtime):
+/// 200 whatever the services behind it do; `/health` is readiness.
+#[utoipa::path(get, path = "/livez", tag = "health",
+    responses((status = 200, description = "The gateway answers", content_type = "application/json")))]
+#[allow(dead_code)]
+async fn get_liveness() {}
 
 /// The `bearer` security scheme: a session token from `POST /api/sessions`.
 struct BearerAuth;

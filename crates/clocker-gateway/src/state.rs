@@ -11,7 +11,7 @@ use clocker_proto::v1::accounts_client::AccountsClient;
 use clocker_proto::v1::current_time_client::CurrentTimeClient;
 use clocker_proto::v1::timers_client::TimersClient;
 use clocker_runtime::http::ApiError;
-use clocker_runtime::{LocateError, Locator, ServiceName};
+use clocker_runtime::{LocateError, Locator, Readiness, ServiceName};
 use tonic::transport::Channel;
 
 /// The state every handler gets: one pointer to the [`AppState`].
@@ -26,12 +26,15 @@ pub struct AppState {
     pub accounts: AccountsClient<Channel>,
     pub timers: TimersClient<Channel>,
     call_timeout: Duration,
+    /// Whether the services behind the gateway are reachable (`/health`).
+    pub readiness: Readiness,
     /// `/openapi.json`, rendered once.
     pub(crate) openapi: std::sync::OnceLock<String>,
 }
 
 impl AppState {
-    /// Locates every service the gateway requires.
+    /// Locates every service the gateway requires; ready always, until
+    /// [`AppState::with_readiness`] says otherwise.
     pub fn locate(locator: &Locator, call_timeout: Duration) -> Result<Self, LocateError> {
         Ok(Self {
             random: locator.locate()?,
@@ -39,8 +42,14 @@ impl AppState {
             accounts: locator.locate()?,
             timers: locator.locate()?,
             call_timeout,
+            readiness: Readiness::always(),
             openapi: std::sync::OnceLock::new(),
         })
+    }
+
+    /// The state with `readiness` answering `/health`.
+    pub fn with_readiness(self, readiness: Readiness) -> Self {
+        Self { readiness, ..self }
     }
 
     /// `message` as a request to a service: the caller's

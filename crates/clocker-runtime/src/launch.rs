@@ -26,6 +26,10 @@ use tonic::service::Routes;
 use tonic_health::ServingStatus;
 
 use crate::gate::{ConnectionLimits, Gate};
+use crate::health::{
+    LIVENESS_PATH, LIVENESS_SERVICE, READINESS_PATH, Readiness, ReadinessChecks, ReadinessSettings,
+    get_liveness, get_readiness, not_ready_metadata, start_readiness,
+};
 use crate::serving::{GatedListener, serve_router};
 use crate::telemetry::{prometheus, render_metrics};
 use crate::{BudgetLayer, ServiceName};
@@ -50,6 +54,8 @@ pub struct Settings {
     pub metrics_path: Option<&'static str>,
     /// What each port lets its clients hold, and for how long.
     pub connections: ConnectionLimits,
+    /// How often readiness is checked, and how long one check may take.
+    pub readiness: ReadinessSettings,
 }
 
 impl Default for Settings {
@@ -60,6 +66,7 @@ impl Default for Settings {
             unsent_limit_bytes: None,
             metrics_path: Some("/metrics"),
             connections: ConnectionLimits::default(),
+            readiness: ReadinessSettings::default(),
         }
     }
 }
@@ -165,6 +172,7 @@ pub struct GrpcServer {
     descriptor_sets: Vec<&'static [u8]>,
     method_budgets: Vec<(&'static str, Duration)>,
     tasks: TaskTracker,
+    checks: ReadinessChecks,
 }
 
 impl GrpcServer {
@@ -178,7 +186,15 @@ impl GrpcServer {
             descriptor_sets: vec![descriptor_set],
             method_budgets: Vec::new(),
             tasks: TaskTracker::new(),
+            checks: ReadinessChecks::new(),
         }
+    }
+
+    /// What the service must pass to be ready (see [`crate::health`]);
+    /// without checks it is ready whenever it serves.
+    pub fn readiness(mut self, checks: ReadinessChecks) -> Self {
+        self.checks = checks;
+        self
     }
 
     /// Gives one method (`/package.Service/Method`) a budget of its own, for
@@ -197,7 +213,7 @@ impl GrpcServer {
         self
     }
 
-    /// Adds one generated tonic server; its health is reported as serving.
+    /// Adds one generated tonic server; its health is its readiness.
     pub fn add_service<S>(mut self, svc: S) -> Self
     where
         S: tower::Service<
@@ -224,14 +240,30 @@ impl GrpcServer {
         shutdown: CancellationToken,
     ) -> Result<Launched, LaunchError> {
         let service = self.service;
+        // Install the recorder before anything below yields: tasks the
+        // service spawned before launching may set gauges as soon as they
+        // run, and what they set before the recorder exists is lost.
+        let _ = prometheus();
 
-        let (mut health, health_service) = tonic_health::server::health_reporter();
-        for name in &self.names {
-            health
-                .set_service_status(*name, ServingStatus::Serving)
-                .await;
-        }
-        health.set_service_status("", ServingStatus::Serving).await;
+        let (health, health_service) = tonic_health::server::health_reporter();
+        let tasks = self.tasks;
+        let readiness = start_readiness(
+            service,
+            self.checks,
+            settings.readiness,
+            &tasks,
+            shutdown.clone(),
+        );
+        // Serve what the first round found, not "not checked yet".
+        readiness.settled().await;
+        publish_health(
+            health,
+            readiness.clone(),
+            self.names.clone(),
+            &tasks,
+            shutdown.clone(),
+        )
+        .await;
 
         let v1 = reflection(&self.descriptor_sets, &self.names)
             .build_v1()
@@ -252,31 +284,67 @@ impl GrpcServer {
             .prepare()
             .into_axum_router()
             .layer(budget_layer)
-            .route("/metrics", get(render_metrics));
-
-        // Tell health watchers NOT_SERVING as soon as shutdown starts, so
-        // load balancers and the supervisor stop sending work while calls
-        // drain (new connections are refused from then on).
-        let tasks = self.tasks;
-        let marking = shutdown.clone();
-        let names = self.names.clone();
-        tasks.spawn(async move {
-            marking.cancelled().await;
-            let all = names.iter().copied().chain([""]);
-            for name in all.clone() {
-                health
-                    .set_service_status(name, ServingStatus::NotServing)
-                    .await;
-            }
-            // Forgetting the statuses ends every Watch stream (after it has
-            // seen NOT_SERVING); otherwise they would hold the drain open.
-            for name in all {
-                health.clear_service_status(name).await;
-            }
-        });
+            .layer(middleware::from_fn_with_state(
+                readiness.clone(),
+                not_ready_metadata,
+            ))
+            .route("/metrics", get(render_metrics))
+            .route(LIVENESS_PATH, get(get_liveness))
+            .route(READINESS_PATH, get(get_readiness).with_state(readiness));
 
         let (listener, addr) = gated(service, listener, settings)?;
         serve(service, listener, addr, router, settings, tasks, shutdown)
+    }
+}
+
+/// Keeps gRPC health true: `""` and every name in `names` SERVING while
+/// `readiness` holds and NOT_SERVING while it does not, [`LIVENESS_SERVICE`]
+/// SERVING throughout. When shutdown starts every name but liveness is told
+/// NOT_SERVING, so load balancers and the supervisor stop sending work while
+/// calls drain (new connections are refused from then on); then every
+/// status is forgotten, which ends the `Watch` streams.
+async fn publish_health(
+    mut health: tonic_health::server::HealthReporter,
+    mut readiness: Readiness,
+    names: Vec<&'static str>,
+    tasks: &TaskTracker,
+    shutdown: CancellationToken,
+) {
+    let readiness_names: Vec<&'static str> = names.into_iter().chain([""]).collect();
+    health
+        .set_service_status(LIVENESS_SERVICE, ServingStatus::Serving)
+        .await;
+    set_all(&mut health, &readiness_names, readiness.is_ready()).await;
+    tasks.spawn(async move {
+        loop {
+            tokio::select! {
+                () = shutdown.cancelled() => break,
+                more = readiness.changed() => {
+                    if !more {
+                        shutdown.cancelled().await;
+                        break;
+                    }
+                    set_all(&mut health, &readiness_names, readiness.is_ready()).await;
+                }
+            }
+        }
+        set_all(&mut health, &readiness_names, false).await;
+        // Forgetting the statuses ends every Watch stream (after it has
+        // seen NOT_SERVING); otherwise they would hold the drain open.
+        for name in readiness_names.iter().copied().chain([LIVENESS_SERVICE]) {
+            health.clear_service_status(name).await;
+        }
+    });
+}
+
+async fn set_all(health: &mut tonic_health::server::HealthReporter, names: &[&str], ready: bool) {
+    let status = if ready {
+        ServingStatus::Serving
+    } else {
+        ServingStatus::NotServing
+    };
+    for name in names {
+        health.set_service_status(*name, status).await;
     }
 }
 
@@ -357,6 +425,7 @@ where
         Some(path) => router.route(path, get(render_metrics)),
         None => router,
     };
+    let router = router.route(LIVENESS_PATH, get(get_liveness));
     let router = router.layer(middleware::from_fn_with_state(service, count_http_request));
     serve(service, listener, addr, router, settings, tasks, shutdown)
 }

@@ -6,7 +6,9 @@
 //! [`Locator`]; runs single-threaded on its own current-thread runtime
 //! ([`ServiceThread`], or the main thread under `clocker serve`); answers every
 //! method within its budget ([`BudgetLayer`]) or with `DEADLINE_EXCEEDED`; and
-//! stops gracefully on SIGINT/SIGTERM ([`shutdown_signal`]).
+//! stops gracefully on SIGINT/SIGTERM ([`shutdown_signal`]); and tells the
+//! truth about its health: liveness (the thread answers) apart from
+//! readiness (its [`ReadinessChecks`] pass) ([`health`]).
 //!
 //! Metrics of every service in a process are scraped from `GET /metrics` on
 //! any of its ports (gRPC ports answer HTTP/1.1 there too).
@@ -17,6 +19,7 @@ mod budget;
 mod deadline;
 mod error_chain;
 pub mod gate;
+pub mod health;
 pub mod http;
 mod launch;
 mod locate;
@@ -35,6 +38,10 @@ pub use budget::{BudgetLayer, Budgeted};
 pub use deadline::within;
 pub use error_chain::ErrorChain;
 pub use gate::{Admitted, ConnectionLimits, Gate, Permit};
+pub use health::{
+    LIVENESS_PATH, LIVENESS_SERVICE, NOT_READY_METADATA, NotReady, READINESS_PATH, Readiness,
+    ReadinessChecks, ReadinessSettings, start_readiness,
+};
 pub use launch::{
     GrpcServer, LaunchError, Launched, Settings, bind, configure_accepted, launch_http,
     launch_http_on, local_addr, record_http_request,

@@ -82,7 +82,13 @@ impl Locator {
     /// dependency that restarts is found again without help.
     /// Must be called inside a tokio runtime (the channel's worker runs there).
     pub fn locate<C: Locate>(&self) -> Result<C, LocateError> {
-        let wanted = C::SERVICE;
+        self.channel(C::SERVICE).map(C::from_channel)
+    }
+
+    /// A lazy channel to `wanted`, which must have been declared as
+    /// required (for calls no typed client makes, such as health checks).
+    /// Must be called inside a tokio runtime.
+    pub fn channel(&self, wanted: ServiceName) -> Result<Channel, LocateError> {
         if !self.requires.contains(&wanted) {
             return Err(LocateError::NotRequired {
                 owner: self.owner,
@@ -103,12 +109,11 @@ impl Locator {
                 reason: err.to_string(),
             }
         })?;
-        let channel = endpoint
+        Ok(endpoint
             .tcp_nodelay(true)
             .connect_timeout(CONNECT_TIMEOUT)
             .http2_keep_alive_interval(Duration::from_secs(30))
-            .connect_lazy();
-        Ok(C::from_channel(channel))
+            .connect_lazy())
     }
 }
 

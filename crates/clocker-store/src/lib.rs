@@ -244,6 +244,35 @@ impl Store {
         &self.pool
     }
 
+    /// `SELECT 1` through the pool, within `within`: whether the database
+    /// answers now (the readiness check of the services that keep their
+    /// state here). The pool keeps retrying a refused connection until its
+    /// own timeout, so when it has not answered in half the time, one direct
+    /// connection attempt (in the other half) learns why: the server's own
+    /// error, such as a refused connection, rather than a bare timeout.
+    pub async fn ping(&self, within: Duration) -> Result<(), StoreError> {
+        let half = within / 2;
+        match tokio::time::timeout(half, sqlx::query("SELECT 1").execute(&self.pool)).await {
+            Ok(answer) => answer.map(drop).map_err(StoreError::from),
+            Err(_) => {
+                match tokio::time::timeout(half, AnyConnection::connect_with(&self.options)).await {
+                    Ok(Ok(connection)) => {
+                        let _ = connection.close().await;
+                        Err(StoreError::Unavailable(format!(
+                            "the pool had no connection within {} ms",
+                            half.as_millis()
+                        )))
+                    }
+                    Ok(Err(err)) => Err(StoreError::from(err)),
+                    Err(_) => Err(StoreError::Unavailable(format!(
+                        "no answer within {} ms",
+                        within.as_millis()
+                    ))),
+                }
+            }
+        }
+    }
+
     /// Closes every connection, waiting for those in use.
     pub async fn close(&self) {
         self.pool.close().await;

@@ -34,8 +34,9 @@ use clocker_proto::random::random_service_client::RandomServiceClient;
 use clocker_proto::v1::timers_client::TimersClient;
 use clocker_runtime::http::{ApiError, allowed_origins, cors};
 use clocker_runtime::{
-    AddressBook, CancellationToken, Gate, LaunchError, Launched, Locator, ServiceName, Settings,
-    TaskTracker, launch_http_on, local_addr,
+    AddressBook, CancellationToken, Gate, LaunchError, Launched, Locator, Readiness,
+    ReadinessChecks, ServiceName, Settings, TaskTracker, launch_http_on, local_addr,
+    start_readiness,
 };
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
@@ -98,6 +99,8 @@ struct AppState {
     call_timeout: Duration,
     keep_alive: Duration,
     shutdown: CancellationToken,
+    /// Whether the services the streams come from answer (`/health`).
+    readiness: Readiness,
 }
 
 /// Serves the stream on `listener`: opens the upstream random stream and
@@ -118,6 +121,9 @@ pub async fn launch(
     let timers: TimersClient<Channel> = locator
         .locate()
         .map_err(LaunchError::setup(service, "cannot find the timer service"))?;
+    // Ready while every service the streams come from answers: one health
+    // call each per round, on a connection kept for it.
+    let checks = ReadinessChecks::new().requirements(&locator);
     // Until the stream serves, a failure must also stop the tick thread.
     let stop_on_failure = shutdown.clone().drop_guard();
     let hub = Arc::new(Hub::default());
@@ -134,6 +140,13 @@ pub async fn launch(
     .map_err(|why| LaunchError::refused(service, why))?;
     let feed = Feed::new(config.feed.history);
     let tasks = TaskTracker::new();
+    let readiness = start_readiness(
+        service,
+        checks,
+        settings.readiness,
+        &tasks,
+        shutdown.clone(),
+    );
     tasks.spawn(feed::run(
         feed.clone(),
         random,
@@ -176,6 +189,7 @@ pub async fn launch(
         call_timeout: Duration::from_secs(2),
         keep_alive: config.keep_alive,
         shutdown: shutdown.clone(),
+        readiness,
     };
     let settings = Settings {
         metrics_path: Some("/metrics/prometheus"),
@@ -228,19 +242,18 @@ async fn stream_data(
     sse::response(events, state.counters, state.keep_alive, state.shutdown)
 }
 
-#[derive(Debug, Serialize)]
-struct HealthJson {
-    status: &'static str,
-    time: String,
-}
-
-/// `GET /health`: `{"status":"ok","time":"2025-04-15T13:25:47Z"}`.
-async fn health() -> Json<HealthJson> {
+/// `GET /health`: `{"status":"ok","time":"2025-04-15T13:25:47Z"}` (seed
+/// 004's), or 503 with `"status":"not ready"` and `failing` while a service
+/// the streams come from does not answer. `GET /livez` only says the
+/// stream answers.
+async fn health(State(state): State<AppState>) -> Response {
     let now = jiff::Timestamp::now();
-    Json(HealthJson {
-        status: "ok",
-        time: format!("{:.0}", now.round(jiff::Unit::Second).unwrap_or(now)),
-    })
+    let mut fields = serde_json::Map::new();
+    fields.insert(
+        "time".into(),
+        format!("{:.0}", now.round(jiff::Unit::Second).unwrap_or(now)).into(),
+    );
+    state.readiness.answer(fields).await
 }
 
 #[derive(Debug, Serialize)]

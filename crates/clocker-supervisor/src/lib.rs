@@ -11,7 +11,8 @@
 //! again after a backoff (100 ms doubling to 5 s, reset after 30 s healthy).
 //!
 //! - [`child`]: one incarnation of a service: spawn, ready line, logs, stop.
-//! - [`probe`]: the health probes.
+//! - [`probe`]: the health probes (liveness: what a child is killed on).
+//! - [`readiness`]: why a live child is not ready, for `clocker ps`.
 //! - [`status`]: what `clocker ps` shows, and the local control endpoint.
 //! - [`runtime_dir`]: the private directory `supervisor.json` lives in.
 //! - [`overruns`]: methods that overrun their budget, read from each
@@ -24,6 +25,7 @@
 pub mod child;
 pub mod overruns;
 pub mod probe;
+pub mod readiness;
 pub mod runtime_dir;
 pub mod status;
 

@@ -50,6 +50,9 @@ pub struct Status {
     /// The method that overran its budget most in the last window, with
     /// its share of calls (only when over 1 %).
     pub overruns: Option<String>,
+    /// Why a live service is not ready (its database or a service it
+    /// requires is away), as its `/health` said last ([`crate::readiness`]).
+    pub not_ready: Option<String>,
     /// Recent health-probe round trips.
     probes: VecDeque<Duration>,
 }
@@ -75,6 +78,7 @@ impl Status {
     fn row(&self) -> Row {
         let (state, unhealthy) = match &self.state {
             State::Starting => ("starting", None),
+            State::Ready if self.not_ready.is_some() => ("not ready", None),
             State::Ready => ("ready", None),
             State::Unhealthy(why) => ("unhealthy", Some(why.clone())),
             State::Restarting => ("restarting", None),
@@ -92,6 +96,10 @@ impl Status {
             last_error: unhealthy.or_else(|| self.last_error.clone()),
             probe_p99_ms: self.probe_p99().map(|p99| p99.as_secs_f64() * 1000.0),
             overruns: self.overruns.clone(),
+            not_ready: match self.state {
+                State::Ready => self.not_ready.clone(),
+                _ => None,
+            },
         }
     }
 }
@@ -102,7 +110,8 @@ pub struct Row {
     pub name: String,
     pub pid: Option<u32>,
     pub addr: String,
-    /// `starting`, `ready`, `unhealthy` or `restarting`.
+    /// `starting`, `ready`, `not ready` (live, but its readiness checks
+    /// fail: see `not_ready`), `unhealthy` or `restarting`.
     pub state: String,
     pub restarts: u32,
     /// Seconds since the current incarnation became ready.
@@ -114,6 +123,9 @@ pub struct Row {
     /// in the last 5 s, and that share (`/clocker.v1.Hours/GetHours: 3.0 %`).
     #[serde(default)]
     pub overruns: Option<String>,
+    /// Why a service that is up is not ready (`database: unreachable: …`).
+    #[serde(default)]
+    pub not_ready: Option<String>,
 }
 
 /// The statuses of every service, shared with their supervising tasks.
@@ -133,6 +145,7 @@ impl Statuses {
                 since: None,
                 last_error: None,
                 overruns: None,
+                not_ready: None,
                 probes: VecDeque::with_capacity(PROBES_KEPT),
             })
             .collect();
@@ -224,7 +237,8 @@ impl Drop for Published {
 
 /// Serves `GET /services` on `listener` until `shutdown`, to requests for
 /// a loopback host that carry `token`, within `limits` (the same connection
-/// budgets as every service's port).
+/// budgets as every service's port); meanwhile keeps each row's readiness
+/// up to date ([`crate::readiness::watch`]).
 pub async fn serve_control(
     listener: TcpListener,
     statuses: Statuses,
@@ -232,14 +246,17 @@ pub async fn serve_control(
     token: String,
     shutdown: CancellationToken,
 ) -> std::io::Result<()> {
-    serve_http(
-        "supervisor",
-        listener,
-        control_app(statuses, token),
-        &limits,
-        shutdown,
-    )
-    .await
+    let (served, ()) = tokio::join!(
+        serve_http(
+            "supervisor",
+            listener,
+            control_app(statuses.clone(), token),
+            &limits,
+            shutdown.clone(),
+        ),
+        crate::readiness::watch(statuses, shutdown),
+    );
+    served
 }
 
 /// The control endpoint's routes: `/services` behind the token, `/health`.
@@ -348,6 +365,26 @@ mod tests {
         let row = &statuses.rows()[0];
         assert_eq!(row.probe_p99_ms, Some(99.0));
         assert_eq!(row.state, "starting");
+    }
+
+    #[test]
+    fn a_ready_service_whose_checks_fail_is_shown_not_ready_with_the_reason() {
+        let addrs = BTreeMap::from([(ServiceName::Timers, "127.0.0.1:1".parse().expect("addr"))]);
+        let statuses = Statuses::new(&[ServiceName::Timers], &addrs);
+        statuses.update(ServiceName::Timers, |s| {
+            s.state = State::Ready;
+            s.not_ready = Some("database: unreachable".into());
+        });
+        let row = &statuses.rows()[0];
+        assert_eq!(row.state, "not ready");
+        assert_eq!(row.not_ready.as_deref(), Some("database: unreachable"));
+        // A service that is down is not "not ready": it is restarting.
+        statuses.update(ServiceName::Timers, |s| s.state = State::Restarting);
+        let row = &statuses.rows()[0];
+        assert_eq!(
+            (row.state.as_str(), row.not_ready.as_deref()),
+            ("restarting", None)
+        );
     }
 
     async fn control_status(host: &str, authorization: Option<&str>) -> StatusCode {

@@ -269,6 +269,17 @@ impl PgCluster {
         self.run("pg_ctl", &["-D", &data, "-m", "fast", "-w", "stop"])
     }
 
+    /// Starts the server again after [`PgCluster::stop`], on the same port
+    /// (a database that comes back). Idempotent.
+    pub fn start_again(&mut self) -> io::Result<()> {
+        if self.running {
+            return Ok(());
+        }
+        self.pg_ctl_start()?;
+        self.running = true;
+        Ok(())
+    }
+
     fn data_dir(&self) -> PathBuf {
         self.dir.path().join("data")
     }

@@ -46,8 +46,8 @@ use clocker_proto::FILE_DESCRIPTOR_SET;
 use clocker_proto::v1::accounts_client::AccountsClient;
 use clocker_proto::v1::timers_server::TimersServer;
 use clocker_runtime::{
-    AddressBook, CancellationToken, GrpcServer, LaunchError, Launched, Locator, ServiceName,
-    Settings, TaskTracker,
+    AddressBook, CancellationToken, GrpcServer, LaunchError, Launched, Locator, NotReady,
+    ReadinessChecks, ServiceName, Settings, TaskTracker,
 };
 use clocker_store::{Backend, Store, StoreConfig};
 use tokio::net::TcpListener;
@@ -115,6 +115,9 @@ pub async fn launch(
     shutdown: CancellationToken,
 ) -> Result<Launched, LaunchError> {
     let service = ServiceName::Timers;
+    // The lease task sets its gauge when it first runs, which may be before
+    // the server is launched: the recorder must exist by then.
+    let _ = clocker_runtime::prometheus();
     let locator = Locator::new(service, REQUIRES, book);
     let accounts = locator
         .locate::<AccountsClient<Channel>>()
@@ -152,6 +155,7 @@ pub async fn launch(
         Backend::Sqlite => follow::POLL_ALONE,
     };
     let (schedule, commands) = mpsc::unbounded_channel();
+    let ping_store = store.clone();
     let (scheduling, scheduling_rx) = watch::channel(false);
     // Every task of the service, waited for (within the drain) at shutdown.
     let tasks = TaskTracker::new();
@@ -182,10 +186,27 @@ pub async fn launch(
     .map_err(LaunchError::setup(service, "cannot open the ZeroMQ door"))?;
     let watches = Watches::new(tasks.clone(), shutdown.clone());
     let mut launched = GrpcServer::new(service, FILE_DESCRIPTOR_SET)
+        .readiness(database_answers(ping_store, settings))
         .add_service(TimersServer::new(TimersService::new(timers, watches)))
         .with_tasks(tasks)
         .launch(listener, settings, shutdown)
         .await?;
     launched.also.push(format!("zeromq {zmq}"));
     Ok(launched)
+}
+
+/// Timers is ready while its database answers `SELECT 1` (a replica that
+/// lost PostgreSQL reports itself not ready instead of failing every call).
+fn database_answers(store: Store, settings: &Settings) -> ReadinessChecks {
+    // Within the check's own deadline, so the reason is the store's.
+    let within = settings.readiness.timeout * 4 / 5;
+    ReadinessChecks::new().check("database", move || {
+        let store = store.clone();
+        async move {
+            store
+                .ping(within)
+                .await
+                .map_err(|err| NotReady::because("unreachable", err))
+        }
+    })
 }

@@ -17,7 +17,7 @@ use clocker_accounts::{AccountsConfig, ThrottlePolicy};
 use clocker_funnel::FunnelConfig;
 use clocker_gateway::GatewayConfig;
 use clocker_proto::random::DataType;
-use clocker_runtime::{ConnectionLimits, ServiceName, Settings};
+use clocker_runtime::{ConnectionLimits, ReadinessSettings, ServiceName, Settings};
 use clocker_store::{DatabaseSettings, StoreConfig};
 use clocker_stream::StreamConfig;
 use clocker_supervisor::child::LogFormat;
@@ -101,11 +101,13 @@ pub enum Command {
         #[command(flatten)]
         service: ServiceArgs,
     },
-    /// Probe one service as clocker up does: exit 0 if it is healthy, else 1 with one line saying why.
+    /// Probe one service's readiness (or, with --live, its liveness): exit 0 if it is healthy, else 1 with one line saying why.
     ///
-    /// gRPC services are asked grpc.health.v1.Health/Check, the HTTP ones
-    /// (funnel, gateway, stream) GET /health. What a container's healthcheck
-    /// runs: the image needs no curl. Without --addr it probes where `clocker
+    /// Readiness: gRPC services are asked grpc.health.v1.Health/Check, the
+    /// HTTP ones (funnel, gateway, stream) GET /health; a service that is not
+    /// ready says why (its database, a service it requires). Liveness (what
+    /// clocker up probes): Check for clocker.liveness, GET /livez. What a
+    /// container's healthcheck runs: the image needs no curl. Without --addr it probes where `clocker
     /// serve NAME` listens given the same environment (CLOCKER_LISTEN, else
     /// CLOCKER_HOST on the service's default port), 0.0.0.0 or :: read as
     /// loopback.
@@ -121,6 +123,11 @@ pub enum Command {
         /// How long to wait for the answer.
         #[arg(long, default_value = "2s", value_parser = parse_positive_duration)]
         timeout: Duration,
+        /// Probe liveness (the service's thread answers: what clocker up kills on)
+        /// instead of readiness (it can work now: its database and the services it
+        /// requires answer).
+        #[arg(long)]
+        live: bool,
     },
     /// Print the time, assembled through the clock services.
     Time {
@@ -354,6 +361,13 @@ pub struct ServiceArgs {
     /// How long in-flight calls may finish after Ctrl-C or SIGTERM.
     #[arg(long, env = "CLOCKER_DRAIN", default_value = "5s", value_parser = parse_duration)]
     pub drain: Duration,
+    /// Time between two rounds of readiness checks (a database answers, the
+    /// services a service requires answer): what /health and gRPC health report.
+    #[arg(long, env = "CLOCKER_READINESS_EVERY", default_value = "1s", value_parser = parse_positive_duration)]
+    pub readiness_every: Duration,
+    /// How long one readiness check may take before it counts as failed.
+    #[arg(long, env = "CLOCKER_READINESS_TIMEOUT", default_value = "1s", value_parser = parse_positive_duration)]
+    pub readiness_timeout: Duration,
     /// current-time's clock (no other service's): system, offset:<duration> (offset:-90s),
     /// start:<RFC 3339> (a running clock that starts there), frozen:<RFC 3339>,
     /// or stepping:<RFC 3339>/<step> (one step further at every read).
@@ -615,6 +629,10 @@ impl ServiceArgs {
                 budget: self.budget,
                 drain: self.drain,
                 connections: self.connections.limits(),
+                readiness: ReadinessSettings {
+                    every: self.readiness_every,
+                    timeout: self.readiness_timeout,
+                },
                 ..Settings::default()
             },
             clock: self.clock,

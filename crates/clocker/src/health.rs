@@ -1,14 +1,16 @@
-//! `clocker health NAME`: one probe of one service, the way `clocker up`
-//! probes its children ([`clocker_supervisor::probe`]): gRPC health for the
-//! gRPC services, `GET /health` for the HTTP ones. Containers' healthchecks
-//! run it, so an image needs no curl.
+//! `clocker health NAME`: one probe of one service
+//! ([`clocker_supervisor::probe`]): of its readiness by default (gRPC health
+//! for `""`, `GET /health` for the HTTP services; what compose's
+//! healthchecks ask), or with `--live` of its liveness (`clocker.liveness`,
+//! `GET /livez`; what `clocker up` probes). Containers' healthchecks run it,
+//! so an image needs no curl.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
 
 use anyhow::bail;
 use clocker_runtime::ServiceName;
-use clocker_supervisor::probe::Prober;
+use clocker_supervisor::probe::{Probe, Prober};
 
 /// Where `clocker health` probes `name`: `addr` when given (`--addr`, else
 /// `CLOCKER_LISTEN`), else `host` (`CLOCKER_HOST`) on the service's default
@@ -25,29 +27,31 @@ pub fn probe_addr(name: ServiceName, addr: Option<SocketAddr>, host: IpAddr) -> 
     addr
 }
 
-/// What a probe of `name` asks.
-fn probe_kind(name: ServiceName) -> &'static str {
-    if name.speaks_http() {
-        "GET /health"
-    } else {
-        "grpc.health.v1.Health/Check"
-    }
-}
-
-/// Probes `name` at `addr` once: prints one line and returns `Ok` when it
-/// answers healthy within `timeout`, else an error saying what was probed
-/// and what failed.
-pub async fn run(name: ServiceName, addr: SocketAddr, timeout: Duration) -> anyhow::Result<()> {
-    let kind = probe_kind(name);
-    match Prober::new(name, addr).check(timeout).await {
+/// Probes `name` at `addr` once, of `probe`: prints one line and returns
+/// `Ok` when it answers healthy within `timeout`, else an error saying what
+/// was probed and what failed (for readiness, the service's own reason).
+pub async fn run(
+    name: ServiceName,
+    addr: SocketAddr,
+    probe: Probe,
+    timeout: Duration,
+) -> anyhow::Result<()> {
+    let prober = Prober::asking(probe, name, addr);
+    let kind = prober.describe();
+    let what = match probe {
+        Probe::Liveness => ("live", "not live"),
+        Probe::Readiness => ("ready", "not ready"),
+    };
+    match prober.check(timeout).await {
         Ok(round_trip) => {
             println!(
-                "{name} at {addr} is healthy ({kind} in {:.1} ms)",
+                "{name} at {addr} is {} ({kind} in {:.1} ms)",
+                what.0,
                 round_trip.as_secs_f64() * 1e3
             );
             Ok(())
         }
-        Err(why) => bail!("{name} at {addr} is not healthy: {kind}: {why}"),
+        Err(why) => bail!("{name} at {addr} is {}: {kind}: {why}", what.1),
     }
 }
 

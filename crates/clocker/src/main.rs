@@ -17,6 +17,7 @@ use clocker::{
 use clocker_runtime::{
     AddressBook, CancellationToken, ServiceName, bind, init_logging, shutdown_signal,
 };
+use clocker_supervisor::probe::Probe;
 
 /// After the first Ctrl-C or SIGTERM started a graceful stop, a second one
 /// ends the process at once.
@@ -155,7 +156,15 @@ async fn run(command: Command, forwarded: Vec<(String, String)>) -> anyhow::Resu
             addr,
             host,
             timeout,
-        } => health::run(name, health::probe_addr(name, addr, host), timeout).await,
+            live,
+        } => {
+            let probe = if live {
+                Probe::Liveness
+            } else {
+                Probe::Readiness
+            };
+            health::run(name, health::probe_addr(name, addr, host), probe, timeout).await
+        }
         Command::Time {
             tz,
             watch,

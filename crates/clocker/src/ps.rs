@@ -64,7 +64,7 @@ pub fn table(rows: &[Row]) -> String {
                 row.probe_p99_ms
                     .map_or("-".into(), |ms| format!("{ms:.1} ms")),
                 row.overruns.clone().unwrap_or_else(|| "-".into()),
-                row.last_error.clone().unwrap_or_else(|| "-".into()),
+                last_error(row),
             ]
         })
         .collect();
@@ -93,6 +93,16 @@ pub fn table(rows: &[Row]) -> String {
     text
 }
 
+/// The LAST ERROR cell: why a service that is up is not ready, while it is
+/// not (the problem it has now), else its last error.
+fn last_error(row: &Row) -> String {
+    match (&row.not_ready, &row.last_error) {
+        (Some(why), _) => format!("not ready: {why}"),
+        (None, Some(error)) => error.clone(),
+        (None, None) => "-".into(),
+    }
+}
+
 fn uptime(seconds: u64) -> String {
     match seconds {
         s if s < 60 => format!("{s}s"),
@@ -117,6 +127,7 @@ mod tests {
             last_error: Some("killed by SIGKILL".into()),
             probe_p99_ms: Some(0.42),
             overruns: None,
+            not_ready: None,
         }];
         let text = table(&rows);
         let lines: Vec<&str> = text.lines().collect();
@@ -126,5 +137,28 @@ mod tests {
             "{text}"
         );
         assert!(lines[1].ends_with("killed by SIGKILL"), "{text}");
+    }
+
+    #[test]
+    fn a_service_that_is_up_but_not_ready_shows_why() {
+        let rows = [Row {
+            name: "timers".into(),
+            pid: Some(42),
+            addr: "127.0.0.1:50005".into(),
+            state: "not ready".into(),
+            restarts: 0,
+            uptime_s: Some(5),
+            last_error: None,
+            probe_p99_ms: Some(0.42),
+            overruns: None,
+            not_ready: Some("database: unreachable: connection refused".into()),
+        }];
+        let text = table(&rows);
+        let line = text.lines().nth(1).expect("a row");
+        assert!(line.contains("not ready"), "{text}");
+        assert!(
+            line.ends_with("not ready: database: unreachable: connection refused"),
+            "{text}"
+        );
     }
 }

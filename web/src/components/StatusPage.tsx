@@ -1,6 +1,7 @@
 /**
  * The Status page (`/status`): the services `clocker up` supervises, as
- * `clocker ps` shows them, live — state, pid, address, restarts, uptime,
+ * `clocker ps` shows them, live — state (and why a service that is up is
+ * not ready), pid, address, restarts, uptime,
  * health-probe p99, deadline overruns and the last error — with the rows
  * whose restart count just went up highlighted. Polls the funnel every
  * second while shown (and the tab is visible); without a supervisor it says
@@ -169,6 +170,11 @@ function ServiceLine({ row, restarted }: { readonly row: ServiceRow; readonly re
           <span className="status-badge__dot" aria-hidden="true" />
           {row.state}
         </span>
+        {row.notReady !== null && (
+          <span className="status-table__reason" data-testid="not-ready-reason">
+            {row.notReady}
+          </span>
+        )}
       </td>
       <td data-column="pid" className="status-table__number">
         {formatPid(row.pid)}

@@ -107,6 +107,7 @@ async fn the_openapi_document_is_3_1_and_covers_every_route() {
     );
     let routes = [
         ("/health", "get"),
+        ("/livez", "get"),
         ("/random/number", "get"),
         ("/random/string", "get"),
         ("/api/time", "get"),

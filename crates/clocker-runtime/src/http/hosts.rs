@@ -222,13 +222,14 @@ pub const HEALTH_PATH: &str = "/health";
 
 /// Middleware: answers only requests for an allowed host (see
 /// [`AllowedHosts`]); others get 421 (or 400 when malformed). `/health`
-/// is answered for any.
+/// and `/livez` (probes) are answered for any.
 pub async fn check_host(
     State(hosts): State<AllowedHosts>,
     request: Request,
     next: Next,
 ) -> Response {
-    if request.uri().path() == HEALTH_PATH {
+    let path = request.uri().path();
+    if path == HEALTH_PATH || path == crate::health::LIVENESS_PATH {
         return next.run(request).await;
     }
     match hosts.of_request(request.uri(), request.headers()) {

@@ -1,5 +1,6 @@
 //! `clocker health NAME`, what every container's healthcheck runs: exit 0
-//! for a healthy service, 1 with one line naming what failed otherwise.
+//! for a ready service (with `--live`: a live one), 1 with one line naming
+//! what failed otherwise.
 
 use std::process::Output;
 
@@ -20,16 +21,14 @@ fn clocker_health(args: &[&str], envs: &[(&str, String)]) -> Output {
 }
 
 async fn start(name: ServiceName) -> ServiceThread {
+    start_finding(name, AddressBook::default()).await
+}
+
+/// `name`, finding what it requires through `book`.
+async fn start_finding(name: ServiceName, book: AddressBook) -> ServiceThread {
     ServiceThread::start(name, move |shutdown| async move {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("a free port");
-        clocker::launch_service(
-            name,
-            listener,
-            AddressBook::default(),
-            &Options::default(),
-            shutdown,
-        )
-        .await
+        clocker::launch_service(name, listener, book, &Options::default(), shutdown).await
     })
     .await
     .unwrap_or_else(|err| panic!("{name} starts: {err}"))
@@ -45,12 +44,53 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
+/// A gateway whose four upstreams are a port nothing listens on: live, not
+/// ready.
+async fn gateway_without_upstreams() -> ServiceThread {
+    let closed = free_addr().parse().expect("an address");
+    let mut book = AddressBook::default();
+    for name in clocker::requires(ServiceName::Gateway) {
+        book.set(*name, closed);
+    }
+    start_finding(ServiceName::Gateway, book).await
+}
+
+#[tokio::test]
+async fn a_live_service_that_is_not_ready_exits_1_naming_what_it_lacks_but_0_with_live() {
+    let gateway = gateway_without_upstreams().await;
+    let addr = gateway.addr.to_string();
+    let output = clocker_health(&["gateway", "--addr", &addr], &[]);
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert_eq!(stderr.trim().lines().count(), 1, "one line: {stderr}");
+    for part in ["not ready", "GET /health", "503", "timers: not answering"] {
+        assert!(
+            stderr.contains(part),
+            "the error should name {part:?}: {stderr}"
+        );
+    }
+    let output = clocker_health(&["gateway", "--addr", &addr, "--live"], &[]);
+    assert!(
+        output.status.success(),
+        "clocker health gateway --live: {:?}, stderr: {}",
+        output.status,
+        text(&output.stderr)
+    );
+    assert!(text(&output.stdout).contains("GET /livez"));
+    gateway.stop().await;
+}
+
 #[tokio::test]
 async fn a_healthy_service_exits_0() {
-    for name in [ServiceName::Random, ServiceName::Gateway] {
-        let service = start(name).await;
+    for (name, live) in [(ServiceName::Random, false), (ServiceName::Gateway, true)] {
+        // The gateway runs here without the services it requires: live, not ready.
+        let service = match name {
+            ServiceName::Gateway => gateway_without_upstreams().await,
+            _ => start(name).await,
+        };
         let addr = service.addr.to_string();
-        let output = clocker_health(&[name.as_str(), "--addr", &addr], &[]);
+        let live = if live { "--live" } else { "--timeout=2s" };
+        let output = clocker_health(&[name.as_str(), "--addr", &addr, live], &[]);
         let stdout = text(&output.stdout);
         assert!(
             output.status.success(),
@@ -64,7 +104,10 @@ async fn a_healthy_service_exits_0() {
         );
         // Without --addr: CLOCKER_LISTEN as serve reads it, 0.0.0.0 read as loopback.
         let listen = format!("0.0.0.0:{}", service.addr.port());
-        let output = clocker_health(&[name.as_str()], &[("CLOCKER_LISTEN", listen.clone())]);
+        let output = clocker_health(
+            &[name.as_str(), live],
+            &[("CLOCKER_LISTEN", listen.clone())],
+        );
         assert!(
             output.status.success(),
             "clocker health {name} with CLOCKER_LISTEN={listen}: {:?}, stderr: {}",

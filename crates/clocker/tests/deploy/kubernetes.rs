@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use clocker_runtime::ServiceName;
+use clocker_runtime::{LIVENESS_PATH, LIVENESS_SERVICE, READINESS_PATH, ServiceName};
 use serde_json::Value;
 
 use crate::files::{
@@ -284,21 +284,26 @@ fn every_service_has_a_service_with_its_ports_named() {
 }
 
 #[test]
-fn probes_ask_what_each_service_serves() {
+fn readiness_probes_ask_readiness_and_liveness_probes_liveness() {
     let objects = manifests();
     for name in ServiceName::ALL {
         let deployment = find(&objects, "Deployment", name.as_str());
         let container = container(deployment, name);
-        for kind in ["readinessProbe", "livenessProbe"] {
+        // What each probe asks: the HTTP path, or the gRPC health service
+        // name (none: the server's own, "").
+        for (kind, path, grpc_service) in [
+            ("readinessProbe", READINESS_PATH, None),
+            ("livenessProbe", LIVENESS_PATH, Some(LIVENESS_SERVICE)),
+        ] {
             let what = format!("{}, {kind}", deployment.what());
             let probe = container
                 .get(kind)
                 .unwrap_or_else(|| panic!("{what}: missing"));
             if name.speaks_http() {
                 let get = probe.get("httpGet").unwrap_or_else(|| {
-                    panic!("{what}: {name} speaks HTTP: the probe should be httpGet /health, not {probe}")
+                    panic!("{what}: {name} speaks HTTP: the probe should be httpGet {path}, not {probe}")
                 });
-                assert_eq!(text(get, "/path", &what), "/health", "{what}: path");
+                assert_eq!(text(get, "/path", &what), path, "{what}: path");
                 let port = get.get("port").unwrap_or_else(|| panic!("{what}: no port"));
                 assert_eq!(
                     container_port(container, port, &what),
@@ -314,6 +319,11 @@ fn probes_ask_what_each_service_serves() {
                     Some(u64::from(name.default_port())),
                     "{what}: a grpc probe takes the port number, {}",
                     name.default_port()
+                );
+                assert_eq!(
+                    grpc.get("service").and_then(Value::as_str),
+                    grpc_service,
+                    "{what}: the grpc probe's service"
                 );
             }
         }

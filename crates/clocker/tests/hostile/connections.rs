@@ -163,8 +163,9 @@ async fn half_sent_heads_and_idle_connections_are_capped_per_address_and_closed_
     let started = Instant::now();
     let mut held = attack(gateway.addr).await;
     // Another address is served, and so is the probe, while the attacker
-    // holds its whole allowance.
-    assert_eq!(client_get(gateway.addr, "/health").await, "HTTP/1.1 200 OK");
+    // holds its whole allowance. (This gateway runs without the services
+    // behind it, so it is not ready: liveness is what answers 200.)
+    assert_eq!(client_get(gateway.addr, "/livez").await, "HTTP/1.1 200 OK");
     assert_still_serving(&mut gateway, pid, rss_before, &probe).await;
 
     // After the header timeout (1 s; before its first request, a silent
@@ -188,7 +189,7 @@ async fn half_sent_heads_and_idle_connections_are_capped_per_address_and_closed_
     // The attacker's allowance is back: it is served like anyone.
     let mut again = attacker_connect(gateway.addr).await.expect("connects");
     again
-        .write_all(b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .write_all(b"GET /livez HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
         .await
         .expect("sends");
     let mut answer = String::new();

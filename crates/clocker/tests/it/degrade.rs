@@ -1,9 +1,12 @@
 //! A clock service dies mid-stream: frames say so, the socket stays open,
-//! and frames recover by themselves when the service returns.
+//! the funnel reports itself not ready (naming it), and frames and
+//! readiness recover by themselves when the service returns.
 
 use clocker_runtime::ServiceName;
 
-use crate::support::{assert_untorn, connect, fast_ticks, frames_until, http_get, start_fleet};
+use crate::support::{
+    PATIENCE, assert_untorn, connect, fast_ticks, frames_until, http_request, start_fleet,
+};
 
 #[tokio::test]
 async fn a_killed_component_degrades_frames_until_it_is_restarted() {
@@ -19,9 +22,12 @@ async fn a_killed_component_degrades_frames_until_it_is_restarted() {
     assert_eq!(degraded.minutes, None);
     assert!(degraded.hours.is_some() && degraded.unix_ms.is_some());
     assert_eq!(&degraded.time[2..6], ":--:", "{}", degraded.time);
-    let health: serde_json::Value =
-        serde_json::from_str(&http_get(funnel, "/health").await).expect("JSON");
+    // Readiness follows within a round of checks (every second).
+    let health = funnel_health_until(funnel, 503).await;
     assert_eq!(health["degraded"], serde_json::json!(["minutes"]));
+    assert_eq!(health["status"], "not ready", "{health}");
+    assert_eq!(health["failing"][0]["check"], "minutes", "{health}");
+    assert_eq!(http_request(funnel, "/livez", &[]).await.status, 200);
 
     fleet
         .restart_service(ServiceName::Minutes)
@@ -29,7 +35,25 @@ async fn a_killed_component_degrades_frames_until_it_is_restarted() {
         .expect("minutes restarts on its port");
     let frames = frames_until(&mut socket, |f| f.degraded.is_empty()).await;
     assert_untorn(frames.last().expect("a frame"));
+    let health = funnel_health_until(funnel, 200).await;
+    assert_eq!(health["status"], "ok", "{health}");
     fleet.stop().await;
+}
+
+/// Polls the funnel's `/health` until it answers `status`; its JSON.
+async fn funnel_health_until(funnel: std::net::SocketAddr, status: u16) -> serde_json::Value {
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    loop {
+        let response = http_request(funnel, "/health", &[]).await;
+        if response.status == status {
+            return serde_json::from_str(&response.body).expect("JSON");
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "/health never answered {status}: {response:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
 }
 
 #[tokio::test]

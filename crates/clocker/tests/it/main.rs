@@ -10,6 +10,7 @@ mod failover;
 mod frames;
 mod front_doors;
 mod fuzz_corpus;
+mod health;
 mod slow_client;
 mod supervisor;
 mod support;

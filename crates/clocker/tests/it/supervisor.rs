@@ -16,7 +16,7 @@ use nix::unistd::Pid;
 const PATIENCE: Duration = Duration::from_secs(30);
 
 /// A running `clocker up` with its own runtime and data directories.
-struct Up {
+pub(crate) struct Up {
     child: Child,
     dir: tempfile::TempDir,
     /// What it printed up to `ready`.
@@ -25,7 +25,7 @@ struct Up {
 
 impl Up {
     /// Starts `clocker up --ephemeral` with `args` and waits for `ready`.
-    fn start(args: &[&str]) -> Up {
+    pub(crate) fn start(args: &[&str]) -> Up {
         let dir = tempfile::tempdir().expect("temp dir");
         let mut child = Command::new(env!("CARGO_BIN_EXE_clocker"))
             .args(["up", "--ephemeral"])
@@ -87,7 +87,7 @@ impl Up {
         serde_json::from_slice(&output.stdout).expect("JSON rows")
     }
 
-    fn row(&self, name: &str) -> Row {
+    pub(crate) fn row(&self, name: &str) -> Row {
         self.ps()
             .into_iter()
             .find(|row| row.name == name)
@@ -95,7 +95,7 @@ impl Up {
     }
 
     /// Polls `clocker ps` until `done` holds for `name`'s row.
-    fn wait_for(&self, name: &str, what: &str, done: impl Fn(&Row) -> bool) -> Row {
+    pub(crate) fn wait_for(&self, name: &str, what: &str, done: impl Fn(&Row) -> bool) -> Row {
         let deadline = Instant::now() + PATIENCE;
         loop {
             let row = self.row(name);

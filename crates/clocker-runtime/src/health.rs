@@ -1,0 +1,499 @@
+//! Readiness and liveness: what a service's health says, and why.
+//!
+//! - **Liveness** is "the service's thread answers": gRPC health for
+//!   [`LIVENESS_SERVICE`] (`clocker.liveness`) and `GET /livez`
+//!   ([`LIVENESS_PATH`]) on every port, SERVING / 200 whenever they are
+//!   answered at all. The supervisor and Kubernetes' livenessProbe use it: a
+//!   service that is alive but cannot work is not restarted for it.
+//! - **Readiness** is "it can do its work now": gRPC health for `""` and
+//!   each of the service's own names, and `GET /health`. A service declares
+//!   [`ReadinessChecks`] (its database answers, the services it requires are
+//!   reachable); [`start_readiness`] runs them every
+//!   [`ReadinessSettings::every`], each within [`ReadinessSettings::timeout`],
+//!   on the service's own thread as async tasks (a check never blocks it),
+//!   and publishes the outcome: NOT_SERVING with the reason in the
+//!   `clocker-not-ready` response metadata ([`NOT_READY_METADATA`]), and
+//!   `/health` 503 with `{"status":"not ready","failing":[{"check","reason"}]}`,
+//!   until the checks pass again, by themselves.
+
+use std::error::Error as StdError;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use tonic_health::pb::health_client::HealthClient;
+
+use crate::{Locator, ServiceName};
+
+mod answer;
+mod reachable;
+
+pub use answer::{get_liveness, get_readiness, not_ready_metadata};
+use reachable::answers;
+
+/// The gRPC health service name that answers liveness: SERVING whenever the
+/// service's thread answers, whatever its checks say.
+pub const LIVENESS_SERVICE: &str = "clocker.liveness";
+
+/// The HTTP path that answers liveness on every port (gRPC ports answer it
+/// over HTTP/1.1, as they do `/metrics`).
+pub const LIVENESS_PATH: &str = "/livez";
+
+/// The HTTP path that answers readiness on every port.
+pub const READINESS_PATH: &str = "/health";
+
+/// The response metadata of a gRPC health check that carries why the
+/// service is not ready (absent when it is).
+pub const NOT_READY_METADATA: &str = "clocker-not-ready";
+
+/// How often readiness is checked, and how long one check may take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReadinessSettings {
+    /// Time between two rounds of checks.
+    pub every: Duration,
+    /// How long one check may take before it counts as failed.
+    pub timeout: Duration,
+}
+
+impl Default for ReadinessSettings {
+    fn default() -> Self {
+        Self {
+            every: Duration::from_secs(1),
+            timeout: Duration::from_secs(1),
+        }
+    }
+}
+
+/// Why a check failed: what is wrong, and the error behind it.
+#[derive(Debug, thiserror::Error)]
+#[error("{what}")]
+pub struct NotReady {
+    what: String,
+    #[source]
+    source: Option<Box<dyn StdError + Send + Sync>>,
+}
+
+impl NotReady {
+    /// A failure with nothing behind it.
+    pub fn new(what: impl Into<String>) -> Self {
+        Self {
+            what: what.into(),
+            source: None,
+        }
+    }
+
+    /// A failure caused by `source` (`unreachable`, then the error).
+    pub fn because(what: impl Into<String>, source: impl StdError + Send + Sync + 'static) -> Self {
+        Self {
+            what: what.into(),
+            source: Some(Box::new(source)),
+        }
+    }
+
+    /// The failure and every cause under it, on one line
+    /// (`unreachable: pool timed out while waiting for an open connection`).
+    pub fn reason(&self) -> String {
+        let mut reason = self.what.clone();
+        let mut cause = self.source();
+        while let Some(err) = cause {
+            let text = err.to_string();
+            if !text.is_empty() && !reason.contains(&text) {
+                reason.push_str(": ");
+                reason.push_str(&text);
+            }
+            cause = err.source();
+        }
+        reason
+    }
+}
+
+type CheckFuture = Pin<Box<dyn Future<Output = Result<(), NotReady>> + Send>>;
+type Check = Arc<dyn Fn() -> CheckFuture + Send + Sync>;
+
+/// The checks a service must pass to be ready, each with a name the answer
+/// shows (`database`, `timers`).
+#[derive(Clone, Default)]
+pub struct ReadinessChecks {
+    checks: Vec<(String, Check)>,
+}
+
+impl fmt::Debug for ReadinessChecks {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list()
+            .entries(self.checks.iter().map(|(name, _)| name))
+            .finish()
+    }
+}
+
+impl ReadinessChecks {
+    /// No checks: ready whenever serving.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds the check `name`: `check()` is called once per round and must
+    /// not block (it runs on the service's thread), only await.
+    pub fn check<F, Fut>(mut self, name: impl Into<String>, check: F) -> Self
+    where
+        F: Fn() -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), NotReady>> + Send + 'static,
+    {
+        self.checks.push((
+            name.into(),
+            Arc::new(move || Box::pin(check()) as CheckFuture),
+        ));
+        self
+    }
+
+    /// Adds one check per service in `services` (each must be one `locator`
+    /// requires), named after it: it is reachable when it answers a gRPC
+    /// health check for [`LIVENESS_SERVICE`], on one connection per service
+    /// kept between rounds. Reachable is enough: a service that answers but
+    /// is not ready itself says so in its own health.
+    pub fn reachable(mut self, locator: &Locator, services: &[ServiceName]) -> Self {
+        for &service in services {
+            let check: Check = match locator.channel(service) {
+                Ok(channel) => {
+                    let client = HealthClient::new(channel);
+                    Arc::new(move || {
+                        let mut client = client.clone();
+                        Box::pin(async move { answers(&mut client).await }) as CheckFuture
+                    })
+                }
+                Err(err) => {
+                    let reason = err.to_string();
+                    Arc::new(move || {
+                        let reason = reason.clone();
+                        Box::pin(async move { Err(NotReady::new(reason)) }) as CheckFuture
+                    })
+                }
+            };
+            self.checks.push((service.as_str().to_owned(), check));
+        }
+        self
+    }
+
+    /// Adds a check per service `locator` requires ([`Self::reachable`]).
+    pub fn requirements(self, locator: &Locator) -> Self {
+        let services = locator.requires().to_vec();
+        self.reachable(locator, &services)
+    }
+
+    /// Whether no check was declared.
+    pub fn is_empty(&self) -> bool {
+        self.checks.is_empty()
+    }
+}
+
+/// A check that failed in the last round, as the answers show it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failing {
+    pub check: String,
+    pub reason: String,
+}
+
+/// What the last round of checks found (nothing failing: ready), kept up to
+/// date by [`start_readiness`].
+#[derive(Debug, Clone)]
+pub struct Readiness {
+    found: watch::Receiver<Round>,
+    /// How long the first round may take (its checks' deadline).
+    first_round: Duration,
+}
+
+/// What one round found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Round {
+    /// Whether a round has ended yet (until then every check is failing,
+    /// "not checked yet").
+    checked: bool,
+    failing: Vec<Failing>,
+}
+
+impl Readiness {
+    /// Ready for good: a service without checks.
+    pub fn always() -> Self {
+        let (_tx, found) = watch::channel(Round {
+            checked: true,
+            failing: Vec::new(),
+        });
+        Self {
+            found,
+            first_round: Duration::ZERO,
+        }
+    }
+
+    /// The checks that failed in the last round (empty: ready).
+    pub fn failing(&self) -> Vec<Failing> {
+        self.found.borrow().failing.clone()
+    }
+
+    pub fn is_ready(&self) -> bool {
+        self.found.borrow().failing.is_empty()
+    }
+
+    /// Why the service is not ready, on one line (`database: unreachable: …;
+    /// timers: not answering: …`), or `None` when it is.
+    pub fn reason(&self) -> Option<String> {
+        let round = self.found.borrow();
+        (!round.failing.is_empty()).then(|| {
+            round
+                .failing
+                .iter()
+                .map(|f| format!("{}: {}", f.check, f.reason))
+                .collect::<Vec<_>>()
+                .join("; ")
+        })
+    }
+
+    /// Waits until what the checks found changes; `false` once it never
+    /// will again (the checks stopped).
+    pub async fn changed(&mut self) -> bool {
+        self.found.changed().await.is_ok()
+    }
+
+    /// Waits until the first round of checks has ended (at most its
+    /// deadline and a little), so a service asked at once answers what it
+    /// found, not "not checked yet".
+    pub async fn settled(&self) {
+        let mut found = self.found.clone();
+        let first = found.wait_for(|round| round.checked);
+        let _ = tokio::time::timeout(self.first_round + Duration::from_millis(100), first).await;
+    }
+
+    /// The `/health` answer: 200 with `fields` and `"status":"ok"` when
+    /// ready, else 503 with `fields`, `"status":"not ready"` and `failing`
+    /// (after the first round of checks: see [`Readiness::settled`]).
+    pub async fn answer(&self, fields: serde_json::Map<String, serde_json::Value>) -> Response {
+        self.settled().await;
+        let mut body = fields;
+        let failing = self.failing();
+        if failing.is_empty() {
+            body.insert("status".into(), "ok".into());
+            return (StatusCode::OK, Json(serde_json::Value::Object(body))).into_response();
+        }
+        body.insert("status".into(), "not ready".into());
+        body.insert(
+            "failing".into(),
+            failing
+                .iter()
+                .map(|f| serde_json::json!({"check": f.check, "reason": f.reason}))
+                .collect(),
+        );
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(serde_json::Value::Object(body)),
+        )
+            .into_response()
+    }
+}
+
+/// Runs `checks` for `service` now and then every `settings.every` until
+/// `shutdown`, on a task of `tasks`, and returns what they find as it
+/// changes. Until the first round ends each check counts as failing
+/// ("not checked yet"); without checks the service is ready at once.
+pub fn start_readiness(
+    service: ServiceName,
+    checks: ReadinessChecks,
+    settings: ReadinessSettings,
+    tasks: &TaskTracker,
+    shutdown: CancellationToken,
+) -> Readiness {
+    if checks.is_empty() {
+        return Readiness::always();
+    }
+    let initial = Round {
+        checked: false,
+        failing: checks
+            .checks
+            .iter()
+            .map(|(name, _)| Failing {
+                check: name.clone(),
+                reason: "not checked yet".into(),
+            })
+            .collect(),
+    };
+    let (tx, found) = watch::channel(initial);
+    tasks.spawn(async move {
+        let mut ticks = tokio::time::interval(settings.every);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                () = shutdown.cancelled() => return,
+                _ = ticks.tick() => {}
+            }
+            let failing = tokio::select! {
+                () = shutdown.cancelled() => return,
+                failing = run_round(&checks, settings.timeout) => failing,
+            };
+            let round = Round {
+                checked: true,
+                failing,
+            };
+            let before = tx.borrow().clone();
+            if round != before {
+                log_change(service, &round.failing, !before.checked);
+                tx.send_replace(round);
+            }
+        }
+    });
+    Readiness {
+        found,
+        first_round: settings.timeout,
+    }
+}
+
+/// Every check at once, each within `timeout`: the failing ones.
+async fn run_round(checks: &ReadinessChecks, timeout: Duration) -> Vec<Failing> {
+    let rounds = checks.checks.iter().map(|(name, check)| {
+        let check = check();
+        async move {
+            let outcome = match tokio::time::timeout(timeout, check).await {
+                Ok(Ok(())) => return None,
+                Ok(Err(not_ready)) => not_ready.reason(),
+                Err(_) => format!("no answer within {} ms", timeout.as_millis()),
+            };
+            Some(Failing {
+                check: name.clone(),
+                reason: outcome,
+            })
+        }
+    });
+    futures_util::future::join_all(rounds)
+        .await
+        .into_iter()
+        .flatten()
+        .collect()
+}
+
+fn log_change(service: ServiceName, found: &[Failing], first: bool) {
+    if found.is_empty() {
+        if !first {
+            tracing::info!(%service, "ready again: every readiness check passes");
+        }
+        return;
+    }
+    for failing in found {
+        tracing::warn!(%service, check = failing.check, reason = failing.reason, "not ready");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("connection refused")]
+    struct Refused;
+
+    #[test]
+    fn a_reason_names_every_cause_once() {
+        let failed = NotReady::because("unreachable", Refused);
+        assert_eq!(failed.reason(), "unreachable: connection refused");
+        assert_eq!(NotReady::new("closed").reason(), "closed");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn readiness_follows_its_checks_and_recovers_by_itself() {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let up = Arc::new(AtomicBool::new(true));
+        let flag = up.clone();
+        let checks = ReadinessChecks::new()
+            .check("database", move || {
+                let up = flag.load(Ordering::SeqCst);
+                async move {
+                    if up {
+                        Ok(())
+                    } else {
+                        Err(NotReady::because("unreachable", Refused))
+                    }
+                }
+            })
+            .check("slow", || async { Ok(()) });
+        let tasks = TaskTracker::new();
+        let shutdown = CancellationToken::new();
+        let mut readiness = start_readiness(
+            ServiceName::Timers,
+            checks,
+            ReadinessSettings::default(),
+            &tasks,
+            shutdown.clone(),
+        );
+        assert!(!readiness.is_ready(), "not ready before the first round");
+        // An answer asked for before the first round waits for it.
+        let first = readiness.answer(serde_json::Map::new()).await;
+        assert_eq!(first.status(), StatusCode::OK);
+        assert!(readiness.is_ready(), "{:?}", readiness.failing());
+        readiness.found.mark_unchanged();
+
+        up.store(false, Ordering::SeqCst);
+        assert!(readiness.changed().await);
+        assert_eq!(
+            readiness.reason().as_deref(),
+            Some("database: unreachable: connection refused")
+        );
+        let response = readiness.answer(serde_json::Map::new()).await;
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+
+        up.store(true, Ordering::SeqCst);
+        assert!(readiness.changed().await);
+        assert!(readiness.is_ready());
+        assert_eq!(
+            readiness.answer(serde_json::Map::new()).await.status(),
+            StatusCode::OK
+        );
+
+        shutdown.cancel();
+        tasks.close();
+        tasks.wait().await;
+        assert!(
+            !readiness.changed().await,
+            "the checks stopped with the service"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_check_that_hangs_fails_at_its_deadline() {
+        let checks = ReadinessChecks::new().check("hangs", std::future::pending);
+        let tasks = TaskTracker::new();
+        let shutdown = CancellationToken::new();
+        let mut readiness = start_readiness(
+            ServiceName::Accounts,
+            checks,
+            ReadinessSettings::default(),
+            &tasks,
+            shutdown.clone(),
+        );
+        // The first round publishes even though it still fails.
+        assert!(readiness.changed().await);
+        assert_eq!(
+            readiness.failing(),
+            [Failing {
+                check: "hangs".into(),
+                reason: "no answer within 1000 ms".into()
+            }]
+        );
+        shutdown.cancel();
+    }
+
+    #[tokio::test]
+    async fn a_service_without_checks_is_ready_at_once() {
+        let readiness = start_readiness(
+            ServiceName::Hours,
+            ReadinessChecks::new(),
+            ReadinessSettings::default(),
+            &TaskTracker::new(),
+            CancellationToken::new(),
+        );
+        assert!(readiness.is_ready());
+        assert_eq!(readiness.reason(), None);
+    }
+}

@@ -1,0 +1,136 @@
+//! Why a live child is not ready, for `clocker ps` and the Status page:
+//! every second the supervisor asks each service that answers its liveness
+//! probes for its readiness (`GET /health`, which every port answers, gRPC
+//! ones over HTTP/1.1) and keeps the failing checks' reasons in its row.
+//! Readiness never gets a child killed: only liveness does ([`crate::probe`]).
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use clocker_runtime::{CancellationToken, READINESS_PATH};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use crate::probe::failing_checks;
+use crate::status::{State, Statuses};
+
+/// How often readiness is read.
+pub const EVERY: Duration = Duration::from_secs(1);
+
+/// How long one service may take to answer.
+const TIMEOUT: Duration = Duration::from_millis(500);
+
+/// The most of an answer read (its JSON names the failing checks).
+const MAX_ANSWER_BYTES: u64 = 16 * 1024;
+
+/// Reads every live service's readiness every [`EVERY`] until `stop`.
+pub async fn watch(statuses: Statuses, stop: CancellationToken) {
+    let mut ticks = tokio::time::interval(EVERY);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = ticks.tick() => {}
+            () = stop.cancelled() => return,
+        }
+        let live: Vec<_> = statuses
+            .snapshot()
+            .into_iter()
+            .filter(|s| s.state == State::Ready)
+            .map(|s| (s.name, s.addr))
+            .collect();
+        let asks = live.into_iter().map(|(name, addr)| async move {
+            (name, tokio::time::timeout(TIMEOUT, not_ready(addr)).await)
+        });
+        let answers = tokio::select! {
+            answers = futures_util::future::join_all(asks) => answers,
+            () = stop.cancelled() => return,
+        };
+        for (name, answer) in answers {
+            // No answer says nothing of readiness: liveness deals with it.
+            if let Ok(Ok(reason)) = answer {
+                statuses.update(name, |s| {
+                    if s.not_ready != reason {
+                        match &reason {
+                            Some(why) => {
+                                tracing::warn!(service = %name, reason = %why, "not ready")
+                            }
+                            None => tracing::info!(service = %name, "ready"),
+                        }
+                        s.not_ready = reason;
+                    }
+                });
+            }
+        }
+    }
+}
+
+/// `GET /health` at `addr`: `None` when it answers 200, else why not (the
+/// failing checks its body names, or its status line).
+pub async fn not_ready(addr: SocketAddr) -> std::io::Result<Option<String>> {
+    let mut tcp = TcpStream::connect(addr).await?;
+    tcp.write_all(format!("GET {READINESS_PATH} HTTP/1.0\r\nHost: supervisor\r\n\r\n").as_bytes())
+        .await?;
+    let mut answer = Vec::new();
+    tcp.take(MAX_ANSWER_BYTES).read_to_end(&mut answer).await?;
+    let status = answer
+        .split(|&b| b == b'\r')
+        .next()
+        .map(|line| String::from_utf8_lossy(line).into_owned())
+        .unwrap_or_default();
+    if status.starts_with("HTTP/1.") && status.get(9..12) == Some("200") {
+        return Ok(None);
+    }
+    let rest = answer.get(12..).unwrap_or_default();
+    Ok(Some(failing_checks(rest).unwrap_or_else(|| {
+        format!("GET {READINESS_PATH} answered {}", status.trim())
+    })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clocker_runtime::{GrpcServer, NotReady, ReadinessChecks, ServiceName, Settings};
+    use std::collections::BTreeMap;
+    use tokio::net::TcpListener;
+
+    #[tokio::test]
+    async fn a_live_service_whose_database_is_away_shows_not_ready_with_the_reason() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let shutdown = CancellationToken::new();
+        let checks = ReadinessChecks::new().check("database", || async {
+            Err(NotReady::new("unreachable: connection refused"))
+        });
+        let _launched = GrpcServer::new(ServiceName::Timers, tonic_health::pb::FILE_DESCRIPTOR_SET)
+            .readiness(checks)
+            .launch(listener, &Settings::default(), shutdown.clone())
+            .await
+            .expect("launches");
+        assert_eq!(
+            not_ready(addr).await.expect("answers").as_deref(),
+            Some("database: unreachable: connection refused")
+        );
+
+        let statuses = Statuses::new(
+            &[ServiceName::Timers],
+            &BTreeMap::from([(ServiceName::Timers, addr)]),
+        );
+        statuses.update(ServiceName::Timers, |s| s.state = State::Ready);
+        let watching = tokio::spawn(watch(statuses.clone(), shutdown.clone()));
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        while statuses.rows()[0].state != "not ready" {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{:?}",
+                statuses.rows()
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert_eq!(
+            statuses.rows()[0].not_ready.as_deref(),
+            Some("database: unreachable: connection refused")
+        );
+        shutdown.cancel();
+        watching.await.expect("the watch ends with the shutdown");
+    }
+}
