@@ -38,6 +38,15 @@ impl Prober {
     /// One probe: its round trip when the service answers healthy within
     /// `timeout`, else why not.
     pub async fn check(self, timeout: Duration) -> Result<Duration, String> {
+        match self.ask(timeout).await {
+            Answer::Healthy(rtt) => Ok(rtt),
+            Answer::Unhealthy(why) | Answer::Silent(why) => Err(why),
+        }
+    }
+
+    /// One probe, telling a service that answered "not serving" (its thread
+    /// runs) from one that did not answer within `timeout` at all.
+    pub async fn ask(self, timeout: Duration) -> Answer {
         let started = Instant::now();
         let answer = tokio::time::timeout(timeout, async {
             match self {
@@ -49,14 +58,21 @@ impl Prober {
                         .connect_timeout(Duration::from_millis(500))
                         .connect()
                         .await
-                        .map_err(|err| format!("connect: {}", with_root_cause(&err)))?;
+                        .map_err(|err| {
+                            Answer::Silent(format!("connect: {}", with_root_cause(&err)))
+                        })?;
                     let reply = HealthClient::new(channel)
                         .check(HealthCheckRequest::default())
                         .await
-                        .map_err(|status| format!("health check: {}", status_cause(&status)))?;
+                        .map_err(|status| {
+                            Answer::Silent(format!("health check: {}", status_cause(&status)))
+                        })?;
                     match reply.into_inner().status() {
                         ServingStatus::Serving => Ok(()),
-                        other => Err(format!("health says {}", other.as_str_name())),
+                        other => Err(Answer::Unhealthy(format!(
+                            "health says {}",
+                            other.as_str_name()
+                        ))),
                     }
                 }
                 Prober::Http(addr) => http_health(addr).await,
@@ -64,10 +80,28 @@ impl Prober {
         })
         .await;
         match answer {
-            Ok(Ok(())) => Ok(started.elapsed()),
-            Ok(Err(err)) => Err(err),
-            Err(_) => Err(format!("no answer within {} ms", timeout.as_millis())),
+            Ok(Ok(())) => Answer::Healthy(started.elapsed()),
+            Ok(Err(answer)) => answer,
+            Err(_) => Answer::Silent(format!("no answer within {} ms", timeout.as_millis())),
         }
+    }
+}
+
+/// What one probe found.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Answer {
+    /// Healthy, with the round trip.
+    Healthy(Duration),
+    /// It answered, but not healthy (NOT_SERVING, or not 200): its thread runs.
+    Unhealthy(String),
+    /// No answer: connect failed or nothing came back in time.
+    Silent(String),
+}
+
+impl Answer {
+    /// Whether the service's thread answered at all.
+    pub fn answered(&self) -> bool {
+        !matches!(self, Answer::Silent(_))
     }
 }
 
@@ -103,24 +137,25 @@ fn with_root_cause(err: &(dyn std::error::Error + 'static)) -> String {
 }
 
 /// `GET /health` over HTTP/1.0: healthy when it answers 200.
-async fn http_health(addr: SocketAddr) -> Result<(), String> {
+async fn http_health(addr: SocketAddr) -> Result<(), Answer> {
+    let silent = |what: &str, err: std::io::Error| Answer::Silent(format!("{what}: {err}"));
     let mut tcp = TcpStream::connect(addr)
         .await
-        .map_err(|err| format!("connect: {err}"))?;
+        .map_err(|err| silent("connect", err))?;
     tcp.write_all(b"GET /health HTTP/1.0\r\nHost: supervisor\r\n\r\n")
         .await
-        .map_err(|err| format!("send: {err}"))?;
+        .map_err(|err| silent("send", err))?;
     let mut head = [0_u8; 12];
     tcp.read_exact(&mut head)
         .await
-        .map_err(|err| format!("read: {err}"))?;
+        .map_err(|err| silent("read", err))?;
     if head.starts_with(b"HTTP/1.") && &head[9..12] == b"200" {
         Ok(())
     } else {
-        Err(format!(
+        Err(Answer::Unhealthy(format!(
             "GET /health answered {}",
             String::from_utf8_lossy(&head)
-        ))
+        )))
     }
 }
 

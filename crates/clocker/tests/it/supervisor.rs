@@ -4,6 +4,7 @@
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use clocker_supervisor::status::Row;
@@ -16,42 +17,113 @@ use nix::unistd::Pid;
 const PATIENCE: Duration = Duration::from_secs(30);
 
 /// A running `clocker up` with its own runtime and data directories.
+#[allow(dead_code)] // the output helpers serve the next steps' tests
 struct Up {
     child: Child,
     dir: tempfile::TempDir,
     /// What it printed up to `ready`.
     lines: Vec<String>,
+    /// Every line it prints after `ready` (stdout, and stderr when piped).
+    later: mpsc::Receiver<String>,
+    /// Lets the readers of [`Up::start_unread`] go on.
+    resume: Vec<mpsc::Sender<()>>,
 }
 
+#[allow(dead_code)]
 impl Up {
     /// Starts `clocker up --ephemeral` with `args` and waits for `ready`.
     fn start(args: &[&str]) -> Up {
+        Self::launch(args, &[("RUST_LOG", "warn")], false)
+    }
+
+    /// [`Up::start`] with `env`, its stdout and stderr pipes that nobody
+    /// reads after `ready` until [`Up::resume_reading`].
+    fn start_unread(args: &[&str], env: &[(&str, &str)]) -> Up {
+        Self::launch(args, env, true)
+    }
+
+    fn launch(args: &[&str], env: &[(&str, &str)], unread: bool) -> Up {
         let dir = tempfile::tempdir().expect("temp dir");
         let mut child = Command::new(env!("CARGO_BIN_EXE_clocker"))
             .args(["up", "--ephemeral"])
             .args(args)
             .env("CLOCKER_RUNTIME_DIR", dir.path().join("run"))
             .env("CLOCKER_DATA_DIR", dir.path().join("data"))
-            .env("RUST_LOG", "warn")
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(if unread {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
             .spawn()
             .expect("clocker up starts");
         let stdout = child.stdout.take().expect("piped");
-        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+        let (ready_tx, ready_rx) = mpsc::channel();
+        let (later_tx, later) = mpsc::channel();
+        let mut resume = Vec::new();
+        let (resume_stdout, held_stdout) = mpsc::channel::<()>();
+        if unread {
+            resume.push(resume_stdout);
+        }
+        let stdout_later = later_tx.clone();
         std::thread::spawn(move || {
-            let mut lines = Vec::new();
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let mut lines = BufReader::new(stdout).lines().map_while(Result::ok);
+            let mut table = Vec::new();
+            for line in lines.by_ref() {
                 if line.starts_with("ready") {
-                    let _ = ready_tx.send(std::mem::take(&mut lines));
+                    let _ = ready_tx.send(std::mem::take(&mut table));
+                    break;
                 }
-                lines.push(line);
+                table.push(line);
+            }
+            if unread {
+                let _ = held_stdout.recv();
+            }
+            for line in lines {
+                let _ = stdout_later.send(line);
             }
         });
+        if let Some(stderr) = child.stderr.take() {
+            let (resume_stderr, held_stderr) = mpsc::channel::<()>();
+            resume.push(resume_stderr);
+            std::thread::spawn(move || {
+                let _ = held_stderr.recv();
+                for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                    let _ = later_tx.send(line);
+                }
+            });
+        }
         let lines = ready_rx
             .recv_timeout(PATIENCE)
             .expect("clocker up says ready");
-        Up { child, dir, lines }
+        Up {
+            child,
+            dir,
+            lines,
+            later,
+            resume,
+        }
+    }
+
+    /// Lets the readers of [`Up::start_unread`] read again.
+    fn resume_reading(&mut self) {
+        for resume in self.resume.drain(..) {
+            let _ = resume.send(());
+        }
+    }
+
+    /// Waits for a line after `ready` that satisfies `wanted`.
+    fn line_later(&self, what: &str, wanted: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.later.recv_timeout(left) {
+                Ok(line) if wanted(&line) => return line,
+                Ok(_) => {}
+                Err(err) => panic!("no line {what} ({err})"),
+            }
+        }
     }
 
     /// Where `name` listens, from the table `up` printed.
@@ -263,4 +335,50 @@ fn ps_without_a_supervisor_says_so() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("no supervisor is running"), "{stderr}");
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+}
+
+/// Whether `name` at `addr` answers its health probe within `within`.
+fn answers(name: &str, addr: std::net::SocketAddr, within: Duration) -> Result<Duration, String> {
+    let service: clocker_runtime::ServiceName = name.parse().expect("a service name");
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime")
+        .block_on(clocker_supervisor::probe::Prober::new(service, addr).check(within))
+}
+
+/// Fails unless every supervised service still runs as `before` (same pid,
+/// no restart).
+fn assert_untouched(up: &Up, before: &[Row], when: &str) {
+    let now = up.ps();
+    for (was, is) in before.iter().zip(&now) {
+        assert_eq!(
+            (was.pid, was.restarts),
+            (is.pid, is.restarts),
+            "{}: restarted {when}: {is:?}",
+            is.name
+        );
+    }
+}
+
+#[test]
+fn a_stall_of_the_supervisor_is_not_a_silence_of_its_services() {
+    let up = Up::start(&["--only", "hours"]);
+    let before = up.ps();
+    // Ctrl-Z, then `fg` 2.5 s later: the supervisor sent no probe meanwhile.
+    kill(up.pid(), Signal::SIGSTOP).expect("stopped");
+    std::thread::sleep(Duration::from_millis(2500));
+    kill(up.pid(), Signal::SIGCONT).expect("continued");
+    // Watch for ten probe periods after it woke up.
+    let watched = Instant::now();
+    while watched.elapsed() < Duration::from_secs(1) {
+        assert_untouched(&up, &before, "after the supervisor's own stall");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    for row in &before {
+        let addr = row.addr.parse().expect("an address");
+        answers(&row.name, addr, Duration::from_secs(1))
+            .unwrap_or_else(|why| panic!("{} does not answer: {why}", row.name));
+    }
+    assert_untouched(&up, &before, "after the supervisor's own stall");
 }
