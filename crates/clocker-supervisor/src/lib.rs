@@ -15,6 +15,8 @@
 //! - [`probe`]: the health probes.
 //! - [`silence`]: when a child counts as silent (from the probes sent).
 //! - [`status`]: what `clocker ps` shows, and the local control endpoint.
+//! - [`output`]: the children's lines and its own logs, through bounded
+//!   queues to writer threads (dropped and counted, never blocking).
 //! - [`runtime_dir`]: the private directory `supervisor.json` lives in.
 //! - [`overruns`]: methods that overrun their budget, read from each
 //!   service's own metrics and reported.
@@ -24,6 +26,7 @@
 //! is set).
 
 pub mod child;
+pub mod output;
 pub mod overruns;
 pub mod probe;
 pub mod runtime_dir;
@@ -41,7 +44,8 @@ use tokio::sync::oneshot;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
-use crate::child::{Child, Exit, LogFormat};
+use crate::child::{Child, Exit};
+use crate::output::Output;
 use crate::silence::Silence;
 use crate::status::{State, Statuses};
 
@@ -71,12 +75,13 @@ pub struct SupervisorConfig {
     pub grace: Duration,
     /// How long a child must stay healthy for its backoff to reset.
     pub healthy_reset: Duration,
-    pub log_format: LogFormat,
+    /// Where the children's lines go.
+    pub output: Output,
 }
 
 impl SupervisorConfig {
     /// The settings of the issue: probe every 100 ms, kill after 1 s.
-    pub fn new(program: PathBuf) -> Self {
+    pub fn new(program: PathBuf, output: Output) -> Self {
         Self {
             program,
             services: Vec::new(),
@@ -88,7 +93,7 @@ impl SupervisorConfig {
             ready_timeout: Duration::from_secs(30),
             grace: Duration::from_secs(6),
             healthy_reset: Duration::from_secs(30),
-            log_format: LogFormat::Plain,
+            output,
         }
     }
 
@@ -206,7 +211,7 @@ async fn supervise(
             addr,
             &extra,
             &env,
-            config.log_format,
+            &config.output,
         ) {
             Ok(child) => child,
             Err(err) => {

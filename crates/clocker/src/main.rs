@@ -17,6 +17,7 @@ use clocker::{
 use clocker_runtime::{
     AddressBook, CancellationToken, ServiceName, bind, init_logging, shutdown_signal,
 };
+use clocker_supervisor::output::Output;
 
 /// After the first Ctrl-C or SIGTERM started a graceful stop, a second one
 /// ends the process at once.
@@ -78,7 +79,28 @@ fn main() -> std::process::ExitCode {
         .subcommand_matches("up")
         .map(forwarded_settings)
         .unwrap_or_default();
-    init_logging();
+    // Under `up`, the supervisor's own logs queue behind its children's
+    // lines and never block it.
+    let output = match &cli.command {
+        Command::Up {
+            log_queue_lines,
+            log_format,
+            ..
+        } => match Output::start(*log_queue_lines, *log_format) {
+            Ok(output) => {
+                up::init_logging_through(&output);
+                Some(output)
+            }
+            Err(err) => {
+                eprintln!("error: cannot start the output writers: {err}");
+                return std::process::ExitCode::FAILURE;
+            }
+        },
+        _ => {
+            init_logging();
+            None
+        }
+    };
     if let Err(err) = dotenv
         && !err.not_found()
     {
@@ -95,7 +117,7 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(cli.command, forwarded)) {
+    match runtime.block_on(run(cli.command, forwarded, output)) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("error: {err:#}");
@@ -104,17 +126,22 @@ fn main() -> std::process::ExitCode {
     }
 }
 
-async fn run(command: Command, forwarded: Vec<(String, String)>) -> anyhow::Result<()> {
+async fn run(
+    command: Command,
+    forwarded: Vec<(String, String)>,
+    output: Option<Output>,
+) -> anyhow::Result<()> {
     match command {
         Command::Up {
             host,
             ephemeral,
             only,
             kill_after,
-            log_format,
             control_addr,
             service,
+            ..
         } => {
+            let output = output.context("the output writers of clocker up")?;
             // Check the settings here, once, before any service starts.
             let zmq_addr = service.zmq_addr.clone();
             let drain = service.drain;
@@ -126,7 +153,7 @@ async fn run(command: Command, forwarded: Vec<(String, String)>) -> anyhow::Resu
                 only,
                 kill_after,
                 grace: drain + Duration::from_secs(1),
-                log_format,
+                output,
                 zmq_addr,
                 control_addr,
                 env: forwarded,

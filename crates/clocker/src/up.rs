@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clocker_runtime::{CancellationToken, ConnectionLimits, ServiceName, shutdown_signal};
-use clocker_supervisor::child::LogFormat;
+use clocker_supervisor::output::Output;
 use clocker_supervisor::{Supervisor, SupervisorConfig, runtime_dir, status};
 use tokio::net::TcpListener;
 
@@ -27,7 +27,8 @@ pub struct UpRequest {
     pub kill_after: Duration,
     /// How long a service may take to stop before it is killed.
     pub grace: Duration,
-    pub log_format: LogFormat,
+    /// Where the services' lines and the supervisor's logs go.
+    pub output: Output,
     /// The timer service's ZeroMQ endpoint, if given.
     pub zmq_addr: Option<String>,
     /// Where `clocker ps` asks (loopback).
@@ -37,6 +38,23 @@ pub struct UpRequest {
     /// The control endpoint's connection budgets (the services get theirs
     /// through `env`).
     pub connections: ConnectionLimits,
+}
+
+/// How long, at exit, the last queued lines may take to be written.
+const FINAL_FLUSH: Duration = Duration::from_secs(2);
+
+/// Sends `clocker up`'s own logs (filtered by `RUST_LOG`, default `info`)
+/// through `output`'s stderr queue, so that logging never blocks it.
+pub fn init_logging_through(output: &Output) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let output = output.clone();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(move || output.log_writer())
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_target(false)
+        .try_init();
 }
 
 /// Runs the supervised fleet until Ctrl-C or SIGTERM; an error when it
@@ -77,7 +95,8 @@ pub async fn run(request: UpRequest) -> anyhow::Result<()> {
     };
     drop(held);
     let program = std::env::current_exe().context("cannot find this program's path")?;
-    let mut config = SupervisorConfig::new(program);
+    let output = request.output.clone();
+    let mut config = SupervisorConfig::new(program, request.output);
     config.services = order.clone();
     config.addrs = addrs.clone();
     config.extra_args = BTreeMap::from([(
@@ -87,7 +106,6 @@ pub async fn run(request: UpRequest) -> anyhow::Result<()> {
     config.env = request.env.clone();
     config.kill_after = request.kill_after;
     config.grace = request.grace;
-    config.log_format = request.log_format;
 
     let control = TcpListener::bind(request.control_addr)
         .await
@@ -118,10 +136,13 @@ pub async fn run(request: UpRequest) -> anyhow::Result<()> {
     let clean = supervisor.stop().await;
     stop_control.cancel();
     let _ = control_task.await;
+    // What the services said last comes before the verdict.
+    let _ = tokio::task::spawn_blocking(move || output.flush_blocking(FINAL_FLUSH)).await;
     if !clean {
         bail!("not every service stopped cleanly (see the log above)");
     }
-    println!("stopped");
+    // The terminal may be gone (SIGHUP): nothing to say it to then.
+    let _ = writeln!(std::io::stdout(), "stopped");
     Ok(())
 }
 

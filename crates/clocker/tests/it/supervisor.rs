@@ -17,7 +17,6 @@ use nix::unistd::Pid;
 const PATIENCE: Duration = Duration::from_secs(30);
 
 /// A running `clocker up` with its own runtime and data directories.
-#[allow(dead_code)] // the output helpers serve the next steps' tests
 struct Up {
     child: Child,
     dir: tempfile::TempDir,
@@ -29,7 +28,6 @@ struct Up {
     resume: Vec<mpsc::Sender<()>>,
 }
 
-#[allow(dead_code)]
 impl Up {
     /// Starts `clocker up --ephemeral` with `args` and waits for `ready`.
     fn start(args: &[&str]) -> Up {
@@ -381,4 +379,36 @@ fn a_stall_of_the_supervisor_is_not_a_silence_of_its_services() {
             .unwrap_or_else(|why| panic!("{} does not answer: {why}", row.name));
     }
     assert_untouched(&up, &before, "after the supervisor's own stall");
+}
+
+#[test]
+fn output_nobody_reads_drops_lines_and_kills_nothing() {
+    // Every probe makes the services (and the supervisor) log at debug.
+    let mut up = Up::start_unread(
+        &["--only", "hours"],
+        &[
+            ("RUST_LOG", "debug"),
+            ("NO_COLOR", "1"),
+            ("CLOCKER_LOG_QUEUE_LINES", "64"),
+        ],
+    );
+    let before = up.ps();
+    // A terminal paused, a log pipe stuck: for 4 s nobody reads.
+    let held = Instant::now();
+    while held.elapsed() < Duration::from_secs(4) {
+        for row in &before {
+            let addr = row.addr.parse().expect("an address");
+            answers(&row.name, addr, Duration::from_millis(500)).unwrap_or_else(|why| {
+                panic!("{} does not answer while output is unread: {why}", row.name)
+            });
+        }
+        assert_untouched(&up, &before, "while its output was unread");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    up.resume_reading();
+    let notice = up.line_later("saying how many lines were dropped", |line| {
+        line.contains("log lines from") && line.contains("is not keeping up")
+    });
+    assert!(notice.contains("dropped"), "{notice}");
+    assert_untouched(&up, &before, "after its output was read again");
 }
