@@ -50,8 +50,9 @@ pub enum Command {
     /// Each service runs as its own process (clocker serve NAME), started in
     /// dependency order once what it requires is ready. A service that stops
     /// answering its health probe for --kill-after is killed; one that exits
-    /// is restarted with backoff (100 ms doubling to 5 s). Ctrl-C stops them
-    /// in reverse order. `clocker ps` shows them.
+    /// is restarted with backoff (100 ms doubling to 5 s). Ctrl-C, SIGTERM or
+    /// SIGHUP (the terminal closed) stops them in reverse order. `clocker ps`
+    /// shows them.
     Up {
         /// Interface every service listens on.
         #[arg(long, env = "CLOCKER_HOST", default_value = "127.0.0.1")]

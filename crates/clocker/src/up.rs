@@ -1,6 +1,6 @@
 //! `clocker up`: the whole fleet, supervised — every service its own child
 //! process, in dependency order, on the default ports or on ports picked
-//! for it; stopped in reverse order on Ctrl-C or SIGTERM.
+//! for it; stopped in reverse order on Ctrl-C, SIGTERM or SIGHUP.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -13,6 +13,7 @@ use clocker_runtime::{CancellationToken, ConnectionLimits, ServiceName, shutdown
 use clocker_supervisor::output::Output;
 use clocker_supervisor::{Supervisor, SupervisorConfig, runtime_dir, status};
 use tokio::net::TcpListener;
+use tokio::signal::unix::{SignalKind, signal};
 
 use crate::{host_in_url, requires, start_order};
 
@@ -43,6 +44,24 @@ pub struct UpRequest {
 /// How long, at exit, the last queued lines may take to be written.
 const FINAL_FLUSH: Duration = Duration::from_secs(2);
 
+/// Resolves on SIGHUP (the terminal `clocker up` runs in was closed),
+/// listening from the moment it is called; without it SIGHUP would end the
+/// supervisor at once and its services with it, none of them gracefully.
+fn hangup_signal() -> impl std::future::Future<Output = ()> + Send + 'static {
+    let installed = signal(SignalKind::hangup());
+    async move {
+        match installed {
+            Ok(mut hangup) => {
+                hangup.recv().await;
+            }
+            Err(err) => {
+                tracing::error!(%err, "cannot listen for SIGHUP");
+                std::future::pending::<()>().await;
+            }
+        }
+    }
+}
+
 /// Sends `clocker up`'s own logs (filtered by `RUST_LOG`, default `info`)
 /// through `output`'s stderr queue, so that logging never blocks it.
 pub fn init_logging_through(output: &Output) {
@@ -57,10 +76,11 @@ pub fn init_logging_through(output: &Output) {
         .try_init();
 }
 
-/// Runs the supervised fleet until Ctrl-C or SIGTERM; an error when it
+/// Runs the supervised fleet until Ctrl-C, SIGTERM or SIGHUP; an error when it
 /// cannot start, or when a service did not stop cleanly.
 pub async fn run(request: UpRequest) -> anyhow::Result<()> {
     let stop = shutdown_signal();
+    let hangup = hangup_signal();
     // Refuse a runtime directory someone else made before anything starts.
     runtime_dir::runtime_dir()?;
     let token = status::new_token().context("cannot make the control token")?;
@@ -131,8 +151,15 @@ pub async fn run(request: UpRequest) -> anyhow::Result<()> {
     let _published = status::ControlFile::publish(control_addr, &token)
         .context("cannot write supervisor.json for clocker ps")?;
     print_addresses(&addrs, &zmq, control_addr)?;
-    stop.await;
-    eprintln!("stopping (in reverse order; Ctrl-C again to exit at once)");
+    tokio::select! {
+        () = stop => {}
+        () = hangup => tracing::info!("SIGHUP received (the terminal closed), shutting down"),
+    }
+    // Written directly: the terminal may be gone, which is no reason to fail.
+    let _ = writeln!(
+        std::io::stderr(),
+        "stopping (in reverse order; Ctrl-C again to exit at once)"
+    );
     let clean = supervisor.stop().await;
     stop_control.cancel();
     let _ = control_task.await;

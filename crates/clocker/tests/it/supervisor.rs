@@ -412,3 +412,16 @@ fn output_nobody_reads_drops_lines_and_kills_nothing() {
     assert!(notice.contains("dropped"), "{notice}");
     assert_untouched(&up, &before, "after its output was read again");
 }
+
+#[test]
+fn sighup_stops_everything_cleanly_with_exit_0() {
+    let mut up = Up::start(&["--only", "hours"]);
+    let pids: Vec<Pid> = up.ps().iter().map(pid_of).collect();
+    // The terminal `clocker up` runs in was closed.
+    let status = up.signal_and_wait(Signal::SIGHUP);
+    assert!(status.success(), "{status:?}");
+    for pid in pids {
+        assert!(!alive(pid), "{pid} still runs");
+    }
+    up.line_later("saying it stopped", |line| line == "stopped");
+}
