@@ -1,5 +1,5 @@
 //! One incarnation of a service: `clocker serve NAME --addr ADDR` as a
-//! child process, its `NAME listening on …` line as the ready signal, its
+//! child process, given its listeners ([`crate::handover`]), its `NAME listening on …` line as the ready signal, its
 //! output forwarded line by line with its name in front (through
 //! [`crate::output`], which never blocks), and a stop that is
 //! SIGTERM first, SIGKILL after a grace period.
@@ -17,6 +17,7 @@ use tokio::process::Command;
 use tokio::sync::oneshot;
 
 use crate::SUPERVISOR_PID_VAR;
+use crate::handover::{self, Listener};
 use crate::output::{MAX_LINE_BYTES, Output, Stream};
 
 /// How children's output is shown.
@@ -69,9 +70,12 @@ impl Child {
         addr: SocketAddr,
         extra_args: &[String],
         env: &[(String, String)],
+        listeners: &[Listener],
         output: &Output,
     ) -> std::io::Result<Child> {
-        let mut process = Command::new(program)
+        let mut command = Command::new(program);
+        handover::hand_over(&mut command, listeners)?;
+        let mut process = command
             .arg("serve")
             .arg(service.as_str())
             .arg("--addr")

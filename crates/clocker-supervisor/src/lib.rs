@@ -12,6 +12,8 @@
 //! again after a backoff (100 ms doubling to 5 s, reset after 30 s healthy).
 //!
 //! - [`child`]: one incarnation of a service: spawn, ready line, logs, stop.
+//! - [`handover`]: the listeners it binds once and hands to every
+//!   incarnation of a service (systemd's `LISTEN_FDS` convention).
 //! - [`probe`]: the health probes.
 //! - [`silence`]: when a child counts as silent (from the probes sent).
 //! - [`status`]: what `clocker ps` shows, and the local control endpoint.
@@ -26,6 +28,7 @@
 //! is set).
 
 pub mod child;
+pub mod handover;
 pub mod output;
 pub mod overruns;
 pub mod probe;
@@ -45,6 +48,7 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 use crate::child::{Child, Exit};
+use crate::handover::Listener;
 use crate::output::Output;
 use crate::silence::Silence;
 use crate::status::{State, Statuses};
@@ -61,6 +65,9 @@ pub struct SupervisorConfig {
     pub services: Vec<ServiceName>,
     /// Where each service listens.
     pub addrs: BTreeMap<ServiceName, SocketAddr>,
+    /// The listeners each service is handed (bound by the supervisor, kept
+    /// across restarts); a service without any binds its own ports.
+    pub listeners: BTreeMap<ServiceName, Vec<Listener>>,
     /// Extra arguments of one service's `clocker serve` (the timer service's
     /// `--zmq-addr`).
     pub extra_args: BTreeMap<ServiceName, Vec<String>>,
@@ -86,6 +93,7 @@ impl SupervisorConfig {
             program,
             services: Vec::new(),
             addrs: BTreeMap::new(),
+            listeners: BTreeMap::new(),
             extra_args: BTreeMap::new(),
             env: Vec::new(),
             probe_every: Duration::from_millis(100),
@@ -203,6 +211,7 @@ async fn supervise(
     let mut env = config.addr_env();
     env.extend(config.env.iter().cloned());
     let extra = config.extra_args.get(&service).cloned().unwrap_or_default();
+    let listeners = config.listeners.get(&service).cloned().unwrap_or_default();
     loop {
         statuses.update(service, |s| s.state = State::Starting);
         let mut child = match Child::spawn(
@@ -211,6 +220,7 @@ async fn supervise(
             addr,
             &extra,
             &env,
+            &listeners,
             &config.output,
         ) {
             Ok(child) => child,

@@ -15,8 +15,10 @@ use clocker::{
     timer, up,
 };
 use clocker_runtime::{
-    AddressBook, CancellationToken, ServiceName, bind, init_logging, shutdown_signal,
+    AddressBook, CancellationToken, ServiceName, adopt_listeners, bind, init_logging,
+    shutdown_signal,
 };
+use clocker_supervisor::handover::exec_with_listen_pid;
 use clocker_supervisor::output::Output;
 
 /// After the first Ctrl-C or SIGTERM started a graceful stop, a second one
@@ -62,6 +64,11 @@ fn main() -> std::process::ExitCode {
     // directory (never a parent's); real environment variables win over it,
     // and flags over both.
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    // Started by `clocker up` with listeners: run again with LISTEN_PID set.
+    if let Some(err) = exec_with_listen_pid(&args) {
+        eprintln!("error: cannot run again with the listeners handed over: {err}");
+        return std::process::ExitCode::FAILURE;
+    }
     let dotenv = match std::env::current_dir()
         .ok()
         .and_then(|cwd| dotenv_file(&args, &cwd))
@@ -105,6 +112,13 @@ fn main() -> std::process::ExitCode {
         && !err.not_found()
     {
         eprintln!("error: cannot read .env: {err}");
+        return std::process::ExitCode::FAILURE;
+    }
+    // Listeners handed over (systemd, `clocker up`), taken before any thread starts.
+    if matches!(cli.command, Command::Serve { .. })
+        && let Err(err) = adopt_listeners()
+    {
+        eprintln!("error: {err}");
         return std::process::ExitCode::FAILURE;
     }
     let runtime = match tokio::runtime::Builder::new_current_thread()

@@ -9,7 +9,10 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use clocker_runtime::{CancellationToken, ConnectionLimits, ServiceName, shutdown_signal};
+use clocker_runtime::{
+    CancellationToken, ConnectionLimits, LaunchError, ServiceName, inherited, shutdown_signal,
+};
+use clocker_supervisor::handover::{self, Listener};
 use clocker_supervisor::output::Output;
 use clocker_supervisor::{Supervisor, SupervisorConfig, runtime_dir, status};
 use tokio::net::TcpListener;
@@ -43,6 +46,34 @@ pub struct UpRequest {
 
 /// How long, at exit, the last queued lines may take to be written.
 const FINAL_FLUSH: Duration = Duration::from_secs(2);
+
+/// Binds `addr` for `service`, to hand over to it.
+fn listen(service: ServiceName, addr: SocketAddr) -> Result<Listener, LaunchError> {
+    match handover::bind_listener(addr) {
+        Ok(socket) => Ok(Listener::new(service.as_str(), socket)),
+        Err(source) if source.kind() == std::io::ErrorKind::AddrInUse => {
+            Err(LaunchError::PortInUse { service, addr })
+        }
+        Err(source) => Err(LaunchError::Bind {
+            service,
+            addr,
+            source,
+        }),
+    }
+}
+
+/// The address of a ZeroMQ `tcp://host:port` endpoint (`*` for every
+/// interface), when it names one without a host name to resolve.
+fn tcp_endpoint(endpoint: &str) -> Option<SocketAddr> {
+    let address = endpoint.strip_prefix("tcp://")?;
+    match address.strip_prefix("*:") {
+        Some(port) => Some(SocketAddr::new(
+            IpAddr::from([0, 0, 0, 0]),
+            port.parse().ok()?,
+        )),
+        None => address.parse().ok(),
+    }
+}
 
 /// Resolves on SIGHUP (the terminal `clocker up` runs in was closed),
 /// listening from the moment it is called; without it SIGHUP would end the
@@ -90,35 +121,47 @@ pub async fn run(request: UpRequest) -> anyhow::Result<()> {
         request.only.clone()
     };
     let order = start_order(&wanted, requires)?;
-    // Free ports are held until all are picked, so no two are the same.
-    let mut held = Vec::new();
-    let mut pick = |name: Option<ServiceName>| -> std::io::Result<u16> {
-        match name {
-            Some(name) if !request.ephemeral => Ok(name.default_port()),
-            _ => {
-                let listener = std::net::TcpListener::bind((request.host, 0))?;
-                let port = listener.local_addr()?.port();
-                held.push(listener);
-                Ok(port)
-            }
-        }
-    };
+    // The supervisor binds every port itself, once, and hands each service
+    // its own: a restart refuses no connection, and a port picked for the
+    // fleet (port 0 with --ephemeral) stays the fleet's.
     let mut addrs = BTreeMap::new();
+    let mut listeners = BTreeMap::new();
     for &name in &order {
-        addrs.insert(name, SocketAddr::new(request.host, pick(Some(name))?));
+        let port = if request.ephemeral {
+            0
+        } else {
+            name.default_port()
+        };
+        let listener = listen(name, SocketAddr::new(request.host, port))?;
+        addrs.insert(name, listener.local_addr()?);
+        listeners.insert(name, vec![listener]);
     }
     let host = host_in_url(request.host);
-    let zmq = match &request.zmq_addr {
+    let zmq_wanted = match &request.zmq_addr {
         Some(endpoint) => endpoint.clone(),
-        None if request.ephemeral => format!("tcp://{host}:{}", pick(None)?),
+        None if request.ephemeral => format!("tcp://{host}:0"),
         None => format!("tcp://{host}:8888"),
     };
-    drop(held);
+    let zmq = match (
+        listeners.get_mut(&ServiceName::Timers),
+        tcp_endpoint(&zmq_wanted),
+    ) {
+        (Some(timers), Some(addr)) => {
+            let mut listener = listen(ServiceName::Timers, addr)?;
+            listener.name = inherited::ZEROMQ.to_owned();
+            let bound = format!("tcp://{}", listener.local_addr()?);
+            timers.push(listener);
+            bound
+        }
+        // Not one the supervisor can bind (a host name): the service binds it.
+        _ => zmq_wanted,
+    };
     let program = std::env::current_exe().context("cannot find this program's path")?;
     let output = request.output.clone();
     let mut config = SupervisorConfig::new(program, request.output);
     config.services = order.clone();
     config.addrs = addrs.clone();
+    config.listeners = listeners;
     config.extra_args = BTreeMap::from([(
         ServiceName::Timers,
         vec!["--zmq-addr".to_owned(), zmq.clone()],
