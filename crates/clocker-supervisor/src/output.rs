@@ -321,8 +321,14 @@ mod tests {
             .next()
             .and_then(|n| n.parse().ok())
             .expect("a count");
-        let kept = text.lines().filter(|line| line.starts_with("line ")).count() as u64;
+        let kept = text
+            .lines()
+            .filter(|line| line.starts_with("line "))
+            .count() as u64;
         assert_eq!(kept + dropped, 1000, "{text}");
-        assert!(notice.ends_with("dropped: stdout is not keeping up"), "{notice}");
+        assert!(
+            notice.ends_with("dropped: stdout is not keeping up"),
+            "{notice}"
+        );
     }
 }
