@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use clocker_supervisor::status::Row;
 
-use crate::support::{connect, frames_until};
+use crate::support::{connect, frames_until, spawn_serving};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
@@ -544,4 +544,60 @@ fn each_service_inherits_its_own_listener_and_no_other() {
     for inode in [&hours, &current_time] {
         assert!(kept.iter().any(|(_, held)| held == inode), "{kept:?}");
     }
+}
+
+/// `clocker serve current-time` given `listener` on fd 3 as a service
+/// manager would, with `env`: its listening line.
+fn serve_given(listener: std::net::TcpListener, env: &[(&str, &str)]) -> (Child, String) {
+    use command_fds::{CommandFdExt, FdMapping};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let log = dir.path().join("current-time.log");
+    let mut command = Command::new(env!("CARGO_BIN_EXE_clocker"));
+    command
+        .args(["serve", "current-time", "--addr", "127.0.0.1:0"])
+        .env("CLOCKER_RUNTIME_DIR", dir.path())
+        .envs(env.iter().copied())
+        .fd_mappings(vec![FdMapping {
+            parent_fd: listener.into(),
+            child_fd: 3,
+        }])
+        .expect("fd 3 is free");
+    spawn_serving("current-time", &mut command, &log)
+}
+
+#[test]
+fn serve_takes_the_socket_a_service_manager_passes() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    // One unnamed socket, LISTEN_PID set to the child's own pid (by the
+    // child itself: a test cannot set it between fork and exec either).
+    let (mut child, listening) = serve_given(
+        listener,
+        &[("LISTEN_FDS", "1"), ("CLOCKER_LISTEN_PID_SELF", "1")],
+    );
+    assert_eq!(
+        listening,
+        addr.to_string(),
+        "it serves the socket it was given"
+    );
+    answers("current-time", addr, Duration::from_secs(2)).expect("it answers there");
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+#[test]
+fn serve_ignores_sockets_meant_for_another_process() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let given = listener.local_addr().expect("addr");
+    let (mut child, listening) = serve_given(
+        listener,
+        &[
+            ("LISTEN_FDS", "1"),
+            ("LISTEN_PID", "1"),
+            ("LISTEN_FDNAMES", "current-time"),
+        ],
+    );
+    assert_ne!(listening, given.to_string(), "it bound --addr itself");
+    let _ = child.kill();
+    let _ = child.wait();
 }
