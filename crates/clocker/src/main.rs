@@ -131,7 +131,14 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(cli.command, forwarded, output)) {
+    let at_exit = output.clone();
+    let result = runtime.block_on(run(cli.command, forwarded, output));
+    // Whatever the services said last (why one could not start) is written
+    // before the verdict, within a deadline.
+    if let Some(output) = at_exit {
+        output.flush_blocking(Duration::from_secs(2));
+    }
+    match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("error: {err:#}");

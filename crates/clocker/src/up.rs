@@ -13,7 +13,7 @@ use clocker_runtime::{
     CancellationToken, ConnectionLimits, LaunchError, ServiceName, inherited, shutdown_signal,
 };
 use clocker_supervisor::handover::{self, Listener};
-use clocker_supervisor::output::Output;
+use clocker_supervisor::output::{Output, SUPERVISOR, Stream};
 use clocker_supervisor::{Supervisor, SupervisorConfig, runtime_dir, status};
 use tokio::net::TcpListener;
 use tokio::signal::unix::{SignalKind, signal};
@@ -193,35 +193,47 @@ pub async fn run(request: UpRequest) -> anyhow::Result<()> {
 
     let _published = status::ControlFile::publish(control_addr, &token)
         .context("cannot write supervisor.json for clocker ps")?;
-    print_addresses(&addrs, &zmq, control_addr)?;
+    // Through the output queue, as everything the supervisor says from here
+    // on: a stuck terminal must not stop it from draining its children.
+    let mut table = Vec::new();
+    print_addresses(&mut table, &addrs, &zmq, control_addr)?;
+    say(&output, Stream::Stdout, &table);
     tokio::select! {
         () = stop => {}
         () = hangup => tracing::info!("SIGHUP received (the terminal closed), shutting down"),
     }
-    // Written directly: the terminal may be gone, which is no reason to fail.
-    let _ = writeln!(
-        std::io::stderr(),
-        "stopping (in reverse order; Ctrl-C again to exit at once)"
+    say(
+        &output,
+        Stream::Stderr,
+        b"stopping (in reverse order; Ctrl-C again to exit at once)",
     );
     let clean = supervisor.stop().await;
     stop_control.cancel();
     let _ = control_task.await;
-    // What the services said last comes before the verdict.
+    if clean {
+        say(&output, Stream::Stdout, b"stopped");
+    }
+    // Written within a deadline: the terminal may be gone (SIGHUP) or stuck.
     let _ = tokio::task::spawn_blocking(move || output.flush_blocking(FINAL_FLUSH)).await;
     if !clean {
         bail!("not every service stopped cleanly (see the log above)");
     }
-    // The terminal may be gone (SIGHUP): nothing to say it to then.
-    let _ = writeln!(std::io::stdout(), "stopped");
     Ok(())
 }
 
+/// Queues `text`'s lines on `stream` as the supervisor's.
+fn say(output: &Output, stream: Stream, text: &[u8]) {
+    for line in String::from_utf8_lossy(text).lines() {
+        output.line(stream, SUPERVISOR, line.to_owned());
+    }
+}
+
 fn print_addresses(
+    out: &mut impl Write,
     addrs: &BTreeMap<ServiceName, SocketAddr>,
     zmq: &str,
     control: SocketAddr,
 ) -> std::io::Result<()> {
-    let mut out = std::io::stdout().lock();
     for (name, addr) in addrs {
         let speaks = if name.speaks_http() { "http" } else { "grpc" };
         writeln!(out, "{:<13} {speaks}  {addr}", name.as_str())?;
