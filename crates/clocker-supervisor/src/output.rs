@@ -2,7 +2,8 @@
 //!
 //! Every line, a child's or the supervisor's own log, goes through a
 //! bounded queue per stream (stdout, stderr) to one thread that does the
-//! blocking writes. When a stream does not keep up (a paused terminal,
+//! blocking writes (at most [`MAX_QUEUED_BYTES`] each, lines cut at
+//! [`MAX_LINE_BYTES`]). When a stream does not keep up (a paused terminal,
 //! Ctrl-S, a slow log pipe), its queue fills and further lines are dropped
 //! and counted per source; once the writer has caught up it says so:
 //! `N log lines from SOURCE dropped: stdout is not keeping up`. Meanwhile
@@ -11,6 +12,7 @@
 
 use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -22,6 +24,9 @@ pub const DEFAULT_QUEUE_LINES: usize = 4096;
 
 /// The longest line forwarded; the rest of a longer one is cut.
 pub const MAX_LINE_BYTES: usize = 16 * 1024;
+
+/// The most bytes each stream's queue holds, whatever its length in lines.
+pub const MAX_QUEUED_BYTES: usize = 4 * 1024 * 1024;
 
 /// The name the supervisor's own lines go by.
 pub const SUPERVISOR: &str = "supervisor";
@@ -65,11 +70,28 @@ type Dropped = Arc<Mutex<BTreeMap<String, u64>>>;
 struct Queue {
     tx: SyncSender<Message>,
     dropped: Dropped,
+    /// Bytes queued and not yet written (at most [`MAX_QUEUED_BYTES`]).
+    queued_bytes: Arc<AtomicUsize>,
 }
 
 impl Queue {
     fn push(&self, source: &str, bytes: Vec<u8>) {
-        match self.tx.try_send(Message::Line(bytes)) {
+        let len = bytes.len();
+        let fits = self
+            .queued_bytes
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |queued| {
+                (queued + len <= MAX_QUEUED_BYTES).then_some(queued + len)
+            })
+            .is_ok();
+        let sent = if fits {
+            self.tx.try_send(Message::Line(bytes))
+        } else {
+            Err(TrySendError::Full(Message::Line(Vec::new())))
+        };
+        if sent.is_err() && fits {
+            self.queued_bytes.fetch_sub(len, Ordering::AcqRel);
+        }
+        match sent {
             Ok(()) => {}
             Err(TrySendError::Full(_)) => {
                 let mut dropped = self
@@ -201,11 +223,16 @@ fn spawn_writer(
 ) -> std::io::Result<Queue> {
     let (tx, rx) = mpsc::sync_channel(queue_lines.max(1));
     let dropped = Dropped::default();
-    let counts = dropped.clone();
+    let queued_bytes = Arc::new(AtomicUsize::new(0));
+    let (counts, written) = (dropped.clone(), queued_bytes.clone());
     std::thread::Builder::new()
         .name(format!("{}-writer", stream.as_str()))
-        .spawn(move || write_out(&rx, &counts, stream, format, out))?;
-    Ok(Queue { tx, dropped })
+        .spawn(move || write_out(&rx, &counts, &written, stream, format, out))?;
+    Ok(Queue {
+        tx,
+        dropped,
+        queued_bytes,
+    })
 }
 
 /// Writes what comes until every sender is gone; whenever it has caught up,
@@ -214,6 +241,7 @@ fn spawn_writer(
 fn write_out(
     rx: &Receiver<Message>,
     dropped: &Mutex<BTreeMap<String, u64>>,
+    queued_bytes: &AtomicUsize,
     stream: Stream,
     format: LogFormat,
     out: impl Write,
@@ -226,6 +254,7 @@ fn write_out(
             match message {
                 Message::Line(bytes) => {
                     let _ = out.write_all(&bytes);
+                    queued_bytes.fetch_sub(bytes.len(), Ordering::AcqRel);
                 }
                 Message::Flush(ack) => acks.push(ack),
             }
@@ -330,5 +359,27 @@ mod tests {
             notice.ends_with("dropped: stdout is not keeping up"),
             "{notice}"
         );
+    }
+
+    #[test]
+    fn a_queue_holds_a_bounded_number_of_bytes() {
+        let go = Arc::new((Mutex::new(false), std::sync::Condvar::new()));
+        let stuck = Stuck {
+            go: go.clone(),
+            written: Arc::default(),
+        };
+        let queue =
+            spawn_writer(Stream::Stdout, 1_000_000, LogFormat::Plain, stuck).expect("thread");
+        let line = "x".repeat(MAX_LINE_BYTES - 1);
+        for _ in 0..1000 {
+            queue.push("hours", format!("{line}\n").into_bytes());
+        }
+        // The writer holds one line, blocked; the queue the rest, within its bound.
+        assert!(queue.queued_bytes.load(Ordering::Acquire) <= MAX_QUEUED_BYTES);
+        let dropped = queue.dropped.lock().expect("lock")["hours"];
+        let held = (MAX_QUEUED_BYTES / MAX_LINE_BYTES) as u64;
+        assert!(dropped >= 1000 - held - 1, "{dropped}");
+        *go.0.lock().expect("lock") = true;
+        go.1.notify_all();
     }
 }
