@@ -258,14 +258,8 @@ mod tests {
         assert_eq!(p4.clients, vec![1_000, 5_000, 10_000]);
         assert_eq!(p4.tick, Duration::from_millis(50));
         let p10: p10_supervisor::P10Args = defaults().expect("defaults parse");
-        assert_eq!(
-            p10.kill,
-            vec![
-                clocker_runtime::ServiceName::Hours,
-                clocker_runtime::ServiceName::Gateway,
-                clocker_runtime::ServiceName::Stream
-            ]
-        );
+        // Every service of the fleet is killed once per run.
+        assert_eq!(p10.kill, clocker_runtime::ServiceName::ALL.to_vec());
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! P10: the supervised fleet of `clocker up` — how long it takes to start
 //! (until its `ready` line), how much memory it holds idle (every child plus
 //! the supervisor), and how long a service killed with SIGKILL takes to
-//! serve again.
+//! serve again, and how many connects it refused meanwhile (none: the
+//! supervisor holds every listener and hands it to the next process).
 //!
 //! Each run is a fresh `clocker up --ephemeral` with its own runtime and data
 //! directories; the services are found with `clocker ps --json`, as a user
@@ -44,7 +45,11 @@ pub struct P10Args {
     #[arg(long, default_value = "3s", value_parser = crate::parse_duration)]
     pub settle: Duration,
     /// Services killed with SIGKILL once per run, one after the other.
-    #[arg(long, value_delimiter = ',', default_value = "hours,gateway,stream")]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "current-time,hours,minutes,seconds,milliseconds,funnel,accounts,timers,random,gateway,stream"
+    )]
     pub kill: Vec<ServiceName>,
     /// Time between probes of a killed service's port.
     #[arg(long, default_value = "5ms", value_parser = crate::parse_duration)]
@@ -78,6 +83,8 @@ struct Run {
     others: usize,
     /// Time from SIGKILL to serving again, per killed service.
     restarts: Vec<(ServiceName, Duration)>,
+    /// Connects to the killed services' ports meanwhile.
+    connects: Connects,
     stop: Duration,
     stopped_cleanly: bool,
     /// Child processes still alive after the supervisor exited.
@@ -183,11 +190,13 @@ async fn fleet(clocker: &Path, args: &P10Args) -> anyhow::Result<Run> {
     let others = running(clocker, &fleet_pids);
 
     let mut restarts = Vec::with_capacity(args.kill.len());
+    let mut connects = Connects::default();
     for &service in &args.kill {
-        let took = kill_and_wait(clocker, &runtime_dir, service, args.poll_every)
+        let (took, meanwhile) = kill_and_wait(clocker, &runtime_dir, service, args.poll_every)
             .await
             .with_context(|| format!("killing {service}"))?;
         restarts.push((service, took));
+        connects.add(meanwhile);
     }
 
     let last_rows = ps(clocker, &runtime_dir).await?;
@@ -205,29 +214,77 @@ async fn fleet(clocker: &Path, args: &P10Args) -> anyhow::Result<Run> {
         service_memory,
         others,
         restarts,
+        connects,
         stop,
         stopped_cleanly,
         left_running,
     })
 }
 
+/// Plain TCP connects to a port, counted by how they ended.
+#[derive(Debug, Default, Clone, Copy)]
+struct Connects {
+    made: u64,
+    refused: u64,
+    /// Failed otherwise (timed out, reset).
+    failed: u64,
+}
+
+impl Connects {
+    fn add(&mut self, other: Connects) {
+        self.made += other.made;
+        self.refused += other.refused;
+        self.failed += other.failed;
+    }
+}
+
+/// Connects to `addr` one after the other, each closed at once, until
+/// `stop` fires.
+async fn connect_until(addr: SocketAddr, stop: clocker_runtime::CancellationToken) -> Connects {
+    let mut connects = Connects::default();
+    while !stop.is_cancelled() {
+        let attempt = tokio::time::timeout(PATIENCE, tokio::net::TcpStream::connect(addr)).await;
+        match attempt {
+            Ok(Ok(_)) => connects.made += 1,
+            Ok(Err(err)) if err.kind() == std::io::ErrorKind::ConnectionRefused => {
+                connects.refused += 1;
+            }
+            Ok(Err(_)) | Err(_) => connects.failed += 1,
+        }
+        // Paced, so what waits for the next process stays within the backlog.
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    connects
+}
+
 /// SIGKILLs `service`'s process and returns how long until its port answers
-/// a health probe again (from a new process).
+/// a health probe again (from a new process), and how the connects made to
+/// its port meanwhile (from just before the kill) ended.
 async fn kill_and_wait(
     clocker: &Path,
     runtime_dir: &Path,
     service: ServiceName,
     poll_every: Duration,
-) -> anyhow::Result<Duration> {
-    let before = row_of(&ps(clocker, runtime_dir).await?, service)?;
-    if before.state != "ready" {
-        bail!("it is not ready before the kill: {before:?}");
-    }
+) -> anyhow::Result<(Duration, Connects)> {
+    // The previous kill may have left it (or what it requires) restarting.
+    let waited = Instant::now();
+    let before = loop {
+        let row = row_of(&ps(clocker, runtime_dir).await?, service)?;
+        if row.state == "ready" {
+            break row;
+        }
+        if waited.elapsed() > PATIENCE {
+            bail!("it is not ready before the kill: {row:?}");
+        }
+        tokio::time::sleep(poll_every).await;
+    };
     let pid = before.pid.context("a ready service without a pid")?;
     let addr: SocketAddr = before
         .addr
         .parse()
         .with_context(|| format!("bad address {}", before.addr))?;
+    let stop_connecting = clocker_runtime::CancellationToken::new();
+    let connecting = tokio::spawn(connect_until(addr, stop_connecting.clone()));
     let killed = Instant::now();
     kill(nix_pid(pid)?, Signal::SIGKILL).with_context(|| format!("cannot kill pid {pid}"))?;
     // Probe only once the old process is gone, so no answer comes from it.
@@ -247,13 +304,15 @@ async fn kill_and_wait(
         }
         tokio::time::sleep(poll_every).await;
     };
+    stop_connecting.cancel();
+    let connects = connecting.await.context("the connecting task")?;
     let after = row_of(&ps(clocker, runtime_dir).await?, service)?;
     if after.pid == before.pid || after.restarts != before.restarts + 1 {
         bail!(
             "it answered, but clocker ps does not show one restart: before {before:?}, after {after:?}"
         );
     }
-    Ok(took)
+    Ok((took, connects))
 }
 
 /// How many of the services answer one health probe now.
@@ -558,6 +617,24 @@ fn table(runs: &[Run], args: &P10Args) -> Table {
             String::new(),
         ]);
     }
+    let mut connects = Connects::default();
+    for run in runs {
+        connects.add(run.connects);
+    }
+    table.row([
+        format!(
+            "connects refused during a SIGKILL-restart of each of the {} services, all {n} runs",
+            args.kill.len()
+        ),
+        format!(
+            "{} of {} ({} failed otherwise)",
+            connects.refused,
+            connects.made + connects.refused + connects.failed,
+            connects.failed
+        ),
+        "0".to_owned(),
+        verdict(connects.refused == 0 && connects.failed == 0).to_owned(),
+    ]);
     let clean = runs.iter().filter(|run| run.stopped_cleanly).count();
     let left: usize = runs.iter().map(|run| run.left_running).sum();
     table.row([
@@ -587,7 +664,9 @@ fn table(runs: &[Run], args: &P10Args) -> Table {
          `clocker ps --json` shows, then, once that process is gone, a probe of the service's \
          own port every {:?} (a fresh connection each: gRPC health, or `GET /health` over \
          HTTP/1.0 for the HTTP services) until one answers; `clocker ps` then has to show a new \
-         pid and one more restart. Each service is killed once per run, so every sample is a \
+         pid and one more restart. Meanwhile, from just before the SIGKILL until that probe \
+         answered, a client connects to the same port one after the other (each closed at \
+         once, 1 ms apart) and counts the connects refused. Each service is killed once per run, so every sample is a \
          first restart, after the supervisor's 100 ms backoff. Stop: SIGTERM to `clocker up`, \
          which stops the services in reverse order, until it exits.",
         args.settle,

@@ -126,8 +126,19 @@ impl LaunchError {
     }
 }
 
-/// Binds `addr` for `service` (port 0 picks a free port).
+/// Binds `addr` for `service` (port 0 picks a free port), or takes the
+/// listener handed over for it ([`crate::inherited`]; `addr` is then unused).
 pub async fn bind(service: ServiceName, addr: SocketAddr) -> Result<TcpListener, LaunchError> {
+    let bind_error = |source| LaunchError::Bind {
+        service,
+        addr,
+        source,
+    };
+    match crate::inherited::take_service_listener(service) {
+        Ok(Some(inherited)) => return TcpListener::from_std(inherited).map_err(bind_error),
+        Ok(None) => {}
+        Err(err) => return Err(bind_error(io::Error::other(err))),
+    }
     TcpListener::bind(addr).await.map_err(|source| {
         if source.kind() == io::ErrorKind::AddrInUse {
             LaunchError::PortInUse { service, addr }

@@ -1,7 +1,8 @@
 //! The parigot-style runtime every Clocker service is built on.
 //!
-//! A service is launched on a port ([`bind`], [`GrpcServer::launch`] or
-//! [`launch_http`]) and resolves with its bound address once it serves;
+//! A service is launched on a port ([`bind`], which takes a listener handed
+//! over by systemd or `clocker up` when there is one ([`inherited`]),
+//! [`GrpcServer::launch`] or [`launch_http`]) and resolves with its bound address once it serves;
 //! declares the services it requires and gets typed clients for them from a
 //! [`Locator`]; runs single-threaded on its own current-thread runtime
 //! ([`ServiceThread`], or the main thread under `clocker serve`); answers every
@@ -21,6 +22,7 @@ mod error_chain;
 pub mod gate;
 pub mod health;
 pub mod http;
+pub mod inherited;
 mod launch;
 mod locate;
 mod peer;
@@ -42,6 +44,7 @@ pub use health::{
     LIVENESS_PATH, LIVENESS_SERVICE, NOT_READY_METADATA, NotReady, READINESS_PATH, Readiness,
     ReadinessChecks, ReadinessSettings, start_readiness,
 };
+pub use inherited::{adopt_listeners, take_listener, take_service_listener};
 pub use launch::{
     GrpcServer, LaunchError, Launched, Settings, bind, configure_accepted, launch_http,
     launch_http_on, local_addr, record_http_request,

@@ -1,9 +1,9 @@
 //! One incarnation of a service: `clocker serve NAME --addr ADDR` as a
-//! child process, its `NAME listening on …` line as the ready signal, its
-//! output forwarded line by line with its name in front, and a stop that is
+//! child process, given its listeners ([`crate::handover`]), its `NAME listening on …` line as the ready signal, its
+//! output forwarded line by line with its name in front (through
+//! [`crate::output`], which never blocks), and a stop that is
 //! SIGTERM first, SIGKILL after a grace period.
 
-use std::io::{IsTerminal, Write};
 use std::net::SocketAddr;
 use std::path::Path;
 use std::process::{ExitStatus, Stdio};
@@ -12,11 +12,13 @@ use std::time::Duration;
 use clocker_runtime::ServiceName;
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
-use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
+use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncRead, BufReader};
 use tokio::process::Command;
 use tokio::sync::oneshot;
 
 use crate::SUPERVISOR_PID_VAR;
+use crate::handover::{self, Listener};
+use crate::output::{MAX_LINE_BYTES, Output, Stream};
 
 /// How children's output is shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,9 +70,12 @@ impl Child {
         addr: SocketAddr,
         extra_args: &[String],
         env: &[(String, String)],
-        format: LogFormat,
+        listeners: &[Listener],
+        output: &Output,
     ) -> std::io::Result<Child> {
-        let mut process = Command::new(program)
+        let mut command = Command::new(program);
+        handover::hand_over(&mut command, listeners)?;
+        let mut process = command
             .arg("serve")
             .arg(service.as_str())
             .arg("--addr")
@@ -92,14 +97,20 @@ impl Child {
         if let Some(stdout) = process.stdout.take() {
             tokio::spawn(forward(
                 service,
-                "stdout",
+                Stream::Stdout,
                 stdout,
-                format,
+                output.clone(),
                 Some((listening, ready_tx)),
             ));
         }
         if let Some(stderr) = process.stderr.take() {
-            tokio::spawn(forward(service, "stderr", stderr, format, None));
+            tokio::spawn(forward(
+                service,
+                Stream::Stderr,
+                stderr,
+                output.clone(),
+                None,
+            ));
         }
         Ok(Child {
             service,
@@ -165,32 +176,33 @@ impl Child {
     }
 }
 
-/// Copies a child's stdout or stderr to ours, a line at a time, named; the first
-/// stdout line that starts with `listening` fires `ready`.
+/// Copies a child's stdout or stderr to ours through `output`, a line at a
+/// time, named; the first stdout line that starts with `listening` fires
+/// `ready`. The pipe is always read, whether or not our own stream keeps
+/// up, so the child never blocks on it.
 async fn forward(
     service: ServiceName,
-    stream: &'static str,
-    output: impl AsyncRead + Unpin,
-    format: LogFormat,
+    stream: Stream,
+    output_of_child: impl AsyncRead + Unpin,
+    output: Output,
     mut ready: Option<(String, oneshot::Sender<()>)>,
 ) {
-    let colour = if stream == "stderr" {
-        std::io::stderr().is_terminal()
-    } else {
-        std::io::stdout().is_terminal()
-    };
-    let mut lines = BufReader::new(output).lines();
-    while let Ok(Some(line)) = lines.next_line().await {
+    let colour = stream.is_terminal();
+    let mut reader = BufReader::new(output_of_child);
+    let mut bytes = Vec::new();
+    while let Ok(true) = read_line_bounded(&mut reader, &mut bytes, MAX_LINE_BYTES).await {
+        let line = String::from_utf8_lossy(&bytes);
+        let line = line.trim_end_matches(['\n', '\r']);
         if let Some((listening, _)) = &ready
             && line.starts_with(listening.as_str())
             && let Some((_, tx)) = ready.take()
         {
             let _ = tx.send(());
         }
-        let text = match format {
+        let text = match output.format() {
             LogFormat::Json => serde_json::json!({
                 "service": service.as_str(),
-                "stream": stream,
+                "stream": stream.as_str(),
                 "line": line,
             })
             .to_string(),
@@ -204,11 +216,36 @@ async fn forward(
             LogFormat::Plain => format!("{:>12} | {line}", service.as_str()),
         };
         // Each stream goes where the child sent it.
-        let _ = if stream == "stderr" {
-            writeln!(std::io::stderr().lock(), "{text}")
-        } else {
-            writeln!(std::io::stdout().lock(), "{text}")
+        output.line(stream, service.as_str(), text);
+    }
+}
+
+/// Reads one line into `line` (cleared first), keeping at most `max` bytes
+/// of it and skipping the rest; false at the end of the input.
+async fn read_line_bounded(
+    reader: &mut (impl AsyncBufRead + Unpin),
+    line: &mut Vec<u8>,
+    max: usize,
+) -> std::io::Result<bool> {
+    line.clear();
+    let mut read_any = false;
+    loop {
+        let available = reader.fill_buf().await?;
+        if available.is_empty() {
+            return Ok(read_any);
+        }
+        read_any = true;
+        let (chunk, done) = match available.iter().position(|&b| b == b'\n') {
+            Some(end) => (&available[..=end], true),
+            None => (available, false),
         };
+        let used = chunk.len();
+        let room = max.saturating_sub(line.len());
+        line.extend_from_slice(&chunk[..used.min(room)]);
+        reader.consume(used);
+        if done {
+            return Ok(true);
+        }
     }
 }
 

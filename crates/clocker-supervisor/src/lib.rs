@@ -6,14 +6,20 @@
 //! ready, with the address of every service handed over in
 //! `CLOCKER_<SERVICE>_ADDR`. Each child is probed every
 //! [`SupervisorConfig::probe_every`] (gRPC health, or `GET /health`); one
-//! that stops answering for [`SupervisorConfig::kill_after`] — its single
-//! thread is stuck — is killed, and one that exits or is killed is started
+//! that leaves every probe sent to it over [`SupervisorConfig::kill_after`]
+//! unanswered — its single thread is stuck — is killed (a stall of the
+//! supervisor itself sends no probes, so it never counts), and one that exits or is killed is started
 //! again after a backoff (100 ms doubling to 5 s, reset after 30 s healthy).
 //!
 //! - [`child`]: one incarnation of a service: spawn, ready line, logs, stop.
+//! - [`handover`]: the listeners it binds once and hands to every
+//!   incarnation of a service (systemd's `LISTEN_FDS` convention).
 //! - [`probe`]: the health probes (liveness: what a child is killed on).
 //! - [`readiness`]: why a live child is not ready, for `clocker ps`.
+//! - [`silence`]: when a child counts as silent (from the probes sent).
 //! - [`status`]: what `clocker ps` shows, and the local control endpoint.
+//! - [`output`]: the children's lines and its own logs, through bounded
+//!   queues to writer threads (dropped and counted, never blocking).
 //! - [`runtime_dir`]: the private directory `supervisor.json` lives in.
 //! - [`overruns`]: methods that overrun their budget, read from each
 //!   service's own metrics and reported.
@@ -23,10 +29,13 @@
 //! is set).
 
 pub mod child;
+pub mod handover;
+pub mod output;
 pub mod overruns;
 pub mod probe;
 pub mod readiness;
 pub mod runtime_dir;
+pub mod silence;
 pub mod status;
 
 use std::collections::BTreeMap;
@@ -40,7 +49,10 @@ use tokio::sync::oneshot;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
-use crate::child::{Child, Exit, LogFormat};
+use crate::child::{Child, Exit};
+use crate::handover::Listener;
+use crate::output::Output;
+use crate::silence::Silence;
 use crate::status::{State, Statuses};
 
 /// The variable that tells `clocker serve` it is supervised, and by which pid.
@@ -55,6 +67,9 @@ pub struct SupervisorConfig {
     pub services: Vec<ServiceName>,
     /// Where each service listens.
     pub addrs: BTreeMap<ServiceName, SocketAddr>,
+    /// The listeners each service is handed (bound by the supervisor, kept
+    /// across restarts); a service without any binds its own ports.
+    pub listeners: BTreeMap<ServiceName, Vec<Listener>>,
     /// Extra arguments of one service's `clocker serve` (the timer service's
     /// `--zmq-addr`).
     pub extra_args: BTreeMap<ServiceName, Vec<String>>,
@@ -69,16 +84,18 @@ pub struct SupervisorConfig {
     pub grace: Duration,
     /// How long a child must stay healthy for its backoff to reset.
     pub healthy_reset: Duration,
-    pub log_format: LogFormat,
+    /// Where the children's lines go.
+    pub output: Output,
 }
 
 impl SupervisorConfig {
     /// The settings of the issue: probe every 100 ms, kill after 1 s.
-    pub fn new(program: PathBuf) -> Self {
+    pub fn new(program: PathBuf, output: Output) -> Self {
         Self {
             program,
             services: Vec::new(),
             addrs: BTreeMap::new(),
+            listeners: BTreeMap::new(),
             extra_args: BTreeMap::new(),
             env: Vec::new(),
             probe_every: Duration::from_millis(100),
@@ -86,7 +103,7 @@ impl SupervisorConfig {
             ready_timeout: Duration::from_secs(30),
             grace: Duration::from_secs(6),
             healthy_reset: Duration::from_secs(30),
-            log_format: LogFormat::Plain,
+            output,
         }
     }
 
@@ -196,6 +213,7 @@ async fn supervise(
     let mut env = config.addr_env();
     env.extend(config.env.iter().cloned());
     let extra = config.extra_args.get(&service).cloned().unwrap_or_default();
+    let listeners = config.listeners.get(&service).cloned().unwrap_or_default();
     loop {
         statuses.update(service, |s| s.state = State::Starting);
         let mut child = match Child::spawn(
@@ -204,7 +222,8 @@ async fn supervise(
             addr,
             &extra,
             &env,
-            config.log_format,
+            &listeners,
+            &config.output,
         ) {
             Ok(child) => child,
             Err(err) => {
@@ -265,8 +284,45 @@ async fn supervise(
     }
 }
 
+/// The most probes out to one child at once (each has its own deadline, so
+/// a few overlap while a child is slow).
+const MAX_PROBES_IN_FLIGHT: usize = 8;
+
+/// How the probes of one child are paced, from the kill threshold: a probe
+/// every `probe_every` (more often for a short `kill_after`, so that at
+/// least [`silence::MIN_UNANSWERED`] fit in it), each with a deadline of
+/// half of `kill_after` (500 ms at most), and a supervisor that wakes up
+/// later than half a deadline has stalled.
+#[derive(Debug, Clone, Copy)]
+struct Pacing {
+    every: Duration,
+    deadline: Duration,
+    stall: Duration,
+}
+
+impl Pacing {
+    fn of(config: &SupervisorConfig) -> Self {
+        let every = config
+            .probe_every
+            .min(config.kill_after / 5)
+            .max(Duration::from_millis(1));
+        let deadline = (config.kill_after / 2).min(Duration::from_millis(500));
+        Self {
+            every,
+            deadline,
+            stall: (deadline / 2).max(every),
+        }
+    }
+}
+
 /// Probes a ready child until it exits, hangs (then kills it) or `stop`
 /// fires. Returns why it went down, or `None` when asked to stop.
+///
+/// Silence is measured from the probes sent ([`silence::Silence`]): a child
+/// is killed only when every probe sent to it over `kill_after` went
+/// unanswered by its own deadline. When the supervisor notices it did not
+/// run for a while (a tick or a probe's deadline came late), it forgets
+/// what it measured, as it cannot know what the child did meanwhile.
 async fn watch(
     service: ServiceName,
     child: &mut Child,
@@ -275,41 +331,68 @@ async fn watch(
     stop: &CancellationToken,
 ) -> Option<String> {
     let prober = probe::Prober::new(service, config.addrs[&service]);
-    let mut last_answer = Instant::now();
-    let mut ticks = tokio::time::interval(config.probe_every);
+    let pacing = Pacing::of(config);
+    let mut silence = Silence::new(config.kill_after, Instant::now());
+    let mut ticks = tokio::time::interval(pacing.every);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut probes: JoinSet<Result<Duration, String>> = JoinSet::new();
+    let mut probes: JoinSet<(Instant, Instant, probe::Answer)> = JoinSet::new();
     loop {
         tokio::select! {
+            // Ticks first: a late one says the supervisor stalled, before
+            // the probes that timed out meanwhile are counted.
+            biased;
             exit = child.exited() => return Some(exit_reason(exit)),
             () = stop.cancelled() => return None,
-            _ = ticks.tick() => {
-                if last_answer.elapsed() >= config.kill_after {
+            scheduled = ticks.tick() => {
+                let now = Instant::now();
+                let late = now.saturating_duration_since(scheduled);
+                if late > pacing.stall {
+                    tracing::warn!(
+                        %service,
+                        late_ms = late.as_millis(),
+                        "the supervisor itself did not run meanwhile; its probes start anew"
+                    );
+                    silence.stalled(now);
+                }
+                if let Some(silent) = silence.silent_for(now) {
                     let reason = format!(
                         "no health answer for {} ms; killed (its thread is stuck)",
-                        last_answer.elapsed().as_millis()
+                        silent.as_millis()
                     );
                     child.kill().await;
                     return Some(reason);
                 }
-                // One probe in flight at a time; a stuck one times out.
-                if probes.is_empty() {
+                if probes.len() < MAX_PROBES_IN_FLIGHT {
                     let probe = prober.clone();
-                    probes.spawn(async move { probe.check(Duration::from_millis(500)).await });
+                    let deadline = pacing.deadline;
+                    probes.spawn(async move {
+                        let sent = Instant::now();
+                        let answer = probe.ask(deadline).await;
+                        (sent, Instant::now(), answer)
+                    });
                 }
             }
-            Some(Ok(result)) = probes.join_next(), if !probes.is_empty() => match result {
-                Ok(rtt) => {
-                    last_answer = Instant::now();
-                    statuses.update(service, |s| {
+            Some(Ok((sent, back, answer))) = probes.join_next(), if !probes.is_empty() => {
+                if answer.answered() {
+                    silence.answered(sent);
+                } else if back.saturating_duration_since(sent) > pacing.deadline + pacing.stall {
+                    // Its deadline fired late: the supervisor was not running.
+                    silence.stalled(back);
+                } else {
+                    silence.unanswered(sent);
+                }
+                match answer {
+                    probe::Answer::Healthy(rtt) => statuses.update(service, |s| {
                         s.record_probe(rtt);
                         if s.state != State::Ready {
                             s.state = State::Ready;
                         }
-                    });
+                    }),
+                    probe::Answer::Unhealthy(err) | probe::Answer::Silent(err) => {
+                        statuses.update(service, |s| s.state = State::Unhealthy(err));
+                    }
                 }
-                Err(err) => statuses.update(service, |s| s.state = State::Unhealthy(err)),
-            },
+            }
         }
     }
 }

@@ -79,6 +79,15 @@ impl Prober {
     /// One probe: its round trip when the service answers healthy within
     /// `timeout`, else why not (for readiness, the service's own reason).
     pub async fn check(self, timeout: Duration) -> Result<Duration, String> {
+        match self.ask(timeout).await {
+            Answer::Healthy(rtt) => Ok(rtt),
+            Answer::Unhealthy(why) | Answer::Silent(why) => Err(why),
+        }
+    }
+
+    /// One probe, telling a service that answered "not serving" (its thread
+    /// runs) from one that did not answer within `timeout` at all.
+    pub async fn ask(self, timeout: Duration) -> Answer {
         let started = Instant::now();
         let answer = tokio::time::timeout(timeout, async {
             if self.http {
@@ -93,14 +102,32 @@ impl Prober {
         })
         .await;
         match answer {
-            Ok(Ok(())) => Ok(started.elapsed()),
-            Ok(Err(err)) => Err(err),
-            Err(_) => Err(format!("no answer within {} ms", timeout.as_millis())),
+            Ok(Ok(())) => Answer::Healthy(started.elapsed()),
+            Ok(Err(answer)) => answer,
+            Err(_) => Answer::Silent(format!("no answer within {} ms", timeout.as_millis())),
         }
     }
 }
 
-async fn grpc_health(addr: SocketAddr, probe: Probe) -> Result<(), String> {
+/// What one probe found.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Answer {
+    /// Healthy, with the round trip.
+    Healthy(Duration),
+    /// It answered, but not healthy (NOT_SERVING, or not 200): its thread runs.
+    Unhealthy(String),
+    /// No answer: connect failed or nothing came back in time.
+    Silent(String),
+}
+
+impl Answer {
+    /// Whether the service's thread answered at all.
+    pub fn answered(&self) -> bool {
+        !matches!(self, Answer::Silent(_))
+    }
+}
+
+async fn grpc_health(addr: SocketAddr, probe: Probe) -> Result<(), Answer> {
     // A fresh connection, closed when the client is dropped.
     let channel: Channel = Endpoint::from_shared(format!("http://{addr}"))
         .expect("a socket address is a valid URI")
@@ -108,7 +135,7 @@ async fn grpc_health(addr: SocketAddr, probe: Probe) -> Result<(), String> {
         .connect_timeout(Duration::from_millis(500))
         .connect()
         .await
-        .map_err(|err| format!("connect: {}", with_root_cause(&err)))?;
+        .map_err(|err| Answer::Silent(format!("connect: {}", with_root_cause(&err))))?;
     let service = match probe {
         Probe::Liveness => LIVENESS_SERVICE,
         Probe::Readiness => "",
@@ -118,7 +145,7 @@ async fn grpc_health(addr: SocketAddr, probe: Probe) -> Result<(), String> {
             service: service.to_owned(),
         })
         .await
-        .map_err(|status| format!("health check: {}", status_cause(&status)))?;
+        .map_err(|status| Answer::Silent(format!("health check: {}", status_cause(&status))))?;
     let reason = reply
         .metadata()
         .get(NOT_READY_METADATA)
@@ -126,8 +153,14 @@ async fn grpc_health(addr: SocketAddr, probe: Probe) -> Result<(), String> {
         .map(str::to_owned);
     match (reply.into_inner().status(), reason) {
         (ServingStatus::Serving, _) => Ok(()),
-        (other, Some(reason)) => Err(format!("health says {} ({reason})", other.as_str_name())),
-        (other, None) => Err(format!("health says {}", other.as_str_name())),
+        (other, Some(reason)) => Err(Answer::Unhealthy(format!(
+            "health says {} ({reason})",
+            other.as_str_name()
+        ))),
+        (other, None) => Err(Answer::Unhealthy(format!(
+            "health says {}",
+            other.as_str_name()
+        ))),
     }
 }
 
@@ -167,17 +200,18 @@ const MAX_ANSWER_BYTES: u64 = 16 * 1024;
 
 /// `GET path` over HTTP/1.0: healthy when it answers 200; otherwise the
 /// status line and, when the body names them, the failing checks.
-async fn http_health(addr: SocketAddr, path: &str) -> Result<(), String> {
+async fn http_health(addr: SocketAddr, path: &str) -> Result<(), Answer> {
+    let silent = |what: &str, err: std::io::Error| Answer::Silent(format!("{what}: {err}"));
     let mut tcp = TcpStream::connect(addr)
         .await
-        .map_err(|err| format!("connect: {err}"))?;
+        .map_err(|err| silent("connect", err))?;
     tcp.write_all(format!("GET {path} HTTP/1.0\r\nHost: supervisor\r\n\r\n").as_bytes())
         .await
-        .map_err(|err| format!("send: {err}"))?;
+        .map_err(|err| silent("send", err))?;
     let mut head = [0_u8; 12];
     tcp.read_exact(&mut head)
         .await
-        .map_err(|err| format!("read: {err}"))?;
+        .map_err(|err| silent("read", err))?;
     if head.starts_with(b"HTTP/1.") && &head[9..12] == b"200" {
         return Ok(());
     }
@@ -189,8 +223,10 @@ async fn http_health(addr: SocketAddr, path: &str) -> Result<(), String> {
         .await;
     let status = String::from_utf8_lossy(&head).trim().to_owned();
     match failing_checks(&rest) {
-        Some(failing) => Err(format!("GET {path} answered {status}: {failing}")),
-        None => Err(format!("GET {path} answered {status}")),
+        Some(failing) => Err(Answer::Unhealthy(format!(
+            "GET {path} answered {status}: {failing}"
+        ))),
+        None => Err(Answer::Unhealthy(format!("GET {path} answered {status}"))),
     }
 }
 

@@ -319,6 +319,21 @@ const MAX_ANSWER_BYTES: u64 = 1024 * 1024;
 /// The rows the supervisor at `control` serves (what `clocker ps` and the
 /// funnel's `/status.json` show), asked with `token`.
 pub async fn fetch_rows(control: SocketAddr, token: &str) -> std::io::Result<Vec<Row>> {
+    tokio::time::timeout(FETCH_DEADLINE, fetch_rows_now(control, token))
+        .await
+        .map_err(|_| {
+            std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                format!("no answer within {} s", FETCH_DEADLINE.as_secs()),
+            )
+        })?
+}
+
+/// How long [`fetch_rows`] waits for the supervisor (a stopped one accepts
+/// connections, in the kernel, but never answers).
+const FETCH_DEADLINE: std::time::Duration = std::time::Duration::from_secs(5);
+
+async fn fetch_rows_now(control: SocketAddr, token: &str) -> std::io::Result<Vec<Row>> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut tcp = tokio::net::TcpStream::connect(control).await?;
     let request = format!(

@@ -106,7 +106,12 @@ pub async fn serve(
         endpoint: endpoint.to_owned(),
         source,
     };
-    let listener = TcpListener::bind(&address).await.map_err(bind_error)?;
+    // A listener handed over by systemd or `clocker up` wins over `endpoint`.
+    let listener = match clocker_runtime::take_listener(clocker_runtime::inherited::ZEROMQ) {
+        Ok(Some(inherited)) => TcpListener::from_std(inherited).map_err(bind_error)?,
+        Ok(None) => TcpListener::bind(&address).await.map_err(bind_error)?,
+        Err(err) => return Err(bind_error(std::io::Error::other(err))),
+    };
     let bound = format!("tcp://{}", listener.local_addr().map_err(bind_error)?);
     tracing::info!(endpoint = %bound, "timers serving ZeroMQ");
     tasks.spawn(accept(listener, timers, limits, shutdown));

@@ -50,8 +50,9 @@ pub enum Command {
     /// Each service runs as its own process (clocker serve NAME), started in
     /// dependency order once what it requires is ready. A service that stops
     /// answering its health probe for --kill-after is killed; one that exits
-    /// is restarted with backoff (100 ms doubling to 5 s). Ctrl-C stops them
-    /// in reverse order. `clocker ps` shows them.
+    /// is restarted with backoff (100 ms doubling to 5 s). Ctrl-C, SIGTERM or
+    /// SIGHUP (the terminal closed) stops them in reverse order. `clocker ps`
+    /// shows them.
     Up {
         /// Interface every service listens on.
         #[arg(long, env = "CLOCKER_HOST", default_value = "127.0.0.1")]
@@ -68,6 +69,11 @@ pub enum Command {
         /// How the services' logs are shown: plain (name | line) or json.
         #[arg(long, default_value = "plain", value_parser = parse_log_format)]
         log_format: LogFormat,
+        /// Lines of output held for each of stdout and stderr while they do
+        /// not keep up (a paused terminal, a slow log pipe); beyond, lines
+        /// are dropped and counted, never waited for.
+        #[arg(long, env = "CLOCKER_LOG_QUEUE_LINES", default_value_t = clocker_supervisor::output::DEFAULT_QUEUE_LINES, value_parser = parse_queue_lines)]
+        log_queue_lines: usize,
         /// Where the supervisor answers clocker ps (loopback only by default).
         #[arg(long, env = "CLOCKER_CONTROL_ADDR", default_value = "127.0.0.1:0")]
         control_addr: SocketAddr,
@@ -726,6 +732,7 @@ pub fn forwarded_settings(up: &clap::ArgMatches) -> Vec<(String, String)> {
                 "CLOCKER_KILL_AFTER",
                 "CLOCKER_CONTROL_ADDR",
                 "CLOCKER_ZMQ_ADDR",
+                "CLOCKER_LOG_QUEUE_LINES",
             ]
             .contains(&var.as_str())
             {
@@ -738,6 +745,16 @@ pub fn forwarded_settings(up: &clap::ArgMatches) -> Vec<(String, String)> {
             Some((var, values.join(",")))
         })
         .collect()
+}
+
+/// A queue length in lines: 1 to a million.
+fn parse_queue_lines(input: &str) -> Result<usize, String> {
+    match input.parse::<usize>() {
+        Ok(lines @ 1..=1_000_000) => Ok(lines),
+        _ => Err(format!(
+            "'{input}' is not a number of lines from 1 to 1000000"
+        )),
+    }
 }
 
 fn parse_log_format(input: &str) -> Result<LogFormat, String> {

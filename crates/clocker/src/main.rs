@@ -15,8 +15,11 @@ use clocker::{
     timer, up,
 };
 use clocker_runtime::{
-    AddressBook, CancellationToken, ServiceName, bind, init_logging, shutdown_signal,
+    AddressBook, CancellationToken, ServiceName, adopt_listeners, bind, init_logging,
+    shutdown_signal,
 };
+use clocker_supervisor::handover::exec_with_listen_pid;
+use clocker_supervisor::output::Output;
 use clocker_supervisor::probe::Probe;
 
 /// After the first Ctrl-C or SIGTERM started a graceful stop, a second one
@@ -62,6 +65,11 @@ fn main() -> std::process::ExitCode {
     // directory (never a parent's); real environment variables win over it,
     // and flags over both.
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    // Started by `clocker up` with listeners: run again with LISTEN_PID set.
+    if let Some(err) = exec_with_listen_pid(&args) {
+        eprintln!("error: cannot run again with the listeners handed over: {err}");
+        return std::process::ExitCode::FAILURE;
+    }
     let dotenv = match std::env::current_dir()
         .ok()
         .and_then(|cwd| dotenv_file(&args, &cwd))
@@ -79,11 +87,39 @@ fn main() -> std::process::ExitCode {
         .subcommand_matches("up")
         .map(forwarded_settings)
         .unwrap_or_default();
-    init_logging();
+    // Under `up`, the supervisor's own logs queue behind its children's
+    // lines and never block it.
+    let output = match &cli.command {
+        Command::Up {
+            log_queue_lines,
+            log_format,
+            ..
+        } => match Output::start(*log_queue_lines, *log_format) {
+            Ok(output) => {
+                up::init_logging_through(&output);
+                Some(output)
+            }
+            Err(err) => {
+                eprintln!("error: cannot start the output writers: {err}");
+                return std::process::ExitCode::FAILURE;
+            }
+        },
+        _ => {
+            init_logging();
+            None
+        }
+    };
     if let Err(err) = dotenv
         && !err.not_found()
     {
         eprintln!("error: cannot read .env: {err}");
+        return std::process::ExitCode::FAILURE;
+    }
+    // Listeners handed over (systemd, `clocker up`), taken before any thread starts.
+    if matches!(cli.command, Command::Serve { .. })
+        && let Err(err) = adopt_listeners()
+    {
+        eprintln!("error: {err}");
         return std::process::ExitCode::FAILURE;
     }
     let runtime = match tokio::runtime::Builder::new_current_thread()
@@ -96,7 +132,14 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(cli.command, forwarded)) {
+    let at_exit = output.clone();
+    let result = runtime.block_on(run(cli.command, forwarded, output));
+    // Whatever the services said last (why one could not start) is written
+    // before the verdict, within a deadline.
+    if let Some(output) = at_exit {
+        output.flush_blocking(Duration::from_secs(2));
+    }
+    match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("error: {err:#}");
@@ -105,17 +148,22 @@ fn main() -> std::process::ExitCode {
     }
 }
 
-async fn run(command: Command, forwarded: Vec<(String, String)>) -> anyhow::Result<()> {
+async fn run(
+    command: Command,
+    forwarded: Vec<(String, String)>,
+    output: Option<Output>,
+) -> anyhow::Result<()> {
     match command {
         Command::Up {
             host,
             ephemeral,
             only,
             kill_after,
-            log_format,
             control_addr,
             service,
+            ..
         } => {
+            let output = output.context("the output writers of clocker up")?;
             // Check the settings here, once, before any service starts.
             let zmq_addr = service.zmq_addr.clone();
             let drain = service.drain;
@@ -127,7 +175,7 @@ async fn run(command: Command, forwarded: Vec<(String, String)>) -> anyhow::Resu
                 only,
                 kill_after,
                 grace: drain + Duration::from_secs(1),
-                log_format,
+                output,
                 zmq_addr,
                 control_addr,
                 env: forwarded,

@@ -1,6 +1,6 @@
 //! `clocker up`: the whole fleet, supervised — every service its own child
 //! process, in dependency order, on the default ports or on ports picked
-//! for it; stopped in reverse order on Ctrl-C or SIGTERM.
+//! for it; stopped in reverse order on Ctrl-C, SIGTERM or SIGHUP.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -9,10 +9,14 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use clocker_runtime::{CancellationToken, ConnectionLimits, ServiceName, shutdown_signal};
-use clocker_supervisor::child::LogFormat;
+use clocker_runtime::{
+    CancellationToken, ConnectionLimits, LaunchError, ServiceName, inherited, shutdown_signal,
+};
+use clocker_supervisor::handover::{self, Listener};
+use clocker_supervisor::output::{Output, SUPERVISOR, Stream};
 use clocker_supervisor::{Supervisor, SupervisorConfig, runtime_dir, status};
 use tokio::net::TcpListener;
+use tokio::signal::unix::{SignalKind, signal};
 
 use crate::{host_in_url, requires, start_order};
 
@@ -27,7 +31,8 @@ pub struct UpRequest {
     pub kill_after: Duration,
     /// How long a service may take to stop before it is killed.
     pub grace: Duration,
-    pub log_format: LogFormat,
+    /// Where the services' lines and the supervisor's logs go.
+    pub output: Output,
     /// The timer service's ZeroMQ endpoint, if given.
     pub zmq_addr: Option<String>,
     /// Where `clocker ps` asks (loopback).
@@ -39,10 +44,74 @@ pub struct UpRequest {
     pub connections: ConnectionLimits,
 }
 
-/// Runs the supervised fleet until Ctrl-C or SIGTERM; an error when it
+/// How long, at exit, the last queued lines may take to be written.
+const FINAL_FLUSH: Duration = Duration::from_secs(2);
+
+/// Binds `addr` for `service`, to hand over to it.
+fn listen(service: ServiceName, addr: SocketAddr) -> Result<Listener, LaunchError> {
+    match handover::bind_listener(addr) {
+        Ok(socket) => Ok(Listener::new(service.as_str(), socket)),
+        Err(source) if source.kind() == std::io::ErrorKind::AddrInUse => {
+            Err(LaunchError::PortInUse { service, addr })
+        }
+        Err(source) => Err(LaunchError::Bind {
+            service,
+            addr,
+            source,
+        }),
+    }
+}
+
+/// The address of a ZeroMQ `tcp://host:port` endpoint (`*` for every
+/// interface), when it names one without a host name to resolve.
+fn tcp_endpoint(endpoint: &str) -> Option<SocketAddr> {
+    let address = endpoint.strip_prefix("tcp://")?;
+    match address.strip_prefix("*:") {
+        Some(port) => Some(SocketAddr::new(
+            IpAddr::from([0, 0, 0, 0]),
+            port.parse().ok()?,
+        )),
+        None => address.parse().ok(),
+    }
+}
+
+/// Resolves on SIGHUP (the terminal `clocker up` runs in was closed),
+/// listening from the moment it is called; without it SIGHUP would end the
+/// supervisor at once and its services with it, none of them gracefully.
+fn hangup_signal() -> impl std::future::Future<Output = ()> + Send + 'static {
+    let installed = signal(SignalKind::hangup());
+    async move {
+        match installed {
+            Ok(mut hangup) => {
+                hangup.recv().await;
+            }
+            Err(err) => {
+                tracing::error!(%err, "cannot listen for SIGHUP");
+                std::future::pending::<()>().await;
+            }
+        }
+    }
+}
+
+/// Sends `clocker up`'s own logs (filtered by `RUST_LOG`, default `info`)
+/// through `output`'s stderr queue, so that logging never blocks it.
+pub fn init_logging_through(output: &Output) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let output = output.clone();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(move || output.log_writer())
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_target(false)
+        .try_init();
+}
+
+/// Runs the supervised fleet until Ctrl-C, SIGTERM or SIGHUP; an error when it
 /// cannot start, or when a service did not stop cleanly.
 pub async fn run(request: UpRequest) -> anyhow::Result<()> {
     let stop = shutdown_signal();
+    let hangup = hangup_signal();
     // Refuse a runtime directory someone else made before anything starts.
     runtime_dir::runtime_dir()?;
     let token = status::new_token().context("cannot make the control token")?;
@@ -52,34 +121,47 @@ pub async fn run(request: UpRequest) -> anyhow::Result<()> {
         request.only.clone()
     };
     let order = start_order(&wanted, requires)?;
-    // Free ports are held until all are picked, so no two are the same.
-    let mut held = Vec::new();
-    let mut pick = |name: Option<ServiceName>| -> std::io::Result<u16> {
-        match name {
-            Some(name) if !request.ephemeral => Ok(name.default_port()),
-            _ => {
-                let listener = std::net::TcpListener::bind((request.host, 0))?;
-                let port = listener.local_addr()?.port();
-                held.push(listener);
-                Ok(port)
-            }
-        }
-    };
+    // The supervisor binds every port itself, once, and hands each service
+    // its own: a restart refuses no connection, and a port picked for the
+    // fleet (port 0 with --ephemeral) stays the fleet's.
     let mut addrs = BTreeMap::new();
+    let mut listeners = BTreeMap::new();
     for &name in &order {
-        addrs.insert(name, SocketAddr::new(request.host, pick(Some(name))?));
+        let port = if request.ephemeral {
+            0
+        } else {
+            name.default_port()
+        };
+        let listener = listen(name, SocketAddr::new(request.host, port))?;
+        addrs.insert(name, listener.local_addr()?);
+        listeners.insert(name, vec![listener]);
     }
     let host = host_in_url(request.host);
-    let zmq = match &request.zmq_addr {
+    let zmq_wanted = match &request.zmq_addr {
         Some(endpoint) => endpoint.clone(),
-        None if request.ephemeral => format!("tcp://{host}:{}", pick(None)?),
+        None if request.ephemeral => format!("tcp://{host}:0"),
         None => format!("tcp://{host}:8888"),
     };
-    drop(held);
+    let zmq = match (
+        listeners.get_mut(&ServiceName::Timers),
+        tcp_endpoint(&zmq_wanted),
+    ) {
+        (Some(timers), Some(addr)) => {
+            let mut listener = listen(ServiceName::Timers, addr)?;
+            listener.name = inherited::ZEROMQ.to_owned();
+            let bound = format!("tcp://{}", listener.local_addr()?);
+            timers.push(listener);
+            bound
+        }
+        // Not one the supervisor can bind (a host name): the service binds it.
+        _ => zmq_wanted,
+    };
     let program = std::env::current_exe().context("cannot find this program's path")?;
-    let mut config = SupervisorConfig::new(program);
+    let output = request.output.clone();
+    let mut config = SupervisorConfig::new(program, request.output);
     config.services = order.clone();
     config.addrs = addrs.clone();
+    config.listeners = listeners;
     config.extra_args = BTreeMap::from([(
         ServiceName::Timers,
         vec!["--zmq-addr".to_owned(), zmq.clone()],
@@ -87,7 +169,6 @@ pub async fn run(request: UpRequest) -> anyhow::Result<()> {
     config.env = request.env.clone();
     config.kill_after = request.kill_after;
     config.grace = request.grace;
-    config.log_format = request.log_format;
 
     let control = TcpListener::bind(request.control_addr)
         .await
@@ -112,25 +193,47 @@ pub async fn run(request: UpRequest) -> anyhow::Result<()> {
 
     let _published = status::ControlFile::publish(control_addr, &token)
         .context("cannot write supervisor.json for clocker ps")?;
-    print_addresses(&addrs, &zmq, control_addr)?;
-    stop.await;
-    eprintln!("stopping (in reverse order; Ctrl-C again to exit at once)");
+    // Through the output queue, as everything the supervisor says from here
+    // on: a stuck terminal must not stop it from draining its children.
+    let mut table = Vec::new();
+    print_addresses(&mut table, &addrs, &zmq, control_addr)?;
+    say(&output, Stream::Stdout, &table);
+    tokio::select! {
+        () = stop => {}
+        () = hangup => tracing::info!("SIGHUP received (the terminal closed), shutting down"),
+    }
+    say(
+        &output,
+        Stream::Stderr,
+        b"stopping (in reverse order; Ctrl-C again to exit at once)",
+    );
     let clean = supervisor.stop().await;
     stop_control.cancel();
     let _ = control_task.await;
+    if clean {
+        say(&output, Stream::Stdout, b"stopped");
+    }
+    // Written within a deadline: the terminal may be gone (SIGHUP) or stuck.
+    let _ = tokio::task::spawn_blocking(move || output.flush_blocking(FINAL_FLUSH)).await;
     if !clean {
         bail!("not every service stopped cleanly (see the log above)");
     }
-    println!("stopped");
     Ok(())
 }
 
+/// Queues `text`'s lines on `stream` as the supervisor's.
+fn say(output: &Output, stream: Stream, text: &[u8]) {
+    for line in String::from_utf8_lossy(text).lines() {
+        output.line(stream, SUPERVISOR, line.to_owned());
+    }
+}
+
 fn print_addresses(
+    out: &mut impl Write,
     addrs: &BTreeMap<ServiceName, SocketAddr>,
     zmq: &str,
     control: SocketAddr,
 ) -> std::io::Result<()> {
-    let mut out = std::io::stdout().lock();
     for (name, addr) in addrs {
         let speaks = if name.speaks_http() { "http" } else { "grpc" };
         writeln!(out, "{:<13} {speaks}  {addr}", name.as_str())?;

@@ -4,6 +4,7 @@
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use clocker_supervisor::status::Row;
@@ -11,6 +12,8 @@ use clocker_supervisor::status::Row;
 use crate::support::{connect, frames_until};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
+
+mod handover;
 
 /// How long anything here may take on a loaded machine.
 const PATIENCE: Duration = Duration::from_secs(30);
@@ -21,37 +24,106 @@ pub(crate) struct Up {
     dir: tempfile::TempDir,
     /// What it printed up to `ready`.
     lines: Vec<String>,
+    /// Every line it prints after `ready` (stdout, and stderr when piped).
+    later: mpsc::Receiver<String>,
+    /// Lets the readers of [`Up::start_unread`] go on.
+    resume: Vec<mpsc::Sender<()>>,
 }
 
 impl Up {
     /// Starts `clocker up --ephemeral` with `args` and waits for `ready`.
     pub(crate) fn start(args: &[&str]) -> Up {
+        Self::launch(args, &[("RUST_LOG", "warn")], false)
+    }
+
+    /// [`Up::start`] with `env`, its stdout and stderr pipes that nobody
+    /// reads after `ready` until [`Up::resume_reading`].
+    fn start_unread(args: &[&str], env: &[(&str, &str)]) -> Up {
+        Self::launch(args, env, true)
+    }
+
+    fn launch(args: &[&str], env: &[(&str, &str)], unread: bool) -> Up {
         let dir = tempfile::tempdir().expect("temp dir");
         let mut child = Command::new(env!("CARGO_BIN_EXE_clocker"))
             .args(["up", "--ephemeral"])
             .args(args)
             .env("CLOCKER_RUNTIME_DIR", dir.path().join("run"))
             .env("CLOCKER_DATA_DIR", dir.path().join("data"))
-            .env("RUST_LOG", "warn")
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(if unread {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
             .spawn()
             .expect("clocker up starts");
         let stdout = child.stdout.take().expect("piped");
-        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+        let (ready_tx, ready_rx) = mpsc::channel();
+        let (later_tx, later) = mpsc::channel();
+        let mut resume = Vec::new();
+        let (resume_stdout, held_stdout) = mpsc::channel::<()>();
+        if unread {
+            resume.push(resume_stdout);
+        }
+        let stdout_later = later_tx.clone();
         std::thread::spawn(move || {
-            let mut lines = Vec::new();
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let mut lines = BufReader::new(stdout).lines().map_while(Result::ok);
+            let mut table = Vec::new();
+            for line in lines.by_ref() {
                 if line.starts_with("ready") {
-                    let _ = ready_tx.send(std::mem::take(&mut lines));
+                    let _ = ready_tx.send(std::mem::take(&mut table));
+                    break;
                 }
-                lines.push(line);
+                table.push(line);
+            }
+            if unread {
+                let _ = held_stdout.recv();
+            }
+            for line in lines {
+                let _ = stdout_later.send(line);
             }
         });
+        if let Some(stderr) = child.stderr.take() {
+            let (resume_stderr, held_stderr) = mpsc::channel::<()>();
+            resume.push(resume_stderr);
+            std::thread::spawn(move || {
+                let _ = held_stderr.recv();
+                for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                    let _ = later_tx.send(line);
+                }
+            });
+        }
         let lines = ready_rx
             .recv_timeout(PATIENCE)
             .expect("clocker up says ready");
-        Up { child, dir, lines }
+        Up {
+            child,
+            dir,
+            lines,
+            later,
+            resume,
+        }
+    }
+
+    /// Lets the readers of [`Up::start_unread`] read again.
+    fn resume_reading(&mut self) {
+        for resume in self.resume.drain(..) {
+            let _ = resume.send(());
+        }
+    }
+
+    /// Waits for a line after `ready` that satisfies `wanted`.
+    fn line_later(&self, what: &str, wanted: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.later.recv_timeout(left) {
+                Ok(line) if wanted(&line) => return line,
+                Ok(_) => {}
+                Err(err) => panic!("no line {what} ({err})"),
+            }
+        }
     }
 
     /// Where `name` listens, from the table `up` printed.
@@ -263,4 +335,96 @@ fn ps_without_a_supervisor_says_so() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("no supervisor is running"), "{stderr}");
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+}
+
+/// Whether `name` at `addr` answers its health probe within `within`.
+fn answers(name: &str, addr: std::net::SocketAddr, within: Duration) -> Result<Duration, String> {
+    let service: clocker_runtime::ServiceName = name.parse().expect("a service name");
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime")
+        .block_on(clocker_supervisor::probe::Prober::new(service, addr).check(within))
+}
+
+/// Fails unless every supervised service still runs as `before` (same pid,
+/// no restart).
+fn assert_untouched(up: &Up, before: &[Row], when: &str) {
+    let now = up.ps();
+    for (was, is) in before.iter().zip(&now) {
+        assert_eq!(
+            (was.pid, was.restarts),
+            (is.pid, is.restarts),
+            "{}: restarted {when}: {is:?}",
+            is.name
+        );
+    }
+}
+
+#[test]
+fn a_stall_of_the_supervisor_is_not_a_silence_of_its_services() {
+    let up = Up::start(&["--only", "hours"]);
+    let before = up.ps();
+    // Ctrl-Z, then `fg` 2.5 s later: the supervisor sent no probe meanwhile.
+    kill(up.pid(), Signal::SIGSTOP).expect("stopped");
+    std::thread::sleep(Duration::from_millis(2500));
+    kill(up.pid(), Signal::SIGCONT).expect("continued");
+    // Watch for ten probe periods after it woke up.
+    let watched = Instant::now();
+    while watched.elapsed() < Duration::from_secs(1) {
+        assert_untouched(&up, &before, "after the supervisor's own stall");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    for row in &before {
+        let addr = row.addr.parse().expect("an address");
+        answers(&row.name, addr, Duration::from_secs(1))
+            .unwrap_or_else(|why| panic!("{} does not answer: {why}", row.name));
+    }
+    assert_untouched(&up, &before, "after the supervisor's own stall");
+}
+
+#[test]
+fn output_nobody_reads_drops_lines_and_kills_nothing() {
+    // Every probe makes the services (and the supervisor) log at debug.
+    let mut up = Up::start_unread(
+        &["--only", "hours"],
+        &[
+            ("RUST_LOG", "debug"),
+            ("NO_COLOR", "1"),
+            ("CLOCKER_LOG_QUEUE_LINES", "64"),
+        ],
+    );
+    let before = up.ps();
+    // A terminal paused, a log pipe stuck: for 4 s nobody reads.
+    let held = Instant::now();
+    while held.elapsed() < Duration::from_secs(4) {
+        for row in &before {
+            let addr = row.addr.parse().expect("an address");
+            // Generous for a loaded machine; a blocked service never answers.
+            answers(&row.name, addr, Duration::from_secs(1)).unwrap_or_else(|why| {
+                panic!("{} does not answer while output is unread: {why}", row.name)
+            });
+        }
+        assert_untouched(&up, &before, "while its output was unread");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    up.resume_reading();
+    let notice = up.line_later("saying how many lines were dropped", |line| {
+        line.contains("log lines from") && line.contains("is not keeping up")
+    });
+    assert!(notice.contains("dropped"), "{notice}");
+    assert_untouched(&up, &before, "after its output was read again");
+}
+
+#[test]
+fn sighup_stops_everything_cleanly_with_exit_0() {
+    let mut up = Up::start(&["--only", "hours"]);
+    let pids: Vec<Pid> = up.ps().iter().map(pid_of).collect();
+    // The terminal `clocker up` runs in was closed.
+    let status = up.signal_and_wait(Signal::SIGHUP);
+    assert!(status.success(), "{status:?}");
+    for pid in pids {
+        assert!(!alive(pid), "{pid} still runs");
+    }
+    up.line_later("saying it stopped", |line| line == "stopped");
 }
