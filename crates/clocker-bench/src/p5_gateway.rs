@@ -286,6 +286,14 @@ fn table(through: &Load, direct: &Load, args: &P5Args) -> Table {
         through.generator_cpu.cell(),
         direct.generator_cpu.cell(),
     ]);
+    // Through the gateway, the server side is the gateway (the random
+    // service behind it does less per request); direct, it is random.
+    let through_server = through.gateway_cpu.unwrap_or(through.random_cpu);
+    table.row([
+        "bottleneck (≥ 90 % of its threads' CPU)".to_owned(),
+        stats::bottleneck(&through_server, 1, &through.generator_cpu, args.wrk_threads).to_owned(),
+        stats::bottleneck(&direct.random_cpu, 1, &direct.generator_cpu, args.threads).to_owned(),
+    ]);
     table.note(format!(
         "`clocker serve random` and `clocker serve gateway` (release, each single-threaded), the \
          gateway holding one HTTP/2 connection to the random service. Gateway: `wrk --latency -t {} \
