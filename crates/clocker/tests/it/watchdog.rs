@@ -44,12 +44,27 @@ use watch::{PERIOD, SERVING_STATIC_BYTES, Watchdog};
 
 /// Starts `name` on a thread of its own as `clocker serve` does, with a
 /// watchdog on that thread from before its launch.
+///
+/// It is launched (and stopped) once unwatched first: the first launch in
+/// this process also pays for reading its code from the disk, and a page
+/// fault waits on the disk, which neither the run-queue delay nor steal
+/// time excuse (a loaded CI machine showed 42 ms stalls from it). The
+/// watched launch does all the same work again: a hash, a compression or a
+/// blocking wait in the launch stalls it just the same.
 async fn watched(
     name: ServiceName,
     book: AddressBook,
     options: Options,
     watchdog: &Watchdog,
 ) -> ServiceThread {
+    let (warm_book, warm_options) = (book.clone(), options.clone());
+    let warm_up = ServiceThread::start(name, move |shutdown| async move {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("a free port");
+        launch_service(name, listener, warm_book, &warm_options, shutdown).await
+    })
+    .await
+    .unwrap_or_else(|err| panic!("{name} starts: {err}"));
+    warm_up.stop().await;
     watched_launch(name, watchdog, move |listener, shutdown| async move {
         launch_service(name, listener, book, &options, shutdown).await
     })
