@@ -279,6 +279,22 @@ fn table(levels: &[Level], args: &P4Args) -> Table {
          shares the machine with the funnel and the clock services.",
         args.tick, args.funnel_budget, args.duration, args.settle, args.threads
     ));
+    let limits: Vec<String> = levels
+        .iter()
+        .map(|level| {
+            format!(
+                "{}: {}",
+                stats::count(level.clients as f64),
+                stats::bottleneck(&level.funnel_cpu, 1, &level.generator_cpu, args.threads)
+            )
+        })
+        .collect();
+    table.note(format!(
+        "Bottleneck per row (the side using ≥ 90 % of its threads' CPU: the funnel's one thread, \
+         the load generator's {} workers): {}.",
+        args.threads,
+        limits.join("; ")
+    ));
     for level in levels {
         if level.funnel_cpu.total() >= 90.0 {
             table.note(format!(

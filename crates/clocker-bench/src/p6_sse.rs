@@ -365,6 +365,26 @@ fn table(rows: &[(Level, Option<p4_fanout::Level>)], idle: f64, args: &P6Args) -
         RECEIVED_TARGET * 100.0,
         args.threads
     ));
+    let limits: Vec<String> = rows
+        .iter()
+        .map(|(sse, ws)| {
+            let sse_limit = stats::bottleneck(&sse.stream_cpu, 1, &sse.generator_cpu, args.threads);
+            match ws {
+                Some(ws) => format!(
+                    "{}: SSE {sse_limit}, WebSocket {}",
+                    stats::count(sse.clients as f64),
+                    stats::bottleneck(&ws.funnel_cpu, 1, &ws.generator_cpu, args.threads)
+                ),
+                None => format!("{}: SSE {sse_limit}", stats::count(sse.clients as f64)),
+            }
+        })
+        .collect();
+    table.note(format!(
+        "Bottleneck per row (the side using ≥ 90 % of its threads' CPU: the server's one thread, \
+         the load generator's {} workers): {}.",
+        args.threads,
+        limits.join("; ")
+    ));
     let fan_out: Vec<String> = rows
         .iter()
         .map(|(sse, _)| {
