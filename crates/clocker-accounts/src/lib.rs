@@ -30,8 +30,8 @@ use std::time::Duration;
 use clocker_proto::FILE_DESCRIPTOR_SET;
 use clocker_proto::v1::accounts_server::AccountsServer;
 use clocker_runtime::{
-    CancellationToken, GrpcServer, LaunchError, Launched, NotReady, ReadinessChecks, ServiceName,
-    Settings, TaskTracker,
+    CancellationToken, GrpcServer, LaunchError, Launched, ReadinessChecks, ServiceName, Settings,
+    TaskTracker,
 };
 use clocker_store::{Store, StoreConfig};
 use tokio::net::TcpListener;
@@ -149,15 +149,8 @@ async fn sweep_expired_sessions(accounts: Arc<Accounts>, shutdown: CancellationT
 
 /// Accounts is ready while its database answers `SELECT 1`.
 fn database_answers(store: Store, settings: &Settings) -> ReadinessChecks {
-    // Within the check's own deadline, so the reason is the store's.
-    let within = settings.readiness.timeout * 4 / 5;
-    ReadinessChecks::new().check("database", move || {
+    ReadinessChecks::new().answering("database", &settings.readiness, move |within| {
         let store = store.clone();
-        async move {
-            store
-                .ping(within)
-                .await
-                .map_err(|err| NotReady::because("unreachable", err))
-        }
+        async move { store.ping(within).await }
     })
 }

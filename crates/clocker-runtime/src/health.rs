@@ -139,6 +139,32 @@ impl ReadinessChecks {
         Self::default()
     }
 
+    /// Adds the check `name` that `probe(within)` answers, such as a
+    /// database's `SELECT 1`: `within` is a fifth less than the check's
+    /// deadline, so a slow answer fails with the probe's own reason, and an
+    /// error it returns is the check's cause (`unreachable: …`).
+    pub fn answering<F, Fut, E>(
+        self,
+        name: impl Into<String>,
+        settings: &ReadinessSettings,
+        probe: F,
+    ) -> Self
+    where
+        F: Fn(Duration) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), E>> + Send + 'static,
+        E: StdError + Send + Sync + 'static,
+    {
+        let within = settings.timeout * 4 / 5;
+        self.check(name, move || {
+            let answer = probe(within);
+            async move {
+                answer
+                    .await
+                    .map_err(|err| NotReady::because("unreachable", err))
+            }
+        })
+    }
+
     /// Adds the check `name`: `check()` is called once per round and must
     /// not block (it runs on the service's thread), only await.
     pub fn check<F, Fut>(mut self, name: impl Into<String>, check: F) -> Self

@@ -46,8 +46,8 @@ use clocker_proto::FILE_DESCRIPTOR_SET;
 use clocker_proto::v1::accounts_client::AccountsClient;
 use clocker_proto::v1::timers_server::TimersServer;
 use clocker_runtime::{
-    AddressBook, CancellationToken, GrpcServer, LaunchError, Launched, Locator, NotReady,
-    ReadinessChecks, ServiceName, Settings, TaskTracker,
+    AddressBook, CancellationToken, GrpcServer, LaunchError, Launched, Locator, ReadinessChecks,
+    ServiceName, Settings, TaskTracker,
 };
 use clocker_store::{Backend, Store, StoreConfig};
 use tokio::net::TcpListener;
@@ -198,15 +198,8 @@ pub async fn launch(
 /// Timers is ready while its database answers `SELECT 1` (a replica that
 /// lost PostgreSQL reports itself not ready instead of failing every call).
 fn database_answers(store: Store, settings: &Settings) -> ReadinessChecks {
-    // Within the check's own deadline, so the reason is the store's.
-    let within = settings.readiness.timeout * 4 / 5;
-    ReadinessChecks::new().check("database", move || {
+    ReadinessChecks::new().answering("database", &settings.readiness, move |within| {
         let store = store.clone();
-        async move {
-            store
-                .ping(within)
-                .await
-                .map_err(|err| NotReady::because("unreachable", err))
-        }
+        async move { store.ping(within).await }
     })
 }
