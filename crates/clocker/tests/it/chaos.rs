@@ -193,11 +193,7 @@ impl Load {
             )));
         }
         for _ in 0..(size.clients / 25).max(2) {
-            tasks.push(runtime.spawn(load::sse_client(
-                stream,
-                counters.clone(),
-                stopping.clone(),
-            )));
+            tasks.push(runtime.spawn(load::sse_client(stream, counters.clone(), stopping.clone())));
         }
         tasks.push(runtime.spawn(load::login_loop(
             accounts,
@@ -296,10 +292,12 @@ impl Load {
 fn zmq_endpoint(up: &Up) -> String {
     up.printed()
         .iter()
-        .find_map(|line| match line.split_whitespace().collect::<Vec<_>>()[..] {
-            ["timers", "zeromq", endpoint] => Some(endpoint.to_owned()),
-            _ => None,
-        })
+        .find_map(
+            |line| match line.split_whitespace().collect::<Vec<_>>()[..] {
+                ["timers", "zeromq", endpoint] => Some(endpoint.to_owned()),
+                _ => None,
+            },
+        )
         .unwrap_or_else(|| panic!("no ZeroMQ endpoint in {:?}", up.printed()))
 }
 
@@ -380,27 +378,22 @@ fn chaos_a_fleet_under_faults_loses_no_timer_no_client_and_no_connect() {
     for task in load.timer_tasks.iter().skip(1) {
         load.wait_finished(task, Duration::from_secs(40));
     }
-    let acked = load
-        .ledger
-        .lock()
-        .expect("no holder panics")
-        .acked
-        .clone();
+    let acked = load.ledger.lock().expect("no holder panics").acked.clone();
     let deadline = Instant::now() + FIRE_PATIENCE;
     loop {
         let ledger = load.ledger.lock().expect("no holder panics");
-        let all = acked.values().all(|timer| ledger.fired.contains_key(&timer.id));
+        let all = acked
+            .values()
+            .all(|timer| ledger.fired.contains_key(&timer.id));
         drop(ledger);
         if all || Instant::now() >= deadline {
             break;
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    let got = load.runtime.block_on(timers::get_each(
-        up.addr("timers"),
-        &load.token,
-        &acked,
-    ));
+    let got = load
+        .runtime
+        .block_on(timers::get_each(up.addr("timers"), &load.token, &acked));
     let dropped = load.counters.websocket_dropped.load(Ordering::Relaxed);
     let _ = load.stop.send(true);
     for task in load.tasks.iter().chain(&load.timer_tasks) {
@@ -515,8 +508,12 @@ impl Report<'_> {
             .filter_map(|timer| {
                 let arrived = *self.ledger.fired_arrival.get(&timer.id)?;
                 #[allow(clippy::cast_precision_loss)]
-                (arrived < timer.fires_at_ns)
-                    .then(|| (timer.id.as_str(), (timer.fires_at_ns - arrived) as f64 / 1e6))
+                (arrived < timer.fires_at_ns).then(|| {
+                    (
+                        timer.id.as_str(),
+                        (timer.fires_at_ns - arrived) as f64 / 1e6,
+                    )
+                })
             })
             .collect()
     }
@@ -537,7 +534,8 @@ impl Report<'_> {
             .iter()
             .filter_map(|(name, kib)| {
                 let idle = self.idle_rss.get(name).copied().unwrap_or(0);
-                (*kib > rss_bound(idle)).then(|| format!("{name}: {idle} KiB idle, {kib} KiB after"))
+                (*kib > rss_bound(idle))
+                    .then(|| format!("{name}: {idle} KiB idle, {kib} KiB after"))
             })
             .collect()
     }
@@ -558,9 +556,24 @@ impl Report<'_> {
             *by_service.entry(fault.service.as_str()).or_default() += 1;
         }
         let _ = writeln!(out, "  struck: {by_service:?}");
-        let max_back = self.faults.iter().map(|f| f.back_after_ms).max().unwrap_or(0);
-        let max_resume = self.faults.iter().filter_map(|f| f.resumed_ms).max().unwrap_or(0);
-        let max_gap = self.faults.iter().map(|f| f.largest_gap_ms).max().unwrap_or(0);
+        let max_back = self
+            .faults
+            .iter()
+            .map(|f| f.back_after_ms)
+            .max()
+            .unwrap_or(0);
+        let max_resume = self
+            .faults
+            .iter()
+            .filter_map(|f| f.resumed_ms)
+            .max()
+            .unwrap_or(0);
+        let max_gap = self
+            .faults
+            .iter()
+            .map(|f| f.largest_gap_ms)
+            .max()
+            .unwrap_or(0);
         let _ = writeln!(
             out,
             "  back (ready in ps) after at most {max_back} ms; frames resumed at most {max_resume} ms after (bound {} ms); largest gap between complete frames {max_gap} ms",
@@ -623,8 +636,15 @@ impl Report<'_> {
             c.refused_grpc.load(Ordering::Relaxed),
             c.refused_login.load(Ordering::Relaxed)
         );
-        let _ = writeln!(out, "  orphans after clocker up stopped: {}", self.orphans.len());
-        let _ = writeln!(out, "  memory (RSS KiB, idle -> after settling, bound idle + max(idle/2, 16 MiB)):");
+        let _ = writeln!(
+            out,
+            "  orphans after clocker up stopped: {}",
+            self.orphans.len()
+        );
+        let _ = writeln!(
+            out,
+            "  memory (RSS KiB, idle -> after settling, bound idle + max(idle/2, 16 MiB)):"
+        );
         for (name, idle) in self.idle_rss {
             let after = self.settled_rss.get(name).copied().unwrap_or(0);
             let _ = writeln!(out, "    {name:<13} {idle:>7} -> {after:>7}");
@@ -654,7 +674,11 @@ impl Report<'_> {
         let never = self.never_fired();
         check(
             !never.is_empty(),
-            format!("acknowledged timers never seen firing: {} ({:?})", never.len(), &never[..never.len().min(5)]),
+            format!(
+                "acknowledged timers never seen firing: {} ({:?})",
+                never.len(),
+                &never[..never.len().min(5)]
+            ),
         );
         let duplicated = self.duplicated();
         check(
@@ -662,7 +686,10 @@ impl Report<'_> {
             format!("fired events delivered more than once: {duplicated:?}"),
         );
         let double = self.double_sets();
-        check(!double.is_empty(), format!("keys that set two timers: {double:?}"));
+        check(
+            !double.is_empty(),
+            format!("keys that set two timers: {double:?}"),
+        );
         check(
             !self.ledger.early.is_empty(),
             format!("fired events before fires_at: {:?}", self.ledger.early),
@@ -687,7 +714,10 @@ impl Report<'_> {
             !self.got.early.is_empty(),
             format!("GetTimer: ended before fires_at {:?}", self.got.early),
         );
-        check(self.dropped > 0, format!("WebSocket clients dropped: {}", self.dropped));
+        check(
+            self.dropped > 0,
+            format!("WebSocket clients dropped: {}", self.dropped),
+        );
         let slow = self.slow_resumes();
         check(
             !slow.is_empty(),
@@ -697,9 +727,15 @@ impl Report<'_> {
             self.counters.refused_total() > 0,
             format!("connects refused: {}", self.counters.refused_total()),
         );
-        check(!self.orphans.is_empty(), format!("orphans: {:?}", self.orphans));
+        check(
+            !self.orphans.is_empty(),
+            format!("orphans: {:?}", self.orphans),
+        );
         let over = self.over_memory();
-        check(!over.is_empty(), format!("memory not back to idle: {over:?}"));
+        check(
+            !over.is_empty(),
+            format!("memory not back to idle: {over:?}"),
+        );
         failures
     }
 }

@@ -288,7 +288,10 @@ pub(super) async fn zmq_setter(
 /// One request and its JSON reply, or `None` when none came in time.
 async fn zmq_round_trip(socket: &mut ReqSocket, body: &str) -> Option<serde_json::Value> {
     let message = ZmqMessage::from(Bytes::from(body.to_owned()));
-    timeout(CALL_DEADLINE, socket.send(message)).await.ok()?.ok()?;
+    timeout(CALL_DEADLINE, socket.send(message))
+        .await
+        .ok()?
+        .ok()?;
     let reply = timeout(CALL_DEADLINE, socket.recv()).await.ok()?.ok()?;
     let frame = reply.into_vec().pop()?;
     serde_json::from_slice(&frame).ok()
