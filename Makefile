@@ -8,7 +8,7 @@ PY    := $(VENV)/bin/python
 CLOCKER_BIN := target/debug/clocker
 
 .PHONY: run test test-rust test-python test-web test-e2e bench fmt lint build clocker-bin web \
-	python-env bench-env web-env browser-env fuzz help
+	python-env bench-env web-env browser-env fuzz chaos help
 
 # What the web UI is built from: web/dist is rebuilt when any of it is newer.
 WEB_SOURCES := $(shell find web/src web/public -type f ! -name '*.test.ts' 2>/dev/null) \
@@ -84,6 +84,14 @@ bench: bench-env web $(WEB_DEPS) browser-env ## run the benchmarks and print the
 		command -v wrk >/dev/null || { echo "bench: could not install wrk; install it (apt-get install wrk), P5 needs it" >&2; exit 1; }; }
 	$(CARGO) build --release -p clocker -p clocker-bench
 	bash bench/run.sh
+
+# The chaos run of crates/clocker/tests/it/chaos.rs at full size; `make test`
+# runs the same code with 10 faults and 50 clients. CHAOS_SEED replays a run.
+CHAOS_KILLS ?= 100
+CHAOS_CLIENTS ?= 500
+chaos: web ## the full chaos run: a fleet under load, 100 random SIGKILL/SIGSTOPs, 500 WebSocket clients; prints its report (CHAOS_KILLS, CHAOS_CLIENTS, CHAOS_SEED)
+	CHAOS_KILLS=$(CHAOS_KILLS) CHAOS_CLIENTS=$(CHAOS_CLIENTS) \
+		$(CARGO) test -p clocker --test it -- chaos:: --nocapture
 
 # cargo-fuzz on nightly (the stable build never sees fuzz/); `make test`
 # replays the committed corpus on stable (crates/clocker/tests/it/fuzz_corpus.rs).

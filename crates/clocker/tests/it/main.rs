@@ -2,6 +2,7 @@
 //! 127.0.0.1:0, driven through the funnel's WebSocket and the real binary.
 
 mod accounts;
+mod chaos;
 mod cli;
 mod closing;
 mod degrade;

@@ -36,6 +36,16 @@ impl Up {
         Self::launch(args, &[("RUST_LOG", "warn")], false)
     }
 
+    /// [`Up::start`] with `env` for the supervisor and its services.
+    pub(crate) fn start_with_env(args: &[&str], env: &[(&str, &str)]) -> Up {
+        Self::launch(args, env, false)
+    }
+
+    /// What it printed up to `ready`: the address table.
+    pub(crate) fn printed(&self) -> &[String] {
+        &self.lines
+    }
+
     /// [`Up::start`] with `env`, its stdout and stderr pipes that nobody
     /// reads after `ready` until [`Up::resume_reading`].
     fn start_unread(args: &[&str], env: &[(&str, &str)]) -> Up {
@@ -127,7 +137,7 @@ impl Up {
     }
 
     /// Where `name` listens, from the table `up` printed.
-    fn addr(&self, name: &str) -> std::net::SocketAddr {
+    pub(crate) fn addr(&self, name: &str) -> std::net::SocketAddr {
         self.lines
             .iter()
             .find_map(|line| {
@@ -140,12 +150,12 @@ impl Up {
             .unwrap_or_else(|| panic!("{name} in {:?}", self.lines))
     }
 
-    fn pid(&self) -> Pid {
+    pub(crate) fn pid(&self) -> Pid {
         Pid::from_raw(i32::try_from(self.child.id()).expect("a pid"))
     }
 
     /// `clocker ps --json`.
-    fn ps(&self) -> Vec<Row> {
+    pub(crate) fn ps(&self) -> Vec<Row> {
         let output = Command::new(env!("CARGO_BIN_EXE_clocker"))
             .args(["ps", "--json"])
             .env("CLOCKER_RUNTIME_DIR", self.dir.path().join("run"))
@@ -183,7 +193,7 @@ impl Up {
     }
 
     /// Sends `signal` to the supervisor and waits for it to exit.
-    fn signal_and_wait(&mut self, signal: Signal) -> ExitStatus {
+    pub(crate) fn signal_and_wait(&mut self, signal: Signal) -> ExitStatus {
         kill(self.pid(), signal).expect("signal sent");
         let deadline = Instant::now() + PATIENCE;
         loop {
@@ -203,11 +213,11 @@ impl Drop for Up {
     }
 }
 
-fn pid_of(row: &Row) -> Pid {
+pub(crate) fn pid_of(row: &Row) -> Pid {
     Pid::from_raw(i32::try_from(row.pid.expect("a running service has a pid")).expect("a pid"))
 }
 
-fn alive(pid: Pid) -> bool {
+pub(crate) fn alive(pid: Pid) -> bool {
     // A zombie still answers signal 0; its parent reaps it.
     kill(pid, None).is_ok() && !is_zombie(pid)
 }
