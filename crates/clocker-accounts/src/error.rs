@@ -5,6 +5,7 @@
 
 use std::time::Duration;
 
+use clocker_runtime::ErrorChain;
 use clocker_store::StoreError;
 use tonic::{Code, Status};
 
@@ -37,8 +38,10 @@ pub enum AccountsError {
     HashingStopped,
     #[error("a store call failed to run")]
     StoreTask(#[source] tokio::task::JoinError),
-    #[error("the account store is unavailable: {0}")]
-    Unavailable(String),
+    /// The store failed (unavailable, or an error of its own); kept whole,
+    /// its cause chain is logged and a safe line is sent.
+    #[error("the account store failed")]
+    Store(#[source] StoreError),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -52,8 +55,7 @@ impl From<StoreError> for AccountsError {
     fn from(err: StoreError) -> Self {
         match err {
             StoreError::Conflict => AccountsError::AlreadyExists,
-            StoreError::Unavailable(detail) => AccountsError::Unavailable(detail),
-            StoreError::Internal(err) => AccountsError::Internal(err.to_string()),
+            other => AccountsError::Store(other),
         }
     }
 }
@@ -82,12 +84,16 @@ impl From<AccountsError> for Status {
                 );
                 status
             }
-            AccountsError::Unavailable(detail) => {
-                tracing::warn!(%detail, "account store unavailable");
+            AccountsError::Store(StoreError::Unavailable(_)) => {
+                tracing::warn!(error = %ErrorChain(&err), "account store unavailable");
                 Status::new(
                     Code::Unavailable,
                     "the account store is unavailable; retry shortly",
                 )
+            }
+            AccountsError::Store(_) => {
+                tracing::error!(error = %ErrorChain(&err), "accounts call failed in the store");
+                Status::internal("internal error (logged by the accounts service)")
             }
             AccountsError::HashingThread(_)
             | AccountsError::HashingStopped
@@ -134,9 +140,9 @@ mod tests {
         ));
         assert_eq!(status.code(), Code::Internal);
         assert!(!status.message().contains("relation"));
-        let status = Status::from(AccountsError::Unavailable(
+        let status = Status::from(AccountsError::from(StoreError::Unavailable(
             "connection refused 10.0.0.5".into(),
-        ));
+        )));
         assert_eq!(status.code(), Code::Unavailable);
         assert!(!status.message().contains("10.0.0.5"));
     }
