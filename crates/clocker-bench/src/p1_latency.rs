@@ -146,6 +146,11 @@ fn table([raw, bare, clocker]: [Summary; 3], args: &P1Args) -> Table {
         args.warmup,
         echo::MESSAGE_BYTES
     ));
+    table.note(
+        "Bottleneck: neither side's CPU. One call is in flight at a time, so each figure is a \
+         round trip (client, loopback, server and back), the client's share included."
+            .to_owned(),
+    );
     table
 }
 

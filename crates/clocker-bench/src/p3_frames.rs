@@ -213,5 +213,10 @@ fn table(seed: &Run, funnel: &Run, args: &P3Args) -> Table {
          funnel design costs 1 call, then 4 concurrent ones (`clocker_funnel::Assembler`).",
         args.duration, args.warmup
     ));
+    table.note(
+        "Bottleneck: round trips, not CPU (one frame in flight): a frame's cost is the chain of \
+         calls it waits for, the client's share included."
+            .to_owned(),
+    );
     table
 }

@@ -230,5 +230,11 @@ fn table(echo: Measured, set: Measured, get: Measured, args: &P7Args) -> Table {
          after {} unmeasured; throughput for {:?} per window.",
         args.calls, args.warmup, args.duration
     ));
+    table.note(
+        "Bottleneck: for set, the store (one SQLite transaction per set: ~16 page reads and ~18 \
+         WAL writes, against one socket read and one write; bench/NOTES.md has the syscall \
+         counts); for get and the echo, round trips (one request in flight per client)."
+            .to_owned(),
+    );
     table
 }
