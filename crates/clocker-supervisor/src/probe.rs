@@ -251,7 +251,7 @@ pub(crate) fn failing_checks(rest: &[u8]) -> Option<String> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use clocker_runtime::{CancellationToken, ConnectionLimits, serve_http};
     use tokio::net::TcpListener;
@@ -301,9 +301,9 @@ mod tests {
         assert!(!why.is_empty());
     }
 
-    #[tokio::test]
-    async fn a_live_service_that_is_not_ready_passes_liveness_and_fails_readiness_with_its_reason()
-    {
+    /// A gRPC service whose thread answers but whose one readiness check
+    /// ("database") always fails; it stops when the token is cancelled.
+    pub(crate) async fn not_ready_service() -> (SocketAddr, CancellationToken) {
         use clocker_runtime::{GrpcServer, NotReady, ReadinessChecks, Settings};
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
@@ -316,6 +316,13 @@ mod tests {
             .launch(listener, &Settings::default(), shutdown.clone())
             .await
             .expect("launches");
+        (addr, shutdown)
+    }
+
+    #[tokio::test]
+    async fn a_live_service_that_is_not_ready_passes_liveness_and_fails_readiness_with_its_reason()
+    {
+        let (addr, shutdown) = not_ready_service().await;
         let timeout = Duration::from_secs(2);
         Prober::new(ServiceName::Timers, addr)
             .check(timeout)

@@ -89,23 +89,12 @@ pub async fn not_ready(addr: SocketAddr) -> std::io::Result<Option<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clocker_runtime::{GrpcServer, NotReady, ReadinessChecks, ServiceName, Settings};
+    use clocker_runtime::ServiceName;
     use std::collections::BTreeMap;
-    use tokio::net::TcpListener;
 
     #[tokio::test]
     async fn a_live_service_whose_database_is_away_shows_not_ready_with_the_reason() {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let addr = listener.local_addr().expect("addr");
-        let shutdown = CancellationToken::new();
-        let checks = ReadinessChecks::new().check("database", || async {
-            Err(NotReady::new("unreachable: connection refused"))
-        });
-        let _launched = GrpcServer::new(ServiceName::Timers, tonic_health::pb::FILE_DESCRIPTOR_SET)
-            .readiness(checks)
-            .launch(listener, &Settings::default(), shutdown.clone())
-            .await
-            .expect("launches");
+        let (addr, shutdown) = crate::probe::tests::not_ready_service().await;
         assert_eq!(
             not_ready(addr).await.expect("answers").as_deref(),
             Some("database: unreachable: connection refused")

@@ -4,8 +4,6 @@
 //! (`clocker.liveness`, `GET /livez`) answers throughout.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
-use std::process::{Child, Command};
 use std::time::Duration;
 
 use clocker_runtime::ServiceName;
@@ -16,60 +14,24 @@ use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
 
 use crate::supervisor::Up;
-use crate::support::{http_request, spawn_serving, start_fleet};
+use crate::support::{Served, http_request, start_fleet};
 
 /// How long readiness may take to follow what it checks (checks run every
 /// second, each within a second).
 const FOLLOWS_WITHIN: Duration = Duration::from_secs(8);
 
-/// One `clocker serve NAME` process; killed on drop.
-struct Served {
-    child: Child,
-    addr: SocketAddr,
-    log: PathBuf,
-}
-
-impl Served {
-    fn start(name: &str, database_url: &str) -> Self {
-        let log =
-            std::env::temp_dir().join(format!("clocker-health-{}-{name}.log", std::process::id()));
-        let mut command = Command::new(env!("CARGO_BIN_EXE_clocker"));
-        command
-            .args(["serve", name, "--addr", "127.0.0.1:0"])
-            .env("DATABASE_URL", database_url)
-            .env("RUST_LOG", "info");
-        if name == "timers" {
-            command.args(["--zmq-addr", "tcp://127.0.0.1:0"]);
-        }
-        let (child, addr) = spawn_serving(name, &mut command, &log);
-        Self {
-            child,
-            addr: addr.parse().expect("an address"),
-            log,
-        }
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    /// Panics when the process has exited: readiness must never cost a restart.
-    fn assert_running(&mut self) {
-        let exited = self.child.try_wait().expect("waits");
-        assert!(
-            exited.is_none(),
-            "the service exited ({exited:?}); log: {}",
-            self.log()
-        );
-    }
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_file(&self.log);
-    }
+/// `clocker serve NAME` on `database_url`, as a process of its own.
+fn serve_on(name: &str, database_url: &str) -> Served {
+    let args: &[&str] = if name == "timers" {
+        &["--zmq-addr", "tcp://127.0.0.1:0"]
+    } else {
+        &[]
+    };
+    Served::start(
+        name,
+        args,
+        &[("DATABASE_URL", database_url), ("RUST_LOG", "info")],
+    )
 }
 
 /// What one gRPC health check says of `service`, and the reason the server
@@ -145,25 +107,11 @@ async fn timers_and_accounts_are_not_ready_while_their_database_is_away_and_reco
         .expect("a throwaway PostgreSQL cluster");
     cluster.create_database("health").expect("a database");
     let url = cluster.url("health");
-    let mut services = [
-        Served::start("timers", &url),
-        Served::start("accounts", &url),
-    ];
+    let mut services = [serve_on("timers", &url), serve_on("accounts", &url)];
     let names = ["clocker.v1.Timers", "clocker.v1.Accounts"];
 
-    for (served, name) in services.iter().zip(names) {
-        let addr = served.addr;
-        for service in ["", name] {
-            poll_until(
-                FOLLOWS_WITHIN,
-                || grpc_health(addr, service),
-                |(status, _)| *status == ServingStatus::Serving,
-            )
-            .await;
-        }
-        let (code, body) = http_json(addr, "/health").await;
-        assert_eq!(code, 200, "{body}");
-        assert_live(addr).await;
+    for (served, name) in services.iter_mut().zip(names) {
+        assert_ready(served, name).await;
     }
 
     let stopped = Instant::now();
@@ -191,7 +139,7 @@ async fn timers_and_accounts_are_not_ready_while_their_database_is_away_and_reco
         let why = body["failing"][0]["reason"].as_str().expect("a reason");
         assert!(!why.is_empty(), "{body}");
         assert_live(addr).await;
-        served.assert_running();
+        served.assert_alive();
     }
     eprintln!(
         "both not ready {:?} after the database stopped",
@@ -201,19 +149,7 @@ async fn timers_and_accounts_are_not_ready_while_their_database_is_away_and_reco
     cluster.start_again().expect("the cluster starts again");
     let restarted = Instant::now();
     for (served, name) in services.iter_mut().zip(names) {
-        let addr = served.addr;
-        for service in ["", name] {
-            poll_until(
-                FOLLOWS_WITHIN,
-                || grpc_health(addr, service),
-                |(status, _)| *status == ServingStatus::Serving,
-            )
-            .await;
-        }
-        let (code, body) = http_json(addr, "/health").await;
-        assert_eq!(code, 200, "{body}");
-        assert_live(addr).await;
-        served.assert_running();
+        assert_ready(served, name).await;
     }
     eprintln!(
         "both ready again {:?} after the database came back",
@@ -278,4 +214,22 @@ fn the_supervisor_keeps_a_service_whose_database_is_away_and_ps_says_why() {
     cluster.start_again().expect("the cluster starts again");
     let row = up.wait_for("timers", "ready again", |row| row.state == "ready");
     assert_eq!((row.pid, row.restarts, row.not_ready), (Some(pid), 0, None));
+}
+
+/// `served` becomes ready (gRPC health for "" and `name` SERVING, `/health`
+/// 200) within [`FOLLOWS_WITHIN`], is live, and is still the same process.
+async fn assert_ready(served: &mut Served, name: &str) {
+    let addr = served.addr;
+    for service in ["", name] {
+        poll_until(
+            FOLLOWS_WITHIN,
+            || grpc_health(addr, service),
+            |(status, _)| *status == ServingStatus::Serving,
+        )
+        .await;
+    }
+    let (code, body) = http_json(addr, "/health").await;
+    assert_eq!(code, 200, "{body}");
+    assert_live(addr).await;
+    served.assert_alive();
 }
