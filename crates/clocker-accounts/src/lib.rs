@@ -30,7 +30,7 @@ use std::time::Duration;
 use clocker_proto::FILE_DESCRIPTOR_SET;
 use clocker_proto::v1::accounts_server::AccountsServer;
 use clocker_runtime::{
-    CancellationToken, GrpcServer, LaunchError, Launched, ReadinessChecks, ServiceName, Settings,
+    CancellationToken, GrpcServer, LaunchError, Launched, ReadinessChecks, Settings,
     TaskTracker,
 };
 use clocker_store::{Store, StoreConfig};
@@ -43,8 +43,11 @@ pub use password::PasswordHasher;
 pub use service::AccountsService;
 pub use throttle::{LoginAttempt, Throttle, ThrottlePolicy};
 
+/// The service's name (in logs, metrics and errors).
+pub const NAME: &str = "accounts";
+
 /// The accounts service requires no other service.
-pub const REQUIRES: &[ServiceName] = &[];
+pub const REQUIRES: &[&str] = &[];
 
 /// The methods that hash a password.
 pub const PASSWORD_METHODS: [&str; 2] = [
@@ -99,7 +102,7 @@ pub async fn launch(
     settings: &Settings,
     shutdown: CancellationToken,
 ) -> Result<Launched, LaunchError> {
-    let service = ServiceName::Accounts;
+    let service = NAME;
     let store = Store::connect(&config.database)
         .await
         .map_err(LaunchError::setup(service, "cannot open the account store"))?;

@@ -8,7 +8,8 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use clocker_runtime::{AddressBook, ServiceName};
+use clocker_fleet::ServiceName;
+use clocker_runtime::{AddressBook};
 use tokio::io::{AsyncBufReadExt, BufReader, Lines};
 use tokio::process::{ChildStdout, Command};
 

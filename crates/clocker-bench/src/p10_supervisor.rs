@@ -20,7 +20,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use clocker_runtime::ServiceName;
+use clocker_fleet::ServiceName;
 use clocker_supervisor::probe::Prober;
 use clocker_supervisor::status::Row;
 use nix::sys::signal::{Signal, kill};

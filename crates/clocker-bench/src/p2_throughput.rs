@@ -7,7 +7,7 @@ use std::time::Duration;
 use anyhow::Context;
 use clocker_proto::v1::CurrentTimeRequest;
 use clocker_proto::v1::current_time_client::CurrentTimeClient;
-use clocker_runtime::ServiceName;
+use clocker_fleet::ServiceName;
 use tokio::process::Command;
 use tonic::transport::Channel;
 

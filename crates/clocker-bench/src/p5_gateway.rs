@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use clocker_proto::random::NumberRequest;
 use clocker_proto::random::random_service_client::RandomServiceClient;
-use clocker_runtime::ServiceName;
+use clocker_fleet::ServiceName;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tonic::transport::Channel;

@@ -11,7 +11,8 @@ use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use clocker_runtime::{CancellationToken, ServiceName};
+use clocker_fleet::ServiceName;
+use clocker_runtime::{CancellationToken};
 
 use crate::children::{self, Child, ClockFleet, Programs};
 use crate::fanout_window;

@@ -12,10 +12,11 @@ use std::time::Duration;
 
 use clocker_proto::v1::{
     ComponentRequest, CurrentTimeRequest, current_time_client::CurrentTimeClient,
-    hours_client::HoursClient, milliseconds_client::MillisecondsClient,
-    minutes_client::MinutesClient, seconds_client::SecondsClient,
+    current_time_server, hours_client::HoursClient, hours_server,
+    milliseconds_client::MillisecondsClient, milliseconds_server, minutes_client::MinutesClient,
+    minutes_server, seconds_client::SecondsClient, seconds_server,
 };
-use clocker_runtime::{LocateError, Locator, ServiceName};
+use clocker_runtime::{LocateError, Locator};
 use futures_util::future::join_all;
 use jiff::tz::Offset;
 use tonic::transport::Channel;
@@ -24,12 +25,12 @@ use tonic::{Response, Status};
 use crate::{Frame, ZoneInUse};
 
 /// The clock services a frame is assembled from.
-pub const CLOCK_SERVICES: &[ServiceName] = &[
-    ServiceName::CurrentTime,
-    ServiceName::Hours,
-    ServiceName::Minutes,
-    ServiceName::Seconds,
-    ServiceName::Milliseconds,
+pub const CLOCK_SERVICES: &[&str] = &[
+    current_time_server::SERVICE_NAME,
+    hours_server::SERVICE_NAME,
+    minutes_server::SERVICE_NAME,
+    seconds_server::SERVICE_NAME,
+    milliseconds_server::SERVICE_NAME,
 ];
 
 /// The instant one tick is built from (unix nanoseconds), or why there is none.

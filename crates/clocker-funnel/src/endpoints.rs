@@ -12,7 +12,8 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, Uri};
 use clocker_runtime::http::{AllowedHosts, Host};
-use clocker_runtime::{AddressBook, ServiceName};
+use clocker_proto::doors;
+use clocker_runtime::AddressBook;
 use serde::Serialize;
 
 /// The base URLs, as configured or derived from the address book.
@@ -39,17 +40,19 @@ impl Endpoints {
         book: &AddressBook,
         hosts: AllowedHosts,
     ) -> Self {
-        let base = |fixed: Option<&str>, service: ServiceName| match fixed {
+        let base = |fixed: Option<&str>, door: &str| match fixed {
             Some(url) => Base::Fixed(url.trim_end_matches('/').to_owned()),
             None => {
-                let addr = book.resolve(service);
-                let port = addr.rsplit_once(':').map_or("", |(_, port)| port);
+                let port = book
+                    .resolve(door)
+                    .and_then(|addr| addr.rsplit_once(':'))
+                    .map_or("", |(_, port)| port);
                 Base::Port(port.to_owned())
             }
         };
         Self {
-            gateway: base(gateway, ServiceName::Gateway),
-            stream: base(stream, ServiceName::Stream),
+            gateway: base(gateway, doors::GATEWAY),
+            stream: base(stream, doors::STREAM),
             hosts,
         }
     }
@@ -114,11 +117,11 @@ mod tests {
     fn book() -> AddressBook {
         let mut book = AddressBook::default();
         book.set(
-            ServiceName::Gateway,
+            doors::GATEWAY,
             "0.0.0.0:4001".parse().expect("literal"),
         );
         book.set(
-            ServiceName::Stream,
+            doors::STREAM,
             "0.0.0.0:4002".parse().expect("literal"),
         );
         book

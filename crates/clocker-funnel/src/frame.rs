@@ -1,6 +1,5 @@
 //! The JSON clock frame pushed on `/ws`.
 
-use clocker_runtime::ServiceName;
 use serde::Serialize;
 
 /// One clock frame:
@@ -22,13 +21,12 @@ pub struct Frame {
     pub degraded: Vec<&'static str>,
 }
 
-/// The services behind the four fields, in field order.
-const COMPONENTS: [ServiceName; 4] = [
-    ServiceName::Hours,
-    ServiceName::Minutes,
-    ServiceName::Seconds,
-    ServiceName::Milliseconds,
-];
+/// The names of the services behind the four fields, in field order, as
+/// `degraded` lists them.
+const COMPONENTS: [&str; 4] = ["hours", "minutes", "seconds", "milliseconds"];
+
+/// The name `degraded` lists current-time by.
+const CURRENT_TIME: &str = "current-time";
 
 impl Frame {
     /// A frame for the instant `unix_nanos`, from the four components'
@@ -58,7 +56,7 @@ impl Frame {
                 .iter()
                 .zip(values)
                 .filter(|(_, value)| value.is_none())
-                .map(|(service, _)| service.as_str())
+                .map(|(service, _)| *service)
                 .collect(),
         }
     }
@@ -74,7 +72,7 @@ impl Frame {
             unix_ms: None,
             tz: tz.to_owned(),
             seq,
-            degraded: vec![ServiceName::CurrentTime.as_str()],
+            degraded: vec![CURRENT_TIME],
         }
     }
 

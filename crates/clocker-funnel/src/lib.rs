@@ -40,8 +40,9 @@ use axum::routing::get;
 use clocker_runtime::http::{AllowedHosts, check_host, check_origin};
 use clocker_runtime::{
     AddressBook, CancellationToken, LaunchError, Launched, Locator, NotReady, Readiness,
-    ReadinessChecks, ServiceName, Settings, TaskTracker, launch_http, start_readiness,
+    ReadinessChecks, Settings, TaskTracker, launch_http, start_readiness,
 };
+use clocker_proto::doors;
 use endpoints::Endpoints;
 use status::{Detail, StatusSource};
 use tokio::net::TcpListener;
@@ -56,13 +57,10 @@ pub use ticker::start as start_ticker;
 /// What the funnel requires: the clock services it calls. (It also knows
 /// where the gateway and the stream are, for `/config.json`, but the clock
 /// works without them.)
-pub const REQUIRES: &[ServiceName] = &[
-    ServiceName::CurrentTime,
-    ServiceName::Hours,
-    ServiceName::Minutes,
-    ServiceName::Seconds,
-    ServiceName::Milliseconds,
-];
+pub const REQUIRES: &[&str] = CLOCK_SERVICES;
+
+/// The service's name (in logs, metrics and errors).
+pub const NAME: &str = doors::FUNNEL;
 
 /// How the funnel builds and sends frames.
 #[derive(Debug, Clone)]
@@ -137,7 +135,7 @@ pub async fn launch(
     settings: &Settings,
     shutdown: CancellationToken,
 ) -> Result<Launched, LaunchError> {
-    let service = ServiceName::Funnel;
+    let service = NAME;
     if clocker_runtime::time_zone(&config.default_zone).is_err() {
         return Err(LaunchError::refused(
             service,
@@ -175,7 +173,7 @@ pub async fn launch(
         &book,
         hosts.clone(),
     );
-    let locator = Locator::new(ServiceName::Funnel, REQUIRES, book);
+    let locator = Locator::new(NAME, REQUIRES, book);
     let hub = Arc::new(Hub::default());
     let clock = Arc::new(FleetClock::default());
     // Until the funnel serves, a failure must also stop the tick thread.
@@ -193,7 +191,7 @@ pub async fn launch(
     .map_err(|why| LaunchError::refused(service, why))?;
     let tasks = TaskTracker::new();
     let readiness = start_readiness(
-        ServiceName::Funnel,
+        NAME,
         clock_services_answer(&hub),
         settings.readiness,
         &tasks,
@@ -232,7 +230,7 @@ pub async fn launch(
     let admin_shutdown = shutdown.clone();
     let admin_limits = settings.connections.clone();
     let mut launched = launch_http(
-        ServiceName::Funnel,
+        NAME,
         listener,
         router(state, hosts.clone())
             .merge(config_router(endpoints))
@@ -364,7 +362,7 @@ mod tests {
         let shutdown = CancellationToken::new();
         state.hub.set_degraded(vec!["minutes"]);
         state.readiness = start_readiness(
-            ServiceName::Funnel,
+            NAME,
             clock_services_answer(&state.hub),
             clocker_runtime::ReadinessSettings::default(),
             &tasks,

@@ -25,9 +25,12 @@ use axum::http::{Method, StatusCode, Uri};
 use axum::middleware;
 use clocker_runtime::http::{AllowedHosts, ApiError, allowed_origins, check_host, cors};
 use clocker_runtime::{
-    AddressBook, CancellationToken, LaunchError, Launched, Locator, ReadinessChecks, ServiceName,
+    AddressBook, CancellationToken, LaunchError, Launched, Locator, ReadinessChecks,
     Settings, TaskTracker, launch_http, start_readiness,
 };
+use clocker_proto::doors;
+use clocker_proto::random::random_service_server;
+use clocker_proto::v1::{accounts_server, current_time_server, timers_server};
 use tokio::net::TcpListener;
 use tower_http::timeout::TimeoutLayer;
 
@@ -36,12 +39,15 @@ pub use state::AppState;
 
 /// What the gateway calls; any of them may be away (its routes answer 503,
 /// and `/health` says which is).
-pub const REQUIRES: &[ServiceName] = &[
-    ServiceName::Random,
-    ServiceName::CurrentTime,
-    ServiceName::Accounts,
-    ServiceName::Timers,
+pub const REQUIRES: &[&str] = &[
+    random_service_server::SERVICE_NAME,
+    current_time_server::SERVICE_NAME,
+    accounts_server::SERVICE_NAME,
+    timers_server::SERVICE_NAME,
 ];
+
+/// The service's name (in logs, metrics and errors).
+pub const NAME: &str = doors::GATEWAY;
 
 /// The largest request body (every body here is a small JSON object).
 pub const BODY_LIMIT: usize = 16 * 1024;
@@ -79,7 +85,7 @@ pub fn launch(
     settings: &Settings,
     shutdown: CancellationToken,
 ) -> Result<Launched, LaunchError> {
-    let service = ServiceName::Gateway;
+    let service = NAME;
     let locator = Locator::new(service, REQUIRES, book.clone());
     let tasks = TaskTracker::new();
     // Ready while every service behind it answers (one health call each per
@@ -97,7 +103,10 @@ pub fn launch(
             "cannot find the services it calls",
         ))?
         .with_readiness(readiness);
-    let origins = allowed_origins(&config.cors_origins, &book);
+    let origins = allowed_origins(
+        &config.cors_origins,
+        book.resolve(doors::FUNNEL).map(String::as_str),
+    );
     tracing::info!(?origins, "CORS allows");
     let hosts = AllowedHosts::new(&config.allowed_hosts);
     let app = app(state, &origins, config.request_timeout)

@@ -11,7 +11,7 @@ use clocker_proto::v1::accounts_client::AccountsClient;
 use clocker_proto::v1::current_time_client::CurrentTimeClient;
 use clocker_proto::v1::timers_client::TimersClient;
 use clocker_runtime::http::ApiError;
-use clocker_runtime::{LocateError, Locator, Readiness, ServiceName};
+use clocker_runtime::{LocateError, Locator, Readiness};
 use tonic::transport::Channel;
 
 /// The state every handler gets: one pointer to the [`AppState`].
@@ -66,10 +66,11 @@ impl AppState {
         request
     }
 
-    /// Awaits a call to `service`, giving up after the call timeout.
+    /// Awaits a call to the service named `service` (as errors name it),
+    /// giving up after the call timeout.
     pub async fn call<T>(
         &self,
-        service: ServiceName,
+        service: &'static str,
         call: impl Future<Output = Result<tonic::Response<T>, tonic::Status>>,
     ) -> Result<T, ApiError> {
         match tokio::time::timeout(self.call_timeout, call).await {

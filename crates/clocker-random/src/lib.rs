@@ -12,15 +12,18 @@ mod service;
 use clocker_proto::FILE_DESCRIPTOR_SET;
 use clocker_proto::random::random_service_server::RandomServiceServer;
 use clocker_runtime::{
-    CancellationToken, GrpcServer, LaunchError, Launched, ServiceName, Settings,
+    CancellationToken, GrpcServer, LaunchError, Launched, Settings,
 };
 use tokio::net::TcpListener;
 
 pub use generate::{Invalid, Series, SeriesSpec};
 pub use service::RandomService;
 
+/// The service's name (in logs, metrics and errors).
+pub const NAME: &str = "random";
+
 /// The random service needs no other service.
-pub const REQUIRES: &[ServiceName] = &[];
+pub const REQUIRES: &[&str] = &[];
 
 /// Serves `random.RandomService` on `listener` until `shutdown` fires;
 /// open streams end then too.
@@ -29,7 +32,7 @@ pub async fn launch(
     settings: &Settings,
     shutdown: CancellationToken,
 ) -> Result<Launched, LaunchError> {
-    GrpcServer::new(ServiceName::Random, FILE_DESCRIPTOR_SET)
+    GrpcServer::new(NAME, FILE_DESCRIPTOR_SET)
         .add_service(RandomServiceServer::new(RandomService::new(
             shutdown.clone(),
         )))

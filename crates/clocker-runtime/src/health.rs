@@ -31,7 +31,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tonic_health::pb::health_client::HealthClient;
 
-use crate::{Locator, ServiceName};
+use crate::Locator;
 
 mod answer;
 mod reachable;
@@ -184,7 +184,7 @@ impl ReadinessChecks {
     /// health check for [`LIVENESS_SERVICE`], on one connection per service
     /// kept between rounds. Reachable is enough: a service that answers but
     /// is not ready itself says so in its own health.
-    pub fn reachable(mut self, locator: &Locator, services: &[ServiceName]) -> Self {
+    pub fn reachable(mut self, locator: &Locator, services: &[&'static str]) -> Self {
         for &service in services {
             let check: Check = match locator.channel(service) {
                 Ok(channel) => {
@@ -202,7 +202,7 @@ impl ReadinessChecks {
                     })
                 }
             };
-            self.checks.push((service.as_str().to_owned(), check));
+            self.checks.push((service.to_owned(), check));
         }
         self
     }
@@ -327,7 +327,7 @@ impl Readiness {
 /// changes. Until the first round ends each check counts as failing
 /// ("not checked yet"); without checks the service is ready at once.
 pub fn start_readiness(
-    service: ServiceName,
+    service: &'static str,
     checks: ReadinessChecks,
     settings: ReadinessSettings,
     tasks: &TaskTracker,
@@ -400,7 +400,7 @@ async fn run_round(checks: &ReadinessChecks, timeout: Duration) -> Vec<Failing> 
         .collect()
 }
 
-fn log_change(service: ServiceName, found: &[Failing], first: bool) {
+fn log_change(service: &'static str, found: &[Failing], first: bool) {
     if found.is_empty() {
         if !first {
             tracing::info!(%service, "ready again: every readiness check passes");
@@ -447,7 +447,7 @@ mod tests {
         let tasks = TaskTracker::new();
         let shutdown = CancellationToken::new();
         let mut readiness = start_readiness(
-            ServiceName::Timers,
+            "timers",
             checks,
             ReadinessSettings::default(),
             &tasks,
@@ -492,7 +492,7 @@ mod tests {
         let tasks = TaskTracker::new();
         let shutdown = CancellationToken::new();
         let mut readiness = start_readiness(
-            ServiceName::Accounts,
+            "accounts",
             checks,
             ReadinessSettings::default(),
             &tasks,
@@ -513,7 +513,7 @@ mod tests {
     #[tokio::test]
     async fn a_service_without_checks_is_ready_at_once() {
         let readiness = start_readiness(
-            ServiceName::Hours,
+            "hours",
             ReadinessChecks::new(),
             ReadinessSettings::default(),
             &TaskTracker::new(),

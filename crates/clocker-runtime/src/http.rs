@@ -15,7 +15,6 @@ use axum::response::{IntoResponse, Response};
 use tonic::{Code, Status};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
-use crate::{AddressBook, ServiceName};
 
 /// An error answered as `{"error":"…"}` with a fitting status. Internal
 /// details are logged, never sent.
@@ -27,14 +26,14 @@ pub enum ApiError {
     Status(StatusCode, String),
     /// A service behind the front door answered with an error, or not at all.
     Upstream {
-        service: ServiceName,
+        service: &'static str,
         status: Status,
     },
 }
 
 impl ApiError {
     /// `service` did not answer within the time allowed.
-    pub fn timed_out(service: ServiceName) -> Self {
+    pub fn timed_out(service: &'static str) -> Self {
         ApiError::Upstream {
             service,
             status: Status::deadline_exceeded("no answer in time"),
@@ -107,15 +106,17 @@ pub fn http_status(code: Code) -> StatusCode {
 }
 
 /// The origins allowed to call a front door from a browser: the given
-/// ones, else the funnel's (the page's own origin), by address and as
-/// `localhost`. `*` allows any origin.
-pub fn allowed_origins(configured: &[String], book: &AddressBook) -> Vec<String> {
+/// ones, else the page's own (`page`, the `host:port` that serves the web
+/// UI), by address and as `localhost`. `*` allows any origin.
+pub fn allowed_origins(configured: &[String], page: Option<&str>) -> Vec<String> {
     if !configured.is_empty() {
         return configured.to_vec();
     }
-    let funnel = book.resolve(ServiceName::Funnel);
-    let mut origins = vec![format!("http://{funnel}")];
-    if let Some((_, port)) = funnel.rsplit_once(':') {
+    let Some(page) = page else {
+        return Vec::new();
+    };
+    let mut origins = vec![format!("http://{page}")];
+    if let Some((_, port)) = page.rsplit_once(':') {
         origins.push(format!("http://localhost:{port}"));
     }
     origins
@@ -184,17 +185,14 @@ mod tests {
     }
 
     #[test]
-    fn the_default_origin_is_the_funnels() {
-        let mut book = AddressBook::default();
-        book.set(
-            ServiceName::Funnel,
-            "127.0.0.1:4321".parse().expect("literal"),
-        );
+    fn the_default_origin_is_the_pages() {
+        let page = Some("127.0.0.1:4321");
         assert_eq!(
-            allowed_origins(&[], &book),
+            allowed_origins(&[], page),
             ["http://127.0.0.1:4321", "http://localhost:4321"]
         );
         let configured = ["https://clock.example".to_owned()];
-        assert_eq!(allowed_origins(&configured, &book), configured);
+        assert_eq!(allowed_origins(&configured, page), configured);
+        assert!(allowed_origins(&[], None).is_empty());
     }
 }

@@ -15,7 +15,6 @@
 use std::net::TcpListener;
 use std::sync::Mutex;
 
-use crate::ServiceName;
 
 /// The name of the timer service's ZeroMQ listener.
 pub const ZEROMQ: &str = "zeromq";
@@ -126,10 +125,10 @@ pub fn take_listener(name: &str) -> Result<Option<TcpListener>, ListenFdsError> 
 
 /// The inherited listener of `service`'s own port: the one named after it,
 /// or the only one passed when it has no name.
-pub fn take_service_listener(service: ServiceName) -> Result<Option<TcpListener>, ListenFdsError> {
+pub fn take_service_listener(service: &'static str) -> Result<Option<TcpListener>, ListenFdsError> {
     take(|names| match names {
         [only] if only == UNNAMED => Some(0),
-        names => names.iter().position(|n| n == service.as_str()),
+        names => names.iter().position(|n| n == service),
     })
 }
 
@@ -213,7 +212,7 @@ mod tests {
     fn nothing_adopted_means_nothing_to_take() {
         assert!(take_listener(ZEROMQ).expect("no error").is_none());
         assert!(
-            take_service_listener(ServiceName::Hours)
+            take_service_listener("hours")
                 .expect("no error")
                 .is_none()
         );

@@ -32,7 +32,7 @@ use crate::health::{
 };
 use crate::serving::{GatedListener, serve_router};
 use crate::telemetry::{prometheus, render_metrics};
-use crate::{BudgetLayer, ServiceName};
+use crate::BudgetLayer;
 
 /// How a service runs: its method budget and how long shutdown may drain.
 #[derive(Debug, Clone)]
@@ -78,12 +78,12 @@ pub enum LaunchError {
         "{service}: port {addr} is already in use (stop what holds it, or choose another port)"
     )]
     PortInUse {
-        service: ServiceName,
+        service: &'static str,
         addr: SocketAddr,
     },
     #[error("{service}: cannot listen on {addr}: {source}")]
     Bind {
-        service: ServiceName,
+        service: &'static str,
         addr: SocketAddr,
         source: io::Error,
     },
@@ -91,7 +91,7 @@ pub enum LaunchError {
     /// error that says why (printed as `service: what: cause: …`).
     #[error("{service}: {what}")]
     Setup {
-        service: ServiceName,
+        service: &'static str,
         what: String,
         #[source]
         source: Option<BoxError>,
@@ -105,7 +105,7 @@ impl LaunchError {
     /// `err` as the cause of `service`'s failure to do `what`, for
     /// `map_err`: `.map_err(LaunchError::setup(service, "cannot open the store"))`.
     pub fn setup<E: Into<BoxError>>(
-        service: ServiceName,
+        service: &'static str,
         what: impl Into<String>,
     ) -> impl FnOnce(E) -> LaunchError {
         let what = what.into();
@@ -117,7 +117,7 @@ impl LaunchError {
     }
 
     /// `service` cannot start for the reason `what`, with no error behind it.
-    pub fn refused(service: ServiceName, what: impl Into<String>) -> LaunchError {
+    pub fn refused(service: &'static str, what: impl Into<String>) -> LaunchError {
         LaunchError::Setup {
             service,
             what: what.into(),
@@ -128,7 +128,7 @@ impl LaunchError {
 
 /// Binds `addr` for `service` (port 0 picks a free port), or takes the
 /// listener handed over for it ([`crate::inherited`]; `addr` is then unused).
-pub async fn bind(service: ServiceName, addr: SocketAddr) -> Result<TcpListener, LaunchError> {
+pub async fn bind(service: &'static str, addr: SocketAddr) -> Result<TcpListener, LaunchError> {
     let bind_error = |source| LaunchError::Bind {
         service,
         addr,
@@ -155,7 +155,7 @@ pub async fn bind(service: ServiceName, addr: SocketAddr) -> Result<TcpListener,
 /// A running service: where it listens and the task serving it.
 #[derive(Debug)]
 pub struct Launched {
-    pub service: ServiceName,
+    pub service: &'static str,
     pub addr: SocketAddr,
     /// Other endpoints it serves besides `addr`, such as the timer service's
     /// ZeroMQ socket (`zeromq tcp://127.0.0.1:8888`): a protocol, a space,
@@ -177,7 +177,7 @@ impl Launched {
 
 /// The gRPC services one Clocker service serves, before launch.
 pub struct GrpcServer {
-    service: ServiceName,
+    service: &'static str,
     routes: Routes,
     names: Vec<&'static str>,
     descriptor_sets: Vec<&'static [u8]>,
@@ -189,7 +189,7 @@ pub struct GrpcServer {
 impl GrpcServer {
     /// A server for `service`; `descriptor_set` is the encoded
     /// `FileDescriptorSet` reflection serves for it.
-    pub fn new(service: ServiceName, descriptor_set: &'static [u8]) -> Self {
+    pub fn new(service: &'static str, descriptor_set: &'static [u8]) -> Self {
         Self {
             service,
             routes: Routes::default(),
@@ -284,7 +284,7 @@ impl GrpcServer {
             .map_err(LaunchError::setup(service, "cannot build gRPC reflection"))?;
 
         let budget_layer = self.method_budgets.iter().fold(
-            BudgetLayer::new(service.as_str(), settings.budget),
+            BudgetLayer::new(service, settings.budget),
             |layer, (path, budget)| layer.with_method_budget(*path, *budget),
         );
         let router = self
@@ -392,7 +392,7 @@ fn reflection<'a>(
 /// WebSockets); it is waited for, within the drain period, before the
 /// service counts as stopped.
 pub fn launch_http(
-    service: ServiceName,
+    service: &'static str,
     listener: TcpListener,
     router: Router,
     settings: &Settings,
@@ -407,12 +407,12 @@ pub fn launch_http(
 /// `settings`' caps and giving it [`configure_accepted`], and the address
 /// it is bound to.
 fn gated(
-    service: ServiceName,
+    service: &'static str,
     listener: TcpListener,
     settings: &Settings,
 ) -> Result<(GatedListener, SocketAddr), LaunchError> {
     let addr = local_addr(service, &listener)?;
-    let gate = Gate::new(service.as_str(), &settings.connections);
+    let gate = Gate::new(service, &settings.connections);
     Ok((GatedListener::new(listener, gate, settings.clone()), addr))
 }
 
@@ -421,7 +421,7 @@ fn gated(
 /// that answers some connections itself, before any router, and passes on
 /// the rest.
 pub fn launch_http_on<L>(
-    service: ServiceName,
+    service: &'static str,
     listener: L,
     addr: SocketAddr,
     router: Router,
@@ -442,7 +442,7 @@ where
 }
 
 /// The address `listener` is bound to, or a launch error naming `service`.
-pub fn local_addr(service: ServiceName, listener: &TcpListener) -> Result<SocketAddr, LaunchError> {
+pub fn local_addr(service: &'static str, listener: &TcpListener) -> Result<SocketAddr, LaunchError> {
     listener
         .local_addr()
         .map_err(LaunchError::setup(service, "cannot read the bound address"))
@@ -469,7 +469,7 @@ pub fn configure_accepted(tcp: &tokio::net::TcpStream, settings: &Settings) {
 }
 
 fn serve<L>(
-    service: ServiceName,
+    service: &'static str,
     listener: L,
     addr: SocketAddr,
     router: Router,
@@ -526,7 +526,7 @@ fn limit_unsent(tcp: &tokio::net::TcpStream, bytes: u32) {
 fn limit_unsent(_tcp: &tokio::net::TcpStream, _bytes: u32) {}
 
 async fn count_http_request(
-    axum::extract::State(service): axum::extract::State<ServiceName>,
+    axum::extract::State(service): axum::extract::State<&'static str>,
     request: Request,
     next: Next,
 ) -> Response {
@@ -544,20 +544,20 @@ async fn count_http_request(
 /// Counts one answered request in the per-route HTTP metrics (what every
 /// router's requests get; for requests a service answers before any).
 pub fn record_http_request(
-    service: ServiceName,
+    service: &'static str,
     route: String,
     status: axum::http::StatusCode,
     took: Duration,
 ) {
     metrics::histogram!(
         "clocker_http_duration_seconds",
-        "service" => service.as_str(),
+        "service" => service,
         "route" => route.clone(),
     )
     .record(took.as_secs_f64());
     metrics::counter!(
         "clocker_http_requests_total",
-        "service" => service.as_str(),
+        "service" => service,
         "route" => route,
         "status" => status.as_str().to_owned(),
     )
@@ -572,7 +572,7 @@ mod tests {
     async fn a_taken_port_is_a_one_line_error_naming_port_and_service() {
         let taken = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = taken.local_addr().expect("addr");
-        let err = bind(ServiceName::Hours, addr)
+        let err = bind("hours", addr)
             .await
             .expect_err("port is taken");
         assert!(matches!(err, LaunchError::PortInUse { .. }));
@@ -584,7 +584,7 @@ mod tests {
 
     #[tokio::test]
     async fn port_zero_binds_a_free_port() {
-        let listener = bind(ServiceName::Hours, "127.0.0.1:0".parse().expect("literal"))
+        let listener = bind("hours", "127.0.0.1:0".parse().expect("literal"))
             .await
             .expect("bind");
         assert_ne!(listener.local_addr().expect("addr").port(), 0);

@@ -26,7 +26,6 @@ pub mod inherited;
 mod launch;
 mod locate;
 mod peer;
-mod service;
 mod serving;
 mod shutdown;
 mod telemetry;
@@ -34,7 +33,7 @@ mod thread;
 mod token;
 mod zones;
 
-pub use address::{AddressBook, Authority, BadAddress};
+pub use address::{AddressBook, Authority};
 pub use backoff::Backoff;
 pub use budget::{BudgetLayer, Budgeted};
 pub use deadline::within;
@@ -49,9 +48,8 @@ pub use launch::{
     GrpcServer, LaunchError, Launched, Settings, bind, configure_accepted, launch_http,
     launch_http_on, local_addr, record_http_request,
 };
-pub use locate::{Locate, LocateError, Locator};
+pub use locate::{LocateError, Locator};
 pub use peer::{FORWARDED_FOR, PeerAddr, client_ip, forward_peer};
-pub use service::{ServiceName, UnknownService};
 pub use serving::{GatedListener, serve_http, serve_router};
 pub use shutdown::shutdown_signal;
 pub use telemetry::{init_logging, prometheus, render_metrics};

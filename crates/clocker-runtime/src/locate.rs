@@ -7,17 +7,10 @@
 
 use std::time::Duration;
 
+use clocker_proto::Locate;
 use tonic::transport::{Channel, Endpoint};
 
-use crate::{AddressBook, ServiceName};
-
-/// A typed client for one service in the table.
-pub trait Locate: Sized {
-    /// The service this client talks to.
-    const SERVICE: ServiceName;
-    /// Wraps a channel to that service.
-    fn from_channel(channel: Channel) -> Self;
-}
+use crate::AddressBook;
 
 /// Why a client could not be located.
 #[derive(Debug, thiserror::Error)]
@@ -27,12 +20,17 @@ pub enum LocateError {
     )]
     NotRequired {
         owner: &'static str,
-        wanted: ServiceName,
+        wanted: &'static str,
         declared: String,
+    },
+    #[error("{owner} requires {wanted}, but was not told where it is")]
+    NoAddress {
+        owner: &'static str,
+        wanted: &'static str,
     },
     #[error("{wanted} has an unusable address '{addr}': {reason}")]
     BadAddress {
-        wanted: ServiceName,
+        wanted: &'static str,
         addr: String,
         reason: String,
     },
@@ -42,7 +40,7 @@ pub enum LocateError {
 #[derive(Debug, Clone)]
 pub struct Locator {
     owner: &'static str,
-    requires: Vec<ServiceName>,
+    requires: Vec<&'static str>,
     book: AddressBook,
 }
 
@@ -51,14 +49,9 @@ pub struct Locator {
 const CONNECT_TIMEOUT: Duration = Duration::from_millis(250);
 
 impl Locator {
-    /// A locator for `service`, which requires `requires`.
-    pub fn new(service: ServiceName, requires: &[ServiceName], book: AddressBook) -> Self {
-        Self::for_program(service.as_str(), requires, book)
-    }
-
-    /// A locator for a program that is not a service (a client such as
-    /// `clocker time`), which requires `requires`.
-    pub fn for_program(owner: &'static str, requires: &[ServiceName], book: AddressBook) -> Self {
+    /// A locator for `owner` (a service, or a program such as `clocker
+    /// time`), which requires the gRPC services named in `requires`.
+    pub fn new(owner: &'static str, requires: &[&'static str], book: AddressBook) -> Self {
         Self {
             owner,
             requires: requires.to_vec(),
@@ -72,7 +65,7 @@ impl Locator {
     }
 
     /// What the service declared it requires.
-    pub fn requires(&self) -> &[ServiceName] {
+    pub fn requires(&self) -> &[&'static str] {
         &self.requires
     }
 
@@ -88,20 +81,18 @@ impl Locator {
     /// A lazy channel to `wanted`, which must have been declared as
     /// required (for calls no typed client makes, such as health checks).
     /// Must be called inside a tokio runtime.
-    pub fn channel(&self, wanted: ServiceName) -> Result<Channel, LocateError> {
+    pub fn channel(&self, wanted: &'static str) -> Result<Channel, LocateError> {
         if !self.requires.contains(&wanted) {
             return Err(LocateError::NotRequired {
                 owner: self.owner,
                 wanted,
-                declared: self
-                    .requires
-                    .iter()
-                    .map(|s| s.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", "),
+                declared: self.requires.join(", "),
             });
         }
-        let addr = self.book.resolve(wanted);
+        let addr = self.book.resolve(wanted).ok_or(LocateError::NoAddress {
+            owner: self.owner,
+            wanted,
+        })?;
         let endpoint = Endpoint::from_shared(format!("http://{addr}")).map_err(|err| {
             LocateError::BadAddress {
                 wanted,
@@ -124,7 +115,7 @@ mod tests {
     struct HoursClient;
 
     impl Locate for HoursClient {
-        const SERVICE: ServiceName = ServiceName::Hours;
+        const SERVICE: &'static str = "clocker.v1.Hours";
         fn from_channel(_: Channel) -> Self {
             HoursClient
         }
@@ -132,18 +123,29 @@ mod tests {
 
     #[tokio::test]
     async fn only_declared_services_can_be_located() {
-        let book = AddressBook::default();
-        let declared = Locator::new(ServiceName::Funnel, &[ServiceName::Hours], book.clone());
+        let mut book = AddressBook::default();
+        book.set(HoursClient::SERVICE, "127.0.0.1:50001".parse().expect("literal"));
+        let declared = Locator::new("funnel", &[HoursClient::SERVICE], book.clone());
         assert!(declared.locate::<HoursClient>().is_ok());
 
-        let undeclared = Locator::new(ServiceName::Minutes, &[ServiceName::CurrentTime], book);
+        let undeclared = Locator::new("minutes", &["clocker.v1.CurrentTime"], book);
         let err = undeclared
             .locate::<HoursClient>()
             .err()
             .expect("hours was not declared");
         assert_eq!(
             err.to_string(),
-            "minutes asked to locate hours, which it does not declare as required (it requires: current-time)"
+            "minutes asked to locate clocker.v1.Hours, which it does not declare as required (it requires: clocker.v1.CurrentTime)"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_required_service_without_an_address_is_named() {
+        let located = Locator::new("funnel", &[HoursClient::SERVICE], AddressBook::default());
+        let err = located.locate::<HoursClient>().err().expect("no address");
+        assert_eq!(
+            err.to_string(),
+            "funnel requires clocker.v1.Hours, but was not told where it is"
         );
     }
 }

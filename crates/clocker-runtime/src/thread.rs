@@ -8,13 +8,13 @@ use std::net::SocketAddr;
 use tokio::sync::oneshot;
 use tokio_util::sync::{CancellationToken, DropGuard};
 
-use crate::{LaunchError, Launched, ServiceName};
+use crate::{LaunchError, Launched};
 
 /// A service running on its own thread; dropping it stops the service
 /// (without waiting for the thread).
 #[derive(Debug)]
 pub struct ServiceThread {
-    pub service: ServiceName,
+    pub service: &'static str,
     pub addr: SocketAddr,
     /// Its other endpoints ([`Launched::also`]).
     pub also: Vec<String>,
@@ -28,7 +28,7 @@ impl ServiceThread {
     ///
     /// `launch` gets the service's shutdown token and runs inside the new
     /// thread's runtime, so the clients it locates live there too.
-    pub async fn start<F, Fut>(service: ServiceName, launch: F) -> Result<Self, LaunchError>
+    pub async fn start<F, Fut>(service: &'static str, launch: F) -> Result<Self, LaunchError>
     where
         F: FnOnce(CancellationToken) -> Fut + Send + 'static,
         Fut: Future<Output = Result<Launched, LaunchError>>,
@@ -36,7 +36,7 @@ impl ServiceThread {
         let shutdown = CancellationToken::new();
         let token = shutdown.clone();
         let (ready_tx, ready_rx) = oneshot::channel();
-        let done = spawn_single_threaded(service.as_str(), move || async move {
+        let done = spawn_single_threaded(service, move || async move {
             match launch(token).await {
                 Ok(launched) => {
                     let _ = ready_tx.send(Ok((launched.addr, launched.also.clone())));

@@ -34,7 +34,7 @@ use axum::http::StatusCode;
 use bytes::{Buf, Bytes, BytesMut};
 use clocker_runtime::http::allowed_origin;
 use clocker_runtime::{
-    Admitted, CancellationToken, Gate, Permit, ServiceName, Settings, TaskTracker,
+    Admitted, CancellationToken, Gate, Permit, Settings, TaskTracker,
     configure_accepted, record_http_request, within,
 };
 use futures_util::StreamExt;
@@ -316,7 +316,7 @@ async fn stream(tcp: TcpStream, last_event_id: Option<u64>, origin: Option<&str>
         return;
     }
     record_http_request(
-        ServiceName::Stream,
+        crate::NAME,
         ROUTE.to_owned(),
         StatusCode::OK,
         started.elapsed(),

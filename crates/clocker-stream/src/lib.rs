@@ -30,12 +30,18 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use clocker_funnel::{FleetClock, Hub};
+use clocker_proto::doors;
 use clocker_proto::random::random_service_client::RandomServiceClient;
+use clocker_proto::random::random_service_server;
+use clocker_proto::v1::{
+    current_time_server, hours_server, milliseconds_server, minutes_server, seconds_server,
+    timers_server,
+};
 use clocker_proto::v1::timers_client::TimersClient;
 use clocker_runtime::http::{ApiError, allowed_origins, cors};
 use clocker_runtime::{
     AddressBook, CancellationToken, Gate, LaunchError, Launched, Locator, Readiness,
-    ReadinessChecks, ServiceName, Settings, TaskTracker, launch_http_on, local_addr,
+    ReadinessChecks, Settings, TaskTracker, launch_http_on, local_addr,
     start_readiness,
 };
 use futures_util::StreamExt;
@@ -49,15 +55,18 @@ pub use sse::Counters;
 
 /// The random service feeds `/stream`, the timer service `/stream/timers`,
 /// the clock services `/stream/time`. Any may be away: the streams wait.
-pub const REQUIRES: &[ServiceName] = &[
-    ServiceName::Random,
-    ServiceName::Timers,
-    ServiceName::CurrentTime,
-    ServiceName::Hours,
-    ServiceName::Minutes,
-    ServiceName::Seconds,
-    ServiceName::Milliseconds,
+pub const REQUIRES: &[&str] = &[
+    random_service_server::SERVICE_NAME,
+    timers_server::SERVICE_NAME,
+    current_time_server::SERVICE_NAME,
+    hours_server::SERVICE_NAME,
+    minutes_server::SERVICE_NAME,
+    seconds_server::SERVICE_NAME,
+    milliseconds_server::SERVICE_NAME,
 ];
+
+/// The service's name (in logs, metrics and errors).
+pub const NAME: &str = doors::STREAM;
 
 /// seed 004's SSE test client, as one page with no build step.
 const TEST_PAGE: &str = include_str!("../assets/test_sse_client.html");
@@ -112,7 +121,7 @@ pub async fn launch(
     settings: &Settings,
     shutdown: CancellationToken,
 ) -> Result<Launched, LaunchError> {
-    let service = ServiceName::Stream;
+    let service = NAME;
     let locator = Locator::new(service, REQUIRES, book.clone());
     let random: RandomServiceClient<Channel> = locator.locate().map_err(LaunchError::setup(
         service,
@@ -157,7 +166,10 @@ pub async fn launch(
         let _ = ticker.await;
     });
     let counters: Arc<Counters> = Arc::default();
-    let origins = allowed_origins(&config.cors_origins, &book);
+    let origins = allowed_origins(
+        &config.cors_origins,
+        book.resolve(doors::FUNNEL).map(String::as_str),
+    );
     let addr = local_addr(service, &listener)?;
     let direct = Arc::new(direct::Direct {
         feed: feed.clone(),
@@ -172,7 +184,7 @@ pub async fn launch(
         unsent_limit_bytes: Some(config.unsent_limit_bytes),
         ..settings.clone()
     };
-    let gate = Gate::new(service.as_str(), &settings.connections);
+    let gate = Gate::new(service, &settings.connections);
     let routed = direct::accept(
         listener,
         addr,

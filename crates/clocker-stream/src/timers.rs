@@ -20,13 +20,15 @@ use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use clocker_proto::v1::WatchTimersRequest;
 use clocker_proto::v1::timer_event::Kind;
-use clocker_runtime::ServiceName;
 use clocker_runtime::http::ApiError;
 use clocker_timers::TimerJson;
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 
 use crate::{AppState, sse};
+
+/// The service behind these streams, as errors name it.
+const UPSTREAM: &str = "timers";
 
 /// The cookie `POST /stream/session` sets: the session token, sent back
 /// only to the stream's own paths, never readable by scripts.
@@ -90,12 +92,12 @@ pub async fn stream_timer_events(
         Ok(Ok(response)) => response.into_inner(),
         Ok(Err(status)) => {
             return ApiError::Upstream {
-                service: ServiceName::Timers,
+                service: UPSTREAM,
                 status,
             }
             .into_response();
         }
-        Err(_) => return ApiError::timed_out(ServiceName::Timers).into_response(),
+        Err(_) => return ApiError::timed_out(UPSTREAM).into_response(),
     };
     let events = watch
         .take_while(|item| std::future::ready(item.is_ok()))

@@ -44,7 +44,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use clocker_runtime::{Backoff, CancellationToken, ServiceName};
+use clocker_fleet::ServiceName;
+use clocker_runtime::{Backoff, CancellationToken};
 use tokio::sync::oneshot;
 use tokio::task::JoinSet;
 use tokio::time::Instant;

@@ -15,8 +15,9 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use clocker_fleet::ServiceName;
 use clocker_runtime::{
-    LIVENESS_PATH, LIVENESS_SERVICE, NOT_READY_METADATA, READINESS_PATH, ServiceName,
+    LIVENESS_PATH, LIVENESS_SERVICE, NOT_READY_METADATA, READINESS_PATH,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -311,7 +312,7 @@ pub(crate) mod tests {
         let checks = ReadinessChecks::new().check("database", || async {
             Err(NotReady::new("unreachable: connection refused"))
         });
-        let _launched = GrpcServer::new(ServiceName::Timers, tonic_health::pb::FILE_DESCRIPTOR_SET)
+        let _launched = GrpcServer::new("timers", tonic_health::pb::FILE_DESCRIPTOR_SET)
             .readiness(checks)
             .launch(listener, &Settings::default(), shutdown.clone())
             .await

@@ -89,7 +89,7 @@ pub async fn not_ready(addr: SocketAddr) -> std::io::Result<Option<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clocker_runtime::ServiceName;
+    use clocker_fleet::ServiceName;
     use std::collections::BTreeMap;
 
     #[tokio::test]

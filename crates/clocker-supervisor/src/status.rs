@@ -21,7 +21,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use clocker_runtime::http::{AllowedHosts, check_host};
-use clocker_runtime::{CancellationToken, ConnectionLimits, ServiceName, serve_http};
+use clocker_fleet::ServiceName;
+use clocker_runtime::{CancellationToken, ConnectionLimits, serve_http};
 use serde::{Deserialize, Serialize};
 use tokio::net::TcpListener;
 

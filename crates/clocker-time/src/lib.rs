@@ -15,12 +15,12 @@ mod service;
 
 use clocker_proto::FILE_DESCRIPTOR_SET;
 use clocker_proto::v1::{
-    current_time_client::CurrentTimeClient, current_time_server::CurrentTimeServer,
+    current_time_client::CurrentTimeClient, current_time_server, current_time_server::CurrentTimeServer,
     hours_server::HoursServer, milliseconds_server::MillisecondsServer,
     minutes_server::MinutesServer, seconds_server::SecondsServer,
 };
 use clocker_runtime::{
-    AddressBook, CancellationToken, GrpcServer, LaunchError, Launched, Locator, ServiceName,
+    AddressBook, CancellationToken, GrpcServer, LaunchError, Launched, Locator,
     Settings,
 };
 use tokio::net::TcpListener;
@@ -31,22 +31,26 @@ pub use error::TimeError;
 pub use fields::{Component, fuzz_zone};
 pub use service::{ComponentService, CurrentTimeService};
 
-/// What a component service requires.
-pub const COMPONENT_REQUIRES: &[ServiceName] = &[ServiceName::CurrentTime];
+/// The current-time service's name (in logs, metrics and errors).
+pub const CURRENT_TIME: &str = "current-time";
+
+/// What a component service requires: current-time.
+pub const COMPONENT_REQUIRES: &[&str] = &[current_time_server::SERVICE_NAME];
 
 impl Component {
-    /// The service that serves this component.
-    pub const fn service(self) -> ServiceName {
+    /// The name of the service that serves this component (`hours`).
+    pub const fn service(self) -> &'static str {
         match self {
-            Component::Hours => ServiceName::Hours,
-            Component::Minutes => ServiceName::Minutes,
-            Component::Seconds => ServiceName::Seconds,
-            Component::Milliseconds => ServiceName::Milliseconds,
+            Component::Hours => "hours",
+            Component::Minutes => "minutes",
+            Component::Seconds => "seconds",
+            Component::Milliseconds => "milliseconds",
         }
     }
 
-    /// The component a service serves, if it is a component service.
-    pub fn for_service(service: ServiceName) -> Option<Self> {
+    /// The component the service named `service` serves, if it is a
+    /// component service.
+    pub fn for_service(service: &str) -> Option<Self> {
         Component::ALL.into_iter().find(|c| c.service() == service)
     }
 }
@@ -60,7 +64,7 @@ pub async fn launch_current_time(
 ) -> Result<Launched, LaunchError> {
     tracing::info!(%clock, "current-time clock");
     let service = CurrentTimeService::new(clock, fields::local_zone());
-    GrpcServer::new(ServiceName::CurrentTime, FILE_DESCRIPTOR_SET)
+    GrpcServer::new(CURRENT_TIME, FILE_DESCRIPTOR_SET)
         .add_service(CurrentTimeServer::new(service))
         .launch(listener, settings, shutdown)
         .await

@@ -44,10 +44,11 @@ use std::time::Duration;
 
 use clocker_proto::FILE_DESCRIPTOR_SET;
 use clocker_proto::v1::accounts_client::AccountsClient;
+use clocker_proto::v1::accounts_server;
 use clocker_proto::v1::timers_server::TimersServer;
 use clocker_runtime::{
     AddressBook, CancellationToken, GrpcServer, LaunchError, Launched, Locator, ReadinessChecks,
-    ServiceName, Settings, TaskTracker,
+    Settings, TaskTracker,
 };
 use clocker_store::{Backend, Store, StoreConfig};
 use tokio::net::TcpListener;
@@ -69,7 +70,10 @@ pub use timers::{IDEMPOTENCY_KEY_RETENTION, MAX_LABEL_BYTES, Timers, late_ms};
 pub use zmq::{MAX_FRAME_BYTES, ZmqLimits};
 
 /// The timer service checks session tokens with the accounts service.
-pub const REQUIRES: &[ServiceName] = &[ServiceName::Accounts];
+pub const REQUIRES: &[&str] = &[accounts_server::SERVICE_NAME];
+
+/// The service's name (in logs, metrics and errors).
+pub const NAME: &str = "timers";
 
 /// The seed's ZeroMQ endpoint.
 pub const DEFAULT_ZMQ_ENDPOINT: &str = "tcp://127.0.0.1:8888";
@@ -114,7 +118,7 @@ pub async fn launch(
     settings: &Settings,
     shutdown: CancellationToken,
 ) -> Result<Launched, LaunchError> {
-    let service = ServiceName::Timers;
+    let service = NAME;
     // The lease task sets its gauge when it first runs, which may be before
     // the server is launched: the recorder must exist by then.
     let _ = clocker_runtime::prometheus();

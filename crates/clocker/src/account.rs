@@ -14,7 +14,8 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use clocker_proto::v1::accounts_client::AccountsClient;
 use clocker_proto::v1::{LoginRequest, LogoutRequest, RegisterRequest, WhoAmIRequest};
-use clocker_runtime::{AddressBook, Locator, ServiceName};
+use clocker_fleet::ServiceName;
+use clocker_runtime::{AddressBook, Locator};
 use serde::{Deserialize, Serialize};
 use tonic::transport::Channel;
 use tonic::{Code, Request, Status};
@@ -71,8 +72,9 @@ pub async fn run(
     book: AddressBook,
     config_dir: &Path,
 ) -> anyhow::Result<()> {
-    let server = book.resolve(ServiceName::Accounts);
-    let locator = Locator::for_program("clocker account", &[ServiceName::Accounts], book);
+    let accounts = ServiceName::Accounts;
+    let server = accounts.address_in(&book);
+    let locator = Locator::new("clocker account", &[accounts.contract()], book);
     let client: AccountsClient<Channel> = locator.locate()?;
     let call = Caller { client, server };
     match command {

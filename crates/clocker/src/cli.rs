@@ -17,14 +17,14 @@ use clocker_accounts::{AccountsConfig, ThrottlePolicy};
 use clocker_funnel::FunnelConfig;
 use clocker_gateway::GatewayConfig;
 use clocker_proto::random::DataType;
-use clocker_runtime::{ConnectionLimits, ReadinessSettings, ServiceName, Settings};
+use clocker_fleet::{Options, ServiceName};
+use clocker_runtime::{ConnectionLimits, ReadinessSettings, Settings};
 use clocker_store::{DatabaseSettings, StoreConfig};
 use clocker_stream::StreamConfig;
 use clocker_supervisor::child::LogFormat;
 use clocker_time::Clock;
 use clocker_timers::{TimerClock, TimerLimits, TimersConfig, ZmqLimits};
 
-use crate::Options;
 use crate::account::AccountCommand;
 use crate::random::RandomCommand;
 use crate::timer::TimerCommand;

@@ -9,7 +9,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
 
 use anyhow::bail;
-use clocker_runtime::ServiceName;
+use clocker_fleet::ServiceName;
 use clocker_supervisor::probe::{Probe, Prober};
 
 /// Where `clocker health` probes `name`: `addr` when given (`--addr`, else

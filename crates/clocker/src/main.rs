@@ -10,13 +10,10 @@ use anyhow::{Context, bail};
 use clap::FromArgMatches;
 use clocker::cli::{Cli, Command, dotenv_file, forwarded_settings, local_zone_name};
 use clocker::up::UpRequest;
-use clocker::{
-    Options, TimeRequest, account, health, host_in_url, launch_service, print_time, ps, random,
-    timer, up,
-};
+use clocker::{TimeRequest, account, health, print_time, ps, random, timer, up};
+use clocker_fleet::{Options, ServiceName, address_book_from_env, host_in_url, launch_service};
 use clocker_runtime::{
-    AddressBook, CancellationToken, ServiceName, adopt_listeners, bind, init_logging,
-    shutdown_signal,
+    CancellationToken, adopt_listeners, bind, init_logging, shutdown_signal,
 };
 use clocker_supervisor::handover::exec_with_listen_pid;
 use clocker_supervisor::output::Output;
@@ -225,17 +222,17 @@ async fn run(
                 every,
                 json,
             };
-            print_time(request, AddressBook::from_env()?).await
+            print_time(request, address_book_from_env()?).await
         }
         Command::Account { command } => {
             account::run(
                 command.into(),
-                AddressBook::from_env()?,
+                address_book_from_env()?,
                 &account::config_dir(),
             )
             .await
         }
-        Command::Random { command } => random::run(command.into(), AddressBook::from_env()?).await,
+        Command::Random { command } => random::run(command.into(), address_book_from_env()?).await,
         Command::Timer(args) => {
             let (command, endpoint) = args.command();
             let token = account::saved_token(&account::config_dir());
@@ -248,10 +245,10 @@ async fn serve(name: ServiceName, addr: SocketAddr, options: Options) -> anyhow:
     if let Ok(supervisor) = std::env::var(clocker_supervisor::SUPERVISOR_PID_VAR) {
         die_with_supervisor(&supervisor)?;
     }
-    let book = AddressBook::from_env()?;
+    let book = address_book_from_env()?;
     let stop = shutdown_signal();
     let shutdown = CancellationToken::new();
-    let listener = bind(name, addr).await?;
+    let listener = bind(name.as_str(), addr).await?;
     let launched = launch_service(name, listener, book, &options, shutdown.clone()).await?;
     println!("{name} listening on {}", launched.addr);
     for also in &launched.also {

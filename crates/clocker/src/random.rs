@@ -8,7 +8,8 @@ use anyhow::{Context, bail};
 use clocker_proto::random::data_point::Value;
 use clocker_proto::random::random_service_client::RandomServiceClient;
 use clocker_proto::random::{DataType, NumberRequest, StreamRequest, StringRequest};
-use clocker_runtime::{AddressBook, Locator, ServiceName, shutdown_signal};
+use clocker_fleet::ServiceName;
+use clocker_runtime::{AddressBook, Locator, shutdown_signal};
 use tonic::transport::Channel;
 
 /// What to ask the random service for.
@@ -38,8 +39,9 @@ const CALL_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Runs `command` against the random service found in `book`.
 pub async fn run(command: RandomCommand, book: AddressBook) -> anyhow::Result<()> {
-    let addr = book.resolve(ServiceName::Random);
-    let locator = Locator::for_program("clocker random", &[ServiceName::Random], book);
+    let random = ServiceName::Random;
+    let addr = random.address_in(&book);
+    let locator = Locator::new("clocker random", &[random.contract()], book);
     let mut random: RandomServiceClient<Channel> = locator.locate()?;
     let unreachable =
         || format!("the random service at {addr} did not answer; is it running? (clocker up)");

@@ -4,7 +4,8 @@ use std::time::Duration;
 
 use anyhow::bail;
 use clocker_funnel::{Assembler, CLOCK_SERVICES};
-use clocker_runtime::{AddressBook, Locator, ServiceName, shutdown_signal};
+use clocker_fleet::ServiceName;
+use clocker_runtime::{AddressBook, Locator, shutdown_signal};
 
 /// What `clocker time` prints, and how often.
 #[derive(Debug, Clone)]
@@ -36,8 +37,8 @@ pub async fn print_time(request: TimeRequest, book: AddressBook) -> anyhow::Resu
     if request.every.is_zero() {
         bail!("--every must be longer than 0 (for example 100ms)");
     }
-    let current_time = book.resolve(ServiceName::CurrentTime);
-    let locator = Locator::for_program("clocker time", CLOCK_SERVICES, book);
+    let current_time = ServiceName::CurrentTime.address_in(&book);
+    let locator = Locator::new("clocker time", CLOCK_SERVICES, book);
     let assembler = Assembler::locate(&locator, CALL_TIMEOUT)?;
     let mut interval = tokio::time::interval(request.every);
     let stop = shutdown_signal();

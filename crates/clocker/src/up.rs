@@ -9,8 +9,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
+use clocker_fleet::{ServiceName, host_in_url, start_order};
 use clocker_runtime::{
-    CancellationToken, ConnectionLimits, LaunchError, ServiceName, inherited, shutdown_signal,
+    CancellationToken, ConnectionLimits, LaunchError, inherited, shutdown_signal,
 };
 use clocker_supervisor::handover::{self, Listener};
 use clocker_supervisor::output::{Output, SUPERVISOR, Stream};
@@ -18,7 +19,6 @@ use clocker_supervisor::{Supervisor, SupervisorConfig, runtime_dir, status};
 use tokio::net::TcpListener;
 use tokio::signal::unix::{SignalKind, signal};
 
-use crate::{host_in_url, requires, start_order};
 
 /// What `clocker up` was asked for.
 #[derive(Debug, Clone)]
@@ -52,10 +52,13 @@ fn listen(service: ServiceName, addr: SocketAddr) -> Result<Listener, LaunchErro
     match handover::bind_listener(addr) {
         Ok(socket) => Ok(Listener::new(service.as_str(), socket)),
         Err(source) if source.kind() == std::io::ErrorKind::AddrInUse => {
-            Err(LaunchError::PortInUse { service, addr })
+            Err(LaunchError::PortInUse {
+            service: service.as_str(),
+            addr,
+        })
         }
         Err(source) => Err(LaunchError::Bind {
-            service,
+            service: service.as_str(),
             addr,
             source,
         }),
@@ -120,7 +123,7 @@ pub async fn run(request: UpRequest) -> anyhow::Result<()> {
     } else {
         request.only.clone()
     };
-    let order = start_order(&wanted, requires)?;
+    let order = start_order(&wanted, ServiceName::requires)?;
     // The supervisor binds every port itself, once, and hands each service
     // its own: a restart refuses no connection, and a port picked for the
     // fleet (port 0 with --ephemeral) stays the fleet's.

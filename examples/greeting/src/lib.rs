@@ -11,7 +11,7 @@
 //!    `greeting.v1.Greeting` with one method, `FetchGreeting(tongue)`.
 //!    `clocker-proto` compiles every file under `proto/`, so the generated
 //!    code is [`clocker_proto::greeting`], and it implements
-//!    [`Locate`](clocker_runtime::Locate) for the generated client, which is
+//!    [`Locate`](clocker_proto::Locate) for the generated client, which is
 //!    how callers find the service by type.
 //! 2. **Service.** [`GreetingService`] implements the generated trait. It only
 //!    converts the request, calls [`greeting`], and converts the answer (or
@@ -30,7 +30,7 @@
 //! 5. **Locate and call.** The client program (`src/main.rs`, the
 //!    `greeting-client` binary) writes the bound address into an
 //!    [`AddressBook`](clocker_runtime::AddressBook), asks a
-//!    [`Locator`](clocker_runtime::Locator) that declares `greeting` as
+//!    [`Locator`](clocker_runtime::Locator) that declares `greeting.v1.Greeting` as
 //!    required for a `GreetingClient`, and calls `fetch_greeting`.
 //! 6. **Exit.** It prints the greeting, stops the service (in-flight calls
 //!    drain) and exits with a code: 0, or 1 when the service refused the
@@ -40,13 +40,13 @@ use clocker_proto::FILE_DESCRIPTOR_SET;
 use clocker_proto::greeting::greeting_server::{Greeting, GreetingServer};
 use clocker_proto::greeting::{FetchGreetingRequest, FetchGreetingResponse, Tongue};
 use clocker_runtime::{
-    CancellationToken, GrpcServer, LaunchError, Launched, ServiceName, Settings,
+    CancellationToken, GrpcServer, LaunchError, Launched, Settings,
 };
 use tokio::net::TcpListener;
 use tonic::{Request, Response, Status};
 
 /// The greeting service needs no other service.
-pub const REQUIRES: &[ServiceName] = &[];
+pub const REQUIRES: &[&str] = &[];
 
 /// "Hello, world!" in `tongue` (a `Tongue` as sent on the wire).
 pub fn greeting(tongue: i32) -> Result<&'static str, UnknownTongue> {
@@ -100,7 +100,7 @@ pub async fn launch(
     settings: &Settings,
     shutdown: CancellationToken,
 ) -> Result<Launched, LaunchError> {
-    GrpcServer::new(ServiceName::Greeting, FILE_DESCRIPTOR_SET)
+    GrpcServer::new("greeting", FILE_DESCRIPTOR_SET)
         .add_service(GreetingServer::new(GreetingService))
         .launch(listener, settings, shutdown)
         .await

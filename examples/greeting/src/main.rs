@@ -13,7 +13,7 @@ use clap::{Parser, ValueEnum};
 use clocker_proto::greeting::greeting_client::GreetingClient;
 use clocker_proto::greeting::{FetchGreetingRequest, Tongue};
 use clocker_runtime::{
-    AddressBook, LaunchError, LocateError, Locator, ServiceName, ServiceThread, Settings, bind,
+    AddressBook, LaunchError, LocateError, Locator, ServiceThread, Settings, bind,
     init_logging,
 };
 use tonic::transport::Channel;
@@ -103,17 +103,17 @@ async fn main() -> ExitCode {
 /// Launch, locate, call, stop.
 async fn greet(tongue: i32) -> Result<String, Failure> {
     // Launch: resolves once the service serves, on a free port.
-    let service = ServiceThread::start(ServiceName::Greeting, |shutdown| async move {
+    let service = ServiceThread::start("greeting", |shutdown| async move {
         let any_port = SocketAddr::from((Ipv4Addr::LOCALHOST, 0));
-        let listener = bind(ServiceName::Greeting, any_port).await?;
+        let listener = bind("greeting", any_port).await?;
         clocker_example_greeting::launch(listener, &Settings::default(), shutdown).await
     })
     .await?;
 
     // Locate: only what the program declares it requires can be located.
     let mut book = AddressBook::default();
-    book.set(ServiceName::Greeting, service.addr);
-    let locator = Locator::for_program("greeting-client", &[ServiceName::Greeting], book);
+    book.set(clocker_proto::greeting::greeting_server::SERVICE_NAME, service.addr);
+    let locator = Locator::new("greeting-client", &[clocker_proto::greeting::greeting_server::SERVICE_NAME], book);
     let mut client: GreetingClient<Channel> = locator.locate()?;
 
     // Call.

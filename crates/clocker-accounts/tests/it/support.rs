@@ -6,7 +6,7 @@ use std::time::Duration;
 use clocker_accounts::AccountsConfig;
 use clocker_proto::v1::accounts_client::AccountsClient;
 use clocker_proto::v1::{LoginRequest, RegisterRequest, WhoAmIRequest};
-use clocker_runtime::{CancellationToken, Launched, ServiceName, Settings, bind};
+use clocker_runtime::{CancellationToken, Launched, Settings, bind};
 use clocker_store::StoreConfig;
 use clocker_testdb::TestDatabase;
 use tonic::transport::Channel;
@@ -31,8 +31,7 @@ impl Service {
             ..Settings::default()
         };
         config.password_budget = Duration::from_secs(10);
-        let listener = bind(
-            ServiceName::Accounts,
+        let listener = bind("accounts",
             "127.0.0.1:0".parse().expect("literal"),
         )
         .await

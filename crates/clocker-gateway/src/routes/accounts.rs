@@ -8,7 +8,7 @@ use axum::extract::rejection::JsonRejection;
 use axum::http::{Extensions, HeaderMap, StatusCode};
 use clocker_proto::v1::{Account, LoginRequest, LogoutRequest, RegisterRequest, WhoAmIRequest};
 use clocker_runtime::http::ApiError;
-use clocker_runtime::{ServiceName, forward_peer};
+use clocker_runtime::forward_peer;
 use clocker_timers::rfc3339;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -17,6 +17,9 @@ use utoipa_axum::routes;
 
 use super::{BodyErrors, ErrorBody, Upstream, idempotency_key, json_body};
 use crate::state::Shared;
+
+/// The service behind these routes, as errors name it.
+const UPSTREAM: &str = "accounts";
 
 pub fn router() -> OpenApiRouter<Shared> {
     OpenApiRouter::new()
@@ -92,7 +95,7 @@ async fn create_account(
     };
     let reply = state
         .call(
-            ServiceName::Accounts,
+            UPSTREAM,
             accounts.register(for_client(
                 state.request(request, &HeaderMap::new()),
                 &extensions,
@@ -123,7 +126,7 @@ async fn create_session(
     let request = LoginRequest { username, password };
     let reply = state
         .call(
-            ServiceName::Accounts,
+            UPSTREAM,
             accounts.login(for_client(
                 state.request(request, &HeaderMap::new()),
                 &extensions,
@@ -149,7 +152,7 @@ async fn get_me(State(state): State<Shared>, headers: HeaderMap) -> Result<Json<
     let mut accounts = state.accounts.clone();
     let request = state.request(WhoAmIRequest::default(), &headers);
     let reply = state
-        .call(ServiceName::Accounts, accounts.who_am_i(request))
+        .call(UPSTREAM, accounts.who_am_i(request))
         .await?;
     Ok(Json(MeJson {
         account: account_json(reply.account),
@@ -172,7 +175,7 @@ async fn delete_session(
     let mut accounts = state.accounts.clone();
     let request = state.request(LogoutRequest::default(), &headers);
     state
-        .call(ServiceName::Accounts, accounts.logout(request))
+        .call(UPSTREAM, accounts.logout(request))
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -4,7 +4,6 @@
 use axum::Json;
 use axum::extract::{Query, State};
 use clocker_proto::random::{NumberRequest, StringRequest};
-use clocker_runtime::ServiceName;
 use clocker_runtime::http::ApiError;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -14,6 +13,9 @@ use utoipa_axum::routes;
 use super::params::{self, parse, parse_bool};
 use super::{ErrorBody, Upstream};
 use crate::state::Shared;
+
+/// The service behind these routes, as errors name it.
+const UPSTREAM: &str = "random";
 
 /// The longest string the random service makes.
 const MAX_LENGTH: i32 = 1000;
@@ -64,7 +66,7 @@ async fn get_number(
     let mut random = state.random.clone();
     let reply = state
         .call(
-            ServiceName::Random,
+            UPSTREAM,
             random
                 .get_random_number(state.request(NumberRequest { min, max }, &Default::default())),
         )
@@ -101,7 +103,7 @@ async fn get_string(
     let mut random = state.random.clone();
     let reply = state
         .call(
-            ServiceName::Random,
+            UPSTREAM,
             random.get_random_string(state.request(message, &Default::default())),
         )
         .await?;

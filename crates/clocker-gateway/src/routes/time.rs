@@ -4,7 +4,6 @@
 use axum::Json;
 use axum::extract::{Query, State};
 use clocker_proto::v1::CurrentTimeRequest;
-use clocker_runtime::ServiceName;
 use clocker_runtime::http::ApiError;
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
@@ -16,6 +15,9 @@ use utoipa_axum::routes;
 use super::params;
 use super::{ErrorBody, Upstream};
 use crate::state::Shared;
+
+/// The service behind these routes, as errors name it.
+const UPSTREAM: &str = "current-time";
 
 pub fn router() -> OpenApiRouter<Shared> {
     OpenApiRouter::new().routes(routes!(get_time))
@@ -63,13 +65,13 @@ async fn get_time(
     };
     let reply = state
         .call(
-            ServiceName::CurrentTime,
+            UPSTREAM,
             clock.get_current_time(state.request(request, &Default::default())),
         )
         .await?;
     let at = Timestamp::from_nanosecond(i128::from(reply.unix_nanos)).map_err(|_| {
         ApiError::Upstream {
-            service: ServiceName::CurrentTime,
+            service: UPSTREAM,
             status: tonic::Status::internal("an instant out of range"),
         }
     })?;

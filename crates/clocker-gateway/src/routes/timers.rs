@@ -13,7 +13,7 @@ use axum::extract::{Path, State};
 use axum::http::{Extensions, HeaderMap, StatusCode};
 use clocker_proto::v1::{ListTimersRequest, SetTimerRequest, TimerRequest};
 use clocker_runtime::http::ApiError;
-use clocker_runtime::{ServiceName, forward_peer};
+use clocker_runtime::forward_peer;
 use clocker_timers::{SetTimerJson, TimerJson};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -22,6 +22,9 @@ use utoipa_axum::routes;
 
 use super::{BodyErrors, ErrorBody, Upstream, idempotency_key, json_body};
 use crate::state::Shared;
+
+/// The service behind these routes, as errors name it.
+const UPSTREAM: &str = "timers";
 
 pub fn router() -> OpenApiRouter<Shared> {
     OpenApiRouter::new()
@@ -88,7 +91,7 @@ async fn create_timer(
     let mut request = state.request(message, &headers);
     forward_peer(&mut request, &extensions);
     let timer = state
-        .call(ServiceName::Timers, timers.set_timer(request))
+        .call(UPSTREAM, timers.set_timer(request))
         .await?;
     Ok((StatusCode::CREATED, Json(TimerJson::from(&timer))))
 }
@@ -108,7 +111,7 @@ async fn list_timers(
     let mut timers = state.timers.clone();
     let request = state.request(ListTimersRequest::default(), &headers);
     let reply = state
-        .call(ServiceName::Timers, timers.list_timers(request))
+        .call(UPSTREAM, timers.list_timers(request))
         .await?;
     Ok(Json(TimerList {
         timers: reply.timers.iter().map(TimerJson::from).collect(),
@@ -132,7 +135,7 @@ async fn get_timer(
     let mut timers = state.timers.clone();
     let request = state.request(timer_request(id), &headers);
     let timer = state
-        .call(ServiceName::Timers, timers.get_timer(request))
+        .call(UPSTREAM, timers.get_timer(request))
         .await?;
     Ok(Json(TimerJson::from(&timer)))
 }
@@ -154,7 +157,7 @@ async fn cancel_timer(
     let mut timers = state.timers.clone();
     let request = state.request(timer_request(id), &headers);
     let timer = state
-        .call(ServiceName::Timers, timers.cancel_timer(request))
+        .call(UPSTREAM, timers.cancel_timer(request))
         .await?;
     Ok(Json(TimerJson::from(&timer)))
 }

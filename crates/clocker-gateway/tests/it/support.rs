@@ -8,7 +8,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, Response, StatusCode};
 use clocker_gateway::AppState;
-use clocker_runtime::{AddressBook, CancellationToken, Locator, ServiceName, Settings, bind};
+use clocker_runtime::{AddressBook, CancellationToken, Locator, Settings, bind};
 use clocker_time::Clock;
 use tower::ServiceExt;
 
@@ -48,24 +48,24 @@ pub async fn start(random_up: bool) -> Gateway {
     let any = "127.0.0.1:0".parse().expect("literal");
     let mut book = AddressBook::default();
     let closed = free_port().await;
-    book.set(ServiceName::Accounts, closed);
-    book.set(ServiceName::Timers, closed);
-    book.set(ServiceName::Random, closed);
+    book.set(clocker_proto::v1::accounts_server::SERVICE_NAME, closed);
+    book.set(clocker_proto::v1::timers_server::SERVICE_NAME, closed);
+    book.set(clocker_proto::random::random_service_server::SERVICE_NAME, closed);
     if random_up {
-        let listener = bind(ServiceName::Random, any).await.expect("port");
+        let listener = bind("random", any).await.expect("port");
         let random = clocker_random::launch(listener, &settings(), shutdown.clone())
             .await
             .expect("random starts");
-        book.set(ServiceName::Random, random.addr);
+        book.set(clocker_proto::random::random_service_server::SERVICE_NAME, random.addr);
     }
-    let listener = bind(ServiceName::CurrentTime, any).await.expect("port");
+    let listener = bind("current-time", any).await.expect("port");
     let clock = Clock::Frozen(FROZEN.parse().expect("literal"));
     let current_time =
         clocker_time::launch_current_time(listener, clock, &settings(), shutdown.clone())
             .await
             .expect("current-time starts");
-    book.set(ServiceName::CurrentTime, current_time.addr);
-    let locator = Locator::new(ServiceName::Gateway, clocker_gateway::REQUIRES, book);
+    book.set(clocker_proto::v1::current_time_server::SERVICE_NAME, current_time.addr);
+    let locator = Locator::new("gateway", clocker_gateway::REQUIRES, book);
     let state = AppState::locate(&locator, Duration::from_secs(2)).expect("declared");
     let router = clocker_gateway::app(state, &[FUNNEL_ORIGIN.to_owned()], Duration::from_secs(10));
     Gateway { router, shutdown }

@@ -5,7 +5,7 @@ use std::time::Duration;
 use clocker_proto::random::data_point::Value;
 use clocker_proto::random::random_service_client::RandomServiceClient;
 use clocker_proto::random::{DataType, NumberRequest, StreamRequest, StringRequest};
-use clocker_runtime::{CancellationToken, Launched, ServiceName, Settings, bind};
+use clocker_runtime::{CancellationToken, Launched, Settings, bind};
 use futures_util::StreamExt;
 use tonic::Code;
 use tonic::transport::Channel;
@@ -17,7 +17,7 @@ struct Random {
 }
 
 async fn start() -> Random {
-    let listener = bind(ServiceName::Random, "127.0.0.1:0".parse().expect("literal"))
+    let listener = bind("random", "127.0.0.1:0".parse().expect("literal"))
         .await
         .expect("port");
     let shutdown = CancellationToken::new();

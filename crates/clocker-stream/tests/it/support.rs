@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use clocker_runtime::{AddressBook, CancellationToken, Launched, ServiceName, Settings, bind};
+use clocker_runtime::{AddressBook, CancellationToken, Launched, Settings, bind};
 use clocker_stream::{FeedConfig, StreamConfig};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
@@ -37,7 +37,7 @@ impl Drop for Fleet {
 }
 
 async fn launch_random(addr: SocketAddr, stop: CancellationToken) -> Launched {
-    let listener = bind(ServiceName::Random, addr).await.expect("port");
+    let listener = bind("random", addr).await.expect("port");
     clocker_random::launch(listener, &settings(), stop)
         .await
         .expect("random starts")
@@ -56,7 +56,7 @@ impl Fleet {
         for name in clocker_stream::REQUIRES {
             book.set(*name, closed);
         }
-        book.set(ServiceName::Random, random.addr);
+        book.set(clocker_proto::random::random_service_server::SERVICE_NAME, random.addr);
         let config = StreamConfig {
             feed: FeedConfig {
                 every,
@@ -66,7 +66,7 @@ impl Fleet {
             ..StreamConfig::default()
         };
         let shutdown = CancellationToken::new();
-        let listener = bind(ServiceName::Stream, "127.0.0.1:0".parse().expect("literal"))
+        let listener = bind("stream", "127.0.0.1:0".parse().expect("literal"))
             .await
             .expect("port");
         let stream = clocker_stream::launch(listener, book, &config, &settings(), shutdown.clone())

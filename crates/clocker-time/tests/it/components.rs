@@ -1,5 +1,4 @@
 use clocker_proto::v1::ComponentRequest;
-use clocker_runtime::ServiceName;
 use clocker_time::Clock;
 use tonic::Code;
 
@@ -100,13 +99,12 @@ async fn a_component_without_current_time_is_unavailable_but_still_serves_given_
     // A component whose current-time address leads nowhere.
     let mut book = clocker_runtime::AddressBook::default();
     let nowhere = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    book.set(
-        ServiceName::CurrentTime,
+    book.set(clocker_proto::v1::current_time_server::SERVICE_NAME,
         nowhere.local_addr().expect("addr"),
     );
     drop(nowhere);
     let shutdown = clocker_runtime::CancellationToken::new();
-    let listener = clocker_runtime::bind(ServiceName::Seconds, crate::support::any_port())
+    let listener = clocker_runtime::bind("seconds", crate::support::any_port())
         .await
         .expect("bind");
     let launched = clocker_time::launch_component(

@@ -1,5 +1,4 @@
 use clocker_proto::v1::CurrentTimeRequest;
-use clocker_runtime::ServiceName;
 use clocker_time::Clock;
 use tonic::Code;
 
@@ -68,11 +67,11 @@ async fn every_service_reports_serving_over_grpc_health() {
     use tonic_health::pb::{HealthCheckRequest, health_client::HealthClient};
     let clocks = Clocks::start(Clock::System).await;
     for (name, grpc_name) in [
-        (ServiceName::CurrentTime, "clocker.v1.CurrentTime"),
-        (ServiceName::Hours, "clocker.v1.Hours"),
-        (ServiceName::Minutes, "clocker.v1.Minutes"),
-        (ServiceName::Seconds, "clocker.v1.Seconds"),
-        (ServiceName::Milliseconds, "clocker.v1.Milliseconds"),
+        ("current-time", "clocker.v1.CurrentTime"),
+        ("hours", "clocker.v1.Hours"),
+        ("minutes", "clocker.v1.Minutes"),
+        ("seconds", "clocker.v1.Seconds"),
+        ("milliseconds", "clocker.v1.Milliseconds"),
     ] {
         let mut health = HealthClient::new(clocks.channel(name).await);
         for service in ["", grpc_name] {
@@ -88,7 +87,7 @@ async fn every_service_reports_serving_over_grpc_health() {
         }
     }
     // A service this port does not serve is NOT_FOUND, as the protocol says.
-    let mut health = HealthClient::new(clocks.channel(ServiceName::Hours).await);
+    let mut health = HealthClient::new(clocks.channel("hours").await);
     let status = health
         .check(HealthCheckRequest {
             service: "clocker.v1.Minutes".into(),
@@ -107,7 +106,7 @@ async fn health_watchers_see_not_serving_and_do_not_hold_the_drain() {
         drain: std::time::Duration::from_secs(60),
         ..Settings::default()
     };
-    let listener = bind(ServiceName::CurrentTime, crate::support::any_port())
+    let listener = bind("current-time", crate::support::any_port())
         .await
         .expect("bind");
     let launched =

@@ -7,13 +7,13 @@ use clocker_proto::v1::{
     hours_client::HoursClient, milliseconds_client::MillisecondsClient,
     minutes_client::MinutesClient, seconds_client::SecondsClient,
 };
-use clocker_runtime::{AddressBook, CancellationToken, ServiceName, Settings, bind};
+use clocker_runtime::{AddressBook, CancellationToken, Settings, bind};
 use clocker_time::{Clock, Component, launch_component, launch_current_time};
 use tonic::transport::Channel;
 
 /// current-time and the four component services, stopped on drop.
 pub struct Clocks {
-    pub addrs: Vec<(ServiceName, SocketAddr)>,
+    pub addrs: Vec<(&'static str, SocketAddr)>,
     shutdown: CancellationToken,
 }
 
@@ -31,15 +31,15 @@ impl Clocks {
             budget: std::time::Duration::from_secs(2),
             ..Settings::default()
         };
-        let listener = bind(ServiceName::CurrentTime, any_port())
+        let listener = bind("current-time", any_port())
             .await
             .expect("bind");
         let current = launch_current_time(listener, clock, &settings, shutdown.clone())
             .await
             .expect("current-time starts");
         let mut book = AddressBook::default();
-        book.set(ServiceName::CurrentTime, current.addr);
-        let mut addrs = vec![(ServiceName::CurrentTime, current.addr)];
+        book.set(clocker_proto::v1::current_time_server::SERVICE_NAME, current.addr);
+        let mut addrs = vec![("current-time", current.addr)];
         for component in Component::ALL {
             let listener = bind(component.service(), any_port()).await.expect("bind");
             let launched = launch_component(
@@ -56,7 +56,7 @@ impl Clocks {
         Clocks { addrs, shutdown }
     }
 
-    pub fn addr(&self, name: ServiceName) -> SocketAddr {
+    pub fn addr(&self, name: &'static str) -> SocketAddr {
         self.addrs
             .iter()
             .find(|(n, _)| *n == name)
@@ -64,24 +64,24 @@ impl Clocks {
             .expect("started")
     }
 
-    pub async fn channel(&self, name: ServiceName) -> Channel {
+    pub async fn channel(&self, name: &'static str) -> Channel {
         connect(self.addr(name)).await
     }
 
     pub async fn current_time(&self) -> CurrentTimeClient<Channel> {
-        CurrentTimeClient::new(self.channel(ServiceName::CurrentTime).await)
+        CurrentTimeClient::new(self.channel("current-time").await)
     }
     pub async fn hours(&self) -> HoursClient<Channel> {
-        HoursClient::new(self.channel(ServiceName::Hours).await)
+        HoursClient::new(self.channel("hours").await)
     }
     pub async fn minutes(&self) -> MinutesClient<Channel> {
-        MinutesClient::new(self.channel(ServiceName::Minutes).await)
+        MinutesClient::new(self.channel("minutes").await)
     }
     pub async fn seconds(&self) -> SecondsClient<Channel> {
-        SecondsClient::new(self.channel(ServiceName::Seconds).await)
+        SecondsClient::new(self.channel("seconds").await)
     }
     pub async fn milliseconds(&self) -> MillisecondsClient<Channel> {
-        MillisecondsClient::new(self.channel(ServiceName::Milliseconds).await)
+        MillisecondsClient::new(self.channel("milliseconds").await)
     }
 
     /// Hours, minutes, seconds and milliseconds for the same request.

@@ -6,7 +6,7 @@ use std::time::Duration;
 use clocker_accounts::AccountsConfig;
 use clocker_proto::v1::timers_client::TimersClient;
 use clocker_proto::v1::{TimerEvent, WatchTimersRequest};
-use clocker_runtime::{AddressBook, CancellationToken, Launched, ServiceName, Settings, bind};
+use clocker_runtime::{AddressBook, CancellationToken, Launched, Settings, bind};
 use clocker_store::StoreConfig;
 use clocker_testdb::TestDatabase;
 use clocker_timers::{TimerClock, TimerLimits, TimersConfig};
@@ -48,8 +48,7 @@ impl Fleet {
             database: database.clone(),
             ..AccountsConfig::default()
         };
-        let listener = bind(
-            ServiceName::Accounts,
+        let listener = bind("accounts",
             "127.0.0.1:0".parse().expect("literal"),
         )
         .await
@@ -59,7 +58,7 @@ impl Fleet {
                 .await
                 .expect("accounts starts");
         let mut book = AddressBook::default();
-        book.set(ServiceName::Accounts, accounts.addr);
+        book.set(clocker_proto::v1::accounts_server::SERVICE_NAME, accounts.addr);
         let config = TimersConfig {
             database,
             zmq_endpoint: "tcp://127.0.0.1:0".into(),
@@ -68,7 +67,7 @@ impl Fleet {
             clock,
             ..TimersConfig::default()
         };
-        let listener = bind(ServiceName::Timers, "127.0.0.1:0".parse().expect("literal"))
+        let listener = bind("timers", "127.0.0.1:0".parse().expect("literal"))
             .await
             .expect("port");
         let timers = clocker_timers::launch(listener, &config, book, &settings(), shutdown.clone())

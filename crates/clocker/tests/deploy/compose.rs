@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 
 use clocker::cli::Command;
-use clocker_runtime::ServiceName;
+use clocker_fleet::ServiceName;
 use serde_json::Value;
 
 use crate::files::{

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use clap::FromArgMatches;
 use clocker::cli::{Cli, Command};
-use clocker_runtime::ServiceName;
+use clocker_fleet::ServiceName;
 use serde_json::Value;
 
 /// The repository's root.

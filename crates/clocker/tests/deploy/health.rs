@@ -4,8 +4,9 @@
 
 use std::process::Output;
 
-use clocker::Options;
-use clocker_runtime::{AddressBook, ServiceName, ServiceThread};
+use clocker_fleet::Options;
+use clocker_fleet::ServiceName;
+use clocker_runtime::{AddressBook, ServiceThread};
 use tokio::net::TcpListener;
 
 fn clocker_health(args: &[&str], envs: &[(&str, String)]) -> Output {

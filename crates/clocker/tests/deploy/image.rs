@@ -2,7 +2,7 @@
 //! workspace needs and runs `clocker`.
 
 use clocker::cli::Command;
-use clocker_runtime::ServiceName;
+use clocker_fleet::ServiceName;
 
 use crate::files::{parse_clocker, read, strings};
 

@@ -3,7 +3,8 @@
 
 use std::collections::BTreeSet;
 
-use clocker_runtime::{LIVENESS_PATH, LIVENESS_SERVICE, READINESS_PATH, ServiceName};
+use clocker_fleet::ServiceName;
+use clocker_runtime::{LIVENESS_PATH, LIVENESS_SERVICE, READINESS_PATH};
 use serde_json::Value;
 
 use crate::files::{

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeSet;
 
-use clocker_runtime::ServiceName;
+use clocker_fleet::ServiceName;
 use serde_json::Value;
 
 use crate::files::uses_postgres;

@@ -7,8 +7,8 @@ use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 
-use clocker::Options;
-use clocker_runtime::ServiceName;
+use clocker_fleet::Options;
+use clocker_fleet::ServiceName;
 use clocker_testdb::{Backend, TestDatabase, test_both_backends};
 
 use crate::support::{spawn_serving, start_fleet};

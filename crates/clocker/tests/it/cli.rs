@@ -2,8 +2,8 @@
 
 use std::process::{Command, Output};
 
-use clocker::Options;
-use clocker_runtime::ServiceName;
+use clocker_fleet::Options;
+use clocker_fleet::ServiceName;
 use clocker_time::Clock;
 
 use crate::support::start_fleet;

@@ -1,6 +1,6 @@
 //! WebSocket goodbyes: both ways, the close handshake completes.
 
-use clocker_runtime::ServiceName;
+use clocker_fleet::ServiceName;
 use futures_util::{SinkExt, StreamExt};
 use tokio::time::timeout;
 use tokio_tungstenite::tungstenite::Message;

@@ -2,7 +2,7 @@
 //! the funnel reports itself not ready (naming it), and frames and
 //! readiness recover by themselves when the service returns.
 
-use clocker_runtime::ServiceName;
+use clocker_fleet::ServiceName;
 
 use crate::support::{
     PATIENCE, assert_untorn, connect, fast_ticks, frames_until, http_request, start_fleet,

@@ -1,5 +1,5 @@
-use clocker::Options;
-use clocker_runtime::ServiceName;
+use clocker_fleet::Options;
+use clocker_fleet::ServiceName;
 
 use crate::support::{
     assert_untorn, connect, fast_ticks, next_frame, next_json, send_json, start_fleet,

@@ -4,8 +4,8 @@
 
 use std::process::{Command, Output};
 
-use clocker::Options;
-use clocker_runtime::ServiceName;
+use clocker_fleet::Options;
+use clocker_fleet::ServiceName;
 
 use crate::support::{http_get, http_request, start_fleet};
 

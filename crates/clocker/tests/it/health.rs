@@ -6,7 +6,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use clocker_runtime::ServiceName;
+use clocker_fleet::ServiceName;
 use clocker_testdb::PgCluster;
 use tokio::time::Instant;
 use tonic_health::pb::HealthCheckRequest;

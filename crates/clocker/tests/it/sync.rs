@@ -3,8 +3,8 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use clocker::Options;
-use clocker_runtime::ServiceName;
+use clocker_fleet::Options;
+use clocker_fleet::ServiceName;
 
 use crate::support::{
     PATIENCE, Socket, connect, fast_ticks, next_frame, next_json, send_json, start_fleet,

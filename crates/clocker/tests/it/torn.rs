@@ -6,7 +6,7 @@
 //! did: each component asking current-time) shows up twice over: fields that
 //! disagree across the boundary, and instants that run ahead of the frame count.
 
-use clocker_runtime::ServiceName;
+use clocker_fleet::ServiceName;
 use clocker_time::Clock;
 use jiff::{SignedDuration, Timestamp};
 

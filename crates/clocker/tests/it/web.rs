@@ -1,8 +1,8 @@
 //! The web UI as the funnel serves it: the page, its hashed assets with
 //! their caching, client-side routes, and missing files.
 
-use clocker::Options;
-use clocker_runtime::ServiceName;
+use clocker_fleet::Options;
+use clocker_fleet::ServiceName;
 
 use crate::support::{http_request, start_fleet};
 

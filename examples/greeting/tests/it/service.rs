@@ -3,7 +3,7 @@
 use clocker_proto::greeting::greeting_client::GreetingClient;
 use clocker_proto::greeting::{FetchGreetingRequest, Tongue};
 use clocker_runtime::{
-    AddressBook, CancellationToken, Launched, Locator, ServiceName, Settings, bind,
+    AddressBook, CancellationToken, Launched, Locator, Settings, bind,
 };
 use tonic::Code;
 use tonic::transport::Channel;
@@ -16,8 +16,7 @@ struct Greeting {
 
 impl Greeting {
     async fn start() -> Self {
-        let listener = bind(
-            ServiceName::Greeting,
+        let listener = bind("greeting",
             "127.0.0.1:0".parse().expect("literal"),
         )
         .await
@@ -28,8 +27,8 @@ impl Greeting {
                 .await
                 .expect("greeting starts");
         let mut book = AddressBook::default();
-        book.set(ServiceName::Greeting, launched.addr);
-        let client = Locator::for_program("greeting-test", &[ServiceName::Greeting], book)
+        book.set(clocker_proto::greeting::greeting_server::SERVICE_NAME, launched.addr);
+        let client = Locator::new("greeting-test", &[clocker_proto::greeting::greeting_server::SERVICE_NAME], book)
             .locate()
             .expect("greeting is declared");
         Self {
@@ -92,8 +91,8 @@ async fn an_unspecified_or_unknown_tongue_is_invalid_argument_naming_it() {
 
 #[tokio::test]
 async fn only_a_declared_requirement_can_be_located() {
-    let err = Locator::for_program("greeting-test", &[], AddressBook::default())
+    let err = Locator::new("greeting-test", &[], AddressBook::default())
         .locate::<GreetingClient<Channel>>()
         .expect_err("greeting is not declared");
-    assert!(err.to_string().contains("locate greeting"), "{err}");
+    assert!(err.to_string().contains("locate greeting.v1.Greeting"), "{err}");
 }

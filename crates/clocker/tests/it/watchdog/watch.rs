@@ -6,7 +6,7 @@
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use clocker_runtime::ServiceName;
+use clocker_fleet::ServiceName;
 use tokio::time::Instant;
 
 use crate::support::PATIENCE;

@@ -6,10 +6,10 @@
 
 use std::net::{IpAddr, SocketAddr};
 
-use clocker_runtime::{AddressBook, LaunchError, ServiceName, ServiceThread, bind};
+use clocker_runtime::{AddressBook, LaunchError, ServiceThread, bind};
 use tokio::net::TcpListener;
 
-use crate::{DependencyCycle, Options, launch_service, requires, start_order};
+use crate::{DependencyCycle, Options, ServiceName, launch_service, start_order};
 
 /// Why the fleet could not start.
 #[derive(Debug, thiserror::Error)]
@@ -22,13 +22,13 @@ pub enum FleetError {
 
 /// Running services, in the order they were started.
 #[derive(Debug)]
-pub struct Fleet {
+pub struct ThreadedFleet {
     options: Options,
     book: AddressBook,
     running: Vec<ServiceThread>,
 }
 
-impl Fleet {
+impl ThreadedFleet {
     /// Starts every service on `host`, each after what it requires: on its
     /// default port, or on a port the OS picks when `ephemeral`. On failure,
     /// what was started is stopped.
@@ -37,12 +37,12 @@ impl Fleet {
         ephemeral: bool,
         options: Options,
     ) -> Result<Self, FleetError> {
-        let order = start_order(&ServiceName::ALL, requires)?;
+        let order = start_order(&ServiceName::ALL, ServiceName::requires)?;
         let mut options = options;
         if ephemeral {
             options.timers.zmq_endpoint = format!("tcp://{}:0", host_in_url(host));
         }
-        let mut fleet = Fleet {
+        let mut fleet = ThreadedFleet {
             options,
             book: AddressBook::default(),
             running: Vec::new(),
@@ -55,7 +55,7 @@ impl Fleet {
         }
         for (name, listener) in &listeners {
             let addr = listener.local_addr().map_err(|err| setup(*name, err))?;
-            fleet.book.set(*name, addr);
+            fleet.book.set(name.contract(), addr);
         }
         for (name, listener) in listeners {
             if let Err(err) = fleet.start_service(name, listener).await {
@@ -72,28 +72,31 @@ impl Fleet {
     /// When `name` was never started.
     pub fn addr(&self, name: ServiceName) -> SocketAddr {
         self.book
-            .resolve(name)
-            .parse()
+            .resolve(name.contract())
+            .and_then(|addr| addr.parse().ok())
             .expect("started services are recorded by socket address")
     }
 
     /// The services and their addresses, in start order.
     pub fn addrs(&self) -> Vec<(ServiceName, SocketAddr)> {
-        self.running.iter().map(|s| (s.service, s.addr)).collect()
+        self.running
+            .iter()
+            .map(|s| (Self::name_of(s), s.addr))
+            .collect()
     }
 
     /// The other endpoints of `name` (such as `zeromq tcp://…`).
     pub fn also(&self, name: ServiceName) -> Vec<String> {
         self.running
             .iter()
-            .filter(|s| s.service == name)
+            .filter(|s| s.service == name.as_str())
             .flat_map(|s| s.also.clone())
             .collect()
     }
 
     /// Stops one service (as if it died); the others keep running.
     pub async fn stop_service(&mut self, name: ServiceName) {
-        if let Some(index) = self.running.iter().position(|s| s.service == name) {
+        if let Some(index) = self.running.iter().position(|s| s.service == name.as_str()) {
             self.running.remove(index).stop().await;
         }
     }
@@ -103,6 +106,13 @@ impl Fleet {
         self.stop_service(name).await;
         let listener = bind_std(name, self.addr(name)).await?;
         self.start_service(name, listener).await
+    }
+
+    fn name_of(thread: &ServiceThread) -> ServiceName {
+        thread
+            .service
+            .parse()
+            .expect("every thread runs a service of the table")
     }
 
     /// Stops every service, in reverse start order.
@@ -119,7 +129,7 @@ impl Fleet {
     ) -> Result<(), LaunchError> {
         let book = self.book.clone();
         let options = self.options.clone();
-        let thread = ServiceThread::start(name, move |shutdown| async move {
+        let thread = ServiceThread::start(name.as_str(), move |shutdown| async move {
             let listener = TcpListener::from_std(listener).map_err(|err| setup(name, err))?;
             launch_service(name, listener, book, &options, shutdown).await
         })
@@ -134,14 +144,14 @@ async fn bind_std(
     name: ServiceName,
     addr: SocketAddr,
 ) -> Result<std::net::TcpListener, LaunchError> {
-    bind(name, addr)
+    bind(name.as_str(), addr)
         .await?
         .into_std()
         .map_err(|err| setup(name, err))
 }
 
 fn setup(service: ServiceName, err: std::io::Error) -> LaunchError {
-    LaunchError::setup(service, "cannot hand over the bound port")(err)
+    LaunchError::setup(service.as_str(), "cannot hand over the bound port")(err)
 }
 
 /// `host` as it goes in a URL (IPv6 in brackets).

@@ -1,4 +1,5 @@
-//! The table of Clocker services: their names and default ports.
+//! The table of Clocker services: their names, default ports, the contract
+//! each is found by and what each requires.
 //!
 //! The default ports are the seeds' and are a contract: clients written from
 //! the seeds must find the services there.
@@ -11,7 +12,15 @@
 use std::fmt;
 use std::str::FromStr;
 
-/// Every service the runtime knows how to address.
+use clocker_proto::doors;
+use clocker_proto::greeting::greeting_server;
+use clocker_proto::random::random_service_server;
+use clocker_proto::v1::{
+    accounts_server, current_time_server, hours_server, milliseconds_server, minutes_server,
+    seconds_server, timers_server,
+};
+
+/// Every service of the fleet, and the greeting example.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ServiceName {
     CurrentTime,
@@ -82,6 +91,58 @@ impl ServiceName {
         }
     }
 
+    /// What callers find the service by: a gRPC service's full name (its
+    /// server's `NamedService::NAME`), an HTTP door's name.
+    pub const fn contract(self) -> &'static str {
+        match self {
+            ServiceName::CurrentTime => current_time_server::SERVICE_NAME,
+            ServiceName::Hours => hours_server::SERVICE_NAME,
+            ServiceName::Minutes => minutes_server::SERVICE_NAME,
+            ServiceName::Seconds => seconds_server::SERVICE_NAME,
+            ServiceName::Milliseconds => milliseconds_server::SERVICE_NAME,
+            ServiceName::Funnel => doors::FUNNEL,
+            ServiceName::Accounts => accounts_server::SERVICE_NAME,
+            ServiceName::Timers => timers_server::SERVICE_NAME,
+            ServiceName::Random => random_service_server::SERVICE_NAME,
+            ServiceName::Gateway => doors::GATEWAY,
+            ServiceName::Stream => doors::STREAM,
+            ServiceName::Greeting => greeting_server::SERVICE_NAME,
+        }
+    }
+
+    /// The service found by `contract`, if the table has one.
+    pub fn by_contract(contract: &str) -> Option<ServiceName> {
+        ServiceName::ALL
+            .into_iter()
+            .chain([ServiceName::Greeting])
+            .find(|name| name.contract() == contract)
+    }
+
+    /// What the service requires (as each service declares it), in the
+    /// order it must be started after them.
+    pub fn requires(self) -> Vec<ServiceName> {
+        let contracts: &[&str] = match self {
+            ServiceName::CurrentTime | ServiceName::Greeting => &[],
+            ServiceName::Hours
+            | ServiceName::Minutes
+            | ServiceName::Seconds
+            | ServiceName::Milliseconds => clocker_time::COMPONENT_REQUIRES,
+            ServiceName::Funnel => clocker_funnel::REQUIRES,
+            ServiceName::Accounts => clocker_accounts::REQUIRES,
+            ServiceName::Timers => clocker_timers::REQUIRES,
+            ServiceName::Random => clocker_random::REQUIRES,
+            ServiceName::Gateway => clocker_gateway::REQUIRES,
+            ServiceName::Stream => clocker_stream::REQUIRES,
+        };
+        contracts
+            .iter()
+            .map(|contract| {
+                ServiceName::by_contract(contract)
+                    .unwrap_or_else(|| unreachable!("{contract} is not in the table"))
+            })
+            .collect()
+    }
+
     /// Whether the service speaks HTTP (the others speak gRPC).
     pub const fn speaks_http(self) -> bool {
         matches!(
@@ -147,6 +208,34 @@ mod tests {
         assert!("greeting".parse::<ServiceName>().is_err());
         let ports: Vec<u16> = ServiceName::ALL.map(ServiceName::default_port).to_vec();
         assert!(!ports.contains(&ServiceName::Greeting.default_port()));
+    }
+
+    #[test]
+    fn every_requirement_is_a_service_of_the_table() {
+        for name in ServiceName::ALL {
+            for required in name.requires() {
+                assert!(ServiceName::ALL.contains(&required), "{name} -> {required}");
+            }
+        }
+        assert_eq!(
+            ServiceName::Funnel.requires(),
+            [
+                ServiceName::CurrentTime,
+                ServiceName::Hours,
+                ServiceName::Minutes,
+                ServiceName::Seconds,
+                ServiceName::Milliseconds
+            ]
+        );
+    }
+
+    #[test]
+    fn contracts_find_their_service() {
+        for name in ServiceName::ALL {
+            assert_eq!(ServiceName::by_contract(name.contract()), Some(name));
+        }
+        assert_eq!(ServiceName::Hours.contract(), "clocker.v1.Hours");
+        assert_eq!(ServiceName::Gateway.contract(), "gateway");
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Start order: every service after everything it requires.
 
-use clocker_runtime::ServiceName;
+use crate::ServiceName;
 
 /// The services' requirements loop back on themselves.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -11,7 +11,7 @@ pub struct DependencyCycle(pub Vec<ServiceName>);
 /// comes after what it requires (ties keep the order given).
 pub fn start_order(
     services: &[ServiceName],
-    requires: impl Fn(ServiceName) -> &'static [ServiceName],
+    requires: impl Fn(ServiceName) -> Vec<ServiceName>,
 ) -> Result<Vec<ServiceName>, DependencyCycle> {
     let mut ordered = Vec::new();
     let mut path = Vec::new();
@@ -23,7 +23,7 @@ pub fn start_order(
 
 fn visit(
     service: ServiceName,
-    requires: &impl Fn(ServiceName) -> &'static [ServiceName],
+    requires: &impl Fn(ServiceName) -> Vec<ServiceName>,
     path: &mut Vec<ServiceName>,
     ordered: &mut Vec<ServiceName>,
 ) -> Result<(), DependencyCycle> {
@@ -36,7 +36,7 @@ fn visit(
         return Err(DependencyCycle(cycle));
     }
     path.push(service);
-    for &required in requires(service) {
+    for required in requires(service) {
         visit(required, requires, path, ordered)?;
     }
     path.pop();
@@ -51,7 +51,7 @@ mod tests {
 
     #[test]
     fn the_fleet_starts_current_time_first_and_the_funnel_last() {
-        let order = start_order(&[Funnel, Hours], crate::requires).expect("no cycle");
+        let order = start_order(&[Funnel, Hours], ServiceName::requires).expect("no cycle");
         assert_eq!(order.first(), Some(&CurrentTime));
         assert_eq!(order.last(), Some(&Funnel));
         assert_eq!(order.len(), 6, "{order:?}");
@@ -59,13 +59,13 @@ mod tests {
 
     #[test]
     fn the_front_doors_start_after_every_service_they_call() {
-        let order = start_order(&ServiceName::ALL, crate::requires).expect("no cycle");
+        let order = start_order(&ServiceName::ALL, ServiceName::requires).expect("no cycle");
         let position = |name| order.iter().position(|s| *s == name).expect("started");
         assert_eq!(order.len(), ServiceName::ALL.len());
         assert!(position(Accounts) < position(Timers), "{order:?}");
         for front in [Gateway, Stream] {
             for called in [Random, Timers, Accounts, CurrentTime] {
-                if crate::requires(front).contains(&called) {
+                if ServiceName::requires(front).contains(&called) {
                     assert!(position(called) < position(front), "{order:?}");
                 }
             }
@@ -74,18 +74,18 @@ mod tests {
 
     #[test]
     fn a_subset_brings_what_it_requires() {
-        let order = start_order(&[Minutes], crate::requires).expect("no cycle");
+        let order = start_order(&[Minutes], ServiceName::requires).expect("no cycle");
         assert_eq!(order, [CurrentTime, Minutes]);
     }
 
     #[test]
     fn a_cycle_is_an_error_naming_it() {
-        fn cyclic(service: ServiceName) -> &'static [ServiceName] {
+        fn cyclic(service: ServiceName) -> Vec<ServiceName> {
             match service {
-                Hours => &[Minutes],
-                Minutes => &[Seconds],
-                Seconds => &[Hours],
-                _ => &[],
+                Hours => vec![Minutes],
+                Minutes => vec![Seconds],
+                Seconds => vec![Hours],
+                _ => Vec::new(),
             }
         }
         let err = start_order(&[CurrentTime, Hours], cyclic).expect_err("a cycle");
