@@ -7,7 +7,7 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use clocker_supervisor::status::Row;
+use clocker_wire::Row;
 
 use crate::support::{connect, frames_until};
 use nix::sys::signal::{Signal, kill};
