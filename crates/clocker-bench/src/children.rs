@@ -189,7 +189,7 @@ impl ClockFleet {
     pub fn book(&self) -> AddressBook {
         let mut book = AddressBook::default();
         for (name, child) in &self.services {
-            book.set(*name, child.addr());
+            book.set(name.contract(), child.addr());
         }
         book
     }

@@ -259,7 +259,7 @@ mod tests {
         assert_eq!(p4.tick, Duration::from_millis(50));
         let p10: p10_supervisor::P10Args = defaults().expect("defaults parse");
         // Every service of the fleet is killed once per run.
-        assert_eq!(p10.kill, clocker_runtime::ServiceName::ALL.to_vec());
+        assert_eq!(p10.kill, clocker_fleet::ServiceName::ALL.to_vec());
     }
 
     #[test]

@@ -22,7 +22,7 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use clocker_fleet::ServiceName;
 use clocker_supervisor::probe::Prober;
-use clocker_supervisor::status::Row;
+use clocker_wire::Row;
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid as NixPid;
 use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};

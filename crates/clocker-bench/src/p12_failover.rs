@@ -24,7 +24,7 @@ use clocker_fleet::ServiceName;
 use clocker_store::{EventKind, Store, StoreConfig};
 use clocker_supervisor::overruns::scrape;
 use clocker_testdb::PgCluster;
-use clocker_timers::MAX_WATCH_IDS;
+use clocker_wire::MAX_WATCH_IDS;
 use futures_util::StreamExt;
 use tokio::time::Instant;
 

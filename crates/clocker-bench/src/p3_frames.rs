@@ -5,13 +5,14 @@
 
 use std::time::{Duration, Instant};
 
-use clocker_funnel::{Assembler, CLOCK_SERVICES, Frame};
+use clocker_fanout::{Assembler, CLOCK_SERVICES, frame};
 use clocker_proto::v1::hours_client::HoursClient;
 use clocker_proto::v1::milliseconds_client::MillisecondsClient;
 use clocker_proto::v1::minutes_client::MinutesClient;
 use clocker_proto::v1::seconds_client::SecondsClient;
 use clocker_proto::v1::{ComponentReply, ComponentRequest};
 use clocker_runtime::Locator;
+use clocker_wire::Frame;
 use tonic::transport::Channel;
 use tonic::{Request, Response, Status};
 
@@ -49,7 +50,7 @@ pub fn run(programs: &Programs, args: &P3Args) -> anyhow::Result<Table> {
 
 async fn measure(programs: &Programs, args: &P3Args) -> anyhow::Result<Table> {
     let fleet = ClockFleet::start(programs).await?;
-    let locator = Locator::for_program("clocker-bench", CLOCK_SERVICES, fleet.book());
+    let locator = Locator::new("clocker-bench", CLOCK_SERVICES, fleet.book());
     let seed = Seed {
         hours: locator.locate()?,
         minutes: locator.locate()?,
@@ -137,7 +138,7 @@ impl Seed {
             .ok()
             .and_then(|reply| reply.get_ref().at)
             .map_or(0, |at| at.seconds * 1_000_000_000 + i64::from(at.nanos));
-        Frame::new(
+        frame::build(
             seq,
             ZONE,
             unix_nanos,
@@ -210,7 +211,7 @@ fn table(seed: &Run, funnel: &Run, args: &P3Args) -> Table {
          current-thread client (as the funnel runs), zone UTC. Five separate `clocker serve` \
          processes (current-time and the four components), each single-threaded. The seed \
          design costs 8 calls in sequence per frame (each component asks current-time); the \
-         funnel design costs 1 call, then 4 concurrent ones (`clocker_funnel::Assembler`).",
+         funnel design costs 1 call, then 4 concurrent ones (`clocker_fanout::Assembler`).",
         args.duration, args.warmup
     ));
     table.note(

@@ -75,7 +75,7 @@ pub async fn launch_service(
         )),
         component => {
             let component =
-                Component::for_service(component).expect("every other service is a component");
+                Component::for_service(component.as_str()).expect("every other service is a component");
             clocker_time::launch_component(component, listener, book, &options.settings, shutdown)
                 .await
         }
@@ -103,6 +103,6 @@ mod tests {
             message.contains("cargo run -p clocker-example-greeting"),
             "{message}"
         );
-        assert!(requires(ServiceName::Greeting).is_empty());
+        assert!(ServiceName::Greeting.requires().is_empty());
     }
 }

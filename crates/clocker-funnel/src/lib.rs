@@ -1,14 +1,10 @@
 //! The funnel: builds clock frames from the five clock services and pushes
 //! them to browsers over WebSocket.
 //!
-//! - [`Assembler`]: one instant from current-time, then the four components
-//!   in parallel (`assemble`).
-//! - [`Frame`]: the JSON pushed to clients (`frame`).
-//! - [`Hub`]: the latest serialized frame per zone in use (`hub`).
-//! - the tick loop builds each zone's frame once per tick, on a thread of
-//!   its own (`ticker`).
-//! - [`FleetClock`]: current-time's clock as learned from those reads, so
-//!   clock-sync pongs share the frames' timebase (`fleet_clock`).
+//! # Layout
+//! - the frames come from `clocker-fanout`: its tick loop builds each
+//!   zone's frame once per tick into a [`Hub`], and teaches a [`FleetClock`]
+//!   current-time's clock, so clock-sync pongs share the frames' timebase.
 //! - `GET /ws` forwards a zone's frames to one socket and answers its clock
 //!   pings (`socket`); `GET /health` says whether the funnel and its
 //!   dependencies answer; `GET /config.json` tells the page where the
@@ -18,14 +14,9 @@
 //!   pages of allowed origins (`clocker_runtime::http::AllowedHosts`).
 
 mod admin;
-mod assemble;
 mod endpoints;
-mod fleet_clock;
-mod frame;
-mod hub;
 mod socket;
 mod status;
-mod ticker;
 mod web;
 
 use std::sync::Arc;
@@ -37,6 +28,7 @@ use axum::extract::State;
 use axum::middleware;
 use axum::response::Response;
 use axum::routing::get;
+use clocker_fanout::{CLOCK_SERVICE_NAMES, CLOCK_SERVICES, FleetClock, Hub};
 use clocker_runtime::http::{AllowedHosts, check_host, check_origin};
 use clocker_runtime::{
     AddressBook, CancellationToken, LaunchError, Launched, Locator, NotReady, Readiness,
@@ -47,12 +39,7 @@ use endpoints::Endpoints;
 use status::{Detail, StatusSource};
 use tokio::net::TcpListener;
 
-pub use assemble::{Assembler, CLOCK_SERVICES, InstantRead};
-pub use fleet_clock::FleetClock;
-pub use frame::Frame;
-pub use hub::{Hub, Published, ZoneInUse};
 pub use socket::fuzz_ws_message;
-pub use ticker::start as start_ticker;
 
 /// What the funnel requires: the clock services it calls. (It also knows
 /// where the gateway and the stream are, for `/config.json`, but the clock
@@ -178,7 +165,7 @@ pub async fn launch(
     let clock = Arc::new(FleetClock::default());
     // Until the funnel serves, a failure must also stop the tick thread.
     let stop_on_failure = shutdown.clone().drop_guard();
-    let ticker = ticker::start(
+    let ticker = clocker_fanout::start_ticker(
         hub.clone(),
         clock.clone(),
         locator,
@@ -282,12 +269,12 @@ fn config_router(endpoints: Endpoints) -> Router {
 /// loop already learns (each tick, or every 2 s with no client): no calls
 /// of its own.
 fn clock_services_answer(hub: &Arc<Hub>) -> ReadinessChecks {
-    REQUIRES
+    CLOCK_SERVICE_NAMES
         .iter()
         .fold(ReadinessChecks::new(), |checks, &service| {
             let hub = hub.clone();
-            checks.check(service.as_str(), move || {
-                let missed = hub.degraded().contains(&service.as_str());
+            checks.check(service, move || {
+                let missed = hub.degraded().iter().any(|name| name == service);
                 async move {
                     if missed {
                         Err(NotReady::new("not answering (the last tick missed it)"))
@@ -333,10 +320,8 @@ mod tests {
         }
     }
 
-    #[tokio::test]
-    async fn health_answers_ok_with_the_degraded_services() {
-        let state = state();
-        state.hub.set_degraded(vec!["minutes"]);
+    /// `GET /health` of a funnel in `state`: the status and the body.
+    async fn get_health(state: AppState) -> (StatusCode, axum::body::Bytes) {
         let response = router(state, AllowedHosts::default())
             .oneshot(
                 Request::get("/health")
@@ -345,10 +330,19 @@ mod tests {
             )
             .await
             .expect("infallible");
-        assert_eq!(response.status(), StatusCode::OK);
+        let status = response.status();
         let body = axum::body::to_bytes(response.into_body(), 1024)
             .await
             .expect("body");
+        (status, body)
+    }
+
+    #[tokio::test]
+    async fn health_answers_ok_with_the_degraded_services() {
+        let state = state();
+        state.hub.set_degraded(vec!["minutes".into()]);
+        let (status, body) = get_health(state).await;
+        assert_eq!(status, StatusCode::OK);
         assert_eq!(
             &body[..],
             br#"{"clients":0,"degraded":["minutes"],"status":"ok"}"#
@@ -360,7 +354,7 @@ mod tests {
         let mut state = state();
         let tasks = TaskTracker::new();
         let shutdown = CancellationToken::new();
-        state.hub.set_degraded(vec!["minutes"]);
+        state.hub.set_degraded(vec!["minutes".into()]);
         state.readiness = start_readiness(
             NAME,
             clock_services_answer(&state.hub),
@@ -368,18 +362,8 @@ mod tests {
             &tasks,
             shutdown.clone(),
         );
-        let response = router(state, AllowedHosts::default())
-            .oneshot(
-                Request::get("/health")
-                    .body(Body::empty())
-                    .expect("request"),
-            )
-            .await
-            .expect("infallible");
-        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
-        let body = axum::body::to_bytes(response.into_body(), 1024)
-            .await
-            .expect("body");
+        let (status, body) = get_health(state).await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
         let json: serde_json::Value = serde_json::from_slice(&body).expect("JSON");
         assert_eq!(json["status"], "not ready");
         assert_eq!(json["degraded"], serde_json::json!(["minutes"]));

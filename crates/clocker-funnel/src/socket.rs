@@ -21,6 +21,7 @@ use std::time::Duration;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade, close_code};
 use axum::extract::{Query, State};
 use axum::response::Response;
+use clocker_fanout::{Published, nanos};
 use clocker_runtime::within;
 use futures_util::SinkExt;
 use jiff::tz::TimeZone;
@@ -29,8 +30,7 @@ use tokio::sync::watch;
 use tokio::time::{Instant, MissedTickBehavior};
 use tokio_util::sync::CancellationToken;
 
-use crate::fleet_clock::nanos;
-use crate::{AppState, Published};
+use crate::AppState;
 
 /// Incoming messages are tiny; anything larger is a misbehaving client.
 const MAX_MESSAGE_BYTES: usize = 4 * 1024;

@@ -16,7 +16,7 @@ use std::time::Duration;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use clocker_supervisor::status::{Row, fetch_rows};
+use clocker_wire::{Row, fetch_rows};
 use serde::Serialize;
 
 /// How much of each row the page is shown.

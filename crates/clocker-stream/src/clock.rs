@@ -1,11 +1,11 @@
 //! `GET /stream/time?tz=Area/City`: the funnel's clock frames as SSE. The
-//! stream runs the funnel's own tick loop over its own hub, so a frame is
-//! built once per tick and zone however many clients listen, and a slow
-//! client skips to the newest frame. Each event's id is the frame's `seq`.
+//! stream runs the same tick loop as the funnel (`clocker-fanout`'s) over
+//! its own hub, so a frame is built once per tick and zone however many
+//! clients listen, and a slow client skips to the newest frame. Each
+//! event's id is the frame's `seq`.
 
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
-use bytes::Bytes;
 use clocker_runtime::http::ApiError;
 use futures_util::stream;
 use serde::Deserialize;
@@ -32,12 +32,8 @@ pub async fn stream_frames(
     let events = stream::unfold(frames, |mut frames| async move {
         frames.changed().await.ok()?;
         let frame = frames.borrow_and_update().clone();
-        let event = format!(
-            "event: frame\nid: {}\ndata: {}\n\n",
-            frame.seq,
-            frame.json.as_str()
-        );
-        Some((Bytes::from(event), frames))
+        let event = clocker_fanout::sse::event("frame", frame.seq, frame.json.as_str());
+        Some((event, frames))
     });
     sse::response(events, state.counters, state.keep_alive, state.shutdown)
 }

@@ -44,6 +44,7 @@ use tokio::sync::mpsc;
 
 use crate::feed::Feed;
 use crate::sse::{self, Counters};
+use clocker_fanout::sse::{HEADERS, resume_after};
 
 /// The route answered here.
 const ROUTE: &str = "/stream";
@@ -249,7 +250,7 @@ fn parse_head(read: &[u8]) -> Head {
         .find(|(name, _)| name == "last_event_id")
         .map(|(_, value)| value);
     Head::Stream {
-        last_event_id: sse::resume_after(header("last-event-id"), query_id.as_deref()),
+        last_event_id: resume_after(header("last-event-id"), query_id.as_deref()),
         origin: header("origin").map(str::to_owned),
     }
 }
@@ -277,7 +278,7 @@ pub fn fuzz_stream_head(data: &[u8]) {
         };
         assert_eq!(
             lines,
-            sse::HEADERS.len() + cors_lines + 4,
+            HEADERS.len() + cors_lines + 4,
             "a response head of unexpected shape: {:?}",
             String::from_utf8_lossy(&head)
         );
@@ -285,11 +286,11 @@ pub fn fuzz_stream_head(data: &[u8]) {
     }
 }
 
-/// The response head: [`sse::HEADERS`], `Connection: close`, and CORS for an
+/// The response head: the SSE [`HEADERS`], `Connection: close`, and CORS for an
 /// allowed origin (as the router's CORS layer answers a simple `GET`).
 fn response_head(origin: Option<&str>, origins: &[String]) -> Vec<u8> {
     let mut head = String::from("HTTP/1.1 200 OK\r\n");
-    for (name, value) in sse::HEADERS {
+    for (name, value) in HEADERS {
         head.push_str(&format!("{name}: {value}\r\n"));
     }
     head.push_str("connection: close\r\n");

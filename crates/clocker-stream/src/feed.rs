@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
+use clocker_fanout::sse;
 use clocker_proto::random::data_point::Value;
 use clocker_proto::random::random_service_client::RandomServiceClient;
 use clocker_proto::random::{DataPoint, DataType, StreamRequest};
@@ -227,7 +228,7 @@ fn event(point: &DataPoint, id: u64) -> Option<Event> {
     let json = serde_json::to_string(&data).ok()?;
     Some(Event {
         id,
-        bytes: Bytes::from(format!("event: data\nid: {id}\ndata: {json}\n\n")),
+        bytes: sse::event("data", id, &json),
     })
 }
 

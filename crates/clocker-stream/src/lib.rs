@@ -2,12 +2,13 @@
 //!
 //! - `GET /stream`: seed 004's `event: data` events from ONE upstream
 //!   `StreamRandomData` shared by every client ([`feed`]), each written once
-//!   as bytes ([`sse`]); `Last-Event-ID` resumes from a bounded history.
+//!   as bytes ([`clocker_fanout::sse`]; the responses: [`sse`]);
+//!   `Last-Event-ID` resumes from a bounded history.
 //!   Answered off the socket, before the router ([`direct`]): it is the
 //!   route with thousands of clients, and hyper's per-connection buffers
 //!   were most of their cost.
 //! - `GET /stream/time?tz=`: the funnel's clock frames, built by the same
-//!   tick loop the funnel runs (`clock`).
+//!   tick loop the funnel runs (`clocker-fanout`'s; `clock`).
 //! - `GET /stream/timers`: the caller's timer events (`timers`);
 //!   `POST`/`DELETE /stream/session` set and clear the session cookie a
 //!   browser's `EventSource` sends it with.
@@ -29,7 +30,8 @@ use axum::http::{HeaderMap, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use clocker_funnel::{FleetClock, Hub};
+use clocker_fanout::sse::last_event_id;
+use clocker_fanout::{FleetClock, Hub};
 use clocker_proto::doors;
 use clocker_proto::random::random_service_client::RandomServiceClient;
 use clocker_proto::random::random_service_server;
@@ -136,7 +138,7 @@ pub async fn launch(
     // Until the stream serves, a failure must also stop the tick thread.
     let stop_on_failure = shutdown.clone().drop_guard();
     let hub = Arc::new(Hub::default());
-    let ticker = clocker_funnel::start_ticker(
+    let ticker = clocker_fanout::start_ticker(
         hub.clone(),
         Arc::new(FleetClock::default()),
         locator,
@@ -249,7 +251,7 @@ async fn stream_data(
     headers: HeaderMap,
     Query(query): Query<ResumeQuery>,
 ) -> Response {
-    let last = sse::last_event_id(&headers, query.last_event_id.as_deref());
+    let last = last_event_id(&headers, query.last_event_id.as_deref());
     let events = state.feed.subscribe(last).map(|event| event.bytes);
     sse::response(events, state.counters, state.keep_alive, state.shutdown)
 }

@@ -1,7 +1,7 @@
-//! Server-Sent Events on the wire: a response whose body is a stream of
-//! ready-made event bytes (shared between clients, never re-serialized per
-//! client), a `retry:` hint first, a keep-alive comment while idle, and the
-//! counts seed 004's `/metrics` reports.
+//! The stream's SSE responses: a body made of ready-made event bytes
+//! (shared between clients, never re-serialized per client; written by
+//! [`clocker_fanout::sse`]), a `retry:` hint first, a keep-alive comment
+//! while idle, and the counts seed 004's `/metrics` reports.
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -12,6 +12,7 @@ use axum::body::Body;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
+use clocker_fanout::sse::{HEADERS, KEEP_ALIVE, RETRY};
 use clocker_runtime::CancellationToken;
 use futures_util::{Stream, StreamExt, stream};
 use tokio_stream::wrappers::IntervalStream;
@@ -69,18 +70,6 @@ impl Drop for OpenClient {
     }
 }
 
-/// How long a reconnecting `EventSource` waits (the browser default is 3 s).
-const RETRY: &[u8] = b"retry: 1000\n\n";
-const KEEP_ALIVE: &[u8] = b": keep-alive\n\n";
-
-/// The headers of every SSE response (besides CORS).
-pub const HEADERS: [(&str, &str); 3] = [
-    ("content-type", "text/event-stream"),
-    ("cache-control", "no-cache"),
-    // Tells nginx (the Ingress) not to buffer the stream.
-    ("x-accel-buffering", "no"),
-];
-
 /// An SSE response carrying `events` (each a complete event) until they
 /// end or `shutdown` fires, with a keep-alive comment every `keep_alive`.
 pub fn response(
@@ -125,18 +114,4 @@ pub fn body(
         .take_while(|item| std::future::ready(item.is_some()))
         .filter_map(std::future::ready)
         .take_until(shutdown.cancelled_owned())
-}
-
-/// The id a reconnecting client last saw: the `Last-Event-ID` header (what
-/// `EventSource` sends), else a `last_event_id` query parameter.
-pub fn last_event_id(headers: &axum::http::HeaderMap, query: Option<&str>) -> Option<u64> {
-    let header = headers
-        .get("last-event-id")
-        .and_then(|value| value.to_str().ok());
-    resume_after(header, query)
-}
-
-/// The id to resume after: the `Last-Event-ID` header's, else the query's.
-pub fn resume_after(header: Option<&str>, query: Option<&str>) -> Option<u64> {
-    header.or(query).and_then(|id| id.trim().parse().ok())
 }

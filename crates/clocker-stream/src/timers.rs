@@ -18,10 +18,11 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
+use clocker_fanout::sse::last_event_id;
 use clocker_proto::v1::WatchTimersRequest;
 use clocker_proto::v1::timer_event::Kind;
 use clocker_runtime::http::ApiError;
-use clocker_timers::TimerJson;
+use clocker_wire::{MAX_WATCH_IDS, TimerJson};
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 
@@ -65,7 +66,7 @@ pub async fn stream_timer_events(
         )
         .into_response();
     }
-    let after_seq = sse::last_event_id(&headers, query.last_event_id.as_deref())
+    let after_seq = last_event_id(&headers, query.last_event_id.as_deref())
         .and_then(|seq| i64::try_from(seq).ok());
     let ids = query
         .ids
@@ -73,7 +74,7 @@ pub async fn stream_timer_events(
         .map(str::trim)
         .filter(|id| !id.is_empty())
         // One more than the service takes, so too many is refused, not cut.
-        .take(clocker_timers::MAX_WATCH_IDS + 1)
+        .take(MAX_WATCH_IDS + 1)
         .map(str::to_owned)
         .collect();
     let mut request = tonic::Request::new(WatchTimersRequest {
@@ -119,10 +120,7 @@ fn encode(event: &clocker_proto::v1::TimerEvent) -> Option<Bytes> {
         timer: event.timer.as_ref().map(TimerJson::from),
     };
     let data = serde_json::to_string(&json).ok()?;
-    Some(Bytes::from(format!(
-        "event: timer\nid: {}\ndata: {data}\n\n",
-        event.seq
-    )))
+    Some(clocker_fanout::sse::event("timer", event.seq, &data))
 }
 
 /// `POST /stream/session` with `Authorization: Bearer TOKEN`: sets the

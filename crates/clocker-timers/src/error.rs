@@ -1,12 +1,16 @@
 //! What can go wrong with a timer call, and the one mapping to gRPC.
 
 use clocker_store::StoreError;
+use clocker_wire::InvalidDuration;
 use tonic::Status;
 
 #[derive(Debug, thiserror::Error)]
 pub enum TimerError {
     #[error("{0}")]
     Invalid(String),
+    /// A duration outside what a timer may run for (its text says why).
+    #[error(transparent)]
+    InvalidDuration(#[from] InvalidDuration),
     #[error("no timer with id '{0}'")]
     NotFound(String),
     #[error("timer '{0}' belongs to another account")]
@@ -57,7 +61,9 @@ impl From<TimerError> for Status {
     fn from(err: TimerError) -> Self {
         let message = err.public_message();
         match err {
-            TimerError::Invalid(_) => Status::invalid_argument(message),
+            TimerError::Invalid(_) | TimerError::InvalidDuration(_) => {
+                Status::invalid_argument(message)
+            }
             TimerError::NotFound(_) => Status::not_found(message),
             TimerError::PermissionDenied(_) => Status::permission_denied(message),
             TimerError::Unauthenticated(_) => Status::unauthenticated(message),

@@ -5,8 +5,10 @@
 //! - `zmq`: ZeroMQ request/reply as a ROUTER socket, on a ZMTP server of our
 //!   own with bounded frames and connections (the seed's three-frame
 //!   request, or JSON).
-//! - `timers`: the domain ([`Timers`]); `duration`: what a duration may be;
-//!   `callers`: session tokens to accounts (via the accounts service).
+//! - `timers`: the domain ([`Timers`]); `callers`: session tokens to
+//!   accounts (via the accounts service). What a duration may be, and the
+//!   JSON of a timer, are `clocker-wire`'s (the gateway and the stream
+//!   share them).
 //! - `scheduler`: pending timers by due time, fired in batches.
 //! - `follow`: hands every event on in number order, to watchers and the
 //!   scheduler, whichever replica wrote it (the store is read for those
@@ -29,10 +31,8 @@
 
 mod callers;
 mod clock;
-mod duration;
 mod error;
 mod follow;
-mod json;
 mod lease;
 mod limits;
 mod scheduler;
@@ -57,13 +57,11 @@ use tonic::transport::Channel;
 
 pub use callers::{Caller, Callers, DEFAULT_SESSION_RECHECK, Session};
 pub use clock::{BadTimerClock, TimerClock};
-pub use duration::{MAX_TOTAL_SECONDS, TimerDuration, fuzz_timer_duration};
 pub use error::TimerError;
-pub use json::{SetTimerJson, TimerJson, rfc3339};
 pub use lease::SCHEDULING_LEASE;
 pub use limits::{
     DEFAULT_PENDING_PER_ACCOUNT, DEFAULT_PENDING_PER_ADDRESS, DEFAULT_RETENTION, MAX_REPLAY,
-    MAX_WATCH_IDS, TimerLimits,
+    TimerLimits,
 };
 pub use service::{TimersService, Watches, timer_message};
 pub use timers::{IDEMPOTENCY_KEY_RETENTION, MAX_LABEL_BYTES, Timers, late_ms};

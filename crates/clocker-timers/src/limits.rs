@@ -1,6 +1,6 @@
 //! What one client may hold (issue 14, finding 8): pending timers per
-//! account and per anonymous address, how many timers one anonymous watch
-//! may name, how much one watch replays, and how long ended timers and their
+//! account and per anonymous address (how many timers one anonymous watch
+//! may name is `clocker_wire::MAX_WATCH_IDS`), how much one watch replays, and how long ended timers and their
 //! events are kept — with the periodic task that deletes them.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -17,8 +17,6 @@ pub const DEFAULT_PENDING_PER_ACCOUNT: u32 = 1000;
 pub const DEFAULT_PENDING_PER_ADDRESS: u32 = 100;
 /// How long ended timers and their events are kept.
 pub const DEFAULT_RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
-/// The most timer ids one anonymous WatchTimers may name.
-pub const MAX_WATCH_IDS: usize = 100;
 /// The most stored events one WatchTimers replays; a watcher with more to
 /// catch up on is told to reconnect from where it got to.
 pub const MAX_REPLAY: usize = 5000;

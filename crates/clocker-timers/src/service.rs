@@ -10,14 +10,15 @@ use clocker_proto::v1::{
 };
 use clocker_runtime::{CancellationToken, PeerAddr, TaskTracker, client_ip, session_token};
 use clocker_store::{EventKind, EventRecord, TimerRecord, TimerState};
+use clocker_wire::{MAX_WATCH_IDS, TimerDuration};
 use tokio::sync::{broadcast, mpsc};
 use tokio_stream::Stream;
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status};
 
+use crate::TimerError;
 use crate::callers::Caller;
-use crate::duration::TimerDuration;
-use crate::limits::{MAX_REPLAY, MAX_WATCH_IDS};
+use crate::limits::MAX_REPLAY;
 use crate::timers::{Timers, late_ms};
 
 /// Stored events replayed per query when a watcher catches up.
@@ -90,7 +91,7 @@ impl v1::timers_server::Timers for TimersService {
             idempotency_key,
             ..
         } = request.into_inner();
-        let duration = TimerDuration::new(hours, minutes, seconds)?;
+        let duration = TimerDuration::new(hours, minutes, seconds).map_err(TimerError::from)?;
         let timer = self
             .timers
             .set(duration, label, &caller, &idempotency_key)

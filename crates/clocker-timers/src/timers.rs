@@ -17,12 +17,12 @@ use clocker_store::{
     EventKind, EventRecord, IdempotencyKey, Pruned, QuotaKey, Recorded, Store, TimerInsert,
     TimerRecord, TimerState, checked_idempotency_key,
 };
+use clocker_wire::TimerDuration;
 use tokio::sync::{Notify, broadcast};
 
 use crate::TimerError;
 use crate::callers::{Caller, Callers, Session};
 use crate::clock::TimerClock;
-use crate::duration::TimerDuration;
 use crate::limits::TimerLimits;
 use crate::scheduler::Due;
 

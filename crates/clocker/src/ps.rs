@@ -6,7 +6,8 @@ use std::net::SocketAddr;
 
 use anyhow::Context;
 use clocker_supervisor::runtime_dir::read_private;
-use clocker_supervisor::status::{self, ControlFile, Row};
+use clocker_supervisor::status::ControlFile;
+use clocker_wire::{Row, fetch_rows};
 
 use crate::up::control_file;
 
@@ -24,11 +25,9 @@ pub async fn run(control: Option<SocketAddr>, json: bool) -> anyhow::Result<()> 
     let found: ControlFile = serde_json::from_str(&text)
         .with_context(|| format!("{} is not a supervisor file", file.display()))?;
     let control = control.unwrap_or(found.control);
-    let rows = status::fetch_rows(control, &found.token)
-        .await
-        .with_context(|| {
-            format!("the supervisor at {control} does not answer; is clocker up running?")
-        })?;
+    let rows = fetch_rows(control, &found.token).await.with_context(|| {
+        format!("the supervisor at {control} does not answer; is clocker up running?")
+    })?;
     let mut out = std::io::stdout().lock();
     if json {
         writeln!(out, "{}", serde_json::to_string_pretty(&rows)?)?;

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use anyhow::bail;
-use clocker_funnel::{Assembler, CLOCK_SERVICES};
+use clocker_fanout::{Assembler, CLOCK_SERVICES};
 use clocker_fleet::ServiceName;
 use clocker_runtime::{AddressBook, Locator, shutdown_signal};
 

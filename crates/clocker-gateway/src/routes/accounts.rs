@@ -9,7 +9,7 @@ use axum::http::{Extensions, HeaderMap, StatusCode};
 use clocker_proto::v1::{Account, LoginRequest, LogoutRequest, RegisterRequest, WhoAmIRequest};
 use clocker_runtime::http::ApiError;
 use clocker_runtime::forward_peer;
-use clocker_timers::rfc3339;
+use clocker_wire::rfc3339;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;

@@ -7,7 +7,7 @@ use axum::Json;
 use axum::extract::Query;
 use axum::http::{StatusCode, Uri};
 use clocker_runtime::http::ApiError;
-use clocker_timers::{SetTimerJson, TimerDuration};
+use clocker_wire::{SetTimerJson, TimerDuration};
 use jiff::Timestamp;
 
 use super::accounts::CredentialsJson;

@@ -14,7 +14,7 @@ use axum::http::{Extensions, HeaderMap, StatusCode};
 use clocker_proto::v1::{ListTimersRequest, SetTimerRequest, TimerRequest};
 use clocker_runtime::http::ApiError;
 use clocker_runtime::forward_peer;
-use clocker_timers::{SetTimerJson, TimerJson};
+use clocker_wire::{SetTimerJson, TimerJson};
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;

@@ -3,16 +3,14 @@
 
 use std::time::Duration;
 
-use clocker_runtime::AddressBook;
 use clocker_runtime::http::allowed_origins;
 
-use crate::support::{Fleet, PATIENCE, Sse};
+use crate::support::{FUNNEL, Fleet, PATIENCE, Sse};
 
 #[tokio::test]
 async fn the_stream_answers_cors_for_the_funnels_origin_only() {
     let fleet = Fleet::start(Duration::from_millis(10), 16).await;
-    // The fleet leaves the funnel where the address book puts it by default.
-    let funnel = allowed_origins(&[], &AddressBook::default())[0].clone();
+    let funnel = allowed_origins(&[], Some(FUNNEL))[0].clone();
     let request = format!("GET /stream HTTP/1.1\r\nHost: x\r\nOrigin: {funnel}\r\n\r\n");
     let mut allowed = Sse::send(fleet.stream, &[request.as_bytes()]).await;
     assert_eq!(allowed.status, 200);

@@ -20,6 +20,9 @@ fn settings() -> Settings {
     }
 }
 
+/// Where the stream is told the funnel (the page it admits) is.
+pub const FUNNEL: &str = "127.0.0.1:8080";
+
 /// The random service and the stream; stopped on drop.
 pub struct Fleet {
     pub stream: SocketAddr,
@@ -57,6 +60,7 @@ impl Fleet {
             book.set(*name, closed);
         }
         book.set(clocker_proto::random::random_service_server::SERVICE_NAME, random.addr);
+        book.set_authority(clocker_proto::doors::FUNNEL, FUNNEL.to_owned());
         let config = StreamConfig {
             feed: FeedConfig {
                 every,

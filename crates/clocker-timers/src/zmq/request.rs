@@ -10,13 +10,12 @@
 
 use std::net::IpAddr;
 
+use clocker_wire::{SetTimerJson, TimerDuration, TimerJson};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::zmtp::Message;
 use crate::TimerError;
-use crate::duration::TimerDuration;
-use crate::json::{SetTimerJson, TimerJson};
 use crate::service::timer_message;
 use crate::timers::Timers;
 

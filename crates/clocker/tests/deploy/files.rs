@@ -126,7 +126,7 @@ pub fn assert_serves(serve: &Serve, name: ServiceName, what: &str) {
 /// The services whose addresses `name` must be given, as `(variable, value)`
 /// with the deployment's host names (the service names).
 pub fn required_addresses(name: ServiceName) -> Vec<(String, String)> {
-    clocker::requires(name)
+    name.requires()
         .iter()
         .map(|required| {
             (

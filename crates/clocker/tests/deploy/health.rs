@@ -27,9 +27,9 @@ async fn start(name: ServiceName) -> ServiceThread {
 
 /// `name`, finding what it requires through `book`.
 async fn start_finding(name: ServiceName, book: AddressBook) -> ServiceThread {
-    ServiceThread::start(name, move |shutdown| async move {
+    ServiceThread::start(name.as_str(), move |shutdown| async move {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("a free port");
-        clocker::launch_service(name, listener, book, &Options::default(), shutdown).await
+        clocker_fleet::launch_service(name, listener, book, &Options::default(), shutdown).await
     })
     .await
     .unwrap_or_else(|err| panic!("{name} starts: {err}"))
@@ -50,8 +50,8 @@ fn text(bytes: &[u8]) -> String {
 async fn gateway_without_upstreams() -> ServiceThread {
     let closed = free_addr().parse().expect("an address");
     let mut book = AddressBook::default();
-    for name in clocker::requires(ServiceName::Gateway) {
-        book.set(*name, closed);
+    for name in ServiceName::Gateway.requires() {
+        book.set(name.contract(), closed);
     }
     start_finding(ServiceName::Gateway, book).await
 }

@@ -87,7 +87,7 @@ fn tcp(peer: String, port: u16) -> Flow {
 
 /// What `name` may send: its requirements on their ports, DNS, PostgreSQL.
 fn wanted_egress(name: ServiceName) -> BTreeSet<Flow> {
-    let mut wanted: BTreeSet<Flow> = clocker::requires(name)
+    let mut wanted: BTreeSet<Flow> = name.requires()
         .iter()
         .map(|required| tcp(format!("service {required}"), required.default_port()))
         .collect();
@@ -104,7 +104,7 @@ fn wanted_egress(name: ServiceName) -> BTreeSet<Flow> {
 fn wanted_ingress(name: ServiceName) -> BTreeSet<Flow> {
     let mut wanted: BTreeSet<Flow> = ServiceName::ALL
         .iter()
-        .filter(|other| clocker::requires(**other).contains(&name))
+        .filter(|other| other.requires().contains(&name))
         .map(|other| tcp(format!("service {other}"), name.default_port()))
         .collect();
     if name.speaks_http() {

@@ -21,7 +21,7 @@ const TARGETS: &[(&str, Entry)] = &[
     ("gateway_json", clocker_gateway::fuzz_gateway_json),
     ("gateway_query", clocker_gateway::fuzz_gateway_query),
     ("stream_head", clocker_stream::fuzz_stream_head),
-    ("timer_duration", clocker_timers::fuzz_timer_duration),
+    ("timer_duration", clocker_wire::fuzz_timer_duration),
     ("ws_message", clocker_funnel::fuzz_ws_message),
     ("zone", clocker_time::fuzz_zone),
     ("zmq_request", clocker_timers::zmq::fuzz_request),

@@ -7,7 +7,7 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use clocker_supervisor::status::Row;
+use clocker_wire::Row;
 
 use crate::support::{connect, frames_until};
 use nix::sys::signal::{Signal, kill};
@@ -349,7 +349,7 @@ fn ps_without_a_supervisor_says_so() {
 
 /// Whether `name` at `addr` answers its health probe within `within`.
 fn answers(name: &str, addr: std::net::SocketAddr, within: Duration) -> Result<Duration, String> {
-    let service: clocker_runtime::ServiceName = name.parse().expect("a service name");
+    let service: clocker_fleet::ServiceName = name.parse().expect("a service name");
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

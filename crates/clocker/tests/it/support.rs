@@ -5,8 +5,8 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use clocker_fleet::{Options, ThreadedFleet as Fleet};
+use clocker_wire::Frame;
 use futures_util::{SinkExt, StreamExt};
-use serde::Deserialize;
 use tokio::net::TcpStream;
 use tokio::time::{Instant, timeout};
 use tokio_tungstenite::tungstenite::Message;
@@ -16,22 +16,6 @@ pub type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 /// How long any single wait in these tests may take before it fails.
 pub const PATIENCE: Duration = Duration::from_secs(10);
-
-/// A clock frame as a browser sees it.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Frame {
-    pub time: String,
-    pub hours: Option<u32>,
-    pub minutes: Option<u32>,
-    pub seconds: Option<u32>,
-    pub milliseconds: Option<u32>,
-    pub unix_ms: Option<i64>,
-    pub tz: String,
-    pub seq: u64,
-    #[serde(default)]
-    pub degraded: Vec<String>,
-}
 
 /// Starts a fleet on free ports. Tests give every call a generous budget
 /// (unless they set their own) so a loaded machine cannot fail them.

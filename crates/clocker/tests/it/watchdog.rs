@@ -59,7 +59,7 @@ async fn watched(
     watchdog: &Watchdog,
 ) -> ServiceThread {
     let (warm_book, warm_options) = (book.clone(), options.clone());
-    let warm_up = ServiceThread::start(name, move |shutdown| async move {
+    let warm_up = ServiceThread::start(name.as_str(), move |shutdown| async move {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("a free port");
         launch_service(name, listener, warm_book, &warm_options, shutdown).await
     })
@@ -82,7 +82,7 @@ where
     listener.set_nonblocking(true).expect("nonblocking");
     let watchdog = watchdog.clone();
     watchdog.doing("launch");
-    ServiceThread::start(name, move |shutdown| async move {
+    ServiceThread::start(name.as_str(), move |shutdown| async move {
         tokio::spawn(watchdog.watch());
         // Let the watchdog take its first reading before the launch runs.
         tokio::task::yield_now().await;
@@ -94,10 +94,10 @@ where
 }
 
 /// The address book of `fleet`'s services.
-fn book_of(fleet: &clocker::Fleet) -> AddressBook {
+fn book_of(fleet: &clocker_fleet::ThreadedFleet) -> AddressBook {
     let mut book = AddressBook::default();
     for (name, addr) in fleet.addrs() {
-        book.set(name, addr);
+        book.set(name.contract(), addr);
     }
     book
 }
@@ -213,7 +213,7 @@ async fn the_funnels_thread_never_waits_for_its_first_read() {
     let fleet = start_fleet(Options::default()).await;
     let mut book = book_of(&fleet);
     book.set(
-        ServiceName::CurrentTime,
+        ServiceName::CurrentTime.contract(),
         silent.local_addr().expect("bound"),
     );
     let mut options = test_options();
@@ -244,7 +244,7 @@ async fn the_clock_services_threads_never_stall_on_a_new_zone() {
     )
     .await;
     let mut book = AddressBook::default();
-    book.set(ServiceName::CurrentTime, current_time.addr);
+    book.set(ServiceName::CurrentTime.contract(), current_time.addr);
     let hours_watchdog = Watchdog::default();
     let hours = watched(ServiceName::Hours, book, options, &hours_watchdog).await;
 

@@ -17,12 +17,13 @@ use clocker_proto::v1::{
     minutes_server, seconds_client::SecondsClient, seconds_server,
 };
 use clocker_runtime::{LocateError, Locator};
+use clocker_wire::Frame;
 use futures_util::future::join_all;
 use jiff::tz::Offset;
 use tonic::transport::Channel;
 use tonic::{Response, Status};
 
-use crate::{Frame, ZoneInUse};
+use crate::{ZoneInUse, frame};
 
 /// The clock services a frame is assembled from.
 pub const CLOCK_SERVICES: &[&str] = &[
@@ -76,7 +77,7 @@ impl Assembler {
             Err(_) => {
                 return zones
                     .iter()
-                    .map(|zone| Frame::without_instant(seq, &zone.name))
+                    .map(|zone| frame::without_instant(seq, &zone.name))
                     .collect();
             }
         };
@@ -103,7 +104,7 @@ impl Assembler {
                     .iter()
                     .position(|(seen, _)| seen == offset)
                     .expect("every offset was recorded");
-                Frame::new(seq, &zone.name, unix_nanos, fields[group])
+                frame::build(seq, &zone.name, unix_nanos, fields[group])
             })
             .collect()
     }
@@ -113,9 +114,9 @@ impl Assembler {
         match instant {
             Ok(unix_nanos) => {
                 let fields = self.fields(*unix_nanos, zone).await;
-                Frame::new(seq, zone, *unix_nanos, fields)
+                frame::build(seq, zone, *unix_nanos, fields)
             }
-            Err(_) => Frame::without_instant(seq, zone),
+            Err(_) => frame::without_instant(seq, zone),
         }
     }
 

@@ -1,9 +1,14 @@
-//! The JSON form of a timer, as the ZeroMQ front door and the browser's REST
-//! surface show it (one shape, made from the API's `Timer` message).
+//! The JSON form of a timer, as the ZeroMQ front door, the browser's REST
+//! surface and the stream's timer events show it (one shape, made from the
+//! API's `Timer` message), and the request that sets one.
 
 use clocker_proto::v1::{Timer, TimerState};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
+
+/// The most timer ids one anonymous `WatchTimers` may name (the timer
+/// service refuses more; the stream asks for no more).
+pub const MAX_WATCH_IDS: usize = 100;
 
 /// A request to set a timer, in JSON (ZeroMQ's one-frame form and the
 /// browser's `POST /api/timers`): every field may be left out.

@@ -8,6 +8,7 @@
 //! that work (they would overrun their deadline, and frames would lose their
 //! time although every service answered promptly).
 
+use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -82,7 +83,7 @@ async fn run(
     let mut interval = tokio::time::interval(tick);
     interval.set_missed_tick_behavior(MissedTickBehavior::Skip);
     let mut seq: u64 = 0;
-    let mut degraded: Vec<&'static str> = Vec::new();
+    let mut degraded: Vec<Cow<'static, str>> = Vec::new();
     loop {
         let mut zones = hub.zones_in_use();
         if zones.is_empty() {
@@ -110,10 +111,10 @@ async fn run(
         let instant = reader.read().await;
         let frames = reader.assembler.frames(seq, &zones, &instant).await;
 
-        let mut now_degraded: Vec<&'static str> = Vec::new();
+        let mut now_degraded: Vec<Cow<'static, str>> = Vec::new();
         for name in frames.iter().flat_map(|frame| &frame.degraded) {
             if !now_degraded.contains(name) {
-                now_degraded.push(name);
+                now_degraded.push(name.clone());
             }
         }
         note_degraded(&hub, &mut degraded, now_degraded);
@@ -155,7 +156,7 @@ impl InstantReader<'_> {
 }
 
 /// Records (and logs, when it changes) which services did not answer.
-fn note_degraded(hub: &Hub, degraded: &mut Vec<&'static str>, now: Vec<&'static str>) {
+fn note_degraded(hub: &Hub, degraded: &mut Vec<Cow<'static, str>>, now: Vec<Cow<'static, str>>) {
     if now == *degraded {
         return;
     }

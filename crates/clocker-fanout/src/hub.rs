@@ -5,6 +5,7 @@
 //! slow client only ever skips to the newest frame (bounded memory). Zones no
 //! one listens to any more are dropped at the next tick.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -38,7 +39,7 @@ pub struct ZoneInUse {
 #[derive(Debug, Default)]
 pub struct Hub {
     zones: Mutex<HashMap<Arc<str>, ZoneSlot>>,
-    degraded: Mutex<Vec<&'static str>>,
+    degraded: Mutex<Vec<Cow<'static, str>>>,
     first_subscriber: Notify,
 }
 
@@ -107,12 +108,12 @@ impl Hub {
     }
 
     /// Records which services the last tick found down.
-    pub fn set_degraded(&self, degraded: Vec<&'static str>) {
+    pub fn set_degraded(&self, degraded: Vec<Cow<'static, str>>) {
         *self.degraded.lock().unwrap_or_else(|p| p.into_inner()) = degraded;
     }
 
     /// The services the last tick found down.
-    pub fn degraded(&self) -> Vec<&'static str> {
+    pub fn degraded(&self) -> Vec<Cow<'static, str>> {
         self.degraded
             .lock()
             .unwrap_or_else(|p| p.into_inner())

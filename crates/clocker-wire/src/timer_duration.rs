@@ -3,11 +3,15 @@
 //!
 //! Text fields (the ZeroMQ three-frame request) must be plain decimal digits:
 //! no sign, no fraction, no exponent; anything else is an error that says
-//! which field and why.
+//! which field and why. The timer service checks every request with it (in
+//! whichever form it came), and the gateway's fuzzing checks JSON the same way.
 
 use jiff::SignedDuration;
 
-use crate::TimerError;
+/// Why a duration is refused: which field, and why (safe to send back).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct InvalidDuration(String);
 
 /// The longest timer: 366 days.
 pub const MAX_TOTAL_SECONDS: i64 = 366 * 24 * 3600;
@@ -25,10 +29,10 @@ pub struct TimerDuration {
 
 impl TimerDuration {
     /// Checks each field and the total.
-    pub fn new(hours: i64, minutes: i64, seconds: i64) -> Result<Self, TimerError> {
+    pub fn new(hours: i64, minutes: i64, seconds: i64) -> Result<Self, InvalidDuration> {
         for (name, value) in [("hours", hours), ("minutes", minutes), ("seconds", seconds)] {
             if value < 0 {
-                return Err(TimerError::Invalid(format!(
+                return Err(InvalidDuration(format!(
                     "{name} must not be negative (got {value})"
                 )));
             }
@@ -39,7 +43,7 @@ impl TimerDuration {
             .and_then(|hm| hm.checked_add(seconds))
             .filter(|total| *total <= MAX_TOTAL_SECONDS);
         if total.is_none() {
-            return Err(TimerError::Invalid(
+            return Err(InvalidDuration(
                 "a timer may run for at most 366 days (8784 hours)".into(),
             ));
         }
@@ -51,7 +55,7 @@ impl TimerDuration {
     }
 
     /// Parses the three text fields of the seed's request.
-    pub fn parse(hours: &[u8], minutes: &[u8], seconds: &[u8]) -> Result<Self, TimerError> {
+    pub fn parse(hours: &[u8], minutes: &[u8], seconds: &[u8]) -> Result<Self, InvalidDuration> {
         Self::new(
             parse_field("hours", hours)?,
             parse_field("minutes", minutes)?,
@@ -87,8 +91,8 @@ pub fn fuzz_timer_duration(data: &[u8]) {
     }
 }
 
-fn parse_field(name: &str, bytes: &[u8]) -> Result<i64, TimerError> {
-    let invalid = |why: String| TimerError::Invalid(format!("{name}: {why}"));
+fn parse_field(name: &str, bytes: &[u8]) -> Result<i64, InvalidDuration> {
+    let invalid = |why: String| InvalidDuration(format!("{name}: {why}"));
     let text = std::str::from_utf8(bytes)
         .map_err(|_| invalid("not text (expected decimal digits)".into()))?;
     let text = text.trim();
