@@ -29,7 +29,7 @@ use tokio::net::TcpListener;
 
 pub use fleet::{Fleet, FleetError, host_in_url};
 pub use order::{DependencyCycle, start_order};
-pub use time::{TimeRequest, print_time};
+pub use time::{TimeCommand, print_time};
 
 /// Everything a service needs to know besides where to listen.
 #[derive(Debug, Clone, Default)]

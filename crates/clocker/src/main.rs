@@ -8,11 +8,10 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::FromArgMatches;
-use clocker::cli::{Cli, Command, dotenv_file, forwarded_settings, local_zone_name};
+use clocker::cli::{Cli, Command, dotenv_file, forwarded_settings};
 use clocker::up::UpRequest;
 use clocker::{
-    Options, TimeRequest, account, health, host_in_url, launch_service, print_time, ps, random,
-    timer, up,
+    Options, account, health, host_in_url, launch_service, print_time, ps, random, timer, up,
 };
 use clocker_runtime::{
     AddressBook, CancellationToken, ServiceName, adopt_listeners, bind, init_logging,
@@ -213,33 +212,14 @@ async fn run(
             };
             health::run(name, health::probe_addr(name, addr, host), probe, timeout).await
         }
-        Command::Time {
-            tz,
-            watch,
-            every,
-            json,
-        } => {
-            let request = TimeRequest {
-                zone: tz.unwrap_or_else(local_zone_name),
-                watch,
-                every,
-                json,
-            };
-            print_time(request, AddressBook::from_env()?).await
-        }
+        Command::Time(command) => print_time(command, AddressBook::from_env()?).await,
         Command::Account { command } => {
-            account::run(
-                command.into(),
-                AddressBook::from_env()?,
-                &account::config_dir(),
-            )
-            .await
+            account::run(command, AddressBook::from_env()?, &account::config_dir()).await
         }
-        Command::Random { command } => random::run(command.into(), AddressBook::from_env()?).await,
-        Command::Timer(args) => {
-            let (command, endpoint) = args.command();
+        Command::Random { command } => random::run(command, AddressBook::from_env()?).await,
+        Command::Timer(command) => {
             let token = account::saved_token(&account::config_dir());
-            timer::run(command, &endpoint, token).await
+            timer::run(command, token).await
         }
     }
 }

@@ -71,7 +71,10 @@ fn every_command_has_help() {
 fn every_commands_help_is_as_recorded() {
     fn command_lines(command: &clap::Command, line: &[String], into: &mut Vec<Vec<String>>) {
         into.push(line.to_vec());
-        for sub in command.get_subcommands().filter(|sub| sub.get_name() != "help") {
+        for sub in command
+            .get_subcommands()
+            .filter(|sub| sub.get_name() != "help")
+        {
             let mut line = line.to_vec();
             line.push(sub.get_name().to_owned());
             command_lines(sub, &line, into);
