@@ -202,7 +202,7 @@ impl ServiceArgs {
                     pending_per_account: self.timer_quota_account,
                     pending_per_address: self.timer_quota_anonymous,
                     retention: self.timer_retention,
-                    trusted_proxies: trusted_proxies.clone(),
+                    trusted_proxies,
                 },
                 zmq_limits: ZmqLimits {
                     max_connections: self.zmq_max_connections as usize,
