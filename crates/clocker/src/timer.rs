@@ -88,24 +88,27 @@ pub async fn run(command: TimerCommand, token: Option<String>) -> anyhow::Result
     match command.action {
         Some(TimerAction::List { zmq }) => list(&client(zmq)).await,
         Some(TimerAction::Cancel { id, zmq }) => cancel(&client(zmq), id).await,
-        None => {
-            let fields = command
-                .duration
-                .and_then(|duration| <[String; 3]>::try_from(duration).ok());
-            let fields = match fields {
-                Some(fields) => fields,
-                None => prompt_fields()?,
-            };
-            let client = client(command.zmq);
-            let reply = client.set(&fields, command.label.as_deref()).await?;
-            let timer: TimerReply = parse_timer(&reply)?;
-            println!("From server: {reply}");
-            if command.no_wait {
-                return Ok(());
-            }
-            count_down(&client, timer).await
-        }
+        None => set_and_wait(&client(command.zmq.clone()), command).await,
     }
+}
+
+/// Sets the timer `command` describes (asking for the fields it lacks),
+/// then, unless `--no-wait`, counts down until it fires.
+async fn set_and_wait(client: &Client, command: TimerCommand) -> anyhow::Result<()> {
+    let given = command
+        .duration
+        .and_then(|duration| <[String; 3]>::try_from(duration).ok());
+    let fields = match given {
+        Some(fields) => fields,
+        None => prompt_fields()?,
+    };
+    let reply = client.set(&fields, command.label.as_deref()).await?;
+    let timer: TimerReply = parse_timer(&reply)?;
+    println!("From server: {reply}");
+    if command.no_wait {
+        return Ok(());
+    }
+    count_down(client, timer).await
 }
 
 /// Prints the user's timers, newest first.
