@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context, bail};
+use clap::Subcommand;
 use clocker_proto::v1::accounts_client::AccountsClient;
 use clocker_proto::v1::{LoginRequest, LogoutRequest, RegisterRequest, WhoAmIRequest};
 use clocker_fleet::ServiceName;
@@ -20,18 +21,28 @@ use serde::{Deserialize, Serialize};
 use tonic::transport::Channel;
 use tonic::{Code, Request, Status};
 
-/// What `clocker account` was asked to do.
-#[derive(Debug, Clone)]
+/// What `clocker account` was asked to do: its subcommands.
+#[derive(Debug, Clone, Subcommand)]
 pub enum AccountCommand {
+    /// Create an account (the password is asked twice, without echo).
     Register {
+        /// 3-32 of a-z, 0-9, '_', '.', '-' (upper case is folded to lower).
         username: Option<String>,
+        /// Read the password as one line from standard input (for scripts).
+        #[arg(long)]
         password_stdin: bool,
     },
+    /// Log in and keep the session token for the other commands.
     Login {
         username: Option<String>,
+        /// Read the password as one line from standard input (for scripts).
+        #[arg(long)]
         password_stdin: bool,
     },
+    /// Show who the saved session belongs to.
+    #[command(name = "whoami")]
     WhoAmI,
+    /// End the saved session and forget its token.
     Logout,
 }
 
@@ -82,8 +93,7 @@ pub async fn run(
             username,
             password_stdin,
         } => {
-            let username = read_username(username)?;
-            let password = read_password(password_stdin, true)?;
+            let (username, password) = read_credentials(username, password_stdin, true)?;
             let reply = call
                 .send(
                     |mut client, request| async move { client.register(request).await },
@@ -102,8 +112,7 @@ pub async fn run(
             username,
             password_stdin,
         } => {
-            let username = read_username(username)?;
-            let password = read_password(password_stdin, false)?;
+            let (username, password) = read_credentials(username, password_stdin, false)?;
             let reply = call
                 .send(
                     |mut client, request| async move { client.login(request).await },
@@ -195,6 +204,19 @@ impl Caller {
             _ => anyhow::anyhow!("{}", status.message()),
         })
     }
+}
+
+/// The username (asked for when not `given`) and the password (asked twice
+/// when `confirm`).
+fn read_credentials(
+    given: Option<String>,
+    password_stdin: bool,
+    confirm: bool,
+) -> anyhow::Result<(String, String)> {
+    Ok((
+        read_username(given)?,
+        read_password(password_stdin, confirm)?,
+    ))
 }
 
 fn read_username(given: Option<String>) -> anyhow::Result<String> {

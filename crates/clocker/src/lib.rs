@@ -14,4 +14,4 @@ mod time;
 pub mod timer;
 pub mod up;
 
-pub use time::{TimeRequest, print_time};
+pub use time::{TimeCommand, print_time};

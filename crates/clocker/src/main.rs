@@ -8,9 +8,9 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::FromArgMatches;
-use clocker::cli::{Cli, Command, dotenv_file, forwarded_settings, local_zone_name};
+use clocker::cli::{Cli, Command, dotenv_file, forwarded_settings};
 use clocker::up::UpRequest;
-use clocker::{TimeRequest, account, health, print_time, ps, random, timer, up};
+use clocker::{account, health, print_time, ps, random, timer, up};
 use clocker_fleet::{Options, ServiceName, address_book_from_env, host_in_url, launch_service};
 use clocker_runtime::{
     CancellationToken, adopt_listeners, bind, init_logging, shutdown_signal,
@@ -210,33 +210,14 @@ async fn run(
             };
             health::run(name, health::probe_addr(name, addr, host), probe, timeout).await
         }
-        Command::Time {
-            tz,
-            watch,
-            every,
-            json,
-        } => {
-            let request = TimeRequest {
-                zone: tz.unwrap_or_else(local_zone_name),
-                watch,
-                every,
-                json,
-            };
-            print_time(request, address_book_from_env()?).await
-        }
+        Command::Time(command) => print_time(command, address_book_from_env()?).await,
         Command::Account { command } => {
-            account::run(
-                command.into(),
-                address_book_from_env()?,
-                &account::config_dir(),
-            )
-            .await
+            account::run(command, address_book_from_env()?, &account::config_dir()).await
         }
-        Command::Random { command } => random::run(command.into(), address_book_from_env()?).await,
-        Command::Timer(args) => {
-            let (command, endpoint) = args.command();
+        Command::Random { command } => random::run(command, address_book_from_env()?).await,
+        Command::Timer(command) => {
             let token = account::saved_token(&account::config_dir());
-            timer::run(command, &endpoint, token).await
+            timer::run(command, token).await
         }
     }
 }

@@ -12,24 +12,46 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::time::Duration;
 
 use anyhow::{Context, bail};
+use clap::{Args, Subcommand};
 use clocker_runtime::shutdown_signal;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use zeromq::{ReqSocket, Socket, SocketRecv, SocketSend, ZmqMessage};
 
-/// What `clocker timer` was asked to do.
-#[derive(Debug, Clone)]
-pub enum TimerCommand {
-    /// Set a timer (prompting for the fields that are missing) and wait.
-    Set {
-        fields: Option<[String; 3]>,
-        label: Option<String>,
-        /// Print the reply and return instead of counting down.
-        no_wait: bool,
+/// What `clocker timer` was asked to do: set a timer (no subcommand), or
+/// one of the [`TimerAction`]s.
+#[derive(Debug, Clone, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct TimerCommand {
+    #[command(subcommand)]
+    pub action: Option<TimerAction>,
+    /// HOURS MINUTES SECONDS (asked for when left out).
+    #[arg(num_args = 3, value_names = ["HOURS", "MINUTES", "SECONDS"])]
+    pub duration: Option<Vec<String>>,
+    /// A name for the timer.
+    #[arg(long)]
+    pub label: Option<String>,
+    /// Print the reply and exit instead of counting down.
+    #[arg(long)]
+    pub no_wait: bool,
+    /// The timer service's ZeroMQ endpoint.
+    #[arg(long, env = "CLOCKER_TIMERS_ZMQ", default_value = clocker_timers::DEFAULT_ZMQ_ENDPOINT)]
+    pub zmq: String,
+}
+
+/// `clocker timer`'s subcommands: what it does besides setting a timer.
+#[derive(Debug, Clone, Subcommand)]
+pub enum TimerAction {
+    /// Your timers, newest first (log in first: anonymous timers are never listed).
+    List {
+        #[arg(long, env = "CLOCKER_TIMERS_ZMQ", default_value = clocker_timers::DEFAULT_ZMQ_ENDPOINT)]
+        zmq: String,
     },
-    List,
+    /// Cancel a pending timer.
     Cancel {
         id: String,
+        #[arg(long, env = "CLOCKER_TIMERS_ZMQ", default_value = clocker_timers::DEFAULT_ZMQ_ENDPOINT)]
+        zmq: String,
     },
 }
 
@@ -56,67 +78,73 @@ struct TimerReply {
     late_ms: i64,
 }
 
-/// Runs one `clocker timer` command against the ZeroMQ endpoint.
-pub async fn run(
-    command: TimerCommand,
-    endpoint: &str,
-    token: Option<String>,
-) -> anyhow::Result<()> {
-    let client = Client {
-        endpoint: endpoint.to_owned(),
-        token: token.unwrap_or_default(),
+/// Runs one `clocker timer` command against the timer service's ZeroMQ
+/// endpoint, as the owner of the session `token` (anonymous without one).
+pub async fn run(command: TimerCommand, token: Option<String>) -> anyhow::Result<()> {
+    let client = |endpoint| Client {
+        endpoint,
+        token: token.clone().unwrap_or_default(),
     };
-    match command {
-        TimerCommand::Set {
-            fields,
-            label,
-            no_wait,
-        } => {
-            let fields = match fields {
-                Some(fields) => fields,
-                None => prompt_fields()?,
-            };
-            let reply = client.set(&fields, label.as_deref()).await?;
-            let timer: TimerReply = parse_timer(&reply)?;
-            println!("From server: {reply}");
-            if no_wait {
-                return Ok(());
-            }
-            count_down(&client, timer).await
-        }
-        TimerCommand::List => {
-            let reply = client.request_json(json!({"op": "list"})).await?;
-            let timers: Vec<TimerReply> = serde_json::from_value(reply["timers"].clone())
-                .context("the service's list is not understood")?;
-            if timers.is_empty() {
-                println!("no timers");
-            }
-            for timer in timers {
-                println!(
-                    "{}  {:<9}  {:>3}h {:>2}m {:>2}s  fires {}  {}",
-                    timer.id,
-                    timer.state,
-                    timer.hours,
-                    timer.minutes,
-                    timer.seconds,
-                    timer.fires_at,
-                    timer.label
-                );
-            }
-            Ok(())
-        }
-        TimerCommand::Cancel { id } => {
-            let reply = client
-                .request_json(json!({"op": "cancel", "id": id}))
-                .await?;
-            let timer = parse_timer(&reply)?;
-            match timer.state.as_str() {
-                "cancelled" => println!("cancelled {}", timer.id),
-                other => println!("timer {} had already {other}", timer.id),
-            }
-            Ok(())
-        }
+    match command.action {
+        Some(TimerAction::List { zmq }) => list(&client(zmq)).await,
+        Some(TimerAction::Cancel { id, zmq }) => cancel(&client(zmq), id).await,
+        None => set_and_wait(&client(command.zmq.clone()), command).await,
     }
+}
+
+/// Sets the timer `command` describes (asking for the fields it lacks),
+/// then, unless `--no-wait`, counts down until it fires.
+async fn set_and_wait(client: &Client, command: TimerCommand) -> anyhow::Result<()> {
+    let given = command
+        .duration
+        .and_then(|duration| <[String; 3]>::try_from(duration).ok());
+    let fields = match given {
+        Some(fields) => fields,
+        None => prompt_fields()?,
+    };
+    let reply = client.set(&fields, command.label.as_deref()).await?;
+    let timer: TimerReply = parse_timer(&reply)?;
+    println!("From server: {reply}");
+    if command.no_wait {
+        return Ok(());
+    }
+    count_down(client, timer).await
+}
+
+/// Prints the user's timers, newest first.
+async fn list(client: &Client) -> anyhow::Result<()> {
+    let reply = client.request_json(json!({"op": "list"})).await?;
+    let timers: Vec<TimerReply> = serde_json::from_value(reply["timers"].clone())
+        .context("the service's list is not understood")?;
+    if timers.is_empty() {
+        println!("no timers");
+    }
+    for timer in timers {
+        println!(
+            "{}  {:<9}  {:>3}h {:>2}m {:>2}s  fires {}  {}",
+            timer.id,
+            timer.state,
+            timer.hours,
+            timer.minutes,
+            timer.seconds,
+            timer.fires_at,
+            timer.label
+        );
+    }
+    Ok(())
+}
+
+/// Cancels the timer `id`, or says what became of it.
+async fn cancel(client: &Client, id: String) -> anyhow::Result<()> {
+    let reply = client
+        .request_json(json!({"op": "cancel", "id": id}))
+        .await?;
+    let timer = parse_timer(&reply)?;
+    match timer.state.as_str() {
+        "cancelled" => println!("cancelled {}", timer.id),
+        other => println!("timer {} had already {other}", timer.id),
+    }
+    Ok(())
 }
 
 /// A request went out but no reply came within [`REQUEST_TIMEOUT`].

@@ -62,6 +62,53 @@ fn every_command_has_help() {
     }
 }
 
+/// Every command's `--help`, in a cleared environment (no `[env: …=value]`,
+/// clap's default width), as recorded in `tests/it/help.txt`: flags, their
+/// environment variables, defaults and help text change only on purpose.
+/// After such a change, record them again with
+/// `CLOCKER_RECORD_HELP=1 cargo nextest run -p clocker --test it help_is_as_recorded`.
+#[test]
+fn every_commands_help_is_as_recorded() {
+    fn command_lines(command: &clap::Command, line: &[String], into: &mut Vec<Vec<String>>) {
+        into.push(line.to_vec());
+        for sub in command
+            .get_subcommands()
+            .filter(|sub| sub.get_name() != "help")
+        {
+            let mut line = line.to_vec();
+            line.push(sub.get_name().to_owned());
+            command_lines(sub, &line, into);
+        }
+    }
+    let mut lines = Vec::new();
+    command_lines(&clocker::cli::command(), &[], &mut lines);
+    let mut helps = String::new();
+    for line in lines {
+        let output = Command::new(env!("CARGO_BIN_EXE_clocker"))
+            .args(&line)
+            .arg("--help")
+            .env_clear()
+            .output()
+            .expect("the binary runs");
+        assert!(output.status.success(), "{line:?} --help");
+        let typed: Vec<&str> = std::iter::once("clocker")
+            .chain(line.iter().map(String::as_str))
+            .chain(["--help"])
+            .collect();
+        helps.push_str(&format!("==== {}\n", typed.join(" ")));
+        helps.push_str(&text(&output.stdout));
+    }
+    let recorded = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/help.txt");
+    if std::env::var_os("CLOCKER_RECORD_HELP").is_some() {
+        std::fs::write(&recorded, &helps).expect("help.txt written");
+    }
+    let expected = std::fs::read_to_string(&recorded).expect("tests/it/help.txt is readable");
+    for (at, (got, want)) in helps.lines().zip(expected.lines()).enumerate() {
+        assert_eq!(got, want, "help.txt line {}", at + 1);
+    }
+    assert_eq!(helps, expected, "the helps differ in length from help.txt");
+}
+
 #[test]
 fn bad_flags_are_clear_errors() {
     let output = clocker(&["serve", "clock"], &[]);
