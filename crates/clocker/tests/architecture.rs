@@ -11,8 +11,11 @@
 //! - [`why_forbidden`]: the rules between roles.
 //! - [`SERVICE_TEST_DEPENDENCIES`]: the few service tests that start another
 //!   service, each with its reason.
-//! - [`violations`]: the checker, then reading `cargo metadata`, then tests
-//!   of the checker itself (so the real test cannot pass vacuously).
+//! - [`violations`]: the checker, then reading `cargo metadata`.
+//! - [`readme_differences`]: the README's architecture table shows every
+//!   crate in the role it has here.
+//! - Tests of the checkers themselves, so the real tests cannot pass
+//!   vacuously.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
@@ -60,6 +63,25 @@ enum ToolUse {
 }
 
 use Role::*;
+
+impl Role {
+    /// The role as the README's architecture table names it.
+    fn shown(self) -> &'static str {
+        match self {
+            Contracts => "contracts",
+            Wire => "wire",
+            Runtime => "runtime",
+            Fanout => "fan-out",
+            Service(State::Stateless) => "service",
+            Service(State::Stateful) => "service, keeps state",
+            Store => "store",
+            Fleet => "fleet",
+            Supervisor => "supervisor",
+            Binary => "binary",
+            Tool(_) => "tool",
+        }
+    }
+}
 
 /// Every workspace crate and its role.
 const ROLES: &[(&str, Role)] = &[
@@ -351,6 +373,64 @@ fn parse_metadata(json: &str) -> Workspace {
     workspace
 }
 
+/// The README, whose architecture table must show every crate in its role.
+const README: &str = include_str!("../../../README.md");
+
+/// `(role, crate)` of each row of the table in the README's "Architecture"
+/// section: the first cell, and the first name in backticks of the second.
+fn readme_architecture_rows(readme: &str) -> Vec<(String, String)> {
+    readme
+        .lines()
+        .skip_while(|line| *line != "## Architecture")
+        .skip(1)
+        .take_while(|line| !line.starts_with("## "))
+        .filter_map(|line| {
+            let mut cells = line.strip_prefix('|')?.split('|').map(str::trim);
+            let role = cells.next()?;
+            let name = cells.next()?.split('`').nth(1)?;
+            Some((role.to_owned(), name.to_owned()))
+        })
+        .collect()
+}
+
+/// One line per crate the README's architecture table leaves out, shows in
+/// another role, or shows without a role here.
+fn readme_differences(rows: &[(String, String)]) -> Vec<String> {
+    let mut found = Vec::new();
+    for &(name, role) in ROLES {
+        match rows.iter().find(|(_, shown)| shown == name) {
+            None => found.push(format!(
+                "{name} is missing from the README's architecture table (role: {})",
+                role.shown()
+            )),
+            Some((shown_role, _)) if shown_role != role.shown() => found.push(format!(
+                "{name} is a {shown_role} in the README's architecture table but a {} in ROLES",
+                role.shown()
+            )),
+            Some(_) => {}
+        }
+    }
+    for (_, name) in rows {
+        if role_of(name).is_none() {
+            found.push(format!(
+                "{name} is in the README's architecture table but has no role in ROLES"
+            ));
+        }
+    }
+    found.sort();
+    found
+}
+
+#[test]
+fn the_readme_shows_every_crate_in_its_role() {
+    let found = readme_differences(&readme_architecture_rows(README));
+    assert!(
+        found.is_empty(),
+        "the README's architecture table and ROLES disagree:\n  {}\n",
+        found.join("\n  ")
+    );
+}
+
 #[test]
 fn every_crate_has_a_role_and_depends_only_on_what_its_role_allows() {
     let workspace = read_workspace();
@@ -572,6 +652,44 @@ fn cargo_metadata_is_read_as_arrows_between_workspace_crates() {
             ("clocker-a", "clocker-b", Kind::Normal),
             ("clocker-a", "clocker-b", Kind::Dev),
             ("clocker-b", "clocker-a", Kind::Build),
+        ]
+    );
+}
+
+#[test]
+fn the_readme_table_is_read_as_roles_and_crates() {
+    let readme = "## Using it\n\n| role | crate | its one purpose |\n\n## Architecture\n\n\
+                  | role | crate | its one purpose |\n|---|---|---|\n\
+                  | contracts | `clocker-proto` | the contracts |\n\
+                  | tool | `clocker-example-greeting` (`examples/greeting`) | hello |\n\n\
+                  ## Layout\n\n| tool | `clocker-other` | after the section |\n";
+    assert_eq!(
+        readme_architecture_rows(readme),
+        [
+            ("contracts".to_owned(), "clocker-proto".to_owned()),
+            ("tool".to_owned(), "clocker-example-greeting".to_owned()),
+        ]
+    );
+}
+
+#[test]
+fn a_crate_missing_from_the_readme_or_shown_in_another_role_is_reported() {
+    let mut rows: Vec<(String, String)> = ROLES
+        .iter()
+        .map(|&(name, role)| (role.shown().to_owned(), name.to_owned()))
+        .collect();
+    assert_eq!(readme_differences(&rows), Vec::<String>::new());
+    rows.retain(|(_, name)| name != "clocker-wire");
+    rows.iter_mut()
+        .filter(|(_, name)| name == "clocker-gateway")
+        .for_each(|(role, _)| *role = "store".to_owned());
+    rows.push(("tool".to_owned(), "clocker-misc".to_owned()));
+    assert_eq!(
+        readme_differences(&rows),
+        [
+            "clocker-gateway is a store in the README's architecture table but a service in ROLES",
+            "clocker-misc is in the README's architecture table but has no role in ROLES",
+            "clocker-wire is missing from the README's architecture table (role: wire)",
         ]
     );
 }
