@@ -45,23 +45,32 @@ pub async fn run(command: RandomCommand, book: AddressBook) -> anyhow::Result<()
         || format!("the random service at {addr} did not answer; is it running? (clocker up)");
     match command {
         RandomCommand::Number { min, max } => {
+            let mut request = tonic::Request::new(NumberRequest { min, max });
+            request.set_timeout(CALL_TIMEOUT);
             let reply = random
-                .get_random_number(within_call_timeout(NumberRequest { min, max }))
-                .await;
-            print_value(reply.map(|reply| reply.into_inner().value), unreachable)?;
+                .get_random_number(request)
+                .await
+                .map_err(status_error)
+                .with_context(unreachable)?;
+            println!("{}", reply.into_inner().value);
         }
         RandomCommand::String {
             length,
             digits,
             special,
         } => {
-            let request = StringRequest {
+            let mut request = tonic::Request::new(StringRequest {
                 length,
                 include_digits: digits,
                 include_special: special,
-            };
-            let reply = random.get_random_string(within_call_timeout(request)).await;
-            print_value(reply.map(|reply| reply.into_inner().value), unreachable)?;
+            });
+            request.set_timeout(CALL_TIMEOUT);
+            let reply = random
+                .get_random_string(request)
+                .await
+                .map_err(status_error)
+                .with_context(unreachable)?;
+            println!("{}", reply.into_inner().value);
         }
         RandomCommand::Stream {
             kind,
@@ -119,23 +128,6 @@ pub async fn run(command: RandomCommand, book: AddressBook) -> anyhow::Result<()
             }
         }
     }
-    Ok(())
-}
-
-/// A unary request that may take [`CALL_TIMEOUT`] at most.
-fn within_call_timeout<T>(message: T) -> tonic::Request<T> {
-    let mut request = tonic::Request::new(message);
-    request.set_timeout(CALL_TIMEOUT);
-    request
-}
-
-/// Prints a unary call's value, or says why there is none.
-fn print_value<V: std::fmt::Display>(
-    reply: Result<V, tonic::Status>,
-    unreachable: impl FnOnce() -> String,
-) -> anyhow::Result<()> {
-    let value = reply.map_err(status_error).with_context(unreachable)?;
-    println!("{value}");
     Ok(())
 }
 
