@@ -27,6 +27,16 @@
 //!
 //! P4, P6 and P8 also write the numbers behind the plots of BENCHMARKS.md as
 //! JSON (`series`), to `--series-dir` (`target/bench/series`).
+//!
+//! Layout, besides one module per benchmark:
+//! - `children`: the programs under test, run as child processes.
+//! - `closed_loop`: gRPC load from workers that each keep one call in flight.
+//! - `fanout_window`: the measured window of a fan-out benchmark (P4, P6).
+//! - `bare`, `echo`: the baselines, a bare tonic server and a raw TCP echo.
+//! - `procfs`: CPU time and resident memory of a process, from `/proc`.
+//! - `stats`: percentiles, and how durations, rates and ratios are written.
+//! - `report`: the Markdown tables (side by side, with targets) and notes.
+//! - `series`: the numbers behind the plots, as JSON.
 
 mod bare;
 mod children;

@@ -12,7 +12,7 @@ use tokio::process::Command;
 use crate::children::{self, Child, Programs};
 use crate::echo;
 use crate::report::Table;
-use crate::stats::{self, Samples, Summary, duration, ratio, verdict};
+use crate::stats::{self, Samples, Summary, duration, duration_ratio, verdict};
 
 /// Options of P1.
 #[derive(Debug, Clone, clap::Args)]
@@ -100,7 +100,6 @@ fn table([raw, bare, clocker]: [Summary; 3], args: &P1Args) -> Table {
             "met",
         ],
     );
-    let over = |a: Duration, b: Duration| ratio(stats::divide(a.as_secs_f64(), b.as_secs_f64()));
     let p50_limit = raw.p50.mul_f64(P50_TARGET_RATIO);
     let rows: [Row; 4] = [
         (
@@ -124,7 +123,7 @@ fn table([raw, bare, clocker]: [Summary; 3], args: &P1Args) -> Table {
             duration(pick(&raw)),
             duration(pick(&bare)),
             duration(pick(&clocker)),
-            over(pick(&clocker), pick(&raw)),
+            duration_ratio(pick(&clocker), pick(&raw)),
             target,
             met.map_or("", verdict).to_owned(),
         ]);

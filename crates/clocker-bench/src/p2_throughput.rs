@@ -15,7 +15,7 @@ use crate::children::{self, Child, Programs};
 use crate::closed_loop;
 use crate::procfs::CpuUse;
 use crate::report::Table;
-use crate::stats::{self, Summary, duration, ratio, verdict};
+use crate::stats::{self, Summary, duration, duration_ratio};
 
 /// Options of P2.
 #[derive(Debug, Clone, clap::Args)]
@@ -120,27 +120,19 @@ fn get_current_time(client: &mut CurrentTimeClient<Channel>) -> closed_loop::Rep
 }
 
 fn table(rust: &Load, python: &Load, args: &P2Args) -> Table {
-    let mut table = Table::new(
+    let mut table = Table::side_by_side(
         "P2 — GetCurrentTime throughput, many connections × many in flight",
-        &[
-            "",
-            "Rust (clocker current-time)",
-            "Python grpc.aio",
-            "Rust ÷ Python",
-            "target",
-            "met",
-        ],
+        "Rust (clocker current-time)",
+        "Python grpc.aio",
+        "Rust ÷ Python",
     );
-    let speedup = stats::divide(rust.per_second, python.per_second);
-    table.row([
-        "calls/s answered OK".to_owned(),
-        stats::count(rust.per_second),
-        stats::count(python.per_second),
-        ratio(speedup),
-        format!("≥ {TARGET_RATIO}×"),
-        verdict(speedup >= TARGET_RATIO).to_owned(),
-    ]);
-    let over = |a: Duration, b: Duration| ratio(stats::divide(a.as_secs_f64(), b.as_secs_f64()));
+    table.rate_row(
+        "calls/s answered OK",
+        rust.per_second,
+        python.per_second,
+        TARGET_RATIO,
+        true,
+    );
     for (name, pick) in [
         (
             "latency p50 (failed calls included)",
@@ -149,7 +141,12 @@ fn table(rust: &Load, python: &Load, args: &P2Args) -> Table {
         ("latency p99 (failed calls included)", |s: &Summary| s.p99),
     ] {
         let (r, p) = (pick(&rust.latency), pick(&python.latency));
-        table.row([name.to_owned(), duration(r), duration(p), over(r, p)]);
+        table.row([
+            name.to_owned(),
+            duration(r),
+            duration(p),
+            duration_ratio(r, p),
+        ]);
     }
     let failed = |load: &Load| {
         let all = load.latency.count as f64;

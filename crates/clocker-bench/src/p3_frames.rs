@@ -18,7 +18,7 @@ use tonic::{Request, Response, Status};
 
 use crate::children::{ClockFleet, Programs};
 use crate::report::Table;
-use crate::stats::{self, Samples, Summary, duration, ratio, verdict};
+use crate::stats::{self, Samples, Summary, duration, duration_ratio, ratio, verdict};
 
 /// Options of P3.
 #[derive(Debug, Clone, clap::Args)]
@@ -179,10 +179,7 @@ fn table(seed: &Run, funnel: &Run, args: &P3Args) -> Table {
         "frame latency p99".to_owned(),
         duration(seed.latency.p99),
         duration(funnel.latency.p99),
-        ratio(stats::divide(
-            funnel.latency.p99.as_secs_f64(),
-            seed.latency.p99.as_secs_f64(),
-        )),
+        duration_ratio(funnel.latency.p99, seed.latency.p99),
     ]);
     let rate_ratio = stats::divide(funnel.per_second, seed.per_second);
     table.row([

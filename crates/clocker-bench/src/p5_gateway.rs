@@ -21,7 +21,7 @@ use crate::children::{self, Child, Programs};
 use crate::closed_loop;
 use crate::procfs::{CpuMeter, CpuUse};
 use crate::report::Table;
-use crate::stats::{self, duration, ratio, verdict};
+use crate::stats::{self, duration, duration_ratio};
 
 /// Options of P5.
 #[derive(Debug, Clone, clap::Args)]
@@ -206,41 +206,33 @@ fn get_random_number(client: &mut RandomServiceClient<Channel>) -> closed_loop::
 }
 
 fn table(through: &Load, direct: &Load, args: &P5Args) -> Table {
-    let mut table = Table::new(
+    let mut table = Table::side_by_side(
         format!(
             "P5 — GetRandomNumber through the REST gateway vs direct gRPC, {} in flight",
             args.in_flight
         ),
-        &[
-            "",
-            "gateway: GET /random/number (wrk)",
-            "direct gRPC (tonic)",
-            "gateway ÷ direct",
-            "target",
-            "met",
-        ],
+        "gateway: GET /random/number (wrk)",
+        "direct gRPC (tonic)",
+        "gateway ÷ direct",
     );
-    let share = stats::divide(through.per_second, direct.per_second);
-    table.row([
-        "requests/s".to_owned(),
-        stats::count(through.per_second),
-        stats::count(direct.per_second),
-        ratio(share),
-        format!("≥ {TARGET_RATIO}×"),
-        verdict(share >= TARGET_RATIO && through.errors == 0).to_owned(),
-    ]);
-    let over = |a: Duration, b: Duration| ratio(stats::divide(a.as_secs_f64(), b.as_secs_f64()));
+    table.rate_row(
+        "requests/s",
+        through.per_second,
+        direct.per_second,
+        TARGET_RATIO,
+        through.errors == 0,
+    );
     table.row([
         "latency p50".to_owned(),
         duration(through.p50),
         duration(direct.p50),
-        over(through.p50, direct.p50),
+        duration_ratio(through.p50, direct.p50),
     ]);
     table.row([
         "latency p99".to_owned(),
         duration(through.p99),
         duration(direct.p99),
-        over(through.p99, direct.p99),
+        duration_ratio(through.p99, direct.p99),
     ]);
     table.row([
         "errors".to_owned(),

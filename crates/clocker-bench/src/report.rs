@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::stats;
+
 /// One Markdown table with a heading and explanatory notes.
 #[derive(Debug, Clone)]
 pub struct Table {
@@ -20,6 +22,33 @@ impl Table {
             rows: Vec::new(),
             notes: Vec::new(),
         }
+    }
+
+    /// A table of two runs side by side: a column for each, then how they
+    /// compare (`ratio_heading`, such as "Rust ÷ Python"), a target and
+    /// whether it was met.
+    pub fn side_by_side(
+        title: impl Into<String>,
+        left: &str,
+        right: &str,
+        ratio_heading: &str,
+    ) -> Self {
+        Self::new(title, &["", left, right, ratio_heading, "target", "met"])
+    }
+
+    /// Adds the row of a side-by-side table comparing two rates: both,
+    /// `left ÷ right`, and the target of at least `target`×, met when the
+    /// ratio reaches it and `also_met` holds too (no errors, say).
+    pub fn rate_row(&mut self, name: &str, left: f64, right: f64, target: f64, also_met: bool) {
+        let ratio = stats::divide(left, right);
+        self.row([
+            name.to_owned(),
+            stats::count(left),
+            stats::count(right),
+            stats::ratio(ratio),
+            format!("≥ {target}×"),
+            stats::verdict(ratio >= target && also_met).to_owned(),
+        ]);
     }
 
     /// Adds a row; missing cells are left empty.
@@ -81,5 +110,18 @@ mod tests {
             table.to_string(),
             "### T\n\n| a | b |\n|---|---:|\n| x\\|y | 1 |\n| only |  |\n\nn\n"
         );
+    }
+
+    #[test]
+    fn a_rate_row_compares_two_rates_against_the_target() {
+        let mut table = Table::side_by_side("T", "ours", "theirs", "ours ÷ theirs");
+        table.rate_row("calls/s", 3000.0, 1000.0, 2.0, true);
+        table.rate_row("calls/s, with errors", 3000.0, 1000.0, 2.0, false);
+        let rendered = table.to_string();
+        assert!(
+            rendered.contains("| calls/s | 3,000 | 1,000 | 3.00× | ≥ 2× | ✅ met |"),
+            "{rendered}"
+        );
+        assert!(rendered.contains("| ❌ missed |"), "{rendered}");
     }
 }

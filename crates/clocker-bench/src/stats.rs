@@ -111,6 +111,11 @@ pub fn ratio(value: f64) -> String {
     format!("{value:.2}×")
 }
 
+/// `a / b` as a ratio: `0.42×`.
+pub fn duration_ratio(a: Duration, b: Duration) -> String {
+    ratio(divide(a.as_secs_f64(), b.as_secs_f64()))
+}
+
 /// `a / b` as floats (0 when `b` is 0).
 pub fn divide(a: f64, b: f64) -> f64 {
     if b == 0.0 { 0.0 } else { a / b }

@@ -2,12 +2,14 @@
 //! data directory, nothing to install) or PostgreSQL (when `DATABASE_URL` or
 //! the seed's `POSTGRES_*` variables say so).
 //!
+//! Layout:
 //! - `config`: which database, from settings; passwords never printed.
-//! - `migrations`: the schema's history, applied by [`Store::connect`];
-//!   `schema.sql` beside this crate is the same schema in one file.
+//! - `migrations`: the schema's history (`migrations/` beside this crate),
+//!   applied by [`Store::connect`], with what it leaves table by table.
 //! - `accounts`: accounts and sessions (`insert_account`, `get_live_session`, …).
 //! - `timers`: timers and their events (`insert_timer`, `end_timers`, …).
 //! - `timer_limits`: quotas, owner-filtered replay and retention of timers.
+//! - `idempotency`: keys that let a retried write answer what it first did.
 //! - `lease`: one process at a time holds a lease (a PostgreSQL advisory
 //!   lock), for work only one replica may do.
 //!

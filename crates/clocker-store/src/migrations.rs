@@ -1,8 +1,27 @@
 //! The schema's history: every migration, embedded in the binary and applied
 //! in order at start-up (sqlx records what ran in `_sqlx_migrations`).
 //!
-//! A new migration is a new file in `migrations/` added to [`MIGRATIONS`];
-//! `schema.sql` is then updated to match (a test compares the two).
+//! The files in `migrations/` are the schema: read them in order (a later one
+//! may narrow an earlier one's index). A new migration is a new file there
+//! added to [`MIGRATIONS`]; an applied one is never edited (sqlx checks each
+//! one's checksum). A database is set up by the service itself, which
+//! migrates an empty one at start-up.
+//!
+//! What the migrations leave, table by table:
+//! - `accounts`, `sessions` (0001): users and their sessions, by account and
+//!   by expiry.
+//! - `timers` (0002, 0004, 0005): pending ones by due time (the start-up
+//!   load); an account's timers, newest first (`timers_by_owner`); pending
+//!   ones per account and per anonymous address (quotas); ended ones by when
+//!   they ended (retention). Each index holds only the rows its queries read.
+//! - `timer_events` (0002, 0004, 0005): an account's events by
+//!   `(timer_owner_id, seq)` (owner replay); anonymous timers' events are
+//!   read by `(timer_id, seq)`, an index the foreign key's cascade needs for
+//!   every row anyway.
+//! - `timer_sequence` (0003): the last event number given out, one row.
+//! - `timer_retention` (0004): the highest event number retention deleted.
+//! - `idempotency_keys` (0006): a retried write's earlier result, by scope
+//!   and key, and by age (kept for a day).
 
 use std::borrow::Cow;
 

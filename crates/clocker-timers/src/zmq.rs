@@ -40,7 +40,7 @@ pub const MAX_MESSAGE_BYTES: u64 = 4 * 1024 * 1024;
 /// has at most four: a delimiter and three fields).
 pub const MAX_FRAMES: usize = 32;
 
-/// The door's limits (flags of `clocker serve timers`, see the README).
+/// The door's limits (flags of `clocker serve timers`, see docs/OPERATIONS.md, ZeroMQ limits).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ZmqLimits {
     /// Open connections at once; more are refused.

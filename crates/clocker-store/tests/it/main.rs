@@ -5,7 +5,6 @@ mod accounts;
 mod connect;
 mod indexes;
 mod lease;
-mod schema;
 mod support;
 mod timer_limits;
 mod timers;
