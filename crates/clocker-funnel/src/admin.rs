@@ -108,9 +108,14 @@ mod tests {
         };
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let shutdown = CancellationToken::new();
+        // The clock services are nowhere (the discard port): not needed here.
+        let mut book = AddressBook::default();
+        for &service in crate::REQUIRES {
+            book.set_authority(service, "127.0.0.1:9".into());
+        }
         let launched = launch(
             listener,
-            AddressBook::default(),
+            book,
             &config,
             &Settings::default(),
             shutdown.clone(),

@@ -7,7 +7,8 @@
 //! Depends on nothing of Clocker's: every other crate may depend on it.
 //!
 //! Layout: `v1`, `random`, `greeting` (generated code), [`Locate`] (a
-//! client named by its server's `NamedService::NAME`), [`doors`].
+//! client named by its server's `NamedService::NAME`), [`service_name`]
+//! (the short name each gRPC service goes by), [`doors`].
 
 use tonic::server::NamedService;
 use tonic::transport::Channel;
@@ -54,13 +55,22 @@ pub mod doors {
 }
 
 macro_rules! locate {
-    ($($client:ident => $server:ty),* $(,)?) => {
+    ($($client:ident => $server:ty as $name:literal),* $(,)?) => {
         $(impl Locate for $client<Channel> {
             const SERVICE: &'static str = <$server as NamedService>::NAME;
             fn from_channel(channel: Channel) -> Self {
                 Self::new(channel)
             }
         })*
+
+        /// The name a gRPC service goes by in logs, health checks and
+        /// errors (`hours` for `clocker.v1.Hours`), by its full name.
+        pub fn service_name(contract: &str) -> Option<&'static str> {
+            $(if contract == <$server as NamedService>::NAME {
+                return Some($name);
+            })*
+            None
+        }
     };
 }
 
@@ -84,15 +94,15 @@ use v1::timers_client::TimersClient;
 use v1::timers_server::TimersServer;
 
 locate! {
-    CurrentTimeClient => CurrentTimeServer<()>,
-    HoursClient => HoursServer<()>,
-    MinutesClient => MinutesServer<()>,
-    SecondsClient => SecondsServer<()>,
-    MillisecondsClient => MillisecondsServer<()>,
-    AccountsClient => AccountsServer<()>,
-    TimersClient => TimersServer<()>,
-    RandomServiceClient => RandomServiceServer<()>,
-    GreetingClient => GreetingServer<()>,
+    CurrentTimeClient => CurrentTimeServer<()> as "current-time",
+    HoursClient => HoursServer<()> as "hours",
+    MinutesClient => MinutesServer<()> as "minutes",
+    SecondsClient => SecondsServer<()> as "seconds",
+    MillisecondsClient => MillisecondsServer<()> as "milliseconds",
+    AccountsClient => AccountsServer<()> as "accounts",
+    TimersClient => TimersServer<()> as "timers",
+    RandomServiceClient => RandomServiceServer<()> as "random",
+    GreetingClient => GreetingServer<()> as "greeting",
 }
 
 #[cfg(test)]
@@ -110,5 +120,12 @@ mod tests {
             CurrentTimeClient::<Channel>::SERVICE,
             v1::current_time_server::SERVICE_NAME
         );
+    }
+
+    #[test]
+    fn every_service_has_a_short_name() {
+        assert_eq!(service_name("clocker.v1.CurrentTime"), Some("current-time"));
+        assert_eq!(service_name(RandomServiceClient::<Channel>::SERVICE), Some("random"));
+        assert_eq!(service_name("clocker.v1.Nothing"), None);
     }
 }

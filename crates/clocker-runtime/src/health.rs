@@ -180,7 +180,8 @@ impl ReadinessChecks {
     }
 
     /// Adds one check per service in `services` (each must be one `locator`
-    /// requires), named after it: it is reachable when it answers a gRPC
+    /// requires), named by the short name the service goes by (`timers`,
+    /// [`clocker_proto::service_name`]): it is reachable when it answers a gRPC
     /// health check for [`LIVENESS_SERVICE`], on one connection per service
     /// kept between rounds. Reachable is enough: a service that answers but
     /// is not ready itself says so in its own health.
@@ -202,7 +203,8 @@ impl ReadinessChecks {
                     })
                 }
             };
-            self.checks.push((service.to_owned(), check));
+            let name = clocker_proto::service_name(service).unwrap_or(service);
+            self.checks.push((name.to_owned(), check));
         }
         self
     }
