@@ -1,15 +1,30 @@
-//! The parigot-style runtime every Clocker service is built on.
+//! The runtime every Clocker service is built on: it launches a service on
+//! its port, bounds every call by a deadline, tells the truth about its
+//! health and stops it gracefully; it knows no service by name.
 //!
-//! A service is launched on a port ([`bind`], which takes a listener handed
-//! over by systemd or `clocker up` when there is one ([`inherited`]),
-//! [`GrpcServer::launch`] or [`launch_http`]) and resolves with its bound address once it serves;
-//! declares the services it requires and gets typed clients for them from a
-//! [`Locator`]; runs single-threaded on its own current-thread runtime
-//! ([`ServiceThread`], or the main thread under `clocker serve`); answers every
-//! method within its budget ([`BudgetLayer`]) or with `DEADLINE_EXCEEDED`; and
-//! stops gracefully on SIGINT/SIGTERM ([`shutdown_signal`]); and tells the
-//! truth about its health: liveness (the thread answers) apart from
-//! readiness (its [`ReadinessChecks`] pass) ([`health`]).
+//! # Layout
+//!
+//! - Launching: `socket` binds the port ([`bind`], or takes the one
+//!   [`inherited`]) and sets socket options; `grpc_server` assembles a [`GrpcServer`] (its
+//!   methods, health, `reflection`); `http_server` serves an HTTP router
+//!   ([`launch_http`]); `launch` is the [`Launched`] task and its
+//!   [`LaunchError`]; `settings` is how a service runs ([`Settings`]);
+//!   `thread` runs a service on a thread of its own ([`ServiceThread`]).
+//! - Serving: `serving` is the connection loop of every port, within the
+//!   caps of its [`gate`]; `peer` says who is at the other end.
+//! - Deadlines: `budget` answers a call over its budget `DEADLINE_EXCEEDED`
+//!   ([`BudgetLayer`]), `grpc_timeout` reads the client's deadline,
+//!   `deadline` bounds a write ([`within`]).
+//! - Health: [`health`] (liveness apart from readiness).
+//! - Finding services: `address` ([`AddressBook`]), `locate` ([`Locator`]).
+//! - Observing: `telemetry` (logs, Prometheus, per-route and per-method
+//!   metrics), `log_rate_limit` (at most one line a second about a flood),
+//!   `error_chain` ([`ErrorChain`]).
+//! - HTTP front doors: [`http`] (JSON errors, CORS, Host checks, and the one
+//!   HTTP/1 [`http::client`]); `token` (the session token: read from gRPC
+//!   metadata, forwarded from HTTP headers).
+//! - The rest: `shutdown` ([`shutdown_signal`]), `backoff` ([`Backoff`]),
+//!   `zones` ([`time_zone`]).
 //!
 //! Metrics of every service in a process are scraped from `GET /metrics` on
 //! any of its ports (gRPC ports answer HTTP/1.1 there too).
@@ -20,14 +35,21 @@ mod budget;
 mod deadline;
 mod error_chain;
 pub mod gate;
+mod grpc_server;
+mod grpc_timeout;
 pub mod health;
 pub mod http;
+mod http_server;
 pub mod inherited;
 mod launch;
 mod locate;
+mod log_rate_limit;
 mod peer;
+mod reflection;
 mod serving;
+mod settings;
 mod shutdown;
+mod socket;
 mod telemetry;
 mod thread;
 mod token;
@@ -44,17 +66,18 @@ pub use health::{
     ReadinessChecks, ReadinessSettings, start_readiness,
 };
 pub use inherited::{adopt_listeners, take_listener, take_service_listener};
-pub use launch::{
-    GrpcServer, LaunchError, Launched, Settings, bind, configure_accepted, launch_http,
-    launch_http_on, local_addr, record_http_request,
-};
+pub use grpc_server::GrpcServer;
+pub use http_server::{launch_http, launch_http_on};
+pub use launch::{BoxError, LaunchError, Launched};
+pub use settings::Settings;
+pub use socket::{bind, configure_accepted, local_addr};
 pub use locate::{LocateError, Locator};
 pub use peer::{FORWARDED_FOR, PeerAddr, client_ip, forward_peer};
 pub use serving::{GatedListener, serve_http, serve_router};
 pub use shutdown::shutdown_signal;
-pub use telemetry::{init_logging, prometheus, render_metrics};
+pub use telemetry::{init_logging, prometheus, record_http_request, render_metrics};
 pub use thread::{ServiceThread, spawn_single_threaded};
-pub use token::session_token;
+pub use token::{forward_bearer, session_token};
 pub use tokio_util::sync::CancellationToken;
 pub use tokio_util::task::TaskTracker;
 pub use zones::time_zone;

@@ -42,7 +42,8 @@ use tokio_util::task::TaskTracker;
 use tower::ServiceExt;
 
 use crate::gate::{Admitted, ConnectionLimits, Gate};
-use crate::launch::{Settings, configure_accepted};
+use crate::settings::Settings;
+use crate::socket::configure_accepted;
 use crate::peer::PeerAddr;
 
 /// How long a connection closed for idleness may take to say goodbye.

@@ -1,7 +1,22 @@
-//! Where a request's session token is: its `token` field, else the
-//! `authorization: Bearer <token>` metadata (as HTTP clients send it).
+//! The caller's session token on its way through: forwarded by an HTTP
+//! front door from the `Authorization: Bearer <token>` header into a gRPC
+//! request's metadata ([`forward_bearer`]), and read there by the service
+//! ([`session_token`]): its `token` field, else that metadata.
 
+use http::{HeaderMap, header};
 use tonic::metadata::MetadataMap;
+
+/// Passes the caller's `Authorization` header (its bearer token) from the
+/// HTTP request's `headers` on to `request`'s metadata, where
+/// [`session_token`] finds it; nothing when the caller sent none.
+pub fn forward_bearer<T>(request: &mut tonic::Request<T>, headers: &HeaderMap) {
+    if let Some(value) = headers.get(header::AUTHORIZATION)
+        && let Ok(value) = value.to_str()
+        && let Ok(value) = value.parse()
+    {
+        request.metadata_mut().insert("authorization", value);
+    }
+}
 
 /// The session token of a request: `field` when set, else the bearer token
 /// in `metadata`, else empty (anonymous).
@@ -30,5 +45,16 @@ mod tests {
         assert_eq!(session_token(&metadata, "field"), "field");
         metadata.insert("authorization", "Basic xyz".parse().expect("ascii"));
         assert_eq!(session_token(&metadata, ""), "");
+    }
+
+    #[test]
+    fn a_forwarded_bearer_header_is_the_session_token_on_the_other_side() {
+        let mut headers = HeaderMap::new();
+        let mut request = tonic::Request::new(());
+        forward_bearer(&mut request, &headers);
+        assert_eq!(session_token(request.metadata(), ""), "");
+        headers.insert(header::AUTHORIZATION, "Bearer abc".parse().expect("ascii"));
+        forward_bearer(&mut request, &headers);
+        assert_eq!(session_token(request.metadata(), ""), "abc");
     }
 }
