@@ -143,9 +143,9 @@ where
 mod tests {
     use super::*;
     use crate::telemetry::response_code;
-    use tonic::Code;
     use axum::Router;
     use axum::routing::post;
+    use tonic::Code;
     use tower::ServiceExt;
 
     /// A router with one method that takes `delay` to answer.

@@ -61,20 +61,20 @@ pub use budget::{BudgetLayer, Budgeted};
 pub use deadline::within;
 pub use error_chain::ErrorChain;
 pub use gate::{Admitted, ConnectionLimits, Gate, Permit};
+pub use grpc_server::GrpcServer;
 pub use health::{
     LIVENESS_PATH, LIVENESS_SERVICE, NOT_READY_METADATA, NotReady, READINESS_PATH, Readiness,
     ReadinessChecks, ReadinessSettings, start_readiness,
 };
-pub use inherited::{adopt_listeners, take_listener, take_service_listener};
-pub use grpc_server::GrpcServer;
 pub use http_server::{launch_http, launch_http_on};
+pub use inherited::{adopt_listeners, take_listener, take_service_listener};
 pub use launch::{BoxError, LaunchError, Launched};
-pub use settings::Settings;
-pub use socket::{bind, configure_accepted, local_addr};
 pub use locate::{LocateError, Locator};
 pub use peer::{FORWARDED_FOR, PeerAddr, client_ip, forward_peer};
 pub use serving::{GatedListener, serve_http, serve_router};
+pub use settings::Settings;
 pub use shutdown::shutdown_signal;
+pub use socket::{bind, configure_accepted, local_addr};
 pub use telemetry::{init_logging, prometheus, record_http_request, render_metrics};
 pub use thread::{ServiceThread, spawn_single_threaded};
 pub use token::{forward_bearer, session_token};

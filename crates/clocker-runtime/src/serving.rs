@@ -42,9 +42,9 @@ use tokio_util::task::TaskTracker;
 use tower::ServiceExt;
 
 use crate::gate::{Admitted, ConnectionLimits, Gate};
+use crate::peer::PeerAddr;
 use crate::settings::Settings;
 use crate::socket::configure_accepted;
-use crate::peer::PeerAddr;
 
 /// How long a connection closed for idleness may take to say goodbye.
 const GOODBYE: Duration = Duration::from_secs(1);

@@ -40,7 +40,10 @@ pub async fn bind(service: &'static str, addr: SocketAddr) -> Result<TcpListener
 }
 
 /// The address `listener` is bound to, or a launch error naming `service`.
-pub fn local_addr(service: &'static str, listener: &TcpListener) -> Result<SocketAddr, LaunchError> {
+pub fn local_addr(
+    service: &'static str,
+    listener: &TcpListener,
+) -> Result<SocketAddr, LaunchError> {
     listener
         .local_addr()
         .map_err(LaunchError::setup(service, "cannot read the bound address"))

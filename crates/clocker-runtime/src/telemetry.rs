@@ -8,9 +8,9 @@ mod rpc_metrics;
 
 pub(crate) use http_metrics::count_http_request;
 pub use http_metrics::record_http_request;
-pub(crate) use rpc_metrics::{record_deadline_exceeded, record_rpc_answer};
 #[cfg(test)]
 pub(crate) use rpc_metrics::response_code;
+pub(crate) use rpc_metrics::{record_deadline_exceeded, record_rpc_answer};
 
 use std::sync::OnceLock;
 

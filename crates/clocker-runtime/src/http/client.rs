@@ -327,7 +327,10 @@ mod tests {
     async fn the_given_headers_are_sent() {
         let (addr, _shutdown) = server().await;
         let mut headers = HeaderMap::new();
-        headers.insert(header::AUTHORIZATION, "Bearer s3cret".parse().expect("ascii"));
+        headers.insert(
+            header::AUTHORIZATION,
+            "Bearer s3cret".parse().expect("ascii"),
+        );
         headers.insert(header::HOST, "supervisor".parse().expect("ascii"));
         let answer = get(addr, "/echo-authorization", &headers, limits(4096))
             .await
@@ -349,9 +352,14 @@ mod tests {
             assert!(err.answered());
             assert!(err.to_string().contains(&addr.to_string()), "{err}");
         }
-        let whole = get(addr, "/streamed", &HeaderMap::new(), limits(2 * 1024 * 1024))
-            .await
-            .expect("within the cap");
+        let whole = get(
+            addr,
+            "/streamed",
+            &HeaderMap::new(),
+            limits(2 * 1024 * 1024),
+        )
+        .await
+        .expect("within the cap");
         assert_eq!(whole.body.len(), 1024 * 1024);
     }
 
@@ -398,9 +406,14 @@ mod tests {
     #[tokio::test]
     async fn a_path_that_would_split_the_request_is_refused_before_connecting() {
         let addr: SocketAddr = "127.0.0.1:1".parse().expect("literal");
-        let err = get(addr, "/ok HTTP/1.0\r\nx: y", &HeaderMap::new(), limits(4096))
-            .await
-            .expect_err("invalid path");
+        let err = get(
+            addr,
+            "/ok HTTP/1.0\r\nx: y",
+            &HeaderMap::new(),
+            limits(4096),
+        )
+        .await
+        .expect_err("invalid path");
         assert!(matches!(err, ClientError::InvalidPath { .. }), "{err}");
     }
 }
