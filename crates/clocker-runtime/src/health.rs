@@ -21,7 +21,6 @@
 //! answers), `answer` (how `/livez`, `/health` and gRPC health answer); here,
 //! the loop that keeps [`Readiness`] up to date ([`start_readiness`]).
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Json;
@@ -243,6 +242,7 @@ fn log_change(service: &'static str, found: &[Failing], first: bool) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::Arc;
 
     #[derive(Debug, thiserror::Error)]
     #[error("connection refused")]
