@@ -77,7 +77,7 @@ pub use shutdown::shutdown_signal;
 pub use socket::{bind, configure_accepted, local_addr};
 pub use telemetry::{init_logging, prometheus, record_http_request, render_metrics};
 pub use thread::{ServiceThread, spawn_single_threaded};
-pub use token::{forward_bearer, session_token};
+pub use token::{bearer_token, forward_bearer, session_token};
 pub use tokio_util::sync::CancellationToken;
 pub use tokio_util::task::TaskTracker;
 pub use zones::time_zone;

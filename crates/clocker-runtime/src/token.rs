@@ -1,6 +1,7 @@
-//! The caller's session token on its way through: forwarded by an HTTP
-//! front door from the `Authorization: Bearer <token>` header into a gRPC
-//! request's metadata ([`forward_bearer`]), and read there by the service
+//! The caller's session token on its way through: read from the
+//! `Authorization: Bearer <token>` header of an HTTP request
+//! ([`bearer_token`]), forwarded by an HTTP front door into a gRPC request's
+//! metadata ([`forward_bearer`]), and read there by the service
 //! ([`session_token`]): its `token` field, else that metadata.
 
 use http::{HeaderMap, header};
@@ -27,9 +28,23 @@ pub fn session_token(metadata: &MetadataMap, field: &str) -> String {
     metadata
         .get("authorization")
         .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.strip_prefix("Bearer "))
-        .map(|token| token.trim().to_owned())
+        .and_then(bearer)
+        .map(str::to_owned)
         .unwrap_or_default()
+}
+
+/// The bearer token of an HTTP request's `Authorization` header, trimmed;
+/// `None` without one (or with another scheme).
+pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(bearer)
+}
+
+/// The token of an `Authorization` value of the `Bearer` scheme.
+fn bearer(authorization: &str) -> Option<&str> {
+    authorization.strip_prefix("Bearer ").map(str::trim)
 }
 
 #[cfg(test)]
@@ -56,5 +71,18 @@ mod tests {
         headers.insert(header::AUTHORIZATION, "Bearer abc".parse().expect("ascii"));
         forward_bearer(&mut request, &headers);
         assert_eq!(session_token(request.metadata(), ""), "abc");
+    }
+
+    #[test]
+    fn the_bearer_token_of_http_headers_is_trimmed_and_other_schemes_are_none() {
+        let mut headers = HeaderMap::new();
+        assert_eq!(bearer_token(&headers), None);
+        headers.insert(
+            header::AUTHORIZATION,
+            "Bearer  abc ".parse().expect("ascii"),
+        );
+        assert_eq!(bearer_token(&headers), Some("abc"));
+        headers.insert(header::AUTHORIZATION, "Basic xyz".parse().expect("ascii"));
+        assert_eq!(bearer_token(&headers), None);
     }
 }
