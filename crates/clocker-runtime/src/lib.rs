@@ -4,27 +4,35 @@
 //!
 //! # Layout
 //!
-//! - Launching: `socket` binds the port ([`bind`], or takes the one
-//!   [`inherited`]) and sets socket options; `grpc_server` assembles a [`GrpcServer`] (its
-//!   methods, health, `reflection`); `http_server` serves an HTTP router
-//!   ([`launch_http`]); `launch` is the [`Launched`] task and its
-//!   [`LaunchError`]; `settings` is how a service runs ([`Settings`]);
-//!   `thread` runs a service on a thread of its own ([`ServiceThread`]).
-//! - Serving: `serving` is the connection loop of every port, within the
-//!   caps of its [`gate`]; `peer` says who is at the other end.
-//! - Deadlines: `budget` answers a call over its budget `DEADLINE_EXCEEDED`
-//!   ([`BudgetLayer`]), `grpc_timeout` reads the client's deadline,
-//!   `deadline` bounds a write ([`within`]).
-//! - Health: [`health`] (liveness apart from readiness).
-//! - Finding services: `address` ([`AddressBook`]), `locate` ([`Locator`]).
-//! - Observing: `telemetry` (logs, Prometheus, per-route and per-method
-//!   metrics), `log_rate_limit` (at most one line a second about a flood),
-//!   `error_chain` ([`ErrorChain`]).
-//! - HTTP front doors: [`http`] (JSON errors, CORS, Host checks, and the one
-//!   HTTP/1 [`http::client`]); `token` (the session token: read from gRPC
-//!   metadata, forwarded from HTTP headers).
-//! - The rest: `shutdown` ([`shutdown_signal`]), `backoff` ([`Backoff`]),
-//!   `zones` ([`time_zone`]).
+//! Launching a service:
+//! - `socket`: binds its port ([`bind`], or takes the one [`inherited`]),
+//!   the options of every accepted socket ([`configure_accepted`]).
+//! - `grpc_server`: a gRPC service's port assembled ([`GrpcServer`]): its
+//!   methods, gRPC health, `reflection`, `/metrics`.
+//! - `http_server`: an HTTP service's router served ([`launch_http`]).
+//! - `launch`: the serving task ([`Launched`]) and why a launch failed
+//!   ([`LaunchError`]); `settings`: how a service runs ([`Settings`]).
+//! - `thread`: a service on a thread of its own ([`ServiceThread`]).
+//!
+//! Serving and holding up:
+//! - `serving`: the connection loop of every port, with its deadlines;
+//!   [`gate`]: how many connections a port holds; `peer`: who is calling.
+//! - `budget`: `DEADLINE_EXCEEDED` for a call over its budget
+//!   ([`BudgetLayer`]); `grpc_timeout`: the client's deadline; `deadline`:
+//!   a write bounded in time ([`within`]).
+//! - [`health`]: liveness apart from readiness.
+//! - `shutdown`: the one shutdown signal ([`shutdown_signal`]).
+//!
+//! Finding other services: `address` ([`AddressBook`]), `locate`
+//! ([`Locator`]), `backoff` (retry pacing, [`Backoff`]).
+//!
+//! Observing: `telemetry` (logs, Prometheus, per-route and per-method
+//! metrics), `log_rate_limit` (one line a second about a flood),
+//! `error_chain` ([`ErrorChain`]).
+//!
+//! HTTP front doors: [`http`] (JSON errors, CORS, Host checks, the one
+//! HTTP/1 [`http::client`]); `token` (the caller's bearer token, from HTTP
+//! headers to gRPC metadata); `zones` (time zones by name, [`time_zone`]).
 //!
 //! Metrics of every service in a process are scraped from `GET /metrics` on
 //! any of its ports (gRPC ports answer HTTP/1.1 there too).
