@@ -86,11 +86,11 @@ impl ThreadedFleet {
     }
 
     /// The other endpoints of `name` (such as `zeromq tcp://…`).
-    pub fn also(&self, name: ServiceName) -> Vec<String> {
+    pub fn other_endpoints(&self, name: ServiceName) -> Vec<String> {
         self.running
             .iter()
             .filter(|s| s.service == name.as_str())
-            .flat_map(|s| s.also.clone())
+            .flat_map(|s| s.other_endpoints.clone())
             .collect()
     }
 

@@ -123,7 +123,7 @@ mod tests {
         .await
         .expect("launched");
         let admin: SocketAddr = launched
-            .also
+            .other_endpoints
             .iter()
             .find_map(|also| also.strip_prefix("admin http://"))
             .expect("the admin address is announced")

@@ -239,7 +239,7 @@ pub async fn launch(
             &admin_tasks,
             admin_shutdown,
         );
-        launched.also.push(format!("admin http://{addr}"));
+        launched.other_endpoints.push(format!("admin http://{addr}"));
     }
     stop_on_failure.disarm();
     Ok(launched)

@@ -5,13 +5,13 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::http::{HeaderMap, header};
+use axum::http::HeaderMap;
 use clocker_proto::random::random_service_client::RandomServiceClient;
 use clocker_proto::v1::accounts_client::AccountsClient;
 use clocker_proto::v1::current_time_client::CurrentTimeClient;
 use clocker_proto::v1::timers_client::TimersClient;
 use clocker_runtime::http::ApiError;
-use clocker_runtime::{LocateError, Locator, Readiness};
+use clocker_runtime::{LocateError, Locator, Readiness, forward_bearer};
 use tonic::transport::Channel;
 
 /// The state every handler gets: one pointer to the [`AppState`].
@@ -56,12 +56,7 @@ impl AppState {
     /// `Authorization: Bearer` header and the call's deadline go with it.
     pub fn request<T>(&self, message: T, headers: &HeaderMap) -> tonic::Request<T> {
         let mut request = tonic::Request::new(message);
-        if let Some(value) = headers.get(header::AUTHORIZATION)
-            && let Ok(value) = value.to_str()
-            && let Ok(value) = value.parse()
-        {
-            request.metadata_mut().insert("authorization", value);
-        }
+        forward_bearer(&mut request, headers);
         request.set_timeout(self.call_timeout);
         request
     }

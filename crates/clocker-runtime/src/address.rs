@@ -45,7 +45,10 @@ mod tests {
         let mut book = AddressBook::default();
         assert_eq!(book.resolve("clocker.v1.Hours"), None);
         book.set_authority("clocker.v1.Hours", "hours.internal:50001".into());
-        book.set("clocker.v1.Hours", "127.0.0.1:4242".parse().expect("literal"));
+        book.set(
+            "clocker.v1.Hours",
+            "127.0.0.1:4242".parse().expect("literal"),
+        );
         assert_eq!(
             book.resolve("clocker.v1.Hours").map(String::as_str),
             Some("127.0.0.1:4242")

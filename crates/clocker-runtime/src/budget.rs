@@ -1,31 +1,27 @@
-//! The per-method budget and the RPC metrics, as one tower layer around every
-//! gRPC service.
+//! The per-method budget, as one tower layer around every gRPC service.
 //!
 //! A call that has not answered within its budget (default 50 ms, or the
 //! client's own `grpc-timeout` when that is shorter) is answered with
 //! `DEADLINE_EXCEEDED`. A method that is slow by design (password hashing)
-//! may be given a budget of its own ([`BudgetLayer::with_method_budget`]). Every call is counted and timed:
-//!
-//! - `clocker_rpc_requests_total{service, method, code}`
-//! - `clocker_rpc_duration_seconds{service, method}` (histogram)
-//! - `clocker_rpc_deadline_exceeded_total{service, method, cause="budget"|"client"}`
-//!
-//! Only trailers-only answers (how tonic sends every error of a unary call)
-//! are seen with their code; a stream that fails after its first message
-//! counts as `OK`. Unknown methods are counted under `method="unknown"` so a
-//! scanner cannot grow the label set without bound.
+//! may be given a budget of its own ([`BudgetLayer::with_method_budget`]).
+//! Every call is counted and timed in the RPC metrics
+//! ([`crate::telemetry`]); overruns are logged at most once a second.
 
 use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
-use http::{HeaderMap, Request, Response};
-use tonic::{Code, Status};
+use http::{Request, Response};
+use tonic::Status;
 use tower::{Layer, Service};
+
+use crate::grpc_timeout::grpc_timeout;
+use crate::log_rate_limit::LogRateLimit;
+use crate::telemetry::{record_deadline_exceeded, record_rpc_answer};
 
 /// Wraps a gRPC router with the method budget and the RPC metrics.
 #[derive(Debug, Clone)]
@@ -33,7 +29,7 @@ pub struct BudgetLayer {
     service: &'static str,
     budget: Duration,
     method_budgets: Arc<[(String, Duration)]>,
-    overruns: Arc<OverrunLog>,
+    overrun_log: Arc<LogRateLimit>,
 }
 
 impl BudgetLayer {
@@ -43,7 +39,7 @@ impl BudgetLayer {
             service,
             budget,
             method_budgets: Arc::new([]),
-            overruns: Arc::default(),
+            overrun_log: Arc::default(),
         }
     }
 
@@ -57,35 +53,6 @@ impl BudgetLayer {
     }
 }
 
-/// Logs overruns at most once a second, with how many there were since:
-/// under overload every call may overrun, and one line each would flood the log.
-#[derive(Debug, Default)]
-struct OverrunLog {
-    state: Mutex<(Option<Instant>, u64)>,
-}
-
-const OVERRUN_LOG_EVERY: Duration = Duration::from_secs(1);
-
-impl OverrunLog {
-    fn record(&self, service: &str, method: &str, limit: Duration, cause: &str) {
-        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        let (last, unlogged) = &mut *state;
-        *unlogged += 1;
-        if last.is_none_or(|at| at.elapsed() >= OVERRUN_LOG_EVERY) {
-            tracing::warn!(
-                service,
-                method,
-                ?limit,
-                cause,
-                overruns = *unlogged,
-                "calls overran their deadline (overruns: how many, of any method, since the last such line)"
-            );
-            *last = Some(Instant::now());
-            *unlogged = 0;
-        }
-    }
-}
-
 impl<S> Layer<S> for BudgetLayer {
     type Service = Budgeted<S>;
 
@@ -95,7 +62,7 @@ impl<S> Layer<S> for BudgetLayer {
             service: self.service,
             budget: self.budget,
             method_budgets: self.method_budgets.clone(),
-            overruns: self.overruns.clone(),
+            overrun_log: self.overrun_log.clone(),
         }
     }
 }
@@ -107,7 +74,7 @@ pub struct Budgeted<S> {
     service: &'static str,
     budget: Duration,
     method_budgets: Arc<[(String, Duration)]>,
-    overruns: Arc<OverrunLog>,
+    overrun_log: Arc<LogRateLimit>,
 }
 
 impl<S> Service<Request<Body>> for Budgeted<S>
@@ -139,7 +106,7 @@ where
             _ => (budget, "budget"),
         };
         let service = self.service;
-        let overruns = self.overruns.clone();
+        let overrun_log = self.overrun_log.clone();
         // The clone that was made ready is the one that must be called.
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
@@ -148,14 +115,17 @@ where
                 Ok(Ok(response)) => response,
                 Ok(Err(never)) => match never {},
                 Err(_elapsed) => {
-                    metrics::counter!(
-                        "clocker_rpc_deadline_exceeded_total",
-                        "service" => service,
-                        "method" => method.clone(),
-                        "cause" => cause,
-                    )
-                    .increment(1);
-                    overruns.record(service, &method, limit, cause);
+                    record_deadline_exceeded(service, method.clone(), cause);
+                    if let Some(overruns) = overrun_log.record_event() {
+                        tracing::warn!(
+                            service,
+                            method = method.as_str(),
+                            ?limit,
+                            cause,
+                            overruns,
+                            "calls overran their deadline (overruns: how many, of any method, since the last such line)"
+                        );
+                    }
                     Status::deadline_exceeded(format!(
                         "{method} did not answer within {} ms",
                         limit.as_millis()
@@ -163,124 +133,19 @@ where
                     .into_http::<Body>()
                 }
             };
-            let code = response_code(response.headers());
-            let method = if code == Code::Unimplemented {
-                "unknown".to_owned()
-            } else {
-                method
-            };
-            metrics::histogram!(
-                "clocker_rpc_duration_seconds",
-                "service" => service,
-                "method" => method.clone(),
-            )
-            .record(started.elapsed().as_secs_f64());
-            metrics::counter!(
-                "clocker_rpc_requests_total",
-                "service" => service,
-                "method" => method,
-                "code" => code_name(code),
-            )
-            .increment(1);
+            record_rpc_answer(service, method, response.headers(), started.elapsed());
             Ok(response)
         })
-    }
-}
-
-/// The client's `grpc-timeout` header: up to 8 digits and a unit.
-fn grpc_timeout(headers: &HeaderMap) -> Option<Duration> {
-    let value = headers.get("grpc-timeout")?.to_str().ok()?;
-    if value.len() < 2 || value.len() > 9 {
-        return None;
-    }
-    let (digits, unit) = value.split_at(value.len() - 1);
-    let amount: u64 = digits.parse().ok()?;
-    Some(match unit {
-        "H" => Duration::from_secs(amount.saturating_mul(3600)),
-        "M" => Duration::from_secs(amount.saturating_mul(60)),
-        "S" => Duration::from_secs(amount),
-        "m" => Duration::from_millis(amount),
-        "u" => Duration::from_micros(amount),
-        "n" => Duration::from_nanos(amount),
-        _ => return None,
-    })
-}
-
-fn response_code(headers: &HeaderMap) -> Code {
-    headers
-        .get("grpc-status")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<i32>().ok())
-        .map_or(Code::Ok, Code::from_i32)
-}
-
-fn code_name(code: Code) -> &'static str {
-    match code {
-        Code::Ok => "OK",
-        Code::Cancelled => "CANCELLED",
-        Code::Unknown => "UNKNOWN",
-        Code::InvalidArgument => "INVALID_ARGUMENT",
-        Code::DeadlineExceeded => "DEADLINE_EXCEEDED",
-        Code::NotFound => "NOT_FOUND",
-        Code::AlreadyExists => "ALREADY_EXISTS",
-        Code::PermissionDenied => "PERMISSION_DENIED",
-        Code::ResourceExhausted => "RESOURCE_EXHAUSTED",
-        Code::FailedPrecondition => "FAILED_PRECONDITION",
-        Code::Aborted => "ABORTED",
-        Code::OutOfRange => "OUT_OF_RANGE",
-        Code::Unimplemented => "UNIMPLEMENTED",
-        Code::Internal => "INTERNAL",
-        Code::Unavailable => "UNAVAILABLE",
-        Code::DataLoss => "DATA_LOSS",
-        Code::Unauthenticated => "UNAUTHENTICATED",
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn timeout_of(value: &str) -> Option<Duration> {
-        let mut headers = HeaderMap::new();
-        headers.insert("grpc-timeout", value.parse().expect("ascii"));
-        grpc_timeout(&headers)
-    }
-
-    #[test]
-    fn grpc_timeout_units_are_parsed() {
-        assert_eq!(timeout_of("20m"), Some(Duration::from_millis(20)));
-        assert_eq!(timeout_of("1S"), Some(Duration::from_secs(1)));
-        assert_eq!(timeout_of("2M"), Some(Duration::from_secs(120)));
-        assert_eq!(timeout_of("1H"), Some(Duration::from_secs(3600)));
-        assert_eq!(timeout_of("500u"), Some(Duration::from_micros(500)));
-        assert_eq!(
-            timeout_of("99999999n"),
-            Some(Duration::from_nanos(99_999_999))
-        );
-    }
-
-    #[test]
-    fn malformed_grpc_timeouts_are_ignored() {
-        assert_eq!(timeout_of("m"), None);
-        assert_eq!(timeout_of("20x"), None);
-        assert_eq!(timeout_of("123456789m"), None);
-        assert_eq!(timeout_of("-1m"), None);
-    }
-
-    #[test]
-    fn missing_status_header_means_ok() {
-        assert_eq!(response_code(&HeaderMap::new()), Code::Ok);
-        let mut headers = HeaderMap::new();
-        headers.insert("grpc-status", "3".parse().expect("ascii"));
-        assert_eq!(response_code(&headers), Code::InvalidArgument);
-    }
-}
-
-#[cfg(test)]
-mod layer_tests {
-    use super::*;
+    use crate::telemetry::response_code;
     use axum::Router;
     use axum::routing::post;
+    use tonic::Code;
     use tower::ServiceExt;
 
     /// A router with one method that takes `delay` to answer.

@@ -23,7 +23,8 @@ use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
-use tokio::time::Instant;
+
+use crate::log_rate_limit::LogRateLimit;
 
 /// What a port lets its clients hold, and for how long.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,9 +75,6 @@ impl Default for ConnectionLimits {
 /// store, logs) when its open-file limit bounds the connection cap.
 const RESERVED_FILES: u64 = 256;
 
-/// How often a refusal may be logged.
-const LOG_EVERY: Duration = Duration::from_secs(1);
-
 /// Why a connection was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Refused {
@@ -116,7 +114,7 @@ pub struct Gate {
     max_connections: usize,
     max_per_address: usize,
     counts: Arc<Mutex<Counts>>,
-    refusals: Arc<Mutex<RefusalLog>>,
+    refusal_log: Arc<LogRateLimit>,
     /// What a refused client is told, in its port's protocol.
     answer: fn(Refused) -> Vec<u8>,
 }
@@ -126,12 +124,6 @@ struct Counts {
     total: usize,
     /// Only addresses with at least one open connection.
     per_address: HashMap<IpAddr, usize>,
-}
-
-#[derive(Debug, Default)]
-struct RefusalLog {
-    last_logged: Option<Instant>,
-    unlogged: u64,
 }
 
 impl Gate {
@@ -158,7 +150,7 @@ impl Gate {
             max_connections,
             max_per_address: limits.max_per_address.max(1),
             counts: Arc::default(),
-            refusals: Arc::default(),
+            refusal_log: Arc::default(),
             answer: Refused::http_response,
         }
     }
@@ -219,24 +211,16 @@ impl Gate {
             "reason" => refused.as_str(),
         )
         .increment(1);
-        let mut log = self.refusals.lock().unwrap_or_else(|p| p.into_inner());
-        log.unlogged += 1;
-        let now = Instant::now();
-        if log
-            .last_logged
-            .is_none_or(|last| now.duration_since(last) >= LOG_EVERY)
-        {
+        if let Some(refusals) = self.refusal_log.record_event() {
             tracing::warn!(
                 service = self.service,
                 %peer,
                 reason = refused.as_str(),
-                refused = log.unlogged,
+                refused = refusals,
                 max_connections = self.max_connections,
                 max_per_address = self.max_per_address,
                 "refusing connections (count since the last such line)"
             );
-            log.last_logged = Some(now);
-            log.unlogged = 0;
         }
     }
 

@@ -1,7 +1,11 @@
 //! What every HTTP front door (gateway, stream) shares: JSON errors with the
 //! HTTP status of a gRPC code, the CORS allow-list, and (in `hosts`) the
-//! Host allow-list and the WebSocket Origin check.
+//! Host allow-list and the WebSocket Origin check; and the one HTTP/1
+//! [`client`] of the fleet's plumbing.
+//!
+//! Layout: `hosts` (Host and Origin checks), [`client`] (one bounded `GET`).
 
+pub mod client;
 mod hosts;
 
 pub use hosts::{
@@ -14,7 +18,6 @@ use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use tonic::{Code, Status};
 use tower_http::cors::{AllowOrigin, CorsLayer};
-
 
 /// An error answered as `{"error":"…"}` with a fitting status. Internal
 /// details are logged, never sent.

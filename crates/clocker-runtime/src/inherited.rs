@@ -15,7 +15,6 @@
 use std::net::TcpListener;
 use std::sync::Mutex;
 
-
 /// The name of the timer service's ZeroMQ listener.
 pub const ZEROMQ: &str = "zeromq";
 
@@ -211,10 +210,6 @@ mod tests {
     #[test]
     fn nothing_adopted_means_nothing_to_take() {
         assert!(take_listener(ZEROMQ).expect("no error").is_none());
-        assert!(
-            take_service_listener("hours")
-                .expect("no error")
-                .is_none()
-        );
+        assert!(take_service_listener("hours").expect("no error").is_none());
     }
 }

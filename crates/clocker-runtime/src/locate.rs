@@ -124,7 +124,10 @@ mod tests {
     #[tokio::test]
     async fn only_declared_services_can_be_located() {
         let mut book = AddressBook::default();
-        book.set(HoursClient::SERVICE, "127.0.0.1:50001".parse().expect("literal"));
+        book.set(
+            HoursClient::SERVICE,
+            "127.0.0.1:50001".parse().expect("literal"),
+        );
         let declared = Locator::new("funnel", &[HoursClient::SERVICE], book.clone());
         assert!(declared.locate::<HoursClient>().is_ok());
 

@@ -15,35 +15,35 @@
 //!   it still counts against the caps, and its own code owns its deadlines.
 //!
 //! Connections are admitted by the listener (see [`crate::gate`]); this loop
-//! only serves what it is handed.
+//! only serves what it is handed. `activity` tells when a connection is idle.
 
 use std::convert::Infallible;
 use std::io;
 use std::net::SocketAddr;
-use std::pin::{Pin, pin};
+use std::pin::pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::Router;
-use axum::body::{Body, Bytes, HttpBody};
 use axum::extract::ConnectInfo;
 use axum::serve::Listener;
-use http_body::{Frame, SizeHint};
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
-use tokio::sync::watch;
-use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tower::ServiceExt;
 
 use crate::gate::{Admitted, ConnectionLimits, Gate};
-use crate::launch::{Settings, configure_accepted};
 use crate::peer::PeerAddr;
+use crate::settings::Settings;
+use crate::socket::configure_accepted;
+
+mod activity;
+
+use activity::Activity;
 
 /// How long a connection closed for idleness may take to say goodbye.
 const GOODBYE: Duration = Duration::from_secs(1);
@@ -184,7 +184,7 @@ async fn serve_connection<IO>(
                     Ok(response) => response,
                     Err(never) => match never {},
                 };
-                Ok::<_, Infallible>(response.map(|body| Body::new(Tracked { body, _busy: busy })))
+                Ok::<_, Infallible>(response.map(|body| busy.until_sent(body)))
             }
         }
     });
@@ -210,103 +210,13 @@ async fn serve_connection<IO>(
     }
 }
 
-/// Requests in flight on one connection, and since when it has had none.
-#[derive(Debug, Clone)]
-struct Activity(Arc<watch::Sender<Load>>);
-
-#[derive(Debug, Clone, Copy)]
-struct Load {
-    in_flight: usize,
-    requests: u64,
-    idle_since: Instant,
-}
-
-impl Activity {
-    fn new() -> Self {
-        Self(Arc::new(watch::Sender::new(Load {
-            in_flight: 0,
-            requests: 0,
-            idle_since: Instant::now(),
-        })))
-    }
-
-    /// One request starts; it ends when the returned guard (kept by the
-    /// response body) is dropped.
-    fn begin(&self) -> Busy {
-        self.0.send_modify(|load| {
-            load.in_flight += 1;
-            load.requests += 1;
-        });
-        Busy(self.0.clone())
-    }
-
-    /// Resolves once the connection has had no request in flight for
-    /// `first` (before its first request) or `between` (after one).
-    async fn idle_longer_than(&self, first: Duration, between: Duration) {
-        let mut changes = self.0.subscribe();
-        loop {
-            let load = *changes.borrow_and_update();
-            if load.in_flight > 0 {
-                // The sender lives as long as `self`: this never errs.
-                let _ = changes.changed().await;
-                continue;
-            }
-            let allowed = if load.requests == 0 { first } else { between };
-            tokio::select! {
-                () = tokio::time::sleep_until(load.idle_since + allowed) => return,
-                _ = changes.changed() => {}
-            }
-        }
-    }
-}
-
-/// A request in flight; dropped with its response body.
-#[derive(Debug)]
-struct Busy(Arc<watch::Sender<Load>>);
-
-impl Drop for Busy {
-    fn drop(&mut self) {
-        self.0.send_modify(|load| {
-            load.in_flight = load.in_flight.saturating_sub(1);
-            if load.in_flight == 0 {
-                load.idle_since = Instant::now();
-            }
-        });
-    }
-}
-
-/// A response body that keeps its request counted as in flight.
-struct Tracked {
-    body: Body,
-    _busy: Busy,
-}
-
-impl HttpBody for Tracked {
-    type Data = Bytes;
-    type Error = axum::Error;
-
-    fn poll_frame(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, axum::Error>>> {
-        Pin::new(&mut self.body).poll_frame(cx)
-    }
-
-    fn is_end_stream(&self) -> bool {
-        self.body.is_end_stream()
-    }
-
-    fn size_hint(&self) -> SizeHint {
-        self.body.size_hint()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use axum::routing::get;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     use tokio::net::{TcpSocket, TcpStream};
+    use tokio::time::Instant;
 
     const ATTACKER: std::net::IpAddr = std::net::IpAddr::V4(std::net::Ipv4Addr::new(127, 0, 0, 2));
 

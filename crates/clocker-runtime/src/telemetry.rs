@@ -1,5 +1,16 @@
 //! Logs (tracing, filtered by `RUST_LOG`) and the process-wide Prometheus
-//! recorder behind every service's `/metrics`.
+//! recorder behind every service's `/metrics`, with the metrics every port
+//! records: per HTTP route ([`http_metrics`]) and per gRPC method
+//! ([`rpc_metrics`]).
+
+mod http_metrics;
+mod rpc_metrics;
+
+pub(crate) use http_metrics::count_http_request;
+pub use http_metrics::record_http_request;
+#[cfg(test)]
+pub(crate) use rpc_metrics::response_code;
+pub(crate) use rpc_metrics::{record_deadline_exceeded, record_rpc_answer};
 
 use std::sync::OnceLock;
 

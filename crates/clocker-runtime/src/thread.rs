@@ -16,8 +16,8 @@ use crate::{LaunchError, Launched};
 pub struct ServiceThread {
     pub service: &'static str,
     pub addr: SocketAddr,
-    /// Its other endpoints ([`Launched::also`]).
-    pub also: Vec<String>,
+    /// Its other endpoints ([`Launched::other_endpoints`]).
+    pub other_endpoints: Vec<String>,
     shutdown: CancellationToken,
     _stop_on_drop: DropGuard,
     done: oneshot::Receiver<()>,
@@ -39,7 +39,7 @@ impl ServiceThread {
         let done = spawn_single_threaded(service, move || async move {
             match launch(token).await {
                 Ok(launched) => {
-                    let _ = ready_tx.send(Ok((launched.addr, launched.also.clone())));
+                    let _ = ready_tx.send(Ok((launched.addr, launched.other_endpoints.clone())));
                     if let Err(err) = launched.stopped().await {
                         tracing::error!(%service, %err, "service failed");
                     }
@@ -50,13 +50,13 @@ impl ServiceThread {
             }
         })
         .map_err(LaunchError::setup(service, "cannot start a thread"))?;
-        let (addr, also) = ready_rx.await.map_err(|_| {
+        let (addr, other_endpoints) = ready_rx.await.map_err(|_| {
             LaunchError::refused(service, "the service thread ended before it was ready")
         })??;
         Ok(Self {
             service,
             addr,
-            also,
+            other_endpoints,
             _stop_on_drop: shutdown.clone().drop_guard(),
             shutdown,
             done,

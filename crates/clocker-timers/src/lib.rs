@@ -193,7 +193,7 @@ pub async fn launch(
         .with_tasks(tasks)
         .launch(listener, settings, shutdown)
         .await?;
-    launched.also.push(format!("zeromq {zmq}"));
+    launched.other_endpoints.push(format!("zeromq {zmq}"));
     Ok(launched)
 }
 

@@ -232,7 +232,7 @@ async fn serve(name: ServiceName, addr: SocketAddr, options: Options) -> anyhow:
     let listener = bind(name.as_str(), addr).await?;
     let launched = launch_service(name, listener, book, &options, shutdown.clone()).await?;
     println!("{name} listening on {}", launched.addr);
-    for also in &launched.also {
+    for also in &launched.other_endpoints {
         println!("{name} also listening on {also}");
     }
     std::io::stdout().flush()?;

@@ -74,9 +74,9 @@ impl Fleet {
             .await
             .unwrap_or_else(|err| panic!("timers starts: {err}"));
         let zmq = timers
-            .also
+            .other_endpoints
             .iter()
-            .find_map(|also| also.strip_prefix("zeromq "))
+            .find_map(|endpoint| endpoint.strip_prefix("zeromq "))
             .expect("a ZeroMQ endpoint")
             .to_owned();
         Self {
