@@ -30,8 +30,7 @@ use std::time::Duration;
 use clocker_proto::FILE_DESCRIPTOR_SET;
 use clocker_proto::v1::accounts_server::AccountsServer;
 use clocker_runtime::{
-    CancellationToken, GrpcServer, LaunchError, Launched, ReadinessChecks, Settings,
-    TaskTracker,
+    CancellationToken, GrpcServer, LaunchError, Launched, ReadinessChecks, Settings, TaskTracker,
 };
 use clocker_store::{Store, StoreConfig};
 use tokio::net::TcpListener;

@@ -8,9 +8,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use clocker_accounts::{Password, PasswordHasher};
+use clocker_fleet::ServiceName;
 use clocker_proto::v1::accounts_client::AccountsClient;
 use clocker_proto::v1::{LoginRequest, RegisterRequest, WhoAmIRequest};
-use clocker_fleet::ServiceName;
 use clocker_testdb::PgCluster;
 use tonic::transport::Channel;
 

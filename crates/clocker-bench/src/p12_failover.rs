@@ -17,10 +17,10 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
+use clocker_fleet::ServiceName;
 use clocker_proto::v1::timer_event::Kind;
 use clocker_proto::v1::timers_client::TimersClient;
 use clocker_proto::v1::{SetTimerRequest, TimerRequest, TimerState, WatchTimersRequest};
-use clocker_fleet::ServiceName;
 use clocker_store::{EventKind, Store, StoreConfig};
 use clocker_supervisor::overruns::scrape;
 use clocker_testdb::PgCluster;

@@ -4,9 +4,9 @@
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
+use clocker_fleet::ServiceName;
 use clocker_proto::v1::CurrentTimeRequest;
 use clocker_proto::v1::current_time_client::CurrentTimeClient;
-use clocker_fleet::ServiceName;
 use tokio::process::Command;
 
 use crate::children::{self, Child, Programs};

@@ -5,9 +5,9 @@
 use std::time::Duration;
 
 use anyhow::Context;
+use clocker_fleet::ServiceName;
 use clocker_proto::v1::CurrentTimeRequest;
 use clocker_proto::v1::current_time_client::CurrentTimeClient;
-use clocker_fleet::ServiceName;
 use tokio::process::Command;
 use tonic::transport::Channel;
 

@@ -10,9 +10,9 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
+use clocker_fleet::ServiceName;
 use clocker_proto::random::NumberRequest;
 use clocker_proto::random::random_service_client::RandomServiceClient;
-use clocker_fleet::ServiceName;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tonic::transport::Channel;

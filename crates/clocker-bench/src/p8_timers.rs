@@ -20,11 +20,11 @@ use std::path::Path;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
+use clocker_fleet::ServiceName;
 use clocker_proto::v1::accounts_client::AccountsClient;
 use clocker_proto::v1::timer_event::Kind;
 use clocker_proto::v1::timers_client::TimersClient;
 use clocker_proto::v1::{LoginRequest, RegisterRequest, WatchTimersRequest};
-use clocker_fleet::ServiceName;
 use clocker_store::{EventKind, Store, StoreConfig};
 use sqlx::{AssertSqlSafe, Row};
 

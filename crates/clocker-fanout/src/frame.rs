@@ -6,13 +6,8 @@ use clocker_wire::Frame;
 
 /// The names a frame's `degraded` lists the clock services by:
 /// current-time, then the services behind the four fields in field order.
-pub const CLOCK_SERVICE_NAMES: [&str; 5] = [
-    CURRENT_TIME,
-    "hours",
-    "minutes",
-    "seconds",
-    "milliseconds",
-];
+pub const CLOCK_SERVICE_NAMES: [&str; 5] =
+    [CURRENT_TIME, "hours", "minutes", "seconds", "milliseconds"];
 
 const CURRENT_TIME: &str = "current-time";
 

@@ -74,8 +74,8 @@ pub async fn launch_service(
              run: cargo run -p clocker-example-greeting",
         )),
         component => {
-            let component =
-                Component::for_service(component.as_str()).expect("every other service is a component");
+            let component = Component::for_service(component.as_str())
+                .expect("every other service is a component");
             clocker_time::launch_component(component, listener, book, &options.settings, shutdown)
                 .await
         }

@@ -16,7 +16,9 @@ use std::time::Duration;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use clocker_wire::{Row, fetch_rows};
+use clocker_runtime::ErrorChain;
+use clocker_runtime::http::client::{Limits, get_json};
+use clocker_wire::{MAX_ROWS_BYTES, ROWS_PATH, Row};
 use serde::Serialize;
 
 /// How much of each row the page is shown.
@@ -69,19 +71,22 @@ pub async fn get_status(
         }));
     };
     let token = source.token.as_deref().unwrap_or_default();
-    match tokio::time::timeout(TIMEOUT, fetch_rows(control, token)).await {
-        Ok(Ok(services)) => Ok(Json(StatusJson {
+    let limits = Limits {
+        deadline: TIMEOUT,
+        max_answer_bytes: MAX_ROWS_BYTES,
+    };
+    match get_json::<Vec<Row>>(control, ROWS_PATH, Some(token), limits).await {
+        Ok(services) => Ok(Json(StatusJson {
             supervised: true,
             services: match source.detail {
                 Detail::Full => services,
                 Detail::Redacted => services.into_iter().map(redact).collect(),
             },
         })),
-        Ok(Err(err)) => {
-            tracing::warn!(%control, %err, "the supervisor did not answer");
+        Err(err) => {
+            tracing::warn!(%control, err = %ErrorChain(&err), "the supervisor did not answer");
             Err(unavailable())
         }
-        Err(_) => Err(unavailable()),
     }
 }
 

@@ -125,7 +125,10 @@ mod tests {
     #[test]
     fn every_service_has_a_short_name() {
         assert_eq!(service_name("clocker.v1.CurrentTime"), Some("current-time"));
-        assert_eq!(service_name(RandomServiceClient::<Channel>::SERVICE), Some("random"));
+        assert_eq!(
+            service_name(RandomServiceClient::<Channel>::SERVICE),
+            Some("random")
+        );
         assert_eq!(service_name("clocker.v1.Nothing"), None);
     }
 }

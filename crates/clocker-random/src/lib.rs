@@ -11,9 +11,7 @@ mod service;
 
 use clocker_proto::FILE_DESCRIPTOR_SET;
 use clocker_proto::random::random_service_server::RandomServiceServer;
-use clocker_runtime::{
-    CancellationToken, GrpcServer, LaunchError, Launched, Settings,
-};
+use clocker_runtime::{CancellationToken, GrpcServer, LaunchError, Launched, Settings};
 use tokio::net::TcpListener;
 
 pub use generate::{Invalid, Series, SeriesSpec};

@@ -34,8 +34,8 @@ use axum::http::StatusCode;
 use bytes::{Buf, Bytes, BytesMut};
 use clocker_runtime::http::allowed_origin;
 use clocker_runtime::{
-    Admitted, CancellationToken, Gate, Permit, Settings, TaskTracker,
-    configure_accepted, record_http_request, within,
+    Admitted, CancellationToken, Gate, Permit, Settings, TaskTracker, configure_accepted,
+    record_http_request, within,
 };
 use futures_util::StreamExt;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};

@@ -22,6 +22,7 @@ use clocker_fanout::sse::last_event_id;
 use clocker_proto::v1::WatchTimersRequest;
 use clocker_proto::v1::timer_event::Kind;
 use clocker_runtime::http::ApiError;
+use clocker_runtime::{bearer_token, forward_bearer};
 use clocker_wire::{MAX_WATCH_IDS, TimerJson};
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
@@ -82,12 +83,7 @@ pub async fn stream_timer_events(
         after_seq,
         ids,
     });
-    if let Some(value) = headers.get(header::AUTHORIZATION)
-        && let Ok(value) = value.to_str()
-        && let Ok(value) = value.parse()
-    {
-        request.metadata_mut().insert("authorization", value);
-    }
+    forward_bearer(&mut request, &headers);
     let mut timers = state.timers.clone();
     let watch = match tokio::time::timeout(state.call_timeout, timers.watch_timers(request)).await {
         Ok(Ok(response)) => response.into_inner(),
@@ -127,12 +123,7 @@ fn encode(event: &clocker_proto::v1::TimerEvent) -> Option<Bytes> {
 /// session cookie for `EventSource`, which cannot send headers. The token
 /// is checked when a stream is opened with it.
 pub async fn open_session(headers: HeaderMap) -> Response {
-    let token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.strip_prefix("Bearer "))
-        .map(str::trim)
-        .filter(|token| is_token(token));
+    let token = bearer_token(&headers).filter(|token| is_token(token));
     let Some(token) = token else {
         return ApiError::Status(
             StatusCode::UNAUTHORIZED,

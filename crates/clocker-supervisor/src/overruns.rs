@@ -9,9 +9,10 @@ use std::time::Duration;
 
 use clocker_fleet::ServiceName;
 use clocker_runtime::CancellationToken;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use clocker_runtime::http::client::{self, ClientError, Limits};
+use http::StatusCode;
 
+use crate::probe::supervisor_headers;
 use crate::status::{State, Statuses};
 
 /// How often the counters are read.
@@ -98,8 +99,7 @@ pub async fn watch(statuses: Statuses, stop: CancellationToken) {
             () = stop.cancelled() => return,
         }
         for (service, addr) in statuses.ready_grpc() {
-            let Ok(Ok(text)) = tokio::time::timeout(Duration::from_secs(1), scrape(addr)).await
-            else {
+            let Ok(text) = scrape(addr).await else {
                 continue;
             };
             let now = parse(&text);
@@ -127,15 +127,25 @@ pub async fn watch(statuses: Statuses, stop: CancellationToken) {
     }
 }
 
-/// `GET /metrics` of the service at `addr` (every gRPC port answers it):
-/// the whole response, headers and Prometheus text.
-pub async fn scrape(addr: SocketAddr) -> std::io::Result<String> {
-    let mut tcp = TcpStream::connect(addr).await?;
-    tcp.write_all(b"GET /metrics HTTP/1.0\r\nHost: supervisor\r\n\r\n")
-        .await?;
-    let mut body = String::new();
-    tcp.read_to_string(&mut body).await?;
-    Ok(body)
+/// The most bytes of metrics read from one service (a service's own
+/// counters are a few KiB; a larger answer is refused, not buffered).
+const MAX_METRICS_BYTES: usize = 1024 * 1024;
+
+/// `GET /metrics` of the service at `addr` (every gRPC port answers it),
+/// within a second: its Prometheus text.
+pub async fn scrape(addr: SocketAddr) -> Result<String, ClientError> {
+    let limits = Limits {
+        deadline: Duration::from_secs(1),
+        max_answer_bytes: MAX_METRICS_BYTES,
+    };
+    let answer = client::get(addr, "/metrics", &supervisor_headers(), limits).await?;
+    if answer.status != StatusCode::OK {
+        return Err(ClientError::Status {
+            addr,
+            status: answer.status,
+        });
+    }
+    Ok(answer.text().into_owned())
 }
 
 impl Statuses {

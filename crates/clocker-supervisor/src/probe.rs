@@ -16,11 +16,11 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use clocker_fleet::ServiceName;
+use clocker_runtime::http::client::{self, ClientError, Limits};
 use clocker_runtime::{
-    LIVENESS_PATH, LIVENESS_SERVICE, NOT_READY_METADATA, READINESS_PATH,
+    ErrorChain, LIVENESS_PATH, LIVENESS_SERVICE, NOT_READY_METADATA, READINESS_PATH,
 };
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use http::{HeaderMap, HeaderValue, StatusCode, header};
 use tokio::time::Instant;
 use tonic::transport::{Channel, Endpoint};
 use tonic_health::pb::HealthCheckRequest;
@@ -96,7 +96,7 @@ impl Prober {
                     Probe::Liveness => LIVENESS_PATH,
                     Probe::Readiness => READINESS_PATH,
                 };
-                http_health(self.addr, path).await
+                http_probe(self.addr, path, timeout).await
             } else {
                 grpc_health(self.addr, self.probe).await
             }
@@ -197,46 +197,52 @@ fn with_root_cause(err: &(dyn std::error::Error + 'static)) -> String {
 }
 
 /// The most of a health answer read (its JSON names the failing checks).
-const MAX_ANSWER_BYTES: u64 = 16 * 1024;
+const MAX_ANSWER_BYTES: usize = 16 * 1024;
 
-/// `GET path` over HTTP/1.0: healthy when it answers 200; otherwise the
-/// status line and, when the body names them, the failing checks.
-async fn http_health(addr: SocketAddr, path: &str) -> Result<(), Answer> {
-    let silent = |what: &str, err: std::io::Error| Answer::Silent(format!("{what}: {err}"));
-    let mut tcp = TcpStream::connect(addr)
-        .await
-        .map_err(|err| silent("connect", err))?;
-    tcp.write_all(format!("GET {path} HTTP/1.0\r\nHost: supervisor\r\n\r\n").as_bytes())
-        .await
-        .map_err(|err| silent("send", err))?;
-    let mut head = [0_u8; 12];
-    tcp.read_exact(&mut head)
-        .await
-        .map_err(|err| silent("read", err))?;
-    if head.starts_with(b"HTTP/1.") && &head[9..12] == b"200" {
-        return Ok(());
+/// `GET path` of a service's health over HTTP within `deadline`: `None`
+/// when it answers 200, else why not (the failing checks its body names,
+/// or its status); an error when it does not answer.
+pub(crate) async fn http_health(
+    addr: SocketAddr,
+    path: &str,
+    deadline: Duration,
+) -> Result<Option<String>, ClientError> {
+    let limits = Limits {
+        deadline,
+        max_answer_bytes: MAX_ANSWER_BYTES,
+    };
+    let answer = client::get(addr, path, &supervisor_headers(), limits).await?;
+    if answer.status == StatusCode::OK {
+        return Ok(None);
     }
-    let mut rest = Vec::new();
-    // What the rest says is a bonus: a short or broken one still fails.
-    let _ = (&mut tcp)
-        .take(MAX_ANSWER_BYTES)
-        .read_to_end(&mut rest)
-        .await;
-    let status = String::from_utf8_lossy(&head).trim().to_owned();
-    match failing_checks(&rest) {
-        Some(failing) => Err(Answer::Unhealthy(format!(
-            "GET {path} answered {status}: {failing}"
-        ))),
-        None => Err(Answer::Unhealthy(format!("GET {path} answered {status}"))),
+    let status = answer.status;
+    Ok(Some(match failing_checks(&answer.body) {
+        Some(failing) => format!("GET {path} answered {status}: {failing}"),
+        None => format!("GET {path} answered {status}"),
+    }))
+}
+
+/// What the supervisor's HTTP requests carry: `Host: supervisor`, which
+/// the HTTP services' host allow-lists let through.
+pub(crate) fn supervisor_headers() -> HeaderMap {
+    HeaderMap::from_iter([(header::HOST, HeaderValue::from_static("supervisor"))])
+}
+
+/// [`http_health`] as a probe's answer: a service that sent anything back
+/// is alive (its thread runs), if not well.
+async fn http_probe(addr: SocketAddr, path: &str, deadline: Duration) -> Result<(), Answer> {
+    match http_health(addr, path, deadline).await {
+        Ok(None) => Ok(()),
+        Ok(Some(why)) => Err(Answer::Unhealthy(why)),
+        Err(err) if err.answered() => Err(Answer::Unhealthy(ErrorChain(&err).to_string())),
+        Err(err) => Err(Answer::Silent(ErrorChain(&err).to_string())),
     }
 }
 
 /// The failing checks a `/health` answer's JSON body names
 /// (`timers: not answering: …; accounts: …`).
-pub(crate) fn failing_checks(rest: &[u8]) -> Option<String> {
-    let text = String::from_utf8_lossy(rest);
-    let (_, body) = text.split_once("\r\n\r\n")?;
-    let json: serde_json::Value = serde_json::from_str(body).ok()?;
+pub(crate) fn failing_checks(body: &[u8]) -> Option<String> {
+    let json: serde_json::Value = serde_json::from_slice(body).ok()?;
     let failing: Vec<String> = json["failing"]
         .as_array()?
         .iter()
@@ -255,7 +261,8 @@ pub(crate) fn failing_checks(rest: &[u8]) -> Option<String> {
 pub(crate) mod tests {
     use super::*;
     use clocker_runtime::{CancellationToken, ConnectionLimits, serve_http};
-    use tokio::net::TcpListener;
+    use tokio::io::AsyncReadExt;
+    use tokio::net::{TcpListener, TcpStream};
 
     /// A gRPC port with health that holds one connection at most.
     async fn full_after_one() -> (SocketAddr, CancellationToken) {
@@ -342,12 +349,11 @@ pub(crate) mod tests {
 
     #[test]
     fn a_health_answer_names_its_failing_checks() {
-        let rest = b" Service Unavailable\r\ncontent-type: application/json\r\n\r\n\
-            {\"status\":\"not ready\",\"failing\":[{\"check\":\"timers\",\"reason\":\"not answering\"}]}";
+        let body = b"{\"status\":\"not ready\",\"failing\":[{\"check\":\"timers\",\"reason\":\"not answering\"}]}";
         assert_eq!(
-            failing_checks(rest).as_deref(),
+            failing_checks(body).as_deref(),
             Some("timers: not answering")
         );
-        assert_eq!(failing_checks(b" Bad Gateway\r\n\r\nnot JSON"), None);
+        assert_eq!(failing_checks(b"not JSON"), None);
     }
 }

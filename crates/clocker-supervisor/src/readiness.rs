@@ -7,11 +7,10 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use clocker_runtime::http::client::ClientError;
 use clocker_runtime::{CancellationToken, READINESS_PATH};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 
-use crate::probe::failing_checks;
+use crate::probe::http_health;
 use crate::status::{State, Statuses};
 
 /// How often readiness is read.
@@ -19,9 +18,6 @@ pub const EVERY: Duration = Duration::from_secs(1);
 
 /// How long one service may take to answer.
 const TIMEOUT: Duration = Duration::from_millis(500);
-
-/// The most of an answer read (its JSON names the failing checks).
-const MAX_ANSWER_BYTES: u64 = 16 * 1024;
 
 /// Reads every live service's readiness every [`EVERY`] until `stop`.
 pub async fn watch(statuses: Statuses, stop: CancellationToken) {
@@ -38,16 +34,16 @@ pub async fn watch(statuses: Statuses, stop: CancellationToken) {
             .filter(|s| s.state == State::Ready)
             .map(|s| (s.name, s.addr))
             .collect();
-        let asks = live.into_iter().map(|(name, addr)| async move {
-            (name, tokio::time::timeout(TIMEOUT, not_ready(addr)).await)
-        });
+        let asks = live
+            .into_iter()
+            .map(|(name, addr)| async move { (name, not_ready(addr, TIMEOUT).await) });
         let answers = tokio::select! {
             answers = futures_util::future::join_all(asks) => answers,
             () = stop.cancelled() => return,
         };
         for (name, answer) in answers {
             // No answer says nothing of readiness: liveness deals with it.
-            if let Ok(Ok(reason)) = answer {
+            if let Ok(reason) = answer {
                 statuses.update(name, |s| {
                     if s.not_ready != reason {
                         match &reason {
@@ -64,26 +60,13 @@ pub async fn watch(statuses: Statuses, stop: CancellationToken) {
     }
 }
 
-/// `GET /health` at `addr`: `None` when it answers 200, else why not (the
-/// failing checks its body names, or its status line).
-pub async fn not_ready(addr: SocketAddr) -> std::io::Result<Option<String>> {
-    let mut tcp = TcpStream::connect(addr).await?;
-    tcp.write_all(format!("GET {READINESS_PATH} HTTP/1.0\r\nHost: supervisor\r\n\r\n").as_bytes())
-        .await?;
-    let mut answer = Vec::new();
-    tcp.take(MAX_ANSWER_BYTES).read_to_end(&mut answer).await?;
-    let status = answer
-        .split(|&b| b == b'\r')
-        .next()
-        .map(|line| String::from_utf8_lossy(line).into_owned())
-        .unwrap_or_default();
-    if status.starts_with("HTTP/1.") && status.get(9..12) == Some("200") {
-        return Ok(None);
-    }
-    let rest = answer.get(12..).unwrap_or_default();
-    Ok(Some(failing_checks(rest).unwrap_or_else(|| {
-        format!("GET {READINESS_PATH} answered {}", status.trim())
-    })))
+/// `GET /health` at `addr` within `deadline`: `None` when it answers 200,
+/// else why not (the failing checks its body names, or its status).
+pub async fn not_ready(
+    addr: SocketAddr,
+    deadline: Duration,
+) -> Result<Option<String>, ClientError> {
+    http_health(addr, READINESS_PATH, deadline).await
 }
 
 #[cfg(test)]
@@ -96,7 +79,7 @@ mod tests {
     async fn a_live_service_whose_database_is_away_shows_not_ready_with_the_reason() {
         let (addr, shutdown) = crate::probe::tests::not_ready_service().await;
         assert_eq!(
-            not_ready(addr).await.expect("answers").as_deref(),
+            not_ready(addr, TIMEOUT).await.expect("answers").as_deref(),
             Some("database: unreachable: connection refused")
         );
 

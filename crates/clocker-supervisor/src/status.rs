@@ -16,15 +16,15 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use axum::extract::{Request, State as AxumState};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use clocker_runtime::http::{AllowedHosts, check_host};
 use clocker_fleet::ServiceName;
-use clocker_runtime::{CancellationToken, ConnectionLimits, serve_http};
-use clocker_wire::Row;
+use clocker_runtime::http::{AllowedHosts, check_host};
+use clocker_runtime::{CancellationToken, ConnectionLimits, bearer_token, serve_http};
+use clocker_wire::{ROWS_PATH, Row};
 use serde::{Deserialize, Serialize};
 use tokio::net::TcpListener;
 
@@ -242,7 +242,7 @@ pub async fn serve_control(
 fn control_app(statuses: Statuses, token: String) -> Router {
     Router::new()
         .route(
-            "/services",
+            ROWS_PATH,
             get(list_services).route_layer(middleware::from_fn_with_state(
                 Arc::<str>::from(token),
                 require_token,
@@ -262,13 +262,8 @@ async fn require_token(
     request: Request,
     next: Next,
 ) -> Response {
-    let given = request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.strip_prefix("Bearer "))
-        .unwrap_or_default();
-    if same_secret(given.trim().as_bytes(), token.as_bytes()) {
+    let given = bearer_token(request.headers()).unwrap_or_default();
+    if same_secret(given.as_bytes(), token.as_bytes()) {
         next.run(request).await
     } else {
         (
@@ -305,6 +300,7 @@ async fn list_services(AxumState(statuses): AxumState<Statuses>) -> Json<Vec<Row
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::http::header;
 
     #[test]
     fn p99_of_probes() {
@@ -347,7 +343,7 @@ mod tests {
             Statuses::new(&[ServiceName::Hours], &addrs),
             "s3cret".into(),
         );
-        let mut request = axum::http::Request::get("/services").header(header::HOST, host);
+        let mut request = axum::http::Request::get(ROWS_PATH).header(header::HOST, host);
         if let Some(value) = authorization {
             request = request.header(header::AUTHORIZATION, value);
         }

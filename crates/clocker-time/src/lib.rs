@@ -15,13 +15,13 @@ mod service;
 
 use clocker_proto::FILE_DESCRIPTOR_SET;
 use clocker_proto::v1::{
-    current_time_client::CurrentTimeClient, current_time_server, current_time_server::CurrentTimeServer,
-    hours_server::HoursServer, milliseconds_server::MillisecondsServer,
-    minutes_server::MinutesServer, seconds_server::SecondsServer,
+    current_time_client::CurrentTimeClient, current_time_server,
+    current_time_server::CurrentTimeServer, hours_server::HoursServer,
+    milliseconds_server::MillisecondsServer, minutes_server::MinutesServer,
+    seconds_server::SecondsServer,
 };
 use clocker_runtime::{
-    AddressBook, CancellationToken, GrpcServer, LaunchError, Launched, Locator,
-    Settings,
+    AddressBook, CancellationToken, GrpcServer, LaunchError, Launched, Locator, Settings,
 };
 use tokio::net::TcpListener;
 use tonic::transport::Channel;

@@ -1,9 +1,6 @@
 //! What the supervisor's control endpoint serves: one [`Row`] per service,
 //! as `clocker ps` prints it and the funnel's `/status.json` passes it on,
-//! and [`fetch_rows`], the client both of them ask it with.
-
-use std::net::SocketAddr;
-use std::time::Duration;
+//! at [`ROWS_PATH`].
 
 use serde::{Deserialize, Serialize};
 
@@ -31,43 +28,9 @@ pub struct Row {
     pub not_ready: Option<String>,
 }
 
-/// The most of an answer [`fetch_rows`] reads.
-const MAX_ANSWER_BYTES: u64 = 1024 * 1024;
+/// Where the control endpoint serves the rows (`GET`, with the control
+/// token as `Authorization: Bearer`).
+pub const ROWS_PATH: &str = "/services";
 
-/// The rows the supervisor at `control` serves (what `clocker ps` and the
-/// funnel's `/status.json` show), asked with `token`.
-pub async fn fetch_rows(control: SocketAddr, token: &str) -> std::io::Result<Vec<Row>> {
-    tokio::time::timeout(FETCH_DEADLINE, fetch_rows_now(control, token))
-        .await
-        .map_err(|_| {
-            std::io::Error::new(
-                std::io::ErrorKind::TimedOut,
-                format!("no answer within {} s", FETCH_DEADLINE.as_secs()),
-            )
-        })?
-}
-
-/// How long [`fetch_rows`] waits for the supervisor (a stopped one accepts
-/// connections, in the kernel, but never answers).
-const FETCH_DEADLINE: Duration = Duration::from_secs(5);
-
-async fn fetch_rows_now(control: SocketAddr, token: &str) -> std::io::Result<Vec<Row>> {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut tcp = tokio::net::TcpStream::connect(control).await?;
-    let request = format!(
-        "GET /services HTTP/1.0\r\nHost: {control}\r\nAuthorization: Bearer {token}\r\n\r\n"
-    );
-    tcp.write_all(request.as_bytes()).await?;
-    let mut response = String::new();
-    tcp.take(MAX_ANSWER_BYTES)
-        .read_to_string(&mut response)
-        .await?;
-    let (head, body) = response
-        .split_once("\r\n\r\n")
-        .ok_or_else(|| std::io::Error::other("not an HTTP answer"))?;
-    if !head.starts_with("HTTP/1.1 200") && !head.starts_with("HTTP/1.0 200") {
-        let status = head.lines().next().unwrap_or(head).to_owned();
-        return Err(std::io::Error::other(status));
-    }
-    serde_json::from_str(body).map_err(std::io::Error::other)
-}
+/// The most bytes of rows a client takes in.
+pub const MAX_ROWS_BYTES: usize = 1024 * 1024;

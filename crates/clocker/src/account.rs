@@ -13,9 +13,9 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::Subcommand;
+use clocker_fleet::ServiceName;
 use clocker_proto::v1::accounts_client::AccountsClient;
 use clocker_proto::v1::{LoginRequest, LogoutRequest, RegisterRequest, WhoAmIRequest};
-use clocker_fleet::ServiceName;
 use clocker_runtime::{AddressBook, Locator};
 use serde::{Deserialize, Serialize};
 use tonic::transport::Channel;

@@ -12,9 +12,7 @@ use clocker::cli::{Cli, Command, dotenv_file, forwarded_settings};
 use clocker::up::UpRequest;
 use clocker::{account, health, print_time, ps, random, timer, up};
 use clocker_fleet::{Options, ServiceName, address_book_from_env, host_in_url, launch_service};
-use clocker_runtime::{
-    CancellationToken, adopt_listeners, bind, init_logging, shutdown_signal,
-};
+use clocker_runtime::{CancellationToken, adopt_listeners, bind, init_logging, shutdown_signal};
 use clocker_supervisor::handover::exec_with_listen_pid;
 use clocker_supervisor::output::Output;
 use clocker_supervisor::probe::Probe;

@@ -5,9 +5,10 @@ use std::io::Write;
 use std::net::SocketAddr;
 
 use anyhow::Context;
+use clocker_runtime::http::client::{Limits, get_json};
 use clocker_supervisor::runtime_dir::read_private;
 use clocker_supervisor::status::ControlFile;
-use clocker_wire::{Row, fetch_rows};
+use clocker_wire::{MAX_ROWS_BYTES, ROWS_PATH, Row};
 
 use crate::up::control_file;
 
@@ -25,9 +26,17 @@ pub async fn run(control: Option<SocketAddr>, json: bool) -> anyhow::Result<()> 
     let found: ControlFile = serde_json::from_str(&text)
         .with_context(|| format!("{} is not a supervisor file", file.display()))?;
     let control = control.unwrap_or(found.control);
-    let rows = fetch_rows(control, &found.token).await.with_context(|| {
-        format!("the supervisor at {control} does not answer; is clocker up running?")
-    })?;
+    // A stopped supervisor still accepts connections (in the kernel) but
+    // never answers: the deadline says so.
+    let limits = Limits {
+        deadline: std::time::Duration::from_secs(5),
+        max_answer_bytes: MAX_ROWS_BYTES,
+    };
+    let rows: Vec<Row> = get_json(control, ROWS_PATH, Some(&found.token), limits)
+        .await
+        .with_context(|| {
+            format!("the supervisor at {control} does not answer; is clocker up running?")
+        })?;
     let mut out = std::io::stdout().lock();
     if json {
         writeln!(out, "{}", serde_json::to_string_pretty(&rows)?)?;

@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use anyhow::bail;
 use clap::Subcommand;
+use clocker_fleet::ServiceName;
 use clocker_proto::random::data_point::Value;
 use clocker_proto::random::random_service_client::RandomServiceClient;
-use clocker_fleet::ServiceName;
 use clocker_proto::random::{DataPoint, DataType, NumberRequest, StreamRequest, StringRequest};
 use clocker_runtime::{AddressBook, Locator, shutdown_signal};
 use tonic::Streaming;

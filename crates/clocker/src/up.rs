@@ -19,7 +19,6 @@ use clocker_supervisor::{Supervisor, SupervisorConfig, runtime_dir, status};
 use tokio::net::TcpListener;
 use tokio::signal::unix::{SignalKind, signal};
 
-
 /// What `clocker up` was asked for.
 #[derive(Debug, Clone)]
 pub struct UpRequest {
@@ -53,9 +52,9 @@ fn listen(service: ServiceName, addr: SocketAddr) -> Result<Listener, LaunchErro
         Ok(socket) => Ok(Listener::new(service.as_str(), socket)),
         Err(source) if source.kind() == std::io::ErrorKind::AddrInUse => {
             Err(LaunchError::PortInUse {
-            service: service.as_str(),
-            addr,
-        })
+                service: service.as_str(),
+                addr,
+            })
         }
         Err(source) => Err(LaunchError::Bind {
             service: service.as_str(),

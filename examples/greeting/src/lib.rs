@@ -39,9 +39,7 @@
 use clocker_proto::FILE_DESCRIPTOR_SET;
 use clocker_proto::greeting::greeting_server::{Greeting, GreetingServer};
 use clocker_proto::greeting::{FetchGreetingRequest, FetchGreetingResponse, Tongue};
-use clocker_runtime::{
-    CancellationToken, GrpcServer, LaunchError, Launched, Settings,
-};
+use clocker_runtime::{CancellationToken, GrpcServer, LaunchError, Launched, Settings};
 use tokio::net::TcpListener;
 use tonic::{Request, Response, Status};
 

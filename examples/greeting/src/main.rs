@@ -13,8 +13,7 @@ use clap::{Parser, ValueEnum};
 use clocker_proto::greeting::greeting_client::GreetingClient;
 use clocker_proto::greeting::{FetchGreetingRequest, Tongue};
 use clocker_runtime::{
-    AddressBook, LaunchError, LocateError, Locator, ServiceThread, Settings, bind,
-    init_logging,
+    AddressBook, LaunchError, LocateError, Locator, ServiceThread, Settings, bind, init_logging,
 };
 use tonic::transport::Channel;
 
@@ -112,8 +111,15 @@ async fn greet(tongue: i32) -> Result<String, Failure> {
 
     // Locate: only what the program declares it requires can be located.
     let mut book = AddressBook::default();
-    book.set(clocker_proto::greeting::greeting_server::SERVICE_NAME, service.addr);
-    let locator = Locator::new("greeting-client", &[clocker_proto::greeting::greeting_server::SERVICE_NAME], book);
+    book.set(
+        clocker_proto::greeting::greeting_server::SERVICE_NAME,
+        service.addr,
+    );
+    let locator = Locator::new(
+        "greeting-client",
+        &[clocker_proto::greeting::greeting_server::SERVICE_NAME],
+        book,
+    );
     let mut client: GreetingClient<Channel> = locator.locate()?;
 
     // Call.

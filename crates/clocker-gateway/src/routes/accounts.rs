@@ -7,8 +7,8 @@ use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
 use axum::http::{Extensions, HeaderMap, StatusCode};
 use clocker_proto::v1::{Account, LoginRequest, LogoutRequest, RegisterRequest, WhoAmIRequest};
-use clocker_runtime::http::ApiError;
 use clocker_runtime::forward_peer;
+use clocker_runtime::http::ApiError;
 use clocker_wire::rfc3339;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -151,9 +151,7 @@ async fn create_session(
 async fn get_me(State(state): State<Shared>, headers: HeaderMap) -> Result<Json<MeJson>, ApiError> {
     let mut accounts = state.accounts.clone();
     let request = state.request(WhoAmIRequest::default(), &headers);
-    let reply = state
-        .call(UPSTREAM, accounts.who_am_i(request))
-        .await?;
+    let reply = state.call(UPSTREAM, accounts.who_am_i(request)).await?;
     Ok(Json(MeJson {
         account: account_json(reply.account),
         expires_at: timestamp_text(reply.expires_at.as_ref()),
@@ -174,9 +172,7 @@ async fn delete_session(
 ) -> Result<StatusCode, ApiError> {
     let mut accounts = state.accounts.clone();
     let request = state.request(LogoutRequest::default(), &headers);
-    state
-        .call(UPSTREAM, accounts.logout(request))
-        .await?;
+    state.call(UPSTREAM, accounts.logout(request)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

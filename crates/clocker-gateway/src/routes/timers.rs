@@ -12,8 +12,8 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::{Extensions, HeaderMap, StatusCode};
 use clocker_proto::v1::{ListTimersRequest, SetTimerRequest, TimerRequest};
-use clocker_runtime::http::ApiError;
 use clocker_runtime::forward_peer;
+use clocker_runtime::http::ApiError;
 use clocker_wire::{SetTimerJson, TimerJson};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -90,9 +90,7 @@ async fn create_timer(
     let mut timers = state.timers.clone();
     let mut request = state.request(message, &headers);
     forward_peer(&mut request, &extensions);
-    let timer = state
-        .call(UPSTREAM, timers.set_timer(request))
-        .await?;
+    let timer = state.call(UPSTREAM, timers.set_timer(request)).await?;
     Ok((StatusCode::CREATED, Json(TimerJson::from(&timer))))
 }
 
@@ -110,9 +108,7 @@ async fn list_timers(
 ) -> Result<Json<TimerList>, ApiError> {
     let mut timers = state.timers.clone();
     let request = state.request(ListTimersRequest::default(), &headers);
-    let reply = state
-        .call(UPSTREAM, timers.list_timers(request))
-        .await?;
+    let reply = state.call(UPSTREAM, timers.list_timers(request)).await?;
     Ok(Json(TimerList {
         timers: reply.timers.iter().map(TimerJson::from).collect(),
     }))
@@ -134,9 +130,7 @@ async fn get_timer(
 ) -> Result<Json<TimerJson>, ApiError> {
     let mut timers = state.timers.clone();
     let request = state.request(timer_request(id), &headers);
-    let timer = state
-        .call(UPSTREAM, timers.get_timer(request))
-        .await?;
+    let timer = state.call(UPSTREAM, timers.get_timer(request)).await?;
     Ok(Json(TimerJson::from(&timer)))
 }
 
@@ -156,9 +150,7 @@ async fn cancel_timer(
 ) -> Result<Json<TimerJson>, ApiError> {
     let mut timers = state.timers.clone();
     let request = state.request(timer_request(id), &headers);
-    let timer = state
-        .call(UPSTREAM, timers.cancel_timer(request))
-        .await?;
+    let timer = state.call(UPSTREAM, timers.cancel_timer(request)).await?;
     Ok(Json(TimerJson::from(&timer)))
 }
 

@@ -56,6 +56,8 @@ impl Answer {
 pub enum ClientError {
     #[error("{addr}: {path:?} is not a request path")]
     InvalidPath { addr: SocketAddr, path: String },
+    #[error("{addr}: the token is not a header value")]
+    InvalidToken { addr: SocketAddr },
     #[error("cannot connect to {addr}")]
     Connect {
         addr: SocketAddr,
@@ -86,6 +88,17 @@ pub enum ClientError {
         addr: SocketAddr,
         reason: &'static str,
     },
+    #[error("{addr} answered {status}")]
+    Status {
+        addr: SocketAddr,
+        status: StatusCode,
+    },
+    #[error("{addr} answered JSON of another shape")]
+    BadJson {
+        addr: SocketAddr,
+        #[source]
+        source: serde_json::Error,
+    },
 }
 
 impl ClientError {
@@ -97,6 +110,8 @@ impl ClientError {
             ClientError::TooLarge { .. }
                 | ClientError::NotHttp { .. }
                 | ClientError::BadAnswer { .. }
+                | ClientError::Status { .. }
+                | ClientError::BadJson { .. }
         )
     }
 }
@@ -122,6 +137,31 @@ pub async fn get(
             deadline: limits.deadline,
         }),
     }
+}
+
+/// `GET path` of a JSON document from `addr`, with `bearer` as the
+/// `Authorization: Bearer` token when given: the document when the server
+/// answers 200 with JSON of `T`'s shape, within `limits`.
+pub async fn get_json<T: serde::de::DeserializeOwned>(
+    addr: SocketAddr,
+    path: &str,
+    bearer: Option<&str>,
+    limits: Limits,
+) -> Result<T, ClientError> {
+    let mut headers = HeaderMap::new();
+    if let Some(token) = bearer {
+        let value = HeaderValue::try_from(format!("Bearer {token}"))
+            .map_err(|_| ClientError::InvalidToken { addr })?;
+        headers.insert(header::AUTHORIZATION, value);
+    }
+    let answer = get(addr, path, &headers, limits).await?;
+    if answer.status != StatusCode::OK {
+        return Err(ClientError::Status {
+            addr,
+            status: answer.status,
+        });
+    }
+    serde_json::from_slice(&answer.body).map_err(|source| ClientError::BadJson { addr, source })
 }
 
 fn request_head(addr: SocketAddr, path: &PathAndQuery, headers: &HeaderMap) -> Vec<u8> {
@@ -279,6 +319,17 @@ mod tests {
                 }),
             )
             .route(
+                "/rows",
+                route_get(|headers: HeaderMap| async move {
+                    match headers.get(header::AUTHORIZATION) {
+                        Some(value) if value == "Bearer s3cret" => {
+                            (StatusCode::OK, r#"[{"name":"hours"}]"#)
+                        }
+                        _ => (StatusCode::UNAUTHORIZED, "who are you?"),
+                    }
+                }),
+            )
+            .route(
                 "/echo-authorization",
                 route_get(|headers: HeaderMap| async move {
                     headers
@@ -300,6 +351,37 @@ mod tests {
             deadline: Duration::from_secs(5),
             max_answer_bytes,
         }
+    }
+
+    #[derive(Debug, serde::Deserialize, PartialEq)]
+    struct Row {
+        name: String,
+    }
+
+    #[tokio::test]
+    async fn json_comes_with_its_token_and_a_refusal_or_another_shape_is_an_error() {
+        let (addr, _shutdown) = server().await;
+        let rows: Vec<Row> = get_json(addr, "/rows", Some("s3cret"), limits(4096))
+            .await
+            .expect("answers");
+        assert_eq!(
+            rows,
+            [Row {
+                name: "hours".into()
+            }]
+        );
+        let refused = get_json::<Vec<Row>>(addr, "/rows", Some("wrong"), limits(4096))
+            .await
+            .expect_err("401");
+        assert!(
+            matches!(refused, ClientError::Status { status, .. } if status == StatusCode::UNAUTHORIZED),
+            "{refused}"
+        );
+        let shape = get_json::<Vec<Row>>(addr, "/ok", None, limits(4096))
+            .await
+            .expect_err("not JSON");
+        assert!(matches!(shape, ClientError::BadJson { .. }), "{shape}");
+        assert!(shape.answered());
     }
 
     #[tokio::test]

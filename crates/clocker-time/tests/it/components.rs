@@ -99,7 +99,8 @@ async fn a_component_without_current_time_is_unavailable_but_still_serves_given_
     // A component whose current-time address leads nowhere.
     let mut book = clocker_runtime::AddressBook::default();
     let nowhere = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    book.set(clocker_proto::v1::current_time_server::SERVICE_NAME,
+    book.set(
+        clocker_proto::v1::current_time_server::SERVICE_NAME,
         nowhere.local_addr().expect("addr"),
     );
     drop(nowhere);

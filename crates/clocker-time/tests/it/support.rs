@@ -31,14 +31,15 @@ impl Clocks {
             budget: std::time::Duration::from_secs(2),
             ..Settings::default()
         };
-        let listener = bind("current-time", any_port())
-            .await
-            .expect("bind");
+        let listener = bind("current-time", any_port()).await.expect("bind");
         let current = launch_current_time(listener, clock, &settings, shutdown.clone())
             .await
             .expect("current-time starts");
         let mut book = AddressBook::default();
-        book.set(clocker_proto::v1::current_time_server::SERVICE_NAME, current.addr);
+        book.set(
+            clocker_proto::v1::current_time_server::SERVICE_NAME,
+            current.addr,
+        );
         let mut addrs = vec![("current-time", current.addr)];
         for component in Component::ALL {
             let listener = bind(component.service(), any_port()).await.expect("bind");

@@ -249,7 +249,8 @@ fn every_service_waits_for_exactly_what_it_requires_and_is_told_where_it_is() {
     for name in ServiceName::ALL {
         let what = format!("{FILE}, service {name}");
         let service = service(&compose, name.as_str());
-        let mut wanted: BTreeSet<String> = name.requires()
+        let mut wanted: BTreeSet<String> = name
+            .requires()
             .iter()
             .map(|required| required.as_str().to_owned())
             .collect();

@@ -87,7 +87,8 @@ fn tcp(peer: String, port: u16) -> Flow {
 
 /// What `name` may send: its requirements on their ports, DNS, PostgreSQL.
 fn wanted_egress(name: ServiceName) -> BTreeSet<Flow> {
-    let mut wanted: BTreeSet<Flow> = name.requires()
+    let mut wanted: BTreeSet<Flow> = name
+        .requires()
         .iter()
         .map(|required| tcp(format!("service {required}"), required.default_port()))
         .collect();

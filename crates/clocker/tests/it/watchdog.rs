@@ -29,12 +29,12 @@ mod watch;
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use clocker_fleet::ServiceName;
 use clocker_fleet::{Options, launch_service};
 use clocker_proto::v1::accounts_client::AccountsClient;
 use clocker_proto::v1::current_time_client::CurrentTimeClient;
 use clocker_proto::v1::hours_client::HoursClient;
 use clocker_proto::v1::{ComponentRequest, CurrentTimeRequest, LoginRequest, RegisterRequest};
-use clocker_fleet::ServiceName;
 use clocker_runtime::{AddressBook, LaunchError, Launched, ServiceThread};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};

@@ -2,9 +2,7 @@
 
 use clocker_proto::greeting::greeting_client::GreetingClient;
 use clocker_proto::greeting::{FetchGreetingRequest, Tongue};
-use clocker_runtime::{
-    AddressBook, CancellationToken, Launched, Locator, Settings, bind,
-};
+use clocker_runtime::{AddressBook, CancellationToken, Launched, Locator, Settings, bind};
 use tonic::Code;
 use tonic::transport::Channel;
 
@@ -16,21 +14,26 @@ struct Greeting {
 
 impl Greeting {
     async fn start() -> Self {
-        let listener = bind("greeting",
-            "127.0.0.1:0".parse().expect("literal"),
-        )
-        .await
-        .expect("port");
+        let listener = bind("greeting", "127.0.0.1:0".parse().expect("literal"))
+            .await
+            .expect("port");
         let shutdown = CancellationToken::new();
         let launched =
             clocker_example_greeting::launch(listener, &Settings::default(), shutdown.clone())
                 .await
                 .expect("greeting starts");
         let mut book = AddressBook::default();
-        book.set(clocker_proto::greeting::greeting_server::SERVICE_NAME, launched.addr);
-        let client = Locator::new("greeting-test", &[clocker_proto::greeting::greeting_server::SERVICE_NAME], book)
-            .locate()
-            .expect("greeting is declared");
+        book.set(
+            clocker_proto::greeting::greeting_server::SERVICE_NAME,
+            launched.addr,
+        );
+        let client = Locator::new(
+            "greeting-test",
+            &[clocker_proto::greeting::greeting_server::SERVICE_NAME],
+            book,
+        )
+        .locate()
+        .expect("greeting is declared");
         Self {
             client,
             shutdown,
@@ -94,5 +97,8 @@ async fn only_a_declared_requirement_can_be_located() {
     let err = Locator::new("greeting-test", &[], AddressBook::default())
         .locate::<GreetingClient<Channel>>()
         .expect_err("greeting is not declared");
-    assert!(err.to_string().contains("locate greeting.v1.Greeting"), "{err}");
+    assert!(
+        err.to_string().contains("locate greeting.v1.Greeting"),
+        "{err}"
+    );
 }
