@@ -189,8 +189,12 @@ test("the Status page polls every second while shown, and stops when another pag
     await waitForRows(page, allReady, "six ready services");
     await until(() => polls.length >= 4, "four polls", PATIENCE_MS);
     const gaps = polls.slice(1).map((at, i) => at - polls[i]);
+    // Seen from the test's side of the browser, one poll can arrive late and
+    // the next early (a loaded machine delays the events, not the timer):
+    // about a second on average, and never a hot loop.
+    const mean = gaps.reduce((sum, gap) => sum + gap, 0) / gaps.length;
     assert.ok(
-      gaps.every((gap) => gap >= 900 && gap < 5_000),
+      mean >= 900 && mean < 5_000 && gaps.every((gap) => gap >= 400),
       `about a second between polls: ${gaps.join(", ")} ms`,
     );
 
