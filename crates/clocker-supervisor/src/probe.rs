@@ -199,14 +199,44 @@ fn with_root_cause(err: &(dyn std::error::Error + 'static)) -> String {
 /// The most of a health answer read (its JSON names the failing checks).
 const MAX_ANSWER_BYTES: usize = 16 * 1024;
 
+/// A health answer other than 200.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct NotHealthy {
+    path: String,
+    status: StatusCode,
+    /// The failing checks its JSON body names (`timers: not answering`).
+    failing: Option<String>,
+}
+
+impl NotHealthy {
+    /// The status and the failing checks: `GET /health answered 503
+    /// Service Unavailable: timers: not answering`.
+    pub(crate) fn answer(&self) -> String {
+        let Self {
+            path,
+            status,
+            failing,
+        } = self;
+        match failing {
+            Some(failing) => format!("GET {path} answered {status}: {failing}"),
+            None => format!("GET {path} answered {status}"),
+        }
+    }
+
+    /// What is wrong: the failing checks, else the status.
+    pub(crate) fn reason(&self) -> String {
+        self.failing.clone().unwrap_or_else(|| self.answer())
+    }
+}
+
 /// `GET path` of a service's health over HTTP within `deadline`: `None`
-/// when it answers 200, else why not (the failing checks its body names,
-/// or its status); an error when it does not answer.
+/// when it answers 200, else what it answered; an error when it does not
+/// answer.
 pub(crate) async fn http_health(
     addr: SocketAddr,
     path: &str,
     deadline: Duration,
-) -> Result<Option<String>, ClientError> {
+) -> Result<Option<NotHealthy>, ClientError> {
     let limits = Limits {
         deadline,
         max_answer_bytes: MAX_ANSWER_BYTES,
@@ -215,10 +245,10 @@ pub(crate) async fn http_health(
     if answer.status == StatusCode::OK {
         return Ok(None);
     }
-    let status = answer.status;
-    Ok(Some(match failing_checks(&answer.body) {
-        Some(failing) => format!("GET {path} answered {status}: {failing}"),
-        None => format!("GET {path} answered {status}"),
+    Ok(Some(NotHealthy {
+        path: path.to_owned(),
+        status: answer.status,
+        failing: failing_checks(&answer.body),
     }))
 }
 
@@ -233,7 +263,7 @@ pub(crate) fn supervisor_headers() -> HeaderMap {
 async fn http_probe(addr: SocketAddr, path: &str, deadline: Duration) -> Result<(), Answer> {
     match http_health(addr, path, deadline).await {
         Ok(None) => Ok(()),
-        Ok(Some(why)) => Err(Answer::Unhealthy(why)),
+        Ok(Some(not_healthy)) => Err(Answer::Unhealthy(not_healthy.answer())),
         Err(err) if err.answered() => Err(Answer::Unhealthy(ErrorChain(&err).to_string())),
         Err(err) => Err(Answer::Silent(ErrorChain(&err).to_string())),
     }

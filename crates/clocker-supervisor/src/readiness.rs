@@ -66,7 +66,8 @@ pub async fn not_ready(
     addr: SocketAddr,
     deadline: Duration,
 ) -> Result<Option<String>, ClientError> {
-    http_health(addr, READINESS_PATH, deadline).await
+    let answer = http_health(addr, READINESS_PATH, deadline).await?;
+    Ok(answer.map(|not_healthy| not_healthy.reason()))
 }
 
 #[cfg(test)]
