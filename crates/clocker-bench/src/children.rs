@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clocker_fleet::ServiceName;
-use clocker_runtime::{AddressBook};
+use clocker_runtime::AddressBook;
 use tokio::io::{AsyncBufReadExt, BufReader, Lines};
 use tokio::process::{ChildStdout, Command};
 

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use clocker_fleet::ServiceName;
-use clocker_runtime::{CancellationToken};
+use clocker_runtime::CancellationToken;
 
 use crate::children::{self, ClockServices, Programs};
 use crate::fanout_window;

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use clocker_runtime::http::allowed_origins;
 
-use crate::support::{FUNNEL, StreamUnderTest, PATIENCE, Sse};
+use crate::support::{FUNNEL, PATIENCE, Sse, StreamUnderTest};
 
 #[tokio::test]
 async fn the_stream_answers_cors_for_the_funnels_origin_only() {

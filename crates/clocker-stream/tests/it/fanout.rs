@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::support::{StreamUnderTest, PATIENCE, Sse};
+use crate::support::{PATIENCE, Sse, StreamUnderTest};
 
 #[tokio::test]
 async fn a_hundred_clients_share_one_upstream_stream() {

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::support::{StreamUnderTest, Sse};
+use crate::support::{Sse, StreamUnderTest};
 
 #[tokio::test]
 async fn events_have_the_seeds_shape_and_increasing_ids() {

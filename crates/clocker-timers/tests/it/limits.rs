@@ -15,7 +15,7 @@ use tonic::Code;
 use tonic::transport::{Channel, Endpoint};
 
 use crate::owners::token_for;
-use crate::support::{TimersUnderTest, PATIENCE, assert_code, next_event, watch, watch_ids};
+use crate::support::{PATIENCE, TimersUnderTest, assert_code, next_event, watch, watch_ids};
 
 fn limits() -> TimerLimits {
     TimerLimits {

@@ -8,7 +8,7 @@ use clocker_testdb::test_both_backends;
 use clocker_timers::TimerClock;
 use tonic::Code;
 
-use crate::support::{TimersUnderTest, PATIENCE, assert_code, next_event, watch};
+use crate::support::{PATIENCE, TimersUnderTest, assert_code, next_event, watch};
 
 pub async fn token_for(services: &TimersUnderTest, username: &str) -> String {
     let mut accounts = AccountsClient::connect(format!("http://{}", services.accounts))
