@@ -19,6 +19,7 @@ mod slow_client;
 mod supervisor;
 mod support;
 mod sync;
+mod test_fleet;
 mod torn;
 mod watchdog;
 mod web;
