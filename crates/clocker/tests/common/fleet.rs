@@ -99,8 +99,7 @@ impl TestFleet {
                 .map(|name| (name, fleet.spawn(name)))
                 .collect();
             for (name, started) in starting {
-                let served = started.await.expect("the start does not panic");
-                fleet.running.insert(name, served);
+                fleet.running.insert(name, listening(started).await);
             }
         }
         fleet
@@ -199,7 +198,7 @@ impl TestFleet {
     /// and address it had; resolves once it listens.
     pub async fn restart_service(&mut self, name: ServiceName) {
         self.stop_service(name).await;
-        let served = self.spawn(name).await.expect("the start does not panic");
+        let served = listening(self.spawn(name)).await;
         self.running.insert(name, served);
     }
 
@@ -208,6 +207,15 @@ impl TestFleet {
         for name in self.order.clone().into_iter().rev() {
             self.stop_service(name).await;
         }
+    }
+}
+
+/// The process `started` once it listens; its start's panic (no listening
+/// line, with the service's log) as this test's own.
+async fn listening(started: tokio::task::JoinHandle<Served>) -> Served {
+    match started.await {
+        Ok(served) => served,
+        Err(failed) => std::panic::resume_unwind(failed.into_panic()),
     }
 }
 
