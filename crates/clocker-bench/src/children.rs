@@ -159,7 +159,7 @@ pub async fn serve(
 
 /// The five clock services, each in its own process.
 #[derive(Debug)]
-pub struct ClockFleet {
+pub struct ClockServices {
     services: Vec<(ServiceName, Child)>,
 }
 
@@ -171,18 +171,18 @@ const COMPONENTS: [ServiceName; 4] = [
     ServiceName::Milliseconds,
 ];
 
-impl ClockFleet {
+impl ClockServices {
     /// Starts current-time, then the four components pointed at it.
     pub async fn start(programs: &Programs) -> anyhow::Result<Self> {
         let current_time = serve(programs, ServiceName::CurrentTime, &[], &[]).await?;
-        let mut fleet = Self {
+        let mut clock = Self {
             services: vec![(ServiceName::CurrentTime, current_time)],
         };
         for name in COMPONENTS {
-            let child = serve(programs, name, &fleet.env(), &[]).await?;
-            fleet.services.push((name, child));
+            let child = serve(programs, name, &clock.env(), &[]).await?;
+            clock.services.push((name, child));
         }
-        Ok(fleet)
+        Ok(clock)
     }
 
     /// Where each service listens.

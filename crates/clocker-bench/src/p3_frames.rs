@@ -16,7 +16,7 @@ use clocker_wire::Frame;
 use tonic::transport::Channel;
 use tonic::{Request, Response, Status};
 
-use crate::children::{ClockFleet, Programs};
+use crate::children::{ClockServices, Programs};
 use crate::report::Table;
 use crate::stats::{self, Samples, Summary, duration, duration_ratio, ratio, verdict};
 
@@ -49,8 +49,8 @@ pub fn run(programs: &Programs, args: &P3Args) -> anyhow::Result<Table> {
 }
 
 async fn measure(programs: &Programs, args: &P3Args) -> anyhow::Result<Table> {
-    let fleet = ClockFleet::start(programs).await?;
-    let locator = Locator::new("clocker-bench", CLOCK_SERVICES, fleet.book());
+    let clock = ClockServices::start(programs).await?;
+    let locator = Locator::new("clocker-bench", CLOCK_SERVICES, clock.book());
     let seed = Seed {
         hours: locator.locate()?,
         minutes: locator.locate()?,
@@ -76,7 +76,7 @@ async fn measure(programs: &Programs, args: &P3Args) -> anyhow::Result<Table> {
         }
     })
     .await;
-    fleet.stop().await;
+    clock.stop().await;
     Ok(table(&seed, &funnel, args))
 }
 

@@ -12,7 +12,7 @@ use anyhow::{Context, bail};
 use clocker_fleet::ServiceName;
 use clocker_runtime::CancellationToken;
 
-use crate::children::{self, ClockFleet, Programs};
+use crate::children::{self, ClockServices, Programs};
 use crate::fanout_window;
 use crate::procfs::{self, CpuUse};
 use crate::report::Table;
@@ -106,12 +106,12 @@ async fn measure(programs: &Programs, args: &P4Args) -> anyhow::Result<Table> {
     if args.tick.is_zero() {
         bail!("--tick must be longer than 0");
     }
-    let fleet = ClockFleet::start(programs).await?;
+    let clock = ClockServices::start(programs).await?;
     let mut levels = Vec::with_capacity(args.clients.len());
     for &clients in &args.clients {
-        levels.push(level(programs, &fleet, clients, args).await?);
+        levels.push(level(programs, &clock, clients, args).await?);
     }
-    fleet.stop().await;
+    clock.stop().await;
     series::write(
         "p4",
         &serde_json::json!({
@@ -127,10 +127,10 @@ async fn measure(programs: &Programs, args: &P4Args) -> anyhow::Result<Table> {
     Ok(table(&levels, args))
 }
 
-/// One client count against a fresh funnel fed by `fleet` (P6 runs it too).
+/// One client count against a fresh funnel fed by `clock` (P6 runs it too).
 pub(crate) async fn level(
     programs: &Programs,
-    fleet: &ClockFleet,
+    clock: &ClockServices,
     clients: usize,
     args: &P4Args,
 ) -> anyhow::Result<Level> {
@@ -140,7 +140,7 @@ pub(crate) async fn level(
     let funnel = children::serve(
         programs,
         ServiceName::Funnel,
-        &fleet.env(),
+        &clock.env(),
         &["--tick", &tick, "--budget", &budget],
     )
     .await?;

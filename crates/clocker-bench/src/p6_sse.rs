@@ -14,7 +14,7 @@ use anyhow::{Context, bail};
 use clocker_fleet::ServiceName;
 use clocker_runtime::CancellationToken;
 
-use crate::children::{self, Child, ClockFleet, Programs};
+use crate::children::{self, Child, ClockServices, Programs};
 use crate::fanout_window;
 use crate::p4_fanout::{self, P4Args, mib};
 use crate::procfs::{self, CpuUse};
@@ -114,9 +114,9 @@ async fn measure(programs: &Programs, args: &P6Args) -> anyhow::Result<Table> {
     }
     // The clock services feed the WebSocket side's funnel (and are what the
     // stream's /stream/time would read; P6 does not ask for it).
-    let fleet = ClockFleet::start(programs).await?;
+    let clock = ClockServices::start(programs).await?;
     let random = children::serve(programs, ServiceName::Random, &[], &[]).await?;
-    let mut env = fleet.env();
+    let mut env = clock.env();
     env.push((
         ServiceName::Random.addr_env_var(),
         random.addr().to_string(),
@@ -139,7 +139,7 @@ async fn measure(programs: &Programs, args: &P6Args) -> anyhow::Result<Table> {
                 None
             } else {
                 eprintln!("p6: the same over WebSocket (P4's clients, funnel at 10 Hz)");
-                Some(p4_fanout::level(programs, &fleet, clients, &ws_args).await?)
+                Some(p4_fanout::level(programs, &clock, clients, &ws_args).await?)
             };
             rows.push((sse, ws));
         }
@@ -147,7 +147,7 @@ async fn measure(programs: &Programs, args: &P6Args) -> anyhow::Result<Table> {
     }
     .await;
     random.stop().await;
-    fleet.stop().await;
+    clock.stop().await;
     let (rows, idle) = result?;
     series::write(
         "p6",

@@ -65,9 +65,11 @@ pub fn bind_listener(addr: SocketAddr) -> std::io::Result<std::net::TcpListener>
 
 /// Gives `command` `listeners` on fds 3, 4, … and the variables that name
 /// them; without listeners, clears the variables (the supervisor may itself
-/// have been started with some).
-pub(crate) fn hand_over(
-    command: &mut tokio::process::Command,
+/// have been started with some). Public for the integration tests' fleet,
+/// which starts each service the way the supervisor does; a tokio command
+/// passes its `as_std_mut()`.
+pub fn hand_over(
+    command: &mut std::process::Command,
     listeners: &[Listener],
 ) -> std::io::Result<()> {
     command

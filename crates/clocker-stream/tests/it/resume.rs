@@ -2,12 +2,12 @@
 
 use std::time::Duration;
 
-use crate::support::{Fleet, Sse};
+use crate::support::{Sse, StreamUnderTest};
 
 #[tokio::test]
 async fn events_have_the_seeds_shape_and_increasing_ids() {
-    let fleet = Fleet::start(Duration::from_millis(10), 1024).await;
-    let mut sse = Sse::open(fleet.stream, "/stream", None).await;
+    let services = StreamUnderTest::start(Duration::from_millis(10), 1024).await;
+    let mut sse = Sse::open(services.stream, "/stream", None).await;
     assert_eq!(sse.status, 200);
     assert_eq!(sse.header("content-type"), Some("text/event-stream"));
     let mut last = 0;
@@ -36,22 +36,22 @@ async fn events_have_the_seeds_shape_and_increasing_ids() {
 
 #[tokio::test]
 async fn last_event_id_resumes_without_loss_within_the_history() {
-    let fleet = Fleet::start(Duration::from_millis(10), 1024).await;
-    let mut first = Sse::open(fleet.stream, "/stream", None).await;
+    let services = StreamUnderTest::start(Duration::from_millis(10), 1024).await;
+    let mut first = Sse::open(services.stream, "/stream", None).await;
     let mut seen = Vec::new();
     for _ in 0..10 {
         seen.push(first.next().await.expect("an event").id.expect("an id"));
     }
     drop(first);
     let resume_after = seen[4];
-    let mut again = Sse::open(fleet.stream, "/stream", Some(resume_after)).await;
+    let mut again = Sse::open(services.stream, "/stream", Some(resume_after)).await;
     for expected in resume_after + 1..resume_after + 31 {
         let id = again.next().await.expect("an event").id.expect("an id");
         assert_eq!(id, expected, "no event is lost or repeated");
     }
     // The query parameter does the same for clients that cannot set headers.
     let mut by_query = Sse::open(
-        fleet.stream,
+        services.stream,
         &format!("/stream?last_event_id={resume_after}"),
         None,
     )
@@ -64,11 +64,11 @@ async fn last_event_id_resumes_without_loss_within_the_history() {
 
 #[tokio::test]
 async fn the_stream_survives_the_random_service_and_ids_keep_counting() {
-    let mut fleet = Fleet::start(Duration::from_millis(10), 1024).await;
-    let mut sse = Sse::open(fleet.stream, "/stream", None).await;
+    let mut services = StreamUnderTest::start(Duration::from_millis(10), 1024).await;
+    let mut sse = Sse::open(services.stream, "/stream", None).await;
     let before = sse.next().await.and_then(|e| e.id).expect("an id");
-    fleet.stop_random().await;
-    fleet.restart_random().await;
+    services.stop_random().await;
+    services.restart_random().await;
     // Events resume on the same connection, and ids go on from where they were.
     let mut after = before;
     while after <= before + 5 {

@@ -24,7 +24,7 @@ fn settings() -> Settings {
 pub const FUNNEL: &str = "127.0.0.1:8080";
 
 /// The random service and the stream; stopped on drop.
-pub struct Fleet {
+pub struct StreamUnderTest {
     pub stream: SocketAddr,
     pub random: SocketAddr,
     random_stop: CancellationToken,
@@ -32,7 +32,7 @@ pub struct Fleet {
     shutdown: CancellationToken,
 }
 
-impl Drop for Fleet {
+impl Drop for StreamUnderTest {
     fn drop(&mut self) {
         self.random_stop.cancel();
         self.shutdown.cancel();
@@ -46,9 +46,9 @@ async fn launch_random(addr: SocketAddr, stop: CancellationToken) -> Launched {
         .expect("random starts")
 }
 
-impl Fleet {
+impl StreamUnderTest {
     /// A random feed at `every`, remembering `history` events.
-    pub async fn start(every: Duration, history: usize) -> Fleet {
+    pub async fn start(every: Duration, history: usize) -> StreamUnderTest {
         let random_stop = CancellationToken::new();
         let random =
             launch_random("127.0.0.1:0".parse().expect("literal"), random_stop.clone()).await;
@@ -57,7 +57,7 @@ impl Fleet {
             .expect("a free port");
         let mut book = AddressBook::default();
         for name in clocker_stream::REQUIRES {
-            book.set(*name, closed);
+            book.set(name, closed);
         }
         book.set(
             clocker_proto::random::random_service_server::SERVICE_NAME,
@@ -79,7 +79,7 @@ impl Fleet {
         let stream = clocker_stream::launch(listener, book, &config, &settings(), shutdown.clone())
             .await
             .expect("stream starts");
-        Fleet {
+        StreamUnderTest {
             stream: stream.addr,
             random: random.addr,
             random_stop,

@@ -7,12 +7,12 @@ use clocker_testdb::test_both_backends;
 use clocker_timers::TimerClock;
 use jiff::SignedDuration;
 
-use crate::support::{Fleet, next_event, watch_ids};
+use crate::support::{TimersUnderTest, next_event, watch_ids};
 
 test_both_backends! {
     async fn timers_due_while_the_service_was_down_fire_once_at_start_up(db: TestDatabase) {
-        let fleet = Fleet::start(&db, TimerClock::system()).await;
-        let mut client = fleet.client().await;
+        let services = TimersUnderTest::start(&db, TimerClock::system()).await;
+        let mut client = services.client().await;
         let mut ids = Vec::new();
         for minutes in [5, 10] {
             let timer = client
@@ -27,12 +27,12 @@ test_both_backends! {
             .await
             .expect("set")
             .into_inner();
-        fleet.stop().await;
+        services.stop().await;
 
         // Back 15 minutes later: the two short ones are due, the long one is not.
         let later = TimerClock::offset(SignedDuration::from_mins(15));
-        let fleet = Fleet::start(&db, later.clone()).await;
-        let mut client = fleet.client().await;
+        let services = TimersUnderTest::start(&db, later.clone()).await;
+        let mut client = services.client().await;
         let watched: Vec<&str> = ids.iter().map(String::as_str).chain([far.id.as_str()]).collect();
         let mut events = watch_ids(&mut client, &watched, Some(1)).await;
         let mut fired = Vec::new();
@@ -50,11 +50,11 @@ test_both_backends! {
         assert_eq!(fired, expected);
         let far = client.get_timer(TimerRequest { id: far.id, token: String::new() }).await.expect("get").into_inner();
         assert_eq!(far.state(), TimerState::Pending);
-        fleet.stop().await;
+        services.stop().await;
 
         // Once more: nothing fires twice.
-        let fleet = Fleet::start(&db, later).await;
-        let mut client = fleet.client().await;
+        let services = TimersUnderTest::start(&db, later).await;
+        let mut client = services.client().await;
         let watched: Vec<&str> = ids.iter().map(String::as_str).chain([far.id.as_str()]).collect();
         let mut replay = watch_ids(&mut client, &watched, Some(0)).await;
         let mut fired_events = 0;
@@ -80,8 +80,8 @@ test_both_backends! {
 
     async fn a_wall_clock_step_while_idle_fires_what_fell_due_within_a_second(db: TestDatabase) {
         let clock = TimerClock::system();
-        let fleet = Fleet::start(&db, clock.clone()).await;
-        let mut client = fleet.client().await;
+        let services = TimersUnderTest::start(&db, clock.clone()).await;
+        let mut client = services.client().await;
         let set = |seconds, hours| SetTimerRequest { hours, seconds, ..Default::default() };
         let far = client.set_timer(set(0, 1)).await.expect("set").into_inner();
         let near = client.set_timer(set(1, 0)).await.expect("set").into_inner();
@@ -98,6 +98,6 @@ test_both_backends! {
         // Within a second of the step, and some slack for a loaded machine.
         let after = stepped.elapsed();
         assert!(after < std::time::Duration::from_secs(5), "fired {after:?} after the step");
-        fleet.stop().await;
+        services.stop().await;
     }
 }

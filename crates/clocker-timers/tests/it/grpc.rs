@@ -4,7 +4,7 @@ use clocker_testdb::test_both_backends;
 use clocker_timers::TimerClock;
 use tonic::Code;
 
-use crate::support::{Fleet, assert_code, next_event, watch_ids};
+use crate::support::{TimersUnderTest, assert_code, next_event, watch_ids};
 
 fn request(hours: i64, minutes: i64, seconds: i64, label: &str) -> SetTimerRequest {
     SetTimerRequest {
@@ -18,8 +18,8 @@ fn request(hours: i64, minutes: i64, seconds: i64, label: &str) -> SetTimerReque
 
 test_both_backends! {
     async fn set_get_list_cancel(db: TestDatabase) {
-        let fleet = Fleet::start(&db, TimerClock::system()).await;
-        let mut client = fleet.client().await;
+        let services = TimersUnderTest::start(&db, TimerClock::system()).await;
+        let mut client = services.client().await;
         let tea = client.set_timer(request(0, 3, 0, "tea")).await.expect("set").into_inner();
         assert_eq!((tea.hours, tea.minutes, tea.seconds, tea.label.as_str()), (0, 3, 0, "tea"));
         assert_eq!(tea.state(), TimerState::Pending);
@@ -41,8 +41,8 @@ test_both_backends! {
     }
 
     async fn a_set_retried_with_its_idempotency_key_answers_the_first_timer(db: TestDatabase) {
-        let fleet = Fleet::start(&db, TimerClock::system()).await;
-        let mut client = fleet.client().await;
+        let services = TimersUnderTest::start(&db, TimerClock::system()).await;
+        let mut client = services.client().await;
         let keyed = |label: &str, key: &str| SetTimerRequest { idempotency_key: key.into(), ..request(0, 5, 0, label) };
         let first = client.set_timer(keyed("tea", "retry-1")).await.expect("set").into_inner();
         // The reply was lost, say: the client sends the same request again.
@@ -65,8 +65,8 @@ test_both_backends! {
     }
 
     async fn bad_durations_and_labels_are_invalid_arguments(db: TestDatabase) {
-        let fleet = Fleet::start(&db, TimerClock::system()).await;
-        let mut client = fleet.client().await;
+        let services = TimersUnderTest::start(&db, TimerClock::system()).await;
+        let mut client = services.client().await;
         for bad in [request(0, -1, 0, ""), request(8785, 0, 0, ""), request(i64::MAX, i64::MAX, 0, ""), request(0, 0, 1, &"x".repeat(201))] {
             assert_code(client.set_timer(bad).await, Code::InvalidArgument);
         }
@@ -74,8 +74,8 @@ test_both_backends! {
     }
 
     async fn a_timer_fires_once_never_early_and_watchers_see_it(db: TestDatabase) {
-        let fleet = Fleet::start(&db, TimerClock::system()).await;
-        let mut client = fleet.client().await;
+        let services = TimersUnderTest::start(&db, TimerClock::system()).await;
+        let mut client = services.client().await;
         let timer = client.set_timer(request(0, 0, 1, "soon")).await.expect("set").into_inner();
         let mut events = watch_ids(&mut client, &[&timer.id], Some(0)).await;
         let set = next_event(&mut events).await;
@@ -92,8 +92,8 @@ test_both_backends! {
     }
 
     async fn a_cancelled_timer_never_fires(db: TestDatabase) {
-        let fleet = Fleet::start(&db, TimerClock::system()).await;
-        let mut client = fleet.client().await;
+        let services = TimersUnderTest::start(&db, TimerClock::system()).await;
+        let mut client = services.client().await;
         let doomed = client.set_timer(request(0, 0, 1, "doomed")).await.expect("set").into_inner();
         client.cancel_timer(TimerRequest { id: doomed.id.clone(), token: String::new() }).await.expect("cancel");
         let later = client.set_timer(request(0, 0, 2, "later")).await.expect("set").into_inner();
@@ -114,8 +114,8 @@ test_both_backends! {
     }
 
     async fn a_watcher_that_reconnects_gets_what_it_missed(db: TestDatabase) {
-        let fleet = Fleet::start(&db, TimerClock::system()).await;
-        let mut client = fleet.client().await;
+        let services = TimersUnderTest::start(&db, TimerClock::system()).await;
+        let mut client = services.client().await;
         let first = client.set_timer(request(1, 0, 0, "one")).await.expect("set").into_inner();
         let second = client.set_timer(request(2, 0, 0, "two")).await.expect("set").into_inner();
         let third = client.set_timer(request(3, 0, 0, "three")).await.expect("set").into_inner();

@@ -15,7 +15,7 @@ use tonic::Code;
 use tonic::transport::{Channel, Endpoint};
 
 use crate::owners::token_for;
-use crate::support::{Fleet, PATIENCE, assert_code, next_event, watch, watch_ids};
+use crate::support::{PATIENCE, TimersUnderTest, assert_code, next_event, watch, watch_ids};
 
 fn limits() -> TimerLimits {
     TimerLimits {
@@ -33,8 +33,8 @@ fn minutes(minutes: i64) -> SetTimerRequest {
 }
 
 /// A client connecting from `from` (127.0.0.2 is "another host").
-async fn client_from(fleet: &Fleet, from: IpAddr) -> TimersClient<Channel> {
-    let channel = Endpoint::from_shared(format!("http://{}", fleet.timers))
+async fn client_from(services: &TimersUnderTest, from: IpAddr) -> TimersClient<Channel> {
+    let channel = Endpoint::from_shared(format!("http://{}", services.timers))
         .expect("a URL")
         .local_address(Some(from))
         .connect()
@@ -47,8 +47,8 @@ const ATTACKER: IpAddr = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2));
 
 test_both_backends! {
     async fn anonymous_timers_stop_at_the_quota_of_their_address(db: TestDatabase) {
-        let fleet = Fleet::start_with(&db, TimerClock::system(), limits()).await;
-        let mut attacker = client_from(&fleet, ATTACKER).await;
+        let services = TimersUnderTest::start_with(&db, TimerClock::system(), limits()).await;
+        let mut attacker = client_from(&services, ATTACKER).await;
         let mut ids = Vec::new();
         for _ in 0..3 {
             ids.push(attacker.set_timer(minutes(5)).await.expect("within the quota").into_inner().id);
@@ -56,7 +56,7 @@ test_both_backends! {
         let refused = assert_code(attacker.set_timer(minutes(5)).await, Code::ResourceExhausted);
         assert!(refused.message().contains("3 anonymous timers are pending"), "{refused:?}");
         // Another address is not held up; an ended timer frees a place.
-        let mut neighbour = fleet.client().await;
+        let mut neighbour = services.client().await;
         neighbour.set_timer(minutes(5)).await.expect("another address has its own quota");
         attacker.cancel_timer(TimerRequest { id: ids[0].clone(), token: String::new() }).await.expect("cancel");
         attacker.set_timer(minutes(5)).await.expect("a place was freed");
@@ -67,9 +67,9 @@ test_both_backends! {
     }
 
     async fn a_trusted_proxy_names_the_client_the_quota_counts(db: TestDatabase) {
-        let fleet = Fleet::start_with(&db, TimerClock::system(), limits()).await;
+        let services = TimersUnderTest::start_with(&db, TimerClock::system(), limits()).await;
         // 127.0.0.1 is a trusted proxy by default (the gateway of `clocker up`).
-        let mut gateway = fleet.client().await;
+        let mut gateway = services.client().await;
         let forwarded = |client: &str| {
             let mut request = tonic::Request::new(minutes(5));
             request.metadata_mut().insert("x-forwarded-for", client.parse().expect("ascii"));
@@ -84,9 +84,9 @@ test_both_backends! {
     }
 
     async fn an_account_stops_at_its_quota(db: TestDatabase) {
-        let fleet = Fleet::start_with(&db, TimerClock::system(), limits()).await;
-        let alice = token_for(&fleet, "alice").await;
-        let mut client = fleet.client().await;
+        let services = TimersUnderTest::start_with(&db, TimerClock::system(), limits()).await;
+        let alice = token_for(&services, "alice").await;
+        let mut client = services.client().await;
         let owned = || SetTimerRequest { minutes: 5, token: alice.clone(), ..Default::default() };
         client.set_timer(owned()).await.expect("set");
         client.set_timer(owned()).await.expect("set");
@@ -96,9 +96,9 @@ test_both_backends! {
     }
 
     async fn an_anonymous_watch_sees_only_the_timers_it_names(db: TestDatabase) {
-        let fleet = Fleet::start(&db, TimerClock::system()).await;
-        let mut client = fleet.client().await;
-        let alice = token_for(&fleet, "alice").await;
+        let services = TimersUnderTest::start(&db, TimerClock::system()).await;
+        let mut client = services.client().await;
+        let alice = token_for(&services, "alice").await;
         let mine = client.set_timer(minutes(5)).await.expect("set").into_inner();
         let theirs = client.set_timer(minutes(6)).await.expect("set").into_inner();
         let owned = client
@@ -132,20 +132,20 @@ test_both_backends! {
     async fn ended_timers_are_deleted_after_the_retention_and_a_replay_is_told(db: TestDatabase) {
         // Retention goes by the system's time: a short one stands for a week.
         let week = TimerLimits { retention: Duration::from_millis(200), ..TimerLimits::default() };
-        let fleet = Fleet::start_with(&db, TimerClock::system(), week.clone()).await;
-        let mut client = fleet.client().await;
+        let services = TimersUnderTest::start_with(&db, TimerClock::system(), week.clone()).await;
+        let mut client = services.client().await;
         let old = client.set_timer(minutes(5)).await.expect("set").into_inner();
         client.cancel_timer(TimerRequest { id: old.id.clone(), token: String::new() }).await.expect("cancel");
         let cancelled_at = jiff::Timestamp::now().as_millisecond();
         let pending = client.set_timer(minutes(5)).await.expect("set").into_inner();
-        fleet.stop().await;
+        services.stop().await;
 
         // Past the retention: the cancelled timer goes, the pending one stays.
         while jiff::Timestamp::now().as_millisecond() <= cancelled_at + 200 {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        let fleet = Fleet::start_with(&db, TimerClock::system(), week).await;
-        let mut client = fleet.client().await;
+        let services = TimersUnderTest::start_with(&db, TimerClock::system(), week).await;
+        let mut client = services.client().await;
         let deadline = tokio::time::Instant::now() + PATIENCE;
         loop {
             let got = client.get_timer(TimerRequest { id: old.id.clone(), token: String::new() }).await;

@@ -8,10 +8,10 @@ use clocker_testdb::test_both_backends;
 use clocker_timers::TimerClock;
 use tonic::Code;
 
-use crate::support::{Fleet, PATIENCE, assert_code, next_event, watch};
+use crate::support::{PATIENCE, TimersUnderTest, assert_code, next_event, watch};
 
-pub async fn token_for(fleet: &Fleet, username: &str) -> String {
-    let mut accounts = AccountsClient::connect(format!("http://{}", fleet.accounts))
+pub async fn token_for(services: &TimersUnderTest, username: &str) -> String {
+    let mut accounts = AccountsClient::connect(format!("http://{}", services.accounts))
         .await
         .expect("connects");
     let password = "timer owner password".to_owned();
@@ -36,10 +36,10 @@ pub async fn token_for(fleet: &Fleet, username: &str) -> String {
 
 test_both_backends! {
     async fn a_users_timers_are_theirs_alone(db: TestDatabase) {
-        let fleet = Fleet::start(&db, TimerClock::system()).await;
-        let alice = token_for(&fleet, "alice").await;
-        let bob = token_for(&fleet, "bob").await;
-        let mut client = fleet.client().await;
+        let services = TimersUnderTest::start(&db, TimerClock::system()).await;
+        let alice = token_for(&services, "alice").await;
+        let bob = token_for(&services, "bob").await;
+        let mut client = services.client().await;
         let mine = client
             .set_timer(SetTimerRequest { minutes: 5, token: alice.clone(), ..Default::default() })
             .await
@@ -68,8 +68,8 @@ test_both_backends! {
     }
 
     async fn a_bad_token_is_unauthenticated(db: TestDatabase) {
-        let fleet = Fleet::start(&db, TimerClock::system()).await;
-        let mut client = fleet.client().await;
+        let services = TimersUnderTest::start(&db, TimerClock::system()).await;
+        let mut client = services.client().await;
         let request = SetTimerRequest { minutes: 1, token: "not-a-session".into(), ..Default::default() };
         assert_code(client.set_timer(request).await, Code::Unauthenticated);
     }
@@ -77,9 +77,9 @@ test_both_backends! {
 
 test_both_backends! {
     async fn a_watch_ends_when_its_session_is_logged_out(db: TestDatabase) {
-        let fleet = Fleet::start(&db, TimerClock::system()).await;
-        let alice = token_for(&fleet, "alice").await;
-        let mut client = fleet.client().await;
+        let services = TimersUnderTest::start(&db, TimerClock::system()).await;
+        let alice = token_for(&services, "alice").await;
+        let mut client = services.client().await;
         let mut events = watch(&mut client, &alice, None).await;
         client
             .set_timer(SetTimerRequest { minutes: 5, token: alice.clone(), ..Default::default() })
@@ -87,7 +87,7 @@ test_both_backends! {
             .expect("set");
         next_event(&mut events).await;
 
-        let mut accounts = AccountsClient::connect(format!("http://{}", fleet.accounts))
+        let mut accounts = AccountsClient::connect(format!("http://{}", services.accounts))
             .await
             .expect("connects");
         accounts.logout(LogoutRequest { token: alice.clone() }).await.expect("logged out");

@@ -27,7 +27,7 @@ fn settings() -> Settings {
 }
 
 /// A running timer service (with accounts); stopped on drop.
-pub struct Fleet {
+pub struct TimersUnderTest {
     pub timers: SocketAddr,
     pub accounts: SocketAddr,
     pub zmq: String,
@@ -35,12 +35,12 @@ pub struct Fleet {
     launched: Vec<Launched>,
 }
 
-impl Fleet {
+impl TimersUnderTest {
     pub async fn start(db: &TestDatabase, clock: TimerClock) -> Self {
         Self::start_with(db, clock, TimerLimits::default()).await
     }
 
-    /// [`Fleet::start`] with these limits.
+    /// [`TimersUnderTest::start`] with these limits.
     pub async fn start_with(db: &TestDatabase, clock: TimerClock, limits: TimerLimits) -> Self {
         let database = StoreConfig::from_url(db.url()).expect("a valid test URL");
         let shutdown = CancellationToken::new();
@@ -104,13 +104,13 @@ impl Fleet {
     }
 }
 
-impl Drop for Fleet {
+impl Drop for TimersUnderTest {
     fn drop(&mut self) {
         self.shutdown.cancel();
     }
 }
 
-/// How often the test fleet's watches check their session.
+/// How often the watches of [`TimersUnderTest`] check their session.
 pub const SESSION_RECHECK: Duration = Duration::from_millis(100);
 
 /// A watch of live events, after replaying the stored ones after `after_seq`.

@@ -5,7 +5,7 @@ use clocker_timers::TimerClock;
 use serde_json::Value;
 use zeromq::{ReqSocket, Socket, SocketRecv, SocketSend, ZmqMessage};
 
-use crate::support::Fleet;
+use crate::support::TimersUnderTest;
 
 async fn ask(socket: &mut ReqSocket, frames: &[&[u8]]) -> Value {
     let frames: Vec<bytes::Bytes> = frames
@@ -23,9 +23,9 @@ async fn ask(socket: &mut ReqSocket, frames: &[&[u8]]) -> Value {
 
 test_both_backends! {
     async fn the_seeds_three_frames_set_a_timer_and_bad_ones_get_errors(db: TestDatabase) {
-        let fleet = Fleet::start(&db, TimerClock::system()).await;
+        let services = TimersUnderTest::start(&db, TimerClock::system()).await;
         let mut socket = ReqSocket::new();
-        socket.connect(&fleet.zmq).await.expect("connects");
+        socket.connect(&services.zmq).await.expect("connects");
         let reply = ask(&mut socket, &[b"0", b"1", b"30"]).await;
         assert_eq!(reply["ok"], true, "{reply}");
         assert_eq!((reply["hours"].as_i64(), reply["minutes"].as_i64(), reply["seconds"].as_i64()), (Some(0), Some(1), Some(30)));

@@ -1,6 +1,7 @@
 //! Starting `clocker serve` as a process of its own, shared by the test
 //! binaries (`#[path]`-included): [`Served`] is one such process, with
-//! what it printed and its memory.
+//! what it printed and its memory, started on a port of its own or on
+//! sockets handed to it as `clocker up` hands them (what `fleet.rs` does).
 
 #![allow(dead_code)] // each test binary uses some of it
 
@@ -10,6 +11,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
+
+use clocker_supervisor::handover::{Listener, hand_over};
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
 
 /// How long a `clocker serve` process may take to say it listens.
 const SERVE_STARTUP: Duration = Duration::from_secs(30);
@@ -78,18 +83,43 @@ impl Served {
     /// [`Served::start`] listening on `listen` (`0.0.0.0:0`: every
     /// interface, as in a container).
     pub fn start_at(name: &str, listen: &str, args: &[&str], env: &[(&str, &str)]) -> Self {
+        Self::spawn(name, |command| {
+            command
+                .args(["--addr", listen])
+                .args(args)
+                .envs(env.iter().copied());
+        })
+    }
+
+    /// Starts `clocker serve NAME ARGS…` with `env` set, handing it
+    /// `sockets` as `clocker up` does (its own port, and timers' ZeroMQ
+    /// port named `zeromq`): it serves those, whatever else it is told.
+    pub fn start_given(
+        name: &str,
+        sockets: &[Listener],
+        args: &[String],
+        env: &[(String, String)],
+    ) -> Self {
+        Self::spawn(name, |command| {
+            hand_over(command, sockets).expect("the sockets can be handed over");
+            command
+                .args(args)
+                .envs(env.iter().map(|(key, value)| (key, value)));
+        })
+    }
+
+    /// Spawns `clocker serve NAME`, with what `configure` adds, in a
+    /// temporary directory of its own, and waits for its listening line.
+    fn spawn(name: &str, configure: impl FnOnce(&mut Command)) -> Self {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let log = dir.path().join(format!("{name}.log"));
         let mut command = Command::new(env!("CARGO_BIN_EXE_clocker"));
         command
-            .args(["serve", name, "--addr", listen])
-            .args(args)
+            .args(["serve", name])
             .current_dir(dir.path())
             .env("CLOCKER_RUNTIME_DIR", dir.path())
             .env("NO_COLOR", "1");
-        for (key, value) in env {
-            command.env(key, value);
-        }
+        configure(&mut command);
         let (child, addr, stdout) = spawn_serving_with_output(name, &mut command, &log);
         Self {
             name: name.to_owned(),
@@ -100,6 +130,24 @@ impl Served {
             log,
             stdout,
             _dir: dir,
+        }
+    }
+
+    /// Asks it to stop as `clocker up` does (SIGTERM: it drains and says
+    /// goodbye to its clients), and waits until it has exited; after
+    /// `grace` it is killed.
+    pub async fn stop_within(&mut self, grace: Duration) {
+        let pid = Pid::from_raw(i32::try_from(self.pid()).expect("pids fit an i32"));
+        // It may have exited already: then there is nothing to signal.
+        let _ = kill(pid, Signal::SIGTERM);
+        let deadline = tokio::time::Instant::now() + grace;
+        while self.child.try_wait().expect("waitpid").is_none() {
+            if tokio::time::Instant::now() >= deadline {
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
         }
     }
 

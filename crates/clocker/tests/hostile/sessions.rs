@@ -1,5 +1,5 @@
 //! Finding 9: sessions outlived logout on open streams, and tokens travelled
-//! in URLs. Accounts, timers and the stream as real processes: a browser-like
+//! in URLs. The stream and what it requires as real processes: a browser-like
 //! client trades its bearer token for the stream's cookie, watches its timer
 //! events, logs out, and the stream ends.
 
@@ -9,30 +9,9 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::timeout;
 
-use crate::support::{PATIENCE, Served};
+use clocker_fleet::ServiceName;
 
-/// Accounts, timers (checking sessions every 100 ms) and the stream, wired
-/// to each other, each with its data in `dir`.
-fn start(dir: &std::path::Path) -> (Served, Served, Served) {
-    let data = dir.to_str().expect("a UTF-8 path");
-    let accounts = Served::start("accounts", &["--data-dir", data], &[]);
-    let accounts_addr = accounts.addr.to_string();
-    let timers = Served::start(
-        "timers",
-        &[
-            "--data-dir",
-            data,
-            "--zmq-addr",
-            "tcp://127.0.0.1:0",
-            "--session-recheck",
-            "100ms",
-        ],
-        &[("CLOCKER_ACCOUNTS_ADDR", &accounts_addr)],
-    );
-    let timers_addr = timers.addr.to_string();
-    let stream = Served::start("stream", &[], &[("CLOCKER_TIMERS_ADDR", &timers_addr)]);
-    (accounts, timers, stream)
-}
+use crate::support::{PATIENCE, TestFleet};
 
 /// One request on a fresh connection; the response head and the stream.
 async fn request(stream: std::net::SocketAddr, head: &str) -> (String, TcpStream) {
@@ -57,9 +36,12 @@ async fn request(stream: std::net::SocketAddr, head: &str) -> (String, TcpStream
 
 #[tokio::test]
 async fn a_stream_ends_at_logout_and_tokens_stay_out_of_urls() {
-    let dir = tempfile::tempdir().expect("a temporary directory");
-    let (accounts, _timers, stream) = start(dir.path());
-    let mut client = AccountsClient::connect(format!("http://{}", accounts.addr))
+    // The stream with what it requires, timers checking sessions every 100 ms.
+    let fleet =
+        TestFleet::start_only(&[ServiceName::Stream], &["--session-recheck", "100ms"]).await;
+    let accounts = fleet.addr(ServiceName::Accounts);
+    let stream = fleet.addr(ServiceName::Stream);
+    let mut client = AccountsClient::connect(format!("http://{accounts}"))
         .await
         .expect("connects");
     let password = "a password long enough".to_owned();
@@ -82,7 +64,7 @@ async fn a_stream_ends_at_logout_and_tokens_stay_out_of_urls() {
         .token;
 
     let (refused, _) = request(
-        stream.addr,
+        stream,
         &format!(
             "GET /stream/timers?token={token} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
         ),
@@ -91,7 +73,7 @@ async fn a_stream_ends_at_logout_and_tokens_stay_out_of_urls() {
     assert!(refused.starts_with("HTTP/1.1 400"), "{refused}");
 
     let (opened, _) = request(
-        stream.addr,
+        stream,
         &format!(
             "POST /stream/session HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n\
              Content-Length: 0\r\nConnection: close\r\n\r\n"
@@ -107,7 +89,7 @@ async fn a_stream_ends_at_logout_and_tokens_stay_out_of_urls() {
         .to_owned();
 
     let (head, mut events) = request(
-        stream.addr,
+        stream,
         &format!("GET /stream/timers HTTP/1.1\r\nHost: x\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n"),
     )
     .await;

@@ -35,6 +35,9 @@ pub async fn eventually<T>(what: &str, mut check: impl AsyncFnMut() -> Option<T>
     }
 }
 
+#[path = "../common/fleet.rs"]
+mod fleet;
 #[path = "../common/serving.rs"]
 mod serving;
+pub use fleet::TestFleet;
 pub use serving::Served;

@@ -7,11 +7,10 @@ use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 
-use clocker_fleet::Options;
 use clocker_fleet::ServiceName;
 use clocker_testdb::{Backend, TestDatabase, test_both_backends};
 
-use crate::support::{spawn_serving, start_fleet};
+use crate::support::{TestFleet, spawn_serving};
 
 const PASSWORD: &str = "tr0ub4dor&3-horse";
 
@@ -175,7 +174,7 @@ fn an_unreachable_database_is_one_line_naming_it_without_the_password() {
 
 #[tokio::test]
 async fn the_fleet_includes_the_accounts_service() {
-    let fleet = start_fleet(Options::default()).await;
+    let fleet = TestFleet::start(&[]).await;
     let names: Vec<ServiceName> = fleet.addrs().into_iter().map(|(name, _)| name).collect();
     assert!(names.contains(&ServiceName::Accounts), "{names:?}");
     let addr = fleet.addr(ServiceName::Accounts);

@@ -2,11 +2,10 @@
 
 use std::process::{Command, Output};
 
-use clocker_fleet::Options;
 use clocker_fleet::ServiceName;
 use clocker_time::Clock;
 
-use crate::support::start_fleet;
+use crate::support::TestFleet;
 
 fn clocker(args: &[&str], envs: &[(String, String)]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_clocker"))
@@ -139,16 +138,15 @@ fn bad_flags_are_clear_errors() {
 
 #[tokio::test]
 async fn clocker_time_prints_a_frame_assembled_through_the_services() {
-    let options = Options {
-        clock: Clock::Frozen("2026-12-31T15:00:00.042Z".parse().expect("literal")),
-        ..Options::default()
-    };
-    let fleet = start_fleet(options).await;
-    let envs: Vec<(String, String)> = fleet
-        .addrs()
-        .into_iter()
-        .map(|(name, addr)| (name.addr_env_var(), addr.to_string()))
-        .collect();
+    let clock = Clock::Frozen("2026-12-31T15:00:00.042Z".parse().expect("literal")).to_string();
+    let components = [
+        ServiceName::Hours,
+        ServiceName::Minutes,
+        ServiceName::Seconds,
+        ServiceName::Milliseconds,
+    ];
+    let fleet = TestFleet::start_only(&components, &["--clock", &clock]).await;
+    let envs = fleet.address_env().to_vec();
     let output = clocker(&["time", "--tz", "Asia/Tokyo", "--json"], &envs);
     assert!(output.status.success(), "{}", text(&output.stderr));
     let frame: serde_json::Value = serde_json::from_str(text(&output.stdout).trim()).expect("JSON");

@@ -7,7 +7,7 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
-use crate::support::{PATIENCE, connect, fast_ticks, next_frame, start_fleet};
+use crate::support::{FAST_TICKS, PATIENCE, TestFleet, connect, next_frame};
 
 /// Reads until the server's Close arrives, and returns it.
 async fn close_from_server(socket: &mut crate::support::Socket) -> Option<CloseFrame> {
@@ -25,7 +25,7 @@ async fn close_from_server(socket: &mut crate::support::Socket) -> Option<CloseF
 
 #[tokio::test]
 async fn a_client_close_is_answered_with_a_close() {
-    let fleet = start_fleet(fast_ticks(10)).await;
+    let fleet = TestFleet::start_only(&[ServiceName::Funnel], &FAST_TICKS).await;
     let mut socket = connect(fleet.addr(ServiceName::Funnel), "?tz=UTC").await;
     next_frame(&mut socket).await;
     socket
@@ -42,7 +42,7 @@ async fn a_client_close_is_answered_with_a_close() {
 
 #[tokio::test]
 async fn stopping_the_funnel_says_going_away_to_every_client() {
-    let mut fleet = start_fleet(fast_ticks(10)).await;
+    let mut fleet = TestFleet::start_only(&[ServiceName::Funnel], &FAST_TICKS).await;
     let funnel = fleet.addr(ServiceName::Funnel);
     let mut first = connect(funnel, "?tz=UTC").await;
     let mut second = connect(funnel, "?tz=Asia/Tokyo").await;

@@ -1,13 +1,12 @@
-use clocker_fleet::Options;
 use clocker_fleet::ServiceName;
 
 use crate::support::{
-    assert_untorn, connect, fast_ticks, next_frame, next_json, send_json, start_fleet,
+    FAST_TICKS, TestFleet, assert_untorn, connect, next_frame, next_json, send_json,
 };
 
 #[tokio::test]
 async fn frames_arrive_in_order_and_their_instants_increase() {
-    let fleet = start_fleet(Options::default()).await;
+    let fleet = TestFleet::start_only(&[ServiceName::Funnel], &[]).await;
     let mut socket = connect(fleet.addr(ServiceName::Funnel), "?tz=UTC").await;
     let mut previous = next_frame(&mut socket).await;
     assert_untorn(&previous);
@@ -27,7 +26,7 @@ async fn frames_arrive_in_order_and_their_instants_increase() {
 
 #[tokio::test]
 async fn clients_pick_their_zone_by_query_or_by_message() {
-    let fleet = start_fleet(fast_ticks(10)).await;
+    let fleet = TestFleet::start_only(&[ServiceName::Funnel], &FAST_TICKS).await;
     let mut socket = connect(fleet.addr(ServiceName::Funnel), "?tz=Asia/Kolkata").await;
     let frame = next_frame(&mut socket).await;
     assert_eq!(frame.tz, "Asia/Kolkata");
@@ -41,7 +40,7 @@ async fn clients_pick_their_zone_by_query_or_by_message() {
 
 #[tokio::test]
 async fn zone_names_are_matched_without_regard_to_case() {
-    let fleet = start_fleet(fast_ticks(10)).await;
+    let fleet = TestFleet::start_only(&[ServiceName::Funnel], &FAST_TICKS).await;
     let mut socket = connect(fleet.addr(ServiceName::Funnel), "?tz=europe/paris").await;
     assert_eq!(next_frame(&mut socket).await.tz, "Europe/Paris");
     fleet.stop().await;
@@ -49,7 +48,7 @@ async fn zone_names_are_matched_without_regard_to_case() {
 
 #[tokio::test]
 async fn an_unknown_zone_gets_an_error_message_and_the_socket_stays_open() {
-    let fleet = start_fleet(fast_ticks(10)).await;
+    let fleet = TestFleet::start_only(&[ServiceName::Funnel], &FAST_TICKS).await;
     let mut socket = connect(fleet.addr(ServiceName::Funnel), "?tz=Mars/Olympus_Mons").await;
     let error = next_json(&mut socket).await;
     let message = error["error"].as_str().expect("an error message");

@@ -4,10 +4,9 @@
 
 use std::process::{Command, Output};
 
-use clocker_fleet::Options;
 use clocker_fleet::ServiceName;
 
-use crate::support::{http_get, http_request, start_fleet};
+use crate::support::{TestFleet, http_get, http_request};
 
 fn clocker_random(args: &[&str], random: String) -> Output {
     Command::new(env!("CARGO_BIN_EXE_clocker"))
@@ -30,7 +29,7 @@ fn stdout(output: &Output) -> String {
 
 #[tokio::test]
 async fn clocker_random_asks_the_random_service() {
-    let fleet = start_fleet(Options::default()).await;
+    let fleet = TestFleet::start_only(&[ServiceName::Random], &[]).await;
     let random = fleet.addr(ServiceName::Random).to_string();
 
     let number = clocker_random(&["number", "--min", "-5", "--max", "-5"], random.clone());
@@ -74,7 +73,7 @@ async fn clocker_random_asks_the_random_service() {
 
 #[tokio::test]
 async fn the_page_finds_the_gateway_and_the_stream_and_may_call_them() {
-    let fleet = start_fleet(Options::default()).await;
+    let fleet = TestFleet::start(&[]).await;
     let funnel = fleet.addr(ServiceName::Funnel);
     let gateway = fleet.addr(ServiceName::Gateway);
     let stream = fleet.addr(ServiceName::Stream);

@@ -1,5 +1,8 @@
-//! Integration tests of the whole fleet: every service on its own thread on
-//! 127.0.0.1:0, driven through the funnel's WebSocket and the real binary.
+//! Integration tests of the whole fleet: the real binary, every service its
+//! own process on 127.0.0.1:0 (`support::TestFleet`), driven through the
+//! funnel's WebSocket, HTTP, gRPC and the client commands. Threads of this
+//! process only where a test says why (the watchdog watches a service's
+//! thread; the slow-client tests set what no flag sets).
 
 mod accounts;
 mod chaos;
@@ -16,6 +19,7 @@ mod slow_client;
 mod supervisor;
 mod support;
 mod sync;
+mod test_fleet;
 mod torn;
 mod watchdog;
 mod web;

@@ -4,13 +4,12 @@
 
 use std::time::Duration;
 
-use clocker_fleet::Options;
 use clocker_fleet::ServiceName;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
 use tokio::time::Instant;
 
-use crate::support::{PATIENCE, connect, http_get, next_frame, start_fleet};
+use crate::support::{PATIENCE, connect, http_get, next_frame, start_threaded_fleet};
 
 /// A client with a tiny receive buffer that completes the WebSocket
 /// handshake and then never reads again.
@@ -46,10 +45,12 @@ async fn connected_clients(funnel: std::net::SocketAddr) -> u64 {
 
 #[tokio::test]
 async fn a_client_that_never_reads_is_dropped_while_others_keep_their_frames() {
-    let mut options = Options::default();
-    options.funnel.tick = Duration::from_millis(2);
-    options.funnel.send_timeout = Duration::from_millis(300);
-    let fleet = start_fleet(options).await;
+    // Threads: the funnel's send timeout is set here, and no flag sets it.
+    let fleet = start_threaded_fleet(|options| {
+        options.funnel.tick = Duration::from_millis(2);
+        options.funnel.send_timeout = Duration::from_millis(300);
+    })
+    .await;
     let funnel = fleet.addr(ServiceName::Funnel);
 
     let stuck = stuck_client(funnel).await;
@@ -84,12 +85,14 @@ async fn a_client_that_never_reads_is_dropped_while_others_keep_their_frames() {
 
 #[tokio::test]
 async fn a_stuck_client_does_not_hold_the_funnel_shutdown() {
-    let mut options = Options::default();
-    options.funnel.tick = Duration::from_millis(2);
-    // Longer than the test's patience: only an interrupted send stops in time.
-    options.funnel.send_timeout = Duration::from_secs(60);
-    options.settings.drain = Duration::from_secs(60);
-    let mut fleet = start_fleet(options).await;
+    // Threads: the funnel's send timeout is set here, and no flag sets it.
+    let mut fleet = start_threaded_fleet(|options| {
+        options.funnel.tick = Duration::from_millis(2);
+        // Longer than the test's patience: only an interrupted send stops in time.
+        options.funnel.send_timeout = Duration::from_secs(60);
+        options.settings.drain = Duration::from_secs(60);
+    })
+    .await;
     let funnel = fleet.addr(ServiceName::Funnel);
     let _stuck = stuck_client(funnel).await;
     let mut healthy = connect(funnel, "?tz=UTC").await;

@@ -1,10 +1,10 @@
-//! A fleet on free ports, a WebSocket client, frame checks, and `clocker
-//! serve` as a process of its own.
+//! The fleet of processes ([`TestFleet`]), a WebSocket client, frame
+//! checks, plain HTTP requests, and `clocker serve` as a process of its own.
 
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use clocker_fleet::{Options, ThreadedFleet as Fleet};
+use clocker_fleet::{Options, ThreadedFleet};
 use clocker_wire::Frame;
 use futures_util::{SinkExt, StreamExt};
 use tokio::net::TcpStream;
@@ -17,25 +17,30 @@ pub type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 /// How long any single wait in these tests may take before it fails.
 pub const PATIENCE: Duration = Duration::from_secs(10);
 
-/// Starts a fleet on free ports. Tests give every call a generous budget
-/// (unless they set their own) so a loaded machine cannot fail them.
-pub async fn start_fleet(mut options: Options) -> Fleet {
-    if options.settings.budget == Options::default().settings.budget {
-        options.settings.budget = Duration::from_secs(2);
-    }
-    // Accounts and timers in memory: a test fleet leaves nothing behind.
+/// The funnel's tick in tests that read many frames: 10 ms (100 Hz).
+pub const FAST_TICKS: [&str; 2] = ["--tick", "10ms"];
+
+/// Options for services run in this process, as [`TestFleet`] runs its
+/// processes: a generous budget (so a loaded machine cannot fail a test)
+/// and accounts and timers in memory (so a test leaves nothing behind).
+pub fn in_process_options() -> Options {
+    let mut options = Options::default();
+    options.settings.budget = Duration::from_secs(2);
     let memory = clocker_store::StoreConfig::from_url("sqlite::memory:").expect("a valid URL");
     options.accounts.database = memory.clone();
     options.timers.database = memory;
-    Fleet::start("127.0.0.1".parse().expect("literal"), true, options)
-        .await
-        .expect("the fleet starts on free ports")
+    options
 }
 
-pub fn fast_ticks(tick_ms: u64) -> Options {
-    let mut options = Options::default();
-    options.funnel.tick = Duration::from_millis(tick_ms);
-    options
+/// Every service on a thread of this process, on free ports: only for
+/// tests that say why they cannot use [`TestFleet`]. `configure` changes
+/// [`in_process_options`].
+pub async fn start_threaded_fleet(configure: impl FnOnce(&mut Options)) -> ThreadedFleet {
+    let mut options = in_process_options();
+    configure(&mut options);
+    ThreadedFleet::start("127.0.0.1".parse().expect("literal"), true, options)
+        .await
+        .expect("the fleet starts on free ports")
 }
 
 pub async fn connect(funnel: SocketAddr, query: &str) -> Socket {
@@ -181,6 +186,9 @@ pub async fn http_get(addr: SocketAddr, path: &str) -> String {
     response.body
 }
 
+#[path = "../common/fleet.rs"]
+mod fleet;
 #[path = "../common/serving.rs"]
 mod serving;
+pub use fleet::TestFleet;
 pub use serving::{Served, spawn_serving};

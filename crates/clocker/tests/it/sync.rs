@@ -3,11 +3,10 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use clocker_fleet::Options;
 use clocker_fleet::ServiceName;
 
 use crate::support::{
-    PATIENCE, Socket, connect, fast_ticks, next_frame, next_json, send_json, start_fleet,
+    FAST_TICKS, PATIENCE, Socket, TestFleet, connect, next_frame, next_json, send_json,
 };
 
 const AHEAD_MS: f64 = 90_000.0;
@@ -24,10 +23,13 @@ fn wall_clock_ms() -> f64 {
         * 1_000.0
 }
 
-fn options_ahead() -> Options {
-    let mut options = fast_ticks(10);
-    options.clock = "offset:90s".parse().expect("a valid clock");
-    options
+/// The funnel and its clock, current-time's clock 90 s ahead, fast ticks.
+async fn fleet_ahead() -> TestFleet {
+    TestFleet::start_only(
+        &[ServiceName::Funnel],
+        &[FAST_TICKS[0], FAST_TICKS[1], "--clock", "offset:90s"],
+    )
+    .await
 }
 
 /// Sends a ping stamped now; the pong and the time it arrived.
@@ -46,7 +48,7 @@ async fn ping(socket: &mut Socket) -> (serde_json::Value, f64) {
 
 #[tokio::test]
 async fn pongs_carry_the_fleet_time_between_the_ping_and_its_answer() {
-    let fleet = start_fleet(options_ahead()).await;
+    let fleet = fleet_ahead().await;
     let mut socket = connect(fleet.addr(ServiceName::Funnel), "?tz=UTC").await;
     next_frame(&mut socket).await;
     for _ in 0..8 {
@@ -67,7 +69,7 @@ async fn pongs_carry_the_fleet_time_between_the_ping_and_its_answer() {
 
 #[tokio::test]
 async fn pongs_agree_with_the_frames_instants() {
-    let fleet = start_fleet(options_ahead()).await;
+    let fleet = fleet_ahead().await;
     let mut socket = connect(fleet.addr(ServiceName::Funnel), "?tz=UTC").await;
     let frame = next_frame(&mut socket).await;
     let (pong, _) = ping(&mut socket).await;
@@ -82,7 +84,7 @@ async fn pongs_agree_with_the_frames_instants() {
 
 #[tokio::test]
 async fn a_ping_flood_is_cut_to_a_burst_and_frames_keep_coming() {
-    let fleet = start_fleet(options_ahead()).await;
+    let fleet = fleet_ahead().await;
     let mut socket = connect(fleet.addr(ServiceName::Funnel), "?tz=UTC").await;
     next_frame(&mut socket).await;
     let flood = std::time::Instant::now();
@@ -116,7 +118,7 @@ async fn a_ping_flood_is_cut_to_a_burst_and_frames_keep_coming() {
 
 #[tokio::test]
 async fn a_malformed_ping_gets_an_error_and_the_socket_stays_open() {
-    let fleet = start_fleet(fast_ticks(10)).await;
+    let fleet = TestFleet::start_only(&[ServiceName::Funnel], &FAST_TICKS).await;
     let mut socket = connect(fleet.addr(ServiceName::Funnel), "?tz=UTC").await;
     next_frame(&mut socket).await;
     for bad in [
@@ -140,7 +142,7 @@ async fn a_malformed_ping_gets_an_error_and_the_socket_stays_open() {
 
 #[tokio::test]
 async fn a_ping_sent_before_any_frame_is_answered_with_the_fleet_time() {
-    let fleet = start_fleet(options_ahead()).await;
+    let fleet = fleet_ahead().await;
     let mut socket = connect(fleet.addr(ServiceName::Funnel), "?tz=UTC").await;
     let (pong, arrived) = ping(&mut socket).await;
     let t1 = pong["received"]

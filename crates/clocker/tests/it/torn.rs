@@ -10,7 +10,7 @@ use clocker_fleet::ServiceName;
 use clocker_time::Clock;
 use jiff::{SignedDuration, Timestamp};
 
-use crate::support::{assert_untorn, connect, fast_ticks, frames_until, start_fleet};
+use crate::support::{TestFleet, assert_untorn, connect, frames_until};
 
 /// Enough frames before the boundary that a client which is slow to be
 /// scheduled (and so skips to the latest frame) still sees some of them.
@@ -20,9 +20,12 @@ async fn assert_no_frame_tears_across(boundary: &str, zone: &str) {
     let boundary: Timestamp = boundary.parse().expect("RFC 3339 literal");
     let step = SignedDuration::from_millis(1);
     let start = boundary - step * READS_BEFORE_BOUNDARY as i32;
-    let mut options = fast_ticks(5);
-    options.clock = Clock::stepping(start, step);
-    let fleet = start_fleet(options).await;
+    let clock = Clock::stepping(start, step).to_string();
+    let fleet = TestFleet::start_only(
+        &[ServiceName::Funnel],
+        &["--tick", "5ms", "--clock", &clock],
+    )
+    .await;
     let mut socket = connect(fleet.addr(ServiceName::Funnel), &format!("?tz={zone}")).await;
     let end = (boundary + step * 20).as_millisecond();
     let frames = frames_until(&mut socket, |frame| {

@@ -40,7 +40,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::time::{Instant, timeout};
 
-use crate::support::{PATIENCE, Served, connect, frames_until, start_fleet};
+use crate::support::{PATIENCE, Served, TestFleet, connect, frames_until, in_process_options};
 use watch::{PERIOD, SERVING_STATIC_BYTES, Watchdog};
 
 /// Starts `name` on a thread of its own as `clocker serve` does, with a
@@ -94,21 +94,12 @@ where
 }
 
 /// The address book of `fleet`'s services.
-fn book_of(fleet: &clocker_fleet::ThreadedFleet) -> AddressBook {
+fn book_of(fleet: &TestFleet) -> AddressBook {
     let mut book = AddressBook::default();
     for (name, addr) in fleet.addrs() {
         book.set(name.contract(), addr);
     }
     book
-}
-
-/// Options as [`start_fleet`] gives them: a generous budget, accounts in memory.
-fn test_options() -> Options {
-    let mut options = Options::default();
-    options.settings.budget = Duration::from_secs(2);
-    options.accounts.database =
-        clocker_store::StoreConfig::from_url("sqlite::memory:").expect("a valid URL");
-    options
 }
 
 /// `GET path` with `Accept-Encoding: gzip`: the status line and the whole
@@ -164,12 +155,12 @@ async fn the_watchdog_sees_a_blocked_service_thread() {
 /// of every file of the UI, and a client in a zone nobody asked for before.
 #[tokio::test]
 async fn the_funnels_thread_never_stalls() {
-    let fleet = start_fleet(Options::default()).await;
+    let fleet = TestFleet::start_only(&[ServiceName::Funnel], &[]).await;
     let watchdog = Watchdog::default();
     let funnel = watched(
         ServiceName::Funnel,
         book_of(&fleet),
-        test_options(),
+        in_process_options(),
         &watchdog,
     )
     .await;
@@ -210,13 +201,13 @@ async fn the_funnels_thread_never_stalls() {
 #[tokio::test]
 async fn the_funnels_thread_never_waits_for_its_first_read() {
     let silent = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
-    let fleet = start_fleet(Options::default()).await;
+    let fleet = TestFleet::start_only(&[ServiceName::Funnel], &[]).await;
     let mut book = book_of(&fleet);
     book.set(
         ServiceName::CurrentTime.contract(),
         silent.local_addr().expect("bound"),
     );
-    let mut options = test_options();
+    let mut options = in_process_options();
     options.settings.budget = Duration::from_millis(200);
     let watchdog = Watchdog::default();
     let started = Instant::now();
@@ -234,7 +225,7 @@ async fn the_funnels_thread_never_waits_for_its_first_read() {
 /// names of any case and in old aliases.
 #[tokio::test]
 async fn the_clock_services_threads_never_stall_on_a_new_zone() {
-    let options = test_options();
+    let options = in_process_options();
     let current_watchdog = Watchdog::default();
     let current_time = watched(
         ServiceName::CurrentTime,
@@ -291,7 +282,7 @@ async fn the_accounts_thread_never_stalls_on_a_hash() {
     let accounts = watched(
         ServiceName::Accounts,
         AddressBook::default(),
-        test_options(),
+        in_process_options(),
         &watchdog,
     )
     .await;
@@ -331,9 +322,8 @@ async fn the_accounts_thread_never_stalls_on_a_hash() {
 /// services the tests above do not drive further).
 #[tokio::test]
 async fn every_service_launches_without_stalling_its_thread() {
-    let fleet = start_fleet(Options::default()).await;
-    let mut options = test_options();
-    options.timers.database = options.accounts.database.clone();
+    let fleet = TestFleet::start(&[]).await;
+    let mut options = in_process_options();
     options.timers.zmq_endpoint = "tcp://127.0.0.1:0".into();
     for name in ServiceName::ALL {
         let watchdog = Watchdog::default();

@@ -1,10 +1,9 @@
 //! The web UI as the funnel serves it: the page, its hashed assets with
 //! their caching, client-side routes, and missing files.
 
-use clocker_fleet::Options;
 use clocker_fleet::ServiceName;
 
-use crate::support::{http_request, start_fleet};
+use crate::support::{TestFleet, http_request};
 
 /// The first `/assets/…` file `index` links to.
 fn first_asset(index: &str) -> Option<&str> {
@@ -15,7 +14,7 @@ fn first_asset(index: &str) -> Option<&str> {
 
 #[tokio::test]
 async fn the_page_and_its_assets_are_served_with_types_and_caching() {
-    let fleet = start_fleet(Options::default()).await;
+    let fleet = TestFleet::start_only(&[ServiceName::Funnel], &[]).await;
     let funnel = fleet.addr(ServiceName::Funnel);
     let index = http_request(funnel, "/", &[]).await;
     assert_eq!(index.status, 200, "{index:?}");
@@ -60,7 +59,7 @@ async fn the_page_and_its_assets_are_served_with_types_and_caching() {
 
 #[tokio::test]
 async fn client_routes_get_the_page_and_missing_files_a_404() {
-    let fleet = start_fleet(Options::default()).await;
+    let fleet = TestFleet::start_only(&[ServiceName::Funnel], &[]).await;
     let funnel = fleet.addr(ServiceName::Funnel);
     let index = http_request(funnel, "/", &[]).await;
     let route = http_request(funnel, "/status?tz=Asia/Tokyo", &[]).await;
@@ -76,7 +75,7 @@ async fn client_routes_get_the_page_and_missing_files_a_404() {
 
 #[tokio::test]
 async fn the_ui_does_not_hide_the_funnels_own_routes() {
-    let fleet = start_fleet(Options::default()).await;
+    let fleet = TestFleet::start_only(&[ServiceName::Funnel], &[]).await;
     let funnel = fleet.addr(ServiceName::Funnel);
     let health = http_request(funnel, "/health", &[]).await;
     assert_eq!(health.header("content-type"), Some("application/json"));
