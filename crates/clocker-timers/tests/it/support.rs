@@ -48,17 +48,18 @@ impl Fleet {
             database: database.clone(),
             ..AccountsConfig::default()
         };
-        let listener = bind("accounts",
-            "127.0.0.1:0".parse().expect("literal"),
-        )
-        .await
-        .expect("port");
+        let listener = bind("accounts", "127.0.0.1:0".parse().expect("literal"))
+            .await
+            .expect("port");
         let accounts =
             clocker_accounts::launch(listener, &accounts_config, &settings(), shutdown.clone())
                 .await
                 .expect("accounts starts");
         let mut book = AddressBook::default();
-        book.set(clocker_proto::v1::accounts_server::SERVICE_NAME, accounts.addr);
+        book.set(
+            clocker_proto::v1::accounts_server::SERVICE_NAME,
+            accounts.addr,
+        );
         let config = TimersConfig {
             database,
             zmq_endpoint: "tcp://127.0.0.1:0".into(),
