@@ -74,7 +74,7 @@ impl Child {
         output: &Output,
     ) -> std::io::Result<Child> {
         let mut command = Command::new(program);
-        handover::hand_over(&mut command, listeners)?;
+        handover::pass_listeners(&mut command, listeners)?;
         let mut process = command
             .arg("serve")
             .arg(service.as_str())

@@ -66,7 +66,7 @@ pub fn bind_listener(addr: SocketAddr) -> std::io::Result<std::net::TcpListener>
 /// Gives `command` `listeners` on fds 3, 4, … and the variables that name
 /// them; without listeners, clears the variables (the supervisor may itself
 /// have been started with some).
-pub(crate) fn hand_over(
+pub(crate) fn pass_listeners(
     command: &mut tokio::process::Command,
     listeners: &[Listener],
 ) -> std::io::Result<()> {

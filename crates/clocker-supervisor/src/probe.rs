@@ -16,9 +16,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use clocker_fleet::ServiceName;
-use clocker_runtime::{
-    LIVENESS_PATH, LIVENESS_SERVICE, NOT_READY_METADATA, READINESS_PATH,
-};
+use clocker_runtime::{LIVENESS_PATH, LIVENESS_SERVICE, NOT_READY_METADATA, READINESS_PATH};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::Instant;

@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 
 use anyhow::Context;
 use clocker_supervisor::runtime_dir::read_private;
-use clocker_supervisor::status::ControlFile;
+use clocker_supervisor::control::ControlFile;
 use clocker_wire::{Row, fetch_rows};
 
 use crate::up::control_file;
