@@ -31,11 +31,9 @@ impl Service {
             ..Settings::default()
         };
         config.password_budget = Duration::from_secs(10);
-        let listener = bind("accounts",
-            "127.0.0.1:0".parse().expect("literal"),
-        )
-        .await
-        .expect("a free port");
+        let listener = bind("accounts", "127.0.0.1:0".parse().expect("literal"))
+            .await
+            .expect("a free port");
         let shutdown = CancellationToken::new();
         let launched = clocker_accounts::launch(listener, &config, &settings, shutdown.clone())
             .await
