@@ -141,7 +141,7 @@ pub struct Supervisor {
     stops: Vec<(ServiceName, CancellationToken)>,
     tasks: BTreeMap<ServiceName, tokio::task::JoinHandle<bool>>,
     /// Stops the overrun watch.
-    stop_watch: CancellationToken,
+    stop_overrun_watch: CancellationToken,
 }
 
 impl Supervisor {
@@ -154,11 +154,11 @@ impl Supervisor {
             statuses: statuses.clone(),
             stops: Vec::new(),
             tasks: BTreeMap::new(),
-            stop_watch: CancellationToken::new(),
+            stop_overrun_watch: CancellationToken::new(),
         };
         tokio::spawn(overruns::watch(
             statuses.clone(),
-            supervisor.stop_watch.clone(),
+            supervisor.stop_overrun_watch.clone(),
         ));
         for &service in &config.services {
             let stop = CancellationToken::new();
@@ -191,7 +191,7 @@ impl Supervisor {
     /// Stops every service in reverse start order, each within its grace;
     /// true when every one stopped cleanly (exit status 0).
     pub async fn stop(mut self) -> bool {
-        self.stop_watch.cancel();
+        self.stop_overrun_watch.cancel();
         let mut clean = true;
         while let Some((service, stop)) = self.stops.pop() {
             stop.cancel();
@@ -304,7 +304,7 @@ const MAX_PROBES_IN_FLIGHT: usize = 8;
 struct Pacing {
     every: Duration,
     deadline: Duration,
-    stall: Duration,
+    stalled_after: Duration,
 }
 
 impl Pacing {
@@ -317,7 +317,7 @@ impl Pacing {
         Self {
             every,
             deadline,
-            stall: (deadline / 2).max(every),
+            stalled_after: (deadline / 2).max(every),
         }
     }
 }
@@ -353,7 +353,7 @@ async fn probe_until_down(
             scheduled = ticks.tick() => {
                 let now = Instant::now();
                 let late = now.saturating_duration_since(scheduled);
-                if late > pacing.stall {
+                if late > pacing.stalled_after {
                     tracing::warn!(
                         %service,
                         late_ms = late.as_millis(),
@@ -382,7 +382,7 @@ async fn probe_until_down(
             Some(Ok((sent, back, answer))) = probes.join_next(), if !probes.is_empty() => {
                 if answer.answered() {
                     silence.answered(sent);
-                } else if back.saturating_duration_since(sent) > pacing.deadline + pacing.stall {
+                } else if back.saturating_duration_since(sent) > pacing.deadline + pacing.stalled_after {
                     // Its deadline fired late: the supervisor was not running.
                     silence.stalled(back);
                 } else {

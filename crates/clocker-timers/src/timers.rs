@@ -191,7 +191,7 @@ impl Timers {
                 return Err(TimerError::Invalid(format!(
                     "the idempotency key '{}' was first used for another timer; send a new key \
                      for a new timer (a key is kept for a day)",
-                    shorten(idempotency_key)
+                    quoted_for_error(idempotency_key)
                 )));
             }
             TimerInsert::OverQuota => {
@@ -224,9 +224,9 @@ impl Timers {
             .store
             .get_timer(id)
             .await?
-            .ok_or_else(|| TimerError::NotFound(shorten(id)))?;
+            .ok_or_else(|| TimerError::NotFound(quoted_for_error(id)))?;
         if !caller.may_use(timer.owner_id.as_deref()) {
-            return Err(TimerError::PermissionDenied(shorten(id)));
+            return Err(TimerError::PermissionDenied(quoted_for_error(id)));
         }
         Ok(timer)
     }
@@ -453,7 +453,7 @@ pub fn late_ms(timer: &TimerRecord) -> i64 {
 }
 
 /// An id as quoted in an error (ids from clients may be anything).
-fn shorten(id: &str) -> String {
+fn quoted_for_error(id: &str) -> String {
     let mut shown: String = id.chars().take(64).collect();
     if shown.len() < id.len() {
         shown.push('…');
