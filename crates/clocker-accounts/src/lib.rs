@@ -10,7 +10,8 @@
 //! - `accounts`: the domain ([`Accounts`]): register, login, who am I,
 //!   logout, session expiry.
 //! - `credentials`: what a username and a password may be.
-//! - `password`: argon2id hashing off the event loop, on a bounded pool.
+//! - `password`: argon2id hashing off the event loop, on a pool of its own
+//!   fed by `job_queue` (bounded; a cancelled caller's job is taken out).
 //! - `token`: session tokens and the digests stored for them.
 //! - `throttle`: delays for password guesses and registrations.
 //! - `lru_map`: the bounded map the throttle keeps its records in.
@@ -25,6 +26,7 @@
 mod accounts;
 mod credentials;
 mod error;
+mod job_queue;
 mod lru_map;
 mod password;
 mod service;
