@@ -297,7 +297,7 @@ impl Accounts {
 
     /// The account behind a session token.
     pub async fn who_am_i(&self, token: &str) -> Result<LiveSession, AccountsError> {
-        let digest = presented(token)?;
+        let digest = stored_digest(token)?;
         let now = (self.clock)().as_millisecond();
         let (session, account) = self
             .store
@@ -312,7 +312,7 @@ impl Accounts {
 
     /// Ends a session; ending one that is unknown or over already succeeds.
     pub async fn logout(&self, token: &str) -> Result<(), AccountsError> {
-        let digest = presented(token)?;
+        let digest = stored_digest(token)?;
         if self.store.delete_session(&digest).await? {
             tracing::info!("logged out");
         }
@@ -336,7 +336,7 @@ impl std::fmt::Debug for Accounts {
 }
 
 /// The stored digest of a presented token, or why there is none.
-fn presented(token: &str) -> Result<String, AccountsError> {
+fn stored_digest(token: &str) -> Result<String, AccountsError> {
     if token.is_empty() {
         return Err(AccountsError::Unauthenticated(
             "no session token (send the token field or an authorization: Bearer header)",

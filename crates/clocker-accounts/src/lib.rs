@@ -1,12 +1,21 @@
 //! The accounts service (seed 003): users with argon2id password hashes and
 //! sessions held by clients as opaque tokens.
 //!
-//! Three layers, as the seed separates `*Service` from `*ServiceImpl`:
+//! Three layers, as the seed separates `*Service` from `*ServiceImpl`: the
+//! gRPC wrapper, the domain, and storage (`clocker-store`, SQLite or
+//! PostgreSQL).
+//!
+//! Layout:
 //! - `service`: the gRPC wrapper, conversion only ([`AccountsService`]).
-//! - `accounts`: the domain ([`Accounts`]): validation (`credentials`),
-//!   hashing off the event loop (`password`), tokens (`token`), login
-//!   throttling (`throttle`), session expiry.
-//! - storage: `clocker-store` (SQLite or PostgreSQL).
+//! - `accounts`: the domain ([`Accounts`]): register, login, who am I,
+//!   logout, session expiry.
+//! - `credentials`: what a username and a password may be.
+//! - `password`: argon2id hashing off the event loop, on a pool of its own
+//!   fed by `job_queue` (bounded; a cancelled caller's job is taken out).
+//! - `token`: session tokens and the digests stored for them.
+//! - `throttle`: delays for password guesses and registrations.
+//! - `lru_map`: the bounded map the throttle keeps its records in.
+//! - `error`: what can go wrong, and the one mapping to gRPC.
 //!
 //! [`launch`] opens the store, migrates it, and serves `clocker.v1.Accounts`
 //! with the runtime's health, reflection, metrics and budget. Register and
@@ -15,9 +24,10 @@
 //! Logout and WhoAmI keep it.
 
 mod accounts;
-mod capped;
 mod credentials;
 mod error;
+mod job_queue;
+mod lru_map;
 mod password;
 mod service;
 mod throttle;

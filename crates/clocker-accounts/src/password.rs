@@ -14,8 +14,9 @@
 //! hash it computes reuses them ([`WORKING_MEMORY`]): allocated and freed per
 //! hash, glibc kept the freed blocks (its mmap threshold rises past 19 MiB
 //! after the first free), and the service's memory grew to ~250 MiB after a
-//! few hundred logins and stayed there. A caller that goes while its job is still queued takes the job
-//! out (a drop guard), so a cancelled call never keeps a place in the queue.
+//! few hundred logins and stayed there. A caller that goes while its job is
+//! still queued takes the job out (a drop guard, see `job_queue`), so a
+//! cancelled call never keeps a place in the queue.
 //!
 //! Verifying for an unknown user checks the password against a dummy hash
 //! with the same parameters, so "no such user" costs what "wrong password"
@@ -23,12 +24,9 @@
 //! on the pool too (its first job), never on the thread that builds the
 //! hasher: that is the service's thread, which a hash would stall.
 
-use std::collections::VecDeque;
-use std::panic::AssertUnwindSafe;
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
-use std::time::Instant;
-
 use std::cell::RefCell;
+use std::sync::{Arc, OnceLock};
+use std::time::Instant;
 
 use argon2::password_hash::phc::{Output, ParamsString, PasswordHash, Salt};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
@@ -36,12 +34,10 @@ use tokio::sync::oneshot;
 
 use crate::AccountsError;
 use crate::credentials::Password;
+use crate::job_queue::{Job, Queue, UnqueueOnDrop};
 
 /// How many hashes may wait per hashing thread before new ones are refused.
 const QUEUED_PER_THREAD: usize = 16;
-
-/// Work for a hashing thread.
-type Job = Box<dyn FnOnce() + Send>;
 
 /// The algorithm and version of every hash this module makes.
 const ALGORITHM: Algorithm = Algorithm::Argon2id;
@@ -250,119 +246,11 @@ impl PasswordHasher {
             metrics::counter!("clocker_accounts_hash_refused_total").increment(1);
             return Err(AccountsError::Busy);
         };
-        let _unqueue_if_cancelled = Unqueue {
+        let _unqueue_if_cancelled = UnqueueOnDrop {
             queue: &self.inner.queue,
             ticket,
         };
         answered.await.map_err(|_| AccountsError::HashingStopped)
-    }
-}
-
-/// The jobs waiting for a hashing thread, at most `cap` of them.
-#[derive(Debug)]
-struct Queue {
-    state: Mutex<QueueState>,
-    /// Signalled when a job is queued or the queue closes.
-    changed: Condvar,
-    cap: usize,
-}
-
-struct QueueState {
-    jobs: VecDeque<(u64, Job)>,
-    next_ticket: u64,
-    closed: bool,
-}
-
-impl std::fmt::Debug for QueueState {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("QueueState")
-            .field("queued", &self.jobs.len())
-            .field("closed", &self.closed)
-            .finish()
-    }
-}
-
-impl Queue {
-    fn new(cap: usize) -> Self {
-        Self {
-            state: Mutex::new(QueueState {
-                jobs: VecDeque::with_capacity(cap),
-                next_ticket: 0,
-                closed: false,
-            }),
-            changed: Condvar::new(),
-            cap,
-        }
-    }
-
-    fn state(&self) -> MutexGuard<'_, QueueState> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Queues `job`; its ticket, or `None` when the queue is full (or closed).
-    fn push(&self, job: Job) -> Option<u64> {
-        let mut state = self.state();
-        if state.closed || state.jobs.len() >= self.cap {
-            return None;
-        }
-        let ticket = state.next_ticket;
-        state.next_ticket += 1;
-        state.jobs.push_back((ticket, job));
-        drop(state);
-        self.changed.notify_one();
-        Some(ticket)
-    }
-
-    /// Takes the job with `ticket` out, if no thread has taken it yet.
-    fn remove(&self, ticket: u64) {
-        let mut state = self.state();
-        if let Some(at) = state.jobs.iter().position(|(t, _)| *t == ticket) {
-            state.jobs.remove(at);
-            metrics::counter!("clocker_accounts_hash_abandoned_total").increment(1);
-        }
-    }
-
-    fn close(&self) {
-        self.state().closed = true;
-        self.changed.notify_all();
-    }
-
-    /// A hashing thread: runs jobs until the queue closes.
-    fn work_through(&self) {
-        loop {
-            let job = {
-                let mut state = self.state();
-                loop {
-                    if let Some((_, job)) = state.jobs.pop_front() {
-                        break job;
-                    }
-                    if state.closed {
-                        return;
-                    }
-                    state = self
-                        .changed
-                        .wait(state)
-                        .unwrap_or_else(PoisonError::into_inner);
-                }
-            };
-            // A job that panics loses its answer (its caller sees
-            // HashingStopped), not the thread.
-            if std::panic::catch_unwind(AssertUnwindSafe(job)).is_err() {
-                tracing::error!("a password hashing job panicked");
-            }
-        }
-    }
-}
-
-/// Takes a caller's job out of the queue when the caller goes first.
-struct Unqueue<'a> {
-    queue: &'a Queue,
-    ticket: u64,
-}
-
-impl Drop for Unqueue<'_> {
-    fn drop(&mut self) {
-        self.queue.remove(self.ticket);
     }
 }
 
@@ -413,7 +301,7 @@ mod tests {
         for _ in 0..100 {
             let _ = tokio::time::timeout(Duration::ZERO, hasher.run("test", |_| ())).await;
         }
-        assert_eq!(hasher.inner.queue.state().jobs.len(), 0, "places kept");
+        assert_eq!(hasher.inner.queue.len(), 0, "places kept");
         release.send(()).expect("the job waits");
         busy.await.expect("task").expect("ran");
         let answer = tokio::time::timeout(Duration::from_secs(5), hasher.run("test", |_| 7))

@@ -27,16 +27,16 @@ use std::net::IpAddr;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
-use crate::capped::Capped;
+use crate::lru_map::LruMap;
 
 /// How failures turn into waiting.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ThrottlePolicy {
-    /// Failures allowed for one name from one address before delays begin.
+    /// FailureRecord allowed for one name from one address before delays begin.
     pub free_failures: u32,
-    /// Failures allowed from one address, whatever the names.
+    /// FailureRecord allowed from one address, whatever the names.
     pub address_free_failures: u32,
-    /// Failures allowed for one name from addresses it never logged in from.
+    /// FailureRecord allowed for one name from addresses it never logged in from.
     pub name_free_failures: u32,
     /// The first delay; each one after doubles it.
     pub first_delay: Duration,
@@ -84,9 +84,9 @@ impl From<IpAddr> for ClientKey {
     }
 }
 
-/// Failures of one key and when the next attempt may come.
+/// FailureRecord of one key and when the next attempt may come.
 #[derive(Debug, Clone)]
-struct Backoff {
+struct FailureRecord {
     failures: u32,
     last_failure: Instant,
     not_before: Instant,
@@ -94,7 +94,7 @@ struct Backoff {
     known: bool,
 }
 
-impl Backoff {
+impl FailureRecord {
     fn new(now: Instant) -> Self {
         Self {
             failures: 0,
@@ -134,12 +134,12 @@ impl Backoff {
 
 #[derive(Debug)]
 struct State {
-    pairs: Capped<(String, ClientKey), Backoff>,
-    addresses: Capped<ClientKey, Backoff>,
-    names: Capped<String, Backoff>,
+    pairs: LruMap<(String, ClientKey), FailureRecord>,
+    addresses: LruMap<ClientKey, FailureRecord>,
+    names: LruMap<String, FailureRecord>,
     /// Per address: when its registration allowance is next whole
     /// (the "theoretical arrival time" of a GCRA limiter).
-    registrations: Capped<ClientKey, Instant>,
+    registrations: LruMap<ClientKey, Instant>,
 }
 
 /// Login and registration attempts by name and client address.
@@ -161,10 +161,10 @@ impl Throttle {
         Self {
             policy,
             state: Mutex::new(State {
-                pairs: Capped::new(cap),
-                addresses: Capped::new(cap),
-                names: Capped::new(cap),
-                registrations: Capped::new(cap),
+                pairs: LruMap::new(cap),
+                addresses: LruMap::new(cap),
+                names: LruMap::new(cap),
+                registrations: LruMap::new(cap),
             }),
         }
     }
@@ -200,20 +200,19 @@ impl Throttle {
             metrics::counter!("clocker_accounts_login_throttled_total").increment(1);
             return Err(wait);
         }
+        state.pairs.touch(&pair, || FailureRecord::new(now)).count(
+            now,
+            policy.free_failures,
+            policy,
+        );
         state
-            .pairs
-            .touch(&pair, || Backoff::new(now))
-            .count(now, policy.free_failures, policy);
-        state.addresses.touch(&client, || Backoff::new(now)).count(
-            now,
-            policy.address_free_failures,
-            policy,
-        );
-        state.names.touch(&pair.0, || Backoff::new(now)).count(
-            now,
-            policy.name_free_failures,
-            policy,
-        );
+            .addresses
+            .touch(&client, || FailureRecord::new(now))
+            .count(now, policy.address_free_failures, policy);
+        state
+            .names
+            .touch(&pair.0, || FailureRecord::new(now))
+            .count(now, policy.name_free_failures, policy);
         Ok(LoginAttempt {
             throttle: self,
             pair: Some(pair),
@@ -265,10 +264,10 @@ impl LoginAttempt<'_> {
     pub fn succeeded(mut self, now: Instant) {
         if let Some(pair) = self.pair.take() {
             let mut state = self.throttle.state();
-            let record = state.pairs.touch(&pair, || Backoff::new(now));
-            *record = Backoff {
+            let record = state.pairs.touch(&pair, || FailureRecord::new(now));
+            *record = FailureRecord {
                 known: true,
-                ..Backoff::new(now)
+                ..FailureRecord::new(now)
             };
             give_back(&mut state, &pair);
         }

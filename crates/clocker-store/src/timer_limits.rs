@@ -8,7 +8,7 @@
 use sqlx::{AssertSqlSafe, Row};
 
 use crate::idempotency::{self, IdempotencyKey, Recorded};
-use crate::timers::{EVENT_COLUMNS, event_from, insert_event, take_seqs};
+use crate::timers::{bind_timer, event_columns, insert_set_event};
 use crate::{Store, StoreError, TimerRecord};
 
 /// Whose pending timers a quota counts.
@@ -94,18 +94,7 @@ impl Store {
             });
         }
         // Only a fixed condition is formatted in; every value is bound.
-        let query = sqlx::query(AssertSqlSafe(sql))
-            .bind(&timer.id)
-            .bind(&timer.owner_id)
-            .bind(&timer.label)
-            .bind(timer.hours)
-            .bind(timer.minutes)
-            .bind(timer.seconds)
-            .bind(timer.created_at_ms)
-            .bind(timer.fires_at_ms)
-            .bind(timer.state.as_str())
-            .bind(timer.ended_at_ms)
-            .bind(client_addr);
+        let query = bind_timer(sqlx::query(AssertSqlSafe(sql)), timer).bind(client_addr);
         let query = match max {
             Some(max) => query.bind(counted).bind(max),
             None => query,
@@ -115,15 +104,7 @@ impl Store {
             tx.rollback().await?;
             return Ok(TimerInsert::OverQuota);
         }
-        let seq = take_seqs(&mut tx, 1).await?;
-        insert_event(
-            &mut tx,
-            seq,
-            timer,
-            crate::EventKind::Set,
-            timer.created_at_ms,
-        )
-        .await?;
+        let seq = insert_set_event(&mut tx, timer).await?;
         tx.commit().await?;
         Ok(TimerInsert::Inserted { seq })
     }
@@ -154,18 +135,18 @@ impl Store {
         seq: i64,
         limit: i64,
     ) -> Result<Vec<crate::EventRecord>, StoreError> {
-        let sql = format!(
-            "SELECT {EVENT_COLUMNS} FROM timer_events \
-             JOIN timers ON timers.id = timer_events.timer_id \
-             WHERE timer_owner_id = $1 AND seq > $2 ORDER BY seq LIMIT $3"
-        );
-        let rows = sqlx::query(AssertSqlSafe(sql))
+        self.fetch_events(
+            sqlx::query(concat!(
+                "SELECT ",
+                event_columns!(),
+                " FROM timer_events JOIN timers ON timers.id = timer_events.timer_id",
+                " WHERE timer_owner_id = $1 AND seq > $2 ORDER BY seq LIMIT $3"
+            ))
             .bind(owner)
             .bind(seq)
-            .bind(limit)
-            .fetch_all(&self.pool)
-            .await?;
-        Ok(rows.iter().map(event_from).collect::<Result<_, _>>()?)
+            .bind(limit),
+        )
+        .await
     }
 
     /// Up to `limit` events after `seq` of the anonymous timers among `ids`,
@@ -181,10 +162,13 @@ impl Store {
         }
         let n = ids.len();
         let sql = format!(
-            "SELECT {EVENT_COLUMNS} FROM timer_events \
-             JOIN timers ON timers.id = timer_events.timer_id \
-             WHERE timer_id IN ({}) AND timer_owner_id IS NULL AND seq > {} \
-             ORDER BY seq LIMIT {}",
+            concat!(
+                "SELECT ",
+                event_columns!(),
+                " FROM timer_events JOIN timers ON timers.id = timer_events.timer_id",
+                " WHERE timer_id IN ({}) AND timer_owner_id IS NULL AND seq > {}",
+                " ORDER BY seq LIMIT {}"
+            ),
             self.backend.placeholders(1, n),
             self.backend.placeholders(n + 1, 1),
             self.backend.placeholders(n + 2, 1),
@@ -194,16 +178,13 @@ impl Store {
         for id in ids {
             query = query.bind(id.as_str());
         }
-        let rows = query.bind(seq).bind(limit).fetch_all(&self.pool).await?;
-        Ok(rows.iter().map(event_from).collect::<Result<_, _>>()?)
+        self.fetch_events(query.bind(seq).bind(limit)).await
     }
 
     /// The highest event number retention has deleted (0: none yet).
     pub async fn dropped_event_seq(&self) -> Result<i64, StoreError> {
-        let seq: Option<i64> = sqlx::query_scalar("SELECT MAX(dropped_seq) FROM timer_retention")
-            .fetch_one(&self.pool)
-            .await?;
-        Ok(seq.unwrap_or(0))
+        self.max_or_zero("SELECT MAX(dropped_seq) FROM timer_retention")
+            .await
     }
 
     /// Deletes up to `limit` timers that ended before `before_ms`, with all

@@ -13,7 +13,8 @@ use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
 
-use sqlx::any::AnyRow;
+use sqlx::any::{AnyArguments, AnyRow};
+use sqlx::query::Query;
 use sqlx::{Any, AssertSqlSafe, Row, Transaction};
 
 use crate::{Store, StoreError};
@@ -122,6 +123,7 @@ macro_rules! timer_columns {
          ended_at_ms"
     };
 }
+pub(crate) use timer_columns;
 
 fn timer_from(row: &AnyRow) -> Result<TimerRecord, sqlx::Error> {
     let state: String = row.try_get("state")?;
@@ -141,7 +143,16 @@ fn timer_from(row: &AnyRow) -> Result<TimerRecord, sqlx::Error> {
     })
 }
 
-/// An event row joined to its timer ([`EVENT_COLUMNS`]).
+/// The columns [`event_from`] reads, for `concat!` in a
+/// `SELECT … FROM timer_events JOIN timers`.
+macro_rules! event_columns {
+    () => {
+        concat!("seq, kind, at_ms, ", $crate::timers::timer_columns!())
+    };
+}
+pub(crate) use event_columns;
+
+/// An event row joined to its timer ([`event_columns`]).
 pub(crate) fn event_from(row: &AnyRow) -> Result<EventRecord, sqlx::Error> {
     let kind: EventKind = row
         .try_get::<String, _>("kind")?
@@ -161,31 +172,21 @@ pub(crate) fn event_from(row: &AnyRow) -> Result<EventRecord, sqlx::Error> {
     })
 }
 
-/// What [`event_from`] reads, for `SELECT … FROM timer_events JOIN timers`.
-pub(crate) const EVENT_COLUMNS: &str = concat!("seq, kind, at_ms, ", timer_columns!());
-
 impl Store {
     /// Adds a pending timer and its `set` event; returns the event's number.
     pub async fn insert_timer(&self, timer: &TimerRecord) -> Result<i64, StoreError> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query(
-            "INSERT INTO timers (id, owner_id, label, hours, minutes, seconds, created_at_ms, \
-             fires_at_ms, state, ended_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        bind_timer(
+            sqlx::query(
+                "INSERT INTO timers (id, owner_id, label, hours, minutes, seconds, \
+                 created_at_ms, fires_at_ms, state, ended_at_ms) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            ),
+            timer,
         )
-        .bind(&timer.id)
-        .bind(&timer.owner_id)
-        .bind(&timer.label)
-        .bind(timer.hours)
-        .bind(timer.minutes)
-        .bind(timer.seconds)
-        .bind(timer.created_at_ms)
-        .bind(timer.fires_at_ms)
-        .bind(timer.state.as_str())
-        .bind(timer.ended_at_ms)
         .execute(&mut *tx)
         .await?;
-        let seq = take_seqs(&mut tx, 1).await?;
-        insert_event(&mut tx, seq, timer, EventKind::Set, timer.created_at_ms).await?;
+        let seq = insert_set_event(&mut tx, timer).await?;
         tx.commit().await?;
         Ok(seq)
     }
@@ -342,10 +343,7 @@ impl Store {
 
     /// The highest event number committed so far (0 when there is none).
     pub async fn max_event_seq(&self) -> Result<i64, StoreError> {
-        let max: Option<i64> = sqlx::query_scalar("SELECT MAX(seq) FROM timer_events")
-            .fetch_one(&self.pool)
-            .await?;
-        Ok(max.unwrap_or(0))
+        self.max_or_zero("SELECT MAX(seq) FROM timer_events").await
     }
 
     /// Up to `limit` events after `seq`, oldest first, with their timers.
@@ -354,28 +352,70 @@ impl Store {
         seq: i64,
         limit: i64,
     ) -> Result<Vec<EventRecord>, StoreError> {
-        let rows = sqlx::query(concat!(
-            "SELECT seq, kind, at_ms, ",
-            timer_columns!(),
-            " FROM timer_events JOIN timers ON timers.id = timer_events.timer_id",
-            " WHERE seq > $1 ORDER BY seq LIMIT $2"
-        ))
-        .bind(seq)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
+        self.fetch_events(
+            sqlx::query(concat!(
+                "SELECT ",
+                event_columns!(),
+                " FROM timer_events JOIN timers ON timers.id = timer_events.timer_id",
+                " WHERE seq > $1 ORDER BY seq LIMIT $2"
+            ))
+            .bind(seq)
+            .bind(limit),
+        )
+        .await
+    }
+
+    /// The events `query` selects (with [`event_columns`]), in its order.
+    pub(crate) async fn fetch_events(
+        &self,
+        query: Query<'_, Any, AnyArguments>,
+    ) -> Result<Vec<EventRecord>, StoreError> {
+        let rows = query.fetch_all(&self.pool).await?;
         Ok(rows.iter().map(event_from).collect::<Result<_, _>>()?)
     }
+
+    /// The one value of a `SELECT MAX(…)`, 0 when there are no rows.
+    pub(crate) async fn max_or_zero(&self, sql: &'static str) -> Result<i64, StoreError> {
+        let max: Option<i64> = sqlx::query_scalar(sql).fetch_one(&self.pool).await?;
+        Ok(max.unwrap_or(0))
+    }
+}
+
+/// Binds the ten columns of `timers` that every timer has, in table order
+/// (`id` to `ended_at_ms`).
+pub(crate) fn bind_timer<'q>(
+    query: Query<'q, Any, AnyArguments>,
+    timer: &TimerRecord,
+) -> Query<'q, Any, AnyArguments> {
+    query
+        .bind(&timer.id)
+        .bind(&timer.owner_id)
+        .bind(&timer.label)
+        .bind(timer.hours)
+        .bind(timer.minutes)
+        .bind(timer.seconds)
+        .bind(timer.created_at_ms)
+        .bind(timer.fires_at_ms)
+        .bind(timer.state.as_str())
+        .bind(timer.ended_at_ms)
+}
+
+/// Numbers and writes the `set` event of a timer just inserted; returns its
+/// number.
+pub(crate) async fn insert_set_event(
+    tx: &mut Transaction<'_, Any>,
+    timer: &TimerRecord,
+) -> Result<i64, sqlx::Error> {
+    let seq = take_seqs(tx, 1).await?;
+    insert_event(tx, seq, timer, EventKind::Set, timer.created_at_ms).await?;
+    Ok(seq)
 }
 
 /// Takes the next `count` event numbers; returns the last of them. Never
 /// below the highest number stored: a writer that numbered events itself
 /// (a replica from before `timer_sequence`, still running during a rolling
 /// upgrade) cannot make every later write collide with its numbers.
-pub(crate) async fn take_seqs(
-    tx: &mut Transaction<'_, Any>,
-    count: i64,
-) -> Result<i64, sqlx::Error> {
+async fn take_seqs(tx: &mut Transaction<'_, Any>, count: i64) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar(
         "UPDATE timer_sequence SET last_seq = $1 + CASE \
            WHEN (SELECT MAX(seq) FROM timer_events) > last_seq \
@@ -387,7 +427,7 @@ pub(crate) async fn take_seqs(
     .await
 }
 
-pub(crate) async fn insert_event(
+async fn insert_event(
     tx: &mut Transaction<'_, Any>,
     seq: i64,
     timer: &TimerRecord,

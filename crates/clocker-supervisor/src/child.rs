@@ -74,7 +74,7 @@ impl Child {
         output: &Output,
     ) -> std::io::Result<Child> {
         let mut command = Command::new(program);
-        handover::hand_over(command.as_std_mut(), listeners)?;
+        handover::pass_listeners(command.as_std_mut(), listeners)?;
         let mut process = command
             .arg("serve")
             .arg(service.as_str())

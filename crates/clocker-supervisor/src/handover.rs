@@ -68,7 +68,7 @@ pub fn bind_listener(addr: SocketAddr) -> std::io::Result<std::net::TcpListener>
 /// have been started with some). Public for the integration tests' fleet,
 /// which starts each service the way the supervisor does; a tokio command
 /// passes its `as_std_mut()`.
-pub fn hand_over(
+pub fn pass_listeners(
     command: &mut std::process::Command,
     listeners: &[Listener],
 ) -> std::io::Result<()> {

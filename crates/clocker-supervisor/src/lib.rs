@@ -8,16 +8,21 @@
 //! [`SupervisorConfig::probe_every`] (gRPC health, or `GET /health`); one
 //! that leaves every probe sent to it over [`SupervisorConfig::kill_after`]
 //! unanswered — its single thread is stuck — is killed (a stall of the
-//! supervisor itself sends no probes, so it never counts), and one that exits or is killed is started
-//! again after a backoff (100 ms doubling to 5 s, reset after 30 s healthy).
+//! supervisor itself sends no probes, so it never counts), and one that
+//! exits or is killed is started again after a backoff (100 ms doubling to
+//! 5 s, reset after 30 s healthy).
 //!
+//! Layout:
 //! - [`child`]: one incarnation of a service: spawn, ready line, logs, stop.
 //! - [`handover`]: the listeners it binds once and hands to every
 //!   incarnation of a service (systemd's `LISTEN_FDS` convention).
 //! - [`probe`]: the health probes (liveness: what a child is killed on).
 //! - [`readiness`]: why a live child is not ready, for `clocker ps`.
 //! - [`silence`]: when a child counts as silent (from the probes sent).
-//! - [`status`]: what `clocker ps` shows, and the local control endpoint.
+//! - [`status`]: what the supervisor knows of each service (the rows of
+//!   `clocker ps`).
+//! - [`control`]: the local control endpoint that serves them, and
+//!   `supervisor.json`, where `clocker ps` finds it.
 //! - [`output`]: the children's lines and its own logs, through bounded
 //!   queues to writer threads (dropped and counted, never blocking).
 //! - [`runtime_dir`]: the private directory `supervisor.json` lives in.
@@ -29,6 +34,7 @@
 //! is set).
 
 pub mod child;
+pub mod control;
 pub mod handover;
 pub mod output;
 pub mod overruns;
@@ -135,7 +141,7 @@ pub struct Supervisor {
     stops: Vec<(ServiceName, CancellationToken)>,
     tasks: BTreeMap<ServiceName, tokio::task::JoinHandle<bool>>,
     /// Stops the overrun watch.
-    stop_watch: CancellationToken,
+    stop_overrun_watch: CancellationToken,
 }
 
 impl Supervisor {
@@ -148,11 +154,11 @@ impl Supervisor {
             statuses: statuses.clone(),
             stops: Vec::new(),
             tasks: BTreeMap::new(),
-            stop_watch: CancellationToken::new(),
+            stop_overrun_watch: CancellationToken::new(),
         };
         tokio::spawn(overruns::watch(
             statuses.clone(),
-            supervisor.stop_watch.clone(),
+            supervisor.stop_overrun_watch.clone(),
         ));
         for &service in &config.services {
             let stop = CancellationToken::new();
@@ -185,7 +191,7 @@ impl Supervisor {
     /// Stops every service in reverse start order, each within its grace;
     /// true when every one stopped cleanly (exit status 0).
     pub async fn stop(mut self) -> bool {
-        self.stop_watch.cancel();
+        self.stop_overrun_watch.cancel();
         let mut clean = true;
         while let Some((service, stop)) = self.stops.pop() {
             stop.cancel();
@@ -235,7 +241,7 @@ async fn supervise(
                 }
                 statuses.update(service, |s| s.last_error = Some(reason.clone()));
                 tracing::error!(%service, %reason);
-                if wait_or_stop(backoff.step(), &stop).await {
+                if stopped_during(backoff.step(), &stop).await {
                     return false;
                 }
                 continue;
@@ -252,8 +258,8 @@ async fn supervise(
                         let _ = ready.send(Err(reason));
                         return false;
                     }
-                    note_down(&statuses, service, &reason);
-                    if wait_or_stop(backoff.step(), &stop).await {
+                    mark_restarting(&statuses, service, &reason);
+                    if stopped_during(backoff.step(), &stop).await {
                         return false;
                     }
                     continue;
@@ -268,7 +274,7 @@ async fn supervise(
         if let Some(ready) = ready.take() {
             let _ = ready.send(Ok(()));
         }
-        let reason = watch(service, &mut child, &config, &statuses, &stop).await;
+        let reason = probe_until_down(service, &mut child, &config, &statuses, &stop).await;
         let Some(reason) = reason else {
             return child.stop(config.grace).await;
         };
@@ -277,9 +283,9 @@ async fn supervise(
         }
         let wait = backoff.step();
         tracing::warn!(%service, %reason, restart_in = ?wait, "restarting");
-        note_down(&statuses, service, &reason);
+        mark_restarting(&statuses, service, &reason);
         statuses.update(service, |s| s.restarts += 1);
-        if wait_or_stop(wait, &stop).await {
+        if stopped_during(wait, &stop).await {
             return false;
         }
     }
@@ -298,7 +304,7 @@ const MAX_PROBES_IN_FLIGHT: usize = 8;
 struct Pacing {
     every: Duration,
     deadline: Duration,
-    stall: Duration,
+    stalled_after: Duration,
 }
 
 impl Pacing {
@@ -311,7 +317,7 @@ impl Pacing {
         Self {
             every,
             deadline,
-            stall: (deadline / 2).max(every),
+            stalled_after: (deadline / 2).max(every),
         }
     }
 }
@@ -324,7 +330,7 @@ impl Pacing {
 /// unanswered by its own deadline. When the supervisor notices it did not
 /// run for a while (a tick or a probe's deadline came late), it forgets
 /// what it measured, as it cannot know what the child did meanwhile.
-async fn watch(
+async fn probe_until_down(
     service: ServiceName,
     child: &mut Child,
     config: &SupervisorConfig,
@@ -347,7 +353,7 @@ async fn watch(
             scheduled = ticks.tick() => {
                 let now = Instant::now();
                 let late = now.saturating_duration_since(scheduled);
-                if late > pacing.stall {
+                if late > pacing.stalled_after {
                     tracing::warn!(
                         %service,
                         late_ms = late.as_millis(),
@@ -376,7 +382,7 @@ async fn watch(
             Some(Ok((sent, back, answer))) = probes.join_next(), if !probes.is_empty() => {
                 if answer.answered() {
                     silence.answered(sent);
-                } else if back.saturating_duration_since(sent) > pacing.deadline + pacing.stall {
+                } else if back.saturating_duration_since(sent) > pacing.deadline + pacing.stalled_after {
                     // Its deadline fired late: the supervisor was not running.
                     silence.stalled(back);
                 } else {
@@ -406,7 +412,8 @@ fn exit_reason(exit: Exit) -> String {
     }
 }
 
-fn note_down(statuses: &Statuses, service: ServiceName, reason: &str) {
+/// Shows `service` as down for `reason`, to be started again.
+fn mark_restarting(statuses: &Statuses, service: ServiceName, reason: &str) {
     statuses.update(service, |s| {
         s.state = State::Restarting;
         s.pid = None;
@@ -415,8 +422,8 @@ fn note_down(statuses: &Statuses, service: ServiceName, reason: &str) {
     });
 }
 
-/// Waits `wait`; true when `stop` fired first.
-async fn wait_or_stop(wait: Duration, stop: &CancellationToken) -> bool {
+/// Waits `wait`, or less when `stop` fires meanwhile; whether it did.
+async fn stopped_during(wait: Duration, stop: &CancellationToken) -> bool {
     tokio::select! {
         () = tokio::time::sleep(wait) => false,
         () = stop.cancelled() => true,

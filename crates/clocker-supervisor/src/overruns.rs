@@ -30,7 +30,7 @@ pub struct Counts {
 }
 
 /// The counters of every method in a Prometheus text exposition.
-pub fn parse(text: &str) -> HashMap<String, Counts> {
+pub fn parse_counts(text: &str) -> HashMap<String, Counts> {
     let mut methods: HashMap<String, Counts> = HashMap::new();
     for line in text.lines() {
         let (is_calls, rest) = if let Some(rest) = line.strip_prefix("clocker_rpc_requests_total{")
@@ -69,23 +69,37 @@ fn label<'a>(labels: &'a str, name: &str) -> Option<&'a str> {
     })
 }
 
-/// The methods whose overrun share since `before` is high, worst first, as
-/// `(method, share, overruns, calls)`.
-pub fn high(
+/// A method that overran its budget in more than [`HIGH`] of its calls.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FrequentOverrun {
+    pub method: String,
+    /// Overruns per call, from 0 to 1.
+    pub share: f64,
+    pub overruns: u64,
+    pub calls: u64,
+}
+
+/// The methods whose overrun share since `before` is high, worst first.
+pub fn frequent_overruns(
     before: &HashMap<String, Counts>,
     now: &HashMap<String, Counts>,
-) -> Vec<(String, f64, u64, u64)> {
-    let mut found: Vec<(String, f64, u64, u64)> = now
+) -> Vec<FrequentOverrun> {
+    let mut found: Vec<FrequentOverrun> = now
         .iter()
         .filter_map(|(method, counts)| {
             let old = before.get(method).copied().unwrap_or_default();
             let calls = counts.calls.checked_sub(old.calls)?;
             let overruns = counts.overruns.checked_sub(old.overruns)?;
             let share = overruns as f64 / calls.max(1) as f64;
-            (calls >= MIN_CALLS && share > HIGH).then(|| (method.clone(), share, overruns, calls))
+            (calls >= MIN_CALLS && share > HIGH).then(|| FrequentOverrun {
+                method: method.clone(),
+                share,
+                overruns,
+                calls,
+            })
         })
         .collect();
-    found.sort_by(|a, b| b.1.total_cmp(&a.1));
+    found.sort_by(|a, b| b.share.total_cmp(&a.share));
     found
 }
 
@@ -102,25 +116,25 @@ pub async fn watch(statuses: Statuses, stop: CancellationToken) {
             let Ok(text) = scrape(addr).await else {
                 continue;
             };
-            let now = parse(&text);
-            // A restarted service counts from zero again: `high` skips
-            // methods whose counters went backwards.
+            let now = parse_counts(&text);
+            // A restarted service counts from zero again: `frequent_overruns`
+            // skips methods whose counters went backwards.
             let before = last.remove(&service).unwrap_or_default();
-            let worst = high(&before, &now);
-            for (method, share, overruns, calls) in &worst {
+            let worst = frequent_overruns(&before, &now);
+            for overrun in &worst {
                 tracing::warn!(
                     %service,
-                    method,
-                    overruns,
-                    calls,
+                    method = overrun.method,
+                    overruns = overrun.overruns,
+                    calls = overrun.calls,
                     "{:.1} % of calls overran their budget in the last {} s",
-                    share * 100.0,
+                    overrun.share * 100.0,
                     EVERY.as_secs()
                 );
             }
             let summary = worst
                 .first()
-                .map(|(method, share, ..)| format!("{method}: {:.1} %", share * 100.0));
+                .map(|worst| format!("{}: {:.1} %", worst.method, worst.share * 100.0));
             statuses.update(service, |s| s.overruns = summary);
             last.insert(service, now);
         }
@@ -173,7 +187,7 @@ clocker_rpc_duration_seconds_count{service="hours",method="/clocker.v1.Hours/Get
 
     #[test]
     fn counts_calls_and_only_the_services_own_overruns() {
-        let counts = parse(TEXT);
+        let counts = parse_counts(TEXT);
         assert_eq!(
             counts["/clocker.v1.Hours/GetHours"],
             Counts {
@@ -185,12 +199,12 @@ clocker_rpc_duration_seconds_count{service="hours",method="/clocker.v1.Hours/Get
 
     #[test]
     fn a_high_share_since_the_last_look_is_reported() {
-        let now = parse(TEXT);
-        let found = high(&HashMap::new(), &now);
+        let now = parse_counts(TEXT);
+        let found = frequent_overruns(&HashMap::new(), &now);
         assert_eq!(found.len(), 1);
-        assert!((found[0].1 - 0.08).abs() < 1e-9);
+        assert!((found[0].share - 0.08).abs() < 1e-9);
         // Nothing new since: nothing to report.
-        assert!(high(&now, &now).is_empty());
+        assert!(frequent_overruns(&now, &now).is_empty());
         // Counters that went backwards (a restart) are skipped.
         let restarted = HashMap::from([(
             "/clocker.v1.Hours/GetHours".to_owned(),
@@ -199,6 +213,6 @@ clocker_rpc_duration_seconds_count{service="hours",method="/clocker.v1.Hours/Get
                 overruns: 0,
             },
         )]);
-        assert!(high(&now, &restarted).is_empty());
+        assert!(frequent_overruns(&now, &restarted).is_empty());
     }
 }

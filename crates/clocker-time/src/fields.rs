@@ -180,24 +180,20 @@ mod tests {
 
     #[test]
     fn dst_gap_is_skipped_and_fold_is_repeated() {
-        // New York springs forward at 07:00 UTC on 2026-03-08: 01:59 -> 03:00.
-        assert_eq!(
-            format_time(&zoned("2026-03-08T06:59:59.999Z", "America/New_York")),
-            "01:59:59.999"
-        );
-        assert_eq!(
-            format_time(&zoned("2026-03-08T07:00:00Z", "America/New_York")),
-            "03:00:00.000"
-        );
-        // ...and falls back at 06:00 UTC on 2026-11-01: 01:59 -> 01:00 again.
-        assert_eq!(
-            format_time(&zoned("2026-11-01T05:59:59.999Z", "America/New_York")),
-            "01:59:59.999"
-        );
-        assert_eq!(
-            format_time(&zoned("2026-11-01T06:00:00Z", "America/New_York")),
-            "01:00:00.000"
-        );
+        for (instant, shown) in [
+            // New York springs forward at 07:00 UTC on 2026-03-08: 01:59 -> 03:00.
+            ("2026-03-08T06:59:59.999Z", "01:59:59.999"),
+            ("2026-03-08T07:00:00Z", "03:00:00.000"),
+            // ...and falls back at 06:00 UTC on 2026-11-01: 01:59 -> 01:00 again.
+            ("2026-11-01T05:59:59.999Z", "01:59:59.999"),
+            ("2026-11-01T06:00:00Z", "01:00:00.000"),
+        ] {
+            assert_eq!(
+                format_time(&zoned(instant, "America/New_York")),
+                shown,
+                "{instant}"
+            );
+        }
     }
 
     #[test]

@@ -26,17 +26,17 @@ pub async fn hold(store: Store, scheduling: watch::Sender<bool>, shutdown: Cance
     let mut lease = store.lease(SCHEDULING_LEASE);
     let mut said_standby = false;
     let mut said_error = false;
-    set(&scheduling, false);
+    report_holding(&scheduling, false);
     loop {
         match lease.try_take().await {
             Ok(true) => {
                 tracing::info!("this replica schedules the timers (it holds the lease)");
-                set(&scheduling, true);
+                report_holding(&scheduling, true);
                 (said_standby, said_error) = (false, false);
                 loop {
                     tokio::select! {
                         () = shutdown.cancelled() => {
-                            set(&scheduling, false);
+                            report_holding(&scheduling, false);
                             lease.release().await;
                             return;
                         }
@@ -44,7 +44,7 @@ pub async fn hold(store: Store, scheduling: watch::Sender<bool>, shutdown: Cance
                     }
                     if let Err(err) = lease.check().await {
                         tracing::warn!(%err, "lost the scheduling lease; standing by");
-                        set(&scheduling, false);
+                        report_holding(&scheduling, false);
                         break;
                     }
                 }
@@ -72,7 +72,9 @@ pub async fn hold(store: Store, scheduling: watch::Sender<bool>, shutdown: Cance
     }
 }
 
-fn set(scheduling: &watch::Sender<bool>, holds: bool) {
+/// Says on `scheduling` (and in the `clocker_timers_scheduling` gauge) whether
+/// this replica holds the lease.
+fn report_holding(scheduling: &watch::Sender<bool>, holds: bool) {
     metrics::gauge!("clocker_timers_scheduling").set(if holds { 1.0 } else { 0.0 });
     scheduling.send_replace(holds);
 }

@@ -1,17 +1,20 @@
 //! The timer service (seed 002): durable countdown timers with two front
 //! doors on one scheduler.
 //!
-//! - `service`: gRPC `clocker.v1.Timers` (set, get, list, cancel, watch).
+//! Layout:
+//! - `service`: gRPC `clocker.v1.Timers` (set, get, list, cancel, watch),
+//!   conversion only; `watches`: how one watch runs (replay, then live
+//!   events, for as long as its session lasts).
 //! - `zmq`: ZeroMQ request/reply as a ROUTER socket, on a ZMTP server of our
 //!   own with bounded frames and connections (the seed's three-frame
 //!   request, or JSON).
-//! - `timers`: the domain ([`Timers`]); `callers`: session tokens to
-//!   accounts (via the accounts service). What a duration may be, and the
-//!   JSON of a timer, are `clocker-wire`'s (the gateway and the stream
-//!   share them).
+//! - `timers`: the domain ([`Timers`]); `sessions`: session tokens to
+//!   callers ([`SessionResolver`], asking the accounts service). What a
+//!   duration may be, and the JSON of a timer, are `clocker-wire`'s (the
+//!   gateway and the stream share them).
 //! - `scheduler`: pending timers by due time, fired in batches.
-//! - `follow`: hands every event on in number order, to watchers and the
-//!   scheduler, whichever replica wrote it (the store is read for those
+//! - `follow`: passes every event in number order to the scheduler and
+//!   the watchers, whichever replica wrote it (the store is read for those
 //!   this replica did not write).
 //! - `clock`: the clock timers run on (the system's, or shifted from it;
 //!   never current-time's `--clock`).
@@ -29,7 +32,6 @@
 //! takes over within a fraction of a second of its death. No timer is lost
 //! (they are all in the store) or fired twice (ending one is conditional).
 
-mod callers;
 mod clock;
 mod error;
 mod follow;
@@ -37,7 +39,9 @@ mod lease;
 mod limits;
 mod scheduler;
 mod service;
+mod sessions;
 mod timers;
+mod watches;
 pub mod zmq;
 
 use std::time::Duration;
@@ -55,7 +59,6 @@ use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
 use tonic::transport::Channel;
 
-pub use callers::{Caller, Callers, DEFAULT_SESSION_RECHECK, Session};
 pub use clock::{BadTimerClock, TimerClock};
 pub use error::TimerError;
 pub use lease::SCHEDULING_LEASE;
@@ -63,8 +66,10 @@ pub use limits::{
     DEFAULT_PENDING_PER_ACCOUNT, DEFAULT_PENDING_PER_ADDRESS, DEFAULT_RETENTION, MAX_REPLAY,
     TimerLimits,
 };
-pub use service::{TimersService, Watches, timer_message};
+pub use service::{TimersService, timer_message};
+pub use sessions::{Caller, DEFAULT_SESSION_RECHECK, Session, SessionResolver};
 pub use timers::{IDEMPOTENCY_KEY_RETENTION, MAX_LABEL_BYTES, Timers, late_ms};
+pub use watches::Watches;
 pub use zmq::{MAX_FRAME_BYTES, ZmqLimits};
 
 /// The timer service checks session tokens with the accounts service.
@@ -128,14 +133,14 @@ pub async fn launch(
             "cannot find the accounts service",
         ))?;
     // Leave a fifth of the budget to answer in time when accounts is slow.
-    let callers = Callers::new(accounts, settings.budget * 4 / 5, config.session_recheck);
+    let sessions = SessionResolver::new(accounts, settings.budget * 4 / 5, config.session_recheck);
     let store = Store::connect(&config.database)
         .await
         .map_err(LaunchError::setup(service, "cannot open the timer store"))?;
     let timers = Timers::new(
         store.clone(),
         config.clock.clone(),
-        callers,
+        sessions,
         config.limits.clone(),
     );
     // Where the follower starts, read before the pending timers: what is
@@ -144,7 +149,7 @@ pub async fn launch(
         service,
         "cannot read the last event number",
     ))?;
-    let pending = timers.pending().await.map_err(LaunchError::setup(
+    let pending = timers.load_pending().await.map_err(LaunchError::setup(
         service,
         "cannot load the pending timers",
     ))?;

@@ -1,7 +1,8 @@
 //! What one client may hold (issue 14, finding 8): pending timers per
 //! account and per anonymous address (how many timers one anonymous watch
-//! may name is `clocker_wire::MAX_WATCH_IDS`), how much one watch replays, and how long ended timers and their
-//! events are kept — with the periodic task that deletes them.
+//! may name is `clocker_wire::MAX_WATCH_IDS`), how much one watch replays,
+//! and how long ended timers and their events are kept — with the periodic
+//! task that deletes them.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::sync::Arc;

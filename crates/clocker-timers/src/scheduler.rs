@@ -58,7 +58,7 @@ pub async fn run(
         let wait = due
             .first()
             .filter(|_| active)
-            .map(|(at, _)| timers.until(*at).min(MAX_SLEEP));
+            .map(|(at, _)| timers.time_until(*at).min(MAX_SLEEP));
         tokio::select! {
             biased;
             () = shutdown.cancelled() => return,

@@ -3,9 +3,9 @@
 //! SQL (that is `clocker-store`).
 //!
 //! Every change is written with its event, numbered by the store. Events
-//! are not published by the writer: it hands them to the log follower
+//! are not published by the writer: it queues them for the log follower
 //! (`follow`), which publishes every event in number order, whichever
-//! replica wrote it (reading the store for those it was not handed), so
+//! replica wrote it (reading the store for those not queued here), so
 //! watchers on any replica see every event once and in order.
 
 use std::collections::BTreeMap;
@@ -21,10 +21,10 @@ use clocker_wire::TimerDuration;
 use tokio::sync::{Notify, broadcast};
 
 use crate::TimerError;
-use crate::callers::{Caller, Callers, Session};
 use crate::clock::TimerClock;
 use crate::limits::TimerLimits;
 use crate::scheduler::Due;
+use crate::sessions::{Caller, Session, SessionResolver};
 
 /// The longest label, in bytes.
 pub const MAX_LABEL_BYTES: usize = 200;
@@ -42,13 +42,24 @@ const LOAD_PAGE: i64 = 10_000;
 pub struct Timers {
     store: Store,
     clock: TimerClock,
-    callers: Callers,
+    sessions: SessionResolver,
     limits: TimerLimits,
     events: broadcast::Sender<Arc<EventRecord>>,
     /// Events this replica wrote, by number, until the follower takes them.
-    written: Mutex<BTreeMap<i64, EventRecord>>,
-    /// Wakes the log follower when this replica has written events.
-    wake: Notify,
+    queued_for_follower: Mutex<BTreeMap<i64, EventRecord>>,
+    /// Wakes the log follower when this replica has queued events.
+    follower_wakeup: Notify,
+}
+
+/// What the log follower takes of the events queued for it.
+#[derive(Debug)]
+pub(crate) struct TakenEvents {
+    /// The queued events that follow on from where it is, in order, without
+    /// a gap.
+    pub(crate) in_order: Vec<EventRecord>,
+    /// Whether events are left queued beyond a gap: numbers taken by other
+    /// replicas, or by a writer here that has not queued its events yet.
+    pub(crate) gap: bool,
 }
 
 impl Timers {
@@ -56,18 +67,18 @@ impl Timers {
     pub fn new(
         store: Store,
         clock: TimerClock,
-        callers: Callers,
+        sessions: SessionResolver,
         limits: TimerLimits,
     ) -> Arc<Self> {
         let (events, _) = broadcast::channel(EVENT_BUFFER);
         Arc::new(Self {
             store,
             clock,
-            callers,
+            sessions,
             limits,
             events,
-            written: Mutex::new(BTreeMap::new()),
-            wake: Notify::new(),
+            queued_for_follower: Mutex::new(BTreeMap::new()),
+            follower_wakeup: Notify::new(),
         })
     }
 
@@ -77,7 +88,7 @@ impl Timers {
     }
 
     /// How long until the clock reads `at_ms` (zero once it has).
-    pub fn until(&self, at_ms: i64) -> Duration {
+    pub fn time_until(&self, at_ms: i64) -> Duration {
         let now_ns = self.clock.now_ns();
         let at_ns = i128::from(at_ms) * 1_000_000;
         u64::try_from(at_ns - now_ns).map_or(Duration::ZERO, Duration::from_nanos)
@@ -85,7 +96,7 @@ impl Timers {
 
     /// Who a token belongs to; anonymous (from `from`) without one.
     pub async fn caller(&self, token: &str, from: Option<IpAddr>) -> Result<Caller, TimerError> {
-        self.callers.resolve(token, from).await
+        self.sessions.caller(token, from).await
     }
 
     /// The limits this service keeps.
@@ -95,12 +106,15 @@ impl Timers {
 
     /// Who a token belongs to, and until when.
     pub async fn session(&self, token: &str, from: Option<IpAddr>) -> Result<Session, TimerError> {
-        self.callers.session(token, from).await
+        self.sessions.session(token, from).await
     }
 
-    /// Resolves once the session of `token` has ended (see [`Callers::ended`]).
-    pub async fn session_ended(&self, token: &str, session: &Session) {
-        self.callers.ended(token, session, &self.clock).await;
+    /// Resolves once the session of `token` has ended (see
+    /// [`SessionResolver::wait_until_ended`]).
+    pub async fn wait_until_session_ends(&self, token: &str, session: &Session) {
+        self.sessions
+            .wait_until_ended(token, session, &self.clock)
+            .await;
     }
 
     /// Sets a timer for `caller`; answers as soon as it is stored. With an
@@ -135,19 +149,20 @@ impl Timers {
             ended_at_ms: None,
         };
         let address = caller.address_key();
-        let (key, max) = match (caller, &address) {
-            (Caller::Account(owner), _) => {
-                (QuotaKey::Account(owner), self.limits.pending_per_account)
-            }
-            (Caller::Anonymous(_), address) => (
-                QuotaKey::Address(address.as_deref().unwrap_or("unknown")),
-                self.limits.pending_per_address,
+        // Whose quota the timer counts against, and whose idempotency keys.
+        let (key, max, scope) = match caller {
+            Caller::Account(owner) => (
+                QuotaKey::Account(owner),
+                self.limits.pending_per_account,
+                format!("timer account:{owner}"),
             ),
-        };
-        let scope = match (caller, &address) {
-            (Caller::Account(owner), _) => format!("timer account:{owner}"),
-            (Caller::Anonymous(_), address) => {
-                format!("timer address:{}", address.as_deref().unwrap_or("unknown"))
+            Caller::Anonymous(_) => {
+                let address = address.as_deref().unwrap_or("unknown");
+                (
+                    QuotaKey::Address(address),
+                    self.limits.pending_per_address,
+                    format!("timer address:{address}"),
+                )
             }
         };
         let fingerprint = format!(
@@ -176,7 +191,7 @@ impl Timers {
                 return Err(TimerError::Invalid(format!(
                     "the idempotency key '{}' was first used for another timer; send a new key \
                      for a new timer (a key is kept for a day)",
-                    shorten(idempotency_key)
+                    quoted_for_error(idempotency_key)
                 )));
             }
             TimerInsert::OverQuota => {
@@ -193,7 +208,7 @@ impl Timers {
                 }));
             }
         };
-        self.hand_over([EventRecord {
+        self.queue_for_follower([EventRecord {
             seq,
             kind: EventKind::Set,
             at_ms: created_at_ms,
@@ -209,9 +224,9 @@ impl Timers {
             .store
             .get_timer(id)
             .await?
-            .ok_or_else(|| TimerError::NotFound(shorten(id)))?;
+            .ok_or_else(|| TimerError::NotFound(quoted_for_error(id)))?;
         if !caller.may_use(timer.owner_id.as_deref()) {
-            return Err(TimerError::PermissionDenied(shorten(id)));
+            return Err(TimerError::PermissionDenied(quoted_for_error(id)));
         }
         Ok(timer)
     }
@@ -244,7 +259,7 @@ impl Timers {
             .end(std::slice::from_ref(&timer.id), EventKind::Cancelled)
             .await?;
         let cancelled = events.first().map(|event| event.timer.clone());
-        self.hand_over(events);
+        self.queue_for_follower(events);
         match cancelled {
             Some(timer) => {
                 metrics::counter!("clocker_timers_cancelled_total").increment(1);
@@ -267,7 +282,7 @@ impl Timers {
             lateness.record(late_ms as f64 / 1000.0);
         }
         metrics::counter!("clocker_timers_fired_total").increment(fired as u64);
-        self.hand_over(events);
+        self.queue_for_follower(events);
         if latest >= 1000 {
             tracing::info!(
                 fired,
@@ -278,42 +293,45 @@ impl Timers {
         Ok(fired)
     }
 
-    /// Ends `ids` as `kind`; the caller hands the events over once it has
-    /// read what it needs from them (moved, not copied: a batch may be 1024).
+    /// Ends `ids` as `kind`; the caller queues the events for the follower
+    /// once it has read what it needs from them (moved, not copied: a batch
+    /// may be 1024).
     async fn end(&self, ids: &[String], kind: EventKind) -> Result<Vec<EventRecord>, TimerError> {
         Ok(self.store.end_timers(ids, kind, self.now_ms()).await?)
     }
 
-    /// Gives events this replica committed to the follower.
-    fn hand_over(&self, events: impl IntoIterator<Item = EventRecord>) {
-        let mut written = self
-            .written
-            .lock()
-            .unwrap_or_else(|poison| poison.into_inner());
-        let before = written.len();
-        written.extend(events.into_iter().map(|event| (event.seq, event)));
-        if written.len() > before {
-            self.wake.notify_one();
+    /// Queues events this replica committed for the log follower, and
+    /// wakes it.
+    fn queue_for_follower(&self, events: impl IntoIterator<Item = EventRecord>) {
+        let mut queued = self.queued();
+        let before = queued.len();
+        queued.extend(events.into_iter().map(|event| (event.seq, event)));
+        if queued.len() > before {
+            self.follower_wakeup.notify_one();
         }
     }
 
-    /// The handed-over events that follow on from `after` without a gap, in
-    /// order; and whether any are left beyond a gap (numbers taken by other
-    /// replicas, or by a writer here that has not handed its events over yet).
-    pub(crate) fn take_written(&self, after: i64) -> (Vec<EventRecord>, bool) {
-        let mut written = self
-            .written
-            .lock()
-            .unwrap_or_else(|poison| poison.into_inner());
+    /// Takes the queued events that follow on from event `after`.
+    pub(crate) fn take_queued_after(&self, after: i64) -> TakenEvents {
+        let mut queued = self.queued();
         // Anything at or before `after` was read from the store meanwhile.
-        *written = written.split_off(&(after + 1));
+        *queued = queued.split_off(&(after + 1));
         let mut next = after + 1;
-        let mut taken = Vec::new();
-        while let Some(event) = written.remove(&next) {
-            taken.push(event);
+        let mut in_order = Vec::new();
+        while let Some(event) = queued.remove(&next) {
+            in_order.push(event);
             next += 1;
         }
-        (taken, !written.is_empty())
+        TakenEvents {
+            in_order,
+            gap: !queued.is_empty(),
+        }
+    }
+
+    fn queued(&self) -> std::sync::MutexGuard<'_, BTreeMap<i64, EventRecord>> {
+        self.queued_for_follower
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner())
     }
 
     /// Publishes an event read back from the log (the follower's job).
@@ -322,9 +340,10 @@ impl Timers {
         let _ = self.events.send(Arc::new(event));
     }
 
-    /// Resolves when this replica has written events since the last call.
-    pub(crate) async fn written(&self) {
-        self.wake.notified().await;
+    /// Resolves when this replica has queued events for the follower since
+    /// the last call.
+    pub(crate) async fn wait_until_written(&self) {
+        self.follower_wakeup.notified().await;
     }
 
     /// The number of the last event committed.
@@ -390,7 +409,7 @@ impl Timers {
     }
 
     /// Every pending timer, for the scheduler, read page by page.
-    pub async fn pending(&self) -> Result<Due, TimerError> {
+    pub async fn load_pending(&self) -> Result<Due, TimerError> {
         let mut due = Due::new();
         let mut after: Option<(String, i64)> = None;
         loop {
@@ -434,7 +453,7 @@ pub fn late_ms(timer: &TimerRecord) -> i64 {
 }
 
 /// An id as quoted in an error (ids from clients may be anything).
-fn shorten(id: &str) -> String {
+fn quoted_for_error(id: &str) -> String {
     let mut shown: String = id.chars().take(64).collect();
     if shown.len() < id.len() {
         shown.push('…');

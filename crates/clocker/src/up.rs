@@ -15,7 +15,7 @@ use clocker_runtime::{
 };
 use clocker_supervisor::handover::{self, Listener};
 use clocker_supervisor::output::{Output, SUPERVISOR, Stream};
-use clocker_supervisor::{Supervisor, SupervisorConfig, runtime_dir, status};
+use clocker_supervisor::{Supervisor, SupervisorConfig, control, runtime_dir};
 use tokio::net::TcpListener;
 use tokio::signal::unix::{SignalKind, signal};
 
@@ -116,7 +116,7 @@ pub async fn run(request: UpRequest) -> anyhow::Result<()> {
     let hangup = hangup_signal();
     // Refuse a runtime directory someone else made before anything starts.
     runtime_dir::runtime_dir()?;
-    let token = status::new_token().context("cannot make the control token")?;
+    let token = control::new_token().context("cannot make the control token")?;
     let wanted = if request.only.is_empty() {
         ServiceName::ALL.to_vec()
     } else {
@@ -179,13 +179,13 @@ pub async fn run(request: UpRequest) -> anyhow::Result<()> {
     // The funnel's Status page asks the supervisor through this.
     config
         .env
-        .push((status::CONTROL_VAR.to_owned(), control_addr.to_string()));
+        .push((control::CONTROL_VAR.to_owned(), control_addr.to_string()));
     config
         .env
-        .push((status::TOKEN_VAR.to_owned(), token.clone()));
+        .push((control::TOKEN_VAR.to_owned(), token.clone()));
     let supervisor = Supervisor::start(config).await?;
     let stop_control = CancellationToken::new();
-    let control_task = tokio::spawn(status::serve_control(
+    let control_task = tokio::spawn(control::serve_control(
         control,
         supervisor.statuses(),
         request.connections.clone(),
@@ -193,7 +193,7 @@ pub async fn run(request: UpRequest) -> anyhow::Result<()> {
         stop_control.clone(),
     ));
 
-    let _published = status::ControlFile::publish(control_addr, &token)
+    let _published = control::ControlFile::publish(control_addr, &token)
         .context("cannot write supervisor.json for clocker ps")?;
     // Through the output queue, as everything the supervisor says from here
     // on: a stuck terminal must not stop it from draining its children.
@@ -278,5 +278,5 @@ fn print_addresses(
 
 /// Where `clocker ps` looks for the supervisor.
 pub fn control_file() -> PathBuf {
-    runtime_dir::runtime_dir_path().join(status::CONTROL_FILE)
+    runtime_dir::runtime_dir_path().join(control::CONTROL_FILE)
 }

@@ -8,7 +8,7 @@
 //! restart it by itself within 100 ms. So the fleet does what the supervisor
 //! does, no more: it binds every port once and hands each service its own
 //! sockets (`LISTEN_FDS`, with the supervisor's own
-//! [`hand_over`](clocker_supervisor::handover::hand_over)), tells every
+//! [`pass_listeners`](clocker_supervisor::handover::pass_listeners)), tells every
 //! service where the others are (`CLOCKER_<SERVICE>_ADDR`), starts them in
 //! dependency order, and stops them with SIGTERM. As under `clocker up`, a
 //! stopped service's port stays bound: connections wait in its backlog, and

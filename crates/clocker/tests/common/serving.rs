@@ -12,7 +12,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use clocker_supervisor::handover::{Listener, hand_over};
+use clocker_supervisor::handover::{Listener, pass_listeners};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
@@ -101,7 +101,7 @@ impl Served {
         env: &[(String, String)],
     ) -> Self {
         Self::spawn(name, |command| {
-            hand_over(command, sockets).expect("the sockets can be handed over");
+            pass_listeners(command, sockets).expect("the sockets can be handed over");
             command
                 .args(args)
                 .envs(env.iter().map(|(key, value)| (key, value)));

@@ -7,7 +7,7 @@ use std::hash::Hash;
 
 /// A map of at most `cap` records that forgets the least recently used.
 #[derive(Debug)]
-pub(crate) struct Capped<K, V> {
+pub(crate) struct LruMap<K, V> {
     cap: usize,
     records: HashMap<K, (V, u64)>,
     /// Keys by last use (a sequence number), oldest first.
@@ -15,7 +15,7 @@ pub(crate) struct Capped<K, V> {
     next_use: u64,
 }
 
-impl<K: Clone + Eq + Hash, V> Capped<K, V> {
+impl<K: Clone + Eq + Hash, V> LruMap<K, V> {
     pub(crate) fn new(cap: usize) -> Self {
         Self {
             cap: cap.max(1),
@@ -72,14 +72,14 @@ mod tests {
     fn the_least_recently_used_record_goes_first() {
         // A record in use is kept: an attacker cannot flush its own by
         // filling the map (it is touched at each attempt).
-        let mut capped = Capped::new(2);
-        *capped.touch(&"a", || 0) += 1;
-        capped.touch(&"b", || 0);
-        *capped.touch(&"a", || 0) += 1;
-        capped.touch(&"c", || 0);
-        assert_eq!(capped.len(), 2);
-        assert_eq!(capped.peek(&"a"), Some(&2));
-        assert_eq!(capped.peek(&"b"), None);
-        assert_eq!(capped.peek(&"c"), Some(&0));
+        let mut map = LruMap::new(2);
+        *map.touch(&"a", || 0) += 1;
+        map.touch(&"b", || 0);
+        *map.touch(&"a", || 0) += 1;
+        map.touch(&"c", || 0);
+        assert_eq!(map.len(), 2);
+        assert_eq!(map.peek(&"a"), Some(&2));
+        assert_eq!(map.peek(&"b"), None);
+        assert_eq!(map.peek(&"c"), Some(&0));
     }
 }

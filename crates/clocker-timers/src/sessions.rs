@@ -1,6 +1,7 @@
 //! Who is calling: anonymous, or the account behind a session token, asked
-//! of the accounts service (WhoAmI) within a bound; and, for a watch that
-//! outlives one call, when that session ends.
+//! of the accounts service (WhoAmI) within a bound by the
+//! [`SessionResolver`]; and, for a watch that outlives one call, when that
+//! session ends.
 
 use std::net::IpAddr;
 use std::time::Duration;
@@ -67,17 +68,17 @@ pub struct Session {
 /// default: a logout ends the watches of its session within this.
 pub const DEFAULT_SESSION_RECHECK: Duration = Duration::from_secs(5);
 
-/// Resolves session tokens through the accounts service.
+/// Resolves session tokens to callers through the accounts service.
 #[derive(Debug, Clone)]
-pub struct Callers {
+pub struct SessionResolver {
     accounts: AccountsClient<Channel>,
     timeout: Duration,
     recheck: Duration,
 }
 
-impl Callers {
-    /// Callers asked of `accounts` within `timeout`; open watches recheck
-    /// their session every `recheck`.
+impl SessionResolver {
+    /// Asks `accounts` within `timeout`; open watches recheck their session
+    /// every `recheck`.
     pub fn new(accounts: AccountsClient<Channel>, timeout: Duration, recheck: Duration) -> Self {
         Self {
             accounts,
@@ -87,7 +88,7 @@ impl Callers {
     }
 
     /// Anonymous (from `from`) for an empty token, else the token's account.
-    pub async fn resolve(&self, token: &str, from: Option<IpAddr>) -> Result<Caller, TimerError> {
+    pub async fn caller(&self, token: &str, from: Option<IpAddr>) -> Result<Caller, TimerError> {
         Ok(self.session(token, from).await?.caller)
     }
 
@@ -96,7 +97,12 @@ impl Callers {
     /// expiry; never for anonymous callers. While the accounts service
     /// cannot answer, the session is taken as still valid and asked again
     /// at the next check.
-    pub async fn ended(&self, token: &str, session: &Session, clock: &crate::TimerClock) {
+    pub async fn wait_until_ended(
+        &self,
+        token: &str,
+        session: &Session,
+        clock: &crate::TimerClock,
+    ) {
         if matches!(session.caller, Caller::Anonymous(_)) {
             return std::future::pending().await;
         }
