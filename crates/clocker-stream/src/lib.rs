@@ -35,16 +35,15 @@ use clocker_fanout::{FleetClock, Hub};
 use clocker_proto::doors;
 use clocker_proto::random::random_service_client::RandomServiceClient;
 use clocker_proto::random::random_service_server;
+use clocker_proto::v1::timers_client::TimersClient;
 use clocker_proto::v1::{
     current_time_server, hours_server, milliseconds_server, minutes_server, seconds_server,
     timers_server,
 };
-use clocker_proto::v1::timers_client::TimersClient;
 use clocker_runtime::http::{ApiError, allowed_origins, cors};
 use clocker_runtime::{
     AddressBook, CancellationToken, Gate, LaunchError, Launched, Locator, Readiness,
-    ReadinessChecks, Settings, TaskTracker, launch_http_on, local_addr,
-    start_readiness,
+    ReadinessChecks, Settings, TaskTracker, launch_http_on, local_addr, start_readiness,
 };
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};

@@ -59,7 +59,10 @@ impl Fleet {
         for name in clocker_stream::REQUIRES {
             book.set(*name, closed);
         }
-        book.set(clocker_proto::random::random_service_server::SERVICE_NAME, random.addr);
+        book.set(
+            clocker_proto::random::random_service_server::SERVICE_NAME,
+            random.addr,
+        );
         book.set_authority(clocker_proto::doors::FUNNEL, FUNNEL.to_owned());
         let config = StreamConfig {
             feed: FeedConfig {
