@@ -23,14 +23,14 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{Method, StatusCode, Uri};
 use axum::middleware;
-use clocker_runtime::http::{AllowedHosts, ApiError, allowed_origins, check_host, cors};
-use clocker_runtime::{
-    AddressBook, CancellationToken, LaunchError, Launched, Locator, ReadinessChecks,
-    Settings, TaskTracker, launch_http, start_readiness,
-};
 use clocker_proto::doors;
 use clocker_proto::random::random_service_server;
 use clocker_proto::v1::{accounts_server, current_time_server, timers_server};
+use clocker_runtime::http::{AllowedHosts, ApiError, allowed_origins, check_host, cors};
+use clocker_runtime::{
+    AddressBook, CancellationToken, LaunchError, Launched, Locator, ReadinessChecks, Settings,
+    TaskTracker, launch_http, start_readiness,
+};
 use tokio::net::TcpListener;
 use tower_http::timeout::TimeoutLayer;
 

@@ -99,6 +99,21 @@ impl utoipa::Modify for BearerAuth {
     }
 }
 
+/// A handler's JSON body: as [`axum::Json`], but a body that is not one is
+/// answered as every other error (`{"error": "..."}`, see [`json_body`]).
+struct JsonBody<T>(T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned> axum::extract::FromRequest<S> for JsonBody<T> {
+    type Rejection = clocker_runtime::http::ApiError;
+
+    async fn from_request(
+        request: axum::extract::Request,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        json_body(axum::Json::from_request(request, state).await).map(JsonBody)
+    }
+}
+
 /// A JSON body, or the error saying why it is not one (400, 413 or 415).
 fn json_body<T>(
     body: Result<axum::Json<T>, axum::extract::rejection::JsonRejection>,

@@ -5,13 +5,13 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::http::{HeaderMap, header};
+use axum::http::{Extensions, HeaderMap, header};
 use clocker_proto::random::random_service_client::RandomServiceClient;
 use clocker_proto::v1::accounts_client::AccountsClient;
 use clocker_proto::v1::current_time_client::CurrentTimeClient;
 use clocker_proto::v1::timers_client::TimersClient;
 use clocker_runtime::http::ApiError;
-use clocker_runtime::{LocateError, Locator, Readiness};
+use clocker_runtime::{LocateError, Locator, Readiness, forward_peer};
 use tonic::transport::Channel;
 
 /// The state every handler gets: one pointer to the [`AppState`].
@@ -63,6 +63,22 @@ impl AppState {
             request.metadata_mut().insert("authorization", value);
         }
         request.set_timeout(self.call_timeout);
+        request
+    }
+
+    /// [`AppState::request`], naming the gateway's own client (found in the
+    /// connection's `extensions`) in `x-forwarded-for`: the services count
+    /// anonymous timers and throttle password guesses per client address,
+    /// and believe this from the gateway's address (their
+    /// `--trusted-proxies`).
+    pub fn request_from_client<T>(
+        &self,
+        message: T,
+        headers: &HeaderMap,
+        extensions: &Extensions,
+    ) -> tonic::Request<T> {
+        let mut request = self.request(message, headers);
+        forward_peer(&mut request, extensions);
         request
     }
 

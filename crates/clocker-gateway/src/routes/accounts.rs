@@ -4,18 +4,16 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::extract::rejection::JsonRejection;
 use axum::http::{Extensions, HeaderMap, StatusCode};
 use clocker_proto::v1::{Account, LoginRequest, LogoutRequest, RegisterRequest, WhoAmIRequest};
 use clocker_runtime::http::ApiError;
-use clocker_runtime::forward_peer;
-use clocker_wire::rfc3339;
+use clocker_wire::{rfc3339, unix_ms};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{BodyErrors, ErrorBody, Upstream, idempotency_key, json_body};
+use super::{BodyErrors, ErrorBody, JsonBody, Upstream, idempotency_key};
 use crate::state::Shared;
 
 /// The service behind these routes, as errors name it.
@@ -84,23 +82,17 @@ async fn create_account(
     State(state): State<Shared>,
     headers: HeaderMap,
     extensions: Extensions,
-    body: Result<Json<CredentialsJson>, JsonRejection>,
+    JsonBody(CredentialsJson { username, password }): JsonBody<CredentialsJson>,
 ) -> Result<(StatusCode, Json<AccountJson>), ApiError> {
-    let CredentialsJson { username, password } = json_body(body)?;
-    let mut accounts = state.accounts.clone();
-    let request = RegisterRequest {
+    let message = RegisterRequest {
         username,
         password,
         idempotency_key: idempotency_key(&headers, String::new())?,
     };
+    // The bearer header is not passed on: registering is anonymous.
+    let request = state.request_from_client(message, &HeaderMap::new(), &extensions);
     let reply = state
-        .call(
-            UPSTREAM,
-            accounts.register(for_client(
-                state.request(request, &HeaderMap::new()),
-                &extensions,
-            )),
-        )
+        .call(UPSTREAM, state.accounts.clone().register(request))
         .await?;
     Ok((StatusCode::CREATED, Json(account_json(reply.account))))
 }
@@ -119,19 +111,12 @@ async fn create_account(
 async fn create_session(
     State(state): State<Shared>,
     extensions: Extensions,
-    body: Result<Json<CredentialsJson>, JsonRejection>,
+    JsonBody(CredentialsJson { username, password }): JsonBody<CredentialsJson>,
 ) -> Result<Json<SessionJson>, ApiError> {
-    let CredentialsJson { username, password } = json_body(body)?;
-    let mut accounts = state.accounts.clone();
-    let request = LoginRequest { username, password };
+    let message = LoginRequest { username, password };
+    let request = state.request_from_client(message, &HeaderMap::new(), &extensions);
     let reply = state
-        .call(
-            UPSTREAM,
-            accounts.login(for_client(
-                state.request(request, &HeaderMap::new()),
-                &extensions,
-            )),
-        )
+        .call(UPSTREAM, state.accounts.clone().login(request))
         .await?;
     Ok(Json(SessionJson {
         token: reply.token,
@@ -149,10 +134,9 @@ async fn create_session(
         Upstream,
     ))]
 async fn get_me(State(state): State<Shared>, headers: HeaderMap) -> Result<Json<MeJson>, ApiError> {
-    let mut accounts = state.accounts.clone();
     let request = state.request(WhoAmIRequest::default(), &headers);
     let reply = state
-        .call(UPSTREAM, accounts.who_am_i(request))
+        .call(UPSTREAM, state.accounts.clone().who_am_i(request))
         .await?;
     Ok(Json(MeJson {
         account: account_json(reply.account),
@@ -172,10 +156,9 @@ async fn delete_session(
     State(state): State<Shared>,
     headers: HeaderMap,
 ) -> Result<StatusCode, ApiError> {
-    let mut accounts = state.accounts.clone();
     let request = state.request(LogoutRequest::default(), &headers);
     state
-        .call(UPSTREAM, accounts.logout(request))
+        .call(UPSTREAM, state.accounts.clone().logout(request))
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -190,14 +173,5 @@ fn account_json(account: Option<Account>) -> AccountJson {
 }
 
 fn timestamp_text(at: Option<&prost_types::Timestamp>) -> String {
-    at.map(|at| rfc3339(at.seconds * 1000 + i64::from(at.nanos) / 1_000_000))
-        .unwrap_or_default()
-}
-
-/// `request`, naming the gateway's own client in `x-forwarded-for`: the
-/// accounts service throttles password guesses per client address, and
-/// believes this from the gateway's address (its `--trusted-proxies`).
-fn for_client<T>(mut request: tonic::Request<T>, extensions: &Extensions) -> tonic::Request<T> {
-    forward_peer(&mut request, extensions);
-    request
+    at.map(|at| rfc3339(unix_ms(at))).unwrap_or_default()
 }

@@ -3,6 +3,7 @@
 
 use axum::Json;
 use axum::extract::{Query, State};
+use axum::http::HeaderMap;
 use clocker_proto::random::{NumberRequest, StringRequest};
 use clocker_runtime::http::ApiError;
 use serde::Serialize;
@@ -62,14 +63,11 @@ async fn get_number(
     State(state): State<Shared>,
     Query(query): Query<params::Query>,
 ) -> Result<Json<NumberJson>, ApiError> {
-    let NumberRequest { min, max } = number_request(&query)?;
-    let mut random = state.random.clone();
+    let message = number_request(&query)?;
+    let NumberRequest { min, max } = message;
+    let request = state.request(message, &HeaderMap::new());
     let reply = state
-        .call(
-            UPSTREAM,
-            random
-                .get_random_number(state.request(NumberRequest { min, max }, &Default::default())),
-        )
+        .call(UPSTREAM, state.random.clone().get_random_number(request))
         .await?;
     Ok(Json(NumberJson {
         number: reply.value,
@@ -100,12 +98,9 @@ async fn get_string(
         include_digits,
         include_special,
     } = message;
-    let mut random = state.random.clone();
+    let request = state.request(message, &HeaderMap::new());
     let reply = state
-        .call(
-            UPSTREAM,
-            random.get_random_string(state.request(message, &Default::default())),
-        )
+        .call(UPSTREAM, state.random.clone().get_random_string(request))
         .await?;
     Ok(Json(StringJson {
         string: reply.value,

@@ -3,6 +3,7 @@
 
 use axum::Json;
 use axum::extract::{Query, State};
+use axum::http::HeaderMap;
 use clocker_proto::v1::CurrentTimeRequest;
 use clocker_runtime::http::ApiError;
 use jiff::Timestamp;
@@ -59,15 +60,12 @@ async fn get_time(
     Query(query): Query<params::Query>,
 ) -> Result<Json<TimeJson>, ApiError> {
     let (name, zone) = zone_param(&query)?;
-    let mut clock = state.clock.clone();
-    let request = CurrentTimeRequest {
+    let message = CurrentTimeRequest {
         tz: name.to_owned(),
     };
+    let request = state.request(message, &HeaderMap::new());
     let reply = state
-        .call(
-            UPSTREAM,
-            clock.get_current_time(state.request(request, &Default::default())),
-        )
+        .call(UPSTREAM, state.clock.clone().get_current_time(request))
         .await?;
     let at = Timestamp::from_nanosecond(i128::from(reply.unix_nanos)).map_err(|_| {
         ApiError::Upstream {

@@ -50,13 +50,19 @@ pub async fn start(random_up: bool) -> Gateway {
     let closed = free_port().await;
     book.set(clocker_proto::v1::accounts_server::SERVICE_NAME, closed);
     book.set(clocker_proto::v1::timers_server::SERVICE_NAME, closed);
-    book.set(clocker_proto::random::random_service_server::SERVICE_NAME, closed);
+    book.set(
+        clocker_proto::random::random_service_server::SERVICE_NAME,
+        closed,
+    );
     if random_up {
         let listener = bind("random", any).await.expect("port");
         let random = clocker_random::launch(listener, &settings(), shutdown.clone())
             .await
             .expect("random starts");
-        book.set(clocker_proto::random::random_service_server::SERVICE_NAME, random.addr);
+        book.set(
+            clocker_proto::random::random_service_server::SERVICE_NAME,
+            random.addr,
+        );
     }
     let listener = bind("current-time", any).await.expect("port");
     let clock = Clock::Frozen(FROZEN.parse().expect("literal"));
@@ -64,7 +70,10 @@ pub async fn start(random_up: bool) -> Gateway {
         clocker_time::launch_current_time(listener, clock, &settings(), shutdown.clone())
             .await
             .expect("current-time starts");
-    book.set(clocker_proto::v1::current_time_server::SERVICE_NAME, current_time.addr);
+    book.set(
+        clocker_proto::v1::current_time_server::SERVICE_NAME,
+        current_time.addr,
+    );
     let locator = Locator::new("gateway", clocker_gateway::REQUIRES, book);
     let state = AppState::locate(&locator, Duration::from_secs(2)).expect("declared");
     let router = clocker_gateway::app(state, &[FUNNEL_ORIGIN.to_owned()], Duration::from_secs(10));
