@@ -11,9 +11,9 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, Uri};
-use clocker_runtime::http::{AllowedHosts, Host};
 use clocker_proto::doors;
 use clocker_runtime::AddressBook;
+use clocker_runtime::http::{AllowedHosts, Host};
 use serde::Serialize;
 
 /// The base URLs, as configured or derived from the address book.
@@ -116,14 +116,8 @@ mod tests {
 
     fn book() -> AddressBook {
         let mut book = AddressBook::default();
-        book.set(
-            doors::GATEWAY,
-            "0.0.0.0:4001".parse().expect("literal"),
-        );
-        book.set(
-            doors::STREAM,
-            "0.0.0.0:4002".parse().expect("literal"),
-        );
+        book.set(doors::GATEWAY, "0.0.0.0:4001".parse().expect("literal"));
+        book.set(doors::STREAM, "0.0.0.0:4002".parse().expect("literal"));
         book
     }
 

@@ -29,12 +29,12 @@ use axum::middleware;
 use axum::response::Response;
 use axum::routing::get;
 use clocker_fanout::{CLOCK_SERVICE_NAMES, CLOCK_SERVICES, FleetClock, Hub};
+use clocker_proto::doors;
 use clocker_runtime::http::{AllowedHosts, check_host, check_origin};
 use clocker_runtime::{
     AddressBook, CancellationToken, LaunchError, Launched, Locator, NotReady, Readiness,
     ReadinessChecks, Settings, TaskTracker, launch_http, start_readiness,
 };
-use clocker_proto::doors;
 use endpoints::Endpoints;
 use status::{Detail, StatusSource};
 use tokio::net::TcpListener;
