@@ -62,7 +62,7 @@ const ROUTED_BACKLOG: usize = 256;
 
 /// What a `GET /stream` connection is answered from.
 #[derive(Debug)]
-pub struct Direct {
+pub struct StreamResponder {
     pub feed: Arc<Feed>,
     pub counters: Arc<Counters>,
     pub keep_alive: Duration,
@@ -112,11 +112,11 @@ pub fn accept(
     addr: SocketAddr,
     settings: Settings,
     gate: Gate,
-    direct: Arc<Direct>,
+    responder: Arc<StreamResponder>,
     tasks: TaskTracker,
 ) -> Routed {
     let (routed, connections) = mpsc::channel(ROUTED_BACKLOG);
-    let shutdown = direct.shutdown.clone();
+    let shutdown = responder.shutdown.clone();
     let connection_tasks = tasks.clone();
     tasks.spawn(async move {
         loop {
@@ -136,7 +136,7 @@ pub fn accept(
                         permit,
                         peer,
                         routed.clone(),
-                        direct.clone(),
+                        responder.clone(),
                     ));
                 }
                 // One client gave up while it was being accepted: no matter.
@@ -170,12 +170,12 @@ async fn answer_or_pass_on(
     permit: Permit,
     peer: SocketAddr,
     routed: mpsc::Sender<(RoutedConnection, SocketAddr)>,
-    direct: Arc<Direct>,
+    responder: Arc<StreamResponder>,
 ) {
     let mut read = BytesMut::with_capacity(1024);
     let head = tokio::select! {
-        () = direct.shutdown.cancelled() => return,
-        head = tokio::time::timeout(direct.head_timeout, read_head(&mut tcp, &mut read)) => head,
+        () = responder.shutdown.cancelled() => return,
+        head = tokio::time::timeout(responder.head_timeout, read_head(&mut tcp, &mut read)) => head,
     };
     match head {
         Ok(Ok(Head::Stream {
@@ -186,7 +186,7 @@ async fn answer_or_pass_on(
             // with the buffer: this connection ends with the stream.
             drop(read);
             drop(routed);
-            response::send_events(tcp, last_event_id, origin.as_deref(), &direct).await;
+            response::send_events(tcp, last_event_id, origin.as_deref(), &responder).await;
             drop(permit);
         }
         Ok(Ok(_)) => {

@@ -172,7 +172,7 @@ pub async fn launch(
         book.resolve(doors::FUNNEL).map(String::as_str),
     );
     let addr = local_addr(service, &listener)?;
-    let direct = Arc::new(direct::Direct {
+    let responder = Arc::new(direct::StreamResponder {
         feed: feed.clone(),
         counters: counters.clone(),
         keep_alive: config.keep_alive,
@@ -191,7 +191,7 @@ pub async fn launch(
         addr,
         settings.clone(),
         gate,
-        direct,
+        responder,
         tasks.clone(),
     );
     let state = AppState {

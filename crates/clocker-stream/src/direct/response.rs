@@ -16,7 +16,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use super::head::{Head, parse_head};
-use super::{Direct, ROUTE};
+use super::{ROUTE, StreamResponder};
 use crate::sse;
 
 /// Fuzzing entry point (`fuzz/fuzz_targets/stream_head.rs`, replayed on
@@ -73,13 +73,13 @@ pub(super) async fn send_events(
     tcp: TcpStream,
     last_event_id: Option<u64>,
     origin: Option<&str>,
-    direct: &Direct,
+    responder: &StreamResponder,
 ) {
     let started = Instant::now();
     let (mut reader, mut writer) = tcp.into_split();
-    let head = response_head(origin, &direct.origins);
-    let write_timeout = direct.write_timeout;
-    let stop = &direct.shutdown;
+    let head = response_head(origin, &responder.origins);
+    let write_timeout = responder.write_timeout;
+    let stop = &responder.shutdown;
     if !matches!(
         within(write_timeout, stop, writer.write_all(&head)).await,
         Some(Ok(()))
@@ -92,15 +92,15 @@ pub(super) async fn send_events(
         StatusCode::OK,
         started.elapsed(),
     );
-    let events = direct
+    let events = responder
         .feed
         .subscribe(last_event_id)
         .map(|event| event.bytes);
     let mut body = pin!(sse::body(
         events,
-        direct.counters.clone(),
-        direct.keep_alive,
-        direct.shutdown.clone(),
+        responder.counters.clone(),
+        responder.keep_alive,
+        responder.shutdown.clone(),
     ));
     // Anything the client sends now is ignored; its end is the stream's.
     let mut ignored = [0u8; 64];
@@ -154,7 +154,7 @@ mod tests {
         let (server, _) = listener.accept().await.expect("accept");
         let feed = Feed::new(16);
         let write_timeout = Duration::from_millis(300);
-        let direct = Direct {
+        let responder = StreamResponder {
             feed: feed.clone(),
             counters: Arc::default(),
             keep_alive: Duration::from_secs(15),
@@ -163,7 +163,8 @@ mod tests {
             origins: Vec::new(),
             shutdown: CancellationToken::new(),
         };
-        let streaming = tokio::spawn(async move { send_events(server, None, None, &direct).await });
+        let streaming =
+            tokio::spawn(async move { send_events(server, None, None, &responder).await });
         let started = Instant::now();
         let chunk = Bytes::from(vec![b'x'; 64 * 1024]);
         // The client never reads: its buffers fill, then writes stall.
