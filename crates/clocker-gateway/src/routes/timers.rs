@@ -34,7 +34,7 @@ pub fn router() -> OpenApiRouter<Shared> {
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Path)]
 struct TimerId {
-    /// The timer's id.
+    /// The timer's id
     id: String,
 }
 
