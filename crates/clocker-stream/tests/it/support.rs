@@ -57,7 +57,7 @@ impl Fleet {
             .expect("a free port");
         let mut book = AddressBook::default();
         for name in clocker_stream::REQUIRES {
-            book.set(*name, closed);
+            book.set(name, closed);
         }
         book.set(
             clocker_proto::random::random_service_server::SERVICE_NAME,
