@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{BodyErrors, ErrorBody, JsonBody, Upstream, idempotency_key};
+use super::{ErrorBody, JsonBody, idempotency_key};
 use crate::state::Shared;
 
 /// The service behind these routes, as errors name it.
@@ -75,8 +75,6 @@ pub struct MeJson {
         (status = 400, body = ErrorBody, description = "Bad username, password or JSON"),
         (status = 409, body = ErrorBody, description = "The username is taken"),
         (status = 429, body = ErrorBody, description = "Too many password hashes at once; retry"),
-        BodyErrors,
-        Upstream,
     ))]
 async fn create_account(
     State(state): State<Shared>,
@@ -105,8 +103,6 @@ async fn create_account(
         (status = 400, body = ErrorBody, description = "Malformed JSON"),
         (status = 401, body = ErrorBody, description = "Wrong username or password"),
         (status = 429, body = ErrorBody, description = "Too many failed logins; see Retry-After"),
-        BodyErrors,
-        Upstream,
     ))]
 async fn create_session(
     State(state): State<Shared>,
@@ -131,7 +127,6 @@ async fn create_session(
     responses(
         (status = 200, body = MeJson),
         (status = 401, body = ErrorBody, description = "No token, or the session ended"),
-        Upstream,
     ))]
 async fn get_me(State(state): State<Shared>, headers: HeaderMap) -> Result<Json<MeJson>, ApiError> {
     let request = state.request(WhoAmIRequest::default(), &headers);
@@ -150,7 +145,6 @@ async fn get_me(State(state): State<Shared>, headers: HeaderMap) -> Result<Json<
     responses(
         (status = 204, description = "The session has ended"),
         (status = 401, body = ErrorBody, description = "No token"),
-        Upstream,
     ))]
 async fn delete_session(
     State(state): State<Shared>,

@@ -11,8 +11,8 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::ErrorBody;
 use super::params::{self, parse, parse_bool};
-use super::{ErrorBody, Upstream};
 use crate::state::Shared;
 
 /// The service behind these routes, as errors name it.
@@ -57,7 +57,6 @@ pub struct StringJson {
     responses(
         (status = 200, body = NumberJson),
         (status = 400, body = ErrorBody, description = "A parameter is not a 32-bit integer"),
-        Upstream,
     ))]
 async fn get_number(
     State(state): State<Shared>,
@@ -86,7 +85,6 @@ async fn get_number(
     responses(
         (status = 200, body = StringJson),
         (status = 400, body = ErrorBody, description = "A parameter is malformed or out of range"),
-        Upstream,
     ))]
 async fn get_string(
     State(state): State<Shared>,

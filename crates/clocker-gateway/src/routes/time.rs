@@ -13,8 +13,8 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::ErrorBody;
 use super::params;
-use super::{ErrorBody, Upstream};
 use crate::state::Shared;
 
 /// The service behind these routes, as errors name it.
@@ -53,7 +53,6 @@ pub struct TimeJson {
     responses(
         (status = 200, body = TimeJson),
         (status = 400, body = ErrorBody, description = "Unknown time zone"),
-        Upstream,
     ))]
 async fn get_time(
     State(state): State<Shared>,

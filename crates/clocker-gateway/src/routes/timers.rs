@@ -18,7 +18,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{BodyErrors, ErrorBody, JsonBody, Upstream, idempotency_key};
+use super::{ErrorBody, JsonBody, idempotency_key};
 use crate::state::{AppState, Shared};
 
 /// The service behind these routes, as errors name it.
@@ -75,8 +75,6 @@ pub struct TimerList {
         (status = 400, body = ErrorBody, description = "A bad duration or label, or malformed JSON"),
         (status = 401, body = ErrorBody, description = "The bearer token is not a live session"),
         (status = 429, body = ErrorBody, description = "The account, or this client address for anonymous timers, has its quota of pending timers"),
-        BodyErrors,
-        Upstream,
     ))]
 async fn create_timer(
     State(state): State<Shared>,
@@ -105,7 +103,6 @@ async fn create_timer(
     responses(
         (status = 200, body = TimerList),
         (status = 401, body = ErrorBody, description = "No bearer token, or not a live session"),
-        Upstream,
     ))]
 async fn list_timers(
     State(state): State<Shared>,
@@ -122,7 +119,7 @@ async fn list_timers(
 
 /// One timer.
 #[utoipa::path(get, path = "/api/timers/{id}", tag = "timers",
-    params(TimerId), security((), ("bearer" = [])), responses((status = 200, body = TimerJson), LookupErrors, Upstream))]
+    params(TimerId), security((), ("bearer" = [])), responses((status = 200, body = TimerJson), LookupErrors))]
 async fn get_timer(
     State(state): State<Shared>,
     headers: HeaderMap,
@@ -133,7 +130,7 @@ async fn get_timer(
 
 /// Cancels a pending timer (one that has ended is returned unchanged).
 #[utoipa::path(delete, path = "/api/timers/{id}", tag = "timers",
-    params(TimerId), security((), ("bearer" = [])), responses((status = 200, body = TimerJson), LookupErrors, Upstream))]
+    params(TimerId), security((), ("bearer" = [])), responses((status = 200, body = TimerJson), LookupErrors))]
 async fn cancel_timer(
     State(state): State<Shared>,
     headers: HeaderMap,
