@@ -10,9 +10,9 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::state::Shared;
+use crate::state::SharedState;
 
-pub fn router() -> OpenApiRouter<Shared> {
+pub fn router() -> OpenApiRouter<SharedState> {
     OpenApiRouter::new().routes(routes!(get_health))
 }
 
@@ -41,6 +41,6 @@ pub struct Failing {
         (status = 200, body = Health, description = "Ready"),
         (status = 503, body = Health, description = "A service behind the gateway does not answer"),
     ))]
-async fn get_health(State(state): State<Shared>) -> Response {
+async fn get_health(State(state): State<SharedState>) -> Response {
     state.readiness.answer(serde_json::Map::new()).await
 }

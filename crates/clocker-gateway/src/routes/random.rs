@@ -13,7 +13,7 @@ use utoipa_axum::routes;
 
 use super::ErrorBody;
 use super::params::{self, parse, parse_bool};
-use crate::state::Shared;
+use crate::state::SharedState;
 
 /// The service behind these routes, as errors name it.
 const UPSTREAM: &str = "random";
@@ -21,7 +21,7 @@ const UPSTREAM: &str = "random";
 /// The longest string the random service makes.
 const MAX_LENGTH: i32 = 1000;
 
-pub fn router() -> OpenApiRouter<Shared> {
+pub fn router() -> OpenApiRouter<SharedState> {
     OpenApiRouter::new()
         .routes(routes!(get_number))
         .routes(routes!(get_string))
@@ -59,8 +59,8 @@ pub struct StringJson {
         (status = 400, body = ErrorBody, description = "A parameter is not a 32-bit integer"),
     ))]
 async fn get_number(
-    State(state): State<Shared>,
-    Query(query): Query<params::Query>,
+    State(state): State<SharedState>,
+    Query(query): Query<params::QueryParams>,
 ) -> Result<Json<NumberJson>, ApiError> {
     let message = number_request(&query)?;
     let NumberRequest { min, max } = message;
@@ -87,8 +87,8 @@ async fn get_number(
         (status = 400, body = ErrorBody, description = "A parameter is malformed or out of range"),
     ))]
 async fn get_string(
-    State(state): State<Shared>,
-    Query(query): Query<params::Query>,
+    State(state): State<SharedState>,
+    Query(query): Query<params::QueryParams>,
 ) -> Result<Json<StringJson>, ApiError> {
     let message = string_request(&query)?;
     let StringRequest {
@@ -109,7 +109,7 @@ async fn get_string(
 }
 
 /// `/random/number`'s query: `min` and `max`, 1 and 100 by default.
-pub(super) fn number_request(query: &params::Query) -> Result<NumberRequest, ApiError> {
+pub(super) fn number_request(query: &params::QueryParams) -> Result<NumberRequest, ApiError> {
     Ok(NumberRequest {
         min: parse(query, "min", 1)?,
         max: parse(query, "max", 100)?,
@@ -118,7 +118,7 @@ pub(super) fn number_request(query: &params::Query) -> Result<NumberRequest, Api
 
 /// `/random/string`'s query: `length` (1 to 1000, 10 by default), `digits`
 /// and `special`.
-pub(super) fn string_request(query: &params::Query) -> Result<StringRequest, ApiError> {
+pub(super) fn string_request(query: &params::QueryParams) -> Result<StringRequest, ApiError> {
     let length = parse(query, "length", 10)?;
     let include_digits = parse_bool(query, "digits", true)?;
     let include_special = parse_bool(query, "special", false)?;

@@ -15,12 +15,12 @@ use utoipa_axum::routes;
 
 use super::ErrorBody;
 use super::params;
-use crate::state::Shared;
+use crate::state::SharedState;
 
 /// The service behind these routes, as errors name it.
 const UPSTREAM: &str = "current-time";
 
-pub fn router() -> OpenApiRouter<Shared> {
+pub fn router() -> OpenApiRouter<SharedState> {
     OpenApiRouter::new().routes(routes!(get_time))
 }
 
@@ -55,8 +55,8 @@ pub struct TimeJson {
         (status = 400, body = ErrorBody, description = "Unknown time zone"),
     ))]
 async fn get_time(
-    State(state): State<Shared>,
-    Query(query): Query<params::Query>,
+    State(state): State<SharedState>,
+    Query(query): Query<params::QueryParams>,
 ) -> Result<Json<TimeJson>, ApiError> {
     let (name, zone) = zone_param(&query)?;
     let message = CurrentTimeRequest {
@@ -76,7 +76,7 @@ async fn get_time(
 }
 
 /// The `tz` parameter (UTC when missing or empty) and its zone.
-pub(super) fn zone_param(query: &params::Query) -> Result<(&str, TimeZone), ApiError> {
+pub(super) fn zone_param(query: &params::QueryParams) -> Result<(&str, TimeZone), ApiError> {
     let name = query
         .get("tz")
         .map(String::as_str)
