@@ -20,7 +20,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
-use crate::state::SharedState;
+use crate::state::Shared;
 
 pub use fuzz::{fuzz_gateway_json, fuzz_gateway_query};
 
@@ -39,7 +39,7 @@ struct ApiDoc;
 
 /// Every route, and the document of them all: each route's own part, and
 /// the errors every route of a kind may answer ([`document_shared_errors`]).
-fn documented_routes() -> (Router<SharedState>, utoipa::openapi::OpenApi) {
+fn documented_routes() -> (Router<Shared>, utoipa::openapi::OpenApi) {
     let (router, mut api) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(health::router())
         .merge(random::router())
@@ -59,7 +59,7 @@ pub fn router(state: AppState) -> Router {
         .to_pretty_json()
         .expect("the OpenAPI document serializes");
     state.openapi.get_or_init(|| json);
-    // SharedState, so a request copies one pointer, not every service's client.
+    // Shared, so a request copies one pointer, not every service's client.
     router.with_state(Arc::new(state))
 }
 
@@ -110,7 +110,7 @@ fn document_shared_errors(api: &mut utoipa::openapi::OpenApi) {
 /// This document.
 #[utoipa::path(get, path = "/openapi.json", tag = "meta",
     responses((status = 200, description = "The OpenAPI 3.1 document of every route", content_type = "application/json")))]
-async fn get_openapi(State(state): State<SharedState>) -> impl IntoResponse {
+async fn get_openapi(State(state): State<Shared>) -> impl IntoResponse {
     let json = state.openapi.get().cloned().unwrap_or_default();
     ([(header::CONTENT_TYPE, "application/json")], json)
 }

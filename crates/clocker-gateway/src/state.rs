@@ -15,7 +15,7 @@ use clocker_runtime::{LocateError, Locator, Readiness, forward_peer};
 use tonic::transport::Channel;
 
 /// The state every handler gets: one pointer to the [`AppState`].
-pub type SharedState = Arc<AppState>;
+pub type Shared = Arc<AppState>;
 
 /// Clients of the services behind the gateway (each a handle on one shared
 /// HTTP/2 connection; a handler clones the one it calls).

@@ -14,12 +14,12 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::{ErrorBody, JsonBody, idempotency_key};
-use crate::state::SharedState;
+use crate::state::Shared;
 
 /// The service behind these routes, as errors name it.
 const UPSTREAM: &str = "accounts";
 
-pub fn router() -> OpenApiRouter<SharedState> {
+pub fn router() -> OpenApiRouter<Shared> {
     OpenApiRouter::new()
         .routes(routes!(create_account))
         .routes(routes!(get_me))
@@ -77,7 +77,7 @@ pub struct MeJson {
         (status = 429, body = ErrorBody, description = "Too many password hashes at once; retry"),
     ))]
 async fn create_account(
-    State(state): State<SharedState>,
+    State(state): State<Shared>,
     headers: HeaderMap,
     extensions: Extensions,
     JsonBody(CredentialsJson { username, password }): JsonBody<CredentialsJson>,
@@ -105,7 +105,7 @@ async fn create_account(
         (status = 429, body = ErrorBody, description = "Too many failed logins; see Retry-After"),
     ))]
 async fn create_session(
-    State(state): State<SharedState>,
+    State(state): State<Shared>,
     extensions: Extensions,
     JsonBody(CredentialsJson { username, password }): JsonBody<CredentialsJson>,
 ) -> Result<Json<SessionJson>, ApiError> {
@@ -128,10 +128,7 @@ async fn create_session(
         (status = 200, body = MeJson),
         (status = 401, body = ErrorBody, description = "No token, or the session ended"),
     ))]
-async fn get_me(
-    State(state): State<SharedState>,
-    headers: HeaderMap,
-) -> Result<Json<MeJson>, ApiError> {
+async fn get_me(State(state): State<Shared>, headers: HeaderMap) -> Result<Json<MeJson>, ApiError> {
     let request = state.request(WhoAmIRequest::default(), &headers);
     let reply = state
         .call(UPSTREAM, state.accounts.clone().who_am_i(request))
@@ -150,7 +147,7 @@ async fn get_me(
         (status = 401, body = ErrorBody, description = "No token"),
     ))]
 async fn delete_session(
-    State(state): State<SharedState>,
+    State(state): State<Shared>,
     headers: HeaderMap,
 ) -> Result<StatusCode, ApiError> {
     let request = state.request(LogoutRequest::default(), &headers);

@@ -10,9 +10,9 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::state::SharedState;
+use crate::state::Shared;
 
-pub fn router() -> OpenApiRouter<SharedState> {
+pub fn router() -> OpenApiRouter<Shared> {
     OpenApiRouter::new().routes(routes!(get_health))
 }
 
@@ -41,6 +41,6 @@ pub struct Failing {
         (status = 200, body = Health, description = "Ready"),
         (status = 503, body = Health, description = "A service behind the gateway does not answer"),
     ))]
-async fn get_health(State(state): State<SharedState>) -> Response {
+async fn get_health(State(state): State<Shared>) -> Response {
     state.readiness.answer(serde_json::Map::new()).await
 }

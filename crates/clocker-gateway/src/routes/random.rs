@@ -13,7 +13,7 @@ use utoipa_axum::routes;
 
 use super::ErrorBody;
 use super::params::{self, parse, parse_bool};
-use crate::state::SharedState;
+use crate::state::Shared;
 
 /// The service behind these routes, as errors name it.
 const UPSTREAM: &str = "random";
@@ -21,7 +21,7 @@ const UPSTREAM: &str = "random";
 /// The longest string the random service makes.
 const MAX_LENGTH: i32 = 1000;
 
-pub fn router() -> OpenApiRouter<SharedState> {
+pub fn router() -> OpenApiRouter<Shared> {
     OpenApiRouter::new()
         .routes(routes!(get_number))
         .routes(routes!(get_string))
@@ -59,7 +59,7 @@ pub struct StringJson {
         (status = 400, body = ErrorBody, description = "A parameter is not a 32-bit integer"),
     ))]
 async fn get_number(
-    State(state): State<SharedState>,
+    State(state): State<Shared>,
     Query(query): Query<params::QueryParams>,
 ) -> Result<Json<NumberJson>, ApiError> {
     let message = number_request(&query)?;
@@ -87,7 +87,7 @@ async fn get_number(
         (status = 400, body = ErrorBody, description = "A parameter is malformed or out of range"),
     ))]
 async fn get_string(
-    State(state): State<SharedState>,
+    State(state): State<Shared>,
     Query(query): Query<params::QueryParams>,
 ) -> Result<Json<StringJson>, ApiError> {
     let message = string_request(&query)?;

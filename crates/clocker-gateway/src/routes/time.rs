@@ -15,12 +15,12 @@ use utoipa_axum::routes;
 
 use super::ErrorBody;
 use super::params;
-use crate::state::SharedState;
+use crate::state::Shared;
 
 /// The service behind these routes, as errors name it.
 const UPSTREAM: &str = "current-time";
 
-pub fn router() -> OpenApiRouter<SharedState> {
+pub fn router() -> OpenApiRouter<Shared> {
     OpenApiRouter::new().routes(routes!(get_time))
 }
 
@@ -55,7 +55,7 @@ pub struct TimeJson {
         (status = 400, body = ErrorBody, description = "Unknown time zone"),
     ))]
 async fn get_time(
-    State(state): State<SharedState>,
+    State(state): State<Shared>,
     Query(query): Query<params::QueryParams>,
 ) -> Result<Json<TimeJson>, ApiError> {
     let (name, zone) = zone_param(&query)?;

@@ -19,12 +19,12 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::{ErrorBody, JsonBody, idempotency_key};
-use crate::state::{AppState, SharedState};
+use crate::state::{AppState, Shared};
 
 /// The service behind these routes, as errors name it.
 const UPSTREAM: &str = "timers";
 
-pub fn router() -> OpenApiRouter<SharedState> {
+pub fn router() -> OpenApiRouter<Shared> {
     OpenApiRouter::new()
         .routes(routes!(list_timers, create_timer))
         .routes(routes!(get_timer, cancel_timer))
@@ -77,7 +77,7 @@ pub struct TimerList {
         (status = 429, body = ErrorBody, description = "The account, or this client address for anonymous timers, has its quota of pending timers"),
     ))]
 async fn create_timer(
-    State(state): State<SharedState>,
+    State(state): State<Shared>,
     headers: HeaderMap,
     extensions: Extensions,
     JsonBody(body): JsonBody<SetTimerJson>,
@@ -105,7 +105,7 @@ async fn create_timer(
         (status = 401, body = ErrorBody, description = "No bearer token, or not a live session"),
     ))]
 async fn list_timers(
-    State(state): State<SharedState>,
+    State(state): State<Shared>,
     headers: HeaderMap,
 ) -> Result<Json<TimerList>, ApiError> {
     let request = state.request(ListTimersRequest::default(), &headers);
@@ -121,7 +121,7 @@ async fn list_timers(
 #[utoipa::path(get, path = "/api/timers/{id}", tag = "timers",
     params(TimerId), security((), ("bearer" = [])), responses((status = 200, body = TimerJson), LookupErrors))]
 async fn get_timer(
-    State(state): State<SharedState>,
+    State(state): State<Shared>,
     headers: HeaderMap,
     Path(TimerId { id }): Path<TimerId>,
 ) -> Result<Json<TimerJson>, ApiError> {
@@ -132,7 +132,7 @@ async fn get_timer(
 #[utoipa::path(delete, path = "/api/timers/{id}", tag = "timers",
     params(TimerId), security((), ("bearer" = [])), responses((status = 200, body = TimerJson), LookupErrors))]
 async fn cancel_timer(
-    State(state): State<SharedState>,
+    State(state): State<Shared>,
     headers: HeaderMap,
     Path(TimerId { id }): Path<TimerId>,
 ) -> Result<Json<TimerJson>, ApiError> {
