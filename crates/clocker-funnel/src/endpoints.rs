@@ -19,18 +19,19 @@ use serde::Serialize;
 /// The base URLs, as configured or derived from the address book.
 #[derive(Debug, Clone)]
 pub struct Endpoints {
-    gateway: Base,
-    stream: Base,
+    gateway: BaseUrl,
+    stream: BaseUrl,
     /// The hosts the funnel answers: what a derived URL may name.
     hosts: AllowedHosts,
 }
 
+/// Where the page finds one service.
 #[derive(Debug, Clone)]
-enum Base {
+enum BaseUrl {
     /// A URL given by configuration ("" for this origin).
-    Fixed(String),
+    Configured(String),
     /// The browser's host name with this port.
-    Port(String),
+    BrowsersHostWithPort(String),
 }
 
 impl Endpoints {
@@ -41,13 +42,13 @@ impl Endpoints {
         hosts: AllowedHosts,
     ) -> Self {
         let base = |fixed: Option<&str>, door: &str| match fixed {
-            Some(url) => Base::Fixed(url.trim_end_matches('/').to_owned()),
+            Some(url) => BaseUrl::Configured(url.trim_end_matches('/').to_owned()),
             None => {
                 let port = book
                     .resolve(door)
                     .and_then(|addr| addr.rsplit_once(':'))
                     .map_or("", |(_, port)| port);
-                Base::Port(port.to_owned())
+                BaseUrl::BrowsersHostWithPort(port.to_owned())
             }
         };
         Self {
@@ -75,9 +76,9 @@ impl Endpoints {
 
     fn resolve(&self, host: Option<&Host>) -> ConfigJson {
         let host = host.map_or_else(|| "127.0.0.1".to_owned(), Host::to_string);
-        let url = |base: &Base| match base {
-            Base::Fixed(url) => url.clone(),
-            Base::Port(port) => format!("http://{host}:{port}"),
+        let url = |base: &BaseUrl| match base {
+            BaseUrl::Configured(url) => url.clone(),
+            BaseUrl::BrowsersHostWithPort(port) => format!("http://{host}:{port}"),
         };
         ConfigJson {
             gateway: url(&self.gateway),

@@ -10,6 +10,8 @@
 //!   dependencies answer; `GET /config.json` tells the page where the
 //!   gateway and the stream are (`endpoints`); `GET /status.json` the
 //!   supervised services (`status`); every other `GET` is the web UI (`web`).
+//! - `admin`: the optional admin listener, with the full `/status.json` and
+//!   `/metrics` off the public port.
 //! - Every route answers only the hosts of its allow-list, and `/ws` only
 //!   pages of allowed origins (`clocker_runtime::http::AllowedHosts`).
 

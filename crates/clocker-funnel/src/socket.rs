@@ -11,7 +11,7 @@
 //! and gets `{"pong":t0,"received":t1,"sent":t2}`, the fleet's time
 //! (current-time's clock, unix ms with µs digits) when the ping arrived and
 //! when the pong left; both `null` while the funnel has not yet read
-//! current-time. Pings beyond a small burst allowance are dropped.
+//! current-time. Pings beyond a small burst (a token bucket) are dropped.
 
 use std::pin::pin;
 use std::sync::Arc;
@@ -75,36 +75,38 @@ pub async fn upgrade(
         .max_frame_size(MAX_MESSAGE_BYTES)
         .on_upgrade(move |socket| {
             let tasks = state.tasks.clone();
-            tasks.track_future(serve(socket, query.tz, state))
+            tasks.track_future(serve_client(socket, query.tz, state))
         })
 }
 
-/// Counts a connected socket for as long as it lives.
-struct Connected(Arc<AtomicUsize>);
+/// Counts a connected socket in the funnel's clients for as long as it lives.
+struct CountedClient(Arc<AtomicUsize>);
 
-impl Connected {
+impl CountedClient {
     fn new(clients: &Arc<AtomicUsize>) -> Self {
         let now = clients.fetch_add(1, Ordering::Relaxed) + 1;
         metrics::gauge!("clocker_funnel_clients").set(now as f64);
-        Connected(clients.clone())
+        CountedClient(clients.clone())
     }
 }
 
-impl Drop for Connected {
+impl Drop for CountedClient {
     fn drop(&mut self) {
         let now = self.0.fetch_sub(1, Ordering::Relaxed) - 1;
         metrics::gauge!("clocker_funnel_clients").set(now as f64);
     }
 }
 
-async fn serve(socket: WebSocket, tz: Option<String>, state: AppState) {
-    let _connected = Connected::new(&state.clients);
+/// Pushes frames of the client's zone until it goes, answering its zone
+/// changes and pings.
+async fn serve_client(socket: WebSocket, tz: Option<String>, state: AppState) {
+    let _counted = CountedClient::new(&state.clients);
     let requested = tz.unwrap_or_else(|| state.default_zone.to_string());
     let mut client = Client {
         socket,
         state,
         subscription: None,
-        ping_allowance: Allowance::new(PING_BURST, PINGS_PER_SEC),
+        ping_tokens: TokenBucket::new(PING_BURST, PINGS_PER_SEC),
     };
     if !client.subscribe(&requested).await {
         return;
@@ -179,7 +181,7 @@ struct Client {
     state: AppState,
     /// The zone's canonical name and its frames; `None` until a valid zone.
     subscription: Option<(String, watch::Receiver<Published>)>,
-    ping_allowance: Allowance,
+    ping_tokens: TokenBucket,
 }
 
 impl Client {
@@ -189,7 +191,7 @@ impl Client {
         match serde_json::from_str::<ClientMessage>(text) {
             Ok(ClientMessage::Zone { tz }) => self.subscribe(&tz).await,
             Ok(ClientMessage::Ping { ping }) => {
-                if !self.ping_allowance.take(arrival.at) {
+                if !self.ping_tokens.try_take(arrival.at) {
                     return true;
                 }
                 // The fleet's time is read once, at arrival; the time since
@@ -303,8 +305,8 @@ pub fn fuzz_ws_message(data: &[u8]) {
         },
         Ok(ClientMessage::Ping { ping }) => {
             let start = Instant::now();
-            let mut allowance = Allowance::new(PING_BURST, PINGS_PER_SEC);
-            assert!(allowance.take(start), "the first ping is always answered");
+            let mut bucket = TokenBucket::new(PING_BURST, PINGS_PER_SEC);
+            assert!(bucket.try_take(start), "the first ping is always answered");
             let reply = pong_json(ping, Some(i64::MAX - 1), Some(i64::MAX));
             let Message::Text(pong) = &reply else {
                 unreachable!("pongs are text")
@@ -325,16 +327,16 @@ pub fn fuzz_ws_message(data: &[u8]) {
     serde_json::from_str::<serde_json::Value>(&reply).expect("a reply is JSON");
 }
 
-/// A token bucket: `burst` at once, refilled at `per_sec`.
+/// `burst` tokens at once, refilled at `per_sec`.
 #[derive(Debug)]
-struct Allowance {
+struct TokenBucket {
     tokens: f64,
     burst: f64,
     per_sec: f64,
     refilled: Instant,
 }
 
-impl Allowance {
+impl TokenBucket {
     fn new(burst: f64, per_sec: f64) -> Self {
         Self {
             tokens: burst,
@@ -345,7 +347,7 @@ impl Allowance {
     }
 
     /// Takes one token; false when none is left.
-    fn take(&mut self, now: Instant) -> bool {
+    fn try_take(&mut self, now: Instant) -> bool {
         let earned = now.saturating_duration_since(self.refilled).as_secs_f64() * self.per_sec;
         self.tokens = (self.tokens + earned).min(self.burst);
         self.refilled = now;
@@ -413,11 +415,11 @@ mod tests {
     #[test]
     fn pings_beyond_the_burst_are_refused_until_refilled() {
         let start = Instant::now();
-        let mut allowance = Allowance::new(3.0, 2.0);
-        assert!((0..3).all(|_| allowance.take(start)));
-        assert!(!allowance.take(start));
-        assert!(allowance.take(start + Duration::from_millis(500)));
-        assert!(!allowance.take(start + Duration::from_millis(500)));
-        assert!(allowance.take(start + Duration::from_secs(60)));
+        let mut bucket = TokenBucket::new(3.0, 2.0);
+        assert!((0..3).all(|_| bucket.try_take(start)));
+        assert!(!bucket.try_take(start));
+        assert!(bucket.try_take(start + Duration::from_millis(500)));
+        assert!(!bucket.try_take(start + Duration::from_millis(500)));
+        assert!(bucket.try_take(start + Duration::from_secs(60)));
     }
 }

@@ -1,5 +1,6 @@
 //! The REST gateway (seed 004): one HTTP front door to the gRPC services.
 //!
+//! # Layout
 //! - `routes/`: one module per resource, each with its `router()`;
 //!   handlers are `verb_noun` and only convert between JSON and gRPC.
 //!   `/health` and `/random/*` answer exactly as seed 004's gateway does;

@@ -37,20 +37,24 @@ pub use fuzz::{fuzz_gateway_json, fuzz_gateway_query};
 )]
 struct ApiDoc;
 
-/// Every route, each with its part of the document.
-fn documented_routes() -> OpenApiRouter<Shared> {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+/// Every route, and the document of them all: each route's own part, and
+/// the errors every route of a kind may answer ([`document_shared_errors`]).
+fn documented_routes() -> (Router<Shared>, utoipa::openapi::OpenApi) {
+    let (router, mut api) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(health::router())
         .merge(random::router())
         .merge(time::router())
         .merge(accounts::router())
         .merge(timers::router())
         .routes(routes!(get_openapi))
+        .split_for_parts();
+    document_shared_errors(&mut api);
+    (router, api)
 }
 
 /// Every route of the gateway, with `/openapi.json`.
 pub fn router(state: AppState) -> Router {
-    let (router, api) = documented_routes().split_for_parts();
+    let (router, api) = documented_routes();
     let json = api
         .to_pretty_json()
         .expect("the OpenAPI document serializes");
@@ -61,7 +65,46 @@ pub fn router(state: AppState) -> Router {
 
 /// The OpenAPI document, as `/openapi.json` serves it.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    documented_routes().split_for_parts().1
+    documented_routes().1
+}
+
+/// The routes that call a service behind the gateway, by path.
+const UPSTREAM_PATHS: [&str; 2] = ["/api/", "/random/"];
+
+/// Adds to each operation the errors that come from how it is served, not
+/// from what it does: [`Upstream`] to every route that calls a service,
+/// [`BodyErrors`] to every route that takes a body ([`JsonBody`]). So a new
+/// route documents them without listing them.
+fn document_shared_errors(api: &mut utoipa::openapi::OpenApi) {
+    use utoipa::IntoResponses;
+    for (path, item) in api.paths.paths.iter_mut() {
+        let calls_a_service = UPSTREAM_PATHS.iter().any(|prefix| path.starts_with(prefix));
+        for operation in [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            let mut shared = std::collections::BTreeMap::new();
+            if calls_a_service {
+                shared.extend(Upstream::responses());
+            }
+            if operation.request_body.is_some() {
+                shared.extend(BodyErrors::responses());
+            }
+            for (status, response) in shared {
+                operation
+                    .responses
+                    .responses
+                    .entry(status)
+                    .or_insert(response);
+            }
+        }
+    }
 }
 
 /// This document.
@@ -99,6 +142,21 @@ impl utoipa::Modify for BearerAuth {
     }
 }
 
+/// A handler's JSON body: as [`axum::Json`], but a body that is not one is
+/// answered as every other error (`{"error": "..."}`, see [`json_body`]).
+struct JsonBody<T>(T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned> axum::extract::FromRequest<S> for JsonBody<T> {
+    type Rejection = clocker_runtime::http::ApiError;
+
+    async fn from_request(
+        request: axum::extract::Request,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        json_body(axum::Json::from_request(request, state).await).map(JsonBody)
+    }
+}
+
 /// A JSON body, or the error saying why it is not one (400, 413 or 415).
 fn json_body<T>(
     body: Result<axum::Json<T>, axum::extract::rejection::JsonRejection>,
@@ -132,7 +190,8 @@ fn idempotency_key(
     }
 }
 
-/// What any route that calls a service may answer when that service fails.
+/// What any route that calls a service may answer when that service fails
+/// (added to each by [`document_shared_errors`]).
 #[derive(utoipa::IntoResponses)]
 #[allow(dead_code)]
 enum Upstream {
@@ -144,7 +203,8 @@ enum Upstream {
     TimedOut(ErrorBody),
 }
 
-/// What a route that takes a JSON body may answer about the body itself.
+/// What a route that takes a JSON body may answer about the body itself
+/// (added to each by [`document_shared_errors`]).
 #[derive(utoipa::IntoResponses)]
 #[allow(dead_code)]
 enum BodyErrors {

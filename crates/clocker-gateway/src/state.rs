@@ -5,13 +5,13 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::http::HeaderMap;
+use axum::http::{Extensions, HeaderMap};
 use clocker_proto::random::random_service_client::RandomServiceClient;
 use clocker_proto::v1::accounts_client::AccountsClient;
 use clocker_proto::v1::current_time_client::CurrentTimeClient;
 use clocker_proto::v1::timers_client::TimersClient;
 use clocker_runtime::http::ApiError;
-use clocker_runtime::{LocateError, Locator, Readiness, forward_bearer};
+use clocker_runtime::{LocateError, Locator, Readiness, forward_bearer, forward_peer};
 use tonic::transport::Channel;
 
 /// The state every handler gets: one pointer to the [`AppState`].
@@ -58,6 +58,22 @@ impl AppState {
         let mut request = tonic::Request::new(message);
         forward_bearer(&mut request, headers);
         request.set_timeout(self.call_timeout);
+        request
+    }
+
+    /// [`AppState::request`], naming the gateway's own client (found in the
+    /// connection's `extensions`) in `x-forwarded-for`: the services count
+    /// anonymous timers and throttle password guesses per client address,
+    /// and believe this from the gateway's address (their
+    /// `--trusted-proxies`).
+    pub fn request_from_client<T>(
+        &self,
+        message: T,
+        headers: &HeaderMap,
+        extensions: &Extensions,
+    ) -> tonic::Request<T> {
+        let mut request = self.request(message, headers);
+        forward_peer(&mut request, extensions);
         request
     }
 

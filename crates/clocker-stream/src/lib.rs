@@ -1,20 +1,29 @@
 //! The SSE stream (seed 004) on port 8085.
 //!
 //! - `GET /stream`: seed 004's `event: data` events from ONE upstream
-//!   `StreamRandomData` shared by every client ([`feed`]), each written once
-//!   as bytes ([`clocker_fanout::sse`]; the responses: [`sse`]);
-//!   `Last-Event-ID` resumes from a bounded history.
-//!   Answered off the socket, before the router ([`direct`]): it is the
-//!   route with thousands of clients, and hyper's per-connection buffers
-//!   were most of their cost.
+//!   `StreamRandomData` shared by every client, each written once as bytes
+//!   (`clocker_fanout::sse`); `Last-Event-ID` resumes from a bounded
+//!   history. Answered off the socket, before the router: it is the route
+//!   with thousands of clients, and hyper's per-connection buffers were
+//!   most of their cost.
 //! - `GET /stream/time?tz=`: the funnel's clock frames, built by the same
-//!   tick loop the funnel runs (`clocker-fanout`'s; `clock`).
-//! - `GET /stream/timers`: the caller's timer events (`timers`);
-//!   `POST`/`DELETE /stream/session` set and clear the session cookie a
-//!   browser's `EventSource` sends it with.
+//!   tick loop the funnel runs (`clocker-fanout`'s).
+//! - `GET /stream/timers`: the caller's timer events; `POST`/`DELETE
+//!   /stream/session` set and clear the session cookie a browser's
+//!   `EventSource` sends it with.
 //! - `GET /health`, `GET /metrics` (seed 004's JSON, with real numbers;
 //!   Prometheus text is at `/metrics/prometheus`), and `GET /` — the
 //!   seed's SSE test page, standalone.
+//!
+//! # Layout
+//! - [`feed`]: the one upstream random stream and its history.
+//! - `direct`: the listener that answers `GET /stream` off the socket and
+//!   passes every other connection on to the router (head parser, SSE
+//!   response writer).
+//! - [`sse`]: the router's SSE responses and the counts `/metrics` reports.
+//! - `clock`: `GET /stream/time`.
+//! - `timers`: `GET /stream/timers` and the session cookie.
+//! - this file: configuration, launch, the router, `/health`, `/metrics`.
 
 mod clock;
 mod direct;
@@ -172,7 +181,7 @@ pub async fn launch(
         book.resolve(doors::FUNNEL).map(String::as_str),
     );
     let addr = local_addr(service, &listener)?;
-    let direct = Arc::new(direct::Direct {
+    let responder = Arc::new(direct::StreamResponder {
         feed: feed.clone(),
         counters: counters.clone(),
         keep_alive: config.keep_alive,
@@ -191,7 +200,7 @@ pub async fn launch(
         addr,
         settings.clone(),
         gate,
-        direct,
+        responder,
         tasks.clone(),
     );
     let state = AppState {

@@ -4,7 +4,8 @@
 //! # Layout
 //! - [`timers`]: a timer as JSON ([`TimerJson`]) and a request to set one
 //!   ([`SetTimerJson`]), as the ZeroMQ door, the gateway and the stream
-//!   show them; [`rfc3339`]; how many timers one watch may follow.
+//!   show them; [`rfc3339`] and [`unix_ms`]; how many timers one watch may
+//!   follow.
 //! - [`timer_duration`]: what a timer's duration may be ([`TimerDuration`]).
 //! - [`supervisor`]: one row of `clocker ps` ([`Row`]), as the supervisor's
 //!   control endpoint serves it and the funnel's `/status.json` passes it
@@ -19,4 +20,4 @@ pub mod timers;
 pub use frame::Frame;
 pub use supervisor::{MAX_ROWS_BYTES, ROWS_PATH, Row};
 pub use timer_duration::{InvalidDuration, MAX_TOTAL_SECONDS, TimerDuration, fuzz_timer_duration};
-pub use timers::{MAX_WATCH_IDS, SetTimerJson, TimerJson, rfc3339};
+pub use timers::{MAX_WATCH_IDS, SetTimerJson, TimerJson, rfc3339, unix_ms};

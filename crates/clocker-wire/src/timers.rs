@@ -79,7 +79,9 @@ impl From<&Timer> for TimerJson {
     }
 }
 
-fn unix_ms(at: &prost_types::Timestamp) -> i64 {
+/// A protobuf timestamp as milliseconds since the Unix epoch (what
+/// [`rfc3339`] takes).
+pub fn unix_ms(at: &prost_types::Timestamp) -> i64 {
     at.seconds * 1000 + i64::from(at.nanos) / 1_000_000
 }
 

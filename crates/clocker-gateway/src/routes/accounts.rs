@@ -4,18 +4,16 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::extract::rejection::JsonRejection;
 use axum::http::{Extensions, HeaderMap, StatusCode};
 use clocker_proto::v1::{Account, LoginRequest, LogoutRequest, RegisterRequest, WhoAmIRequest};
-use clocker_runtime::forward_peer;
 use clocker_runtime::http::ApiError;
-use clocker_wire::rfc3339;
+use clocker_wire::{rfc3339, unix_ms};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{BodyErrors, ErrorBody, Upstream, idempotency_key, json_body};
+use super::{ErrorBody, JsonBody, idempotency_key};
 use crate::state::Shared;
 
 /// The service behind these routes, as errors name it.
@@ -77,30 +75,22 @@ pub struct MeJson {
         (status = 400, body = ErrorBody, description = "Bad username, password or JSON"),
         (status = 409, body = ErrorBody, description = "The username is taken"),
         (status = 429, body = ErrorBody, description = "Too many password hashes at once; retry"),
-        BodyErrors,
-        Upstream,
     ))]
 async fn create_account(
     State(state): State<Shared>,
     headers: HeaderMap,
     extensions: Extensions,
-    body: Result<Json<CredentialsJson>, JsonRejection>,
+    JsonBody(CredentialsJson { username, password }): JsonBody<CredentialsJson>,
 ) -> Result<(StatusCode, Json<AccountJson>), ApiError> {
-    let CredentialsJson { username, password } = json_body(body)?;
-    let mut accounts = state.accounts.clone();
-    let request = RegisterRequest {
+    let message = RegisterRequest {
         username,
         password,
         idempotency_key: idempotency_key(&headers, String::new())?,
     };
+    // The bearer header is not passed on: registering is anonymous.
+    let request = state.request_from_client(message, &HeaderMap::new(), &extensions);
     let reply = state
-        .call(
-            UPSTREAM,
-            accounts.register(for_client(
-                state.request(request, &HeaderMap::new()),
-                &extensions,
-            )),
-        )
+        .call(UPSTREAM, state.accounts.clone().register(request))
         .await?;
     Ok((StatusCode::CREATED, Json(account_json(reply.account))))
 }
@@ -113,25 +103,16 @@ async fn create_account(
         (status = 400, body = ErrorBody, description = "Malformed JSON"),
         (status = 401, body = ErrorBody, description = "Wrong username or password"),
         (status = 429, body = ErrorBody, description = "Too many failed logins; see Retry-After"),
-        BodyErrors,
-        Upstream,
     ))]
 async fn create_session(
     State(state): State<Shared>,
     extensions: Extensions,
-    body: Result<Json<CredentialsJson>, JsonRejection>,
+    JsonBody(CredentialsJson { username, password }): JsonBody<CredentialsJson>,
 ) -> Result<Json<SessionJson>, ApiError> {
-    let CredentialsJson { username, password } = json_body(body)?;
-    let mut accounts = state.accounts.clone();
-    let request = LoginRequest { username, password };
+    let message = LoginRequest { username, password };
+    let request = state.request_from_client(message, &HeaderMap::new(), &extensions);
     let reply = state
-        .call(
-            UPSTREAM,
-            accounts.login(for_client(
-                state.request(request, &HeaderMap::new()),
-                &extensions,
-            )),
-        )
+        .call(UPSTREAM, state.accounts.clone().login(request))
         .await?;
     Ok(Json(SessionJson {
         token: reply.token,
@@ -146,12 +127,12 @@ async fn create_session(
     responses(
         (status = 200, body = MeJson),
         (status = 401, body = ErrorBody, description = "No token, or the session ended"),
-        Upstream,
     ))]
 async fn get_me(State(state): State<Shared>, headers: HeaderMap) -> Result<Json<MeJson>, ApiError> {
-    let mut accounts = state.accounts.clone();
     let request = state.request(WhoAmIRequest::default(), &headers);
-    let reply = state.call(UPSTREAM, accounts.who_am_i(request)).await?;
+    let reply = state
+        .call(UPSTREAM, state.accounts.clone().who_am_i(request))
+        .await?;
     Ok(Json(MeJson {
         account: account_json(reply.account),
         expires_at: timestamp_text(reply.expires_at.as_ref()),
@@ -164,15 +145,15 @@ async fn get_me(State(state): State<Shared>, headers: HeaderMap) -> Result<Json<
     responses(
         (status = 204, description = "The session has ended"),
         (status = 401, body = ErrorBody, description = "No token"),
-        Upstream,
     ))]
 async fn delete_session(
     State(state): State<Shared>,
     headers: HeaderMap,
 ) -> Result<StatusCode, ApiError> {
-    let mut accounts = state.accounts.clone();
     let request = state.request(LogoutRequest::default(), &headers);
-    state.call(UPSTREAM, accounts.logout(request)).await?;
+    state
+        .call(UPSTREAM, state.accounts.clone().logout(request))
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -186,14 +167,5 @@ fn account_json(account: Option<Account>) -> AccountJson {
 }
 
 fn timestamp_text(at: Option<&prost_types::Timestamp>) -> String {
-    at.map(|at| rfc3339(at.seconds * 1000 + i64::from(at.nanos) / 1_000_000))
-        .unwrap_or_default()
-}
-
-/// `request`, naming the gateway's own client in `x-forwarded-for`: the
-/// accounts service throttles password guesses per client address, and
-/// believes this from the gateway's address (its `--trusted-proxies`).
-fn for_client<T>(mut request: tonic::Request<T>, extensions: &Extensions) -> tonic::Request<T> {
-    forward_peer(&mut request, extensions);
-    request
+    at.map(|at| rfc3339(unix_ms(at))).unwrap_or_default()
 }

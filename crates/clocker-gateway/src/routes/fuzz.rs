@@ -21,7 +21,7 @@ pub fn fuzz_gateway_query(data: &[u8]) {
         // hyper answers 400 before the router sees it.
         return;
     };
-    let query = match Query::<params::Query>::try_from_uri(&uri) {
+    let query = match Query::<params::QueryParams>::try_from_uri(&uri) {
         Ok(Query(query)) => query,
         Err(rejection) => {
             assert_eq!(rejection.status(), StatusCode::BAD_REQUEST, "{uri}");

@@ -8,7 +8,7 @@ use std::str::FromStr;
 use clocker_runtime::http::ApiError;
 
 /// The query string, by name.
-pub type Query = HashMap<String, String>;
+pub type QueryParams = HashMap<String, String>;
 
 /// The 400 for a parameter that is not what it should be.
 pub fn invalid(name: &str) -> ApiError {
@@ -16,7 +16,7 @@ pub fn invalid(name: &str) -> ApiError {
 }
 
 /// `name` parsed as `T`, or `default` when missing or empty.
-pub fn parse<T: FromStr>(query: &Query, name: &str, default: T) -> Result<T, ApiError> {
+pub fn parse<T: FromStr>(query: &QueryParams, name: &str, default: T) -> Result<T, ApiError> {
     match query.get(name).map(String::as_str) {
         None | Some("") => Ok(default),
         Some(text) => text.parse().map_err(|_| invalid(name)),
@@ -24,7 +24,7 @@ pub fn parse<T: FromStr>(query: &Query, name: &str, default: T) -> Result<T, Api
 }
 
 /// A boolean as Go's `strconv.ParseBool` reads one (the seed's gateway is Go).
-pub fn parse_bool(query: &Query, name: &str, default: bool) -> Result<bool, ApiError> {
+pub fn parse_bool(query: &QueryParams, name: &str, default: bool) -> Result<bool, ApiError> {
     match query.get(name).map(String::as_str) {
         None | Some("") => Ok(default),
         Some("1" | "t" | "T" | "TRUE" | "true" | "True") => Ok(true),
@@ -37,7 +37,7 @@ pub fn parse_bool(query: &Query, name: &str, default: bool) -> Result<bool, ApiE
 mod tests {
     use super::*;
 
-    fn query(pairs: &[(&str, &str)]) -> Query {
+    fn query(pairs: &[(&str, &str)]) -> QueryParams {
         pairs
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))

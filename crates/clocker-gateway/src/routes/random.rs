@@ -3,6 +3,7 @@
 
 use axum::Json;
 use axum::extract::{Query, State};
+use axum::http::HeaderMap;
 use clocker_proto::random::{NumberRequest, StringRequest};
 use clocker_runtime::http::ApiError;
 use serde::Serialize;
@@ -10,8 +11,8 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::ErrorBody;
 use super::params::{self, parse, parse_bool};
-use super::{ErrorBody, Upstream};
 use crate::state::Shared;
 
 /// The service behind these routes, as errors name it.
@@ -56,20 +57,16 @@ pub struct StringJson {
     responses(
         (status = 200, body = NumberJson),
         (status = 400, body = ErrorBody, description = "A parameter is not a 32-bit integer"),
-        Upstream,
     ))]
 async fn get_number(
     State(state): State<Shared>,
-    Query(query): Query<params::Query>,
+    Query(query): Query<params::QueryParams>,
 ) -> Result<Json<NumberJson>, ApiError> {
-    let NumberRequest { min, max } = number_request(&query)?;
-    let mut random = state.random.clone();
+    let message = number_request(&query)?;
+    let NumberRequest { min, max } = message;
+    let request = state.request(message, &HeaderMap::new());
     let reply = state
-        .call(
-            UPSTREAM,
-            random
-                .get_random_number(state.request(NumberRequest { min, max }, &Default::default())),
-        )
+        .call(UPSTREAM, state.random.clone().get_random_number(request))
         .await?;
     Ok(Json(NumberJson {
         number: reply.value,
@@ -88,11 +85,10 @@ async fn get_number(
     responses(
         (status = 200, body = StringJson),
         (status = 400, body = ErrorBody, description = "A parameter is malformed or out of range"),
-        Upstream,
     ))]
 async fn get_string(
     State(state): State<Shared>,
-    Query(query): Query<params::Query>,
+    Query(query): Query<params::QueryParams>,
 ) -> Result<Json<StringJson>, ApiError> {
     let message = string_request(&query)?;
     let StringRequest {
@@ -100,12 +96,9 @@ async fn get_string(
         include_digits,
         include_special,
     } = message;
-    let mut random = state.random.clone();
+    let request = state.request(message, &HeaderMap::new());
     let reply = state
-        .call(
-            UPSTREAM,
-            random.get_random_string(state.request(message, &Default::default())),
-        )
+        .call(UPSTREAM, state.random.clone().get_random_string(request))
         .await?;
     Ok(Json(StringJson {
         string: reply.value,
@@ -116,7 +109,7 @@ async fn get_string(
 }
 
 /// `/random/number`'s query: `min` and `max`, 1 and 100 by default.
-pub(super) fn number_request(query: &params::Query) -> Result<NumberRequest, ApiError> {
+pub(super) fn number_request(query: &params::QueryParams) -> Result<NumberRequest, ApiError> {
     Ok(NumberRequest {
         min: parse(query, "min", 1)?,
         max: parse(query, "max", 100)?,
@@ -125,7 +118,7 @@ pub(super) fn number_request(query: &params::Query) -> Result<NumberRequest, Api
 
 /// `/random/string`'s query: `length` (1 to 1000, 10 by default), `digits`
 /// and `special`.
-pub(super) fn string_request(query: &params::Query) -> Result<StringRequest, ApiError> {
+pub(super) fn string_request(query: &params::QueryParams) -> Result<StringRequest, ApiError> {
     let length = parse(query, "length", 10)?;
     let include_digits = parse_bool(query, "digits", true)?;
     let include_special = parse_bool(query, "special", false)?;

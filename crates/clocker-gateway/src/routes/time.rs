@@ -3,6 +3,7 @@
 
 use axum::Json;
 use axum::extract::{Query, State};
+use axum::http::HeaderMap;
 use clocker_proto::v1::CurrentTimeRequest;
 use clocker_runtime::http::ApiError;
 use jiff::Timestamp;
@@ -12,8 +13,8 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::ErrorBody;
 use super::params;
-use super::{ErrorBody, Upstream};
 use crate::state::Shared;
 
 /// The service behind these routes, as errors name it.
@@ -52,22 +53,18 @@ pub struct TimeJson {
     responses(
         (status = 200, body = TimeJson),
         (status = 400, body = ErrorBody, description = "Unknown time zone"),
-        Upstream,
     ))]
 async fn get_time(
     State(state): State<Shared>,
-    Query(query): Query<params::Query>,
+    Query(query): Query<params::QueryParams>,
 ) -> Result<Json<TimeJson>, ApiError> {
     let (name, zone) = zone_param(&query)?;
-    let mut clock = state.clock.clone();
-    let request = CurrentTimeRequest {
+    let message = CurrentTimeRequest {
         tz: name.to_owned(),
     };
+    let request = state.request(message, &HeaderMap::new());
     let reply = state
-        .call(
-            UPSTREAM,
-            clock.get_current_time(state.request(request, &Default::default())),
-        )
+        .call(UPSTREAM, state.clock.clone().get_current_time(request))
         .await?;
     let at = Timestamp::from_nanosecond(i128::from(reply.unix_nanos)).map_err(|_| {
         ApiError::Upstream {
@@ -79,7 +76,7 @@ async fn get_time(
 }
 
 /// The `tz` parameter (UTC when missing or empty) and its zone.
-pub(super) fn zone_param(query: &params::Query) -> Result<(&str, TimeZone), ApiError> {
+pub(super) fn zone_param(query: &params::QueryParams) -> Result<(&str, TimeZone), ApiError> {
     let name = query
         .get("tz")
         .map(String::as_str)

@@ -8,20 +8,18 @@
 //! events are an SSE stream on the stream service, `/stream/timers`.)
 
 use axum::Json;
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::{Extensions, HeaderMap, StatusCode};
 use clocker_proto::v1::{ListTimersRequest, SetTimerRequest, TimerRequest};
-use clocker_runtime::forward_peer;
 use clocker_runtime::http::ApiError;
 use clocker_wire::{SetTimerJson, TimerJson};
-use serde::Serialize;
-use utoipa::ToSchema;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{BodyErrors, ErrorBody, Upstream, idempotency_key, json_body};
-use crate::state::Shared;
+use super::{ErrorBody, JsonBody, idempotency_key};
+use crate::state::{AppState, Shared};
 
 /// The service behind these routes, as errors name it.
 const UPSTREAM: &str = "timers";
@@ -30,6 +28,14 @@ pub fn router() -> OpenApiRouter<Shared> {
     OpenApiRouter::new()
         .routes(routes!(list_timers, create_timer))
         .routes(routes!(get_timer, cancel_timer))
+}
+
+/// The timer a route naming one timer is about.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+struct TimerId {
+    /// The timer's id
+    id: String,
 }
 
 /// What naming one timer may answer besides the timer.
@@ -69,16 +75,13 @@ pub struct TimerList {
         (status = 400, body = ErrorBody, description = "A bad duration or label, or malformed JSON"),
         (status = 401, body = ErrorBody, description = "The bearer token is not a live session"),
         (status = 429, body = ErrorBody, description = "The account, or this client address for anonymous timers, has its quota of pending timers"),
-        BodyErrors,
-        Upstream,
     ))]
 async fn create_timer(
     State(state): State<Shared>,
     headers: HeaderMap,
     extensions: Extensions,
-    body: Result<Json<SetTimerJson>, JsonRejection>,
+    JsonBody(body): JsonBody<SetTimerJson>,
 ) -> Result<(StatusCode, Json<TimerJson>), ApiError> {
-    let body = json_body(body)?;
     let message = SetTimerRequest {
         hours: body.hours,
         minutes: body.minutes,
@@ -87,10 +90,10 @@ async fn create_timer(
         token: body.token,
         idempotency_key: idempotency_key(&headers, body.idempotency_key)?,
     };
-    let mut timers = state.timers.clone();
-    let mut request = state.request(message, &headers);
-    forward_peer(&mut request, &extensions);
-    let timer = state.call(UPSTREAM, timers.set_timer(request)).await?;
+    let request = state.request_from_client(message, &headers, &extensions);
+    let timer = state
+        .call(UPSTREAM, state.timers.clone().set_timer(request))
+        .await?;
     Ok((StatusCode::CREATED, Json(TimerJson::from(&timer))))
 }
 
@@ -100,15 +103,15 @@ async fn create_timer(
     responses(
         (status = 200, body = TimerList),
         (status = 401, body = ErrorBody, description = "No bearer token, or not a live session"),
-        Upstream,
     ))]
 async fn list_timers(
     State(state): State<Shared>,
     headers: HeaderMap,
 ) -> Result<Json<TimerList>, ApiError> {
-    let mut timers = state.timers.clone();
     let request = state.request(ListTimersRequest::default(), &headers);
-    let reply = state.call(UPSTREAM, timers.list_timers(request)).await?;
+    let reply = state
+        .call(UPSTREAM, state.timers.clone().list_timers(request))
+        .await?;
     Ok(Json(TimerList {
         timers: reply.timers.iter().map(TimerJson::from).collect(),
     }))
@@ -116,47 +119,48 @@ async fn list_timers(
 
 /// One timer.
 #[utoipa::path(get, path = "/api/timers/{id}", tag = "timers",
-    params(("id" = String, Path, description = "The timer's id")),
-    security((), ("bearer" = [])),
-    responses(
-        (status = 200, body = TimerJson),
-        LookupErrors,
-        Upstream,
-    ))]
+    params(TimerId), security((), ("bearer" = [])), responses((status = 200, body = TimerJson), LookupErrors))]
 async fn get_timer(
     State(state): State<Shared>,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    Path(TimerId { id }): Path<TimerId>,
 ) -> Result<Json<TimerJson>, ApiError> {
-    let mut timers = state.timers.clone();
-    let request = state.request(timer_request(id), &headers);
-    let timer = state.call(UPSTREAM, timers.get_timer(request)).await?;
-    Ok(Json(TimerJson::from(&timer)))
+    act_on_timer(&state, &headers, id, TimerAction::Get).await
 }
 
 /// Cancels a pending timer (one that has ended is returned unchanged).
 #[utoipa::path(delete, path = "/api/timers/{id}", tag = "timers",
-    params(("id" = String, Path, description = "The timer's id")),
-    security((), ("bearer" = [])),
-    responses(
-        (status = 200, body = TimerJson),
-        LookupErrors,
-        Upstream,
-    ))]
+    params(TimerId), security((), ("bearer" = [])), responses((status = 200, body = TimerJson), LookupErrors))]
 async fn cancel_timer(
     State(state): State<Shared>,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    Path(TimerId { id }): Path<TimerId>,
 ) -> Result<Json<TimerJson>, ApiError> {
-    let mut timers = state.timers.clone();
-    let request = state.request(timer_request(id), &headers);
-    let timer = state.call(UPSTREAM, timers.cancel_timer(request)).await?;
-    Ok(Json(TimerJson::from(&timer)))
+    act_on_timer(&state, &headers, id, TimerAction::Cancel).await
 }
 
-fn timer_request(id: String) -> TimerRequest {
-    TimerRequest {
+/// What a request naming one timer does to it.
+enum TimerAction {
+    Get,
+    Cancel,
+}
+
+/// Gets or cancels the timer `id` as the caller of `headers`, and answers it.
+async fn act_on_timer(
+    state: &AppState,
+    headers: &HeaderMap,
+    id: String,
+    action: TimerAction,
+) -> Result<Json<TimerJson>, ApiError> {
+    let message = TimerRequest {
         id,
         token: String::new(),
-    }
+    };
+    let request = state.request(message, headers);
+    let mut timers = state.timers.clone();
+    let timer = match action {
+        TimerAction::Get => state.call(UPSTREAM, timers.get_timer(request)).await?,
+        TimerAction::Cancel => state.call(UPSTREAM, timers.cancel_timer(request)).await?,
+    };
+    Ok(Json(TimerJson::from(&timer)))
 }
