@@ -40,7 +40,8 @@ use std::time::Duration;
 use clocker_proto::FILE_DESCRIPTOR_SET;
 use clocker_proto::v1::accounts_server::AccountsServer;
 use clocker_runtime::{
-    CancellationToken, GrpcServer, LaunchError, Launched, ReadinessChecks, Settings, TaskTracker,
+    CancellationToken, GrpcServer, LaunchError, Launched, ReadinessChecks, RuntimeConfig,
+    TaskTracker,
 };
 use clocker_store::{Store, StoreConfig};
 use tokio::net::TcpListener;
@@ -108,7 +109,7 @@ impl Default for AccountsConfig {
 pub async fn launch(
     listener: TcpListener,
     config: &AccountsConfig,
-    settings: &Settings,
+    settings: &RuntimeConfig,
     shutdown: CancellationToken,
 ) -> Result<Launched, LaunchError> {
     let service = NAME;
@@ -160,7 +161,7 @@ async fn sweep_expired_sessions(accounts: Arc<Accounts>, shutdown: CancellationT
 }
 
 /// Accounts is ready while its database answers `SELECT 1`.
-fn database_answers(store: Store, settings: &Settings) -> ReadinessChecks {
+fn database_answers(store: Store, settings: &RuntimeConfig) -> ReadinessChecks {
     ReadinessChecks::new().answering("database", &settings.readiness, move |within| {
         let store = store.clone();
         async move { store.ping(within).await }

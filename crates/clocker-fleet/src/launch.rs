@@ -1,10 +1,10 @@
 //! Starting one service of the fleet by name, with the options every
-//! service takes ([`Options`]).
+//! service takes ([`FleetConfig`]).
 
 use clocker_accounts::AccountsConfig;
 use clocker_funnel::FunnelConfig;
 use clocker_gateway::GatewayConfig;
-use clocker_runtime::{AddressBook, CancellationToken, LaunchError, Launched, Settings};
+use clocker_runtime::{AddressBook, CancellationToken, LaunchError, Launched, RuntimeConfig};
 use clocker_stream::StreamConfig;
 use clocker_time::{Clock, Component};
 use clocker_timers::TimersConfig;
@@ -14,8 +14,8 @@ use crate::ServiceName;
 
 /// Everything a service needs to know besides where to listen.
 #[derive(Debug, Clone, Default)]
-pub struct Options {
-    pub settings: Settings,
+pub struct FleetConfig {
+    pub settings: RuntimeConfig,
     /// The clock current-time reads (only current-time: timers run on
     /// `timers.clock`).
     pub clock: Clock,
@@ -32,7 +32,7 @@ pub async fn launch_service(
     name: ServiceName,
     listener: TcpListener,
     book: AddressBook,
-    options: &Options,
+    options: &FleetConfig,
     shutdown: CancellationToken,
 ) -> Result<Launched, LaunchError> {
     match name {
@@ -93,7 +93,7 @@ mod tests {
             ServiceName::Greeting,
             listener,
             AddressBook::default(),
-            &Options::default(),
+            &FleetConfig::default(),
             CancellationToken::new(),
         )
         .await

@@ -10,7 +10,7 @@
 //!   default ports ([`address_book_from_env`]).
 //! - `order`: start order, every service after what it requires
 //!   ([`start_order`]).
-//! - `launch`: one service started by name with the [`Options`] all take
+//! - `launch`: one service started by name with the [`FleetConfig`] all take
 //!   ([`launch_service`]).
 //! - `threads`: every service on a thread of one process
 //!   ([`ThreadedFleet`]), for tests and benchmarks that need no processes.
@@ -22,7 +22,7 @@ mod service;
 mod threads;
 
 pub use address::{BadAddress, address_book_from_env};
-pub use launch::{Options, launch_service};
+pub use launch::{FleetConfig, launch_service};
 pub use order::{DependencyCycle, start_order};
 pub use service::{ServiceName, UnknownService};
 pub use threads::{FleetError, ThreadedFleet, host_in_url};

@@ -9,7 +9,7 @@ use std::net::{IpAddr, SocketAddr};
 use clocker_runtime::{AddressBook, LaunchError, ServiceThread, bind};
 use tokio::net::TcpListener;
 
-use crate::{DependencyCycle, Options, ServiceName, launch_service, start_order};
+use crate::{DependencyCycle, FleetConfig, ServiceName, launch_service, start_order};
 
 /// Why the fleet could not start.
 #[derive(Debug, thiserror::Error)]
@@ -23,7 +23,7 @@ pub enum FleetError {
 /// Running services, in the order they were started.
 #[derive(Debug)]
 pub struct ThreadedFleet {
-    options: Options,
+    options: FleetConfig,
     book: AddressBook,
     running: Vec<ServiceThread>,
 }
@@ -35,7 +35,7 @@ impl ThreadedFleet {
     pub async fn start(
         host: IpAddr,
         ephemeral: bool,
-        options: Options,
+        options: FleetConfig,
     ) -> Result<Self, FleetError> {
         let order = start_order(&ServiceName::ALL, ServiceName::requires)?;
         let mut options = options;

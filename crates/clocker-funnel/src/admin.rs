@@ -59,7 +59,7 @@ pub fn spawn(
 mod tests {
     use std::time::Duration;
 
-    use clocker_runtime::{AddressBook, Settings};
+    use clocker_runtime::{AddressBook, RuntimeConfig};
 
     use super::*;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -117,7 +117,7 @@ mod tests {
             listener,
             book,
             &config,
-            &Settings::default(),
+            &RuntimeConfig::default(),
             shutdown.clone(),
         )
         .await

@@ -35,7 +35,7 @@ use clocker_proto::doors;
 use clocker_runtime::http::{AllowedHosts, check_host, check_origin};
 use clocker_runtime::{
     AddressBook, CancellationToken, LaunchError, Launched, Locator, NotReady, Readiness,
-    ReadinessChecks, Settings, TaskTracker, launch_http, start_readiness,
+    ReadinessChecks, RuntimeConfig, TaskTracker, launch_http, start_readiness,
 };
 use endpoints::Endpoints;
 use status::{Detail, StatusSource};
@@ -121,7 +121,7 @@ pub async fn launch(
     listener: TcpListener,
     book: AddressBook,
     config: &FunnelConfig,
-    settings: &Settings,
+    settings: &RuntimeConfig,
     shutdown: CancellationToken,
 ) -> Result<Launched, LaunchError> {
     let service = NAME;
@@ -204,7 +204,7 @@ pub async fn launch(
         tasks: tasks.clone(),
         readiness,
     };
-    let settings = Settings {
+    let settings = RuntimeConfig {
         unsent_limit_bytes: Some(config.unsent_limit_bytes),
         // With an admin listener, metrics are served there only.
         metrics_path: if admin.is_some() {
@@ -362,7 +362,7 @@ mod tests {
         state.readiness = start_readiness(
             NAME,
             clock_services_answer(&state.hub),
-            clocker_runtime::ReadinessSettings::default(),
+            clocker_runtime::ReadinessConfig::default(),
             &tasks,
             shutdown.clone(),
         );

@@ -29,7 +29,7 @@ use clocker_proto::random::random_service_server;
 use clocker_proto::v1::{accounts_server, current_time_server, timers_server};
 use clocker_runtime::http::{AllowedHosts, ApiError, allowed_origins, check_host, cors};
 use clocker_runtime::{
-    AddressBook, CancellationToken, LaunchError, Launched, Locator, ReadinessChecks, Settings,
+    AddressBook, CancellationToken, LaunchError, Launched, Locator, ReadinessChecks, RuntimeConfig,
     TaskTracker, launch_http, start_readiness,
 };
 use tokio::net::TcpListener;
@@ -83,7 +83,7 @@ pub fn launch(
     listener: TcpListener,
     book: AddressBook,
     config: &GatewayConfig,
-    settings: &Settings,
+    settings: &RuntimeConfig,
     shutdown: CancellationToken,
 ) -> Result<Launched, LaunchError> {
     let service = NAME;

@@ -11,7 +11,7 @@ mod service;
 
 use clocker_proto::FILE_DESCRIPTOR_SET;
 use clocker_proto::random::random_service_server::RandomServiceServer;
-use clocker_runtime::{CancellationToken, GrpcServer, LaunchError, Launched, Settings};
+use clocker_runtime::{CancellationToken, GrpcServer, LaunchError, Launched, RuntimeConfig};
 use tokio::net::TcpListener;
 
 pub use generate::{Invalid, Series, SeriesSpec};
@@ -27,7 +27,7 @@ pub const REQUIRES: &[&str] = &[];
 /// open streams end then too.
 pub async fn launch(
     listener: TcpListener,
-    settings: &Settings,
+    settings: &RuntimeConfig,
     shutdown: CancellationToken,
 ) -> Result<Launched, LaunchError> {
     GrpcServer::new(NAME, FILE_DESCRIPTOR_SET)

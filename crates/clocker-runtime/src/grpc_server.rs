@@ -16,13 +16,13 @@ use tonic::service::Routes;
 use tonic_health::ServingStatus;
 
 use crate::budget::BudgetLayer;
+use crate::config::RuntimeConfig;
 use crate::health::{
     LIVENESS_PATH, LIVENESS_SERVICE, READINESS_PATH, Readiness, ReadinessChecks, get_liveness,
     get_readiness, not_ready_metadata, start_readiness,
 };
 use crate::launch::{LaunchError, Launched, spawn_serving};
 use crate::reflection::reflection;
-use crate::settings::Settings;
 use crate::socket::gated;
 use crate::telemetry::{prometheus, render_metrics};
 
@@ -98,7 +98,7 @@ impl GrpcServer {
     pub async fn launch(
         self,
         listener: TcpListener,
-        settings: &Settings,
+        settings: &RuntimeConfig,
         shutdown: CancellationToken,
     ) -> Result<Launched, LaunchError> {
         let service = self.service;

@@ -9,7 +9,7 @@
 //!   each of the service's own names, and `GET /health`. A service declares
 //!   [`ReadinessChecks`] (its database answers, the services it requires are
 //!   reachable); [`start_readiness`] runs them every
-//!   [`ReadinessSettings::every`], each within [`ReadinessSettings::timeout`],
+//!   [`ReadinessConfig::every`], each within [`ReadinessConfig::timeout`],
 //!   on the service's own thread as async tasks (a check never blocks it),
 //!   and publishes the outcome: NOT_SERVING with the reason in the
 //!   `clocker-not-ready` response metadata ([`NOT_READY_METADATA`]), and
@@ -54,14 +54,14 @@ pub const NOT_READY_METADATA: &str = "clocker-not-ready";
 
 /// How often readiness is checked, and how long one check may take.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ReadinessSettings {
+pub struct ReadinessConfig {
     /// Time between two rounds of checks.
     pub every: Duration,
     /// How long one check may take before it counts as failed.
     pub timeout: Duration,
 }
 
-impl Default for ReadinessSettings {
+impl Default for ReadinessConfig {
     fn default() -> Self {
         Self {
             every: Duration::from_secs(1),
@@ -180,7 +180,7 @@ impl Readiness {
 pub fn start_readiness(
     service: &'static str,
     checks: ReadinessChecks,
-    settings: ReadinessSettings,
+    settings: ReadinessConfig,
     tasks: &TaskTracker,
     shutdown: CancellationToken,
 ) -> Readiness {
@@ -277,7 +277,7 @@ mod tests {
         let mut readiness = start_readiness(
             "timers",
             checks,
-            ReadinessSettings::default(),
+            ReadinessConfig::default(),
             &tasks,
             shutdown.clone(),
         );
@@ -322,7 +322,7 @@ mod tests {
         let mut readiness = start_readiness(
             "accounts",
             checks,
-            ReadinessSettings::default(),
+            ReadinessConfig::default(),
             &tasks,
             shutdown.clone(),
         );
@@ -343,7 +343,7 @@ mod tests {
         let readiness = start_readiness(
             "hours",
             ReadinessChecks::new(),
-            ReadinessSettings::default(),
+            ReadinessConfig::default(),
             &TaskTracker::new(),
             CancellationToken::new(),
         );

@@ -10,9 +10,9 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use crate::config::RuntimeConfig;
 use crate::health::{LIVENESS_PATH, get_liveness};
 use crate::launch::{LaunchError, Launched, spawn_serving};
-use crate::settings::Settings;
 use crate::socket::gated;
 use crate::telemetry::{count_http_request, render_metrics};
 
@@ -27,7 +27,7 @@ pub fn launch_http(
     service: &'static str,
     listener: TcpListener,
     router: Router,
-    settings: &Settings,
+    settings: &RuntimeConfig,
     tasks: TaskTracker,
     shutdown: CancellationToken,
 ) -> Result<Launched, LaunchError> {
@@ -44,7 +44,7 @@ pub fn launch_http_on<L>(
     listener: L,
     addr: SocketAddr,
     router: Router,
-    settings: &Settings,
+    settings: &RuntimeConfig,
     tasks: TaskTracker,
     shutdown: CancellationToken,
 ) -> Result<Launched, LaunchError>

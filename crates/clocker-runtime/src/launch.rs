@@ -9,8 +9,8 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use crate::config::RuntimeConfig;
 use crate::serving::serve_router;
-use crate::settings::Settings;
 use crate::telemetry::prometheus;
 
 /// Why a service could not start.
@@ -99,7 +99,7 @@ pub(crate) fn spawn_serving<L>(
     listener: L,
     addr: SocketAddr,
     router: Router,
-    settings: &Settings,
+    settings: &RuntimeConfig,
     tasks: TaskTracker,
     shutdown: CancellationToken,
 ) -> Result<Launched, LaunchError>

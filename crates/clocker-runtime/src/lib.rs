@@ -11,7 +11,7 @@
 //!   methods, gRPC health, `reflection`, `/metrics`.
 //! - `http_server`: an HTTP service's router served ([`launch_http`]).
 //! - `launch`: the serving task ([`Launched`]) and why a launch failed
-//!   ([`LaunchError`]); `settings`: how a service runs ([`Settings`]).
+//!   ([`LaunchError`]); `config`: how a service runs ([`RuntimeConfig`]).
 //! - `thread`: a service on a thread of its own ([`ServiceThread`]).
 //!
 //! Serving and holding up:
@@ -40,6 +40,7 @@
 mod address;
 mod backoff;
 mod budget;
+mod config;
 mod deadline;
 mod error_chain;
 pub mod gate;
@@ -55,7 +56,6 @@ mod log_rate_limit;
 mod peer;
 mod reflection;
 mod serving;
-mod settings;
 mod shutdown;
 mod socket;
 mod telemetry;
@@ -66,13 +66,14 @@ mod zones;
 pub use address::{AddressBook, Authority};
 pub use backoff::Backoff;
 pub use budget::{BudgetLayer, Budgeted};
+pub use config::RuntimeConfig;
 pub use deadline::within;
 pub use error_chain::ErrorChain;
 pub use gate::{Admitted, ConnectionLimits, Gate, Permit};
 pub use grpc_server::GrpcServer;
 pub use health::{
     LIVENESS_PATH, LIVENESS_SERVICE, NOT_READY_METADATA, NotReady, READINESS_PATH, Readiness,
-    ReadinessChecks, ReadinessSettings, start_readiness,
+    ReadinessChecks, ReadinessConfig, start_readiness,
 };
 pub use http_server::{launch_http, launch_http_on};
 pub use inherited::{adopt_listeners, take_listener, take_service_listener};
@@ -80,7 +81,6 @@ pub use launch::{BoxError, LaunchError, Launched};
 pub use locate::{LocateError, Locator};
 pub use peer::{FORWARDED_FOR, PeerAddr, client_ip, forward_peer};
 pub use serving::{GatedListener, serve_http, serve_router};
-pub use settings::Settings;
 pub use shutdown::shutdown_signal;
 pub use socket::{bind, configure_accepted, local_addr};
 pub use telemetry::{init_logging, prometheus, record_http_request, render_metrics};

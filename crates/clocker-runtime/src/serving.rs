@@ -36,9 +36,9 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tower::ServiceExt;
 
+use crate::config::RuntimeConfig;
 use crate::gate::{Admitted, ConnectionLimits, Gate};
 use crate::peer::PeerAddr;
-use crate::settings::Settings;
 use crate::socket::configure_accepted;
 
 mod activity;
@@ -55,11 +55,11 @@ const GOODBYE: Duration = Duration::from_secs(1);
 pub struct GatedListener {
     listener: TcpListener,
     gate: Gate,
-    settings: Settings,
+    settings: RuntimeConfig,
 }
 
 impl GatedListener {
-    pub fn new(listener: TcpListener, gate: Gate, settings: Settings) -> Self {
+    pub fn new(listener: TcpListener, gate: Gate, settings: RuntimeConfig) -> Self {
         Self {
             listener,
             gate,
@@ -98,9 +98,9 @@ pub async fn serve_http(
     limits: &ConnectionLimits,
     shutdown: CancellationToken,
 ) -> io::Result<()> {
-    let settings = Settings {
+    let settings = RuntimeConfig {
         connections: limits.clone(),
-        ..Settings::default()
+        ..RuntimeConfig::default()
     };
     let gated = GatedListener::new(listener, Gate::new(name, limits), settings);
     serve_router(gated, router, limits, shutdown).await
@@ -234,9 +234,9 @@ mod tests {
     async fn server(limits: ConnectionLimits) -> Server {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
-        let settings = Settings {
+        let settings = RuntimeConfig {
             connections: limits.clone(),
-            ..Settings::default()
+            ..RuntimeConfig::default()
         };
         let gated = GatedListener::new(listener, Gate::new("gateway", &limits), settings);
         let slow = limits.idle_timeout * 2;

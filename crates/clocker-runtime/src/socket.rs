@@ -8,10 +8,10 @@ use std::time::Duration;
 
 use tokio::net::TcpListener;
 
+use crate::config::RuntimeConfig;
 use crate::gate::Gate;
 use crate::launch::LaunchError;
 use crate::serving::GatedListener;
-use crate::settings::Settings;
 
 /// Binds `addr` for `service` (port 0 picks a free port), or takes the
 /// listener handed over for it ([`crate::inherited`]; `addr` is then unused).
@@ -55,7 +55,7 @@ pub fn local_addr(
 pub(crate) fn gated(
     service: &'static str,
     listener: TcpListener,
-    settings: &Settings,
+    settings: &RuntimeConfig,
 ) -> Result<(GatedListener, SocketAddr), LaunchError> {
     let addr = local_addr(service, &listener)?;
     let gate = Gate::new(service, &settings.connections);
@@ -65,7 +65,7 @@ pub(crate) fn gated(
 /// What every accepted socket gets: TCP_NODELAY, TCP keepalive (a peer
 /// that vanished is noticed), and the unsent-bytes limit when `settings`
 /// sets one.
-pub fn configure_accepted(tcp: &tokio::net::TcpStream, settings: &Settings) {
+pub fn configure_accepted(tcp: &tokio::net::TcpStream, settings: &RuntimeConfig) {
     if let Err(err) = tcp.set_nodelay(true) {
         tracing::warn!(%err, "cannot set TCP_NODELAY");
     }

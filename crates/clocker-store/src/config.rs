@@ -29,7 +29,7 @@ pub fn default_data_dir() -> PathBuf {
 
 /// The database settings as given (flags, environment, `.env`).
 #[derive(Clone, Default)]
-pub struct DatabaseSettings {
+pub struct DatabaseConfig {
     /// `DATABASE_URL`: `postgres://…`, `sqlite://path` or `sqlite::memory:`.
     pub url: Option<String>,
     /// `POSTGRES_HOST`; setting it (or `POSTGRES_DATABASE`) selects PostgreSQL.
@@ -46,9 +46,9 @@ pub struct DatabaseSettings {
     pub data_dir: PathBuf,
 }
 
-impl fmt::Debug for DatabaseSettings {
+impl fmt::Debug for DatabaseConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("DatabaseSettings")
+        f.debug_struct("DatabaseConfig")
             .field("url", &self.url.as_ref().map(|_| "<set>"))
             .field("postgres_host", &self.postgres_host)
             .field("postgres_port", &self.postgres_port)
@@ -97,7 +97,7 @@ impl StoreConfig {
     /// Chooses the database: `DATABASE_URL` first, then the `POSTGRES_*`
     /// variables (when `POSTGRES_HOST` or `POSTGRES_DATABASE` is set), else
     /// `clocker.db` in the data directory.
-    pub fn resolve(settings: &DatabaseSettings) -> Result<Self, ConfigError> {
+    pub fn resolve(settings: &DatabaseConfig) -> Result<Self, ConfigError> {
         if let Some(url) = &settings.url {
             return Self::from_url(url);
         }
@@ -136,7 +136,7 @@ impl StoreConfig {
         }
     }
 
-    fn from_postgres_parts(settings: &DatabaseSettings) -> Result<Self, ConfigError> {
+    fn from_postgres_parts(settings: &DatabaseConfig) -> Result<Self, ConfigError> {
         let host = settings.postgres_host.as_deref().unwrap_or("localhost");
         let user = settings.postgres_user.as_deref().unwrap_or("postgres");
         let database = settings.postgres_database.as_deref().unwrap_or(user);
@@ -216,10 +216,10 @@ impl fmt::Display for StoreConfig {
 mod tests {
     use super::*;
 
-    fn settings() -> DatabaseSettings {
-        DatabaseSettings {
+    fn settings() -> DatabaseConfig {
+        DatabaseConfig {
             data_dir: PathBuf::from("/var/lib/clocker"),
-            ..DatabaseSettings::default()
+            ..DatabaseConfig::default()
         }
     }
 
@@ -231,7 +231,7 @@ mod tests {
 
     #[test]
     fn the_seeds_postgres_variables_build_a_url_without_showing_the_password() {
-        let config = StoreConfig::resolve(&DatabaseSettings {
+        let config = StoreConfig::resolve(&DatabaseConfig {
             postgres_host: Some("db.internal".into()),
             postgres_port: Some(6543),
             postgres_user: Some("clock".into()),
@@ -254,7 +254,7 @@ mod tests {
 
     #[test]
     fn database_url_wins_over_the_postgres_variables() {
-        let config = StoreConfig::resolve(&DatabaseSettings {
+        let config = StoreConfig::resolve(&DatabaseConfig {
             url: Some("postgres://u:secret@h/d?sslmode=disable".into()),
             postgres_host: Some("elsewhere".into()),
             ..settings()
@@ -284,7 +284,7 @@ mod tests {
     fn debug_of_settings_hides_secrets() {
         let shown = format!(
             "{:?}",
-            DatabaseSettings {
+            DatabaseConfig {
                 url: Some("postgres://u:secret@h/d".into()),
                 postgres_password: Some("secret".into()),
                 ..settings()

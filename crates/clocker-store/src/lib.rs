@@ -34,7 +34,7 @@ use sqlx::{AnyConnection, AnyPool, Connection};
 
 pub use accounts::{AccountRecord, SessionRecord};
 pub use config::{
-    ConfigError, DatabaseSettings, SQLITE_FILE, SqlitePath, StoreConfig, default_data_dir,
+    ConfigError, DatabaseConfig, SQLITE_FILE, SqlitePath, StoreConfig, default_data_dir,
 };
 pub use connect::{CONNECT_TIMEOUT, ConnectError};
 pub use idempotency::{

@@ -41,7 +41,7 @@ use std::time::Duration;
 
 use bytes::BytesMut;
 use clocker_runtime::{
-    Admitted, CancellationToken, Gate, Permit, Settings, TaskTracker, configure_accepted,
+    Admitted, CancellationToken, Gate, Permit, RuntimeConfig, TaskTracker, configure_accepted,
 };
 use tokio::io::Join;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
@@ -110,7 +110,7 @@ impl axum::serve::Listener for Routed {
 pub fn accept(
     listener: TcpListener,
     addr: SocketAddr,
-    settings: Settings,
+    settings: RuntimeConfig,
     gate: Gate,
     responder: Arc<StreamResponder>,
     tasks: TaskTracker,

@@ -52,7 +52,7 @@ use clocker_proto::v1::{
 use clocker_runtime::http::{ApiError, allowed_origins, cors};
 use clocker_runtime::{
     AddressBook, CancellationToken, Gate, LaunchError, Launched, Locator, Readiness,
-    ReadinessChecks, Settings, TaskTracker, launch_http_on, local_addr, start_readiness,
+    ReadinessChecks, RuntimeConfig, TaskTracker, launch_http_on, local_addr, start_readiness,
 };
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
@@ -128,7 +128,7 @@ pub async fn launch(
     listener: TcpListener,
     book: AddressBook,
     config: &StreamConfig,
-    settings: &Settings,
+    settings: &RuntimeConfig,
     shutdown: CancellationToken,
 ) -> Result<Launched, LaunchError> {
     let service = NAME;
@@ -190,7 +190,7 @@ pub async fn launch(
         origins: origins.clone(),
         shutdown: shutdown.clone(),
     });
-    let settings = Settings {
+    let settings = RuntimeConfig {
         unsent_limit_bytes: Some(config.unsent_limit_bytes),
         ..settings.clone()
     };
@@ -213,7 +213,7 @@ pub async fn launch(
         shutdown: shutdown.clone(),
         readiness,
     };
-    let settings = Settings {
+    let settings = RuntimeConfig {
         metrics_path: Some("/metrics/prometheus"),
         ..settings
     };

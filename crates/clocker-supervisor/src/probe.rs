@@ -342,7 +342,7 @@ pub(crate) mod tests {
     /// A gRPC service whose thread answers but whose one readiness check
     /// ("database") always fails; it stops when the token is cancelled.
     pub(crate) async fn not_ready_service() -> (SocketAddr, CancellationToken) {
-        use clocker_runtime::{GrpcServer, NotReady, ReadinessChecks, Settings};
+        use clocker_runtime::{GrpcServer, NotReady, ReadinessChecks, RuntimeConfig};
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         let shutdown = CancellationToken::new();
@@ -351,7 +351,7 @@ pub(crate) mod tests {
         });
         let _launched = GrpcServer::new("timers", tonic_health::pb::FILE_DESCRIPTOR_SET)
             .readiness(checks)
-            .launch(listener, &Settings::default(), shutdown.clone())
+            .launch(listener, &RuntimeConfig::default(), shutdown.clone())
             .await
             .expect("launches");
         (addr, shutdown)

@@ -21,7 +21,7 @@ use clocker_proto::v1::{
     seconds_server::SecondsServer,
 };
 use clocker_runtime::{
-    AddressBook, CancellationToken, GrpcServer, LaunchError, Launched, Locator, Settings,
+    AddressBook, CancellationToken, GrpcServer, LaunchError, Launched, Locator, RuntimeConfig,
 };
 use tokio::net::TcpListener;
 use tonic::transport::Channel;
@@ -59,7 +59,7 @@ impl Component {
 pub async fn launch_current_time(
     listener: TcpListener,
     clock: Clock,
-    settings: &Settings,
+    settings: &RuntimeConfig,
     shutdown: CancellationToken,
 ) -> Result<Launched, LaunchError> {
     tracing::info!(%clock, "current-time clock");
@@ -76,7 +76,7 @@ pub async fn launch_component(
     component: Component,
     listener: TcpListener,
     book: AddressBook,
-    settings: &Settings,
+    settings: &RuntimeConfig,
     shutdown: CancellationToken,
 ) -> Result<Launched, LaunchError> {
     let name = component.service();

@@ -52,7 +52,7 @@ use clocker_proto::v1::accounts_server;
 use clocker_proto::v1::timers_server::TimersServer;
 use clocker_runtime::{
     AddressBook, CancellationToken, GrpcServer, LaunchError, Launched, Locator, ReadinessChecks,
-    Settings, TaskTracker,
+    RuntimeConfig, TaskTracker,
 };
 use clocker_store::{Backend, Store, StoreConfig};
 use tokio::net::TcpListener;
@@ -118,7 +118,7 @@ pub async fn launch(
     listener: TcpListener,
     config: &TimersConfig,
     book: AddressBook,
-    settings: &Settings,
+    settings: &RuntimeConfig,
     shutdown: CancellationToken,
 ) -> Result<Launched, LaunchError> {
     let service = NAME;
@@ -204,7 +204,7 @@ pub async fn launch(
 
 /// Timers is ready while its database answers `SELECT 1` (a replica that
 /// lost PostgreSQL reports itself not ready instead of failing every call).
-fn database_answers(store: Store, settings: &Settings) -> ReadinessChecks {
+fn database_answers(store: Store, settings: &RuntimeConfig) -> ReadinessChecks {
     ReadinessChecks::new().answering("database", &settings.readiness, move |within| {
         let store = store.clone();
         async move { store.ping(within).await }

@@ -1,5 +1,5 @@
 //! The command line of `clocker`, as clap parses it: every command, flag and
-//! environment variable, and how a service's flags become its [`Options`](crate::Options).
+//! environment variable, and how a service's flags become its [`FleetConfig`](clocker_fleet::FleetConfig).
 //!
 //! It lives in the library, not in `main.rs`, so tests can check that a
 //! command line (a container's, say) is one `clocker` accepts:

@@ -11,7 +11,7 @@ use clap::FromArgMatches;
 use clocker::cli::{Cli, Command, dotenv_file, forwarded_settings};
 use clocker::up::UpRequest;
 use clocker::{account, health, print_time, ps, random, timer, up};
-use clocker_fleet::{Options, ServiceName, address_book_from_env, host_in_url, launch_service};
+use clocker_fleet::{FleetConfig, ServiceName, address_book_from_env, host_in_url, launch_service};
 use clocker_runtime::{CancellationToken, adopt_listeners, bind, init_logging, shutdown_signal};
 use clocker_supervisor::handover::exec_with_listen_pid;
 use clocker_supervisor::output::Output;
@@ -163,7 +163,7 @@ async fn run(
             let zmq_addr = service.zmq_addr.clone();
             let drain = service.drain;
             let connections = service.connections.limits();
-            service.options()?;
+            service.config()?;
             let request = UpRequest {
                 host,
                 ephemeral,
@@ -192,7 +192,7 @@ async fn run(
             if service.zmq_addr.is_none() {
                 service.zmq_addr = Some(format!("tcp://{}:8888", host_in_url(host)));
             }
-            serve(name, addr, service.options()?).await
+            serve(name, addr, service.config()?).await
         }
         Command::Health {
             name,
@@ -220,7 +220,7 @@ async fn run(
     }
 }
 
-async fn serve(name: ServiceName, addr: SocketAddr, options: Options) -> anyhow::Result<()> {
+async fn serve(name: ServiceName, addr: SocketAddr, options: FleetConfig) -> anyhow::Result<()> {
     if let Ok(supervisor) = std::env::var(clocker_supervisor::SUPERVISOR_PID_VAR) {
         die_with_supervisor(&supervisor)?;
     }

@@ -6,8 +6,8 @@ use std::net::SocketAddr;
 
 use anyhow::Context;
 use clocker_runtime::http::client::{Limits, get_json};
-use clocker_supervisor::runtime_dir::read_private;
 use clocker_supervisor::control::ControlFile;
+use clocker_supervisor::runtime_dir::read_private;
 use clocker_wire::{MAX_ROWS_BYTES, ROWS_PATH, Row};
 
 use crate::up::control_file;

@@ -39,7 +39,7 @@
 use clocker_proto::FILE_DESCRIPTOR_SET;
 use clocker_proto::greeting::greeting_server::{Greeting, GreetingServer};
 use clocker_proto::greeting::{FetchGreetingRequest, FetchGreetingResponse, Tongue};
-use clocker_runtime::{CancellationToken, GrpcServer, LaunchError, Launched, Settings};
+use clocker_runtime::{CancellationToken, GrpcServer, LaunchError, Launched, RuntimeConfig};
 use tokio::net::TcpListener;
 use tonic::{Request, Response, Status};
 
@@ -95,7 +95,7 @@ impl Greeting for GreetingService {
 /// resolves once it serves.
 pub async fn launch(
     listener: TcpListener,
-    settings: &Settings,
+    settings: &RuntimeConfig,
     shutdown: CancellationToken,
 ) -> Result<Launched, LaunchError> {
     GrpcServer::new("greeting", FILE_DESCRIPTOR_SET)

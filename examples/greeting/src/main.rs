@@ -13,7 +13,8 @@ use clap::{Parser, ValueEnum};
 use clocker_proto::greeting::greeting_client::GreetingClient;
 use clocker_proto::greeting::{FetchGreetingRequest, Tongue};
 use clocker_runtime::{
-    AddressBook, LaunchError, LocateError, Locator, ServiceThread, Settings, bind, init_logging,
+    AddressBook, LaunchError, LocateError, Locator, RuntimeConfig, ServiceThread, bind,
+    init_logging,
 };
 use tonic::transport::Channel;
 
@@ -105,7 +106,7 @@ async fn greet(tongue: i32) -> Result<String, Failure> {
     let service = ServiceThread::start("greeting", |shutdown| async move {
         let any_port = SocketAddr::from((Ipv4Addr::LOCALHOST, 0));
         let listener = bind("greeting", any_port).await?;
-        clocker_example_greeting::launch(listener, &Settings::default(), shutdown).await
+        clocker_example_greeting::launch(listener, &RuntimeConfig::default(), shutdown).await
     })
     .await?;
 

@@ -6,7 +6,7 @@ use std::time::Duration;
 use clocker_accounts::AccountsConfig;
 use clocker_proto::v1::accounts_client::AccountsClient;
 use clocker_proto::v1::{LoginRequest, RegisterRequest, WhoAmIRequest};
-use clocker_runtime::{CancellationToken, Launched, Settings, bind};
+use clocker_runtime::{CancellationToken, Launched, RuntimeConfig, bind};
 use clocker_store::StoreConfig;
 use clocker_testdb::TestDatabase;
 use tonic::transport::Channel;
@@ -25,10 +25,10 @@ impl Service {
     /// Starts the service on `db` with `config` (its database replaced).
     pub async fn start(db: &TestDatabase, mut config: AccountsConfig) -> Self {
         config.database = StoreConfig::from_url(db.url()).expect("a valid test URL");
-        let settings = Settings {
+        let settings = RuntimeConfig {
             // Generous, so a loaded machine cannot fail a test.
             budget: Duration::from_secs(2),
-            ..Settings::default()
+            ..RuntimeConfig::default()
         };
         config.password_budget = Duration::from_secs(10);
         let listener = bind("accounts", "127.0.0.1:0".parse().expect("literal"))

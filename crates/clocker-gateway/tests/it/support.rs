@@ -8,7 +8,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, Response, StatusCode};
 use clocker_gateway::AppState;
-use clocker_runtime::{AddressBook, CancellationToken, Locator, Settings, bind};
+use clocker_runtime::{AddressBook, CancellationToken, Locator, RuntimeConfig, bind};
 use clocker_time::Clock;
 use tower::ServiceExt;
 
@@ -29,10 +29,10 @@ impl Drop for Gateway {
     }
 }
 
-fn settings() -> Settings {
-    Settings {
+fn settings() -> RuntimeConfig {
+    RuntimeConfig {
         budget: Duration::from_secs(2),
-        ..Settings::default()
+        ..RuntimeConfig::default()
     }
 }
 

@@ -5,7 +5,7 @@ use std::time::Duration;
 use clocker_proto::random::data_point::Value;
 use clocker_proto::random::random_service_client::RandomServiceClient;
 use clocker_proto::random::{DataType, NumberRequest, StreamRequest, StringRequest};
-use clocker_runtime::{CancellationToken, Launched, Settings, bind};
+use clocker_runtime::{CancellationToken, Launched, RuntimeConfig, bind};
 use futures_util::StreamExt;
 use tonic::Code;
 use tonic::transport::Channel;
@@ -21,9 +21,9 @@ async fn start() -> Random {
         .await
         .expect("port");
     let shutdown = CancellationToken::new();
-    let settings = Settings {
+    let settings = RuntimeConfig {
         budget: Duration::from_secs(2),
-        ..Settings::default()
+        ..RuntimeConfig::default()
     };
     let launched = clocker_random::launch(listener, &settings, shutdown.clone())
         .await

@@ -12,7 +12,7 @@ use std::time::Duration;
 use tonic_health::pb::health_client::HealthClient;
 
 use super::reachable::answers;
-use super::{Failing, ReadinessSettings};
+use super::{Failing, ReadinessConfig};
 use crate::Locator;
 
 /// Why a check failed: what is wrong, and the error behind it.
@@ -89,7 +89,7 @@ impl ReadinessChecks {
     pub fn answering<F, Fut, E>(
         self,
         name: impl Into<String>,
-        settings: &ReadinessSettings,
+        settings: &ReadinessConfig,
         probe: F,
     ) -> Self
     where

@@ -1,6 +1,6 @@
 use std::net::{Ipv4Addr, TcpListener};
 
-use clocker_store::{Backend, ConnectError, DatabaseSettings, Store, StoreConfig};
+use clocker_store::{Backend, ConnectError, DatabaseConfig, Store, StoreConfig};
 use clocker_testdb::{TestDatabase, test_both_backends};
 
 use crate::support::{config, open};
@@ -26,9 +26,9 @@ test_both_backends! {
 async fn a_missing_data_dir_is_created() {
     let parent = tempfile::tempdir().expect("temp dir");
     let data_dir = parent.path().join("nested").join("data");
-    let config = StoreConfig::resolve(&DatabaseSettings {
+    let config = StoreConfig::resolve(&DatabaseConfig {
         data_dir: data_dir.clone(),
-        ..DatabaseSettings::default()
+        ..DatabaseConfig::default()
     })
     .expect("valid");
     let store = Store::connect(&config).await.expect("opens");
@@ -43,13 +43,13 @@ async fn an_unreachable_server_is_one_line_naming_it_without_the_password() {
         .and_then(|listener| listener.local_addr())
         .expect("a free port")
         .port();
-    let config = StoreConfig::resolve(&DatabaseSettings {
+    let config = StoreConfig::resolve(&DatabaseConfig {
         postgres_host: Some("127.0.0.1".into()),
         postgres_port: Some(port),
         postgres_user: Some("clock".into()),
         postgres_password: Some("hunter2-secret".into()),
         postgres_database: Some("accounts".into()),
-        ..DatabaseSettings::default()
+        ..DatabaseConfig::default()
     })
     .expect("valid");
     let err = Store::connect(&config).await.expect_err("nothing listens");

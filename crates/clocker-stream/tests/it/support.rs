@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use clocker_runtime::{AddressBook, CancellationToken, Launched, Settings, bind};
+use clocker_runtime::{AddressBook, CancellationToken, Launched, RuntimeConfig, bind};
 use clocker_stream::{FeedConfig, StreamConfig};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
@@ -12,11 +12,11 @@ use tokio::net::tcp::OwnedReadHalf;
 /// How long a test waits for something that should happen soon.
 pub const PATIENCE: Duration = Duration::from_secs(15);
 
-fn settings() -> Settings {
-    Settings {
+fn settings() -> RuntimeConfig {
+    RuntimeConfig {
         budget: Duration::from_secs(2),
         drain: Duration::from_secs(2),
-        ..Settings::default()
+        ..RuntimeConfig::default()
     }
 }
 

@@ -112,7 +112,7 @@ async fn a_component_without_current_time_is_unavailable_but_still_serves_given_
         clocker_time::Component::Seconds,
         listener,
         book,
-        &clocker_runtime::Settings::default(),
+        &clocker_runtime::RuntimeConfig::default(),
         shutdown.clone(),
     )
     .await

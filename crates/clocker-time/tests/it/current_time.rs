@@ -99,12 +99,12 @@ async fn every_service_reports_serving_over_grpc_health() {
 
 #[tokio::test]
 async fn health_watchers_see_not_serving_and_do_not_hold_the_drain() {
-    use clocker_runtime::{CancellationToken, Settings, bind};
+    use clocker_runtime::{CancellationToken, RuntimeConfig, bind};
     use tonic_health::pb::{HealthCheckRequest, health_client::HealthClient};
     let shutdown = CancellationToken::new();
-    let settings = Settings {
+    let settings = RuntimeConfig {
         drain: std::time::Duration::from_secs(60),
-        ..Settings::default()
+        ..RuntimeConfig::default()
     };
     let listener = bind("current-time", crate::support::any_port())
         .await

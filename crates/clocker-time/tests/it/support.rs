@@ -7,7 +7,7 @@ use clocker_proto::v1::{
     hours_client::HoursClient, milliseconds_client::MillisecondsClient,
     minutes_client::MinutesClient, seconds_client::SecondsClient,
 };
-use clocker_runtime::{AddressBook, CancellationToken, Settings, bind};
+use clocker_runtime::{AddressBook, CancellationToken, RuntimeConfig, bind};
 use clocker_time::{Clock, Component, launch_component, launch_current_time};
 use tonic::transport::Channel;
 
@@ -27,9 +27,9 @@ impl Clocks {
     pub async fn start(clock: Clock) -> Self {
         let shutdown = CancellationToken::new();
         // A generous budget: a loaded machine must not fail these tests.
-        let settings = Settings {
+        let settings = RuntimeConfig {
             budget: std::time::Duration::from_secs(2),
-            ..Settings::default()
+            ..RuntimeConfig::default()
         };
         let listener = bind("current-time", any_port()).await.expect("bind");
         let current = launch_current_time(listener, clock, &settings, shutdown.clone())

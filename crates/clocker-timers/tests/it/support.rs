@@ -6,7 +6,7 @@ use std::time::Duration;
 use clocker_accounts::AccountsConfig;
 use clocker_proto::v1::timers_client::TimersClient;
 use clocker_proto::v1::{TimerEvent, WatchTimersRequest};
-use clocker_runtime::{AddressBook, CancellationToken, Launched, Settings, bind};
+use clocker_runtime::{AddressBook, CancellationToken, Launched, RuntimeConfig, bind};
 use clocker_store::StoreConfig;
 use clocker_testdb::TestDatabase;
 use clocker_timers::{TimerClock, TimerLimits, TimersConfig};
@@ -17,12 +17,12 @@ use tonic::{Code, Status, Streaming};
 /// How long a test waits for something that should happen soon.
 pub const PATIENCE: Duration = Duration::from_secs(15);
 
-fn settings() -> Settings {
-    Settings {
+fn settings() -> RuntimeConfig {
+    RuntimeConfig {
         // Generous, so a loaded machine cannot fail a test.
         budget: Duration::from_secs(2),
         drain: Duration::from_secs(2),
-        ..Settings::default()
+        ..RuntimeConfig::default()
     }
 }
 

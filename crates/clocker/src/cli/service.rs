@@ -1,5 +1,5 @@
 //! The settings every service takes (`clocker serve` and `clocker up`), and
-//! how they become each service's configuration ([`Options`]).
+//! how they become each service's configuration ([`FleetConfig`]).
 //!
 //! Layout: [`ServiceArgs`] here, with its groups beside it:
 //! `connections` (what a port lets its clients hold), `login_limits`
@@ -18,7 +18,7 @@ use clap::Args;
 use clocker_accounts::AccountsConfig;
 use clocker_funnel::FunnelConfig;
 use clocker_gateway::GatewayConfig;
-use clocker_runtime::{ReadinessSettings, Settings};
+use clocker_runtime::{ReadinessConfig, RuntimeConfig};
 use clocker_stream::StreamConfig;
 use clocker_time::Clock;
 use clocker_timers::{TimerClock, TimerLimits, TimersConfig, ZmqLimits};
@@ -28,7 +28,7 @@ pub use database::DatabaseArgs;
 pub use login_limits::LoginLimitArgs;
 
 use super::parse;
-use clocker_fleet::Options;
+use clocker_fleet::FleetConfig;
 
 /// Settings every service takes (each uses the ones that concern it).
 #[derive(Debug, Args)]
@@ -141,7 +141,7 @@ pub struct ServiceArgs {
 impl ServiceArgs {
     /// Every service's configuration, from these flags; fails on a bad
     /// setting (an unknown --tz, an unusable database setting).
-    pub fn options(self) -> anyhow::Result<Options> {
+    pub fn config(self) -> anyhow::Result<FleetConfig> {
         let database = self.database.store_config()?;
         if let Some(tz) = &self.tz
             && clocker_runtime::time_zone(tz).is_err()
@@ -152,16 +152,16 @@ impl ServiceArgs {
         }
         // Both accounts and timers key limits on the client a proxy names.
         let trusted_proxies = self.login_limits.trusted_proxies.clone();
-        Ok(Options {
-            settings: Settings {
+        Ok(FleetConfig {
+            settings: RuntimeConfig {
                 budget: self.budget,
                 drain: self.drain,
                 connections: self.connections.limits(),
-                readiness: ReadinessSettings {
+                readiness: ReadinessConfig {
                     every: self.readiness_every,
                     timeout: self.readiness_timeout,
                 },
-                ..Settings::default()
+                ..RuntimeConfig::default()
             },
             clock: self.clock,
             funnel: FunnelConfig {

@@ -4,7 +4,7 @@
 
 use std::process::Output;
 
-use clocker_fleet::Options;
+use clocker_fleet::FleetConfig;
 use clocker_fleet::ServiceName;
 use clocker_runtime::{AddressBook, ServiceThread};
 use tokio::net::TcpListener;
@@ -29,7 +29,7 @@ async fn start(name: ServiceName) -> ServiceThread {
 async fn start_finding(name: ServiceName, book: AddressBook) -> ServiceThread {
     ServiceThread::start(name.as_str(), move |shutdown| async move {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("a free port");
-        clocker_fleet::launch_service(name, listener, book, &Options::default(), shutdown).await
+        clocker_fleet::launch_service(name, listener, book, &FleetConfig::default(), shutdown).await
     })
     .await
     .unwrap_or_else(|err| panic!("{name} starts: {err}"))

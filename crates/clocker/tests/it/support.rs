@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use clocker_fleet::{Options, ThreadedFleet};
+use clocker_fleet::{FleetConfig, ThreadedFleet};
 use clocker_wire::Frame;
 use futures_util::{SinkExt, StreamExt};
 use tokio::net::TcpStream;
@@ -23,8 +23,8 @@ pub const FAST_TICKS: [&str; 2] = ["--tick", "10ms"];
 /// Options for services run in this process, as [`TestFleet`] runs its
 /// processes: a generous budget (so a loaded machine cannot fail a test)
 /// and accounts and timers in memory (so a test leaves nothing behind).
-pub fn in_process_options() -> Options {
-    let mut options = Options::default();
+pub fn in_process_options() -> FleetConfig {
+    let mut options = FleetConfig::default();
     options.settings.budget = Duration::from_secs(2);
     let memory = clocker_store::StoreConfig::from_url("sqlite::memory:").expect("a valid URL");
     options.accounts.database = memory.clone();
@@ -35,7 +35,7 @@ pub fn in_process_options() -> Options {
 /// Every service on a thread of this process, on free ports: only for
 /// tests that say why they cannot use [`TestFleet`]. `configure` changes
 /// [`in_process_options`].
-pub async fn start_threaded_fleet(configure: impl FnOnce(&mut Options)) -> ThreadedFleet {
+pub async fn start_threaded_fleet(configure: impl FnOnce(&mut FleetConfig)) -> ThreadedFleet {
     let mut options = in_process_options();
     configure(&mut options);
     ThreadedFleet::start("127.0.0.1".parse().expect("literal"), true, options)

@@ -30,7 +30,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use clocker_fleet::ServiceName;
-use clocker_fleet::{Options, launch_service};
+use clocker_fleet::{FleetConfig, launch_service};
 use clocker_proto::v1::accounts_client::AccountsClient;
 use clocker_proto::v1::current_time_client::CurrentTimeClient;
 use clocker_proto::v1::hours_client::HoursClient;
@@ -55,7 +55,7 @@ use watch::{PERIOD, SERVING_STATIC_BYTES, Watchdog};
 async fn watched(
     name: ServiceName,
     book: AddressBook,
-    options: Options,
+    options: FleetConfig,
     watchdog: &Watchdog,
 ) -> ServiceThread {
     let (warm_book, warm_options) = (book.clone(), options.clone());
@@ -125,7 +125,7 @@ async fn get_gzipped(addr: SocketAddr, path: &str) -> (String, usize) {
 async fn the_watchdog_sees_a_blocked_service_thread() {
     let watchdog = Watchdog::default();
     let service = watched_launch(ServiceName::CurrentTime, &watchdog, |listener, shutdown| {
-        let options = Options::default();
+        let options = FleetConfig::default();
         async move {
             // A first wake, then 60 ms blocked.
             tokio::time::sleep(PERIOD * 3).await;

@@ -2,7 +2,7 @@
 
 use clocker_proto::greeting::greeting_client::GreetingClient;
 use clocker_proto::greeting::{FetchGreetingRequest, Tongue};
-use clocker_runtime::{AddressBook, CancellationToken, Launched, Locator, Settings, bind};
+use clocker_runtime::{AddressBook, CancellationToken, Launched, Locator, RuntimeConfig, bind};
 use tonic::Code;
 use tonic::transport::Channel;
 
@@ -19,7 +19,7 @@ impl Greeting {
             .expect("port");
         let shutdown = CancellationToken::new();
         let launched =
-            clocker_example_greeting::launch(listener, &Settings::default(), shutdown.clone())
+            clocker_example_greeting::launch(listener, &RuntimeConfig::default(), shutdown.clone())
                 .await
                 .expect("greeting starts");
         let mut book = AddressBook::default();

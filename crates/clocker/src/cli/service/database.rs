@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use clocker_store::{DatabaseSettings, StoreConfig};
+use clocker_store::{DatabaseConfig, StoreConfig};
 
 /// Where accounts (and later timers) are stored: SQLite under --data-dir
 /// unless PostgreSQL is configured. Also read from a .env file.
@@ -35,7 +35,7 @@ pub struct DatabaseArgs {
 impl DatabaseArgs {
     /// Where the store is, as these flags (and the environment) say.
     pub fn store_config(self) -> anyhow::Result<StoreConfig> {
-        let settings = DatabaseSettings {
+        let settings = DatabaseConfig {
             url: self.database_url,
             postgres_host: self.postgres_host,
             postgres_port: self.postgres_port,

@@ -4,11 +4,11 @@
 use std::time::Duration;
 
 use crate::gate::ConnectionLimits;
-use crate::health::ReadinessSettings;
+use crate::health::ReadinessConfig;
 
 /// How a service runs: its method budget and how long shutdown may drain.
 #[derive(Debug, Clone)]
-pub struct Settings {
+pub struct RuntimeConfig {
     /// The longest any method may take before it answers `DEADLINE_EXCEEDED`.
     pub budget: Duration,
     /// How long in-flight calls may finish after shutdown is asked for.
@@ -27,10 +27,10 @@ pub struct Settings {
     /// What each port lets its clients hold, and for how long.
     pub connections: ConnectionLimits,
     /// How often readiness is checked, and how long one check may take.
-    pub readiness: ReadinessSettings,
+    pub readiness: ReadinessConfig,
 }
 
-impl Default for Settings {
+impl Default for RuntimeConfig {
     fn default() -> Self {
         Self {
             budget: Duration::from_millis(50),
@@ -38,7 +38,7 @@ impl Default for Settings {
             unsent_limit_bytes: None,
             metrics_path: Some("/metrics"),
             connections: ConnectionLimits::default(),
-            readiness: ReadinessSettings::default(),
+            readiness: ReadinessConfig::default(),
         }
     }
 }
