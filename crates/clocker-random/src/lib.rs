@@ -1,5 +1,6 @@
 //! The random service (seed 004): `random.RandomService` on port 50051.
 //!
+//! Layout:
 //! - [`generate`]: the rules — numbers uniform over `[min, max]` (any
 //!   `int32` range, no modulo bias), strings from the seed's alphabets, and a
 //!   [`Series`] of data points with a moving window for their metadata.

@@ -2,9 +2,11 @@
 //! launched four times, extracts hours, minutes, seconds or milliseconds from
 //! an instant.
 //!
+//! Layout:
 //! - `clock`: the system clock or a settable one (`--clock`).
 //! - `fields`: pure functions — zones, formatting, extraction, conversions.
-//! - `service`: the gRPC wrappers.
+//! - `service`: the gRPC wrappers; `error`: what they answer when a request
+//!   cannot be served.
 //! - [`launch_current_time`] and [`launch_component`]: start a service on a
 //!   listener with the runtime's health, reflection, budget and metrics.
 

@@ -1,9 +1,9 @@
-//! What the `clocker` binary runs, as a library so tests run it in-process:
-//! [`print_time`] is `clocker time`, [`account`] is `clocker account` and
-//! [`timer`] is `clocker timer`, [`random`] is `clocker random`,
-//! [`health`] is `clocker health`, [`ps`] is `clocker ps` and [`up`] is
-//! `clocker up`; [`cli`] is the command line itself. Which services exist
-//! and how each is started is `clocker-fleet`'s.
+//! What the `clocker` binary runs, as a library so tests run it in-process.
+//! Which services exist and how each is started is `clocker-fleet`'s.
+//!
+//! Layout: [`cli`] (the command line itself), one module per command:
+//! [`up`] (`clocker up`), [`ps`], [`health`], `time` ([`print_time`]),
+//! [`account`], [`timer`], [`random`].
 
 pub mod account;
 pub mod cli;
