@@ -116,7 +116,9 @@ pub async fn launch(
     let store = Store::connect(&config.database)
         .await
         .map_err(LaunchError::setup(service, "cannot open the account store"))?;
-    let checks = database_answers(store.clone(), settings);
+    // Ready while its database answers `SELECT 1`.
+    let checks =
+        ReadinessChecks::new().answering("database", &settings.readiness, store.ping_probe());
     let accounts = Arc::new(
         Accounts::new(store, config)
             .map_err(LaunchError::setup(service, "cannot start password hashing"))?,
@@ -158,12 +160,4 @@ async fn sweep_expired_sessions(accounts: Arc<Accounts>, shutdown: CancellationT
             Err(err) => tracing::warn!(%err, "cannot delete expired sessions"),
         }
     }
-}
-
-/// Accounts is ready while its database answers `SELECT 1`.
-fn database_answers(store: Store, settings: &RuntimeConfig) -> ReadinessChecks {
-    ReadinessChecks::new().answering("database", &settings.readiness, move |within| {
-        let store = store.clone();
-        async move { store.ping(within).await }
-    })
 }

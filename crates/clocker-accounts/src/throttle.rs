@@ -74,13 +74,7 @@ pub struct ClientKey(IpAddr);
 
 impl From<IpAddr> for ClientKey {
     fn from(addr: IpAddr) -> Self {
-        match addr {
-            IpAddr::V4(_) => Self(addr),
-            IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-                Some(v4) => Self(IpAddr::V4(v4)),
-                None => Self(IpAddr::V6((u128::from(v6) & !u128::from(u64::MAX)).into())),
-            },
-        }
+        Self(clocker_runtime::client_network(addr))
     }
 }
 

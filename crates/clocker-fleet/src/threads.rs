@@ -25,7 +25,7 @@ pub enum FleetError {
 pub struct ThreadedFleet {
     options: FleetConfig,
     book: AddressBook,
-    running: Vec<ServiceThread>,
+    running: Vec<(ServiceName, ServiceThread)>,
 }
 
 impl ThreadedFleet {
@@ -81,23 +81,18 @@ impl ThreadedFleet {
     pub fn addrs(&self) -> Vec<(ServiceName, SocketAddr)> {
         self.running
             .iter()
-            .map(|s| (Self::name_of(s), s.addr))
-            .collect()
-    }
-
-    /// The other endpoints of `name` (such as `zeromq tcp://…`).
-    pub fn other_endpoints(&self, name: ServiceName) -> Vec<String> {
-        self.running
-            .iter()
-            .filter(|s| s.service == name.as_str())
-            .flat_map(|s| s.other_endpoints.clone())
+            .map(|(name, thread)| (*name, thread.addr))
             .collect()
     }
 
     /// Stops one service (as if it died); the others keep running.
     pub async fn stop_service(&mut self, name: ServiceName) {
-        if let Some(index) = self.running.iter().position(|s| s.service == name.as_str()) {
-            self.running.remove(index).stop().await;
+        if let Some(index) = self
+            .running
+            .iter()
+            .position(|(running, _)| *running == name)
+        {
+            self.running.remove(index).1.stop().await;
         }
     }
 
@@ -108,16 +103,9 @@ impl ThreadedFleet {
         self.start_service(name, listener).await
     }
 
-    fn name_of(thread: &ServiceThread) -> ServiceName {
-        thread
-            .service
-            .parse()
-            .expect("every thread runs a service of the table")
-    }
-
     /// Stops every service, in reverse start order.
     pub async fn stop(mut self) {
-        while let Some(service) = self.running.pop() {
+        while let Some((_, service)) = self.running.pop() {
             service.stop().await;
         }
     }
@@ -134,7 +122,7 @@ impl ThreadedFleet {
             launch_service(name, listener, book, &options, shutdown).await
         })
         .await?;
-        self.running.push(thread);
+        self.running.push((name, thread));
         Ok(())
     }
 }

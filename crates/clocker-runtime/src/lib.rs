@@ -79,7 +79,7 @@ pub use http_server::{launch_http, launch_http_on};
 pub use inherited::{adopt_listeners, take_listener, take_service_listener};
 pub use launch::{BoxError, LaunchError, Launched};
 pub use locate::{LocateError, Locator};
-pub use peer::{FORWARDED_FOR, PeerAddr, client_ip, forward_peer};
+pub use peer::{FORWARDED_FOR, PeerAddr, client_ip, client_network, forward_peer};
 pub use serving::{GatedListener, serve_http, serve_router};
 pub use shutdown::shutdown_signal;
 pub use socket::{bind, configure_accepted, local_addr};

@@ -72,9 +72,36 @@ pub fn client_ip(
         .or(Some(proxy))
 }
 
+/// The network a client is counted by in per-address limits: an IPv4
+/// address (also when mapped into IPv6) as it is, an IPv6 address by its
+/// /64 (one host usually holds a whole /64, so counting its addresses one by
+/// one would count nothing).
+pub fn client_network(addr: IpAddr) -> IpAddr {
+    match addr.to_canonical() {
+        IpAddr::V4(v4) => IpAddr::V4(v4),
+        IpAddr::V6(v6) => IpAddr::V6((u128::from(v6) & !u128::from(u64::MAX)).into()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn clients_are_counted_by_ipv4_address_or_ipv6_64() {
+        let network = |addr: &str| client_network(addr.parse().expect("an address"));
+        assert_eq!(network("10.0.0.1").to_string(), "10.0.0.1");
+        assert_eq!(network("::ffff:10.0.0.1").to_string(), "10.0.0.1");
+        assert_eq!(
+            network("2001:db8:1:2:aaaa::1").to_string(),
+            "2001:db8:1:2::"
+        );
+        assert_eq!(
+            network("2001:db8:1:2:aaaa::1"),
+            network("2001:db8:1:2:bbbb::9")
+        );
+        assert_ne!(network("2001:db8:1:2::1"), network("2001:db8:1:3::1"));
+    }
 
     fn forwarded(value: &str) -> MetadataMap {
         let mut metadata = MetadataMap::new();

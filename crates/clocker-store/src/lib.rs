@@ -27,6 +27,8 @@ mod migrations;
 mod timer_limits;
 mod timers;
 
+use std::future::Future;
+use std::pin::Pin;
 use std::time::Duration;
 
 use sqlx::any::AnyConnectOptions;
@@ -140,6 +142,21 @@ impl Store {
     /// The connection pool, for queries this crate does not offer (tests).
     pub fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    /// [`Store::ping`] as a probe a readiness check can own: each call pings
+    /// within the time it is given (`database` answers, or why not).
+    pub fn ping_probe(
+        &self,
+    ) -> impl Fn(Duration) -> Pin<Box<dyn Future<Output = Result<(), StoreError>> + Send>>
+    + Send
+    + Sync
+    + 'static {
+        let store = self.clone();
+        move |within| {
+            let store = store.clone();
+            Box::pin(async move { store.ping(within).await })
+        }
     }
 
     /// `SELECT 1` through the pool, within `within`: whether the database

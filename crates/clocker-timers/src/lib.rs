@@ -162,7 +162,10 @@ pub async fn launch(
         Backend::Sqlite => follow::POLL_ALONE,
     };
     let (schedule, commands) = mpsc::unbounded_channel();
-    let ping_store = store.clone();
+    // Ready while its database answers `SELECT 1`: a replica that lost
+    // PostgreSQL reports itself not ready instead of failing every call.
+    let database_answers =
+        ReadinessChecks::new().answering("database", &settings.readiness, store.ping_probe());
     let (scheduling, scheduling_rx) = watch::channel(false);
     // Every task of the service, waited for (within the drain) at shutdown.
     let tasks = TaskTracker::new();
@@ -193,20 +196,11 @@ pub async fn launch(
     .map_err(LaunchError::setup(service, "cannot open the ZeroMQ door"))?;
     let watches = Watches::new(tasks.clone(), shutdown.clone());
     let mut launched = GrpcServer::new(service, FILE_DESCRIPTOR_SET)
-        .readiness(database_answers(ping_store, settings))
+        .readiness(database_answers)
         .add_service(TimersServer::new(TimersService::new(timers, watches)))
         .with_tasks(tasks)
         .launch(listener, settings, shutdown)
         .await?;
     launched.other_endpoints.push(format!("zeromq {zmq}"));
     Ok(launched)
-}
-
-/// Timers is ready while its database answers `SELECT 1` (a replica that
-/// lost PostgreSQL reports itself not ready instead of failing every call).
-fn database_answers(store: Store, settings: &RuntimeConfig) -> ReadinessChecks {
-    ReadinessChecks::new().answering("database", &settings.readiness, move |within| {
-        let store = store.clone();
-        async move { store.ping(within).await }
-    })
 }

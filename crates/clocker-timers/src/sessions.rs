@@ -173,15 +173,9 @@ impl SessionResolver {
 /// `addr` as a quota key: IPv4 (also when mapped into IPv6) as it is, IPv6
 /// as its /64.
 fn address_key(addr: IpAddr) -> String {
-    match addr {
+    match clocker_runtime::client_network(addr) {
         IpAddr::V4(v4) => v4.to_string(),
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => v4.to_string(),
-            None => {
-                let prefix = u128::from(v6) & !((1u128 << 64) - 1);
-                format!("{}/64", std::net::Ipv6Addr::from(prefix))
-            }
-        },
+        IpAddr::V6(prefix) => format!("{prefix}/64"),
     }
 }
 
