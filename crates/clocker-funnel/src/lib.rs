@@ -58,11 +58,10 @@ pub struct FunnelConfig {
     pub tick: Duration,
     /// The zone of clients that name none (an IANA name).
     pub default_zone: String,
-    /// How long a client may stall a send before it is disconnected.
-    pub send_timeout: Duration,
     /// The most bytes a socket may hold written but unsent: about 30 frames
     /// (1.5 s at 20 Hz). A client that falls further behind skips to the
-    /// newest frame; one that stops reading is noticed within `send_timeout`.
+    /// newest frame; one that stops reading is dropped once a send has made no
+    /// progress for the runtime's `write_timeout` (`--write-timeout`).
     pub unsent_limit_bytes: u32,
     /// The gateway's base URL for the page ("" for this origin); by
     /// default the browser's host with the gateway's port.
@@ -88,7 +87,6 @@ impl Default for FunnelConfig {
         Self {
             tick: Duration::from_millis(50),
             default_zone: "UTC".into(),
-            send_timeout: Duration::from_secs(10),
             unsent_limit_bytes: 4 * 1024,
             gateway_url: None,
             stream_url: None,
@@ -198,7 +196,7 @@ pub async fn launch(
         hub,
         clock,
         default_zone: Arc::from(config.default_zone.as_str()),
-        send_timeout: config.send_timeout,
+        send_timeout: settings.connections.write_timeout,
         shutdown: shutdown.clone(),
         clients: Arc::default(),
         tasks: tasks.clone(),

@@ -3,7 +3,7 @@
 //! A client picks its zone with `/ws?tz=Area/City` or by sending
 //! `{"tz":"Area/City"}`; a bad zone gets `{"error":"…"}` and the socket stays
 //! open. A client that falls behind skips to the newest frame; one whose
-//! send has been stuck for `send_timeout`, or that has not been heard from
+//! send has been stuck for `send_timeout` (the runtime's write timeout), or that has not been heard from
 //! (not even a Pong) for two to three ping periods, is closed. Shutdown
 //! interrupts a stuck send at once, so one dead client cannot hold the drain.
 //!

@@ -174,7 +174,6 @@ impl ServiceArgs {
                 supervisor_token: self.supervisor_token,
                 allowed_hosts: self.allowed_hosts.clone(),
                 admin_addr: self.admin_addr,
-                ..FunnelConfig::default()
             },
             gateway: GatewayConfig {
                 cors_origins: self.cors_origins.clone(),

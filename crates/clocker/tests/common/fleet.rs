@@ -187,10 +187,12 @@ impl TestFleet {
     }
 
     /// Stops `name` as `clocker up` would (SIGTERM, a bounded drain); the
-    /// others keep running and its port stays bound.
-    pub async fn stop_service(&mut self, name: ServiceName) {
-        if let Some(mut served) = self.running.remove(&name) {
-            served.stop_within(STOP_GRACE).await;
+    /// others keep running and its port stays bound. Whether it exited by
+    /// itself within the grace period (else it was killed).
+    pub async fn stop_service(&mut self, name: ServiceName) -> bool {
+        match self.running.remove(&name) {
+            Some(mut served) => served.stop_within(STOP_GRACE).await,
+            None => true,
         }
     }
 

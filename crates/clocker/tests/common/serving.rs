@@ -135,8 +135,8 @@ impl Served {
 
     /// Asks it to stop as `clocker up` does (SIGTERM: it drains and says
     /// goodbye to its clients), and waits until it has exited; after
-    /// `grace` it is killed.
-    pub async fn stop_within(&mut self, grace: Duration) {
+    /// `grace` it is killed. Whether it exited by itself, within `grace`.
+    pub async fn stop_within(&mut self, grace: Duration) -> bool {
         let pid = Pid::from_raw(i32::try_from(self.pid()).expect("pids fit an i32"));
         // It may have exited already: then there is nothing to signal.
         let _ = kill(pid, Signal::SIGTERM);
@@ -145,10 +145,11 @@ impl Served {
             if tokio::time::Instant::now() >= deadline {
                 let _ = self.child.kill();
                 let _ = self.child.wait();
-                return;
+                return false;
             }
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
+        true
     }
 
     /// The endpoint of its `NAME also listening on PROTOCOL ENDPOINT` line

@@ -2,14 +2,12 @@
 //! few KiB of unsent bytes), does not stop the others' frames, and is dropped
 //! once its socket has been stuck for the send timeout.
 
-use std::time::Duration;
-
 use clocker_fleet::ServiceName;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
 use tokio::time::Instant;
 
-use crate::support::{PATIENCE, connect, http_get, next_frame, start_threaded_fleet};
+use crate::support::{PATIENCE, TestFleet, connect, http_get, next_frame};
 
 /// A client with a tiny receive buffer that completes the WebSocket
 /// handshake and then never reads again.
@@ -45,11 +43,10 @@ async fn connected_clients(funnel: std::net::SocketAddr) -> u64 {
 
 #[tokio::test]
 async fn a_client_that_never_reads_is_dropped_while_others_keep_their_frames() {
-    // Threads: the funnel's send timeout is set here, and no flag sets it.
-    let fleet = start_threaded_fleet(|options| {
-        options.funnel.tick = Duration::from_millis(2);
-        options.funnel.send_timeout = Duration::from_millis(300);
-    })
+    let fleet = TestFleet::start_only(
+        &[ServiceName::Funnel],
+        &["--tick", "2ms", "--write-timeout", "300ms"],
+    )
     .await;
     let funnel = fleet.addr(ServiceName::Funnel);
 
@@ -85,13 +82,11 @@ async fn a_client_that_never_reads_is_dropped_while_others_keep_their_frames() {
 
 #[tokio::test]
 async fn a_stuck_client_does_not_hold_the_funnel_shutdown() {
-    // Threads: the funnel's send timeout is set here, and no flag sets it.
-    let mut fleet = start_threaded_fleet(|options| {
-        options.funnel.tick = Duration::from_millis(2);
-        // Longer than the test's patience: only an interrupted send stops in time.
-        options.funnel.send_timeout = Duration::from_secs(60);
-        options.settings.drain = Duration::from_secs(60);
-    })
+    // Longer than the test's patience: only an interrupted send stops in time.
+    let mut fleet = TestFleet::start_only(
+        &[ServiceName::Funnel],
+        &["--tick", "2ms", "--write-timeout", "60s", "--drain", "60s"],
+    )
     .await;
     let funnel = fleet.addr(ServiceName::Funnel);
     let _stuck = stuck_client(funnel).await;
@@ -100,8 +95,11 @@ async fn a_stuck_client_does_not_hold_the_funnel_shutdown() {
     for _ in 0..500 {
         next_frame(&mut healthy).await;
     }
-    tokio::time::timeout(PATIENCE, fleet.stop_service(ServiceName::Funnel))
-        .await
-        .expect("the funnel stops without waiting for the stuck client");
+    let started = Instant::now();
+    assert!(
+        fleet.stop_service(ServiceName::Funnel).await,
+        "the funnel stops by itself, without waiting for the stuck client"
+    );
+    assert!(started.elapsed() < PATIENCE, "{:?}", started.elapsed());
     fleet.stop().await;
 }

@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use clocker_fleet::{FleetConfig, ThreadedFleet};
+use clocker_fleet::FleetConfig;
 use clocker_wire::Frame;
 use futures_util::{SinkExt, StreamExt};
 use tokio::net::TcpStream;
@@ -30,17 +30,6 @@ pub fn in_process_options() -> FleetConfig {
     options.accounts.database = memory.clone();
     options.timers.database = memory;
     options
-}
-
-/// Every service on a thread of this process, on free ports: only for
-/// tests that say why they cannot use [`TestFleet`]. `configure` changes
-/// [`in_process_options`].
-pub async fn start_threaded_fleet(configure: impl FnOnce(&mut FleetConfig)) -> ThreadedFleet {
-    let mut options = in_process_options();
-    configure(&mut options);
-    ThreadedFleet::start("127.0.0.1".parse().expect("literal"), true, options)
-        .await
-        .expect("the fleet starts on free ports")
 }
 
 pub async fn connect(funnel: SocketAddr, query: &str) -> Socket {

@@ -23,7 +23,7 @@ pub struct ConnectionArgs {
     /// How long a connection may stay open with no request in flight.
     #[arg(long, env = "CLOCKER_IDLE_TIMEOUT", default_value = "60s", value_parser = parse::positive_duration)]
     pub idle_timeout: Duration,
-    /// How long a write to a client may make no progress before the connection is closed (the stream's /stream).
+    /// How long a write to a client may make no progress before the connection is closed (the stream's /stream, the funnel's /ws).
     #[arg(long, env = "CLOCKER_WRITE_TIMEOUT", default_value = "10s", value_parser = parse::positive_duration)]
     pub write_timeout: Duration,
     /// Time between HTTP/2 keepalive pings.
