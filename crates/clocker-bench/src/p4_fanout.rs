@@ -290,12 +290,7 @@ fn table(levels: &[Level], args: &P4Args) -> Table {
             )
         })
         .collect();
-    table.note(format!(
-        "Bottleneck per row (the side using ≥ 90 % of its threads' CPU: the funnel's one thread, \
-         the load generator's {} workers): {}.",
-        args.threads,
-        limits.join("; ")
-    ));
+    table.bottleneck_note("funnel", args.threads, &limits);
     for level in levels {
         if level.funnel_cpu.total() >= 90.0 {
             table.note(format!(

@@ -380,12 +380,7 @@ fn table(rows: &[(Level, Option<p4_fanout::Level>)], idle: f64, args: &P6Args) -
             }
         })
         .collect();
-    table.note(format!(
-        "Bottleneck per row (the side using ≥ 90 % of its threads' CPU: the server's one thread, \
-         the load generator's {} workers): {}.",
-        args.threads,
-        limits.join("; ")
-    ));
+    table.bottleneck_note("server", args.threads, &limits);
     let fan_out: Vec<String> = rows
         .iter()
         .map(|(sse, _)| {
