@@ -1,30 +1,49 @@
-//! The hub: one latest-frame slot per time zone in use.
+//! The hub: one channel per time zone in use.
 //!
-//! Each zone's slot is a `watch` channel holding the serialized frame, so a
-//! tick costs one serialization per zone however many clients listen, and a
-//! slow client only ever skips to the newest frame (bounded memory). Zones no
-//! one listens to any more are dropped at the next tick.
+//! Each zone's frames go into a [`Channel`] that keeps only the newest, each
+//! frame encoded for the wire once (a WebSocket text frame for the funnel,
+//! an SSE event for the stream), so a tick costs one serialization and one
+//! encoding per zone however many clients listen, and a slow client only
+//! ever skips to the newest frame. A tick raises the hub's [`Signal`] once
+//! for all its zones. Zones no one follows any more are dropped at the next
+//! tick.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use axum::extract::ws::Utf8Bytes;
+use bytes::Bytes;
 use jiff::tz::TimeZone;
-use tokio::sync::{Notify, watch};
+use tokio::sync::Notify;
 
-/// A frame as published: its sequence number and its JSON, serialized once.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Published {
-    pub seq: u64,
-    pub json: Utf8Bytes,
+use crate::channel::{Channel, Message, Signal};
+use crate::websocket;
+
+/// How a hub's frames go on the wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Encoding {
+    /// A WebSocket text frame (the funnel's `/ws`).
+    #[default]
+    WebSocket,
+    /// An SSE `event: frame` whose id is the frame's `seq` (the stream's
+    /// `/stream/time`).
+    Sse,
 }
 
-/// One zone in use: its rules and its latest frame.
+impl Encoding {
+    fn encode(self, seq: u64, json: &str) -> Bytes {
+        match self {
+            Self::WebSocket => websocket::text(json),
+            Self::Sse => crate::sse::event("frame", seq, json),
+        }
+    }
+}
+
+/// One zone in use: its rules and its frames.
 #[derive(Debug)]
 struct ZoneSlot {
     tz: TimeZone,
-    latest: Arc<watch::Sender<Published>>,
+    frames: Arc<Channel>,
 }
 
 /// A zone someone listens to.
@@ -38,12 +57,25 @@ pub struct ZoneInUse {
 /// Frames per zone, and the degraded services of the last tick.
 #[derive(Debug, Default)]
 pub struct Hub {
+    encoding: Encoding,
     zones: Mutex<HashMap<Arc<str>, ZoneSlot>>,
     degraded: Mutex<Vec<Cow<'static, str>>>,
     first_subscriber: Notify,
+    signal: Signal,
 }
 
 impl Hub {
+    /// A hub whose frames are encoded as `encoding`, and whose ticks raise
+    /// `signal` (which a service may share with its other channels, so
+    /// its shards wait on one signal).
+    pub fn new(encoding: Encoding, signal: Signal) -> Self {
+        Self {
+            encoding,
+            signal,
+            ..Self::default()
+        }
+    }
+
     fn zones(&self) -> MutexGuard<'_, HashMap<Arc<str>, ZoneSlot>> {
         // A panic while holding this lock leaves the map consistent.
         self.zones
@@ -51,35 +83,38 @@ impl Hub {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Subscribes to the frames of `tz`, a zone from the tz database. The
-    /// receiver sees the latest frame at once when there is one.
-    pub fn subscribe(&self, tz: &TimeZone) -> watch::Receiver<Published> {
+    /// The channel of `tz`'s frames, a zone from the tz database; the zone
+    /// is in use for as long as the channel is held. Its newest frame, when
+    /// there is one, is what a new subscriber gets first.
+    pub fn subscribe(&self, tz: &TimeZone) -> Arc<Channel> {
         let name = tz.iana_name().unwrap_or("UTC");
         let mut zones = self.zones();
-        let mut receiver = match zones.get(name) {
-            Some(slot) => slot.latest.subscribe(),
+        let frames = match zones.get(name) {
+            Some(slot) => slot.frames.clone(),
             None => {
-                let (latest, receiver) = watch::channel(Published::default());
+                let frames = Channel::new(1, self.signal.clone());
                 let slot = ZoneSlot {
                     tz: tz.clone(),
-                    latest: Arc::new(latest),
+                    frames: frames.clone(),
                 };
                 zones.insert(Arc::from(name), slot);
-                receiver
+                frames
             }
         };
-        if !receiver.borrow().json.is_empty() {
-            receiver.mark_changed();
-        }
         drop(zones);
         self.first_subscriber.notify_one();
-        receiver
+        frames
+    }
+
+    /// What the hub's publications raise: each shard's writer waits on it.
+    pub fn signal(&self) -> &Signal {
+        &self.signal
     }
 
     /// The zones someone listens to; forgets the others.
     pub fn zones_in_use(&self) -> Vec<ZoneInUse> {
         let mut zones = self.zones();
-        zones.retain(|_, slot| slot.latest.receiver_count() > 0);
+        zones.retain(|_, slot| Arc::strong_count(&slot.frames) > 1);
         zones
             .iter()
             .map(|(name, slot)| ZoneInUse {
@@ -95,16 +130,21 @@ impl Hub {
         self.first_subscriber.notified().await;
     }
 
-    /// Publishes `frame` (number `seq`) as the latest of `zone`. Subscribers are woken
-    /// outside the lock, so the socket thread never waits on it for long.
-    pub fn publish(&self, zone: &str, seq: u64, frame: String) {
-        let latest = self.zones().get(zone).map(|slot| slot.latest.clone());
-        if let Some(latest) = latest {
-            latest.send_replace(Published {
-                seq,
-                json: Utf8Bytes::from(frame),
+    /// Publishes `frame` (number `seq`, serialized once) as the newest of
+    /// `zone`, encoded once. Subscribers learn of it at [`Hub::raise`].
+    pub fn publish(&self, zone: &str, seq: u64, frame: &str) {
+        let frames = self.zones().get(zone).map(|slot| slot.frames.clone());
+        if let Some(frames) = frames {
+            frames.publish(Message {
+                id: seq,
+                bytes: self.encoding.encode(seq, frame),
             });
         }
+    }
+
+    /// Wakes every shard: the tick's frames are published.
+    pub fn raise(&self) {
+        self.signal.raise();
     }
 
     /// Records which services the last tick found down.
@@ -141,25 +181,28 @@ mod tests {
     }
 
     #[test]
-    fn slow_subscribers_only_see_the_latest_frame() {
-        let hub = Hub::default();
-        let mut rx = hub.subscribe(&zone("UTC"));
-        assert!(!rx.has_changed().expect("open"));
-        for n in 0..100 {
-            hub.publish("UTC", n, format!("frame {n}"));
+    fn a_zone_keeps_only_its_newest_frame_encoded_once() {
+        let hub = Hub::new(Encoding::WebSocket, Signal::default());
+        let utc = hub.subscribe(&zone("UTC"));
+        for n in 1..=100 {
+            hub.publish("UTC", n, &format!("frame {n}"));
         }
-        assert!(rx.has_changed().expect("open"));
-        assert_eq!(rx.borrow_and_update().json.as_str(), "frame 99");
-        assert!(!rx.has_changed().expect("open"));
+        let newest = utc.newest().expect("published");
+        assert_eq!(newest.id, 100);
+        assert_eq!(&newest.bytes[..], b"\x81\x09frame 100");
+        let mut kept = Vec::new();
+        utc.after(0, &mut kept);
+        assert_eq!(kept.len(), 1);
     }
 
     #[test]
-    fn late_subscribers_get_the_latest_frame_at_once() {
-        let hub = Hub::default();
-        let _first = hub.subscribe(&zone("UTC"));
-        hub.publish("UTC", 1, "frame".into());
-        let mut late = hub.subscribe(&zone("UTC"));
-        assert!(late.has_changed().expect("open"));
-        assert_eq!(late.borrow_and_update().json.as_str(), "frame");
+    fn sse_hubs_encode_frames_as_events_numbered_by_seq() {
+        let hub = Hub::new(Encoding::Sse, Signal::default());
+        let utc = hub.subscribe(&zone("UTC"));
+        hub.publish("UTC", 7, r#"{"seq":7}"#);
+        assert_eq!(
+            &utc.newest().expect("published").bytes[..],
+            b"event: frame\nid: 7\ndata: {\"seq\":7}\n\n"
+        );
     }
 }

@@ -120,8 +120,9 @@ async fn run(
         note_degraded(&hub, &mut degraded, now_degraded);
 
         for (zone, frame) in zones.iter().zip(frames) {
-            hub.publish(&zone.name, frame.seq, frame.to_json());
+            hub.publish(&zone.name, frame.seq, &frame.to_json());
         }
+        hub.raise();
         metrics::histogram!("clocker_funnel_tick_duration_seconds")
             .record(started.elapsed().as_secs_f64());
         metrics::gauge!("clocker_funnel_zones").set(zones.len() as f64);

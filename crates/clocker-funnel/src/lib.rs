@@ -5,8 +5,10 @@
 //! - the frames come from `clocker-fanout`: its tick loop builds each
 //!   zone's frame once per tick into a [`Hub`], and teaches a [`FleetClock`]
 //!   current-time's clock, so clock-sync pongs share the frames' timebase.
-//! - `GET /ws` forwards a zone's frames to one socket and answers its clock
-//!   pings (`socket`); `GET /health` says whether the funnel and its
+//! - `GET /ws` is answered off the socket by the funnel's front door: the
+//!   socket joins its shard's subscribers, whose writer writes it each
+//!   tick's frame of its zone, encoded once for everyone, and its messages
+//!   (zone changes, clock pings) are answered (`socket`); `GET /health` says whether the funnel and its
 //!   dependencies answer; `GET /config.json` tells the page where the
 //!   gateway and the stream are (`endpoints`); `GET /status.json` the
 //!   supervised services (`status`); every other `GET` is the web UI (`web`).
@@ -22,7 +24,6 @@ mod status;
 mod web;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use axum::Router;
@@ -30,12 +31,13 @@ use axum::extract::State;
 use axum::middleware;
 use axum::response::Response;
 use axum::routing::get;
-use clocker_fanout::{CLOCK_SERVICE_NAMES, CLOCK_SERVICES, FleetClock, Hub};
+use clocker_fanout::subscribers::{Counters, Shard};
+use clocker_fanout::{CLOCK_SERVICE_NAMES, CLOCK_SERVICES, Encoding, FleetClock, Hub, Signal};
 use clocker_proto::doors;
 use clocker_runtime::http::{AllowedHosts, check_host, check_origin};
 use clocker_runtime::{
-    AddressBook, CancellationToken, LaunchError, Launched, Locator, NotReady, Readiness,
-    ReadinessChecks, RuntimeConfig, TaskTracker, launch_http, start_readiness,
+    AddressBook, CancellationToken, Gate, LaunchError, Launched, Locator, NotReady, Readiness,
+    ReadinessChecks, RuntimeConfig, TaskTracker, launch_http_on, local_addr, start_readiness,
 };
 use endpoints::Endpoints;
 use status::{Detail, StatusSource};
@@ -101,15 +103,8 @@ impl Default for FunnelConfig {
 #[derive(Debug, Clone)]
 struct AppState {
     hub: Arc<Hub>,
-    /// The fleet's time, for clock-sync pongs.
-    clock: Arc<FleetClock>,
-    default_zone: Arc<str>,
-    send_timeout: Duration,
-    shutdown: CancellationToken,
-    /// Sockets connected right now.
-    clients: Arc<AtomicUsize>,
-    /// Every socket task, so shutdown can wait for their goodbyes.
-    tasks: TaskTracker,
+    /// The WebSockets connected, on every shard.
+    clients: Arc<Counters>,
     /// Whether the clock services answer (`/health`).
     readiness: Readiness,
 }
@@ -161,7 +156,7 @@ pub async fn launch(
         hosts.clone(),
     );
     let locator = Locator::new(NAME, REQUIRES, book);
-    let hub = Arc::new(Hub::default());
+    let hub = Arc::new(Hub::new(Encoding::WebSocket, Signal::default()));
     let clock = Arc::new(FleetClock::default());
     // Until the funnel serves, a failure must also stop the tick thread.
     let stop_on_failure = shutdown.clone().drop_guard();
@@ -192,14 +187,10 @@ pub async fn launch(
             stopping.cancel();
         }
     });
+    let clients = Counters::new("clocker_funnel_clients");
     let state = AppState {
-        hub,
-        clock,
-        default_zone: Arc::from(config.default_zone.as_str()),
-        send_timeout: settings.connections.write_timeout,
-        shutdown: shutdown.clone(),
-        clients: Arc::default(),
-        tasks: tasks.clone(),
+        hub: hub.clone(),
+        clients: clients.clone(),
         readiness,
     };
     let settings = RuntimeConfig {
@@ -216,9 +207,39 @@ pub async fn launch(
     let admin_hosts = hosts.clone();
     let admin_shutdown = shutdown.clone();
     let admin_limits = settings.connections.clone();
-    let mut launched = launch_http(
-        NAME,
+    let write_timeout = settings.connections.write_timeout;
+    let shard = Shard::new(
+        Arc::new(socket::ClientMessages {
+            hub: hub.clone(),
+            clock,
+        }),
+        socket::shard_config(write_timeout),
+        clients,
+    );
+    tasks.spawn(shard.clone().write(hub.signal().watch(), shutdown.clone()));
+    let door = Arc::new(socket::WebSocketDoor {
+        shard,
+        hosts: hosts.clone(),
+        hub,
+        default_zone: Arc::from(config.default_zone.as_str()),
+        write_timeout,
+        shutdown: shutdown.clone(),
+    });
+    let addr = local_addr(service, &listener)?;
+    let gate = Gate::new(service, &settings.connections);
+    let routed = clocker_fanout::door::open(
         listener,
+        addr,
+        settings.clone(),
+        gate,
+        door,
+        tasks.clone(),
+        shutdown.clone(),
+    );
+    let mut launched = launch_http_on(
+        NAME,
+        routed,
+        addr,
         router(state, hosts.clone())
             .merge(config_router(endpoints))
             .route("/status.json", get(status::get_status).with_state(status))
@@ -252,7 +273,7 @@ fn router(state: AppState, hosts: AllowedHosts) -> Router {
     Router::new()
         .route(
             "/ws",
-            get(socket::upgrade).route_layer(middleware::from_fn_with_state(hosts, check_origin)),
+            get(socket::refuse).route_layer(middleware::from_fn_with_state(hosts, check_origin)),
         )
         .route("/health", get(health))
         .with_state(state)
@@ -295,10 +316,7 @@ fn clock_services_answer(hub: &Arc<Hub>) -> ReadinessChecks {
 async fn health(State(state): State<AppState>) -> Response {
     let mut fields = serde_json::Map::new();
     fields.insert("degraded".into(), serde_json::json!(state.hub.degraded()));
-    fields.insert(
-        "clients".into(),
-        state.clients.load(Ordering::Relaxed).into(),
-    );
+    fields.insert("clients".into(), state.clients.clients().into());
     state.readiness.answer(fields).await
 }
 
@@ -312,12 +330,7 @@ mod tests {
     fn state() -> AppState {
         AppState {
             hub: Arc::new(Hub::default()),
-            clock: Arc::default(),
-            default_zone: Arc::from("UTC"),
-            send_timeout: Duration::from_secs(1),
-            shutdown: CancellationToken::new(),
-            clients: Arc::default(),
-            tasks: TaskTracker::new(),
+            clients: Counters::new("clocker_funnel_clients"),
             readiness: Readiness::always(),
         }
     }

@@ -1,11 +1,18 @@
-//! `GET /ws`: one task per WebSocket, forwarding its zone's latest frame.
+//! `GET /ws`: the clock over WebSocket.
+//!
+//! The upgrade is answered by the funnel's front door, straight off the
+//! socket ([`WebSocketDoor`]), and the socket joins its shard's subscribers:
+//! from then on the shard's writer writes it each tick's frame of its zone,
+//! the very bytes encoded once for everyone (`clocker_fanout::subscribers`).
+//! An upgrade the door does not take (a foreign origin, a malformed one,
+//! one that is not its connection's first request) reaches the router,
+//! which says why ([`refuse`]).
 //!
 //! A client picks its zone with `/ws?tz=Area/City` or by sending
 //! `{"tz":"Area/City"}`; a bad zone gets `{"error":"…"}` and the socket stays
 //! open. A client that falls behind skips to the newest frame; one whose
-//! send has been stuck for `send_timeout` (the runtime's write timeout), or that has not been heard from
-//! (not even a Pong) for two to three ping periods, is closed. Shutdown
-//! interrupts a stuck send at once, so one dead client cannot hold the drain.
+//! writes have made no progress for the runtime's write timeout, or that has
+//! not been heard from (not even a Pong) for two ping periods, is closed.
 //!
 //! Clock sync, NTP-style: a client sends `{"ping":t0}` (its clock, unix ms)
 //! and gets `{"pong":t0,"received":t1,"sent":t2}`, the fleet's time
@@ -13,38 +20,29 @@
 //! when the pong left; both `null` while the funnel has not yet read
 //! current-time. Pings beyond a small burst (a token bucket) are dropped.
 
-use std::pin::pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade, close_code};
-use axum::extract::{Query, State};
-use axum::response::Response;
-use clocker_fanout::{Published, nanos};
-use clocker_runtime::within;
-use futures_util::SinkExt;
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use clocker_fanout::door::{Connection, FrontDoor, Head};
+use clocker_fanout::subscribers::{Handler, Reaction, Shard, ShardConfig, Subscription, Wire};
+use clocker_fanout::websocket::{self, close_code};
+use clocker_fanout::{FleetClock, Hub, nanos};
+use clocker_runtime::http::{AllowedHosts, ApiError, request_authority};
+use clocker_runtime::{CancellationToken, record_http_request, within};
 use jiff::tz::TimeZone;
 use serde::Deserialize;
-use tokio::sync::watch;
-use tokio::time::{Instant, MissedTickBehavior};
-use tokio_util::sync::CancellationToken;
-
-use crate::AppState;
+use tokio::io::AsyncWriteExt;
 
 /// Incoming messages are tiny; anything larger is a misbehaving client.
 const MAX_MESSAGE_BYTES: usize = 4 * 1024;
 
-/// How often an otherwise silent client is pinged to see it is still there.
+/// How often every client is pinged to see it is still there.
 const PING_EVERY: Duration = Duration::from_secs(20);
 
-/// How long goodbyes (our Close, or the reply to the client's) may take.
-const CLOSE_TIMEOUT: Duration = Duration::from_secs(1);
-
-#[derive(Debug, Deserialize)]
-pub struct WsQuery {
-    tz: Option<String>,
-}
+/// The route.
+const ROUTE: &str = "/ws";
 
 /// What a client may send.
 #[derive(Debug, Deserialize)]
@@ -64,178 +62,197 @@ const PING_BURST: f64 = 16.0;
 /// ...and this many per second after that.
 const PINGS_PER_SEC: f64 = 4.0;
 
-pub async fn upgrade(
-    ws: WebSocketUpgrade,
-    Query(query): Query<WsQuery>,
-    State(state): State<AppState>,
-) -> Response {
-    ws.read_buffer_size(MAX_MESSAGE_BYTES)
-        .write_buffer_size(0)
-        .max_message_size(MAX_MESSAGE_BYTES)
-        .max_frame_size(MAX_MESSAGE_BYTES)
-        .on_upgrade(move |socket| {
-            let tasks = state.tasks.clone();
-            tasks.track_future(serve_client(socket, query.tz, state))
-        })
-}
-
-/// Counts a connected socket in the funnel's clients for as long as it lives.
-struct CountedClient(Arc<AtomicUsize>);
-
-impl CountedClient {
-    fn new(clients: &Arc<AtomicUsize>) -> Self {
-        let now = clients.fetch_add(1, Ordering::Relaxed) + 1;
-        metrics::gauge!("clocker_funnel_clients").set(now as f64);
-        CountedClient(clients.clone())
+/// How the funnel's shards treat their WebSockets.
+pub fn shard_config(write_timeout: Duration) -> ShardConfig {
+    ShardConfig {
+        wire: Wire::WebSocket,
+        write_timeout,
+        keepalive_every: PING_EVERY,
+        keepalive: websocket::encode(websocket::Opcode::Ping, b""),
+        silence_limit: Some(2 * PING_EVERY),
+        goodbye: Some(websocket::close(
+            close_code::AWAY,
+            "funnel is shutting down",
+        )),
+        max_message: MAX_MESSAGE_BYTES,
     }
 }
 
-impl Drop for CountedClient {
-    fn drop(&mut self) {
-        let now = self.0.fetch_sub(1, Ordering::Relaxed) - 1;
-        metrics::gauge!("clocker_funnel_clients").set(now as f64);
-    }
+/// The answers to clients' messages: zone changes and clock-sync pings.
+#[derive(Debug)]
+pub struct ClientMessages {
+    pub hub: Arc<Hub>,
+    /// The fleet's time, for clock-sync pongs.
+    pub clock: Arc<FleetClock>,
 }
 
-/// Pushes frames of the client's zone until it goes, answering its zone
-/// changes and pings.
-async fn serve_client(socket: WebSocket, tz: Option<String>, state: AppState) {
-    let _counted = CountedClient::new(&state.clients);
-    let requested = tz.unwrap_or_else(|| state.default_zone.to_string());
-    let mut client = Client {
-        socket,
-        state,
-        subscription: None,
-        ping_tokens: TokenBucket::new(PING_BURST, PINGS_PER_SEC),
-    };
-    if !client.subscribe(&requested).await {
-        return;
-    }
-    let shutdown = client.state.shutdown.clone();
-    let mut shutdown = pin!(shutdown.cancelled());
-    let mut keepalive = tokio::time::interval_at(Instant::now() + PING_EVERY, PING_EVERY);
-    keepalive.set_missed_tick_behavior(MissedTickBehavior::Delay);
-    let mut last_heard = Instant::now();
-    loop {
-        tokio::select! {
-            () = &mut shutdown => {
-                let goodbye = Message::Close(Some(CloseFrame {
-                    code: close_code::AWAY,
-                    reason: Utf8Bytes::from_static("funnel is shutting down"),
-                }));
-                // Shutdown has fired, so this send must not race it.
-                let unstoppable = CancellationToken::new();
-                send(&mut client.socket, goodbye, CLOSE_TIMEOUT, &unstoppable).await;
-                return;
-            }
-            frame = next_frame(&mut client.subscription) => {
-                let Some(frame) = frame else { return };
-                if !client.send(Message::Text(frame)).await {
-                    return;
-                }
-            }
-            _ = keepalive.tick() => {
-                if last_heard.elapsed() > 2 * PING_EVERY {
-                    tracing::debug!("closing a WebSocket not heard from in {:?}", 2 * PING_EVERY);
-                    return;
-                }
-                if !client.send(Message::Ping(Default::default())).await {
-                    return;
-                }
-            }
-            message = client.socket.recv() => {
-                last_heard = Instant::now();
-                match message {
-                    Some(Ok(Message::Text(text))) => {
-                        let arrival = Arrival {
-                            fleet_nanos: client.state.clock.now_nanos(),
-                            at: last_heard,
-                        };
-                        if !client.on_text(&text, arrival).await {
-                            return;
-                        }
-                    }
-                    Some(Ok(Message::Close(_))) => {
-                        // The reply to the client's Close is queued; send it.
-                        let _ = tokio::time::timeout(CLOSE_TIMEOUT, client.socket.flush()).await;
-                        return;
-                    }
-                    Some(Err(_)) | None => return,
-                    Some(Ok(_)) => {}
-                }
-            }
-        }
-    }
-}
+impl Handler for ClientMessages {
+    type State = TokenBucket;
 
-/// When a message arrived: the fleet's time (if known) and the monotonic clock.
-#[derive(Debug, Clone, Copy)]
-struct Arrival {
-    fleet_nanos: Option<i64>,
-    at: Instant,
-}
-
-/// One connected socket and the zone it follows.
-struct Client {
-    socket: WebSocket,
-    state: AppState,
-    /// The zone's canonical name and its frames; `None` until a valid zone.
-    subscription: Option<(String, watch::Receiver<Published>)>,
-    ping_tokens: TokenBucket,
-}
-
-impl Client {
-    /// Handles `{"tz":"Area/City"}` and `{"ping":t0}`. False when the
-    /// socket is gone.
-    async fn on_text(&mut self, text: &str, arrival: Arrival) -> bool {
+    fn on_text(&self, pings: &mut TokenBucket, text: &str, arrived: Instant) -> Reaction {
         match serde_json::from_str::<ClientMessage>(text) {
-            Ok(ClientMessage::Zone { tz }) => self.subscribe(&tz).await,
+            Ok(ClientMessage::Zone { tz }) => match find_zone(&tz) {
+                Ok((found, _)) => Reaction {
+                    follow: Some(self.hub.subscribe(&found)),
+                    reply: None,
+                },
+                Err(error) => reply(error),
+            },
             Ok(ClientMessage::Ping { ping }) => {
-                if !self.ping_tokens.try_take(arrival.at) {
-                    return true;
+                if !pings.try_take(arrived) {
+                    return Reaction::default();
                 }
-                // The fleet's time is read once, at arrival; the time since
-                // is monotonic, so a pong never leaves before it arrived.
-                let sent = arrival
-                    .fleet_nanos
-                    .map(|received| received.saturating_add(nanos(arrival.at.elapsed())));
-                self.send(pong_json(ping, arrival.fleet_nanos, sent)).await
+                // One read of the fleet's time; the time since the ping
+                // arrived is monotonic, so a pong never leaves before it
+                // arrived.
+                let since_arrival = nanos(arrived.elapsed());
+                let sent = self.clock.now_nanos();
+                let received = sent.map(|sent| sent.saturating_sub(since_arrival));
+                reply(pong_json(ping, received, sent))
             }
-            Err(_) => self.send(error_json(EXPECTED_MESSAGE)).await,
+            Err(_) => reply(error_json(EXPECTED_MESSAGE)),
         }
     }
+}
 
-    /// Follows `zone` from now on (a no-op when it already does), or tells
-    /// the client why not. False when the socket is gone.
-    async fn subscribe(&mut self, zone: &str) -> bool {
-        let (found, canonical) = match find_zone(zone) {
-            Ok(found) => found,
-            Err(error) => return self.send(error).await,
+fn reply(text: String) -> Reaction {
+    Reaction {
+        reply: Some(text),
+        follow: None,
+    }
+}
+
+/// The funnel's front door: takes `GET /ws` upgrades it may answer.
+#[derive(Debug)]
+pub struct WebSocketDoor {
+    pub shard: Arc<Shard<ClientMessages>>,
+    pub hosts: AllowedHosts,
+    pub hub: Arc<Hub>,
+    pub default_zone: Arc<str>,
+    pub write_timeout: Duration,
+    pub shutdown: CancellationToken,
+}
+
+/// An upgrade the door takes.
+#[derive(Debug)]
+pub struct Upgrade {
+    key: String,
+    zone: Option<String>,
+}
+
+impl FrontDoor for WebSocketDoor {
+    type Route = Upgrade;
+
+    fn starts(&self) -> &'static [&'static [u8]] {
+        &[b"GET /ws"]
+    }
+
+    fn route(&self, head: &Head<'_>) -> Option<Upgrade> {
+        if head.method != "GET" || head.path != ROUTE || head.version != 1 {
+            return None;
+        }
+        let key = upgrade_key(|name| head.header(name)).ok()?;
+        // The router's Host and Origin checks, on the same head.
+        let uri: Uri = head.target.parse().ok()?;
+        let headers = head.header_map();
+        self.hosts.of_request(&uri, &headers).ok()?;
+        if let Some(origin) = head.header("origin") {
+            let authority = request_authority(&uri, &headers).ok().flatten();
+            if !self.hosts.allows_origin(origin, authority) {
+                return None;
+            }
+        }
+        Some(Upgrade {
+            key: key.to_owned(),
+            zone: head.query_param("tz"),
+        })
+    }
+
+    async fn serve(self: Arc<Self>, upgrade: Upgrade, connection: Connection) {
+        let started = Instant::now();
+        let mut tcp = connection.tcp;
+        let switching = websocket::handshake_response(upgrade.key.as_bytes());
+        if !matches!(
+            within(
+                self.write_timeout,
+                &self.shutdown,
+                tcp.write_all(&switching)
+            )
+            .await,
+            Some(Ok(()))
+        ) {
+            return;
+        }
+        record_http_request(
+            crate::NAME,
+            ROUTE.to_owned(),
+            StatusCode::SWITCHING_PROTOCOLS,
+            started.elapsed(),
+        );
+        let requested = upgrade.zone.as_deref().unwrap_or(&self.default_zone);
+        let (channel, first) = match find_zone(requested) {
+            Ok((zone, _)) => (Some(self.hub.subscribe(&zone)), None),
+            Err(error) => (None, Some(websocket::text(&error))),
         };
-        if self
-            .subscription
-            .as_ref()
-            .is_none_or(|(current, _)| *current != canonical)
-        {
-            self.subscription = Some((canonical, self.state.hub.subscribe(&found)));
-        }
-        true
+        self.shard
+            .clone()
+            .serve(Subscription {
+                tcp,
+                permit: connection.permit,
+                channel,
+                after: 0,
+                first,
+                early: connection.early,
+                state: TokenBucket::new(PING_BURST, PINGS_PER_SEC),
+            })
+            .await;
     }
+}
 
-    async fn send(&mut self, message: Message) -> bool {
-        send(
-            &mut self.socket,
-            message,
-            self.state.send_timeout,
-            &self.state.shutdown,
-        )
-        .await
+/// The client's `Sec-WebSocket-Key` when the headers (read by `header`) ask
+/// for a WebSocket the funnel speaks; else what is wrong.
+fn upgrade_key<'a>(header: impl Fn(&str) -> Option<&'a str>) -> Result<&'a str, &'static str> {
+    let has_token = |name: &str, token: &str| {
+        header(name).is_some_and(|value| {
+            value
+                .split(',')
+                .any(|part| part.trim().eq_ignore_ascii_case(token))
+        })
+    };
+    if !has_token("upgrade", "websocket") || !has_token("connection", "upgrade") {
+        return Err("expected a WebSocket upgrade (Connection: Upgrade, Upgrade: websocket)");
     }
+    if header("sec-websocket-version").map(str::trim) != Some("13") {
+        return Err("only WebSocket version 13 is spoken (Sec-WebSocket-Version: 13)");
+    }
+    match header("sec-websocket-key").map(str::trim) {
+        Some(key) if key.len() == 24 => Ok(key),
+        _ => Err("Sec-WebSocket-Key must be 16 bytes in base64"),
+    }
+}
+
+/// `GET /ws` as the router sees it: an upgrade the front door did not take
+/// (it checks Host and Origin before this), so it says why.
+pub async fn refuse(headers: HeaderMap) -> Response {
+    let header = |name: &str| headers.get(name).and_then(|value| value.to_str().ok());
+    let why = match upgrade_key(header) {
+        Err(why) => why,
+        Ok(_) => "a WebSocket upgrade must be the first request on its connection: open a new one",
+    };
+    let mut response = ApiError::Invalid(why.to_owned()).into_response();
+    if why.contains("version") {
+        *response.status_mut() = StatusCode::UPGRADE_REQUIRED;
+        response.headers_mut().insert(
+            "sec-websocket-version",
+            axum::http::HeaderValue::from_static("13"),
+        );
+    }
+    response
 }
 
 /// The zone a client asked for, with its canonical name, or the error the
 /// client is sent.
-fn find_zone(zone: &str) -> Result<(TimeZone, String), Message> {
+fn find_zone(zone: &str) -> Result<(TimeZone, String), String> {
     let Ok(found) = clocker_runtime::time_zone(zone) else {
         return Err(error_json(&format!(
             "unknown time zone '{zone}' (expected an IANA name such as Europe/Paris or UTC)"
@@ -245,91 +262,53 @@ fn find_zone(zone: &str) -> Result<(TimeZone, String), Message> {
     Ok((found, canonical))
 }
 
-/// The next frame of the zone followed; pending while there is none.
-async fn next_frame(
-    subscription: &mut Option<(String, watch::Receiver<Published>)>,
-) -> Option<Utf8Bytes> {
-    match subscription {
-        Some((_, frames)) => {
-            frames.changed().await.ok()?;
-            Some(frames.borrow_and_update().json.clone())
-        }
-        None => std::future::pending().await,
-    }
-}
-
-/// Sends `message`; false when the client is gone, stuck for `timeout`, or
-/// `stop` fires first. A send that completes at once (the usual case) arms
-/// no timer.
-async fn send(
-    socket: &mut WebSocket,
-    message: Message,
-    timeout: Duration,
-    stop: &CancellationToken,
-) -> bool {
-    matches!(
-        within(timeout, stop, socket.send(message)).await,
-        Some(Ok(()))
-    )
-}
-
 /// `{"pong":t0,"received":t1,"sent":t2}`, the fleet's times in unix
 /// milliseconds with microsecond digits.
-fn pong_json(ping: f64, received: Option<i64>, sent: Option<i64>) -> Message {
+fn pong_json(ping: f64, received: Option<i64>, sent: Option<i64>) -> String {
     let millis = |nanos: Option<i64>| nanos.map(|n| (n / 1_000) as f64 / 1_000.0);
-    let pong =
-        serde_json::json!({ "pong": ping, "received": millis(received), "sent": millis(sent) });
-    Message::Text(pong.to_string().into())
+    serde_json::json!({ "pong": ping, "received": millis(received), "sent": millis(sent) })
+        .to_string()
 }
 
 /// Fuzzing entry point (`fuzz/fuzz_targets/ws_message.rs`, replayed on
 /// stable from `fuzz/corpus/ws_message`): handles `data` as a client's text
-/// message, as [`Client::on_text`] does, without a socket: the zone looked
-/// up, or the pong built, or the error. Panics only on a defect: a reply
-/// that is not JSON, or a pong that does not echo the ping.
+/// message, as a shard hands it to [`ClientMessages::on_text`]. Panics only
+/// on a defect: a reply that is not JSON, or a pong that does not echo the
+/// ping.
 pub fn fuzz_ws_message(data: &[u8]) {
-    // The socket hands over text messages only, checked UTF-8 and bounded.
+    // The shard hands over text messages only, checked UTF-8 and bounded.
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
     if text.len() > MAX_MESSAGE_BYTES {
         return;
     }
-    let reply = match serde_json::from_str::<ClientMessage>(text) {
-        Ok(ClientMessage::Zone { tz }) => match find_zone(&tz) {
-            Ok((_, canonical)) => {
-                assert!(!canonical.is_empty(), "{tz:?} found with an empty name");
-                return;
-            }
-            Err(error) => error,
-        },
-        Ok(ClientMessage::Ping { ping }) => {
-            let start = Instant::now();
-            let mut bucket = TokenBucket::new(PING_BURST, PINGS_PER_SEC);
-            assert!(bucket.try_take(start), "the first ping is always answered");
-            let reply = pong_json(ping, Some(i64::MAX - 1), Some(i64::MAX));
-            let Message::Text(pong) = &reply else {
-                unreachable!("pongs are text")
-            };
-            let pong: serde_json::Value = serde_json::from_str(pong).expect("a pong is JSON");
-            assert_eq!(
-                pong["pong"].as_f64(),
-                Some(ping),
-                "the pong echoes the ping"
-            );
-            reply
-        }
-        Err(_) => error_json(EXPECTED_MESSAGE),
+    let messages = ClientMessages {
+        hub: Arc::default(),
+        clock: Arc::default(),
     };
-    let Message::Text(reply) = reply else {
-        unreachable!("replies are text")
+    let mut pings = TokenBucket::new(PING_BURST, PINGS_PER_SEC);
+    let reaction = messages.on_text(&mut pings, text, Instant::now());
+    let Some(reply) = reaction.reply else {
+        assert!(
+            reaction.follow.is_some(),
+            "{text:?} got neither a reply nor a zone"
+        );
+        return;
     };
-    serde_json::from_str::<serde_json::Value>(&reply).expect("a reply is JSON");
+    let reply: serde_json::Value = serde_json::from_str(&reply).expect("a reply is JSON");
+    if let Ok(ClientMessage::Ping { ping }) = serde_json::from_str(text) {
+        assert_eq!(
+            reply["pong"].as_f64(),
+            Some(ping),
+            "the pong echoes the ping"
+        );
+    }
 }
 
 /// `burst` tokens at once, refilled at `per_sec`.
 #[derive(Debug)]
-struct TokenBucket {
+pub struct TokenBucket {
     tokens: f64,
     burst: f64,
     per_sec: f64,
@@ -359,20 +338,13 @@ impl TokenBucket {
     }
 }
 
-fn error_json(message: &str) -> Message {
-    Message::Text(serde_json::json!({ "error": message }).to_string().into())
+fn error_json(message: &str) -> String {
+    serde_json::json!({ "error": message }).to_string()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn text(message: Message) -> String {
-        match message {
-            Message::Text(text) => text.to_string(),
-            other => panic!("expected text, got {other:?}"),
-        }
-    }
 
     #[test]
     fn client_messages_are_zones_or_pings() {
@@ -395,11 +367,11 @@ mod tests {
 
     #[test]
     fn pongs_echo_the_ping_and_carry_microseconds() {
-        let pong = text(pong_json(
+        let pong = pong_json(
             12.5,
             Some(1_795_426_867_042_123_456),
             Some(1_795_426_867_042_987_999),
-        ));
+        );
         assert_eq!(
             pong,
             r#"{"pong":12.5,"received":1795426867042.123,"sent":1795426867042.987}"#
@@ -408,7 +380,7 @@ mod tests {
 
     #[test]
     fn pongs_before_the_fleet_time_is_known_carry_nulls() {
-        let pong = text(pong_json(7.0, None, None));
+        let pong = pong_json(7.0, None, None);
         assert_eq!(pong, r#"{"pong":7.0,"received":null,"sent":null}"#);
     }
 

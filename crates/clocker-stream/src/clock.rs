@@ -1,13 +1,15 @@
 //! `GET /stream/time?tz=Area/City`: the funnel's clock frames as SSE. The
 //! stream runs the same tick loop as the funnel (`clocker-fanout`'s) over
-//! its own hub, so a frame is built once per tick and zone however many
-//! clients listen, and a slow client skips to the newest frame. Each
-//! event's id is the frame's `seq`.
+//! its own hub, so a frame is built and encoded once per tick and zone
+//! however many clients listen, and a slow client skips to the newest
+//! frame. Each event's id is the frame's `seq`. The front door answers a
+//! connection's first request (`direct`); this is the router's answer to
+//! the others, and to an unknown zone.
 
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use clocker_runtime::http::ApiError;
-use futures_util::stream;
+use futures_util::StreamExt;
 use serde::Deserialize;
 
 use crate::{AppState, sse};
@@ -28,12 +30,10 @@ pub async fn stream_frames(
     let Ok(zone) = clocker_runtime::time_zone(&name) else {
         return ApiError::Invalid(format!("unknown time zone '{name}'")).into_response();
     };
-    let frames = state.hub.subscribe(&zone);
-    let events = stream::unfold(frames, |mut frames| async move {
-        frames.changed().await.ok()?;
-        let frame = frames.borrow_and_update().clone();
-        let event = clocker_fanout::sse::event("frame", frame.seq, frame.json.as_str());
-        Some((event, frames))
-    });
+    let events = state
+        .hub
+        .subscribe(&zone)
+        .follow(0)
+        .map(|frame| frame.bytes);
     sse::response(events, state.counters, state.keep_alive, state.shutdown)
 }

@@ -1,11 +1,11 @@
 //! The SSE stream (seed 004) on port 8085.
 //!
 //! - `GET /stream`: seed 004's `event: data` events from ONE upstream
-//!   `StreamRandomData` shared by every client, each written once as bytes
-//!   (`clocker_fanout::sse`); `Last-Event-ID` resumes from a bounded
-//!   history. Answered off the socket, before the router: it is the route
-//!   with thousands of clients, and hyper's per-connection buffers were
-//!   most of their cost.
+//!   `StreamRandomData` shared by every client, each encoded once as bytes
+//!   and written straight to every socket by the shard's writer
+//!   (`clocker_fanout::subscribers`); `Last-Event-ID` resumes from a
+//!   bounded history. Answered off the socket, before the router: it is
+//!   the route with thousands of clients.
 //! - `GET /stream/time?tz=`: the funnel's clock frames, built by the same
 //!   tick loop the funnel runs (`clocker-fanout`'s).
 //! - `GET /stream/timers`: the caller's timer events; `POST`/`DELETE
@@ -17,9 +17,9 @@
 //!
 //! # Layout
 //! - [`feed`]: the one upstream random stream and its history.
-//! - `direct`: the listener that answers `GET /stream` off the socket and
-//!   passes every other connection on to the router (head parser, SSE
-//!   response writer).
+//! - `direct`: the front door's routes, `GET /stream` and `GET
+//!   /stream/time` answered off the socket (every other connection goes on
+//!   to the router).
 //! - [`sse`]: the router's SSE responses and the counts `/metrics` reports.
 //! - `clock`: `GET /stream/time`.
 //! - `timers`: `GET /stream/timers` and the session cookie.
@@ -32,7 +32,7 @@ pub mod sse;
 mod timers;
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, header};
@@ -40,7 +40,8 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use clocker_fanout::sse::last_event_id;
-use clocker_fanout::{FleetClock, Hub};
+use clocker_fanout::subscribers::{Counters, Listening, Shard};
+use clocker_fanout::{Encoding, FleetClock, Hub, Signal};
 use clocker_proto::doors;
 use clocker_proto::random::random_service_client::RandomServiceClient;
 use clocker_proto::random::random_service_server;
@@ -61,7 +62,6 @@ use tonic::transport::Channel;
 
 pub use direct::fuzz_stream_head;
 pub use feed::{Feed, FeedConfig};
-pub use sse::Counters;
 
 /// The random service feeds `/stream`, the timer service `/stream/timers`,
 /// the clock services `/stream/time`. Any may be away: the streams wait.
@@ -112,7 +112,9 @@ impl Default for StreamConfig {
 #[derive(Debug, Clone)]
 struct AppState {
     feed: Arc<Feed>,
+    /// Clients and events sent, the shards' and the router's.
     counters: Arc<Counters>,
+    started: Instant,
     hub: Arc<Hub>,
     timers: TimersClient<Channel>,
     call_timeout: Duration,
@@ -145,7 +147,9 @@ pub async fn launch(
     let checks = ReadinessChecks::new().requirements(&locator);
     // Until the stream serves, a failure must also stop the tick thread.
     let stop_on_failure = shutdown.clone().drop_guard();
-    let hub = Arc::new(Hub::default());
+    // The feed and the clock raise one signal: each shard waits on it.
+    let signal = Signal::default();
+    let hub = Arc::new(Hub::new(Encoding::Sse, signal.clone()));
     let ticker = clocker_fanout::start_ticker(
         hub.clone(),
         Arc::new(FleetClock::default()),
@@ -157,7 +161,7 @@ pub async fn launch(
     )
     .await
     .map_err(|why| LaunchError::refused(service, why))?;
-    let feed = Feed::new(config.feed.history);
+    let feed = feed::new(config.feed.history, signal.clone());
     let tasks = TaskTracker::new();
     let readiness = start_readiness(
         service,
@@ -175,19 +179,25 @@ pub async fn launch(
     tasks.spawn(async move {
         let _ = ticker.await;
     });
-    let counters: Arc<Counters> = Arc::default();
+    let counters = Counters::new("clocker_stream_clients");
     let origins = allowed_origins(
         &config.cors_origins,
         book.resolve(doors::FUNNEL).map(String::as_str),
     );
     let addr = local_addr(service, &listener)?;
-    let responder = Arc::new(direct::StreamResponder {
+    let write_timeout = settings.connections.write_timeout;
+    let shard = Shard::new(
+        Arc::new(Listening),
+        direct::shard_config(write_timeout, config.keep_alive),
+        counters.clone(),
+    );
+    tasks.spawn(shard.clone().write(signal.watch(), shutdown.clone()));
+    let door = Arc::new(direct::StreamDoor {
+        shard,
         feed: feed.clone(),
-        counters: counters.clone(),
-        keep_alive: config.keep_alive,
-        head_timeout: settings.connections.header_timeout,
-        write_timeout: settings.connections.write_timeout,
+        hub: hub.clone(),
         origins: origins.clone(),
+        write_timeout,
         shutdown: shutdown.clone(),
     });
     let settings = RuntimeConfig {
@@ -195,17 +205,19 @@ pub async fn launch(
         ..settings.clone()
     };
     let gate = Gate::new(service, &settings.connections);
-    let routed = direct::accept(
+    let routed = clocker_fanout::door::open(
         listener,
         addr,
         settings.clone(),
         gate,
-        responder,
+        door,
         tasks.clone(),
+        shutdown.clone(),
     );
     let state = AppState {
         feed,
         counters,
+        started: Instant::now(),
         hub,
         timers,
         call_timeout: Duration::from_secs(2),
@@ -260,7 +272,8 @@ async fn stream_data(
     Query(query): Query<ResumeQuery>,
 ) -> Response {
     let last = last_event_id(&headers, query.last_event_id.as_deref());
-    let events = state.feed.subscribe(last).map(|event| event.bytes);
+    let after = state.feed.resume_after(last);
+    let events = state.feed.clone().follow(after).map(|event| event.bytes);
     sse::response(events, state.counters, state.keep_alive, state.shutdown)
 }
 
@@ -289,8 +302,8 @@ struct MetricsJson {
 async fn seed_metrics(State(state): State<AppState>) -> Json<MetricsJson> {
     Json(MetricsJson {
         clients: state.counters.clients(),
-        messages_sent: state.counters.messages_sent(),
-        uptime: state.counters.uptime_seconds(),
+        messages_sent: state.counters.delivered(),
+        uptime: state.started.elapsed().as_secs(),
     })
 }
 

@@ -17,7 +17,7 @@ pub struct Prefixed<R> {
 }
 
 impl<R> Prefixed<R> {
-    pub(super) fn new(prefix: Bytes, inner: R) -> Self {
+    pub fn new(prefix: Bytes, inner: R) -> Self {
         Self { prefix, inner }
     }
 }

@@ -1,0 +1,604 @@
+//! A shard's subscribers, and the writer that delivers to them.
+//!
+//! Every subscribed connection (a WebSocket or an SSE response) follows one
+//! [`Channel`]. When channels publish, the shard's writer wakes once and
+//! walks its subscribers, writing each the messages it has not had — the
+//! very bytes the channel encoded once — straight to its socket with a
+//! non-blocking write. No task wakes per subscriber, nothing is copied or
+//! serialized per subscriber.
+//!
+//! A socket that cannot take a whole message keeps the rest (`unsent`, a
+//! slice of the shared bytes) and is retried at the next wake, then catches
+//! up from the channel's log (clock frames: the newest only). A socket that
+//! has made no progress for the write timeout is dropped. Each subscriber
+//! also has a reader task, parked until the client sends something: a
+//! WebSocket's messages (zone changes, clock-sync pings, pings, close), or
+//! an SSE client's end.
+
+use std::collections::VecDeque;
+use std::io;
+use std::net::Shutdown;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use bytes::{Buf, Bytes};
+use clocker_runtime::Permit;
+use slab::Slab;
+use tokio::net::TcpStream;
+use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
+
+use crate::channel::{Channel, Message};
+use crate::websocket::{self, FrameReader, Incoming, Opcode, Violation, close_code};
+
+/// What a shard's subscribers speak.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wire {
+    /// WebSocket: clients send messages, which the [`Handler`] answers.
+    WebSocket,
+    /// Server-Sent Events: clients only listen; what they send is ignored.
+    Sse,
+}
+
+/// What a service does with its WebSocket clients' text messages.
+pub trait Handler: Send + Sync + 'static {
+    /// What the service keeps per connection (the funnel: its ping budget).
+    type State: Send + 'static;
+
+    /// Handles one text message, read at `arrived`.
+    fn on_text(&self, state: &mut Self::State, text: &str, arrived: Instant) -> Reaction;
+}
+
+/// A service whose clients send nothing it answers (SSE).
+#[derive(Debug, Default)]
+pub struct Listening;
+
+impl Handler for Listening {
+    type State = ();
+
+    fn on_text(&self, (): &mut (), _: &str, _: Instant) -> Reaction {
+        Reaction::default()
+    }
+}
+
+/// What to do about a client's message.
+#[derive(Debug, Default)]
+pub struct Reaction {
+    /// A text message to send back (encoded for the wire by the shard).
+    pub reply: Option<String>,
+    /// A channel to follow from now on instead of the current one.
+    pub follow: Option<Arc<Channel>>,
+}
+
+/// How a shard treats its subscribers.
+#[derive(Debug, Clone)]
+pub struct ShardConfig {
+    pub wire: Wire,
+    /// A write that makes no progress for this long drops the subscriber.
+    pub write_timeout: Duration,
+    /// How often every subscriber is sent [`ShardConfig::keepalive`]
+    /// (a WebSocket ping, an SSE comment).
+    pub keepalive_every: Duration,
+    pub keepalive: Bytes,
+    /// A WebSocket not heard from (not even a pong) for this long is closed.
+    pub silence_limit: Option<Duration>,
+    /// Sent to every subscriber when the service shuts down (a WebSocket
+    /// close frame); none for SSE, whose stream just ends.
+    pub goodbye: Option<Bytes>,
+    /// The largest message a client may send.
+    pub max_message: usize,
+}
+
+/// Counts shared by every shard of a service.
+#[derive(Debug)]
+pub struct Counters {
+    clients: AtomicUsize,
+    delivered: AtomicU64,
+    /// The gauge the client count is published as.
+    gauge: &'static str,
+}
+
+impl Counters {
+    pub fn new(gauge: &'static str) -> Arc<Self> {
+        Arc::new(Self {
+            clients: AtomicUsize::new(0),
+            delivered: AtomicU64::new(0),
+            gauge,
+        })
+    }
+
+    /// Subscribers connected now, on every shard.
+    pub fn clients(&self) -> usize {
+        self.clients.load(Ordering::Relaxed)
+    }
+
+    /// Messages written whole to subscribers since start.
+    pub fn delivered(&self) -> u64 {
+        self.delivered.load(Ordering::Relaxed)
+    }
+
+    /// Counts one more client until the guard is dropped.
+    pub fn count_client(self: &Arc<Self>) -> CountedClient {
+        let now = self.clients.fetch_add(1, Ordering::Relaxed) + 1;
+        metrics::gauge!(self.gauge).set(now as f64);
+        CountedClient(self.clone())
+    }
+
+    /// Counts messages written whole.
+    pub fn add_delivered(&self, messages: u64) {
+        self.delivered.fetch_add(messages, Ordering::Relaxed);
+    }
+}
+
+/// One client counted in its [`Counters`] for as long as it lives.
+#[derive(Debug)]
+pub struct CountedClient(Arc<Counters>);
+
+impl Drop for CountedClient {
+    fn drop(&mut self) {
+        let now = self.0.clients.fetch_sub(1, Ordering::Relaxed) - 1;
+        metrics::gauge!(self.0.gauge).set(now as f64);
+    }
+}
+
+/// The most replies that may wait behind a message the socket has not
+/// taken; a client that keeps asking while not reading is dropped.
+const MAX_QUEUED: usize = 16;
+
+/// How much one read takes from a socket.
+const READ_CHUNK: usize = 4 * 1024;
+
+/// One subscribed connection.
+struct Subscriber<S> {
+    tcp: TcpStream,
+    state: Mutex<SubscriberState<S>>,
+    _permit: Permit,
+}
+
+struct SubscriberState<S> {
+    /// The channel followed; `None` until a valid one (a WebSocket that
+    /// asked for an unknown zone).
+    channel: Option<Arc<Channel>>,
+    /// The id of the newest message begun on this socket.
+    last_id: u64,
+    /// The rest of a message the socket took only part of.
+    unsent: Bytes,
+    /// Replies waiting behind `unsent`.
+    queued: VecDeque<Bytes>,
+    /// Since when writes have made no progress.
+    blocked_since: Option<Instant>,
+    last_heard: Instant,
+    frames: FrameReader,
+    /// Set once the subscriber is to go (a close sent, a write failed).
+    closing: bool,
+    service: S,
+}
+
+/// How a write went.
+enum Flushed {
+    /// Everything waiting was written.
+    All,
+    /// The socket's buffer is full; the rest waits for the next wake.
+    Blocked,
+}
+
+impl<S> SubscriberState<S> {
+    /// Writes `unsent`, then the queued replies, as far as the socket takes.
+    fn flush(&mut self, tcp: &TcpStream, now: Instant) -> io::Result<Flushed> {
+        loop {
+            if self.unsent.is_empty() {
+                match self.queued.pop_front() {
+                    Some(next) => self.unsent = next,
+                    None => {
+                        self.blocked_since = None;
+                        return Ok(Flushed::All);
+                    }
+                }
+            }
+            match tcp.try_write(&self.unsent) {
+                Ok(written) => {
+                    self.unsent.advance(written);
+                    if !self.unsent.is_empty() {
+                        self.blocked_since = Some(now);
+                        return Ok(Flushed::Blocked);
+                    }
+                }
+                Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
+                    self.blocked_since.get_or_insert(now);
+                    return Ok(Flushed::Blocked);
+                }
+                Err(err) => return Err(err),
+            }
+        }
+    }
+
+    /// Sends `bytes` after whatever waits, or queues it.
+    fn send(&mut self, tcp: &TcpStream, bytes: Bytes, now: Instant) -> io::Result<Flushed> {
+        if self.unsent.is_empty() && self.queued.is_empty() {
+            self.unsent = bytes;
+        } else if self.queued.len() < MAX_QUEUED {
+            self.queued.push_back(bytes);
+        } else {
+            return Err(io::Error::other("too many replies waiting"));
+        }
+        self.flush(tcp, now)
+    }
+
+    /// Writes the messages of its channel it has not had, newest last,
+    /// from `fresh` (the channel's messages after `fresh_after`) when it is
+    /// up to date with it, else from the channel's log. Returns how many
+    /// were written whole.
+    fn catch_up(
+        &mut self,
+        tcp: &TcpStream,
+        fresh: Option<(u64, &[Message])>,
+        now: Instant,
+        scratch: &mut Vec<Message>,
+    ) -> io::Result<u64> {
+        if let Flushed::Blocked = self.flush(tcp, now)? {
+            return Ok(0);
+        }
+        let Some(channel) = &self.channel else {
+            return Ok(0);
+        };
+        let messages = match fresh {
+            Some((after, messages)) if after == self.last_id => messages,
+            _ => {
+                scratch.clear();
+                channel.after(self.last_id, scratch);
+                &scratch[..]
+            }
+        };
+        let mut delivered = 0;
+        for message in messages {
+            self.last_id = message.id;
+            self.unsent = message.bytes.clone();
+            match self.flush(tcp, now)? {
+                Flushed::All => delivered += 1,
+                Flushed::Blocked => break,
+            }
+        }
+        Ok(delivered)
+    }
+}
+
+/// One shard's subscribers and what they need in common.
+pub struct Shard<H: Handler> {
+    handler: Arc<H>,
+    config: ShardConfig,
+    subscribers: Mutex<Slab<Arc<Subscriber<H::State>>>>,
+    counters: Arc<Counters>,
+    read_buffer: Mutex<Box<[u8]>>,
+}
+
+impl<H: Handler> std::fmt::Debug for Shard<H> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Shard")
+            .field("config", &self.config)
+            .field("subscribers", &self.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// A new subscriber: its connection and what it follows.
+pub struct Subscription<S> {
+    pub tcp: TcpStream,
+    pub permit: Permit,
+    /// What it follows (`None`: nothing yet).
+    pub channel: Option<Arc<Channel>>,
+    /// The id of the last message it has had (0: give it the newest kept).
+    pub after: u64,
+    /// Sent before anything else (the funnel's error for an unknown zone).
+    pub first: Option<Bytes>,
+    /// Bytes it sent after its request head.
+    pub early: Bytes,
+    pub state: S,
+}
+
+impl<H: Handler> Shard<H> {
+    pub fn new(handler: Arc<H>, config: ShardConfig, counters: Arc<Counters>) -> Arc<Self> {
+        Arc::new(Self {
+            handler,
+            config,
+            subscribers: Mutex::new(Slab::new()),
+            counters,
+            read_buffer: Mutex::new(vec![0; READ_CHUNK].into_boxed_slice()),
+        })
+    }
+
+    fn subscribers(&self) -> MutexGuard<'_, Slab<Arc<Subscriber<H::State>>>> {
+        self.subscribers.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Subscribers on this shard now.
+    pub fn len(&self) -> usize {
+        self.subscribers().len()
+    }
+
+    /// Whether the shard has no subscriber.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Serves `subscription` until the client goes or is dropped: delivers
+    /// what it has not had at once, then reads what it sends. The shard's
+    /// writer delivers everything published meanwhile.
+    pub async fn serve(self: Arc<Self>, subscription: Subscription<H::State>) {
+        let now = Instant::now();
+        let subscriber = Arc::new(Subscriber {
+            tcp: subscription.tcp,
+            state: Mutex::new(SubscriberState {
+                channel: subscription.channel,
+                last_id: subscription.after,
+                unsent: subscription.first.unwrap_or_default(),
+                queued: VecDeque::new(),
+                blocked_since: None,
+                last_heard: now,
+                frames: FrameReader::default(),
+                closing: false,
+                service: subscription.state,
+            }),
+            _permit: subscription.permit,
+        });
+        let key = self.subscribers().insert(subscriber.clone());
+        let _counted = self.counters.count_client();
+        let mut served = true;
+        if !subscription.early.is_empty() {
+            served = self.on_bytes(&subscriber, &subscription.early);
+        }
+        if served {
+            let mut scratch = Vec::new();
+            let mut state = lock(&subscriber.state);
+            served = match state.catch_up(&subscriber.tcp, None, now, &mut scratch) {
+                Ok(delivered) => {
+                    self.counters.add_delivered(delivered);
+                    true
+                }
+                Err(_) => false,
+            };
+        }
+        if served {
+            self.read_until_gone(&subscriber).await;
+        }
+        self.subscribers().try_remove(key);
+        end(&subscriber.tcp);
+    }
+
+    /// Reads what the client sends until it goes, is closed, or the writer
+    /// gives up on it.
+    async fn read_until_gone(&self, subscriber: &Subscriber<H::State>) {
+        loop {
+            if subscriber.tcp.readable().await.is_err() {
+                return;
+            }
+            let mut buffer = self.read_buffer.lock().unwrap_or_else(|p| p.into_inner());
+            match subscriber.tcp.try_read(&mut buffer) {
+                Ok(0) => return,
+                Ok(read) => {
+                    if !self.on_bytes(subscriber, &buffer[..read]) {
+                        return;
+                    }
+                }
+                Err(err) if err.kind() == io::ErrorKind::WouldBlock => {}
+                Err(_) => return,
+            }
+            if lock(&subscriber.state).closing {
+                return;
+            }
+        }
+    }
+
+    /// Handles bytes a client sent; false when it is to go.
+    fn on_bytes(&self, subscriber: &Subscriber<H::State>, bytes: &[u8]) -> bool {
+        let arrived = Instant::now();
+        let mut state = lock(&subscriber.state);
+        state.last_heard = arrived;
+        if self.config.wire == Wire::Sse {
+            // An SSE client has nothing to say; its end is noticed as EOF.
+            return true;
+        }
+        let mut frames = std::mem::take(&mut state.frames);
+        let mut replies: Vec<Bytes> = Vec::new();
+        let mut follow = None;
+        let mut closing = None;
+        let read = frames.read(bytes, self.config.max_message, |incoming| match incoming {
+            Incoming::Text(text) => {
+                let reaction = self.handler.on_text(&mut state.service, text, arrived);
+                if let Some(reply) = reaction.reply {
+                    replies.push(websocket::text(&reply));
+                }
+                if reaction.follow.is_some() {
+                    follow = reaction.follow;
+                }
+                true
+            }
+            Incoming::Ping(payload) => {
+                replies.push(websocket::encode(Opcode::Pong, payload));
+                true
+            }
+            Incoming::Pong => true,
+            Incoming::Close(code) => {
+                closing = Some(websocket::close(code.unwrap_or(close_code::NORMAL), ""));
+                false
+            }
+        });
+        state.frames = frames;
+        if let Err(Violation { code, reason }) = read {
+            closing = Some(websocket::close(code, reason));
+        }
+        let mut ok = true;
+        for reply in replies {
+            ok &= state.send(&subscriber.tcp, reply, arrived).is_ok();
+        }
+        let already = |channel: &Arc<Channel>| {
+            state
+                .channel
+                .as_ref()
+                .is_some_and(|current| Arc::ptr_eq(current, channel))
+        };
+        if let Some(channel) = follow.filter(|channel| !already(channel)) {
+            state.channel = Some(channel);
+            state.last_id = 0;
+            let mut scratch = Vec::new();
+            match state.catch_up(&subscriber.tcp, None, arrived, &mut scratch) {
+                Ok(delivered) => {
+                    self.counters.add_delivered(delivered);
+                }
+                Err(_) => ok = false,
+            }
+        }
+        if let Some(goodbye) = closing {
+            // Best effort: a client that closes or misbehaves gets its
+            // close frame if its socket takes it now.
+            let _ = state.send(&subscriber.tcp, goodbye, arrived);
+            state.closing = true;
+            return false;
+        }
+        ok
+    }
+
+    /// Runs the shard's writer until `shutdown`: delivers at every raise of
+    /// `signal`, keeps idle subscribers alive, and says goodbye at the end.
+    pub async fn write(
+        self: Arc<Self>,
+        mut signal: watch::Receiver<u64>,
+        shutdown: CancellationToken,
+    ) {
+        let every = self.config.keepalive_every;
+        let mut keepalive = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+        keepalive.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                () = shutdown.cancelled() => break,
+                changed = signal.changed() => {
+                    if changed.is_err() {
+                        break;
+                    }
+                    self.deliver();
+                }
+                _ = keepalive.tick() => self.keep_alive(),
+            }
+        }
+        self.say_goodbye();
+    }
+
+    /// Delivers what every subscriber has not had; drops the stuck ones.
+    pub fn deliver(&self) {
+        let started = Instant::now();
+        // The channels' new messages, fetched once per channel and last id
+        // (all up-to-date subscribers of a channel share one entry).
+        let mut fresh: Vec<(Arc<Channel>, u64, Vec<Message>)> = Vec::new();
+        let mut scratch = Vec::new();
+        let mut delivered = 0;
+        let mut gone = Vec::new();
+        let subscribers = self.subscribers();
+        for (key, subscriber) in subscribers.iter() {
+            let mut state = lock(&subscriber.state);
+            if state.closing {
+                continue;
+            }
+            if state
+                .blocked_since
+                .is_some_and(|since| started.duration_since(since) >= self.config.write_timeout)
+            {
+                tracing::debug!(
+                    write_timeout = ?self.config.write_timeout,
+                    "dropping a subscriber that stopped reading"
+                );
+                gone.push(key);
+                continue;
+            }
+            let Some(channel) = state.channel.clone() else {
+                continue;
+            };
+            let last_id = state.last_id;
+            if channel.newest_id() <= last_id && state.unsent.is_empty() && state.queued.is_empty()
+            {
+                continue;
+            }
+            let entry = match fresh
+                .iter()
+                .position(|(c, after, _)| *after == last_id && Arc::ptr_eq(c, &channel))
+            {
+                Some(at) => at,
+                None => {
+                    let mut messages = Vec::new();
+                    channel.after(last_id, &mut messages);
+                    fresh.push((channel, last_id, messages));
+                    fresh.len() - 1
+                }
+            };
+            let (_, after, messages) = &fresh[entry];
+            match state.catch_up(
+                &subscriber.tcp,
+                Some((*after, messages)),
+                started,
+                &mut scratch,
+            ) {
+                Ok(count) => delivered += count,
+                Err(_) => gone.push(key),
+            }
+        }
+        for key in gone {
+            if let Some(subscriber) = subscribers.get(key) {
+                lock(&subscriber.state).closing = true;
+                end(&subscriber.tcp);
+            }
+        }
+        drop(subscribers);
+        self.counters.add_delivered(delivered);
+        metrics::histogram!("clocker_fanout_delivery_seconds")
+            .record(started.elapsed().as_secs_f64());
+    }
+
+    /// Sends every subscriber the keepalive; closes WebSockets not heard
+    /// from for the silence limit.
+    fn keep_alive(&self) {
+        let now = Instant::now();
+        let subscribers = self.subscribers();
+        for (_, subscriber) in subscribers.iter() {
+            let mut state = lock(&subscriber.state);
+            let silent = self
+                .config
+                .silence_limit
+                .is_some_and(|limit| now.duration_since(state.last_heard) > limit);
+            if silent {
+                tracing::debug!("closing a WebSocket not heard from");
+            }
+            if silent
+                || state
+                    .send(&subscriber.tcp, self.config.keepalive.clone(), now)
+                    .is_err()
+            {
+                state.closing = true;
+                end(&subscriber.tcp);
+            }
+        }
+    }
+
+    /// Sends every subscriber the goodbye (if its socket takes it now) and
+    /// ends its connection.
+    fn say_goodbye(&self) {
+        let now = Instant::now();
+        let subscribers = self.subscribers();
+        for (_, subscriber) in subscribers.iter() {
+            let mut state = lock(&subscriber.state);
+            if let Some(goodbye) = &self.config.goodbye {
+                let _ = state.send(&subscriber.tcp, goodbye.clone(), now);
+            }
+            state.closing = true;
+            end(&subscriber.tcp);
+        }
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Ends a connection both ways: what was written still goes, and its reader
+/// wakes to an end of stream and lets it go.
+fn end(tcp: &TcpStream) {
+    let _ = socket2::SockRef::from(tcp).shutdown(Shutdown::Both);
+}
