@@ -34,13 +34,18 @@ use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
 
+use crate::subscribers::{Handler, Shard, Subscription};
+
 pub use head::{Decision, Head, MAX_HEAD, decide};
 pub use prefixed::Prefixed;
 
-/// What a service answers off the socket.
+/// What a service answers off the socket: requests whose connection then
+/// joins a shard's subscribers.
 pub trait FrontDoor: Send + Sync + 'static {
-    /// What a request answered here carries on to [`FrontDoor::serve`].
+    /// What a request answered here carries on to [`FrontDoor::answer`].
     type Route: Send + 'static;
+    /// What the service does with its subscribers' messages.
+    type Handler: Handler;
 
     /// How the requests answered here start: a connection whose first
     /// bytes match none goes to the router at once, unparsed.
@@ -51,12 +56,16 @@ pub trait FrontDoor: Send + Sync + 'static {
     /// every refusal: a bad zone, a foreign origin, a malformed upgrade).
     fn route(&self, head: &Head<'_>) -> Option<Self::Route>;
 
-    /// Answers the connection, for as long as it is served.
-    fn serve(
-        self: Arc<Self>,
+    /// Answers the request (the response head, within the write timeout),
+    /// and says what the connection subscribes to; `None` when it is gone.
+    fn answer(
+        &self,
         route: Self::Route,
         connection: Connection,
-    ) -> impl Future<Output = ()> + Send;
+    ) -> impl Future<Output = Option<Subscription<<Self::Handler as Handler>::State>>> + Send;
+
+    /// The shard whose subscribers the answered connections join.
+    fn shard(&self) -> &Arc<Shard<Self::Handler>>;
 }
 
 /// A connection answered off the socket.
@@ -131,12 +140,16 @@ pub fn open<D: FrontDoor>(
                     };
                     configure_accepted(&tcp, &settings);
                     connection_tasks.spawn(answer_or_pass_on(
-                        tcp,
-                        permit,
-                        peer,
+                        Connection {
+                            tcp,
+                            permit,
+                            peer,
+                            early: Bytes::new(),
+                        },
                         routed.clone(),
                         door.clone(),
                         head_timeout,
+                        connection_tasks.clone(),
                         shutdown.clone(),
                     ));
                 }
@@ -166,37 +179,38 @@ fn is_connection_error(err: &io::Error) -> bool {
 }
 
 /// Reads the request head and answers it here or passes it on to the router.
+/// An answered connection is then served by a task of its own, holding only
+/// what a subscriber needs (this one's head buffer and timer are gone).
 async fn answer_or_pass_on<D: FrontDoor>(
-    mut tcp: TcpStream,
-    permit: Permit,
-    peer: SocketAddr,
+    mut connection: Connection,
     routed: mpsc::Sender<(RoutedConnection, SocketAddr)>,
     door: Arc<D>,
     head_timeout: Duration,
+    tasks: TaskTracker,
     shutdown: CancellationToken,
 ) {
     let mut read = BytesMut::with_capacity(1024);
+    let reading = head::read(&mut connection.tcp, &mut read, door.starts(), |head| {
+        door.route(head)
+    });
     let decided = tokio::select! {
         () = shutdown.cancelled() => return,
-        decided = tokio::time::timeout(head_timeout, head::read(&mut tcp, &mut read, door.starts(), |head| door.route(head))) => decided,
+        decided = tokio::time::timeout(head_timeout, reading) => decided,
     };
     match decided {
         Ok(Ok(Some((route, head_len)))) => {
             drop(routed);
-            let early = read.split_off(head_len).freeze();
+            connection.early = read.split_off(head_len).freeze();
             drop(read);
-            let connection = Connection {
-                tcp,
-                permit,
-                peer,
-                early,
-            };
-            door.serve(route, connection).await;
+            if let Some(subscription) = door.answer(route, connection).await {
+                tasks.spawn(door.shard().clone().serve(subscription));
+            }
         }
         Ok(Ok(None)) => {
-            let (reader, writer) = tcp.into_split();
+            let (reader, writer) = connection.tcp.into_split();
             let io = tokio::io::join(Prefixed::new(read.freeze(), reader), writer);
-            let _ = routed.send((Admitted::new(io, permit), peer)).await;
+            let admitted = Admitted::new(io, connection.permit);
+            let _ = routed.send((admitted, connection.peer)).await;
         }
         // Closed, broken or silent before sending a head: nothing to answer.
         Ok(Err(_)) | Err(_) => {}

@@ -325,44 +325,56 @@ impl<H: Handler> Shard<H> {
     /// what it has not had at once, then reads what it sends. The shard's
     /// writer delivers everything published meanwhile.
     pub async fn serve(self: Arc<Self>, subscription: Subscription<H::State>) {
+        let Subscription {
+            tcp,
+            permit,
+            channel,
+            after,
+            first,
+            early,
+            state,
+        } = subscription;
         let now = Instant::now();
         let subscriber = Arc::new(Subscriber {
-            tcp: subscription.tcp,
+            tcp,
             state: Mutex::new(SubscriberState {
-                channel: subscription.channel,
-                last_id: subscription.after,
-                unsent: subscription.first.unwrap_or_default(),
+                channel,
+                last_id: after,
+                unsent: first.unwrap_or_default(),
                 queued: VecDeque::new(),
                 blocked_since: None,
                 last_heard: now,
                 frames: FrameReader::default(),
                 closing: false,
-                service: subscription.state,
+                service: state,
             }),
-            _permit: subscription.permit,
+            _permit: permit,
         });
         let key = self.subscribers().insert(subscriber.clone());
         let _counted = self.counters.count_client();
-        let mut served = true;
-        if !subscription.early.is_empty() {
-            served = self.on_bytes(&subscriber, &subscription.early);
-        }
-        if served {
-            let mut scratch = Vec::new();
-            let mut state = lock(&subscriber.state);
-            served = match state.catch_up(&subscriber.tcp, None, now, &mut scratch) {
-                Ok(delivered) => {
-                    self.counters.add_delivered(delivered);
-                    true
-                }
-                Err(_) => false,
-            };
-        }
+        // What the client sent with its request is handled, then let go
+        // of: it shares the head's buffer, which must not live on.
+        let served = (early.is_empty() || self.on_bytes(&subscriber, &early))
+            && self.catch_up_now(&subscriber, now);
+        drop(early);
         if served {
             self.read_until_gone(&subscriber).await;
         }
         self.subscribers().try_remove(key);
         end(&subscriber.tcp);
+    }
+
+    /// Writes a subscriber what it has not had, now; false when it is gone.
+    fn catch_up_now(&self, subscriber: &Subscriber<H::State>, now: Instant) -> bool {
+        let mut scratch = Vec::new();
+        let mut state = lock(&subscriber.state);
+        match state.catch_up(&subscriber.tcp, None, now, &mut scratch) {
+            Ok(delivered) => {
+                self.counters.add_delivered(delivered);
+                true
+            }
+            Err(_) => false,
+        }
     }
 
     /// Reads what the client sends until it goes, is closed, or the writer
@@ -437,16 +449,11 @@ impl<H: Handler> Shard<H> {
                 .as_ref()
                 .is_some_and(|current| Arc::ptr_eq(current, channel))
         };
-        if let Some(channel) = follow.filter(|channel| !already(channel)) {
+        let follow = follow.filter(|channel| !already(channel));
+        let switched = follow.is_some();
+        if let Some(channel) = follow {
             state.channel = Some(channel);
             state.last_id = 0;
-            let mut scratch = Vec::new();
-            match state.catch_up(&subscriber.tcp, None, arrived, &mut scratch) {
-                Ok(delivered) => {
-                    self.counters.add_delivered(delivered);
-                }
-                Err(_) => ok = false,
-            }
         }
         if let Some(goodbye) = closing {
             // Best effort: a client that closes or misbehaves gets its
@@ -455,7 +462,8 @@ impl<H: Handler> Shard<H> {
             state.closing = true;
             return false;
         }
-        ok
+        drop(state);
+        ok && (!switched || self.catch_up_now(subscriber, arrived))
     }
 
     /// Runs the shard's writer until `shutdown`: delivers at every raise of

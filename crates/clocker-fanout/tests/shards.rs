@@ -74,7 +74,11 @@ fn start_shard(
     let handler = Arc::new(Commands {
         channels: channels.clone(),
     });
-    let shard = Shard::new(handler, config(write_timeout), Counters::new("test_clients"));
+    let shard = Shard::new(
+        handler,
+        config(write_timeout),
+        Counters::new("test_clients"),
+    );
     let (serving, first, raised, stop) = (
         shard.clone(),
         channels[first].clone(),
@@ -235,7 +239,10 @@ async fn a_client_that_never_reads_is_dropped_while_another_keeps_its_frames() {
     let started = Instant::now();
     let mut id = 0;
     while served.shard.len() == 2 {
-        assert!(started.elapsed() < PATIENCE, "the stuck client is still served");
+        assert!(
+            started.elapsed() < PATIENCE,
+            "the stuck client is still served"
+        );
         id += 1;
         publish(&channels["a"], id, &format!("{id} {big}"));
         let text = reading.text().await;

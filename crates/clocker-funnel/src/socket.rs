@@ -142,6 +142,11 @@ pub struct Upgrade {
 
 impl FrontDoor for WebSocketDoor {
     type Route = Upgrade;
+    type Handler = ClientMessages;
+
+    fn shard(&self) -> &Arc<Shard<ClientMessages>> {
+        &self.shard
+    }
 
     fn starts(&self) -> &'static [&'static [u8]] {
         &[b"GET /ws"]
@@ -168,7 +173,11 @@ impl FrontDoor for WebSocketDoor {
         })
     }
 
-    async fn serve(self: Arc<Self>, upgrade: Upgrade, connection: Connection) {
+    async fn answer(
+        &self,
+        upgrade: Upgrade,
+        connection: Connection,
+    ) -> Option<Subscription<TokenBucket>> {
         let started = Instant::now();
         let mut tcp = connection.tcp;
         let switching = websocket::handshake_response(upgrade.key.as_bytes());
@@ -181,7 +190,7 @@ impl FrontDoor for WebSocketDoor {
             .await,
             Some(Ok(()))
         ) {
-            return;
+            return None;
         }
         record_http_request(
             crate::NAME,
@@ -194,18 +203,15 @@ impl FrontDoor for WebSocketDoor {
             Ok((zone, _)) => (Some(self.hub.subscribe(&zone)), None),
             Err(error) => (None, Some(websocket::text(&error))),
         };
-        self.shard
-            .clone()
-            .serve(Subscription {
-                tcp,
-                permit: connection.permit,
-                channel,
-                after: 0,
-                first,
-                early: connection.early,
-                state: TokenBucket::new(PING_BURST, PINGS_PER_SEC),
-            })
-            .await;
+        Some(Subscription {
+            tcp,
+            permit: connection.permit,
+            channel,
+            after: 0,
+            first,
+            early: connection.early,
+            state: TokenBucket::new(PING_BURST, PINGS_PER_SEC),
+        })
     }
 }
 

@@ -79,6 +79,11 @@ enum Followed {
 
 impl FrontDoor for StreamDoor {
     type Route = Route;
+    type Handler = Listening;
+
+    fn shard(&self) -> &Arc<Shard<Listening>> {
+        &self.shard
+    }
 
     fn starts(&self) -> &'static [&'static [u8]] {
         &[b"GET /stream"]
@@ -88,7 +93,7 @@ impl FrontDoor for StreamDoor {
         route(head)
     }
 
-    async fn serve(self: Arc<Self>, route: Route, connection: Connection) {
+    async fn answer(&self, route: Route, connection: Connection) -> Option<Subscription<()>> {
         let started = Instant::now();
         let mut tcp = connection.tcp;
         let head = response::head(route.origin.as_deref(), &self.origins);
@@ -96,7 +101,7 @@ impl FrontDoor for StreamDoor {
             within(self.write_timeout, &self.shutdown, tcp.write_all(&head)).await,
             Some(Ok(()))
         ) {
-            return;
+            return None;
         }
         let (path, channel, after): (_, Arc<Channel>, _) = match route.what {
             Followed::Feed { last_event_id } => (
@@ -112,19 +117,16 @@ impl FrontDoor for StreamDoor {
             StatusCode::OK,
             started.elapsed(),
         );
-        self.shard
-            .clone()
-            .serve(Subscription {
-                tcp,
-                permit: connection.permit,
-                channel: Some(channel),
-                after,
-                first: None,
-                // Anything a client sends is ignored; its end is the stream's.
-                early: bytes::Bytes::new(),
-                state: (),
-            })
-            .await;
+        Some(Subscription {
+            tcp,
+            permit: connection.permit,
+            channel: Some(channel),
+            after,
+            first: None,
+            // Anything a client sends is ignored; its end is the stream's.
+            early: bytes::Bytes::new(),
+            state: (),
+        })
     }
 }
 
