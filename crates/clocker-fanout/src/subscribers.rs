@@ -252,11 +252,26 @@ impl<S> SubscriberState<S> {
         };
         let mut delivered = 0;
         for message in messages {
-            self.last_id = message.id;
-            self.unsent = message.bytes.clone();
-            match self.flush(tcp, now)? {
-                Flushed::All => delivered += 1,
-                Flushed::Blocked => break,
+            // Written from the shared bytes: a subscriber takes a reference
+            // (a refcount other shards' threads also touch) only when its
+            // socket does not take the whole message.
+            match tcp.try_write(&message.bytes) {
+                Ok(written) if written == message.bytes.len() => {
+                    self.last_id = message.id;
+                    delivered += 1;
+                }
+                Ok(written) => {
+                    self.last_id = message.id;
+                    self.unsent = message.bytes.slice(written..);
+                    self.blocked_since = Some(now);
+                    break;
+                }
+                Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
+                    // Not begun: it (or what replaces it) comes at a later wake.
+                    self.blocked_since.get_or_insert(now);
+                    break;
+                }
+                Err(err) => return Err(err),
             }
         }
         Ok(delivered)
