@@ -207,47 +207,23 @@ pub async fn launch(
     let admin_hosts = hosts.clone();
     let admin_shutdown = shutdown.clone();
     let admin_limits = settings.connections.clone();
-    let write_timeout = settings.connections.write_timeout;
-    let shard = Shard::new(
-        Arc::new(socket::ClientMessages {
+    let port = Port {
+        messages: Arc::new(socket::ClientMessages {
             hub: hub.clone(),
             clock,
         }),
-        socket::shard_config(write_timeout),
-        clients,
-    );
-    tasks.spawn(shard.clone().write(hub.signal().watch(), shutdown.clone()));
-    let door = Arc::new(socket::WebSocketDoor {
-        shard,
-        hosts: hosts.clone(),
         hub,
+        clients,
         default_zone: Arc::from(config.default_zone.as_str()),
-        write_timeout,
-        shutdown: shutdown.clone(),
-    });
-    let addr = local_addr(service, &listener)?;
-    let gate = Gate::new(service, &settings.connections);
-    let routed = clocker_fanout::door::open(
-        listener,
-        addr,
-        settings.clone(),
-        gate,
-        door,
-        tasks.clone(),
-        shutdown.clone(),
-    );
-    let mut launched = launch_http_on(
-        NAME,
-        routed,
-        addr,
-        router(state, hosts.clone())
+        router: router(state, hosts.clone())
             .merge(config_router(endpoints))
             .route("/status.json", get(status::get_status).with_state(status))
-            .layer(middleware::from_fn_with_state(hosts, check_host)),
-        &settings,
-        tasks,
-        shutdown,
-    )?;
+            .layer(middleware::from_fn_with_state(hosts.clone(), check_host)),
+        hosts,
+        settings,
+    };
+    let gate = Gate::new(service, &port.settings.connections);
+    let mut launched = port.serve_shard(listener, gate, tasks, shutdown)?;
     if let Some(listener) = admin {
         let addr = listener
             .local_addr()
@@ -266,6 +242,73 @@ pub async fn launch(
     }
     stop_on_failure.disarm();
     Ok(launched)
+}
+
+/// What every shard of the funnel's port shares.
+#[derive(Debug, Clone)]
+struct Port {
+    messages: Arc<socket::ClientMessages>,
+    hub: Arc<Hub>,
+    /// The WebSockets connected, on every shard.
+    clients: Arc<Counters>,
+    default_zone: Arc<str>,
+    hosts: AllowedHosts,
+    /// Every route but the WebSocket upgrades the front door answers.
+    router: Router,
+    settings: RuntimeConfig,
+}
+
+impl Port {
+    /// Serves one shard of the port on `listener`, on the calling thread's
+    /// runtime: its subscribers and their writer, its front door, and the
+    /// router for what the door passes on. `tasks` is what its drain
+    /// waits for.
+    fn serve_shard(
+        &self,
+        listener: TcpListener,
+        gate: Gate,
+        tasks: TaskTracker,
+        shutdown: CancellationToken,
+    ) -> Result<Launched, LaunchError> {
+        let write_timeout = self.settings.connections.write_timeout;
+        let shard = Shard::new(
+            self.messages.clone(),
+            socket::shard_config(write_timeout),
+            self.clients.clone(),
+        );
+        tasks.spawn(
+            shard
+                .clone()
+                .write(self.hub.signal().watch(), shutdown.clone()),
+        );
+        let door = Arc::new(socket::WebSocketDoor {
+            shard,
+            hosts: self.hosts.clone(),
+            hub: self.hub.clone(),
+            default_zone: self.default_zone.clone(),
+            write_timeout,
+            shutdown: shutdown.clone(),
+        });
+        let addr = local_addr(NAME, &listener)?;
+        let routed = clocker_fanout::door::open(
+            listener,
+            addr,
+            self.settings.clone(),
+            gate,
+            door,
+            tasks.clone(),
+            shutdown.clone(),
+        );
+        launch_http_on(
+            NAME,
+            routed,
+            addr,
+            self.router.clone(),
+            &self.settings,
+            tasks,
+            shutdown,
+        )
+    }
 }
 
 /// `/ws` (refused to pages of foreign origins) and `/health`.

@@ -184,58 +184,104 @@ pub async fn launch(
         &config.cors_origins,
         book.resolve(doors::FUNNEL).map(String::as_str),
     );
-    let addr = local_addr(service, &listener)?;
-    let write_timeout = settings.connections.write_timeout;
-    let shard = Shard::new(
-        Arc::new(Listening),
-        direct::shard_config(write_timeout, config.keep_alive),
-        counters.clone(),
-    );
-    tasks.spawn(shard.clone().write(signal.watch(), shutdown.clone()));
-    let door = Arc::new(direct::StreamDoor {
-        shard,
-        feed: feed.clone(),
-        hub: hub.clone(),
-        origins: origins.clone(),
-        write_timeout,
-        shutdown: shutdown.clone(),
-    });
-    let settings = RuntimeConfig {
-        unsent_limit_bytes: Some(config.unsent_limit_bytes),
-        ..settings.clone()
-    };
-    let gate = Gate::new(service, &settings.connections);
-    let routed = clocker_fanout::door::open(
-        listener,
-        addr,
-        settings.clone(),
-        gate,
-        door,
-        tasks.clone(),
-        shutdown.clone(),
-    );
     let state = AppState {
-        feed,
-        counters,
+        feed: feed.clone(),
+        counters: counters.clone(),
         started: Instant::now(),
-        hub,
+        hub: hub.clone(),
         timers,
         call_timeout: Duration::from_secs(2),
         keep_alive: config.keep_alive,
         shutdown: shutdown.clone(),
         readiness,
     };
-    let settings = RuntimeConfig {
-        metrics_path: Some("/metrics/prometheus"),
-        ..settings
-    };
     // The session cookie crosses origins (the page's is the funnel's), so
     // browsers must be told they may send it; never with `*`.
     let any_origin = origins.iter().any(|origin| origin == "*");
-    let app = router(state).layer(cors(&origins).allow_credentials(!any_origin));
-    let launched = launch_http_on(service, routed, addr, app, &settings, tasks, shutdown)?;
+    let port = Port {
+        feed,
+        hub,
+        signal,
+        counters,
+        router: router(state).layer(cors(&origins).allow_credentials(!any_origin)),
+        origins,
+        keep_alive: config.keep_alive,
+        settings: RuntimeConfig {
+            unsent_limit_bytes: Some(config.unsent_limit_bytes),
+            metrics_path: Some("/metrics/prometheus"),
+            ..settings.clone()
+        },
+    };
+    let gate = Gate::new(service, &port.settings.connections);
+    let launched = port.serve_shard(listener, gate, tasks, shutdown)?;
     stop_on_failure.disarm();
     Ok(launched)
+}
+
+/// What every shard of the stream's port shares.
+#[derive(Debug, Clone)]
+struct Port {
+    feed: Arc<Feed>,
+    hub: Arc<Hub>,
+    /// What the feed and the clock raise when they publish.
+    signal: Signal,
+    /// Clients and events sent, on every shard and the router.
+    counters: Arc<Counters>,
+    /// Every route, for the requests the front door passes on.
+    router: Router,
+    /// Origins whose pages may read the streams (CORS).
+    origins: Vec<String>,
+    keep_alive: Duration,
+    settings: RuntimeConfig,
+}
+
+impl Port {
+    /// Serves one shard of the port on `listener`, on the calling thread's
+    /// runtime: its subscribers and their writer, its front door, and the
+    /// router for what the door passes on. `tasks` is what its drain
+    /// waits for.
+    fn serve_shard(
+        &self,
+        listener: TcpListener,
+        gate: Gate,
+        tasks: TaskTracker,
+        shutdown: CancellationToken,
+    ) -> Result<Launched, LaunchError> {
+        let write_timeout = self.settings.connections.write_timeout;
+        let shard = Shard::new(
+            Arc::new(Listening),
+            direct::shard_config(write_timeout, self.keep_alive),
+            self.counters.clone(),
+        );
+        tasks.spawn(shard.clone().write(self.signal.watch(), shutdown.clone()));
+        let door = Arc::new(direct::StreamDoor {
+            shard,
+            feed: self.feed.clone(),
+            hub: self.hub.clone(),
+            origins: self.origins.clone(),
+            write_timeout,
+            shutdown: shutdown.clone(),
+        });
+        let addr = local_addr(NAME, &listener)?;
+        let routed = clocker_fanout::door::open(
+            listener,
+            addr,
+            self.settings.clone(),
+            gate,
+            door,
+            tasks.clone(),
+            shutdown.clone(),
+        );
+        launch_http_on(
+            NAME,
+            routed,
+            addr,
+            self.router.clone(),
+            &self.settings,
+            tasks,
+            shutdown,
+        )
+    }
 }
 
 fn router(state: AppState) -> Router {
