@@ -25,7 +25,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use clocker_runtime::{
     Admitted, CancellationToken, Gate, Permit, RuntimeConfig, TaskTracker, configure_accepted,
 };
@@ -37,6 +37,7 @@ use tokio::sync::mpsc;
 use crate::subscribers::{Handler, Shard, Subscription};
 
 pub use head::{Decision, Head, MAX_HEAD, decide};
+use head::{HeadBuffer, Read};
 pub use prefixed::Prefixed;
 
 /// What a service answers off the socket: requests whose connection then
@@ -125,6 +126,7 @@ pub fn open<D: FrontDoor>(
 ) -> Routed {
     let (routed, connections) = mpsc::channel(ROUTED_BACKLOG);
     let connection_tasks = tasks.clone();
+    let buffer = Arc::new(HeadBuffer::default());
     let head_timeout = settings.connections.header_timeout;
     tasks.spawn(async move {
         loop {
@@ -148,6 +150,7 @@ pub fn open<D: FrontDoor>(
                         },
                         routed.clone(),
                         door.clone(),
+                        buffer.clone(),
                         head_timeout,
                         connection_tasks.clone(),
                         shutdown.clone(),
@@ -185,12 +188,12 @@ async fn answer_or_pass_on<D: FrontDoor>(
     mut connection: Connection,
     routed: mpsc::Sender<(RoutedConnection, SocketAddr)>,
     door: Arc<D>,
+    buffer: Arc<HeadBuffer>,
     head_timeout: Duration,
     tasks: TaskTracker,
     shutdown: CancellationToken,
 ) {
-    let mut read = BytesMut::with_capacity(1024);
-    let reading = head::read(&mut connection.tcp, &mut read, door.starts(), |head| {
+    let reading = head::read(&connection.tcp, &buffer, door.starts(), |head| {
         door.route(head)
     });
     let decided = tokio::select! {
@@ -198,17 +201,16 @@ async fn answer_or_pass_on<D: FrontDoor>(
         decided = tokio::time::timeout(head_timeout, reading) => decided,
     };
     match decided {
-        Ok(Ok(Some((route, head_len)))) => {
+        Ok(Ok(Read::Here { route, early })) => {
             drop(routed);
-            connection.early = read.split_off(head_len).freeze();
-            drop(read);
+            connection.early = early;
             if let Some(subscription) = door.answer(route, connection).await {
                 tasks.spawn(door.shard().clone().serve(subscription));
             }
         }
-        Ok(Ok(None)) => {
+        Ok(Ok(Read::Router { prefix })) => {
             let (reader, writer) = connection.tcp.into_split();
-            let io = tokio::io::join(Prefixed::new(read.freeze(), reader), writer);
+            let io = tokio::io::join(Prefixed::new(prefix, reader), writer);
             let admitted = Admitted::new(io, connection.permit);
             let _ = routed.send((admitted, connection.peer)).await;
         }

@@ -563,6 +563,9 @@ impl<H: Handler> Shard<H> {
                 Err(_) => gone.push(key),
             }
         }
+        if !gone.is_empty() {
+            metrics::counter!("clocker_fanout_dropped_total").increment(gone.len() as u64);
+        }
         for key in gone {
             if let Some(subscriber) = subscribers.get(key) {
                 lock(&subscriber.state).closing = true;

@@ -3,8 +3,10 @@
 
 use std::io;
 
-use bytes::BytesMut;
-use tokio::io::{AsyncRead, AsyncReadExt};
+use std::sync::Mutex;
+
+use bytes::{Bytes, BytesMut};
+use tokio::net::TcpStream;
 
 /// A request head longer than this goes to the router (hyper's bounds are
 /// wider, and it answers them).
@@ -70,22 +72,66 @@ pub enum Decision<R> {
     Router,
 }
 
-/// Reads into `read` until the head is decided: `Some((route, head
-/// length))` when `route` takes it, `None` for the router.
+/// A shard's buffer for its new connections' first bytes: a head that
+/// arrives in one piece (nearly every one) is decided without a buffer of
+/// its own, so no connection keeps (or leaves behind, fragmented) a head's
+/// worth of memory.
+#[derive(Debug)]
+pub(super) struct HeadBuffer(Mutex<Box<[u8]>>);
+
+impl Default for HeadBuffer {
+    fn default() -> Self {
+        Self(Mutex::new(vec![0; MAX_HEAD].into_boxed_slice()))
+    }
+}
+
+/// What a connection's first bytes decided.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) enum Read<R> {
+    /// Answered here; `early` is what followed the head.
+    Here { route: R, early: Bytes },
+    /// The router's; `prefix` is everything read, to be put back in front.
+    Router { prefix: Bytes },
+}
+
+/// Reads `tcp` until its head is decided.
 pub(super) async fn read<R>(
-    io: &mut (impl AsyncRead + Unpin),
-    read: &mut BytesMut,
+    tcp: &TcpStream,
+    buffer: &HeadBuffer,
     starts: &[&[u8]],
     route: impl Fn(&Head<'_>) -> Option<R>,
-) -> io::Result<Option<(R, usize)>> {
+) -> io::Result<Read<R>> {
+    // Only a head that arrives in pieces gets bytes of its own.
+    let mut pending = BytesMut::new();
     loop {
-        if io.read_buf(read).await? == 0 {
-            return Err(io::ErrorKind::UnexpectedEof.into());
+        tcp.readable().await?;
+        let mut scratch = buffer.0.lock().unwrap_or_else(|p| p.into_inner());
+        let count = match tcp.try_read(&mut scratch) {
+            Ok(0) => return Err(io::ErrorKind::UnexpectedEof.into()),
+            Ok(count) => count,
+            Err(err) if err.kind() == io::ErrorKind::WouldBlock => continue,
+            Err(err) => return Err(err),
+        };
+        let in_pieces = !pending.is_empty();
+        if in_pieces {
+            pending.extend_from_slice(&scratch[..count]);
         }
+        let read = if in_pieces {
+            &pending[..]
+        } else {
+            &scratch[..count]
+        };
         match decide(read, starts, &route) {
+            Decision::Here(route, len) => {
+                let early = Bytes::copy_from_slice(&read[len..]);
+                return Ok(Read::Here { route, early });
+            }
+            Decision::Router => {
+                let prefix = Bytes::copy_from_slice(read);
+                return Ok(Read::Router { prefix });
+            }
+            Decision::Partial if !in_pieces => pending.extend_from_slice(&scratch[..count]),
             Decision::Partial => {}
-            Decision::Here(taken, len) => return Ok(Some((taken, len))),
-            Decision::Router => return Ok(None),
         }
     }
 }
@@ -130,6 +176,7 @@ pub fn decide<R>(
 #[cfg(test)]
 mod tests {
     use std::pin::pin;
+    use std::time::Duration;
 
     use tokio::io::AsyncWriteExt;
 
@@ -189,37 +236,70 @@ mod tests {
         assert_eq!(decide(&endless, STARTS, route), Decision::Router);
     }
 
+    /// A connected pair of sockets: the client's end and the server's.
+    async fn connected() -> (TcpStream, TcpStream) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let client = TcpStream::connect(listener.local_addr().expect("addr"))
+            .await
+            .expect("connect");
+        let (server, _) = listener.accept().await.expect("accept");
+        (client, server)
+    }
+
     #[tokio::test]
     async fn a_head_read_in_pieces_is_decided_once_it_can_be() {
-        let (mut client, mut server) = tokio::io::duplex(1024);
-        let mut buffer = BytesMut::new();
+        let (mut client, server) = connected().await;
+        let buffer = HeadBuffer::default();
         let decided = {
-            let mut head = pin!(read(&mut server, &mut buffer, STARTS, route));
+            let mut head = pin!(read(&server, &buffer, STARTS, route));
             client.write_all(b"GET /str").await.expect("writes");
             // The first piece is read, and is not enough to decide.
-            tokio::select! {
-                biased;
-                decided = &mut head => panic!("decided on a partial head: {decided:?}"),
-                () = std::future::ready(()) => {}
-            }
+            let undecided = tokio::time::timeout(Duration::from_millis(50), &mut head).await;
+            assert!(
+                undecided.is_err(),
+                "decided on a partial head: {undecided:?}"
+            );
             client
-                .write_all(b"eam?last_event_id=4 HTTP/1.1\r\nHost: x\r\n\r\n")
+                .write_all(b"eam?last_event_id=4 HTTP/1.1\r\nHost: x\r\n\r\nearly")
                 .await
                 .expect("writes");
             head.await.expect("a head")
         };
         assert_eq!(
-            decided.map(|(taken, _)| taken),
-            Some((Some("4".to_owned()), None))
+            decided,
+            Read::Here {
+                route: (Some("4".to_owned()), None),
+                early: Bytes::from_static(b"early"),
+            }
         );
-        assert!(buffer.starts_with(b"GET /stream?last_event_id=4 HTTP/1.1\r\n"));
+    }
+
+    #[tokio::test]
+    async fn what_goes_to_the_router_keeps_every_byte_read() {
+        let (mut client, server) = connected().await;
+        client
+            .write_all(b"GET /health HTTP/1.1\r\n\r\n")
+            .await
+            .expect("writes");
+        let decided = read(&server, &HeadBuffer::default(), STARTS, route).await;
+        assert_eq!(
+            decided.expect("decided"),
+            Read::Router {
+                prefix: Bytes::from_static(b"GET /health HTTP/1.1\r\n\r\n")
+            }
+        );
     }
 
     #[tokio::test]
     async fn a_connection_closed_before_its_head_is_not_routed() {
-        let (client, mut server) = tokio::io::duplex(1024);
+        let (client, server) = connected().await;
         drop(client);
-        let mut buffer = BytesMut::new();
-        assert!(read(&mut server, &mut buffer, STARTS, route).await.is_err());
+        assert!(
+            read(&server, &HeadBuffer::default(), STARTS, route)
+                .await
+                .is_err()
+        );
     }
 }
