@@ -164,12 +164,13 @@ struct SubscriberState<S> {
     last_id: u64,
     /// The rest of a message the socket took only part of.
     unsent: Bytes,
-    /// Replies waiting behind `unsent`.
-    queued: VecDeque<Bytes>,
+    /// Replies waiting behind `unsent` (rare: no memory until then).
+    queued: Option<Box<VecDeque<Bytes>>>,
     /// Since when writes have made no progress.
     blocked_since: Option<Instant>,
     last_heard: Instant,
-    frames: FrameReader,
+    /// A WebSocket frame (or message) still arriving; none while idle.
+    frames: Option<Box<FrameReader>>,
     /// Set once the subscriber is to go (a close sent, a write failed).
     closing: bool,
     service: S,
@@ -188,9 +189,10 @@ impl<S> SubscriberState<S> {
     fn flush(&mut self, tcp: &TcpStream, now: Instant) -> io::Result<Flushed> {
         loop {
             if self.unsent.is_empty() {
-                match self.queued.pop_front() {
+                match self.queued.as_mut().and_then(|queued| queued.pop_front()) {
                     Some(next) => self.unsent = next,
                     None => {
+                        self.queued = None;
                         self.blocked_since = None;
                         return Ok(Flushed::All);
                     }
@@ -215,12 +217,14 @@ impl<S> SubscriberState<S> {
 
     /// Sends `bytes` after whatever waits, or queues it.
     fn send(&mut self, tcp: &TcpStream, bytes: Bytes, now: Instant) -> io::Result<Flushed> {
-        if self.unsent.is_empty() && self.queued.is_empty() {
+        if self.unsent.is_empty() && self.queued.is_none() {
             self.unsent = bytes;
-        } else if self.queued.len() < MAX_QUEUED {
-            self.queued.push_back(bytes);
         } else {
-            return Err(io::Error::other("too many replies waiting"));
+            let queued = self.queued.get_or_insert_default();
+            if queued.len() >= MAX_QUEUED {
+                return Err(io::Error::other("too many replies waiting"));
+            }
+            queued.push_back(bytes);
         }
         self.flush(tcp, now)
     }
@@ -339,7 +343,14 @@ impl<H: Handler> Shard<H> {
     /// Serves `subscription` until the client goes or is dropped: delivers
     /// what it has not had at once, then reads what it sends. The shard's
     /// writer delivers everything published meanwhile.
-    pub async fn serve(self: Arc<Self>, subscription: Subscription<H::State>) {
+    ///
+    /// The joining is done before the returned future is polled, and the
+    /// future holds only what a parked subscriber needs (an async fn would
+    /// keep the whole subscription in it for the connection's life).
+    pub fn serve(
+        self: Arc<Self>,
+        subscription: Subscription<H::State>,
+    ) -> impl Future<Output = ()> + Send + 'static {
         let Subscription {
             tcp,
             permit,
@@ -356,27 +367,30 @@ impl<H: Handler> Shard<H> {
                 channel,
                 last_id: after,
                 unsent: first.unwrap_or_default(),
-                queued: VecDeque::new(),
+                queued: None,
                 blocked_since: None,
                 last_heard: now,
-                frames: FrameReader::default(),
+                frames: None,
                 closing: false,
                 service: state,
             }),
             _permit: permit,
         });
         let key = self.subscribers().insert(subscriber.clone());
-        let _counted = self.counters.count_client();
+        let counted = self.counters.count_client();
         // What the client sent with its request is handled, then let go
         // of: it shares the head's buffer, which must not live on.
         let served = (early.is_empty() || self.on_bytes(&subscriber, &early))
             && self.catch_up_now(&subscriber, now);
         drop(early);
-        if served {
-            self.read_until_gone(&subscriber).await;
+        async move {
+            if served {
+                self.read_until_gone(&subscriber).await;
+            }
+            self.subscribers().try_remove(key);
+            end(&subscriber.tcp);
+            drop(counted);
         }
-        self.subscribers().try_remove(key);
-        end(&subscriber.tcp);
     }
 
     /// Writes a subscriber what it has not had, now; false when it is gone.
@@ -425,7 +439,10 @@ impl<H: Handler> Shard<H> {
             // An SSE client has nothing to say; its end is noticed as EOF.
             return true;
         }
-        let mut frames = std::mem::take(&mut state.frames);
+        let mut frames = state
+            .frames
+            .take()
+            .map_or_else(FrameReader::default, |frames| *frames);
         let mut replies: Vec<Bytes> = Vec::new();
         let mut follow = None;
         let mut closing = None;
@@ -450,7 +467,7 @@ impl<H: Handler> Shard<H> {
                 false
             }
         });
-        state.frames = frames;
+        state.frames = (!frames.is_idle()).then(|| Box::new(frames));
         if let Err(Violation { code, reason }) = read {
             closing = Some(websocket::close(code, reason));
         }
@@ -536,8 +553,7 @@ impl<H: Handler> Shard<H> {
                 continue;
             };
             let last_id = state.last_id;
-            if channel.newest_id() <= last_id && state.unsent.is_empty() && state.queued.is_empty()
-            {
+            if channel.newest_id() <= last_id && state.unsent.is_empty() && state.queued.is_none() {
                 continue;
             }
             let entry = match fresh

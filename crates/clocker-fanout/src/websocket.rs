@@ -174,6 +174,11 @@ struct Header {
 }
 
 impl FrameReader {
+    /// Whether it holds nothing: no frame or message half-read.
+    pub fn is_idle(&self) -> bool {
+        self.pending.is_empty() && self.message.is_none()
+    }
+
     /// Feeds `bytes` read from the client, calling `on_message` for every
     /// complete message, in order. Stops at the first violation, or when
     /// `on_message` returns false (the connection is done).
