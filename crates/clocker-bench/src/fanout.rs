@@ -84,24 +84,21 @@ impl Level {
     }
 
     /// This level as a point of the plots' series.
-    pub fn series(&self) -> serde_json::Value {
-        let mut point = series::FanOut {
+    fn series(&self) -> series::FanOut<'_> {
+        series::FanOut {
             clients: self.clients,
             connect: self.connect,
             lag: &self.lag,
+            window: self.window,
             received: self.delivered,
             expected: self.expected,
+            degraded: self.degraded,
             lost: self.lost,
             server_cpu: &self.server_cpu,
             generator_cpu: &self.client_cpu,
             rss_idle: self.rss_idle,
             rss_loaded: self.rss_loaded,
         }
-        .to_json();
-        point["degraded"] = self.degraded.into();
-        point["cpu_per_delivery_us"] =
-            ((self.cpu_per_delivery().as_secs_f64() * 1e7).round() / 10.0).into();
-        point
     }
 }
 
@@ -214,8 +211,7 @@ async fn measure(
     })
 }
 
-/// The series of one benchmark's servers: per server, its measured levels
-/// and the counts it could not be measured at.
+/// The series of one benchmark's servers, in the order first measured.
 pub fn series(rows: &[Row]) -> serde_json::Value {
     let mut kinds: Vec<Kind> = Vec::new();
     for row in rows {
@@ -223,30 +219,31 @@ pub fn series(rows: &[Row]) -> serde_json::Value {
             kinds.push(row.kind);
         }
     }
-    let servers: Vec<serde_json::Value> = kinds
+    kinds
         .iter()
         .map(|&kind| {
             let of_kind = || rows.iter().filter(move |row| row.kind == kind);
-            serde_json::json!({
-                "key": kind.key(),
-                "label": kind.label(),
-                "ours": kind.ours(),
-                "protocol": match kind.protocol() {
+            series::FanOutServer {
+                key: kind.key(),
+                label: kind.label(),
+                ours: kind.ours(),
+                protocol: match kind.protocol() {
                     client::Protocol::WebSocket => "websocket",
                     client::Protocol::Sse => "sse",
                 },
-                "levels": of_kind()
+                levels: of_kind()
                     .filter_map(|row| row.outcome.as_ref().ok().map(Level::series))
-                    .collect::<Vec<_>>(),
-                "unmeasured": of_kind()
-                    .filter_map(|row| row.outcome.as_ref().err().map(|why| {
-                        serde_json::json!({ "clients": row.clients, "reason": why })
-                    }))
-                    .collect::<Vec<_>>(),
-            })
+                    .collect(),
+                unmeasured: of_kind()
+                    .filter_map(|row| {
+                        let why = row.outcome.as_ref().err()?;
+                        Some((row.clients, why.as_str()))
+                    })
+                    .collect(),
+            }
+            .to_json()
         })
-        .collect();
-    serde_json::Value::Array(servers)
+        .collect()
 }
 
 /// Fails unless `clients` sockets fit under the open-file limit.

@@ -342,3 +342,100 @@ fn unix_nanos_now() -> i128 {
             i128::try_from(since.as_nanos()).unwrap_or(i128::MAX)
         })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::net::TcpListener;
+
+    /// Reads an HTTP request head off `socket`.
+    async fn request_head(socket: &mut TcpStream) -> Vec<u8> {
+        let mut head = Vec::new();
+        let mut byte = [0u8; 1];
+        while !head.ends_with(b"\r\n\r\n") {
+            socket.read_exact(&mut byte).await.expect("a request head");
+            head.push(byte[0]);
+        }
+        head
+    }
+
+    #[tokio::test]
+    async fn a_websocket_client_reads_past_the_head_answers_a_ping_and_ends_on_close() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("address");
+        let sent_ms = i64::try_from(unix_nanos_now() / 1_000_000).expect("ms fit");
+        let server = tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.expect("accept");
+            let head = request_head(&mut socket).await;
+            assert!(head.starts_with(b"GET /ws?tz=UTC HTTP/1.1\r\n"));
+            assert!(find(&head, b"Upgrade: websocket\r\n").is_some());
+            // The head, a frame and a ping in one write: the frame comes
+            // with the head's read.
+            let frame = format!(r#"{{"unix_ms":{sent_ms},"seq":1}}"#);
+            let mut out = b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n".to_vec();
+            out.extend_from_slice(&[0x81, u8::try_from(frame.len()).expect("short")]);
+            out.extend_from_slice(frame.as_bytes());
+            out.extend_from_slice(&[0x89, 0x01, b'p']);
+            socket.write_all(&out).await.expect("write");
+            let mut pong = [0u8; 7];
+            socket.read_exact(&mut pong).await.expect("a pong");
+            assert_eq!(&pong[..2], &[0x8A, 0x81], "a masked pong of 1 byte");
+            assert_eq!(pong[6] ^ pong[2], b'p', "the ping's payload, unmasked");
+            socket
+                .write_all(&[0x88, 0x02, 0x03, 0xe8])
+                .await
+                .expect("close");
+            let mut close = [0u8; 8];
+            socket.read_exact(&mut close).await.expect("a close reply");
+            assert_eq!(&close[..2], &[0x88, 0x82], "a masked close echoing the code");
+        });
+        let control = Control {
+            measuring: Arc::new(AtomicBool::new(true)),
+            stop: CancellationToken::new(),
+            expected_messages: 4,
+        };
+        let target = Target {
+            protocol: Protocol::WebSocket,
+            addr,
+            path: "/ws?tz=UTC",
+        };
+        let mut tasks = connect_all("test", &target, 1, 1, Duration::from_secs(5), &control)
+            .await
+            .expect("connects");
+        let received = tokio::time::timeout(Duration::from_secs(5), tasks.join_next())
+            .await
+            .expect("the client ends when the server closes")
+            .expect("one client")
+            .expect("no panic");
+        server.await.expect("the server's side holds");
+        assert_eq!(received.delivered, 1);
+        assert_eq!(received.lags.len(), 1);
+        assert!(received.stopped_early);
+        assert_eq!(
+            received.error.as_deref(),
+            Some("the server closed the WebSocket")
+        );
+    }
+
+    #[tokio::test]
+    async fn a_client_refused_an_upgrade_says_what_it_got() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("address");
+        let server = tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.expect("accept");
+            request_head(&mut socket).await;
+            socket
+                .write_all(b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n")
+                .await
+                .expect("write");
+        });
+        let target = Target {
+            protocol: Protocol::WebSocket,
+            addr,
+            path: "/nowhere",
+        };
+        let err = Connection::open(&target).await.err().expect("refused");
+        assert!(err.to_string().contains("HTTP/1.1 404 Not Found"), "{err}");
+        server.await.expect("server");
+    }
+}
