@@ -40,7 +40,12 @@ pub struct Programs {
     )]
     pub python_server: PathBuf,
     /// Node.js, which runs the peers of P4 and P6 (`bench/peers/*.mjs`).
-    #[arg(long, env = "CLOCKER_BENCH_NODE", default_value = "node", global = true)]
+    #[arg(
+        long,
+        env = "CLOCKER_BENCH_NODE",
+        default_value = "node",
+        global = true
+    )]
     pub node: PathBuf,
     /// The peers P4 and P6 measure ours against, with their npm packages
     /// installed (`bash scripts/npm-env.sh bench/peers`; `make bench-env`).

@@ -179,7 +179,8 @@ async fn measure(
     .await?;
     let connect = started.elapsed();
 
-    let window = window::measure(label, pid, plan.settle, plan.duration, &control.measuring).await?;
+    let window =
+        window::measure(label, pid, plan.settle, plan.duration, &control.measuring).await?;
     control.stop.cancel();
 
     let mut lags = Samples::with_capacity(clients * control.expected_messages);

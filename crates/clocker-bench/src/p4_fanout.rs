@@ -119,7 +119,9 @@ async fn measure(programs: &Programs, args: &P4Args) -> anyhow::Result<Table> {
         }),
     );
     let context = Context {
-        title: format!("P4 — WebSocket fan-out at {hz:.0} Hz: the funnel against Node.js ws and Python websockets"),
+        title: format!(
+            "P4 — WebSocket fan-out at {hz:.0} Hz: the funnel against Node.js ws and Python websockets"
+        ),
         method: format!(
             "Per client count, one fresh process per server, one after the other: the funnel \
              (`clocker serve funnel --tick {:?} --budget {:?}`{}, fed by five `clocker serve` \
@@ -140,9 +142,7 @@ async fn measure(programs: &Programs, args: &P4Args) -> anyhow::Result<Table> {
     Ok(table::table(
         &context,
         &rows,
-        &[
-            Comparison::against_node(Kind::Funnel, Kind::NodeWs),
-        ],
+        &[Comparison::against_node(Kind::Funnel, Kind::NodeWs)],
     ))
 }
 

@@ -274,7 +274,9 @@ impl Connection {
         }
         let decoder = match target.protocol {
             Protocol::WebSocket => Decoder::WebSocket(websocket::Decoder::default()),
-            Protocol::Sse => Decoder::Sse(sse::Decoder::for_head(head).map_err(anyhow::Error::msg)?),
+            Protocol::Sse => {
+                Decoder::Sse(sse::Decoder::for_head(head).map_err(anyhow::Error::msg)?)
+            }
         };
         Ok(Self {
             socket,
@@ -372,7 +374,8 @@ mod tests {
             // The head, a frame and a ping in one write: the frame comes
             // with the head's read.
             let frame = format!(r#"{{"unix_ms":{sent_ms},"seq":1}}"#);
-            let mut out = b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n".to_vec();
+            let mut out =
+                b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n".to_vec();
             out.extend_from_slice(&[0x81, u8::try_from(frame.len()).expect("short")]);
             out.extend_from_slice(frame.as_bytes());
             out.extend_from_slice(&[0x89, 0x01, b'p']);
@@ -387,7 +390,11 @@ mod tests {
                 .expect("close");
             let mut close = [0u8; 8];
             socket.read_exact(&mut close).await.expect("a close reply");
-            assert_eq!(&close[..2], &[0x88, 0x82], "a masked close echoing the code");
+            assert_eq!(
+                &close[..2],
+                &[0x88, 0x82],
+                "a masked close echoing the code"
+            );
         });
         let control = Control {
             measuring: Arc::new(AtomicBool::new(true)),

@@ -147,9 +147,12 @@ impl Server {
                     );
                 }
                 let mut command = Command::new(program);
-                command
-                    .arg(&script)
-                    .args(["--port", "0", "--tick-ms", &setup.tick.as_millis().to_string()]);
+                command.arg(&script).args([
+                    "--port",
+                    "0",
+                    "--tick-ms",
+                    &setup.tick.as_millis().to_string(),
+                ]);
                 Child::spawn(kind.label(), command, PEER_DEADLINE)
                     .await
                     .with_context(|| format!("starting {} ({})", kind.label(), script.display()))?

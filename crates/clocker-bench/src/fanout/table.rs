@@ -150,7 +150,11 @@ pub fn table(context: &Context<'_>, rows: &[Row], comparisons: &[Comparison]) ->
                     ))
                 })
                 .collect();
-            format!("{}: {}", stats::count(clients as f64), per_server.join(", "))
+            format!(
+                "{}: {}",
+                stats::count(clients as f64),
+                per_server.join(", ")
+            )
         })
         .collect();
     let ours_threads = match context.setup.shards {
@@ -171,7 +175,10 @@ pub fn table(context: &Context<'_>, rows: &[Row], comparisons: &[Comparison]) ->
 }
 
 fn server_row(row: &Row) -> Vec<String> {
-    let mut cells = vec![stats::count(row.clients as f64), row.kind.label().to_owned()];
+    let mut cells = vec![
+        stats::count(row.clients as f64),
+        row.kind.label().to_owned(),
+    ];
     let level = match &row.outcome {
         Ok(level) => level,
         Err(_) => {

@@ -195,7 +195,10 @@ mod tests {
         assert_eq!(scan(&[br#"{"unix_ms":"soon"}"#]), Stamp::Absent);
         assert_eq!(scan(&[br#"{"unix_ms":nul}"#]), Stamp::Absent);
         assert_eq!(scan(&[br#"{"unix_ms":-}"#]), Stamp::Absent);
-        assert_eq!(scan(&[br#"{"unix_ms":99999999999999999999}"#]), Stamp::Absent);
+        assert_eq!(
+            scan(&[br#"{"unix_ms":99999999999999999999}"#]),
+            Stamp::Absent
+        );
         assert_eq!(scan(&[br#"{"unix_ms": -12}"#]), Stamp::At(-12));
         // A message that ends right after the digits.
         assert_eq!(scan(&[br#""unix_ms":42"#]), Stamp::At(42));

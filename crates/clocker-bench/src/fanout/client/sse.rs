@@ -343,7 +343,10 @@ mod tests {
     #[test]
     fn a_data_event_without_a_timestamp_says_so() {
         assert_eq!(
-            decode(CLOSING_HEAD, &[b"data: nonsense\n\ndata: {\"timestamp\":3}\r\n\r\n"]),
+            decode(
+                CLOSING_HEAD,
+                &[b"data: nonsense\n\ndata: {\"timestamp\":3}\r\n\r\n"]
+            ),
             vec![Some(Stamp::Absent), Some(Stamp::At(3))]
         );
     }

@@ -124,11 +124,7 @@ impl Decoder {
     }
 
     /// Gathers a frame header; `None` while it is incomplete.
-    fn read_head(
-        &mut self,
-        bytes: &[u8],
-        at: &mut usize,
-    ) -> Option<Result<Payload, &'static str>> {
+    fn read_head(&mut self, bytes: &[u8], at: &mut usize) -> Option<Result<Payload, &'static str>> {
         loop {
             let needed = match self.head_len {
                 0 | 1 => 2,
@@ -235,8 +231,10 @@ mod tests {
     fn text(unix_ms: i64) -> Vec<u8> {
         frame(
             0x81,
-            format!(r#"{{"time":"12:34:56.789","hours":12,"unix_ms":{unix_ms},"tz":"UTC","seq":1}}"#)
-                .as_bytes(),
+            format!(
+                r#"{{"time":"12:34:56.789","hours":12,"unix_ms":{unix_ms},"tz":"UTC","seq":1}}"#
+            )
+            .as_bytes(),
         )
     }
 
@@ -305,7 +303,10 @@ mod tests {
     #[test]
     fn sixteen_and_sixty_four_bit_lengths() {
         let padding = " ".repeat(300);
-        let long = frame(0x81, format!(r#"{{"unix_ms":77,"pad":"{padding}"}}"#).as_bytes());
+        let long = frame(
+            0x81,
+            format!(r#"{{"unix_ms":77,"pad":"{padding}"}}"#).as_bytes(),
+        );
         assert_eq!(long[1], 126, "a 16-bit length");
         let huge = frame(0x82, &vec![0u8; 70_000]);
         assert_eq!(huge[1], 127, "a 64-bit length");
