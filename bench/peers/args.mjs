@@ -1,6 +1,6 @@
-// The command line both Node.js peers take, and how they end: `--port 0`
-// (a free port of 127.0.0.1; the first stdout line says which) and
-// `--tick-ms N`; they exit on SIGTERM, SIGINT or when stdin closes (the
+// What both Node.js peers share: the command line, `--port 0` (a free port
+// of 127.0.0.1; the first stdout line says which) and `--tick-ms N`; the
+// tick; and how they end: on SIGTERM, SIGINT or when stdin closes (the
 // benchmark that started them is gone).
 import { parseArgs } from 'node:util';
 
@@ -31,4 +31,21 @@ export function exitWithParent() {
 
 export function listening(port) {
   console.log(`listening on 127.0.0.1:${port}`);
+}
+
+// Calls `tick` every `periodMs` without drift (setInterval's next call
+// waits a period after this one began, so a slow tick delays every later
+// one). A tick that comes late skips those missed meanwhile, as a clock does.
+export function every(periodMs, tick) {
+  let next = performance.now() + periodMs;
+  const run = () => {
+    tick();
+    next += periodMs;
+    const now = performance.now();
+    if (next < now) {
+      next = now;
+    }
+    setTimeout(run, next - now);
+  };
+  setTimeout(run, periodMs);
 }

@@ -6,7 +6,7 @@
 //   node bench/peers/sse-broadcast.mjs --port 0 --tick-ms 100
 import http from 'node:http';
 
-import { exitWithParent, listening, options } from './args.mjs';
+import { every, exitWithParent, listening, options } from './args.mjs';
 
 const { port, tickMs } = options();
 exitWithParent();
@@ -34,7 +34,7 @@ server.listen(port, '127.0.0.1', () => listening(server.address().port));
 
 let sequence = 0;
 
-setInterval(() => {
+every(tickMs, () => {
   const data = JSON.stringify({
     timestamp: Date.now(),
     value: Math.floor(Math.random() * 101),
@@ -45,4 +45,4 @@ setInterval(() => {
   for (const res of responses) {
     res.write(event);
   }
-}, tickMs);
+});

@@ -6,7 +6,7 @@
 //   node bench/peers/ws-broadcast.mjs --port 0 --tick-ms 50
 import { WebSocket, WebSocketServer } from 'ws';
 
-import { exitWithParent, listening, options } from './args.mjs';
+import { every, exitWithParent, listening, options } from './args.mjs';
 
 const { port, tickMs } = options();
 exitWithParent();
@@ -21,7 +21,7 @@ wss.on('error', (err) => {
 const pad = (n, width) => String(n).padStart(width, '0');
 let seq = 0;
 
-setInterval(() => {
+every(tickMs, () => {
   const now = new Date();
   const [h, m, s, ms] = [now.getUTCHours(), now.getUTCMinutes(), now.getUTCSeconds(), now.getUTCMilliseconds()];
   const data = JSON.stringify({
@@ -35,4 +35,4 @@ setInterval(() => {
     seq: seq++,
   });
   wss.clients.forEach((client) => client.readyState === WebSocket.OPEN && client.send(data));
-}, tickMs);
+});
