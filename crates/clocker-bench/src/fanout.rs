@@ -62,6 +62,8 @@ pub struct Level {
     pub first_error: Option<String>,
     pub server_cpu: CpuUse,
     pub client_cpu: CpuUse,
+    /// The whole machine's CPU use over the window (% of one core).
+    pub machine_cpu: f64,
     pub rss_idle: u64,
     pub rss_loaded: u64,
 }
@@ -207,6 +209,7 @@ async fn measure(
         first_error,
         server_cpu: window.server_cpu,
         client_cpu: window.client_cpu,
+        machine_cpu: window.machine_cpu,
         rss_idle,
         rss_loaded: window.server_rss,
     })

@@ -109,14 +109,16 @@ pub fn table(context: &Context<'_>, rows: &[Row], comparisons: &[Comparison]) ->
     }
     table.note(context.method.clone());
     table.note(format!(
-        "CPU: 100 % = one core, from /proc/PID/stat (the load generator's from /proc/self). Server \
-         CPU / delivery = its CPU time over the window ÷ messages delivered (its ticks' own work \
+        "CPU: 100 % = one core, from /proc/PID/stat (the load generator's from /proc/self; the \
+         machine's, every process's, from /proc/stat: near {} % the machine is saturated, \
+         whatever the server and the client use). Server CPU / delivery = its CPU time over the window ÷ messages delivered (its ticks' own work \
          included). RSS / connection = (VmRSS loaded − VmRSS idle) ÷ clients (user-space memory; \
          the kernel's socket buffers are not in it). Expected = clients × window ÷ tick. The load \
          generator, the same for every server: tokio with {} worker threads, one task per client \
          on a raw `TcpStream` with a {} B read buffer, frames and chunks decoded by hand, the send \
          time found by byte scan, nothing allocated per message. Measured for {:?}, {:?} after \
          the last client connected; a peer not connected within {:?} is reported, not measured.",
+        100 * cores(),
         context.plan.threads,
         super::client::BUFFER,
         context.plan.duration,
@@ -138,15 +140,21 @@ pub fn table(context: &Context<'_>, rows: &[Row], comparisons: &[Comparison]) ->
                 .filter(|row| row.clients == clients)
                 .filter_map(|row| {
                     let level = row.outcome.as_ref().ok()?;
+                    let others =
+                        (level.machine_cpu - level.server_cpu.total() - level.client_cpu.total())
+                            .max(0.0);
                     Some(format!(
-                        "{} {}",
+                        "{} {} (machine {:.0} % of {} %, other processes {:.0} %)",
                         row.kind.label(),
                         stats::bottleneck(
                             &level.server_cpu,
                             context.setup.threads(row.kind),
                             &level.client_cpu,
                             context.plan.threads,
-                        )
+                        ),
+                        level.machine_cpu,
+                        100 * cores(),
+                        others,
                     ))
                 })
                 .collect();
@@ -319,6 +327,11 @@ fn row_note(row: &Row, setup: &Setup) -> Option<String> {
         ));
     }
     (!said.is_empty()).then(|| format!("{at} {}.", said.join("; ")))
+}
+
+/// The machine's cores (what its CPU use is out of).
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
 }
 
 pub fn mib(bytes: u64) -> String {

@@ -19,6 +19,9 @@ pub struct Window {
     pub client_cpu: CpuUse,
     /// The server's resident memory at the end of the window.
     pub server_rss: u64,
+    /// What the whole machine used meanwhile, in % of one core (others'
+    /// work included: a saturated machine shows here).
+    pub machine_cpu: f64,
 }
 
 /// Waits `settle`, then sets `measuring` (what the clients count by) for
@@ -34,12 +37,15 @@ pub async fn measure(
     eprintln!("{label}:   measuring for {duration:?}");
     let server_meter = CpuMeter::start(server)?;
     let client_meter = CpuMeter::start(Pid::This)?;
+    let machine_before = procfs::machine_busy()?;
     let start = Instant::now();
     measuring.store(true, Ordering::Relaxed);
     tokio::time::sleep(duration).await;
     measuring.store(false, Ordering::Relaxed);
     let elapsed = start.elapsed();
+    let machine_busy = procfs::machine_busy()?.saturating_sub(machine_before);
     Ok(Window {
+        machine_cpu: 100.0 * machine_busy.as_secs_f64() / elapsed.as_secs_f64(),
         elapsed,
         server_cpu: server_meter.read()?,
         client_cpu: client_meter.read()?,
