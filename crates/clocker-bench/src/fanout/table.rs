@@ -143,15 +143,23 @@ pub fn table(context: &Context<'_>, rows: &[Row], comparisons: &[Comparison]) ->
                     let others =
                         (level.machine_cpu - level.server_cpu.total() - level.client_cpu.total())
                             .max(0.0);
+                    let sides = stats::bottleneck(
+                        &level.server_cpu,
+                        context.setup.threads(row.kind),
+                        &level.client_cpu,
+                        context.plan.threads,
+                    );
+                    // Neither side busy, but no core left: the machine is.
+                    let limit = if level.machine_cpu >= 90.0 * cores() as f64
+                        && sides.starts_with("neither")
+                    {
+                        "the machine"
+                    } else {
+                        sides
+                    };
                     Some(format!(
-                        "{} {} (machine {:.0} % of {} %, other processes {:.0} %)",
+                        "{} {limit} (machine {:.0} % of {} % busy, other processes {:.0} %)",
                         row.kind.label(),
-                        stats::bottleneck(
-                            &level.server_cpu,
-                            context.setup.threads(row.kind),
-                            &level.client_cpu,
-                            context.plan.threads,
-                        ),
                         level.machine_cpu,
                         100 * cores(),
                         others,
@@ -340,4 +348,113 @@ pub fn mib(bytes: u64) -> String {
 
 pub fn kib(bytes: f64) -> String {
     format!("{:.2} KiB", bytes / 1024.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::procfs::CpuUse;
+    use crate::stats::Summary;
+
+    /// A level of `clients` whose server used `cpu` % of a core over 1 s to
+    /// deliver 10 messages per client, and `rss_per_connection` bytes each.
+    fn level(clients: usize, cpu: f64, rss_per_connection: u64) -> Level {
+        Level {
+            clients,
+            connect: Duration::ZERO,
+            lag: Summary {
+                count: 10 * clients,
+                p99: Duration::from_millis(20),
+                ..Summary::default()
+            },
+            delivered: 10 * clients as u64,
+            expected: 10.0 * clients as f64,
+            window: Duration::from_secs(1),
+            degraded: 0,
+            lost: 0,
+            first_error: None,
+            server_cpu: CpuUse {
+                user: cpu,
+                system: 0.0,
+            },
+            client_cpu: CpuUse::default(),
+            machine_cpu: cpu,
+            rss_idle: 1 << 20,
+            rss_loaded: (1 << 20) + rss_per_connection * clients as u64,
+        }
+    }
+
+    fn rendered(rows: Vec<Row>) -> String {
+        let setup = Setup {
+            tick: Duration::from_millis(100),
+            env: Vec::new(),
+            funnel_budget: Duration::from_millis(50),
+            shards: None,
+        };
+        let plan = Plan {
+            settle: Duration::ZERO,
+            duration: Duration::from_secs(1),
+            connect_concurrency: 1,
+            connect_deadline: Duration::from_secs(1),
+            threads: 2,
+        };
+        let context = Context {
+            title: "T".into(),
+            method: "M".into(),
+            setup: &setup,
+            plan: &plan,
+        };
+        table(
+            &context,
+            &rows,
+            &[Comparison::against_node(Kind::Funnel, Kind::NodeWs)],
+        )
+        .to_string()
+    }
+
+    fn row(kind: Kind, outcome: Result<Level, String>) -> Row {
+        Row {
+            kind,
+            clients: 1_000,
+            outcome,
+        }
+    }
+
+    #[test]
+    fn ours_against_node_is_judged_on_cpu_per_delivery_and_memory() {
+        // 3 µs against 10 µs per delivery; 900 B against 4 KiB per connection.
+        let table = rendered(vec![
+            row(Kind::Funnel, Ok(level(1_000, 3.0, 900))),
+            row(Kind::NodeWs, Ok(level(1_000, 10.0, 4_096))),
+        ]);
+        assert!(table.contains("| 0.30× |  | 0.22× |"), "{table}");
+        assert!(table.contains("| CPU ✅ met · RSS ✅ met |"), "{table}");
+
+        // Over 1 KiB per connection misses, whatever Node.js's figure.
+        let table = rendered(vec![
+            row(Kind::Funnel, Ok(level(1_000, 3.0, 2_048))),
+            row(Kind::NodeWs, Ok(level(1_000, 10.0, 40_960))),
+        ]);
+        assert!(table.contains("| CPU ✅ met · RSS ❌ missed |"), "{table}");
+    }
+
+    #[test]
+    fn a_peer_not_measured_is_a_row_and_a_note() {
+        let table = rendered(vec![
+            row(Kind::Funnel, Ok(level(1_000, 3.0, 900))),
+            row(
+                Kind::NodeWs,
+                Err("only 600 of 1000 clients connected within 1s".into()),
+            ),
+        ]);
+        assert!(
+            table.contains("| Node.js ws | not measured (see below) |"),
+            "{table}"
+        );
+        assert!(table.contains("— (one side not measured)"), "{table}");
+        assert!(
+            table.contains("Node.js ws was not measured: only 600 of 1000 clients"),
+            "{table}"
+        );
+    }
 }
