@@ -146,6 +146,11 @@ def colour(server: dict) -> str:
     return SERVER_COLOURS.get(server["key"], "black")
 
 
+def on_top(server: dict) -> int:
+    """Ours drawn over the peers where points coincide."""
+    return 3 if server["ours"] else 2
+
+
 def server_label(server: dict) -> str:
     return server["label"].replace("`", "")
 
@@ -191,9 +196,10 @@ def fanout_lag(p4, p6, caption: str, path: Path) -> str:
         for server in bench["servers"]:
             levels = measured(server)
             clients = [lv["clients"] for lv in levels]
-            ax.plot(clients, [lv["lag_ms"]["p99"] for lv in levels], "-o", color=colour(server), markersize=5)
+            ax.plot(clients, [lv["lag_ms"]["p99"] for lv in levels], "-o", color=colour(server), markersize=5,
+                    zorder=on_top(server))
             ax.plot(clients, [lv["lag_ms"]["p50"] for lv in levels], "--s", color=colour(server),
-                    markersize=4, alpha=0.8)
+                    markersize=4, alpha=0.8, zorder=on_top(server))
         ax.axhline(target, color=TARGET, linestyle=":", linewidth=1.5)
         client_axis(ax, counts)
         ax.set_yscale("log")
@@ -236,7 +242,7 @@ def fanout_memory(p4, p6, caption: str, path: Path) -> str:
             levels = measured(server)
             clients = [lv["clients"] for lv in levels]
             kib = [lv["rss_per_connection_kib"] for lv in levels]
-            ax.plot(clients, kib, "-o", color=colour(server), markersize=5)
+            ax.plot(clients, kib, "-o", color=colour(server), markersize=5, zorder=on_top(server))
             for x, y in zip(clients, kib):
                 ax.annotate(f"{y:.1f}", (x, y), textcoords="offset points", xytext=(0, 5),
                             ha="center", fontsize=6, color=colour(server))
@@ -282,7 +288,7 @@ def fanout_cpu(p4, p6, caption: str, path: Path) -> str:
         for server in bench["servers"]:
             levels = [lv for lv in measured(server) if lv["cpu_per_delivery_us"] > 0]
             ax.plot([lv["clients"] for lv in levels], [lv["cpu_per_delivery_us"] for lv in levels], "-o",
-                    color=colour(server), markersize=5)
+                    color=colour(server), markersize=5, zorder=on_top(server))
             peer = by_key.get(NODE_PEER.get(server["key"], ""))
             if peer is not None:
                 judged = [lv for lv in measured(peer) if lv["clients"] in bench["cpu_ratio_counts"]
