@@ -71,8 +71,9 @@ browser-env: ## install Debian's chromium for the browser tests when missing
 python-env: ## create the Python venv the interop tests and benchmarks use
 	@bash scripts/python-env.sh
 
-bench-env: ## the Python venv, with matplotlib for the benchmark plots (bench/plot.py)
+bench-env: ## the Python venv, with matplotlib (bench/plot.py) and websockets (a P4 peer); the Node.js peers' npm packages
 	@bash scripts/python-env.sh bench
+	@bash scripts/npm-env.sh bench/peers
 
 bench: bench-env web $(WEB_DEPS) browser-env ## run the benchmarks and print their tables (see BENCHMARKS.md)
 	@# P5 drives the gateway with wrk: Debian's package, installed when missing.

@@ -4,10 +4,16 @@
 P4, P6 and P8 write ``p4.json``, ``p6.json`` and ``p8.json`` into
 ``target/bench/series`` as they run; this draws, into ``--out``:
 
-- ``fanout-lag.png``: lag p50 and p99 against client count, SSE and WebSocket
-  (P6, both at 10 Hz) and WebSocket at 20 Hz (P4), with the 50 ms p99 target;
-- ``fanout-memory.png``: resident memory per connection against client count,
-  with P4's 20 KiB target and P6's (SSE at most 1.5x WebSocket's);
+- ``fanout-lag.png``: lag p50 and p99 against client count, one panel for P4
+  (WebSocket at 20 Hz: the funnel, Node.js ws, Python websockets) and one for
+  P6 (at 10 Hz: the stream and Node.js SSE, the funnel and Node.js ws), with
+  the 50 ms p99 target;
+- ``fanout-memory.png``: server memory per connection against client count,
+  same panels, with the targets (ours at most 1 KiB and a quarter of its
+  Node.js peer's);
+- ``fanout-cpu.png``: server CPU time per message delivered against client
+  count, same panels, with the target (ours at most a third of its Node.js
+  peer's at 1k and 5k clients);
 - ``timer-lateness.png``: lateness p50, p99 and max against timers due per
   second (P8), with the targets at 100k a second.
 
@@ -110,17 +116,70 @@ def finish(fig, caption: str, path: Path) -> None:
     print(f"plot: wrote {path}", file=sys.stderr)
 
 
-def fanout_lines(p4: dict | None, p6: dict | None) -> list[tuple[str, str, list[dict]]]:
-    """(label, colour, levels) of each fan-out measured."""
-    lines = []
-    if p6 is not None:
-        hz = p6["rate_hz"]
-        lines.append((f"SSE, {hz:g} Hz (P6)", SSE, p6["sse"]))
-        if p6["websocket"]:
-            lines.append((f"WebSocket, {hz:g} Hz (P6)", WS10, p6["websocket"]))
+# One colour per server, the same in every fan-out plot.
+SERVER_COLOURS = {
+    "funnel": WS20,
+    "stream": SSE,
+    "node-ws": WS10,
+    "node-sse": "#9467bd",  # purple
+    "python-websockets": "#8c564b",  # brown
+}
+# The Node.js peer each of ours is judged against (issue 17).
+NODE_PEER = {"funnel": "node-ws", "stream": "node-sse"}
+
+
+def fanout_panels(p4: dict | None, p6: dict | None) -> list[tuple[str, dict]]:
+    """(title, benchmark) of each fan-out measured: P4, then P6."""
+    panels = []
     if p4 is not None:
-        lines.append((f"WebSocket, {p4['rate_hz']:g} Hz (P4)", WS20, p4["levels"]))
-    return lines
+        panels.append((f"P4: WebSocket, {p4['rate_hz']:g} Hz", p4))
+    if p6 is not None:
+        panels.append((f"P6: SSE and WebSocket, {p6['rate_hz']:g} Hz", p6))
+    return panels
+
+
+def measured(server: dict) -> list[dict]:
+    return server["levels"]
+
+
+def colour(server: dict) -> str:
+    return SERVER_COLOURS.get(server["key"], "black")
+
+
+def on_top(server: dict) -> int:
+    """Ours drawn over the peers where points coincide."""
+    return 3 if server["ours"] else 2
+
+
+def server_label(server: dict) -> str:
+    return server["label"].replace("`", "")
+
+
+def counts_of(panels) -> list[int]:
+    return sorted({lv["clients"] for _, bench in panels for s in bench["servers"] for lv in measured(s)}
+                  | {u["clients"] for _, bench in panels for s in bench["servers"] for u in s["unmeasured"]})
+
+
+def panel_axes(panels, title: str):
+    fig, axes = plt.subplots(1, len(panels), figsize=WIDE, sharey=True, squeeze=False)
+    fig.suptitle(title, fontsize=11)
+    return fig, axes[0]
+
+
+def server_handles(panels) -> list[Line2D]:
+    seen, handles = set(), []
+    for _, bench in panels:
+        for server in bench["servers"]:
+            if server["key"] not in seen:
+                seen.add(server["key"])
+                handles.append(Line2D([], [], color=colour(server), linewidth=4, label=server_label(server)))
+    return handles
+
+
+def unmeasured_text(panels) -> str:
+    missing = [f"{server_label(s)} at {u['clients']:,} clients ({title.split(':')[0]})"
+               for title, bench in panels for s in bench["servers"] for u in s["unmeasured"]]
+    return f" Not measured: {'; '.join(missing)}." if missing else ""
 
 
 def legend_beside(ax, handles=None) -> None:
@@ -129,99 +188,145 @@ def legend_beside(ax, handles=None) -> None:
 
 
 def fanout_lag(p4, p6, caption: str, path: Path) -> str:
-    lines = fanout_lines(p4, p6)
-    target = (p6 or p4)["lag_p99_target_ms"]
-    fig, ax = plt.subplots(figsize=WIDE)
-    counts = sorted({level["clients"] for _, _, levels in lines for level in levels})
-    handles = []
-    for label, colour, levels in lines:
-        clients = [level["clients"] for level in levels]
-        ax.plot(clients, [lv["lag_ms"]["p99"] for lv in levels], "-o", color=colour, markersize=5)
-        ax.plot(clients, [lv["lag_ms"]["p50"] for lv in levels], "--s", color=colour,
-                markersize=4, alpha=0.8)
-        handles.append(Line2D([], [], color=colour, linewidth=4, label=label))
-    ax.axhline(target, color=TARGET, linestyle=":", linewidth=1.5)
-    handles += [
+    panels = fanout_panels(p4, p6)
+    target = panels[0][1]["lag_p99_target_ms"]
+    fig, axes = panel_axes(panels, "Fan-out lag against client count: ours and the peers")
+    counts = counts_of(panels)
+    for ax, (title, bench) in zip(axes, panels):
+        for server in bench["servers"]:
+            levels = measured(server)
+            clients = [lv["clients"] for lv in levels]
+            ax.plot(clients, [lv["lag_ms"]["p99"] for lv in levels], "-o", color=colour(server), markersize=5,
+                    zorder=on_top(server))
+            ax.plot(clients, [lv["lag_ms"]["p50"] for lv in levels], "--s", color=colour(server),
+                    markersize=4, alpha=0.8, zorder=on_top(server))
+        ax.axhline(target, color=TARGET, linestyle=":", linewidth=1.5)
+        client_axis(ax, counts)
+        ax.set_yscale("log")
+        ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+        ax.yaxis.set_major_formatter(FuncFormatter(ms_label))
+        ax.yaxis.set_minor_locator(NullLocator())
+        ax.set_title(title, fontsize=9)
+    low, high = axes[0].get_ylim()
+    axes[0].set_ylim(low, max(high, target * 1.5))
+    axes[0].set_ylabel("lag: received − sent (ms, log scale)")
+    handles = server_handles(panels) + [
         Line2D([], [], color="black", linestyle="-", marker="o", markersize=5, label="p99 (solid)"),
         Line2D([], [], color="black", linestyle="--", marker="s", markersize=4, label="p50 (dashed)"),
         Line2D([], [], color=TARGET, linestyle=":", linewidth=1.5,
-               label=f"target: p99 ≤ {target:g} ms\n(P4 at 10k clients, P6 at every count)"),
+               label=f"target: ours' p99 ≤ {target:g} ms\n(asked at 10k clients)"),
     ]
-    client_axis(ax, counts)
-    ax.set_yscale("log")
-    ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
-    ax.yaxis.set_major_formatter(FuncFormatter(ms_label))
-    ax.yaxis.set_minor_locator(NullLocator())
-    low, high = ax.get_ylim()
-    ax.set_ylim(low, max(high, target * 1.5))
-    ax.set_ylabel("lag: received − sent (ms, log scale)")
-    ax.set_title("Fan-out lag against client count: SSE and WebSocket")
-    legend_beside(ax, handles)
+    legend_beside(axes[-1], handles)
     finish(fig, caption, path)
 
     readings = []
-    for label, _, levels in lines:
-        over = [lv["clients"] for lv in levels if lv["lag_ms"]["p99"] > target]
-        last = levels[-1]
-        readings.append(
-            f"{label} {last['lag_ms']['p99']:.0f} ms at {last['clients']:,} clients"
-            + (f" (over {target:g} ms at {', '.join(f'{n:,}' for n in over)} clients)" if over
-               else f" (within {target:g} ms at every count)")
-        )
-    return "Lag p99: " + "; ".join(readings) + "."
+    for title, bench in panels:
+        parts = []
+        for server in bench["servers"]:
+            levels = measured(server)
+            if levels:
+                last = levels[-1]
+                parts.append(f"{server_label(server)} {last['lag_ms']['p99']:.0f} ms at {last['clients']:,}")
+        readings.append(f"{title.split(':')[0]}: " + ", ".join(parts))
+    return "Lag p99 at the largest count measured: " + "; ".join(readings) + "." + unmeasured_text(panels)
 
 
 def fanout_memory(p4, p6, caption: str, path: Path) -> str:
-    lines = fanout_lines(p4, p6)
-    fig, ax = plt.subplots(figsize=WIDE)
-    counts = sorted({level["clients"] for _, _, levels in lines for level in levels})
-    points = [
-        (n, level["clients"], level["rss_per_connection_kib"])
-        for n, (_, _, levels) in enumerate(lines)
-        for level in levels
+    panels = fanout_panels(p4, p6)
+    fig, axes = panel_axes(panels, "Fan-out memory per connection against client count: ours and the peers")
+    counts = counts_of(panels)
+    absolute = panels[0][1]["rss_per_connection_target_kib"]
+    for ax, (title, bench) in zip(axes, panels):
+        by_key = {server["key"]: server for server in bench["servers"]}
+        for server in bench["servers"]:
+            levels = measured(server)
+            clients = [lv["clients"] for lv in levels]
+            kib = [lv["rss_per_connection_kib"] for lv in levels]
+            ax.plot(clients, kib, "-o", color=colour(server), markersize=5, zorder=on_top(server))
+            for x, y in zip(clients, kib):
+                ax.annotate(f"{y:.1f}", (x, y), textcoords="offset points", xytext=(0, 5),
+                            ha="center", fontsize=6, color=colour(server))
+            peer = by_key.get(NODE_PEER.get(server["key"], ""))
+            if peer is not None and measured(peer):
+                ax.plot([lv["clients"] for lv in measured(peer)],
+                        [bench["rss_ratio_target"] * lv["rss_per_connection_kib"] for lv in measured(peer)],
+                        ":", color=colour(server), linewidth=1.5)
+        ax.axhline(absolute, color=TARGET, linestyle=":", linewidth=1.5)
+        client_axis(ax, counts)
+        ax.set_title(title, fontsize=9)
+    axes[0].set_ylim(bottom=0, top=axes[0].get_ylim()[1] * 1.1)
+    axes[0].set_ylabel("server memory per connection (KiB)")
+    axes[0].text(0.01, 0.98, "(VmRSS loaded − VmRSS idle) ÷ clients;\nkernel socket buffers not included",
+                 transform=axes[0].transAxes, fontsize=7, color=CAPTION, va="top")
+    ratio = panels[0][1]["rss_ratio_target"]
+    handles = server_handles(panels) + [
+        Line2D([], [], color="black", linestyle=":", linewidth=1.5,
+               label=f"target: ours ≤ {ratio:g} × its Node.js\npeer's (dotted, ours' colour)"),
+        Line2D([], [], color=TARGET, linestyle=":", linewidth=1.5, label=f"target: ours ≤ {absolute:g} KiB"),
     ]
-    for n, (label, colour, levels) in enumerate(lines):
-        clients = [level["clients"] for level in levels]
-        kib = [level["rss_per_connection_kib"] for level in levels]
-        ax.plot(clients, kib, "-o", color=colour, label=label, markersize=5)
-        for x, y in zip(clients, kib):
-            # Each value above its point, unless another line's point is
-            # close above it (WebSocket's two lines nearly coincide): below.
-            below = any(m != n and cx == x and abs(cy - y) < 3 and (cy, m) > (y, n)
-                        for m, cx, cy in points)
-            ax.annotate(f"{y:.1f}", (x, y), textcoords="offset points",
-                        xytext=(0, -12 if below else 6), ha="center", fontsize=7, color=colour)
-    if p6 is not None and p6["websocket"]:
-        ratio = p6["memory_ratio_target"]
-        ws = p6["websocket"]
-        ax.plot([lv["clients"] for lv in ws], [ratio * lv["rss_per_connection_kib"] for lv in ws],
-                ":", color=WS10, linewidth=1.5,
-                label=f"P6 target: SSE ≤ {ratio:g} ×\nWebSocket's (10 Hz)")
-    if p4 is not None:
-        ax.axhline(p4["rss_per_connection_target_kib"], color=TARGET, linestyle=":", linewidth=1.5,
-                   label=f"P4 target: WebSocket ≤\n{p4['rss_per_connection_target_kib']:g} KiB per connection")
-    client_axis(ax, counts)
-    ax.set_ylim(bottom=0, top=ax.get_ylim()[1] * 1.1)
-    ax.set_ylabel("server memory per connection (KiB)")
-    ax.set_title("Fan-out memory per connection against client count: SSE and WebSocket")
-    ax.text(0.01, 0.98, "(VmRSS loaded − VmRSS idle) ÷ clients; kernel socket buffers not included",
-            transform=ax.transAxes, fontsize=7, color=CAPTION, va="top")
-    legend_beside(ax)
+    legend_beside(axes[-1], handles)
     finish(fig, caption, path)
 
     readings = []
-    for label, _, levels in lines:
-        kib = [level["rss_per_connection_kib"] for level in levels]
-        span = f"{min(kib):.1f}" if f"{min(kib):.1f}" == f"{max(kib):.1f}" else f"{min(kib):.1f}–{max(kib):.1f}"
-        readings.append(f"{label} {span} KiB")
-    text = "Per connection: " + ", ".join(readings)
-    if p6 is not None and p6["websocket"]:
-        sse = p6["sse"][-1]["rss_per_connection_kib"]
-        ws = p6["websocket"][-1]["rss_per_connection_kib"]
-        if ws > 0:
-            text += (f"; SSE ÷ WebSocket at {p6['sse'][-1]['clients']:,} clients "
-                     f"{sse / ws:.2f}× (target ≤ {p6['memory_ratio_target']:g}×)")
-    return text + "."
+    for title, bench in panels:
+        parts = []
+        for server in bench["servers"]:
+            kib = [lv["rss_per_connection_kib"] for lv in measured(server)]
+            if kib:
+                lo, hi = f"{min(kib):.1f}", f"{max(kib):.1f}"
+                parts.append(f"{server_label(server)} {lo if lo == hi else lo + '–' + hi} KiB")
+        readings.append(f"{title.split(':')[0]}: " + ", ".join(parts))
+    return "Per connection: " + "; ".join(readings) + "." + unmeasured_text(panels)
+
+
+def fanout_cpu(p4, p6, caption: str, path: Path) -> str:
+    panels = fanout_panels(p4, p6)
+    fig, axes = panel_axes(panels, "Fan-out server CPU per message delivered against client count")
+    counts = counts_of(panels)
+    for ax, (title, bench) in zip(axes, panels):
+        by_key = {server["key"]: server for server in bench["servers"]}
+        for server in bench["servers"]:
+            levels = [lv for lv in measured(server) if lv["cpu_per_delivery_us"] > 0]
+            ax.plot([lv["clients"] for lv in levels], [lv["cpu_per_delivery_us"] for lv in levels], "-o",
+                    color=colour(server), markersize=5, zorder=on_top(server))
+            peer = by_key.get(NODE_PEER.get(server["key"], ""))
+            if peer is not None:
+                judged = [lv for lv in measured(peer) if lv["clients"] in bench["cpu_ratio_counts"]
+                          and lv["cpu_per_delivery_us"] > 0]
+                ax.plot([lv["clients"] for lv in judged],
+                        [bench["cpu_ratio_target"] * lv["cpu_per_delivery_us"] for lv in judged],
+                        "_", color=colour(server), markersize=18, markeredgewidth=2)
+        client_axis(ax, counts)
+        ax.set_yscale("log")
+        ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda x, _pos: f"{x:g} µs"))
+        ax.yaxis.set_minor_locator(NullLocator())
+        ax.set_title(title, fontsize=9)
+    axes[0].set_ylabel("server CPU time per message delivered (µs, log scale)")
+    handles = server_handles(panels) + [
+        Line2D([], [], color="black", linestyle="none", marker="_", markersize=14, markeredgewidth=2,
+               label="target: ours ≤ ⅓ of its Node.js\npeer's (at 1k and 5k clients)"),
+    ]
+    legend_beside(axes[-1], handles)
+    finish(fig, caption, path)
+
+    readings = []
+    for title, bench in panels:
+        by_key = {server["key"]: server for server in bench["servers"]}
+        for key, peer_key in NODE_PEER.items():
+            ours, peer = by_key.get(key), by_key.get(peer_key)
+            if ours is None or peer is None:
+                continue
+            theirs = {lv["clients"]: lv["cpu_per_delivery_us"] for lv in measured(peer)}
+            parts = [f"{lv['clients']:,}: {lv['cpu_per_delivery_us']:.1f} vs {theirs[lv['clients']]:.1f} µs "
+                     f"({lv['cpu_per_delivery_us'] / theirs[lv['clients']]:.2f}×)"
+                     for lv in measured(ours) if theirs.get(lv["clients"], 0) > 0]
+            if parts:
+                readings.append(f"{title.split(':')[0]} {server_label(ours)} vs {server_label(peer)}: "
+                                + ", ".join(parts))
+    target = panels[0][1]["cpu_ratio_target"]
+    return ("CPU per delivery, ours vs its Node.js peer (target ≤ " + f"{target:.2f}× at 1k and 5k): "
+            + "; ".join(readings) + "." + unmeasured_text(panels))
 
 
 def timer_lateness(p8, caption: str, path: Path) -> str:
@@ -292,6 +397,8 @@ def main() -> int:
                       fanout_lag(p4, p6, args.caption, args.out / "fanout-lag.png")))
         drawn.append(("fanout-memory.png", "Fan-out memory per connection against client count",
                       fanout_memory(p4, p6, args.caption, args.out / "fanout-memory.png")))
+        drawn.append(("fanout-cpu.png", "Fan-out CPU per message delivered against client count",
+                      fanout_cpu(p4, p6, args.caption, args.out / "fanout-cpu.png")))
     if p8 is not None:
         drawn.append(("timer-lateness.png", "Timer lateness against load",
                       timer_lateness(p8, args.caption, args.out / "timer-lateness.png")))

@@ -5,17 +5,19 @@
 # the series P4, P6 and P8 write to target/bench/series).
 #
 # `make bench` builds first and runs this; by hand:
-#   bash scripts/python-env.sh bench; make web browser-env
+#   make bench-env web browser-env   (the venv with matplotlib and websockets,
+#                                     the peers' npm packages in bench/peers)
 #   cargo build --release -p clocker -p clocker-bench
 #   bash bench/run.sh
 #
 # Progress goes to the terminal (stderr); the tables are printed as they come
-# and written to BENCHMARKS.md, the plots to bench/plots, once every benchmark
-# has succeeded (on a failure the report goes to target/bench/BENCHMARKS.md
-# instead, and no plot is drawn). Takes about 12 minutes: 11 for the
-# benchmarks as before, ~50 s more for P8's lateness at four more loads (each
-# burst ~11 s, most of it the lead before the timers fall due), and a few
-# seconds for the plots.
+# and written to BENCHMARKS.md, the plots (fanout-lag, fanout-memory,
+# fanout-cpu, timer-lateness) to bench/plots, once every benchmark has
+# succeeded (on a failure the report goes to target/bench/BENCHMARKS.md
+# instead, and no plot is drawn). Takes about 16 minutes: 12 as before, and
+# ~4 more since P4 and P6 measure the peers of issue 17 beside ours (each
+# server ~15 s per client count; Python websockets may take longer to
+# accept 10k clients).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,8 +29,12 @@ for bin in "$bench_bin" "$CLOCKER_BIN"; do
     exit 1
   fi
 done
-if ! .venv/bin/python -c 'import matplotlib' 2>/dev/null; then
-  echo "bench: .venv or its matplotlib is missing; run: bash scripts/python-env.sh bench (or make bench)" >&2
+if ! .venv/bin/python -c 'import matplotlib, websockets' 2>/dev/null; then
+  echo "bench: .venv or its matplotlib or websockets is missing; run: bash scripts/python-env.sh bench (or make bench-env)" >&2
+  exit 1
+fi
+if [ ! -f bench/peers/node_modules/.clocker-installed ]; then
+  echo "bench: the Node.js peers' packages are missing; run: bash scripts/npm-env.sh bench/peers (or make bench-env)" >&2
   exit 1
 fi
 

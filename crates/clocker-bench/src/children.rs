@@ -39,6 +39,18 @@ pub struct Programs {
         global = true
     )]
     pub python_server: PathBuf,
+    /// Node.js, which runs the peers of P4 and P6 (`bench/peers/*.mjs`).
+    #[arg(
+        long,
+        env = "CLOCKER_BENCH_NODE",
+        default_value = "node",
+        global = true
+    )]
+    pub node: PathBuf,
+    /// The peers P4 and P6 measure ours against, with their npm packages
+    /// installed (`bash scripts/npm-env.sh bench/peers`; `make bench-env`).
+    #[arg(long, default_value = "bench/peers", global = true)]
+    pub peers_dir: PathBuf,
 }
 
 impl Programs {
@@ -76,8 +88,11 @@ impl Child {
         mut command: Command,
         deadline: Duration,
     ) -> anyhow::Result<Self> {
+        // Its stdin is a pipe this handle holds: a child that reads it (the
+        // peers of P4 and P6) sees it close when the benchmark ends, however
+        // it ends.
         command
-            .stdin(Stdio::null())
+            .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .kill_on_drop(true);

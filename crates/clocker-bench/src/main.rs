@@ -11,11 +11,12 @@
 //!   server (`p2_throughput`).
 //! - `p3`: frame latency and rate, the seed's design against the funnel's
 //!   (`p3_frames`).
-//! - `p4`: WebSocket fan-out to thousands of clients (`p4_fanout`).
+//! - `p4`: WebSocket fan-out to thousands of clients, the funnel against
+//!   Node.js `ws` and Python `websockets` (`p4_fanout`).
 //! - `p5`: the REST gateway (`wrk`) against direct gRPC to the random
 //!   service (`p5_gateway`).
-//! - `p6`: SSE fan-out from the stream service, next to WebSocket's
-//!   (`p6_sse`).
+//! - `p6`: SSE fan-out from the stream service against a Node.js SSE
+//!   broadcaster, and WebSocket's at the same rate (`p6_sse`).
 //! - `p7`: the timer service's ZeroMQ door against a pyzmq echo (`p7_zmq`).
 //! - `p8`: a million pending timers, 100k due in one second (`p8_timers`).
 //! - `p10`: `clocker up`'s supervised fleet: start-up, idle memory, restart
@@ -31,7 +32,9 @@
 //! Layout, besides one module per benchmark:
 //! - `children`: the programs under test, run as child processes.
 //! - `closed_loop`: gRPC load from workers that each keep one call in flight.
-//! - `fanout_window`: the measured window of a fan-out benchmark (P4, P6).
+//! - `fanout`: what P4 and P6 share: the servers (ours and the peers of
+//!   `bench/peers/`), the lean clients, one server measured at one client
+//!   count, the table setting ours against the peers.
 //! - `bare`, `echo`: the baselines, a bare tonic server and a raw TCP echo.
 //! - `procfs`: CPU time and resident memory of a process, from `/proc`.
 //! - `stats`: percentiles, and how durations, rates and ratios are written.
@@ -42,7 +45,7 @@ mod bare;
 mod children;
 mod closed_loop;
 mod echo;
-mod fanout_window;
+mod fanout;
 mod p10_supervisor;
 mod p11_accounts;
 mod p12_failover;
@@ -99,11 +102,11 @@ enum Command {
     P2(p2_throughput::P2Args),
     /// Frame latency and rate: the seed's design against the funnel's.
     P3(p3_frames::P3Args),
-    /// WebSocket fan-out to 1k, 5k and 10k clients.
+    /// WebSocket fan-out to 1k, 5k and 10k clients, against Node.js and Python peers.
     P4(p4_fanout::P4Args),
     /// GetRandomNumber through the REST gateway (wrk) against direct gRPC.
     P5(p5_gateway::P5Args),
-    /// SSE fan-out to 1k, 5k and 10k clients, next to WebSocket's.
+    /// SSE fan-out to 1k, 5k and 10k clients against Node.js, and WebSocket's.
     P6(p6_sse::P6Args),
     /// Timers: ZeroMQ round trip and throughput against a pyzmq echo server.
     P7(p7_zmq::P7Args),

@@ -67,6 +67,29 @@ pub fn cpu_time(pid: Pid) -> anyhow::Result<CpuTime> {
     })
 }
 
+/// CPU time the whole machine (every core) has spent busy: all but idle
+/// and iowait, from the `cpu` line of `/proc/stat`.
+pub fn machine_busy() -> anyhow::Result<Duration> {
+    let stat = std::fs::read_to_string("/proc/stat").context("reading /proc/stat")?;
+    let line = stat
+        .lines()
+        .find(|line| line.starts_with("cpu "))
+        .context("/proc/stat has no cpu line")?;
+    // user nice system idle iowait irq softirq steal …
+    let ticks: Vec<u64> = line
+        .split_whitespace()
+        .skip(1)
+        .map(|field| field.parse().unwrap_or(0))
+        .collect();
+    let busy: u64 = [0, 1, 2, 5, 6, 7]
+        .iter()
+        .filter_map(|&i| ticks.get(i))
+        .sum();
+    Ok(Duration::from_secs_f64(
+        busy as f64 / ticks_per_second() as f64,
+    ))
+}
+
 /// Resident set size in bytes (`VmRSS`).
 pub fn rss_bytes(pid: Pid) -> anyhow::Result<u64> {
     kib_field(&format!("{}/status", pid.dir()), "VmRSS:")
@@ -179,5 +202,6 @@ mod tests {
         }
         assert!(x > 0);
         assert!(meter.read().expect("stat").total() >= 0.0);
+        assert!(machine_busy().expect("/proc/stat") >= cpu_time(Pid::This).expect("stat").user);
     }
 }

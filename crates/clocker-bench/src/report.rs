@@ -68,12 +68,13 @@ impl Table {
     }
 
     /// The note naming each row's bottleneck (`per_row`, as
-    /// `stats::bottleneck` says it), for a table of `server` (its one
-    /// thread) against a load generator of `generator_threads` workers.
-    pub fn bottleneck_note(&mut self, server: &str, generator_threads: usize, per_row: &[String]) {
+    /// `stats::bottleneck` says it), for a table of servers whose threads
+    /// `servers` names (such as "the funnel's one thread") against a load
+    /// generator of `generator_threads` workers.
+    pub fn bottleneck_note(&mut self, servers: &str, generator_threads: usize, per_row: &[String]) {
         self.note(format!(
-            "Bottleneck per row (the side using ≥ 90 % of its threads' CPU: the {server}'s one \
-             thread, the load generator's {generator_threads} workers): {}.",
+            "Bottleneck per row (the side using ≥ 90 % of its threads' CPU: {servers}, the load \
+             generator's {generator_threads} workers): {}.",
             per_row.join("; ")
         ));
     }

@@ -1,7 +1,9 @@
 //! The numbers behind the plots, as JSON: P4, P6 and P8 each write
 //! `<series dir>/<p4|p6|p8>.json` once they have measured, which
 //! `bench/plot.py` draws (`bench/run.sh` runs it after the benchmarks).
-//! Durations are in milliseconds, memory in bytes or KiB as named.
+//! P4's and P6's list every server measured, ours and the peers, each with
+//! its levels ([`FanOutServer`]). Durations are in milliseconds (CPU per
+//! delivery in µs), memory in bytes or KiB as named.
 
 use std::path::PathBuf;
 use std::sync::OnceLock;
@@ -63,13 +65,50 @@ pub fn cpu(cpu: &CpuUse) -> Value {
     })
 }
 
-/// What one client count of a fan-out (P4's WebSocket, P6's SSE) measured.
+/// One server of a fan-out benchmark (ours or a peer): how it is named,
+/// what it measured at each client count, and the counts it could not be
+/// measured at (with why).
+pub struct FanOutServer<'a> {
+    /// `funnel`, `stream`, `node-ws`, `node-sse`, `python-websockets`.
+    pub key: &'a str,
+    pub label: &'a str,
+    pub ours: bool,
+    /// `websocket` or `sse`.
+    pub protocol: &'a str,
+    pub levels: Vec<FanOut<'a>>,
+    pub unmeasured: Vec<(usize, &'a str)>,
+}
+
+impl FanOutServer<'_> {
+    pub fn to_json(&self) -> Value {
+        json!({
+            "key": self.key,
+            "label": self.label,
+            "ours": self.ours,
+            "protocol": self.protocol,
+            "levels": self.levels.iter().map(FanOut::to_json).collect::<Vec<_>>(),
+            "unmeasured": self
+                .unmeasured
+                .iter()
+                .map(|(clients, reason)| json!({ "clients": clients, "reason": reason }))
+                .collect::<Vec<_>>(),
+        })
+    }
+}
+
+/// What one server of a fan-out (P4's WebSocket, P6's SSE and WebSocket)
+/// measured at one client count.
 pub struct FanOut<'a> {
     pub clients: usize,
     pub connect: Duration,
     pub lag: &'a Summary,
+    /// The measured window.
+    pub window: Duration,
+    /// Messages delivered.
     pub received: u64,
     pub expected: f64,
+    /// Of those, without a send time.
+    pub degraded: u64,
     pub lost: usize,
     pub server_cpu: &'a CpuUse,
     pub generator_cpu: &'a CpuUse,
@@ -81,14 +120,23 @@ impl FanOut<'_> {
     pub fn to_json(&self) -> Value {
         let per_connection =
             self.rss_loaded.saturating_sub(self.rss_idle) as f64 / self.clients.max(1) as f64;
+        let cpu_seconds = self.server_cpu.total() / 100.0 * self.window.as_secs_f64();
+        let per_delivery_us = if self.received > 0 {
+            cpu_seconds * 1e6 / self.received as f64
+        } else {
+            0.0
+        };
         json!({
             "clients": self.clients,
             "connect_ms": ms(self.connect),
             "lag_ms": summary(self.lag),
+            "window_s": (self.window.as_secs_f64() * 1e3).round() / 1e3,
             "received": self.received,
             "expected": self.expected.round(),
+            "degraded": self.degraded,
             "clients_lost": self.lost,
             "server_cpu_percent": cpu(self.server_cpu),
+            "cpu_per_delivery_us": (per_delivery_us * 100.0).round() / 100.0,
             "generator_cpu_percent": cpu(self.generator_cpu),
             "rss_idle_bytes": self.rss_idle,
             "rss_loaded_bytes": self.rss_loaded,
@@ -117,8 +165,10 @@ mod tests {
             clients: 1_000,
             connect: Duration::from_millis(140),
             lag: &lag,
+            window: Duration::from_secs(2),
             received: 200,
             expected: 200.4,
+            degraded: 0,
             lost: 0,
             server_cpu: &cpu,
             generator_cpu: &cpu,
@@ -131,5 +181,38 @@ mod tests {
         assert_eq!(level["expected"], 200.0);
         assert_eq!(level["rss_per_connection_kib"], 8.0);
         assert_eq!(level["server_cpu_percent"]["total"], 15.0);
+        // 15.04 % of a core for 2 s over 200 messages: 1,504 µs each.
+        assert_eq!(level["cpu_per_delivery_us"], 1504.0);
+    }
+
+    #[test]
+    fn a_fan_out_server_lists_its_levels_and_what_it_missed() {
+        let (lag, cpu) = (Summary::default(), CpuUse::default());
+        let server = FanOutServer {
+            key: "python-websockets",
+            label: "Python websockets",
+            ours: false,
+            protocol: "websocket",
+            levels: vec![FanOut {
+                clients: 1_000,
+                connect: Duration::ZERO,
+                lag: &lag,
+                window: Duration::from_secs(1),
+                received: 0,
+                expected: 20_000.0,
+                degraded: 0,
+                lost: 0,
+                server_cpu: &cpu,
+                generator_cpu: &cpu,
+                rss_idle: 0,
+                rss_loaded: 0,
+            }],
+            unmeasured: vec![(10_000, "only 6,000 connected")],
+        }
+        .to_json();
+        assert_eq!(server["levels"][0]["clients"], 1_000);
+        assert_eq!(server["levels"][0]["cpu_per_delivery_us"], 0.0);
+        assert_eq!(server["unmeasured"][0]["clients"], 10_000);
+        assert_eq!(server["unmeasured"][0]["reason"], "only 6,000 connected");
     }
 }
