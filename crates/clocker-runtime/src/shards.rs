@@ -101,9 +101,6 @@ pub struct Shard {
     pub shutdown: CancellationToken,
 }
 
-/// Launches a shard of a service on its own thread's runtime.
-type ShardLauncher<F> = Arc<F>;
-
 /// Runs `serve(shard)` for each of `listeners`: shard 0 on the calling
 /// runtime, the others each on a thread of its own with a current-thread
 /// runtime ([`spawn_single_threaded`]), every shard admitting connections
@@ -142,7 +139,7 @@ where
     }
     // Another shard stopping by itself stops this token, not the caller's.
     let stop = shutdown.child_token();
-    let serve: ShardLauncher<F> = Arc::new(serve);
+    let serve = Arc::new(serve);
     let mut threads = Vec::with_capacity(count - 1);
     for (index, listener) in (1..).zip(listeners) {
         let shard = ThreadShard {
@@ -157,8 +154,7 @@ where
             Ok(thread) => threads.push(thread),
             Err(err) => {
                 stop.cancel();
-                let started = threads.into_iter().map(|thread| thread.running);
-                stop_all(Vec::new(), started.collect()).await;
+                stop_all(threads.into_iter().map(|thread| thread.running)).await;
                 return Err(err);
             }
         }
@@ -172,24 +168,30 @@ where
         shutdown: stop.clone(),
     })
     .await;
-    let mut serving = Vec::with_capacity(1);
-    let mut failed = first
-        .map(|launched| serving.push(launched))
-        .map_err(|err| start_failed(service, 0, count, Some(err)))
-        .err();
     let mut started = Vec::with_capacity(threads.len());
+    let mut failed = None;
     for thread in threads {
         match thread.ready().await {
             Ok(running) => started.push(running),
             Err(err) => failed = failed.or(Some(err)),
         }
     }
-    if let Some(err) = failed {
-        stop.cancel();
-        stop_all(serving, started).await;
-        return Err(err);
-    }
-    let first = serving.pop().expect("shard 0 is serving");
+    let first = match (first, failed) {
+        (Ok(first), None) => first,
+        (first, failed) => {
+            stop.cancel();
+            let first_failed = match first {
+                Ok(launched) => {
+                    let _ = launched.stopped().await;
+                    None
+                }
+                Err(err) => Some(start_failed(service, 0, count, Some(err))),
+            };
+            stop_all(started).await;
+            // The lowest shard that failed says why.
+            return Err(first_failed.or(failed).expect("a shard failed"));
+        }
+    };
     let addr = first.addr;
     let other_endpoints = first.other_endpoints.clone();
     let task = tokio::spawn(watch_shards(service, count, first, started, stop));
@@ -225,7 +227,7 @@ struct Running {
 }
 
 impl ThreadShard {
-    fn start<F, Fut>(self, serve: ShardLauncher<F>) -> Result<Starting, LaunchError>
+    fn start<F, Fut>(self, serve: Arc<F>) -> Result<Starting, LaunchError>
     where
         F: Fn(Shard) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<Launched, LaunchError>>,
@@ -318,12 +320,9 @@ impl Running {
     }
 }
 
-/// Waits until every shard started so far has stopped (after their
+/// Waits until every shard thread started so far has stopped (after their
 /// shutdown token fired): a launch that failed leaves nothing running.
-async fn stop_all(serving: Vec<Launched>, threads: Vec<Running>) {
-    for launched in serving {
-        let _ = launched.stopped().await;
-    }
+async fn stop_all(threads: impl IntoIterator<Item = Running>) {
     for thread in threads {
         let _ = thread.stopped().await;
     }

@@ -230,38 +230,42 @@ async fn shutdown_drains_every_shard() {
 
 #[tokio::test]
 async fn a_shard_that_cannot_start_fails_the_launch_and_stops_the_others() {
-    let settings = settings(ConnectionLimits::default());
-    let listener = port().await;
-    let addr = listener.local_addr().expect("addr");
-    let listeners = shard_listeners(SERVICE, listener, SHARDS).expect("listeners");
-    let gate = Gate::new(SERVICE, &settings.connections);
-    let err = launch_shards(
-        SERVICE,
-        listeners,
-        gate,
-        CancellationToken::new(),
-        move |shard| {
-            let launched = if shard.index == 1 {
-                Err(LaunchError::refused(SERVICE, "its upstream is unknown"))
-            } else {
-                let app = router(&shard, Begun::default());
-                launch_http_shard(shard, app, &settings, TaskTracker::new())
-            };
-            std::future::ready(launched)
-        },
-    )
-    .await
-    .expect_err("shard 1 fails");
-    let message = crate::ErrorChain(&err).to_string();
-    assert!(
-        message.starts_with("sharded: shard 1 of 2 could not start: ")
-            && message.contains("its upstream is unknown"),
-        "{message}"
-    );
-    assert!(
-        TcpStream::connect(addr).await.is_err(),
-        "shard 0 still listens"
-    );
+    // Shard 0 starts on the caller's runtime, shard 1 on a thread: either
+    // may fail.
+    for failing in 0..SHARDS {
+        let settings = settings(ConnectionLimits::default());
+        let listener = port().await;
+        let addr = listener.local_addr().expect("addr");
+        let listeners = shard_listeners(SERVICE, listener, SHARDS).expect("listeners");
+        let gate = Gate::new(SERVICE, &settings.connections);
+        let err = launch_shards(
+            SERVICE,
+            listeners,
+            gate,
+            CancellationToken::new(),
+            move |shard| {
+                let launched = if shard.index == failing {
+                    Err(LaunchError::refused(SERVICE, "its upstream is unknown"))
+                } else {
+                    let app = router(&shard, Begun::default());
+                    launch_http_shard(shard, app, &settings, TaskTracker::new())
+                };
+                std::future::ready(launched)
+            },
+        )
+        .await
+        .expect_err("a shard fails");
+        let message = crate::ErrorChain(&err).to_string();
+        assert!(
+            message.starts_with(&format!("sharded: shard {failing} of 2 could not start: "))
+                && message.contains("its upstream is unknown"),
+            "{message}"
+        );
+        assert!(
+            TcpStream::connect(addr).await.is_err(),
+            "a shard still listens"
+        );
+    }
 }
 
 #[tokio::test]
