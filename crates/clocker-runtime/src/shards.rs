@@ -17,7 +17,8 @@
 //! The launch resolves once every shard serves, or fails with the first
 //! shard that could not start (the others are stopped). It stops when
 //! shutdown fires and every shard has drained; a shard that stops by
-//! itself stops the others.
+//! itself stops the others (the shards are one service, with one shutdown
+//! token: it is cancelled).
 
 use std::future::Future;
 use std::io;
@@ -97,17 +98,22 @@ pub struct Shard {
     /// The port's gate, one for every shard: a client's caps hold across
     /// them.
     pub gate: Gate,
-    /// Fires when the service is asked to stop, or another shard stopped.
+    /// The service's one shutdown token: fires when the service is asked
+    /// to stop, or when a shard stopped by itself or failed to start.
     pub shutdown: CancellationToken,
 }
 
 /// Runs `serve(shard)` for each of `listeners`: shard 0 on the calling
 /// runtime, the others each on a thread of its own with a current-thread
 /// runtime ([`spawn_single_threaded`]), every shard admitting connections
-/// through `gate`. Returns one [`Launched`] that stops when `shutdown`
-/// fires and every shard has drained. A shard that fails to start fails the
-/// launch (the others are stopped first); one that stops unexpectedly stops
-/// the others, and the launch stops with its error.
+/// through `gate`, all stopping on `shutdown`. Returns one [`Launched`]
+/// that stops when `shutdown` fires and every shard has drained.
+///
+/// The shards are one service: a shard that fails to start fails the
+/// launch, and one that stops by itself stops the service with its error;
+/// either way `shutdown` is cancelled, so the other shards, and whatever
+/// else the service runs on that token (its readiness checks), stop and
+/// drain with them.
 pub async fn launch_shards<F, Fut>(
     service: &'static str,
     listeners: Vec<std::net::TcpListener>,
@@ -137,8 +143,6 @@ where
         })
         .await;
     }
-    // Another shard stopping by itself stops this token, not the caller's.
-    let stop = shutdown.child_token();
     let serve = Arc::new(serve);
     let mut threads = Vec::with_capacity(count - 1);
     for (index, listener) in (1..).zip(listeners) {
@@ -148,12 +152,12 @@ where
             count,
             listener,
             gate: gate.clone(),
-            shutdown: stop.clone(),
+            shutdown: shutdown.clone(),
         };
         match shard.start(serve.clone()) {
             Ok(thread) => threads.push(thread),
             Err(err) => {
-                stop.cancel();
+                shutdown.cancel();
                 stop_all(threads.into_iter().map(|thread| thread.running)).await;
                 return Err(err);
             }
@@ -165,7 +169,7 @@ where
         count,
         listener,
         gate,
-        shutdown: stop.clone(),
+        shutdown: shutdown.clone(),
     })
     .await;
     let mut started = Vec::with_capacity(threads.len());
@@ -179,7 +183,7 @@ where
     let first = match (first, failed) {
         (Ok(first), None) => first,
         (first, failed) => {
-            stop.cancel();
+            shutdown.cancel();
             let first_failed = match first {
                 Ok(launched) => {
                     let _ = launched.stopped().await;
@@ -194,7 +198,7 @@ where
     };
     let addr = first.addr;
     let other_endpoints = first.other_endpoints.clone();
-    let task = tokio::spawn(watch_shards(service, count, first, started, stop));
+    let task = tokio::spawn(watch_shards(service, count, first, started, shutdown));
     tracing::info!(%service, %addr, shards = count, "serving on every shard");
     Ok(Launched::new(service, addr, other_endpoints, task))
 }
@@ -342,14 +346,14 @@ fn start_failed(
     }
 }
 
-/// Waits for every shard to stop; the first to stop before `stop` fired
-/// stops the others, and its error (or the fact) is the service's.
+/// Waits for every shard to stop; the first to stop before `shutdown`
+/// fired stops the others, and its error (or the fact) is the service's.
 async fn watch_shards(
     service: &'static str,
     count: usize,
     first: Launched,
     threads: Vec<Running>,
-    stop: CancellationToken,
+    shutdown: CancellationToken,
 ) -> io::Result<()> {
     let mut shards = JoinSet::new();
     shards.spawn(async move { (0, first.stopped().await) });
@@ -360,10 +364,10 @@ async fn watch_shards(
     while let Some(joined) = shards.join_next().await {
         let (index, result) =
             joined.unwrap_or_else(|join| (usize::MAX, Err(io::Error::other(join))));
-        let unexpected = !stop.is_cancelled();
+        let unexpected = !shutdown.is_cancelled();
         if unexpected {
             tracing::error!(%service, shard = index, shards = count, ?result, "a shard stopped by itself; stopping the others");
-            stop.cancel();
+            shutdown.cancel();
         }
         let result = match result {
             Ok(()) if unexpected => Err(io::Error::other(format!(
