@@ -29,8 +29,9 @@ use clocker_proto::random::random_service_server;
 use clocker_proto::v1::{accounts_server, current_time_server, timers_server};
 use clocker_runtime::http::{AllowedHosts, ApiError, allowed_origins, check_host, cors};
 use clocker_runtime::{
-    AddressBook, CancellationToken, Gate, LaunchError, Launched, Locator, ReadinessChecks,
-    RuntimeConfig, TaskTracker, launch_http_shard, launch_shards, shard_listeners, start_readiness,
+    AddressBook, CancellationToken, Gate, LaunchError, Launched, Locator, Readiness,
+    ReadinessChecks, RuntimeConfig, Shard, TaskTracker, launch_http_shard, launch_shards,
+    shard_listeners, start_readiness,
 };
 use tokio::net::TcpListener;
 use tower_http::timeout::TimeoutLayer;
@@ -109,25 +110,49 @@ pub async fn launch(
         book.resolve(doors::FUNNEL).map(String::as_str),
     );
     tracing::info!(?origins, "CORS allows");
-    let hosts = AllowedHosts::new(&config.allowed_hosts);
-    let config = config.clone();
-    let settings = settings.clone();
-    launch_shards(service, listeners, gate, shutdown, move |shard| {
-        let located = AppState::locate(&locator, config.call_timeout);
-        let app = located.map(|state| {
-            let state = state.with_readiness(readiness.clone());
-            app(state, &origins, config.request_timeout)
-                .layer(middleware::from_fn_with_state(hosts.clone(), check_host))
-        });
-        let launched = app
-            .map_err(LaunchError::setup(
-                service,
-                "cannot find the services it calls",
-            ))
-            .and_then(|app| launch_http_shard(shard, app, &settings, tasks.clone()));
-        std::future::ready(launched)
+    let shard = ShardRecipe {
+        locator,
+        readiness,
+        origins,
+        hosts: AllowedHosts::new(&config.allowed_hosts),
+        config: config.clone(),
+        settings: settings.clone(),
+        tasks,
+    };
+    launch_shards(service, listeners, gate, shutdown, move |on| {
+        std::future::ready(shard.launch(on))
     })
     .await
+}
+
+/// What every shard of the gateway is built from, on its own thread.
+struct ShardRecipe {
+    locator: Locator,
+    readiness: Readiness,
+    origins: Vec<String>,
+    hosts: AllowedHosts,
+    config: GatewayConfig,
+    settings: RuntimeConfig,
+    /// The service's own work (its readiness checks), drained by every shard.
+    tasks: TaskTracker,
+}
+
+impl ShardRecipe {
+    /// Locates the shard's own clients of the services behind the gateway
+    /// (their connections live on the shard's runtime), and serves its
+    /// router on `shard`.
+    fn launch(&self, shard: Shard) -> Result<Launched, LaunchError> {
+        let state = AppState::locate(&self.locator, self.config.call_timeout)
+            .map_err(LaunchError::setup(
+                NAME,
+                "cannot find the services it calls",
+            ))?
+            .with_readiness(self.readiness.clone());
+        let app = app(state, &self.origins, self.config.request_timeout).layer(
+            middleware::from_fn_with_state(self.hosts.clone(), check_host),
+        );
+        launch_http_shard(shard, app, &self.settings, self.tasks.clone())
+    }
 }
 
 /// Every route, with the body limit, the request timeout and CORS.
