@@ -4,7 +4,7 @@
 
 use std::io::Write;
 use std::net::SocketAddr;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::Context;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -67,6 +67,3 @@ pub async fn round_trips(addr: SocketAddr, warmup: usize, calls: usize) -> anyho
     }
     Ok(samples)
 }
-
-/// How long the echo server may take to start.
-pub const DEADLINE: Duration = Duration::from_secs(10);

@@ -14,7 +14,7 @@
 //! - `p4`: WebSocket fan-out to thousands of clients, the funnel against
 //!   Node.js `ws` and Python `websockets` (`p4_fanout`).
 //! - `p5`: the REST gateway (`wrk`) against direct gRPC to the random
-//!   service (`p5_gateway`).
+//!   service and a bare hyper handler (`p5_gateway`, `bare_http`).
 //! - `p6`: SSE fan-out from the stream service against a Node.js SSE
 //!   broadcaster, and WebSocket's at the same rate (`p6_sse`).
 //! - `p7`: the timer service's ZeroMQ door against a pyzmq echo (`p7_zmq`).
@@ -35,13 +35,15 @@
 //! - `fanout`: what P4 and P6 share: the servers (ours and the peers of
 //!   `bench/peers/`), the lean clients, one server measured at one client
 //!   count, the table setting ours against the peers.
-//! - `bare`, `echo`: the baselines, a bare tonic server and a raw TCP echo.
+//! - `bare`, `bare_http`, `echo`: the baselines, a bare tonic server, a bare
+//!   hyper HTTP/1.1 handler and a raw TCP echo.
 //! - `procfs`: CPU time and resident memory of a process, from `/proc`.
 //! - `stats`: percentiles, and how durations, rates and ratios are written.
 //! - `report`: the Markdown tables (side by side, with targets) and notes.
 //! - `series`: the numbers behind the plots, as JSON.
 
 mod bare;
+mod bare_http;
 mod children;
 mod closed_loop;
 mod echo;
@@ -104,7 +106,7 @@ enum Command {
     P3(p3_frames::P3Args),
     /// WebSocket fan-out to 1k, 5k and 10k clients, against Node.js and Python peers.
     P4(p4_fanout::P4Args),
-    /// GetRandomNumber through the REST gateway (wrk) against direct gRPC.
+    /// GetRandomNumber through the REST gateway (wrk) against direct gRPC and a bare hyper handler.
     P5(p5_gateway::P5Args),
     /// SSE fan-out to 1k, 5k and 10k clients against Node.js, and WebSocket's.
     P6(p6_sse::P6Args),
@@ -126,6 +128,9 @@ enum Command {
     /// The bare tonic server P1 measures against (run by P1 itself).
     #[command(hide = true)]
     BareServer,
+    /// The bare hyper HTTP handler P5 measures against (run by P5 itself).
+    #[command(hide = true)]
+    BareHttp,
 }
 
 /// Parses the options of one benchmark from nothing: its defaults.
@@ -145,6 +150,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::EchoServer => echo::serve(),
         Command::BareServer => bare::serve(),
+        Command::BareHttp => bare_http::serve(),
         command => {
             raise_open_files();
             run(&cli.programs, command)
@@ -175,6 +181,7 @@ fn run(programs: &Programs, command: Command) -> anyhow::Result<()> {
         Command::All => all(programs),
         Command::EchoServer => echo::serve(),
         Command::BareServer => bare::serve(),
+        Command::BareHttp => bare_http::serve(),
     }
 }
 

@@ -7,7 +7,6 @@ use anyhow::Context;
 use clocker_fleet::ServiceName;
 use clocker_proto::v1::CurrentTimeRequest;
 use clocker_proto::v1::current_time_client::CurrentTimeClient;
-use tokio::process::Command;
 
 use crate::children::{self, Child, Programs};
 use crate::echo;
@@ -37,12 +36,12 @@ pub fn run(programs: &Programs, args: &P1Args) -> anyhow::Result<Table> {
 
 async fn measure(programs: &Programs, args: &P1Args) -> anyhow::Result<Table> {
     eprintln!("p1: raw TCP echo, {} round trips", args.calls);
-    let server = own_server("echo-server", "echo server").await?;
+    let server = children::own_server("echo-server", "echo server").await?;
     let raw = echo::round_trips(server.addr(), args.warmup, args.calls).await?;
     server.stop().await;
 
     eprintln!("p1: bare tonic server, {} calls, 1 in flight", args.calls);
-    let server = own_server("bare-server", "bare tonic server").await?;
+    let server = children::own_server("bare-server", "bare tonic server").await?;
     let bare = calls(&server, args).await;
     server.stop().await;
 
@@ -57,14 +56,6 @@ async fn measure(programs: &Programs, args: &P1Args) -> anyhow::Result<Table> {
         [raw.summary(), bare?.summary(), clocker?.summary()],
         args,
     ))
-}
-
-/// Runs `clocker-bench SUBCOMMAND` (a server of this binary) as a child.
-async fn own_server(subcommand: &str, label: &str) -> anyhow::Result<Child> {
-    let exe = std::env::current_exe().context("cannot find this binary's path")?;
-    let mut command = Command::new(exe);
-    command.arg(subcommand);
-    Child::spawn(label, command, echo::DEADLINE).await
 }
 
 async fn calls(server: &Child, args: &P1Args) -> anyhow::Result<Samples> {

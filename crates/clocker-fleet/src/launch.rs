@@ -57,13 +57,16 @@ pub async fn launch_service(
                 .await
         }
         ServiceName::Random => clocker_random::launch(listener, &options.settings, shutdown).await,
-        ServiceName::Gateway => clocker_gateway::launch(
-            listener,
-            book,
-            &options.gateway,
-            &options.settings,
-            shutdown,
-        ),
+        ServiceName::Gateway => {
+            clocker_gateway::launch(
+                listener,
+                book,
+                &options.gateway,
+                &options.settings,
+                shutdown,
+            )
+            .await
+        }
         ServiceName::Stream => {
             clocker_stream::launch(listener, book, &options.stream, &options.settings, shutdown)
                 .await

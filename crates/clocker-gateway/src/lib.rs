@@ -29,8 +29,9 @@ use clocker_proto::random::random_service_server;
 use clocker_proto::v1::{accounts_server, current_time_server, timers_server};
 use clocker_runtime::http::{AllowedHosts, ApiError, allowed_origins, check_host, cors};
 use clocker_runtime::{
-    AddressBook, CancellationToken, LaunchError, Launched, Locator, ReadinessChecks, RuntimeConfig,
-    TaskTracker, launch_http, start_readiness,
+    AddressBook, CancellationToken, Gate, LaunchError, Launched, Locator, Readiness,
+    ReadinessChecks, RuntimeConfig, Shard, TaskTracker, launch_http_shard, launch_shards,
+    shard_listeners, start_readiness,
 };
 use tokio::net::TcpListener;
 use tower_http::timeout::TimeoutLayer;
@@ -78,8 +79,11 @@ impl Default for GatewayConfig {
     }
 }
 
-/// Serves the gateway on `listener`, calling the services found in `book`.
-pub fn launch(
+/// Serves the gateway on `listener`, calling the services found in `book`,
+/// on `settings.shards` shards (see [`clocker_runtime::shards`]): each
+/// shard builds its own clients of those services and its own router on
+/// its own thread; readiness is checked once for all of them.
+pub async fn launch(
     listener: TcpListener,
     book: AddressBook,
     config: &GatewayConfig,
@@ -87,7 +91,10 @@ pub fn launch(
     shutdown: CancellationToken,
 ) -> Result<Launched, LaunchError> {
     let service = NAME;
+    let listeners = shard_listeners(service, listener, settings.shards)?;
+    let gate = Gate::new(service, &settings.connections);
     let locator = Locator::new(service, REQUIRES, book.clone());
+    // One tracker for the whole service: every shard waits for it to drain.
     let tasks = TaskTracker::new();
     // Ready while every service behind it answers (one health call each per
     // round, on a connection kept for it).
@@ -98,21 +105,54 @@ pub fn launch(
         &tasks,
         shutdown.clone(),
     );
-    let state = AppState::locate(&locator, config.call_timeout)
-        .map_err(LaunchError::setup(
-            service,
-            "cannot find the services it calls",
-        ))?
-        .with_readiness(readiness);
     let origins = allowed_origins(
         &config.cors_origins,
         book.resolve(doors::FUNNEL).map(String::as_str),
     );
     tracing::info!(?origins, "CORS allows");
-    let hosts = AllowedHosts::new(&config.allowed_hosts);
-    let app = app(state, &origins, config.request_timeout)
-        .layer(middleware::from_fn_with_state(hosts, check_host));
-    launch_http(service, listener, app, settings, tasks, shutdown)
+    let shard = ShardRecipe {
+        locator,
+        readiness,
+        origins,
+        hosts: AllowedHosts::new(&config.allowed_hosts),
+        config: config.clone(),
+        settings: settings.clone(),
+        tasks,
+    };
+    launch_shards(service, listeners, gate, shutdown, move |on| {
+        std::future::ready(shard.launch(on))
+    })
+    .await
+}
+
+/// What every shard of the gateway is built from, on its own thread.
+struct ShardRecipe {
+    locator: Locator,
+    readiness: Readiness,
+    origins: Vec<String>,
+    hosts: AllowedHosts,
+    config: GatewayConfig,
+    settings: RuntimeConfig,
+    /// The service's own work (its readiness checks), drained by every shard.
+    tasks: TaskTracker,
+}
+
+impl ShardRecipe {
+    /// Locates the shard's own clients of the services behind the gateway
+    /// (their connections live on the shard's runtime), and serves its
+    /// router on `shard`.
+    fn launch(&self, shard: Shard) -> Result<Launched, LaunchError> {
+        let state = AppState::locate(&self.locator, self.config.call_timeout)
+            .map_err(LaunchError::setup(
+                NAME,
+                "cannot find the services it calls",
+            ))?
+            .with_readiness(self.readiness.clone());
+        let app = app(state, &self.origins, self.config.request_timeout).layer(
+            middleware::from_fn_with_state(self.hosts.clone(), check_host),
+        );
+        launch_http_shard(shard, app, &self.settings, self.tasks.clone())
+    }
 }
 
 /// Every route, with the body limit, the request timeout and CORS.

@@ -1,5 +1,6 @@
 //! How a service runs: its method budget, how long shutdown may drain, what
-//! each socket and port lets its clients hold, and how readiness is checked.
+//! each socket and port lets its clients hold, how readiness is checked, and
+//! on how many shards.
 
 use std::time::Duration;
 
@@ -28,6 +29,12 @@ pub struct RuntimeConfig {
     pub connections: ConnectionLimits,
     /// How often readiness is checked, and how long one check may take.
     pub readiness: ReadinessConfig,
+    /// How many shards an HTTP service that has them runs: each a thread
+    /// of its own accepting on its own `SO_REUSEPORT` listener of the port
+    /// (see [`crate::shards`]). 1 here, so tests and embedded fleets stay on
+    /// one thread; the command line defaults to the cores
+    /// ([`crate::shards::default_shards`]).
+    pub shards: usize,
 }
 
 impl Default for RuntimeConfig {
@@ -39,6 +46,7 @@ impl Default for RuntimeConfig {
             metrics_path: Some("/metrics"),
             connections: ConnectionLimits::default(),
             readiness: ReadinessConfig::default(),
+            shards: 1,
         }
     }
 }

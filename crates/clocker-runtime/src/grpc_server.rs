@@ -17,6 +17,7 @@ use tonic_health::ServingStatus;
 
 use crate::budget::BudgetLayer;
 use crate::config::RuntimeConfig;
+use crate::gate::Gate;
 use crate::health::{
     LIVENESS_PATH, LIVENESS_SERVICE, READINESS_PATH, Readiness, ReadinessChecks, get_liveness,
     get_readiness, not_ready_metadata, start_readiness,
@@ -154,7 +155,8 @@ impl GrpcServer {
             .route(LIVENESS_PATH, get(get_liveness))
             .route(READINESS_PATH, get(get_readiness).with_state(readiness));
 
-        let (listener, addr) = gated(service, listener, settings)?;
+        let gate = Gate::new(service, &settings.connections);
+        let (listener, addr) = gated(service, listener, gate, settings)?;
         spawn_serving(service, listener, addr, router, settings, tasks, shutdown)
     }
 }

@@ -1,5 +1,7 @@
 //! Serving an HTTP service's router (the funnel, the gateway, the stream):
-//! with Prometheus metrics, liveness and per-route request metrics added.
+//! with Prometheus metrics, liveness and per-route request metrics added;
+//! on its whole port ([`launch_http`]) or on one of its shards
+//! ([`launch_http_shard`]).
 
 use std::net::SocketAddr;
 
@@ -11,8 +13,10 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::config::RuntimeConfig;
+use crate::gate::Gate;
 use crate::health::{LIVENESS_PATH, get_liveness};
 use crate::launch::{LaunchError, Launched, spawn_serving};
+use crate::shards::Shard;
 use crate::socket::gated;
 use crate::telemetry::{count_http_request, render_metrics};
 
@@ -31,7 +35,28 @@ pub fn launch_http(
     tasks: TaskTracker,
     shutdown: CancellationToken,
 ) -> Result<Launched, LaunchError> {
-    let (listener, addr) = gated(service, listener, settings)?;
+    let gate = Gate::new(service, &settings.connections);
+    let (listener, addr) = gated(service, listener, gate, settings)?;
+    launch_http_on(service, listener, addr, router, settings, tasks, shutdown)
+}
+
+/// [`launch_http`] on one shard of the service's port (see
+/// [`crate::shards`]): its connections are admitted by the port's gate,
+/// which every shard shares, and it stops on the shards' shutdown.
+pub fn launch_http_shard(
+    shard: Shard,
+    router: Router,
+    settings: &RuntimeConfig,
+    tasks: TaskTracker,
+) -> Result<Launched, LaunchError> {
+    let Shard {
+        service,
+        listener,
+        gate,
+        shutdown,
+        ..
+    } = shard;
+    let (listener, addr) = gated(service, listener, gate, settings)?;
     launch_http_on(service, listener, addr, router, settings, tasks, shutdown)
 }
 

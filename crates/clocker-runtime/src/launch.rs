@@ -81,6 +81,21 @@ pub struct Launched {
 }
 
 impl Launched {
+    /// A service at `addr` that stops when `task` ends.
+    pub(crate) fn new(
+        service: &'static str,
+        addr: SocketAddr,
+        other_endpoints: Vec<String>,
+        task: JoinHandle<io::Result<()>>,
+    ) -> Self {
+        Self {
+            service,
+            addr,
+            other_endpoints,
+            task,
+        }
+    }
+
     /// Waits until the service has stopped (after its shutdown token fired
     /// and it drained, or when serving failed).
     pub async fn stopped(self) -> io::Result<()> {
@@ -131,10 +146,5 @@ where
         }
     });
     tracing::info!(%service, %addr, "serving");
-    Ok(Launched {
-        service,
-        addr,
-        other_endpoints: Vec::new(),
-        task,
-    })
+    Ok(Launched::new(service, addr, Vec::new(), task))
 }

@@ -9,10 +9,13 @@
 //!   the options of every accepted socket ([`configure_accepted`]).
 //! - `grpc_server`: a gRPC service's port assembled ([`GrpcServer`]): its
 //!   methods, gRPC health, `reflection`, `/metrics`.
-//! - `http_server`: an HTTP service's router served ([`launch_http`]).
+//! - `http_server`: an HTTP service's router served ([`launch_http`], or
+//!   on one shard: [`launch_http_shard`]).
 //! - `launch`: the serving task ([`Launched`]) and why a launch failed
 //!   ([`LaunchError`]); `config`: how a service runs ([`RuntimeConfig`]).
 //! - `thread`: a service on a thread of its own ([`ServiceThread`]).
+//! - [`shards`]: an HTTP service on every core, each shard a thread with its
+//!   own `SO_REUSEPORT` listener of the port ([`launch_shards`]).
 //!
 //! Serving and holding up:
 //! - `serving`: the connection loop of every port, with its deadlines;
@@ -56,6 +59,7 @@ mod log_rate_limit;
 mod peer;
 mod reflection;
 mod serving;
+pub mod shards;
 mod shutdown;
 mod socket;
 mod telemetry;
@@ -75,14 +79,15 @@ pub use health::{
     LIVENESS_PATH, LIVENESS_SERVICE, NOT_READY_METADATA, NotReady, READINESS_PATH, Readiness,
     ReadinessChecks, ReadinessConfig, start_readiness,
 };
-pub use http_server::{launch_http, launch_http_on};
+pub use http_server::{launch_http, launch_http_on, launch_http_shard};
 pub use inherited::{adopt_listeners, take_listener, take_service_listener};
 pub use launch::{BoxError, LaunchError, Launched};
 pub use locate::{LocateError, Locator};
 pub use peer::{FORWARDED_FOR, PeerAddr, client_ip, client_network, forward_peer};
 pub use serving::{GatedListener, serve_http, serve_router};
+pub use shards::{Shard, default_shards, launch_shards, shard_listeners};
 pub use shutdown::shutdown_signal;
-pub use socket::{bind, configure_accepted, local_addr};
+pub use socket::{BACKLOG, bind, configure_accepted, listen_shareable, local_addr};
 pub use telemetry::{init_logging, prometheus, record_http_request, render_metrics};
 pub use thread::{ServiceThread, spawn_single_threaded};
 pub use token::{bearer_token, forward_bearer, session_token};

@@ -24,10 +24,6 @@ use command_fds::{CommandFdExt, FdMapping};
 /// Tells a child to set `LISTEN_PID` to its own pid (see the module doc).
 pub const HANDOVER_VAR: &str = "CLOCKER_LISTEN_PID_SELF";
 
-/// How many connections wait, per port, while nobody accepts them (the
-/// kernel caps it at `net.core.somaxconn`). Tokio binds with the same.
-pub const BACKLOG: i32 = 1024;
-
 /// The first fd a handed-over socket gets in the child.
 const FIRST_FD: i32 = 3;
 
@@ -52,15 +48,13 @@ impl Listener {
     }
 }
 
-/// Binds `addr` (port 0 picks one) to hand over: address reuse on, a
-/// backlog of [`BACKLOG`], close-on-exec.
+/// Binds `addr` (port 0 picks one) to hand over, as a service binds its own
+/// port ([`clocker_runtime::listen_shareable`]): for the fleet alone (a port
+/// anything else holds is `AddrInUse`), open to the service's shards
+/// (`SO_REUSEPORT`), address reuse on, a backlog of
+/// [`clocker_runtime::BACKLOG`], close-on-exec.
 pub fn bind_listener(addr: SocketAddr) -> std::io::Result<std::net::TcpListener> {
-    use socket2::{Domain, Protocol, Socket, Type};
-    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
-    socket.set_reuse_address(true)?;
-    socket.bind(&addr.into())?;
-    socket.listen(BACKLOG)?;
-    Ok(socket.into())
+    clocker_runtime::listen_shareable(addr)
 }
 
 /// Gives `command` `listeners` on fds 3, 4, … and the variables that name

@@ -4,4 +4,5 @@
 
 mod contract;
 mod edges;
+mod sharded;
 mod support;

@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use clocker_proto::random::DataType;
+use clocker_runtime::shards::{MAX_SHARDS, default_shards};
 use clocker_supervisor::child::LogFormat;
 
 /// `50ms`, `2s`, `1m`, `30d` (days of 24 hours): a duration of 0 or more.
@@ -35,6 +36,17 @@ pub fn queue_lines(input: &str) -> Result<usize, String> {
         Ok(lines @ 1..=1_000_000) => Ok(lines),
         _ => Err(format!(
             "'{input}' is not a number of lines from 1 to 1000000"
+        )),
+    }
+}
+
+/// A number of shards: 1 to [`MAX_SHARDS`].
+pub fn shards(input: &str) -> Result<usize, String> {
+    match input.parse::<usize>() {
+        Ok(shards @ 1..=MAX_SHARDS) => Ok(shards),
+        _ => Err(format!(
+            "'{input}' is not a number of shards from 1 to {MAX_SHARDS} (leave it out for one per core: {})",
+            default_shards()
         )),
     }
 }
@@ -71,6 +83,19 @@ mod tests {
         assert!(refusal(duration("-1s")).contains("must not be negative"));
         assert!(refusal(duration("soon")).contains("is not a duration"));
         assert!(refusal(positive_duration("0ms")).contains("must be longer than 0"));
+    }
+
+    #[test]
+    fn shards_are_one_to_the_most_a_service_runs() {
+        assert_eq!(shards("1"), Ok(1));
+        assert_eq!(shards("256"), Ok(256));
+        for refused in ["0", "257", "100000", "-1", "many"] {
+            let message = shards(refused).expect_err(refused);
+            assert!(
+                message.contains("is not a number of shards from 1 to 256"),
+                "{message}"
+            );
+        }
     }
 
     #[test]

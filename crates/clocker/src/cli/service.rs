@@ -18,7 +18,7 @@ use clap::Args;
 use clocker_accounts::AccountsConfig;
 use clocker_funnel::FunnelConfig;
 use clocker_gateway::GatewayConfig;
-use clocker_runtime::{ReadinessConfig, RuntimeConfig};
+use clocker_runtime::{ReadinessConfig, RuntimeConfig, default_shards};
 use clocker_stream::StreamConfig;
 use clocker_time::Clock;
 use clocker_timers::{TimerClock, TimerLimits, TimersConfig, ZmqLimits};
@@ -39,6 +39,9 @@ pub struct ServiceArgs {
     /// How long in-flight calls may finish after Ctrl-C or SIGTERM.
     #[arg(long, env = "CLOCKER_DRAIN", default_value = "5s", value_parser = parse::duration)]
     pub drain: Duration,
+    /// gateway: shards to run, each a thread accepting on its own SO_REUSEPORT listener of the port (the kernel spreads connections over them), 1 to 256 [default: the cores this process may use].
+    #[arg(long, env = "CLOCKER_SHARDS", value_parser = parse::shards)]
+    pub shards: Option<usize>,
     /// Time between two rounds of readiness checks (a database answers, the
     /// services a service requires answer): what /health and gRPC health report.
     #[arg(long, env = "CLOCKER_READINESS_EVERY", default_value = "1s", value_parser = parse::positive_duration)]
@@ -156,6 +159,7 @@ impl ServiceArgs {
             settings: RuntimeConfig {
                 budget: self.budget,
                 drain: self.drain,
+                shards: self.shards.unwrap_or_else(default_shards),
                 connections: self.connections.limits(),
                 readiness: ReadinessConfig {
                     every: self.readiness_every,
