@@ -286,6 +286,8 @@ impl<S> SubscriberState<S> {
 pub struct Shard<H: Handler> {
     handler: Arc<H>,
     config: ShardConfig,
+    /// Its subscribers now, as `clocker_fanout_subscribers{shard}`.
+    gauge: metrics::Gauge,
     subscribers: Mutex<Slab<Arc<Subscriber<H::State>>>>,
     counters: Arc<Counters>,
     read_buffer: Mutex<Box<[u8]>>,
@@ -316,10 +318,19 @@ pub struct Subscription<S> {
 }
 
 impl<H: Handler> Shard<H> {
-    pub fn new(handler: Arc<H>, config: ShardConfig, counters: Arc<Counters>) -> Arc<Self> {
+    /// Shard number `index` of a service whose shards share `counters`.
+    pub fn new(
+        index: usize,
+        handler: Arc<H>,
+        config: ShardConfig,
+        counters: Arc<Counters>,
+    ) -> Arc<Self> {
+        // The gauge's handle must come from the installed recorder.
+        let _ = clocker_runtime::prometheus();
         Arc::new(Self {
             handler,
             config,
+            gauge: metrics::gauge!("clocker_fanout_subscribers", "shard" => index.to_string()),
             subscribers: Mutex::new(Slab::new()),
             counters,
             read_buffer: Mutex::new(vec![0; READ_CHUNK].into_boxed_slice()),
@@ -378,6 +389,7 @@ impl<H: Handler> Shard<H> {
         });
         let key = self.subscribers().insert(subscriber.clone());
         let counted = self.counters.count_client();
+        self.gauge.increment(1.0);
         // What the client sent with its request is handled, then let go
         // of: it shares the head's buffer, which must not live on.
         let served = (early.is_empty() || self.on_bytes(&subscriber, &early))
@@ -388,6 +400,7 @@ impl<H: Handler> Shard<H> {
                 self.read_until_gone(&subscriber).await;
             }
             self.subscribers().try_remove(key);
+            self.gauge.decrement(1.0);
             end(&subscriber.tcp);
             drop(counted);
         }

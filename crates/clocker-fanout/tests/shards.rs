@@ -75,6 +75,7 @@ fn start_shard(
         channels: channels.clone(),
     });
     let shard = Shard::new(
+        0,
         handler,
         config(write_timeout),
         Counters::new("test_clients"),

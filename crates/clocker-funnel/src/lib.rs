@@ -37,7 +37,8 @@ use clocker_proto::doors;
 use clocker_runtime::http::{AllowedHosts, check_host, check_origin};
 use clocker_runtime::{
     AddressBook, CancellationToken, Gate, LaunchError, Launched, Locator, NotReady, Readiness,
-    ReadinessChecks, RuntimeConfig, TaskTracker, launch_http_on, local_addr, start_readiness,
+    ReadinessChecks, RuntimeConfig, TaskTracker, launch_http_on, launch_shards, local_addr,
+    shard_listeners, start_readiness,
 };
 use endpoints::Endpoints;
 use status::{Detail, StatusSource};
@@ -222,8 +223,18 @@ pub async fn launch(
         hosts,
         settings,
     };
+    let listeners = shard_listeners(service, listener, port.settings.shards)?;
     let gate = Gate::new(service, &port.settings.connections);
-    let mut launched = port.serve_shard(listener, gate, tasks, shutdown)?;
+    let mut launched = launch_shards(service, listeners, gate, shutdown, move |shard| {
+        std::future::ready(port.serve_shard(
+            shard.index,
+            shard.listener,
+            shard.gate,
+            tasks.clone(),
+            shard.shutdown,
+        ))
+    })
+    .await?;
     if let Some(listener) = admin {
         let addr = listener
             .local_addr()
@@ -259,12 +270,13 @@ struct Port {
 }
 
 impl Port {
-    /// Serves one shard of the port on `listener`, on the calling thread's
+    /// Serves shard `index` of the port on `listener`, on the calling thread's
     /// runtime: its subscribers and their writer, its front door, and the
     /// router for what the door passes on. `tasks` is what its drain
     /// waits for.
     fn serve_shard(
         &self,
+        index: usize,
         listener: TcpListener,
         gate: Gate,
         tasks: TaskTracker,
@@ -272,6 +284,7 @@ impl Port {
     ) -> Result<Launched, LaunchError> {
         let write_timeout = self.settings.connections.write_timeout;
         let shard = Shard::new(
+            index,
             self.messages.clone(),
             socket::shard_config(write_timeout),
             self.clients.clone(),

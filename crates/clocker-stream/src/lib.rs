@@ -53,7 +53,8 @@ use clocker_proto::v1::{
 use clocker_runtime::http::{ApiError, allowed_origins, cors};
 use clocker_runtime::{
     AddressBook, CancellationToken, Gate, LaunchError, Launched, Locator, Readiness,
-    ReadinessChecks, RuntimeConfig, TaskTracker, launch_http_on, local_addr, start_readiness,
+    ReadinessChecks, RuntimeConfig, TaskTracker, launch_http_on, launch_shards, local_addr,
+    shard_listeners, start_readiness,
 };
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
@@ -212,8 +213,18 @@ pub async fn launch(
             ..settings.clone()
         },
     };
+    let listeners = shard_listeners(service, listener, port.settings.shards)?;
     let gate = Gate::new(service, &port.settings.connections);
-    let launched = port.serve_shard(listener, gate, tasks, shutdown)?;
+    let launched = launch_shards(service, listeners, gate, shutdown, move |shard| {
+        std::future::ready(port.serve_shard(
+            shard.index,
+            shard.listener,
+            shard.gate,
+            tasks.clone(),
+            shard.shutdown,
+        ))
+    })
+    .await?;
     stop_on_failure.disarm();
     Ok(launched)
 }
@@ -236,12 +247,13 @@ struct Port {
 }
 
 impl Port {
-    /// Serves one shard of the port on `listener`, on the calling thread's
+    /// Serves shard `index` of the port on `listener`, on the calling thread's
     /// runtime: its subscribers and their writer, its front door, and the
     /// router for what the door passes on. `tasks` is what its drain
     /// waits for.
     fn serve_shard(
         &self,
+        index: usize,
         listener: TcpListener,
         gate: Gate,
         tasks: TaskTracker,
@@ -249,6 +261,7 @@ impl Port {
     ) -> Result<Launched, LaunchError> {
         let write_timeout = self.settings.connections.write_timeout;
         let shard = Shard::new(
+            index,
             Arc::new(Listening),
             direct::shard_config(write_timeout, self.keep_alive),
             self.counters.clone(),

@@ -15,6 +15,7 @@ mod frames;
 mod front_doors;
 mod fuzz_corpus;
 mod health;
+mod shards;
 mod slow_client;
 mod supervisor;
 mod support;
