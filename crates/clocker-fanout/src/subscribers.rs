@@ -186,20 +186,26 @@ enum Flushed {
 
 impl<S> SubscriberState<S> {
     /// Writes `unsent`, then the queued replies, as far as the socket takes.
+    /// Only a write that moves bytes tells it is not stuck: with nothing
+    /// waiting, when it blocked stays as it was.
     fn flush(&mut self, tcp: &TcpStream, now: Instant) -> io::Result<Flushed> {
+        let mut wrote = false;
         loop {
             if self.unsent.is_empty() {
                 match self.queued.as_mut().and_then(|queued| queued.pop_front()) {
                     Some(next) => self.unsent = next,
                     None => {
                         self.queued = None;
-                        self.blocked_since = None;
+                        if wrote {
+                            self.blocked_since = None;
+                        }
                         return Ok(Flushed::All);
                     }
                 }
             }
             match tcp.try_write(&self.unsent) {
                 Ok(written) => {
+                    wrote = true;
                     self.unsent.advance(written);
                     if !self.unsent.is_empty() {
                         self.blocked_since = Some(now);
@@ -262,6 +268,7 @@ impl<S> SubscriberState<S> {
             match tcp.try_write(&message.bytes) {
                 Ok(written) if written == message.bytes.len() => {
                     self.last_id = message.id;
+                    self.blocked_since = None;
                     delivered += 1;
                 }
                 Ok(written) => {
