@@ -152,7 +152,6 @@ pub fn open<D: FrontDoor>(
                         door.clone(),
                         buffer.clone(),
                         head_timeout,
-                        connection_tasks.clone(),
                         shutdown.clone(),
                     ));
                 }
@@ -182,15 +181,14 @@ fn is_connection_error(err: &io::Error) -> bool {
 }
 
 /// Reads the request head and answers it here or passes it on to the router.
-/// An answered connection is then served by a task of its own, holding only
-/// what a subscriber needs (this one's head buffer and timer are gone).
+/// An answered connection joins the shard's subscribers, and this task (its
+/// timer, its future) is gone.
 async fn answer_or_pass_on<D: FrontDoor>(
     mut connection: Connection,
     routed: mpsc::Sender<(RoutedConnection, SocketAddr)>,
     door: Arc<D>,
     buffer: Arc<HeadBuffer>,
     head_timeout: Duration,
-    tasks: TaskTracker,
     shutdown: CancellationToken,
 ) {
     let reading = head::read(&connection.tcp, &buffer, door.starts(), |head| {
@@ -205,7 +203,7 @@ async fn answer_or_pass_on<D: FrontDoor>(
             drop(routed);
             connection.early = early;
             if let Some(subscription) = door.answer(route, connection).await {
-                tasks.spawn(door.shard().clone().serve(subscription));
+                door.shard().join(subscription);
             }
         }
         Ok(Ok(Read::Router { prefix })) => {

@@ -10,23 +10,28 @@
 //! A socket that cannot take a whole message keeps the rest (`unsent`, a
 //! slice of the shared bytes) and is retried at the next wake, then catches
 //! up from the channel's log (clock frames: the newest only). A socket that
-//! has made no progress for the write timeout is dropped. Each subscriber
-//! also has a reader task, parked until the client sends something: a
-//! WebSocket's messages (zone changes, clock-sync pings, pings, close), or
-//! an SSE client's end.
+//! has made no progress for the write timeout is dropped.
+//!
+//! What clients send (a WebSocket's zone changes, clock-sync pings, pings
+//! and close; an SSE client's end) is read by the same task: each
+//! subscriber's socket is registered with a waker of its own, a few bytes
+//! that put the subscriber on the shard's list of readable ones when its
+//! client sends something. No subscriber has a task, or a buffer, of its
+//! own: a parked one is its socket and its state.
 
 use std::collections::VecDeque;
 use std::io;
 use std::net::Shutdown;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::task::{Context, Poll, Wake, Waker};
 use std::time::{Duration, Instant};
 
 use bytes::{Buf, Bytes};
 use clocker_runtime::Permit;
 use slab::Slab;
 use tokio::net::TcpStream;
-use tokio::sync::watch;
+use tokio::sync::{Notify, watch};
 use tokio_util::sync::CancellationToken;
 
 use crate::channel::{Channel, Message};
@@ -149,11 +154,43 @@ const MAX_QUEUED: usize = 16;
 /// How much one read takes from a socket.
 const READ_CHUNK: usize = 4 * 1024;
 
+/// How many reads one readable subscriber gets before the others' turn.
+const READS_PER_TURN: usize = 8;
+
 /// One subscribed connection.
 struct Subscriber<S> {
     tcp: TcpStream,
+    /// Its place in the shard's slab.
+    key: usize,
+    /// What its socket wakes when the client sends something.
+    waker: Waker,
     state: Mutex<SubscriberState<S>>,
     _permit: Permit,
+    _counted: CountedClient,
+}
+
+/// The subscribers whose clients sent something, as their wakers report
+/// them, and the shard task to wake.
+struct Readable<S> {
+    subscribers: Mutex<Vec<Weak<Subscriber<S>>>>,
+    notify: Notify,
+}
+
+/// A subscriber's waker: puts it on its shard's [`Readable`] list.
+struct ReadWaker<S> {
+    subscriber: Weak<Subscriber<S>>,
+    readable: Arc<Readable<S>>,
+}
+
+impl<S: Send + 'static> Wake for ReadWaker<S> {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        lock(&self.readable.subscribers).push(self.subscriber.clone());
+        self.readable.notify.notify_one();
+    }
 }
 
 struct SubscriberState<S> {
@@ -171,8 +208,6 @@ struct SubscriberState<S> {
     last_heard: Instant,
     /// A WebSocket frame (or message) still arriving; none while idle.
     frames: Option<Box<FrameReader>>,
-    /// Set once the subscriber is to go (a close sent, a write failed).
-    closing: bool,
     service: S,
 }
 
@@ -293,6 +328,7 @@ impl<S> SubscriberState<S> {
 pub struct Shard<H: Handler> {
     handler: Arc<H>,
     config: ShardConfig,
+    readable: Arc<Readable<H::State>>,
     /// Its subscribers now, as `clocker_fanout_subscribers{shard}`.
     gauge: metrics::Gauge,
     subscribers: Mutex<Slab<Arc<Subscriber<H::State>>>>,
@@ -338,6 +374,10 @@ impl<H: Handler> Shard<H> {
             handler,
             config,
             gauge: metrics::gauge!("clocker_fanout_subscribers", "shard" => index.to_string()),
+            readable: Arc::new(Readable {
+                subscribers: Mutex::new(Vec::new()),
+                notify: Notify::new(),
+            }),
             subscribers: Mutex::new(Slab::new()),
             counters,
             read_buffer: Mutex::new(vec![0; READ_CHUNK].into_boxed_slice()),
@@ -358,17 +398,11 @@ impl<H: Handler> Shard<H> {
         self.len() == 0
     }
 
-    /// Serves `subscription` until the client goes or is dropped: delivers
-    /// what it has not had at once, then reads what it sends. The shard's
-    /// writer delivers everything published meanwhile.
-    ///
-    /// The joining is done before the returned future is polled, and the
-    /// future holds only what a parked subscriber needs (an async fn would
-    /// keep the whole subscription in it for the connection's life).
-    pub fn serve(
-        self: Arc<Self>,
-        subscription: Subscription<H::State>,
-    ) -> impl Future<Output = ()> + Send + 'static {
+    /// Adds `subscription` to the shard's subscribers: delivers what it has
+    /// not had at once, and from then on the shard's task delivers
+    /// everything published and reads what its client sends, until the
+    /// client goes or is dropped.
+    pub fn join(&self, subscription: Subscription<H::State>) {
         let Subscription {
             tcp,
             permit,
@@ -379,8 +413,16 @@ impl<H: Handler> Shard<H> {
             state,
         } = subscription;
         let now = Instant::now();
-        let subscriber = Arc::new(Subscriber {
+        let mut subscribers = self.subscribers();
+        let entry = subscribers.vacant_entry();
+        let key = entry.key();
+        let subscriber = Arc::new_cyclic(|weak| Subscriber {
             tcp,
+            key,
+            waker: Waker::from(Arc::new(ReadWaker {
+                subscriber: weak.clone(),
+                readable: self.readable.clone(),
+            })),
             state: Mutex::new(SubscriberState {
                 channel,
                 last_id: after,
@@ -389,27 +431,30 @@ impl<H: Handler> Shard<H> {
                 blocked_since: None,
                 last_heard: now,
                 frames: None,
-                closing: false,
                 service: state,
             }),
             _permit: permit,
+            _counted: self.counters.count_client(),
         });
-        let key = self.subscribers().insert(subscriber.clone());
-        let counted = self.counters.count_client();
+        entry.insert(subscriber.clone());
+        drop(subscribers);
         self.gauge.increment(1.0);
         // What the client sent with its request is handled, then let go
-        // of: it shares the head's buffer, which must not live on.
-        let served = (early.is_empty() || self.on_bytes(&subscriber, &early))
-            && self.catch_up_now(&subscriber, now);
-        drop(early);
-        async move {
-            if served {
-                self.read_until_gone(&subscriber).await;
-            }
-            self.subscribers().try_remove(key);
+        // of; reading registers the socket's waker.
+        let here = (early.is_empty() || self.on_bytes(&subscriber, &early))
+            && self.catch_up_now(&subscriber, now)
+            && self.read_from(&subscriber);
+        if !here {
+            self.remove(&mut self.subscribers(), key);
+        }
+    }
+
+    /// Lets a subscriber go: ends its connection (what was written still
+    /// goes) and forgets it.
+    fn remove(&self, subscribers: &mut Slab<Arc<Subscriber<H::State>>>, key: usize) {
+        if let Some(subscriber) = subscribers.try_remove(key) {
             self.gauge.decrement(1.0);
             end(&subscriber.tcp);
-            drop(counted);
         }
     }
 
@@ -426,26 +471,40 @@ impl<H: Handler> Shard<H> {
         }
     }
 
-    /// Reads what the client sends until it goes, is closed, or the writer
-    /// gives up on it.
-    async fn read_until_gone(&self, subscriber: &Subscriber<H::State>) {
-        loop {
-            if subscriber.tcp.readable().await.is_err() {
-                return;
+    /// Reads what a subscriber's client sent, until its socket has nothing
+    /// more (which registers its waker for the next time) or its turn is
+    /// over; false when the client is gone or is to go.
+    fn read_from(&self, subscriber: &Arc<Subscriber<H::State>>) -> bool {
+        let mut context = Context::from_waker(&subscriber.waker);
+        for _ in 0..READS_PER_TURN {
+            match subscriber.tcp.poll_read_ready(&mut context) {
+                Poll::Pending => return true,
+                Poll::Ready(Err(_)) => return false,
+                Poll::Ready(Ok(())) => {}
             }
-            let mut buffer = self.read_buffer.lock().unwrap_or_else(|p| p.into_inner());
+            let mut buffer = lock(&self.read_buffer);
             match subscriber.tcp.try_read(&mut buffer) {
-                Ok(0) => return,
+                Ok(0) => return false,
                 Ok(read) => {
                     if !self.on_bytes(subscriber, &buffer[..read]) {
-                        return;
+                        return false;
                     }
                 }
                 Err(err) if err.kind() == io::ErrorKind::WouldBlock => {}
-                Err(_) => return,
+                Err(_) => return false,
             }
-            if lock(&subscriber.state).closing {
-                return;
+        }
+        // A client with more to say waits for the others' turn.
+        subscriber.waker.wake_by_ref();
+        true
+    }
+
+    /// Reads every subscriber whose waker reported its client.
+    fn read_readable(&self) {
+        let readable = std::mem::take(&mut *lock(&self.readable.subscribers));
+        for subscriber in readable.iter().filter_map(Weak::upgrade) {
+            if !self.read_from(&subscriber) {
+                self.remove(&mut self.subscribers(), subscriber.key);
             }
         }
     }
@@ -511,16 +570,16 @@ impl<H: Handler> Shard<H> {
             // Best effort: a client that closes or misbehaves gets its
             // close frame if its socket takes it now.
             let _ = state.send(&subscriber.tcp, goodbye, arrived);
-            state.closing = true;
             return false;
         }
         drop(state);
         ok && (!switched || self.catch_up_now(subscriber, arrived))
     }
 
-    /// Runs the shard's writer until `shutdown`: delivers at every raise of
-    /// `signal`, keeps idle subscribers alive, and says goodbye at the end.
-    pub async fn write(
+    /// Runs the shard until `shutdown`: delivers at every raise of
+    /// `signal`, reads what clients send, keeps idle subscribers alive, and
+    /// says goodbye at the end.
+    pub async fn run(
         self: Arc<Self>,
         mut signal: watch::Receiver<u64>,
         shutdown: CancellationToken,
@@ -537,6 +596,7 @@ impl<H: Handler> Shard<H> {
                     }
                     self.deliver();
                 }
+                () = self.readable.notify.notified() => self.read_readable(),
                 _ = keepalive.tick() => self.keep_alive(),
             }
         }
@@ -552,12 +612,9 @@ impl<H: Handler> Shard<H> {
         let mut scratch = Vec::new();
         let mut delivered = 0;
         let mut gone = Vec::new();
-        let subscribers = self.subscribers();
+        let mut subscribers = self.subscribers();
         for (key, subscriber) in subscribers.iter() {
             let mut state = lock(&subscriber.state);
-            if state.closing {
-                continue;
-            }
             if state
                 .blocked_since
                 .is_some_and(|since| started.duration_since(since) >= self.config.write_timeout)
@@ -569,7 +626,7 @@ impl<H: Handler> Shard<H> {
                 gone.push(key);
                 continue;
             }
-            let Some(channel) = state.channel.clone() else {
+            let Some(channel) = &state.channel else {
                 continue;
             };
             let last_id = state.last_id;
@@ -578,13 +635,13 @@ impl<H: Handler> Shard<H> {
             }
             let entry = match fresh
                 .iter()
-                .position(|(c, after, _)| *after == last_id && Arc::ptr_eq(c, &channel))
+                .position(|(c, after, _)| *after == last_id && Arc::ptr_eq(c, channel))
             {
                 Some(at) => at,
                 None => {
                     let mut messages = Vec::new();
                     channel.after(last_id, &mut messages);
-                    fresh.push((channel, last_id, messages));
+                    fresh.push((channel.clone(), last_id, messages));
                     fresh.len() - 1
                 }
             };
@@ -603,10 +660,7 @@ impl<H: Handler> Shard<H> {
             metrics::counter!("clocker_fanout_dropped_total").increment(gone.len() as u64);
         }
         for key in gone {
-            if let Some(subscriber) = subscribers.get(key) {
-                lock(&subscriber.state).closing = true;
-                end(&subscriber.tcp);
-            }
+            self.remove(&mut subscribers, key);
         }
         drop(subscribers);
         self.counters.add_delivered(delivered);
@@ -618,8 +672,9 @@ impl<H: Handler> Shard<H> {
     /// from for the silence limit.
     fn keep_alive(&self) {
         let now = Instant::now();
-        let subscribers = self.subscribers();
-        for (_, subscriber) in subscribers.iter() {
+        let mut subscribers = self.subscribers();
+        let mut gone = Vec::new();
+        for (key, subscriber) in subscribers.iter() {
             let mut state = lock(&subscriber.state);
             let silent = self
                 .config
@@ -633,24 +688,27 @@ impl<H: Handler> Shard<H> {
                     .send(&subscriber.tcp, self.config.keepalive.clone(), now)
                     .is_err()
             {
-                state.closing = true;
-                end(&subscriber.tcp);
+                gone.push(key);
             }
+        }
+        for key in gone {
+            self.remove(&mut subscribers, key);
         }
     }
 
     /// Sends every subscriber the goodbye (if its socket takes it now) and
-    /// ends its connection.
+    /// lets it go.
     fn say_goodbye(&self) {
         let now = Instant::now();
-        let subscribers = self.subscribers();
+        let mut subscribers = self.subscribers();
         for (_, subscriber) in subscribers.iter() {
-            let mut state = lock(&subscriber.state);
             if let Some(goodbye) = &self.config.goodbye {
-                let _ = state.send(&subscriber.tcp, goodbye.clone(), now);
+                let _ = lock(&subscriber.state).send(&subscriber.tcp, goodbye.clone(), now);
             }
-            state.closing = true;
-            end(&subscriber.tcp);
+        }
+        let keys: Vec<usize> = subscribers.iter().map(|(key, _)| key).collect();
+        for key in keys {
+            self.remove(&mut subscribers, key);
         }
     }
 }
@@ -659,8 +717,7 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// Ends a connection both ways: what was written still goes, and its reader
-/// wakes to an end of stream and lets it go.
+/// Ends a connection both ways: what was written still goes.
 fn end(tcp: &TcpStream) {
     let _ = socket2::SockRef::from(tcp).shutdown(Shutdown::Both);
 }

@@ -93,7 +93,7 @@ fn start_shard(
             unsent_limit_bytes: Some(4 * 1024),
             ..RuntimeConfig::default()
         };
-        let writer = tokio::spawn(serving.clone().write(raised, stop.clone()));
+        let running = tokio::spawn(serving.clone().run(raised, stop.clone()));
         loop {
             let (tcp, peer) = tokio::select! {
                 () = stop.cancelled() => break,
@@ -101,7 +101,7 @@ fn start_shard(
             };
             let permit = gate.admit(&tcp, peer).expect("admitted");
             clocker_runtime::configure_accepted(&tcp, &settings);
-            tokio::spawn(serving.clone().serve(Subscription {
+            serving.join(Subscription {
                 tcp,
                 permit,
                 channel: Some(first.clone()),
@@ -109,9 +109,9 @@ fn start_shard(
                 first: None,
                 early: Bytes::new(),
                 state: (),
-            }));
+            });
         }
-        let _ = writer.await;
+        let _ = running.await;
     })
     .expect("a shard thread");
     ServedShard { shard, addr }

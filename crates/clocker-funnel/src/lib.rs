@@ -292,7 +292,7 @@ impl Port {
         tasks.spawn(
             shard
                 .clone()
-                .write(self.hub.signal().watch(), shutdown.clone()),
+                .run(self.hub.signal().watch(), shutdown.clone()),
         );
         let door = Arc::new(socket::WebSocketDoor {
             shard,

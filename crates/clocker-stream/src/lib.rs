@@ -266,7 +266,7 @@ impl Port {
             direct::shard_config(write_timeout, self.keep_alive),
             self.counters.clone(),
         );
-        tasks.spawn(shard.clone().write(self.signal.watch(), shutdown.clone()));
+        tasks.spawn(shard.clone().run(self.signal.watch(), shutdown.clone()));
         let door = Arc::new(direct::StreamDoor {
             shard,
             feed: self.feed.clone(),
