@@ -39,7 +39,7 @@ pub struct ServiceArgs {
     /// How long in-flight calls may finish after Ctrl-C or SIGTERM.
     #[arg(long, env = "CLOCKER_DRAIN", default_value = "5s", value_parser = parse::duration)]
     pub drain: Duration,
-    /// gateway: shards to run, each a thread accepting on its own SO_REUSEPORT listener of the port (the kernel spreads connections over them), 1 to 256 [default: the cores this process may use].
+    /// gateway, funnel, stream: shards to run, each a thread accepting on its own SO_REUSEPORT listener of the port (the kernel spreads connections over them), 1 to 256 [default: the cores this process may use].
     #[arg(long, env = "CLOCKER_SHARDS", value_parser = parse::shards)]
     pub shards: Option<usize>,
     /// Time between two rounds of readiness checks (a database answers, the
