@@ -19,7 +19,6 @@
 //! client sends something. No subscriber has a task, or a buffer, of its
 //! own: a parked one is its socket and its state.
 
-use std::collections::VecDeque;
 use std::io;
 use std::net::Shutdown;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -201,8 +200,9 @@ struct SubscriberState<S> {
     last_id: u64,
     /// The rest of a message the socket took only part of.
     unsent: Bytes,
-    /// Replies waiting behind `unsent` (rare: no memory until then).
-    queued: Option<Box<VecDeque<Bytes>>>,
+    /// Replies waiting behind `unsent` (rare, and few: no memory until
+    /// then, at most [`MAX_QUEUED`]).
+    queued: Vec<Bytes>,
     /// Since when writes have made no progress.
     blocked_since: Option<Instant>,
     last_heard: Instant,
@@ -227,10 +227,10 @@ impl<S> SubscriberState<S> {
         let mut wrote = false;
         loop {
             if self.unsent.is_empty() {
-                match self.queued.as_mut().and_then(|queued| queued.pop_front()) {
+                match (!self.queued.is_empty()).then(|| self.queued.remove(0)) {
                     Some(next) => self.unsent = next,
                     None => {
-                        self.queued = None;
+                        self.queued = Vec::new();
                         if wrote {
                             self.blocked_since = None;
                         }
@@ -258,14 +258,12 @@ impl<S> SubscriberState<S> {
 
     /// Sends `bytes` after whatever waits, or queues it.
     fn send(&mut self, tcp: &TcpStream, bytes: Bytes, now: Instant) -> io::Result<Flushed> {
-        if self.unsent.is_empty() && self.queued.is_none() {
+        if self.unsent.is_empty() && self.queued.is_empty() {
             self.unsent = bytes;
+        } else if self.queued.len() < MAX_QUEUED {
+            self.queued.push(bytes);
         } else {
-            let queued = self.queued.get_or_insert_default();
-            if queued.len() >= MAX_QUEUED {
-                return Err(io::Error::other("too many replies waiting"));
-            }
-            queued.push_back(bytes);
+            return Err(io::Error::other("too many replies waiting"));
         }
         self.flush(tcp, now)
     }
@@ -427,7 +425,7 @@ impl<H: Handler> Shard<H> {
                 channel,
                 last_id: after,
                 unsent: first.unwrap_or_default(),
-                queued: None,
+                queued: Vec::new(),
                 blocked_since: None,
                 last_heard: now,
                 frames: None,
@@ -630,7 +628,8 @@ impl<H: Handler> Shard<H> {
                 continue;
             };
             let last_id = state.last_id;
-            if channel.newest_id() <= last_id && state.unsent.is_empty() && state.queued.is_none() {
+            if channel.newest_id() <= last_id && state.unsent.is_empty() && state.queued.is_empty()
+            {
                 continue;
             }
             let entry = match fresh
