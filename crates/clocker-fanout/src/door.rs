@@ -25,15 +25,18 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::Router;
 use bytes::Bytes;
 use clocker_runtime::{
-    Admitted, CancellationToken, Gate, Permit, RuntimeConfig, TaskTracker, configure_accepted,
+    Admitted, CancellationToken, Gate, LaunchError, Launched, Permit, RuntimeConfig, TaskTracker,
+    configure_accepted, launch_http_on, local_addr,
 };
 use tokio::io::Join;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
 
+use crate::Signal;
 use crate::subscribers::{Handler, Shard, Subscription};
 
 pub use head::{Decision, Head, MAX_HEAD, decide};
@@ -109,6 +112,39 @@ impl axum::serve::Listener for Routed {
     fn local_addr(&self) -> io::Result<SocketAddr> {
         Ok(self.addr)
     }
+}
+
+/// Serves one shard of a fan-out service's port, on the calling thread's
+/// runtime: runs its subscribers (woken by `signal`), answers what `door`
+/// takes off the socket, and serves `router` on every other connection.
+/// `tasks` is what its drain waits for.
+pub fn serve_shard<D: FrontDoor>(
+    shard: clocker_runtime::Shard,
+    door: D,
+    signal: &Signal,
+    router: Router,
+    settings: &RuntimeConfig,
+    tasks: TaskTracker,
+) -> Result<Launched, LaunchError> {
+    let clocker_runtime::Shard {
+        service,
+        listener,
+        gate,
+        shutdown,
+        ..
+    } = shard;
+    tasks.spawn(door.shard().clone().run(signal.watch(), shutdown.clone()));
+    let addr = local_addr(service, &listener)?;
+    let routed = open(
+        listener,
+        addr,
+        settings.clone(),
+        gate,
+        Arc::new(door),
+        tasks.clone(),
+        shutdown.clone(),
+    );
+    launch_http_on(service, routed, addr, router, settings, tasks, shutdown)
 }
 
 /// Accepts on `listener` until `shutdown`, admitting each connection

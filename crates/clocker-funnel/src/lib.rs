@@ -34,11 +34,11 @@ use axum::routing::get;
 use clocker_fanout::subscribers::{Counters, Shard};
 use clocker_fanout::{CLOCK_SERVICE_NAMES, CLOCK_SERVICES, Encoding, FleetClock, Hub, Signal};
 use clocker_proto::doors;
+use clocker_runtime::Shard as RuntimeShard;
 use clocker_runtime::http::{AllowedHosts, check_host, check_origin};
 use clocker_runtime::{
     AddressBook, CancellationToken, Gate, LaunchError, Launched, Locator, NotReady, Readiness,
-    ReadinessChecks, RuntimeConfig, TaskTracker, launch_http_on, launch_shards, local_addr,
-    shard_listeners, start_readiness,
+    ReadinessChecks, RuntimeConfig, TaskTracker, launch_shards, shard_listeners, start_readiness,
 };
 use endpoints::Endpoints;
 use status::{Detail, StatusSource};
@@ -226,13 +226,7 @@ pub async fn launch(
     let listeners = shard_listeners(service, listener, port.settings.shards)?;
     let gate = Gate::new(service, &port.settings.connections);
     let mut launched = launch_shards(service, listeners, gate, shutdown, move |shard| {
-        std::future::ready(port.serve_shard(
-            shard.index,
-            shard.listener,
-            shard.gate,
-            tasks.clone(),
-            shard.shutdown,
-        ))
+        std::future::ready(port.serve_shard(shard, tasks.clone()))
     })
     .await?;
     if let Some(listener) = admin {
@@ -270,56 +264,35 @@ struct Port {
 }
 
 impl Port {
-    /// Serves shard `index` of the port on `listener`, on the calling thread's
-    /// runtime: its subscribers and their writer, its front door, and the
-    /// router for what the door passes on. `tasks` is what its drain
+    /// Serves `shard` of the port: its subscribers, its front door, and
+    /// the router for what the door passes on. `tasks` is what its drain
     /// waits for.
     fn serve_shard(
         &self,
-        index: usize,
-        listener: TcpListener,
-        gate: Gate,
+        shard: RuntimeShard,
         tasks: TaskTracker,
-        shutdown: CancellationToken,
     ) -> Result<Launched, LaunchError> {
         let write_timeout = self.settings.connections.write_timeout;
-        let shard = Shard::new(
-            index,
-            self.messages.clone(),
-            socket::shard_config(write_timeout),
-            self.clients.clone(),
-        );
-        tasks.spawn(
-            shard
-                .clone()
-                .run(self.hub.signal().watch(), shutdown.clone()),
-        );
-        let door = Arc::new(socket::WebSocketDoor {
-            shard,
+        let door = socket::WebSocketDoor {
+            shard: Shard::new(
+                shard.index,
+                self.messages.clone(),
+                socket::shard_config(write_timeout),
+                self.clients.clone(),
+            ),
             hosts: self.hosts.clone(),
             hub: self.hub.clone(),
             default_zone: self.default_zone.clone(),
             write_timeout,
-            shutdown: shutdown.clone(),
-        });
-        let addr = local_addr(NAME, &listener)?;
-        let routed = clocker_fanout::door::open(
-            listener,
-            addr,
-            self.settings.clone(),
-            gate,
+            shutdown: shard.shutdown.clone(),
+        };
+        clocker_fanout::door::serve_shard(
+            shard,
             door,
-            tasks.clone(),
-            shutdown.clone(),
-        );
-        launch_http_on(
-            NAME,
-            routed,
-            addr,
+            self.hub.signal(),
             self.router.clone(),
             &self.settings,
             tasks,
-            shutdown,
         )
     }
 }

@@ -50,11 +50,11 @@ use clocker_proto::v1::{
     current_time_server, hours_server, milliseconds_server, minutes_server, seconds_server,
     timers_server,
 };
+use clocker_runtime::Shard as RuntimeShard;
 use clocker_runtime::http::{ApiError, allowed_origins, cors};
 use clocker_runtime::{
     AddressBook, CancellationToken, Gate, LaunchError, Launched, Locator, Readiness,
-    ReadinessChecks, RuntimeConfig, TaskTracker, launch_http_on, launch_shards, local_addr,
-    shard_listeners, start_readiness,
+    ReadinessChecks, RuntimeConfig, TaskTracker, launch_shards, shard_listeners, start_readiness,
 };
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
@@ -216,13 +216,7 @@ pub async fn launch(
     let listeners = shard_listeners(service, listener, port.settings.shards)?;
     let gate = Gate::new(service, &port.settings.connections);
     let launched = launch_shards(service, listeners, gate, shutdown, move |shard| {
-        std::future::ready(port.serve_shard(
-            shard.index,
-            shard.listener,
-            shard.gate,
-            tasks.clone(),
-            shard.shutdown,
-        ))
+        std::future::ready(port.serve_shard(shard, tasks.clone()))
     })
     .await?;
     stop_on_failure.disarm();
@@ -247,52 +241,35 @@ struct Port {
 }
 
 impl Port {
-    /// Serves shard `index` of the port on `listener`, on the calling thread's
-    /// runtime: its subscribers and their writer, its front door, and the
-    /// router for what the door passes on. `tasks` is what its drain
+    /// Serves `shard` of the port: its subscribers, its front door, and
+    /// the router for what the door passes on. `tasks` is what its drain
     /// waits for.
     fn serve_shard(
         &self,
-        index: usize,
-        listener: TcpListener,
-        gate: Gate,
+        shard: RuntimeShard,
         tasks: TaskTracker,
-        shutdown: CancellationToken,
     ) -> Result<Launched, LaunchError> {
         let write_timeout = self.settings.connections.write_timeout;
-        let shard = Shard::new(
-            index,
-            Arc::new(Listening),
-            direct::shard_config(write_timeout, self.keep_alive),
-            self.counters.clone(),
-        );
-        tasks.spawn(shard.clone().run(self.signal.watch(), shutdown.clone()));
-        let door = Arc::new(direct::StreamDoor {
-            shard,
+        let door = direct::StreamDoor {
+            shard: Shard::new(
+                shard.index,
+                Arc::new(Listening),
+                direct::shard_config(write_timeout, self.keep_alive),
+                self.counters.clone(),
+            ),
             feed: self.feed.clone(),
             hub: self.hub.clone(),
             origins: self.origins.clone(),
             write_timeout,
-            shutdown: shutdown.clone(),
-        });
-        let addr = local_addr(NAME, &listener)?;
-        let routed = clocker_fanout::door::open(
-            listener,
-            addr,
-            self.settings.clone(),
-            gate,
+            shutdown: shard.shutdown.clone(),
+        };
+        clocker_fanout::door::serve_shard(
+            shard,
             door,
-            tasks.clone(),
-            shutdown.clone(),
-        );
-        launch_http_on(
-            NAME,
-            routed,
-            addr,
+            &self.signal,
             self.router.clone(),
             &self.settings,
             tasks,
-            shutdown,
         )
     }
 }
