@@ -7,15 +7,16 @@
 //! those were most of a service's memory. So the door reads each new
 //! connection's request head itself. A request the service answers here
 //! ([`FrontDoor::route`]: the funnel's WebSocket upgrade, the stream's SSE
-//! routes) is answered by the service's [`FrontDoor::serve`], which hands
-//! the socket to its shard's subscribers; every other connection goes on
+//! routes) is answered by the service's [`FrontDoor::answer`], and the
+//! socket joins its shard's subscribers; every other connection goes on
 //! to the router with the bytes already read put back in front
 //! ([`Prefixed`]), so hyper sees it as it arrived. Only a connection's
 //! first request is looked at.
 //!
 //! Every connection is admitted by the port's [`Gate`] first (its permit
 //! goes with it, to the router too), and must send its head within the
-//! header timeout.
+//! header timeout. [`serve_shard`] puts it together: a shard's subscribers,
+//! its door, and the router behind it.
 
 mod head;
 mod prefixed;
