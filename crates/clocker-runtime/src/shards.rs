@@ -29,6 +29,11 @@ use tokio::sync::oneshot;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
+mod heartbeats;
+
+use heartbeats::Heartbeats;
+pub use heartbeats::{SILENT_LIMIT, stuck_shard};
+
 use crate::gate::Gate;
 use crate::launch::{LaunchError, Launched};
 use crate::socket::{listen_beside, local_addr};
@@ -144,6 +149,7 @@ where
         .await;
     }
     let serve = Arc::new(serve);
+    let heartbeats = Heartbeats::new(count);
     let mut threads = Vec::with_capacity(count - 1);
     for (index, listener) in (1..).zip(listeners) {
         let shard = ThreadShard {
@@ -153,6 +159,7 @@ where
             listener,
             gate: gate.clone(),
             shutdown: shutdown.clone(),
+            heartbeats: heartbeats.clone(),
         };
         match shard.start(serve.clone()) {
             Ok(thread) => threads.push(thread),
@@ -163,6 +170,7 @@ where
             }
         }
     }
+    heartbeats.start(0, shutdown.clone());
     let first = serve(Shard {
         service,
         index: 0,
@@ -211,6 +219,7 @@ struct ThreadShard {
     listener: std::net::TcpListener,
     gate: Gate,
     shutdown: CancellationToken,
+    heartbeats: Arc<Heartbeats>,
 }
 
 /// A shard's thread, starting.
@@ -243,11 +252,13 @@ impl ThreadShard {
             listener,
             gate,
             shutdown,
+            heartbeats,
         } = self;
         let (ready_tx, ready) = oneshot::channel();
         let (stopped_tx, stopped) = oneshot::channel();
         let name = format!("{service}-{index}");
         let done = spawn_single_threaded(&name, move || async move {
+            heartbeats.start(index, shutdown.clone());
             let launched = match TcpListener::from_std(listener) {
                 Ok(listener) => {
                     serve(Shard {

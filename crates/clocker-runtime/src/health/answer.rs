@@ -4,18 +4,31 @@
 
 use axum::Json;
 use axum::extract::{Request, State};
-use axum::http::HeaderValue;
+use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 
 use super::{NOT_READY_METADATA, Readiness};
 
 /// The most bytes of reason the gRPC metadata carries.
 const MAX_REASON_BYTES: usize = 1024;
 
-/// `GET /livez`: the thread answers.
-pub async fn get_liveness() -> Json<serde_json::Value> {
-    Json(serde_json::json!({"status": "ok"}))
+/// `GET /livez`: the thread answers, and, for a sharded service, every
+/// shard has beaten within [`crate::shards::SILENT_LIMIT`] (503 naming the
+/// stuck shard otherwise).
+pub async fn get_liveness() -> Response {
+    match crate::shards::stuck_shard() {
+        None => Json(serde_json::json!({"status": "ok"})).into_response(),
+        Some((shard, silent)) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(serde_json::json!({
+                "status": "stuck",
+                "shard": shard,
+                "silent_ms": u64::try_from(silent.as_millis()).unwrap_or(u64::MAX),
+            })),
+        )
+            .into_response(),
+    }
 }
 
 /// `GET /health` of a gRPC port: [`Readiness::answer`] with no fields of

@@ -356,3 +356,52 @@ async fn a_clients_connection_cap_holds_across_shards() {
 fn the_default_is_at_least_one_shard() {
     assert!(default_shards() >= 1);
 }
+
+#[tokio::test]
+async fn liveness_fails_whichever_shard_answers_while_one_is_stuck() {
+    let settings = settings(ConnectionLimits::default());
+    let listeners = shard_listeners(SERVICE, port().await, settings.shards).expect("listeners");
+    let gate = Gate::new(SERVICE, &settings.connections);
+    let shutdown = CancellationToken::new();
+    let stick = Arc::new(tokio::sync::Notify::new());
+    let stuck_on_cue = stick.clone();
+    let launched = launch_shards(SERVICE, listeners, gate, shutdown.clone(), move |shard| {
+        if shard.index == 1 {
+            let cue = stuck_on_cue.clone();
+            // Shard 1's thread blocks (a hang, not a wait): it stops beating.
+            tokio::spawn(async move {
+                cue.notified().await;
+                std::thread::sleep(SILENT_LIMIT * 4);
+            });
+        }
+        std::future::ready(launch_http_shard(
+            shard,
+            Router::new(),
+            &settings,
+            TaskTracker::new(),
+        ))
+    })
+    .await
+    .expect("every shard starts");
+    let addr = launched.addr;
+    let alive = get_from(CLIENT, addr, "/livez").await;
+    assert!(alive.starts_with("HTTP/1.1 200 OK"), "{alive}");
+
+    stick.notify_one();
+    // Probes that land on the stuck shard get no answer; those on shard 0
+    // say which shard is stuck once it has been silent for the limit.
+    let deadline = Instant::now() + SILENT_LIMIT * 3;
+    let stuck = loop {
+        assert!(Instant::now() < deadline, "liveness never failed");
+        let probe = get_from(CLIENT, addr, "/livez");
+        if let Ok(answer) = tokio::time::timeout(Duration::from_millis(200), probe).await
+            && answer.starts_with("HTTP/1.1 503")
+        {
+            break answer;
+        }
+    };
+    assert!(stuck.contains(r#""shard":1"#), "{stuck}");
+    assert!(stuck.contains(r#""status":"stuck""#), "{stuck}");
+    shutdown.cancel();
+    let _ = launched.stopped().await;
+}
