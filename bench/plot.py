@@ -123,6 +123,7 @@ SERVER_COLOURS = {
     "node-ws": WS10,
     "node-sse": "#9467bd",  # purple
     "python-websockets": "#8c564b",  # brown
+    "bare-ws": "#7f7f7f",  # grey: the floor, one write per delivery and nothing else
 }
 # The Node.js peer each of ours is judged against (issue 17).
 NODE_PEER = {"funnel": "node-ws", "stream": "node-sse"}

@@ -172,12 +172,12 @@ pub async fn serve(
     Child::spawn(name.as_str(), command, SERVICE_DEADLINE).await
 }
 
-/// Runs `clocker-bench SUBCOMMAND` (a baseline server of this binary, such
-/// as `bare-server`) as a child labelled `label`.
-pub async fn own_server(subcommand: &str, label: &str) -> anyhow::Result<Child> {
+/// Runs `clocker-bench SUBCOMMAND ARGS` (a baseline server of this binary,
+/// such as `bare-server`) as a child labelled `label`.
+pub async fn own_server(subcommand: &str, args: &[&str], label: &str) -> anyhow::Result<Child> {
     let exe = std::env::current_exe().context("cannot find this binary's path")?;
     let mut command = Command::new(exe);
-    command.arg(subcommand);
+    command.arg(subcommand).args(args);
     Child::spawn(label, command, SERVICE_DEADLINE).await
 }
 

@@ -35,8 +35,9 @@
 //! - `fanout`: what P4 and P6 share: the servers (ours and the peers of
 //!   `bench/peers/`), the lean clients, one server measured at one client
 //!   count, the table setting ours against the peers.
-//! - `bare`, `bare_http`, `echo`: the baselines, a bare tonic server, a bare
-//!   hyper HTTP/1.1 handler and a raw TCP echo.
+//! - `bare`, `bare_http`, `bare_ws`, `echo`: the baselines, a bare tonic
+//!   server, a bare hyper HTTP/1.1 handler, a bare WebSocket writer and a
+//!   raw TCP echo.
 //! - `procfs`: CPU time and resident memory of a process, from `/proc`.
 //! - `stats`: percentiles, and how durations, rates and ratios are written.
 //! - `report`: the Markdown tables (side by side, with targets) and notes.
@@ -44,6 +45,7 @@
 
 mod bare;
 mod bare_http;
+mod bare_ws;
 mod children;
 mod closed_loop;
 mod echo;
@@ -131,6 +133,9 @@ enum Command {
     /// The bare hyper HTTP handler P5 measures against (run by P5 itself).
     #[command(hide = true)]
     BareHttp,
+    /// The bare WebSocket writer P4 measures against (run by P4 itself).
+    #[command(hide = true)]
+    BareWs(bare_ws::BareWsArgs),
 }
 
 /// Parses the options of one benchmark from nothing: its defaults.
@@ -151,6 +156,7 @@ fn main() -> ExitCode {
         Command::EchoServer => echo::serve(),
         Command::BareServer => bare::serve(),
         Command::BareHttp => bare_http::serve(),
+        Command::BareWs(args) => bare_ws::serve(&args),
         command => {
             raise_open_files();
             run(&cli.programs, command)
@@ -182,6 +188,7 @@ fn run(programs: &Programs, command: Command) -> anyhow::Result<()> {
         Command::EchoServer => echo::serve(),
         Command::BareServer => bare::serve(),
         Command::BareHttp => bare_http::serve(),
+        Command::BareWs(args) => bare_ws::serve(&args),
     }
 }
 

@@ -36,12 +36,12 @@ pub fn run(programs: &Programs, args: &P1Args) -> anyhow::Result<Table> {
 
 async fn measure(programs: &Programs, args: &P1Args) -> anyhow::Result<Table> {
     eprintln!("p1: raw TCP echo, {} round trips", args.calls);
-    let server = children::own_server("echo-server", "echo server").await?;
+    let server = children::own_server("echo-server", &[], "echo server").await?;
     let raw = echo::round_trips(server.addr(), args.warmup, args.calls).await?;
     server.stop().await;
 
     eprintln!("p1: bare tonic server, {} calls, 1 in flight", args.calls);
-    let server = children::own_server("bare-server", "bare tonic server").await?;
+    let server = children::own_server("bare-server", &[], "bare tonic server").await?;
     let bare = calls(&server, args).await;
     server.stop().await;
 

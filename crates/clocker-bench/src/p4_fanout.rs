@@ -2,7 +2,8 @@
 //! pick instead, in the same run with the same clients: for each client
 //! count, a fresh funnel (fed by the five clock services), then Node.js
 //! `ws`, then Python `websockets`, each sending one frame of the funnel's
-//! shape per tick to every client. Each client measures how late its
+//! shape per tick to every client; and the floor under them all, a bare
+//! writer doing one `write(2)` per delivery and nothing else. Each client measures how late its
 //! frames arrive; every server's CPU and memory are read from `/proc`.
 
 use std::time::Duration;
@@ -47,7 +48,7 @@ pub struct P4Args {
     /// Load generator runtime worker threads.
     #[arg(long, default_value_t = 2)]
     pub threads: usize,
-    /// Measure the funnel alone, without the peers.
+    /// Measure the funnel alone, without the peers and the floor.
     #[arg(long)]
     pub no_peers: bool,
 }
@@ -57,7 +58,7 @@ impl P4Args {
         if self.no_peers {
             &[Kind::Funnel]
         } else {
-            &[Kind::Funnel, Kind::NodeWs, Kind::PythonWebsockets]
+            &[Kind::Funnel, Kind::BareWs, Kind::NodeWs, Kind::PythonWebsockets]
         }
     }
 
@@ -125,7 +126,10 @@ async fn measure(programs: &Programs, args: &P4Args) -> anyhow::Result<Table> {
         method: format!(
             "Per client count, one fresh process per server, one after the other: the funnel \
              (`clocker serve funnel --tick {:?} --budget {:?}`{}, fed by five `clocker serve` \
-             clock processes), `node bench/peers/ws-broadcast.mjs` (npm ws, its README's \
+             clock processes), the bare writer (`clocker-bench bare-ws`: one current-thread \
+             loop that answers the upgrade, then per tick encodes one frame and hands it to \
+             every socket with one non-blocking `write(2)`, nothing else: the kernel's cost of a \
+             delivery), `node bench/peers/ws-broadcast.mjs` (npm ws, its README's \
              broadcast loop) and `bench/peers/websockets_broadcast.py` (websockets' \
              `broadcast`), each ticking every {:?} and sending one frame of the funnel's shape, \
              built once per tick, to every client of `/ws?tz=UTC`. Lag = receive wall-clock time \
@@ -139,11 +143,19 @@ async fn measure(programs: &Programs, args: &P4Args) -> anyhow::Result<Table> {
         setup: &setup,
         plan: &plan,
     };
-    Ok(table::table(
+    let mut table = table::table(
         &context,
         &rows,
-        &[Comparison::against_node(Kind::Funnel, Kind::NodeWs)],
-    ))
+        &[
+            Comparison::against_node(Kind::Funnel, Kind::NodeWs),
+            Comparison::against_floor(Kind::Funnel),
+            Comparison::against_floor(Kind::NodeWs),
+        ],
+    );
+    if let Some(note) = table::floor_note(&rows, Kind::NodeWs) {
+        table.note(note);
+    }
+    Ok(table)
 }
 
 /// ` --shards N` when given, as the method notes write it.

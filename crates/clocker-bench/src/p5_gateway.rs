@@ -104,7 +104,7 @@ async fn measure(programs: &Programs, args: &P5Args) -> anyhow::Result<Table> {
     let shards = args.shards.to_string();
     let gateway =
         children::serve(programs, ServiceName::Gateway, &env, &["--shards", &shards]).await?;
-    let bare = children::own_server("bare-http", "bare hyper handler").await?;
+    let bare = children::own_server("bare-http", &[], "bare hyper handler").await?;
     let result = async {
         ready(gateway.addr()).await?;
         ready(bare.addr()).await?;

@@ -162,7 +162,7 @@ async fn measure(programs: &Programs, args: &P6Args) -> anyhow::Result<Table> {
                 ours: Kind::Stream,
                 theirs: Kind::Funnel,
                 cpu: None,
-                rss: MEMORY_RATIO_TARGET,
+                rss: Some(MEMORY_RATIO_TARGET),
                 rss_bytes: None,
             },
         ],

@@ -1,7 +1,8 @@
 //! The servers a fan-out benchmark measures: ours (`clocker serve funnel`,
 //! `clocker serve stream`) and the peers a user would pick instead
 //! (`bench/peers/`: Node.js `ws`, a Node.js `node:http` SSE broadcaster,
-//! Python `websockets`), each a child process on a free port of 127.0.0.1.
+//! Python `websockets`), and the floor under them all (`clocker-bench
+//! bare-ws`), each a child process on a free port of 127.0.0.1.
 
 use std::time::Duration;
 
@@ -30,6 +31,9 @@ pub enum Kind {
     NodeSse,
     /// `bench/peers/websockets_broadcast.py`: `websockets.broadcast`.
     PythonWebsockets,
+    /// `clocker-bench bare-ws`: the floor, one `write(2)` per delivery and
+    /// nothing else.
+    BareWs,
 }
 
 impl Kind {
@@ -41,6 +45,7 @@ impl Kind {
             Kind::NodeWs => "Node.js ws",
             Kind::NodeSse => "Node.js http SSE",
             Kind::PythonWebsockets => "Python websockets",
+            Kind::BareWs => "bare writer (floor)",
         }
     }
 
@@ -52,6 +57,7 @@ impl Kind {
             Kind::NodeWs => "node-ws",
             Kind::NodeSse => "node-sse",
             Kind::PythonWebsockets => "python-websockets",
+            Kind::BareWs => "bare-ws",
         }
     }
 
@@ -62,7 +68,9 @@ impl Kind {
 
     pub fn protocol(self) -> Protocol {
         match self {
-            Kind::Funnel | Kind::NodeWs | Kind::PythonWebsockets => Protocol::WebSocket,
+            Kind::Funnel | Kind::NodeWs | Kind::PythonWebsockets | Kind::BareWs => {
+                Protocol::WebSocket
+            }
             Kind::Stream | Kind::NodeSse => Protocol::Sse,
         }
     }
@@ -127,6 +135,10 @@ impl Server {
                     ours_extra.extend(["--shards", shards]);
                 }
                 children::serve(programs, name, &setup.env, &ours_extra).await?
+            }
+            Kind::BareWs => {
+                let tick = setup.tick.as_millis().to_string();
+                children::own_server("bare-ws", &["--tick-ms", &tick], kind.label()).await?
             }
             Kind::NodeWs | Kind::NodeSse | Kind::PythonWebsockets => {
                 let (program, script) = match kind {

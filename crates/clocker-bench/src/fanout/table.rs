@@ -25,8 +25,8 @@ pub struct Comparison {
     pub theirs: Kind,
     /// CPU per delivery: the ratio at most this, at these counts.
     pub cpu: Option<(f64, &'static [usize])>,
-    /// RSS per connection: the ratio at most this.
-    pub rss: f64,
+    /// RSS per connection: the ratio at most this (none: no target).
+    pub rss: Option<f64>,
     /// And ours' RSS per connection at most this many bytes.
     pub rss_bytes: Option<f64>,
 }
@@ -38,8 +38,20 @@ impl Comparison {
             ours,
             theirs,
             cpu: Some((CPU_RATIO_TARGET, CPU_RATIO_COUNTS)),
-            rss: RSS_RATIO_TARGET,
+            rss: Some(RSS_RATIO_TARGET),
             rss_bytes: Some(RSS_PER_CONNECTION_TARGET),
+        }
+    }
+
+    /// A server against the bare writer (`clocker-bench bare-ws`): how far
+    /// above the kernel's own cost of a write it is. No target.
+    pub fn against_floor(server: Kind) -> Self {
+        Self {
+            ours: server,
+            theirs: Kind::BareWs,
+            cpu: None,
+            rss: None,
+            rss_bytes: None,
         }
     }
 
@@ -53,11 +65,13 @@ impl Comparison {
                 counts.join(", ")
             ));
         }
-        let mut rss = format!("RSS / conn ≤ {}", stats::ratio(self.rss));
-        if let Some(bytes) = self.rss_bytes {
-            rss += &format!(" and ≤ {}", kib(bytes));
+        if let Some(ratio) = self.rss {
+            let mut rss = format!("RSS / conn ≤ {}", stats::ratio(ratio));
+            if let Some(bytes) = self.rss_bytes {
+                rss += &format!(" and ≤ {}", kib(bytes));
+            }
+            parts.push(rss);
         }
-        parts.push(rss);
         parts.join("; ")
     }
 }
@@ -289,14 +303,58 @@ fn comparison_row(comparison: &Comparison, ours: &Row, theirs: &Row) -> Vec<Stri
     {
         met.push(format!("CPU {}", verdict(cpu > 0.0 && cpu <= target)));
     }
-    let rss_met = rss > 0.0
-        && rss <= comparison.rss
-        && comparison
-            .rss_bytes
-            .is_none_or(|bytes| ours.rss_per_connection() <= bytes);
-    met.push(format!("RSS {}", verdict(rss_met)));
+    if let Some(target) = comparison.rss {
+        let rss_met = rss > 0.0
+            && rss <= target
+            && comparison
+                .rss_bytes
+                .is_none_or(|bytes| ours.rss_per_connection() <= bytes);
+        met.push(format!("RSS {}", verdict(rss_met)));
+    }
     cells.push(met.join(" · "));
     cells
+}
+
+/// Where the CPU target stands against the floor: at each count the target
+/// is judged at, ⅓ of `peer`'s CPU per delivery beside the bare writer's,
+/// and how much of the bare writer's is the kernel's.
+pub fn floor_note(rows: &[Row], peer: Kind) -> Option<String> {
+    let (target, counts) = (CPU_RATIO_TARGET, CPU_RATIO_COUNTS);
+    let measured = |kind: Kind, clients: usize| {
+        rows.iter()
+            .find(|row| row.kind == kind && row.clients == clients)
+            .and_then(|row| row.outcome.as_ref().ok())
+    };
+    let said: Vec<String> = counts
+        .iter()
+        .filter_map(|&clients| {
+            let (floor, theirs) = (measured(Kind::BareWs, clients)?, measured(peer, clients)?);
+            let floor_cpu = floor.cpu_per_delivery();
+            let kernel = floor_cpu.mul_f64(stats::divide(
+                floor.server_cpu.system,
+                floor.server_cpu.total(),
+            ));
+            Some(format!(
+                "at {}: {} of {}'s {} is {}, the bare writer's {} ({} of it in the kernel)",
+                stats::count(clients as f64),
+                stats::ratio(target),
+                peer.label(),
+                duration(theirs.cpu_per_delivery()),
+                duration(theirs.cpu_per_delivery().mul_f64(target)),
+                duration(floor_cpu),
+                duration(kernel),
+            ))
+        })
+        .collect();
+    (!said.is_empty()).then(|| {
+        format!(
+            "The floor: CPU per delivery of a server that does nothing but one `write(2)` of \
+             the shared frame per delivery (on loopback the kernel also runs the receiving \
+             side's TCP work in the sender's context): {}. A server under the floor would need \
+             fewer than one write per delivery.",
+            said.join("; ")
+        )
+    })
 }
 
 /// What went wrong with a row, if anything did.
