@@ -161,8 +161,38 @@ pub(super) fn table(paths: &Paths, args: &P5Args) -> Table {
         args.duration,
         args.warmup,
     ));
+    table.note(floor_note(paths, args));
     if let Some(error) = &direct.first_error {
         table.note(format!("First direct error: `{error}`."));
     }
     table
+}
+
+/// The least a REST-to-gRPC hop can cost with these libraries: answering
+/// the HTTP request (the bare handler's CPU per request) plus making the one
+/// gRPC call (the direct tonic client's CPU per call), against the CPU
+/// target and the gateway's own cost.
+fn floor_note(paths: &Paths, args: &P5Args) -> String {
+    let Paths {
+        gateway,
+        bare,
+        direct,
+    } = paths;
+    let answer = cpu_per_request(bare.server_cpu, bare);
+    let call = cpu_per_request(direct.generator_cpu, direct);
+    let floor = answer + call;
+    let micros = |seconds: f64| duration(Duration::from_secs_f64(seconds));
+    format!(
+        "The floor under the gateway's CPU per request: answering an HTTP request (the bare \
+         handler's {}) plus making one gRPC call (the direct tonic client's {} per call, {} in \
+         flight) is {}, {} the bare handler's, where the target allows {}; the gateway spends \
+         {} that floor.",
+        micros(answer),
+        micros(call),
+        args.in_flight,
+        micros(floor),
+        stats::ratio(stats::divide(floor, answer)),
+        stats::ratio(CPU_TARGET),
+        stats::ratio(stats::divide(cpu_per_request(gateway.server_cpu, gateway), floor)),
+    )
 }
