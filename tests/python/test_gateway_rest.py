@@ -639,11 +639,17 @@ def test_an_unknown_timer_is_404(gateway):
 @pytest.mark.parametrize(
     "body",
     [{"seconds": -1}, {"seconds": 1.5}, {"hours": 8785}, {"hours": "one"},
-     {"minutes": 1, "colour": "red"}, ["not", "an", "object"]],
-    ids=["negative", "fraction", "over-366-days", "string", "unknown-key", "array"],
+     {"minutes": 1, "colour": "red"}, ["not", "an", "object"], {}, {"seconds": 0}],
+    ids=["negative", "fraction", "over-366-days", "string", "unknown-key", "array",
+         "empty-is-zero-length", "zero-length"],
 )
 def test_a_bad_timer_is_400(gateway, body):
     http_request(gateway.addr, "POST", "/api/timers", body=body).error(400)
+
+
+def test_a_zero_length_timer_is_refused_saying_why(gateway):
+    reply = http_request(gateway.addr, "POST", "/api/timers", body={})
+    assert reply.error(400) == "a timer must run for at least 1 second (got 0)", reply.describe()
 
 
 # --- /openapi.json and /metrics ---------------------------------------------------

@@ -66,6 +66,7 @@ BAD_REQUESTS = {
     "fraction": frames("0", "0", "1.5"),
     "overflow": frames("99999999999999999999", "0", "0"),
     "over-366-days": frames("8785", "0", "0"),
+    "zero-length": frames("0", "0", "0"),
     "over-366-days-in-seconds": frames("0", "0", str(366 * 86_400 + 1)),
     "two-frames": frames("0", "1"),
     "four-frames": frames("0", "1", "30", "0"),
@@ -84,6 +85,7 @@ BAD_REQUESTS = {
     "json-fraction": [b'{"seconds": 1.5}'],
     "json-overflow": [b'{"hours": 99999999999999999999}'],
     "json-over-366-days": [b'{"hours": 8785}'],
+    "json-zero-length": [b'{}'],
 }
 
 

@@ -19,5 +19,7 @@ pub mod timers;
 
 pub use frame::Frame;
 pub use supervisor::{MAX_ROWS_BYTES, ROWS_PATH, Row};
-pub use timer_duration::{InvalidDuration, MAX_TOTAL_SECONDS, TimerDuration, fuzz_timer_duration};
+pub use timer_duration::{
+    InvalidDuration, MAX_TOTAL_SECONDS, MIN_TOTAL_SECONDS, TimerDuration, fuzz_timer_duration,
+};
 pub use timers::{MAX_WATCH_IDS, SetTimerJson, TimerJson, rfc3339, unix_ms};

@@ -1,5 +1,7 @@
 //! A timer's duration: hours, minutes and seconds as the seed's client types
-//! them, each zero or more, in total at most 366 days.
+//! them, each zero or more, in total at least 1 second and at most 366 days.
+//! The same rule at every door (ZeroMQ, gRPC, REST, the CLI and the web
+//! form): a zero-length timer would fire before anyone saw it set.
 //!
 //! Text fields (the ZeroMQ three-frame request) must be plain decimal digits:
 //! no sign, no fraction, no exponent; anything else is an error that says
@@ -13,6 +15,8 @@ use jiff::SignedDuration;
 #[error("{0}")]
 pub struct InvalidDuration(String);
 
+/// The shortest timer: 1 second.
+pub const MIN_TOTAL_SECONDS: i64 = 1;
 /// The longest timer: 366 days.
 pub const MAX_TOTAL_SECONDS: i64 = 366 * 24 * 3600;
 
@@ -42,10 +46,18 @@ impl TimerDuration {
             .and_then(|h| minutes.checked_mul(60).and_then(|m| h.checked_add(m)))
             .and_then(|hm| hm.checked_add(seconds))
             .filter(|total| *total <= MAX_TOTAL_SECONDS);
-        if total.is_none() {
-            return Err(InvalidDuration(
-                "a timer may run for at most 366 days (8784 hours)".into(),
-            ));
+        match total {
+            None => {
+                return Err(InvalidDuration(
+                    "a timer may run for at most 366 days (8784 hours)".into(),
+                ));
+            }
+            Some(total) if total < MIN_TOTAL_SECONDS => {
+                return Err(InvalidDuration(
+                    "a timer must run for at least 1 second (got 0)".into(),
+                ));
+            }
+            Some(_) => {}
         }
         Ok(Self {
             hours,
@@ -73,7 +85,7 @@ impl TimerDuration {
 /// stable from `fuzz/corpus/timer_duration`): `data` split at its first two
 /// NUL bytes into the hours, minutes and seconds fields of the seed's
 /// three-frame request, parsed as the ZeroMQ door parses them. Panics only
-/// on a defect: an accepted duration outside 0 to 366 days.
+/// on a defect: an accepted duration outside 1 second to 366 days.
 pub fn fuzz_timer_duration(data: &[u8]) {
     let mut fields = data.splitn(3, |&b| b == 0);
     let hours = fields.next().unwrap_or_default();
@@ -83,7 +95,7 @@ pub fn fuzz_timer_duration(data: &[u8]) {
         Ok(duration) => {
             let total = duration.total();
             assert!(
-                !total.is_negative() && total.as_secs() <= MAX_TOTAL_SECONDS,
+                (MIN_TOTAL_SECONDS..=MAX_TOTAL_SECONDS).contains(&total.as_secs()),
                 "{duration:?} accepted"
             );
         }
@@ -146,10 +158,6 @@ mod tests {
             parse(" 2 ", "0", "0").map(|d| d.total()),
             Ok(SignedDuration::from_hours(2))
         );
-        assert_eq!(
-            parse("0", "0", "0").map(|d| d.total()),
-            Ok(SignedDuration::ZERO)
-        );
         // Fields need not be normalised: 90 seconds is fine.
         assert_eq!(
             parse("0", "0", "90").map(|d| d.total()),
@@ -174,6 +182,19 @@ mod tests {
         }
         let err = TimerDuration::parse(&[0xff, 0xfe], b"0", b"0").expect_err("binary");
         assert!(err.to_string().starts_with("hours: not text"), "{err}");
+    }
+
+    #[test]
+    fn the_total_is_at_least_1_second() {
+        assert_eq!(
+            parse("0", "0", "0"),
+            Err("a timer must run for at least 1 second (got 0)".into())
+        );
+        assert_eq!(TimerDuration::new(0, 0, 0).map(|d| d.total()).ok(), None);
+        assert_eq!(
+            TimerDuration::new(0, 0, MIN_TOTAL_SECONDS).map(|d| d.total()),
+            Ok(SignedDuration::from_secs(1))
+        );
     }
 
     #[test]
