@@ -40,7 +40,10 @@ pub fn serve(args: &BareWsArgs) -> anyhow::Result<()> {
         out.flush()?;
         drop(out);
         let clients = Clients::default();
-        tokio::spawn(broadcast(clients.clone(), Duration::from_millis(args.tick_ms)));
+        tokio::spawn(broadcast(
+            clients.clone(),
+            Duration::from_millis(args.tick_ms),
+        ));
         loop {
             let (tcp, _) = match listener.accept().await {
                 Ok(accepted) => accepted,
@@ -52,7 +55,10 @@ pub fn serve(args: &BareWsArgs) -> anyhow::Result<()> {
             let clients = clients.clone();
             tokio::spawn(async move {
                 match upgrade(tcp).await {
-                    Ok(tcp) => clients.lock().unwrap_or_else(PoisonError::into_inner).push(tcp),
+                    Ok(tcp) => clients
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .push(tcp),
                     Err(err) => eprintln!("bare-ws: handshake failed: {err:#}"),
                 }
             });
@@ -69,7 +75,10 @@ async fn upgrade(mut tcp: TcpStream) -> anyhow::Result<TcpStream> {
         let read = tcp.read(&mut chunk).await?;
         anyhow::ensure!(read > 0, "closed during the handshake");
         head.extend_from_slice(&chunk[..read]);
-        anyhow::ensure!(head.len() <= HANDSHAKE_LIMIT, "a head over {HANDSHAKE_LIMIT} bytes");
+        anyhow::ensure!(
+            head.len() <= HANDSHAKE_LIMIT,
+            "a head over {HANDSHAKE_LIMIT} bytes"
+        );
     }
     let key = client_key(&head).context("no Sec-WebSocket-Key")?;
     let answer = clocker_fanout::websocket::handshake_response(key);

@@ -58,7 +58,12 @@ impl P4Args {
         if self.no_peers {
             &[Kind::Funnel]
         } else {
-            &[Kind::Funnel, Kind::BareWs, Kind::NodeWs, Kind::PythonWebsockets]
+            &[
+                Kind::Funnel,
+                Kind::BareWs,
+                Kind::NodeWs,
+                Kind::PythonWebsockets,
+            ]
         }
     }
 

@@ -147,12 +147,12 @@ impl Hub {
         self.signal.raise();
     }
 
-    /// Records which services the last tick found down.
+    /// Records which services are down (see [`crate::outage`]).
     pub fn set_degraded(&self, degraded: Vec<Cow<'static, str>>) {
         *self.degraded.lock().unwrap_or_else(|p| p.into_inner()) = degraded;
     }
 
-    /// The services the last tick found down.
+    /// The services down (see [`crate::outage`]).
     pub fn degraded(&self) -> Vec<Cow<'static, str>> {
         self.degraded
             .lock()

@@ -11,6 +11,8 @@
 //!   encoded for the wire once (`hub`, `channel`).
 //! - the tick loop builds each zone's frame once per tick, on a thread of
 //!   its own ([`start_ticker`], `ticker`).
+//! - [`outage`]: when a clock service counts as down (after 500 ms of
+//!   misses, not at one late reply).
 //! - [`FleetClock`]: current-time's clock as learned from those reads, so
 //!   clock-sync pongs share the frames' timebase (`fleet_clock`).
 //! - [`subscribers`]: a shard's subscribed sockets and the writer that
@@ -28,6 +30,7 @@ pub mod door;
 mod fleet_clock;
 pub mod frame;
 mod hub;
+pub mod outage;
 pub mod sse;
 pub mod subscribers;
 mod ticker;

@@ -18,6 +18,7 @@ use tokio::time::MissedTickBehavior;
 use tokio_util::sync::CancellationToken;
 
 use crate::fleet_clock::{Estimator, Sample, nanos, wall_clock_nanos};
+use crate::outage::Outages;
 use crate::{Assembler, FleetClock, Hub, InstantRead};
 
 /// Starts the tick loop on its own thread; resolves once it is ready (the
@@ -83,7 +84,7 @@ async fn run(
     let mut interval = tokio::time::interval(tick);
     interval.set_missed_tick_behavior(MissedTickBehavior::Skip);
     let mut seq: u64 = 0;
-    let mut degraded: Vec<Cow<'static, str>> = Vec::new();
+    let mut outages = Outages::default();
     loop {
         let mut zones = hub.zones_in_use();
         if zones.is_empty() {
@@ -97,7 +98,7 @@ async fn run(
                     let probe_zone = probe_zone.unwrap_or("UTC");
                     let instant = reader.read().await;
                     let probe = reader.assembler.frame(0, probe_zone, &instant).await;
-                    note_degraded(&hub, &mut degraded, probe.degraded);
+                    note_degraded(&hub, &mut outages, &probe.degraded);
                 }
             }
             interval.reset_immediately();
@@ -117,7 +118,7 @@ async fn run(
                 now_degraded.push(name.clone());
             }
         }
-        note_degraded(&hub, &mut degraded, now_degraded);
+        note_degraded(&hub, &mut outages, &now_degraded);
 
         for (zone, frame) in zones.iter().zip(frames) {
             hub.publish(&zone.name, frame.seq, &frame.to_json());
@@ -156,16 +157,22 @@ impl InstantReader<'_> {
     }
 }
 
-/// Records (and logs, when it changes) which services did not answer.
-fn note_degraded(hub: &Hub, degraded: &mut Vec<Cow<'static, str>>, now: Vec<Cow<'static, str>>) {
-    if now == *degraded {
+/// Records (and logs, when it changes) which services are down: missing
+/// from every read for [`OUTAGE_AFTER`](crate::outage::OUTAGE_AFTER), not
+/// merely late once.
+fn note_degraded(hub: &Hub, outages: &mut Outages, missing: &[Cow<'static, str>]) {
+    let now = Instant::now();
+    let Some(down) = outages.observe(missing, now).map(<[_]>::to_vec) else {
         return;
-    }
-    if now.is_empty() {
+    };
+    if down.is_empty() {
         tracing::info!("all clock services answer again");
     } else {
-        tracing::warn!(degraded = ?now, "clock services not answering");
+        tracing::warn!(
+            down = ?down,
+            for_ms = outages.longest(now).as_millis() as u64,
+            "clock services not answering"
+        );
     }
-    *degraded = now;
-    hub.set_degraded(degraded.clone());
+    hub.set_degraded(down);
 }

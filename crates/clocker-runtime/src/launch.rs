@@ -145,6 +145,6 @@ where
             }
         }
     });
-    tracing::info!(%service, %addr, "serving");
+    tracing::debug!(%service, %addr, "serving");
     Ok(Launched::new(service, addr, Vec::new(), task))
 }

@@ -24,7 +24,8 @@
 //!   ([`BudgetLayer`]); `grpc_timeout`: the client's deadline; `deadline`:
 //!   a write bounded in time ([`within`]).
 //! - [`health`]: liveness apart from readiness.
-//! - `shutdown`: the one shutdown signal ([`shutdown_signal`]).
+//! - `shutdown`: the one shutdown signal ([`shutdown_signal`], and
+//!   [`stop_signal`] for a second listener that logs nothing).
 //!
 //! Finding other services: `address` ([`AddressBook`]), `locate`
 //! ([`Locator`]), `backoff` (retry pacing, [`Backoff`]).
@@ -86,7 +87,7 @@ pub use locate::{LocateError, Locator};
 pub use peer::{FORWARDED_FOR, PeerAddr, client_ip, client_network, forward_peer};
 pub use serving::{GatedListener, serve_http, serve_router};
 pub use shards::{Shard, default_shards, launch_shards, shard_listeners};
-pub use shutdown::shutdown_signal;
+pub use shutdown::{shutdown_signal, stop_signal};
 pub use socket::{BACKLOG, bind, configure_accepted, listen_shareable, local_addr};
 pub use telemetry::{init_logging, prometheus, record_http_request, render_metrics};
 pub use thread::{ServiceThread, spawn_single_threaded};

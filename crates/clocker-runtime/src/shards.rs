@@ -207,7 +207,7 @@ where
     let addr = first.addr;
     let other_endpoints = first.other_endpoints.clone();
     let task = tokio::spawn(watch_shards(service, count, first, started, shutdown));
-    tracing::info!(%service, %addr, shards = count, "serving on every shard");
+    tracing::debug!(%service, %addr, shards = count, "serving on every shard");
     Ok(Launched::new(service, addr, other_endpoints, task))
 }
 

@@ -113,7 +113,7 @@ pub async fn serve(
         Err(err) => return Err(bind_error(std::io::Error::other(err))),
     };
     let bound = format!("tcp://{}", listener.local_addr().map_err(bind_error)?);
-    tracing::info!(endpoint = %bound, "timers serving ZeroMQ");
+    tracing::debug!(endpoint = %bound, "timers serving ZeroMQ");
     tasks.spawn(accept(listener, timers, limits, shutdown));
     Ok(bound)
 }

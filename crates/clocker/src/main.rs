@@ -12,7 +12,9 @@ use clocker::cli::{Cli, Command, dotenv_file, forwarded_settings};
 use clocker::up::UpRequest;
 use clocker::{account, health, print_time, ps, random, timer, up};
 use clocker_fleet::{FleetConfig, ServiceName, address_book_from_env, host_in_url, launch_service};
-use clocker_runtime::{CancellationToken, adopt_listeners, bind, init_logging, shutdown_signal};
+use clocker_runtime::{
+    CancellationToken, adopt_listeners, bind, init_logging, shutdown_signal, stop_signal,
+};
 use clocker_supervisor::handover::exec_with_listen_pid;
 use clocker_supervisor::output::Output;
 use clocker_supervisor::probe::Probe;
@@ -27,7 +29,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// After the first Ctrl-C or SIGTERM started a graceful stop, a second one
 /// ends the process at once.
 fn exit_on_second_signal() {
-    let again = shutdown_signal();
+    let again = stop_signal();
     tokio::spawn(async move {
         again.await;
         eprintln!("interrupted again: exiting without waiting for the drain");
@@ -55,7 +57,7 @@ fn die_with_supervisor(_supervisor: &str) -> anyhow::Result<()> {
 
 /// Arms [`exit_on_second_signal`] when the first signal arrives.
 fn exit_on_second_signal_after_first() {
-    let first = shutdown_signal();
+    let first = stop_signal();
     tokio::spawn(async move {
         first.await;
         exit_on_second_signal();

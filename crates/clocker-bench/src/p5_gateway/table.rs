@@ -193,6 +193,9 @@ fn floor_note(paths: &Paths, args: &P5Args) -> String {
         micros(floor),
         stats::ratio(stats::divide(floor, answer)),
         stats::ratio(CPU_TARGET),
-        stats::ratio(stats::divide(cpu_per_request(gateway.server_cpu, gateway), floor)),
+        stats::ratio(stats::divide(
+            cpu_per_request(gateway.server_cpu, gateway),
+            floor
+        )),
     )
 }

@@ -438,3 +438,44 @@ fn sighup_stops_everything_cleanly_with_exit_0() {
     }
     up.line_later("saying it stopped", |line| line == "stopped");
 }
+
+#[test]
+fn each_service_says_once_where_it_listens_and_a_signal_is_logged_once() {
+    let mut up = Up::start_unread(
+        &["--only", "gateway"],
+        &[("RUST_LOG", "info"), ("NO_COLOR", "1")],
+    );
+    up.resume_reading();
+    let rows = up.ps();
+    assert!(rows.len() >= 4, "{rows:?}");
+    assert!(up.signal_and_wait(Signal::SIGINT).success());
+    // Everything it printed: stdout up to `ready`, then stdout and stderr.
+    let mut lines = up.printed().to_vec();
+    while let Ok(line) = up.later.recv_timeout(PATIENCE) {
+        lines.push(line);
+    }
+    for row in &rows {
+        // Its own output (`name | …`, on stdout or in its logs) names its
+        // address once; the summary table is the supervisor's.
+        let prefix = format!("{} | ", row.name);
+        let said: Vec<&String> = lines
+            .iter()
+            .filter(|line| line.trim_start().starts_with(&prefix) && line.contains(&row.addr))
+            .collect();
+        assert_eq!(
+            said.len(),
+            1,
+            "{} announced itself {} times: {said:#?}",
+            row.name,
+            said.len()
+        );
+    }
+    let received = lines
+        .iter()
+        .filter(|line| line.contains("SIGINT received"))
+        .count();
+    assert_eq!(
+        received, 1,
+        "the supervisor's Ctrl-C, logged {received} times: {lines:#?}"
+    );
+}
