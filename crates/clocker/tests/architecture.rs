@@ -1,5 +1,5 @@
 //! The house by role: every workspace crate has one role, and a crate depends
-//! only on the roles its own role allows (the README's "Architecture"
+//! only on the roles its own role allows (docs/ARCHITECTURE.md's "Crates and their roles"
 //! section draws the same map).
 //!
 //! The test reads `cargo metadata` and fails naming every forbidden arrow,
@@ -12,7 +12,7 @@
 //! - [`SERVICE_TEST_DEPENDENCIES`]: the few service tests that start another
 //!   service, each with its reason.
 //! - [`violations`]: the checker, then reading `cargo metadata`.
-//! - [`readme_differences`]: the README's architecture table shows every
+//! - [`table_differences`]: the architecture table (docs/ARCHITECTURE.md) shows every
 //!   crate in the role it has here.
 //! - Tests of the checkers themselves, so the real tests cannot pass
 //!   vacuously.
@@ -65,7 +65,7 @@ enum ToolUse {
 use Role::*;
 
 impl Role {
-    /// The role as the README's architecture table names it.
+    /// The role as the architecture table (docs/ARCHITECTURE.md) names it.
     fn shown(self) -> &'static str {
         match self {
             Contracts => "contracts",
@@ -220,7 +220,7 @@ fn violations(workspace: &Workspace) -> Vec<String> {
         if role_of(name).is_none() {
             found.push(format!(
                 "{name} has no role: place it in ROLES (crates/clocker/tests/architecture.rs) \
-                 and in the README's architecture section"
+                 and in the architecture table in docs/ARCHITECTURE.md"
             ));
         }
     }
@@ -373,15 +373,14 @@ fn parse_metadata(json: &str) -> Workspace {
     workspace
 }
 
-/// The README, whose architecture table must show every crate in its role.
-const README: &str = include_str!("../../../README.md");
+/// docs/ARCHITECTURE.md, whose table must show every crate in its role.
+const ARCHITECTURE: &str = include_str!("../../../docs/ARCHITECTURE.md");
 
-/// `(role, crate)` of each row of the table in the README's "Architecture"
+/// `(role, crate)` of each row of the table in docs/ARCHITECTURE.md's "Crates and their roles"
 /// section: the first cell, and the first name in backticks of the second.
-fn readme_architecture_rows(readme: &str) -> Vec<(String, String)> {
-    readme
-        .lines()
-        .skip_while(|line| *line != "## Architecture")
+fn architecture_rows(text: &str) -> Vec<(String, String)> {
+    text.lines()
+        .skip_while(|line| *line != "## Crates and their roles")
         .skip(1)
         .take_while(|line| !line.starts_with("## "))
         .filter_map(|line| {
@@ -393,18 +392,18 @@ fn readme_architecture_rows(readme: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-/// One line per crate the README's architecture table leaves out, shows in
+/// One line per crate the architecture table (docs/ARCHITECTURE.md) leaves out, shows in
 /// another role, or shows without a role here.
-fn readme_differences(rows: &[(String, String)]) -> Vec<String> {
+fn table_differences(rows: &[(String, String)]) -> Vec<String> {
     let mut found = Vec::new();
     for &(name, role) in ROLES {
         match rows.iter().find(|(_, shown)| shown == name) {
             None => found.push(format!(
-                "{name} is missing from the README's architecture table (role: {})",
+                "{name} is missing from the architecture table (docs/ARCHITECTURE.md) (role: {})",
                 role.shown()
             )),
             Some((shown_role, _)) if shown_role != role.shown() => found.push(format!(
-                "{name} is a {shown_role} in the README's architecture table but a {} in ROLES",
+                "{name} is a {shown_role} in the architecture table (docs/ARCHITECTURE.md) but a {} in ROLES",
                 role.shown()
             )),
             Some(_) => {}
@@ -413,7 +412,7 @@ fn readme_differences(rows: &[(String, String)]) -> Vec<String> {
     for (_, name) in rows {
         if role_of(name).is_none() {
             found.push(format!(
-                "{name} is in the README's architecture table but has no role in ROLES"
+                "{name} is in the architecture table (docs/ARCHITECTURE.md) but has no role in ROLES"
             ));
         }
     }
@@ -422,11 +421,11 @@ fn readme_differences(rows: &[(String, String)]) -> Vec<String> {
 }
 
 #[test]
-fn the_readme_shows_every_crate_in_its_role() {
-    let found = readme_differences(&readme_architecture_rows(README));
+fn the_architecture_table_shows_every_crate_in_its_role() {
+    let found = table_differences(&architecture_rows(ARCHITECTURE));
     assert!(
         found.is_empty(),
-        "the README's architecture table and ROLES disagree:\n  {}\n",
+        "the architecture table (docs/ARCHITECTURE.md) and ROLES disagree:\n  {}\n",
         found.join("\n  ")
     );
 }
@@ -442,7 +441,7 @@ fn every_crate_has_a_role_and_depends_only_on_what_its_role_allows() {
     let found = violations(&workspace);
     assert!(
         found.is_empty(),
-        "the crate graph breaks the house rules (README, \"Architecture\"):\n  {}\n",
+        "the crate graph breaks the house rules (docs/ARCHITECTURE.md):\n  {}\n",
         found.join("\n  ")
     );
 }
@@ -657,14 +656,14 @@ fn cargo_metadata_is_read_as_arrows_between_workspace_crates() {
 }
 
 #[test]
-fn the_readme_table_is_read_as_roles_and_crates() {
-    let readme = "## Using it\n\n| role | crate | its one purpose |\n\n## Architecture\n\n\
+fn the_architecture_table_is_read_as_roles_and_crates() {
+    let text = "## Using it\n\n| role | crate | its one purpose |\n\n## Crates and their roles\n\n\
                   | role | crate | its one purpose |\n|---|---|---|\n\
                   | contracts | `clocker-proto` | the contracts |\n\
                   | tool | `clocker-example-greeting` (`examples/greeting`) | hello |\n\n\
                   ## Layout\n\n| tool | `clocker-other` | after the section |\n";
     assert_eq!(
-        readme_architecture_rows(readme),
+        architecture_rows(text),
         [
             ("contracts".to_owned(), "clocker-proto".to_owned()),
             ("tool".to_owned(), "clocker-example-greeting".to_owned()),
@@ -673,23 +672,23 @@ fn the_readme_table_is_read_as_roles_and_crates() {
 }
 
 #[test]
-fn a_crate_missing_from_the_readme_or_shown_in_another_role_is_reported() {
+fn a_crate_missing_from_the_table_or_shown_in_another_role_is_reported() {
     let mut rows: Vec<(String, String)> = ROLES
         .iter()
         .map(|&(name, role)| (role.shown().to_owned(), name.to_owned()))
         .collect();
-    assert_eq!(readme_differences(&rows), Vec::<String>::new());
+    assert_eq!(table_differences(&rows), Vec::<String>::new());
     rows.retain(|(_, name)| name != "clocker-wire");
     rows.iter_mut()
         .filter(|(_, name)| name == "clocker-gateway")
         .for_each(|(role, _)| *role = "store".to_owned());
     rows.push(("tool".to_owned(), "clocker-misc".to_owned()));
     assert_eq!(
-        readme_differences(&rows),
+        table_differences(&rows),
         [
-            "clocker-gateway is a store in the README's architecture table but a service in ROLES",
-            "clocker-misc is in the README's architecture table but has no role in ROLES",
-            "clocker-wire is missing from the README's architecture table (role: wire)",
+            "clocker-gateway is a store in the architecture table (docs/ARCHITECTURE.md) but a service in ROLES",
+            "clocker-misc is in the architecture table (docs/ARCHITECTURE.md) but has no role in ROLES",
+            "clocker-wire is missing from the architecture table (docs/ARCHITECTURE.md) (role: wire)",
         ]
     );
 }
