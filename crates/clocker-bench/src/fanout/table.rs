@@ -479,6 +479,26 @@ mod tests {
     }
 
     #[test]
+    fn the_floor_note_sets_the_cpu_target_against_the_bare_writer() {
+        let mut floor = level(1_000, 4.0, 400);
+        floor.server_cpu = CpuUse {
+            user: 1.0,
+            system: 3.0,
+        };
+        let rows = vec![
+            row(Kind::BareWs, Ok(floor)),
+            row(Kind::NodeWs, Ok(level(1_000, 9.0, 4_096))),
+        ];
+        let note = floor_note(&rows, Kind::NodeWs).expect("both measured at 1,000");
+        assert!(
+            note.contains("at 1,000: 0.33× of Node.js ws's 9.0 µs is 3.0 µs, the bare writer's 4.0 µs (3.0 µs of it in the kernel)"),
+            "{note}"
+        );
+        // Without the floor measured there is nothing to say.
+        assert_eq!(floor_note(&rows[1..], Kind::NodeWs), None);
+    }
+
+    #[test]
     fn ours_against_node_is_judged_on_cpu_per_delivery_and_memory() {
         // 3 µs against 10 µs per delivery; 900 B against 4 KiB per connection.
         let table = rendered(vec![
