@@ -6,7 +6,8 @@
  */
 
 import { useLayoutEffect, useRef, useState } from 'react';
-import { formatCountdown, formatTimeOfDay, describeDuration, timerName, timerSeconds } from '../countdown';
+import { formatCountdown, describeDuration, timerName, timerSeconds } from '../countdown';
+import { formatTimeOfDay } from '../format';
 import type { Timer } from '../timerApi';
 
 interface Props {
