@@ -60,6 +60,7 @@ describe('describeLate', () => {
 describe('timerName', () => {
   const timer = (label: string): Timer => ({
     id: 't',
+    owned: false,
     label,
     hours: 0,
     minutes: 1,

@@ -8,9 +8,14 @@
  * The stream, the API and the clock are injected, so tests use fakes; the
  * decisions live in the pure `timerState`.
  *
- * With `ids` (the page's: the timers this browser set, `timerIds.ts`) the
- * "list" is those timers, read one by one, and the stream follows exactly them
- * (`?ids=`), reopened whenever a timer is set; with no ids, no stream.
+ * Signed out, with `ids` (the page's: the timers this browser set,
+ * `timerIds.ts`) the "list" is those timers, read one by one, and the stream
+ * follows exactly them (`?ids=`), reopened whenever a timer is set; with no
+ * ids, no stream. Signed in (`setSession`), the list is the account's
+ * (`GET /api/timers` with its token) and the stream is the account's (the
+ * stream service's session cookie, `openStreamSession`). Whoever is shown,
+ * a timer that is not theirs is never kept (`belongs`), and switching
+ * session forgets everything the previous one saw, alerts included.
  */
 
 import { Backoff } from './backoff';
@@ -39,6 +44,8 @@ export interface TimerStoreDeps {
   readonly random?: () => number;
   /** The timers this page follows (anonymous timers are reached only by id); without, the API's list. */
   readonly ids?: TimerIds;
+  /** Sets the stream service's session cookie for `token`, before the account's stream is opened. */
+  readonly openStreamSession?: (token: string) => Promise<void>;
 }
 
 export type StreamState = 'idle' | 'connecting' | 'live' | 'reconnecting';
@@ -54,6 +61,8 @@ export interface TimersSnapshot {
   readonly problem: string | null;
   /** Timers that fired while the page watched, not yet dismissed, oldest first. */
   readonly alerts: readonly Timer[];
+  /** Whether the timers shown are a signed-in account's (else this browser's anonymous ones). */
+  readonly signedIn: boolean;
 }
 
 /** A pending timer this far past due is asked about directly (its event may be lost). */
@@ -91,6 +100,10 @@ export class TimerStore {
   private readonly askedAt = new Map<string, number>();
   /** The last event number seen, to resume from when the stream is reopened. */
   private lastSeq: number | null = null;
+  /** The signed-in session's token; null: anonymous. */
+  private token: string | null = null;
+  /** Counts session switches, so an answer for the previous one is dropped. */
+  private generation = 0;
   private snap: TimersSnapshot;
 
   constructor(deps: TimerStoreDeps) {
@@ -129,9 +142,10 @@ export class TimerStore {
 
   /** Sets a timer; throws a TimerApiError saying why it could not. */
   async set(request: NewTimer): Promise<Timer> {
+    const generation = this.generation;
     const timer = await this.deps.api.create(request);
-    this.apply({ type: 'timer', timer });
-    if (this.deps.ids) {
+    if (generation !== this.generation) return timer; // signed in or out meanwhile
+    if (this.deps.ids && !timer.owned) {
       // Follow it too: a stream names the timers it follows.
       this.deps.ids.add(timer.id);
       if (this.started) {
@@ -139,13 +153,41 @@ export class TimerStore {
         this.connect();
       }
     }
+    this.apply({ type: 'timer', timer });
     return timer;
+  }
+
+  /**
+   * Shows `token`'s timers (null: this browser's anonymous ones). A new
+   * session starts from nothing: the previous one's timers, alerts and
+   * stream are dropped at once.
+   */
+  setSession(token: string | null): void {
+    if (token === this.token) return;
+    this.token = token;
+    this.generation += 1;
+    this.dropStream();
+    clearTimeout(this.retryTimer);
+    clearTimeout(this.listTimer);
+    this.state = initialTimers;
+    this.alerts = [];
+    this.lastSeq = null;
+    this.problem = null;
+    this.listFailures = 0;
+    this.askedAt.clear();
+    this.backoff.reset();
+    this.streamState = 'idle';
+    this.publish();
+    if (!this.started) return;
+    this.connect();
+    this.listTimer = setTimeout(() => void this.loadList(), LIST_ANYWAY_MS);
   }
 
   /** Cancels a timer; throws a TimerApiError saying why it could not. */
   async cancel(id: string): Promise<Timer> {
+    const generation = this.generation;
     const timer = await this.deps.api.cancel(id);
-    this.apply({ type: 'timer', timer });
+    if (generation === this.generation) this.apply({ type: 'timer', timer });
     return timer;
   }
 
@@ -161,13 +203,34 @@ export class TimerStore {
 
   private connect(): void {
     if (!this.started) return;
+    if (this.token !== null) {
+      void this.connectAccount(this.token, this.generation);
+      return;
+    }
     let url = this.deps.eventsUrl;
     if (this.deps.ids) {
       const ids = this.deps.ids.list();
       if (ids.length === 0) return; // nothing to follow yet
       url = eventsUrlFor(url, ids, this.lastSeq);
     }
-    this.setStream(this.streamState === 'idle' ? 'connecting' : 'reconnecting');
+    this.open(url);
+  }
+
+  /** The account's stream: the session cookie first (EventSource cannot send the token), then the stream. */
+  private async connectAccount(token: string, generation: number): Promise<void> {
+    if (this.streamState === 'idle') this.setStream('connecting');
+    try {
+      await this.deps.openStreamSession?.(token);
+    } catch {
+      if (generation === this.generation) this.retryLater();
+      return;
+    }
+    if (generation === this.generation && this.started && this.stream === null) this.open(this.deps.eventsUrl);
+  }
+
+  private open(url: string): void {
+    const first = this.streamState === 'idle' || this.streamState === 'connecting';
+    this.setStream(first ? 'connecting' : 'reconnecting');
     const stream = this.deps.openEvents(url, {
       onOpen: () => this.stream === stream && this.onOpen(),
       onEvent: (data) => this.stream === stream && this.onEvent(data),
@@ -199,6 +262,11 @@ export class TimerStore {
     if (!closed) return; // the browser reconnects, sending Last-Event-ID
     // Refused for good (e.g. 503 while the timer service is down): a new stream, later.
     this.dropStream();
+    this.retryLater();
+  }
+
+  private retryLater(): void {
+    this.setStream('reconnecting');
     clearTimeout(this.retryTimer);
     this.retryTimer = setTimeout(() => this.connect(), this.backoff.next().delayMs);
   }
@@ -211,13 +279,16 @@ export class TimerStore {
 
   private async loadList(): Promise<void> {
     clearTimeout(this.listTimer);
+    const generation = this.generation;
     try {
-      const timers = this.deps.ids ? await this.loadOwn(this.deps.ids) : await this.deps.api.list();
+      const timers =
+        this.token === null && this.deps.ids ? await this.loadOwn(this.deps.ids) : await this.deps.api.list();
+      if (generation !== this.generation) return;
       this.listFailures = 0;
       this.problem = null;
       this.apply({ type: 'list', timers });
     } catch (error) {
-      if (!this.started) return;
+      if (!this.started || generation !== this.generation) return;
       this.problem = error instanceof Error ? error.message : String(error);
       this.publish();
       // Until a reconnection loads it, or this retry does.
@@ -251,8 +322,9 @@ export class TimerStore {
       if (now - timer.firesAtMs < OVERDUE_MS) break; // soonest first: the rest are not due
       if (now - (this.askedAt.get(timer.id) ?? Number.NEGATIVE_INFINITY) < OVERDUE_ASK_GAP_MS) continue;
       this.askedAt.set(timer.id, now);
+      const generation = this.generation;
       this.deps.api.get(timer.id).then(
-        (latest) => this.apply({ type: 'timer', timer: latest }),
+        (latest) => generation === this.generation && this.apply({ type: 'timer', timer: latest }),
         () => {}, // the stream or the next check will tell
       );
     }
@@ -260,9 +332,19 @@ export class TimerStore {
 
   // --- state and snapshot ---------------------------------------------------
 
+  /** Whether `timer` is the viewer's: the account's when signed in, else one this browser set anonymously. */
+  private belongs(timer: Timer): boolean {
+    if (this.token !== null) return timer.owned;
+    if (!this.deps.ids) return true;
+    return !timer.owned && this.deps.ids.list().includes(timer.id);
+  }
+
   private apply(action: TimersAction): void {
+    // Never a stranger's timer: not from a list, an event or an answer.
+    const mine = filterAction(action, (timer) => this.belongs(timer));
+    if (mine === null) return;
     const prev = this.state;
-    this.state = reduceTimers(prev, action);
+    this.state = reduceTimers(prev, mine);
     const fired = newlyFired(prev, this.state, this.deps.now());
     if (fired.length > 0) {
       const ids = new Set(fired.map((timer) => timer.id));
@@ -289,6 +371,7 @@ export class TimerStore {
       stream: this.streamState,
       problem: this.problem,
       alerts: this.alerts,
+      signedIn: this.token !== null,
     };
   }
 
@@ -299,7 +382,8 @@ export class TimerStore {
       prev.timers === this.state &&
       prev.stream === this.streamState &&
       prev.problem === this.problem &&
-      prev.alerts === this.alerts
+      prev.alerts === this.alerts &&
+      prev.signedIn === (this.token !== null)
     ) {
       return;
     }
@@ -315,5 +399,17 @@ function isDropped(data: string): boolean {
     return typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'dropped';
   } catch {
     return false;
+  }
+}
+
+/** `action` with only the timers `keep` accepts; null when nothing of it is left. */
+function filterAction(action: TimersAction, keep: (timer: Timer) => boolean): TimersAction | null {
+  switch (action.type) {
+    case 'list':
+      return { ...action, timers: action.timers.filter(keep) };
+    case 'event':
+      return keep(action.event.timer) ? action : null;
+    case 'timer':
+      return keep(action.timer) ? action : null;
   }
 }
