@@ -44,6 +44,8 @@ export interface TimerStoreDeps {
   readonly random?: () => number;
   /** The timers this page follows (anonymous timers are reached only by id); without, the API's list. */
   readonly ids?: TimerIds;
+  /** Opens the account's stream, sending the session cookie (default: `openEvents`). */
+  readonly openAccountEvents?: OpenEvents;
   /** Sets the stream service's session cookie for `token`, before the account's stream is opened. */
   readonly openStreamSession?: (token: string) => Promise<void>;
 }
@@ -231,7 +233,8 @@ export class TimerStore {
   private open(url: string): void {
     const first = this.streamState === 'idle' || this.streamState === 'connecting';
     this.setStream(first ? 'connecting' : 'reconnecting');
-    const stream = this.deps.openEvents(url, {
+    const openEvents = this.token !== null ? (this.deps.openAccountEvents ?? this.deps.openEvents) : this.deps.openEvents;
+    const stream = openEvents(url, {
       onOpen: () => this.stream === stream && this.onOpen(),
       onEvent: (data) => this.stream === stream && this.onEvent(data),
       onError: (closed) => this.stream === stream && this.onError(closed),
