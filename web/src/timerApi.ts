@@ -101,6 +101,16 @@ export function parseTimerEvent(text: string): TimerEvent | null {
   return { seq, kind: kind as TimerEventKind, timer };
 }
 
+/** Whether `data` is the stream's `"kind":"dropped"` event (retention deleted events since the last one seen). */
+export function isDropped(data: string): boolean {
+  try {
+    const value: unknown = JSON.parse(data);
+    return typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'dropped';
+  } catch {
+    return false;
+  }
+}
+
 /** The timers of `GET /api/timers` (`{"timers":[…]}`), skipping malformed ones; null if it is not a list. */
 export function parseTimerList(value: unknown): Timer[] | null {
   if (!isRecord(value) || !Array.isArray(value.timers)) return null;

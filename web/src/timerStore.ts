@@ -1,29 +1,25 @@
 /**
- * The Timers page's link to the timer service: the event stream
- * (`/stream/timers` on the stream service, Server-Sent Events) kept open, the list loaded
- * again on every (re)connection so nothing missed while away is lost (and
- * retried with backoff when that fails), and
- * the calls that set and cancel timers. Publishes a snapshot for React
- * (`useSyncExternalStore`) and raises an alert for each timer that fires.
- * The stream, the API and the clock are injected, so tests use fakes; the
- * decisions live in the pure `timerState`.
+ * The Timers page's link to the timer service: the events (`timerFeed.ts`:
+ * the stream service's `/stream/timers`, kept open), the list loaded again
+ * on every (re)connection so nothing missed while away is lost (retried with
+ * backoff when that fails), and the calls that set and cancel timers.
+ * Publishes a snapshot for React (`useSyncExternalStore`) and raises an
+ * alert for each timer that fires. Everything is injected, so tests use
+ * fakes; the decisions live in the pure `timerState`.
  *
- * Signed out, with `ids` (the page's: the timers this browser set,
- * `timerIds.ts`) the "list" is those timers, read one by one, and the stream
- * follows exactly them (`?ids=`), reopened whenever a timer is set; with no
- * ids, no stream. Signed in (`setSession`), the list is the account's
- * (`GET /api/timers` with its token) and the stream is the account's (the
- * stream service's session cookie, `openStreamSession`). Whoever is shown,
- * a timer that is not theirs is never kept (`belongs`), and switching
- * session forgets everything the previous one saw, alerts included.
+ * Signed out, with `ids` (the timers this browser set, `timerIds.ts`) the
+ * "list" is those timers, read one by one; signed in (`setSession`), the
+ * account's (`GET /api/timers` with its token). Whoever is shown, a timer
+ * that is not theirs is never kept (`belongs`), and switching session
+ * forgets everything the previous one saw, alerts included.
  */
 
-import { Backoff } from './backoff';
-import type { EventStream, OpenEvents } from './eventStream';
-import { parseTimerEvent, TimerApiError, type NewTimer, type Timer, type TimerApi } from './timerApi';
-import { eventsUrlFor, type TimerIds } from './timerIds';
+import { TimerFeed, type StreamState, type TimerFeedDeps } from './timerFeed';
+import { TimerApiError, type NewTimer, type Timer, type TimerApi } from './timerApi';
+import type { TimerIds } from './timerIds';
 import {
   endedTimers,
+  filterAction,
   initialTimers,
   newlyFired,
   pendingTimers,
@@ -32,25 +28,17 @@ import {
   type TimersState,
 } from './timerState';
 
-export interface TimerStoreDeps {
+export interface TimerStoreDeps extends TimerFeedDeps {
   readonly api: Pick<TimerApi, 'list' | 'get' | 'create' | 'cancel'>;
-  readonly openEvents: OpenEvents;
-  /** Where the timer events are (`timerEventsUrl`). */
-  readonly eventsUrl: string;
   /** The server's clock now, by the page's best estimate, unix ms. */
   readonly now: () => number;
   /** Called once for each timer the page sees fire (a notification, a beep). */
   readonly onFired?: (timer: Timer) => void;
-  readonly random?: () => number;
   /** The timers this page follows (anonymous timers are reached only by id); without, the API's list. */
   readonly ids?: TimerIds;
-  /** Opens the account's stream, sending the session cookie (default: `openEvents`). */
-  readonly openAccountEvents?: OpenEvents;
-  /** Sets the stream service's session cookie for `token`, before the account's stream is opened. */
-  readonly openStreamSession?: (token: string) => Promise<void>;
 }
 
-export type StreamState = 'idle' | 'connecting' | 'live' | 'reconnecting';
+export type { StreamState } from './timerFeed';
 
 export interface TimersSnapshot {
   readonly timers: TimersState;
@@ -84,24 +72,20 @@ type Timeout = ReturnType<typeof setTimeout>;
 
 export class TimerStore {
   private readonly deps: TimerStoreDeps;
-  private readonly backoff: Backoff;
+  private readonly feed: TimerFeed;
   private readonly listeners = new Set<() => void>();
 
   private started = false;
-  private stream: EventStream | null = null;
   private streamState: StreamState = 'idle';
   private problem: string | null = null;
   private state: TimersState = initialTimers;
   private alerts: readonly Timer[] = [];
-  private retryTimer: Timeout | undefined;
   /** The next list load: the one after start, or a retry. */
   private listTimer: Timeout | undefined;
   private listFailures = 0;
   private overdueTimer: ReturnType<typeof setInterval> | undefined;
   /** When each overdue timer was last asked about. */
   private readonly askedAt = new Map<string, number>();
-  /** The last event number seen, to resume from when the stream is reopened. */
-  private lastSeq: number | null = null;
   /** The signed-in session's token; null: anonymous. */
   private token: string | null = null;
   /** Counts session switches, so an answer for the previous one is dropped. */
@@ -110,7 +94,11 @@ export class TimerStore {
 
   constructor(deps: TimerStoreDeps) {
     this.deps = deps;
-    this.backoff = new Backoff(deps.random ? { random: deps.random } : {});
+    this.feed = new TimerFeed(deps, {
+      onState: (state) => this.setStream(state),
+      onEvent: (event) => this.apply({ type: 'event', event }),
+      onResync: () => void this.loadList(),
+    });
     this.snap = this.buildSnapshot();
   }
 
@@ -119,7 +107,7 @@ export class TimerStore {
     if (this.started) return;
     this.started = true;
     this.overdueTimer = setInterval(() => this.checkOverdue(), OVERDUE_CHECK_MS);
-    this.connect();
+    this.feed.start();
     // The list is loaded once the stream is open (so nothing falls between the two), or
     // after a while regardless: a proxy may hold the stream's headers back until its first event.
     this.listTimer = setTimeout(() => void this.loadList(), LIST_ANYWAY_MS);
@@ -127,11 +115,9 @@ export class TimerStore {
 
   stop(): void {
     this.started = false;
-    clearTimeout(this.retryTimer);
     clearTimeout(this.listTimer);
     clearInterval(this.overdueTimer);
-    this.dropStream();
-    this.setStream('idle');
+    this.feed.stop();
   }
 
   /** For useSyncExternalStore. */
@@ -150,10 +136,7 @@ export class TimerStore {
     if (this.deps.ids && !timer.owned) {
       // Follow it too: a stream names the timers it follows.
       this.deps.ids.add(timer.id);
-      if (this.started) {
-        this.dropStream();
-        this.connect();
-      }
+      this.feed.reopen();
     }
     this.apply({ type: 'timer', timer });
     return timer;
@@ -168,20 +151,15 @@ export class TimerStore {
     if (token === this.token) return;
     this.token = token;
     this.generation += 1;
-    this.dropStream();
-    clearTimeout(this.retryTimer);
     clearTimeout(this.listTimer);
     this.state = initialTimers;
     this.alerts = [];
-    this.lastSeq = null;
     this.problem = null;
     this.listFailures = 0;
     this.askedAt.clear();
-    this.backoff.reset();
-    this.streamState = 'idle';
+    this.feed.follow(token);
     this.publish();
     if (!this.started) return;
-    this.connect();
     this.listTimer = setTimeout(() => void this.loadList(), LIST_ANYWAY_MS);
   }
 
@@ -201,84 +179,7 @@ export class TimerStore {
     this.publish();
   };
 
-  // --- the stream -----------------------------------------------------------
-
-  private connect(): void {
-    if (!this.started) return;
-    if (this.token !== null) {
-      void this.connectAccount(this.token, this.generation);
-      return;
-    }
-    let url = this.deps.eventsUrl;
-    if (this.deps.ids) {
-      const ids = this.deps.ids.list();
-      if (ids.length === 0) return; // nothing to follow yet
-      url = eventsUrlFor(url, ids, this.lastSeq);
-    }
-    this.open(url);
-  }
-
-  /** The account's stream: the session cookie first (EventSource cannot send the token), then the stream. */
-  private async connectAccount(token: string, generation: number): Promise<void> {
-    if (this.streamState === 'idle') this.setStream('connecting');
-    try {
-      await this.deps.openStreamSession?.(token);
-    } catch {
-      if (generation === this.generation) this.retryLater();
-      return;
-    }
-    if (generation === this.generation && this.started && this.stream === null) this.open(this.deps.eventsUrl);
-  }
-
-  private open(url: string): void {
-    const first = this.streamState === 'idle' || this.streamState === 'connecting';
-    this.setStream(first ? 'connecting' : 'reconnecting');
-    const openEvents = this.token !== null ? (this.deps.openAccountEvents ?? this.deps.openEvents) : this.deps.openEvents;
-    const stream = openEvents(url, {
-      onOpen: () => this.stream === stream && this.onOpen(),
-      onEvent: (data) => this.stream === stream && this.onEvent(data),
-      onError: (closed) => this.stream === stream && this.onError(closed),
-    });
-    this.stream = stream;
-  }
-
-  private onOpen(): void {
-    this.backoff.reset();
-    this.setStream('live');
-    // Whatever happened while the stream was away (or before it opened).
-    void this.loadList();
-  }
-
-  private onEvent(data: string): void {
-    const event = parseTimerEvent(data);
-    if (event !== null) {
-      this.lastSeq = Math.max(this.lastSeq ?? 0, event.seq);
-      this.apply({ type: 'event', event });
-    } else if (isDropped(data)) {
-      // Old events were deleted (retention): what they said, the timers now say.
-      void this.loadList();
-    }
-  }
-
-  private onError(closed: boolean): void {
-    this.setStream('reconnecting');
-    if (!closed) return; // the browser reconnects, sending Last-Event-ID
-    // Refused for good (e.g. 503 while the timer service is down): a new stream, later.
-    this.dropStream();
-    this.retryLater();
-  }
-
-  private retryLater(): void {
-    this.setStream('reconnecting');
-    clearTimeout(this.retryTimer);
-    this.retryTimer = setTimeout(() => this.connect(), this.backoff.next().delayMs);
-  }
-
-  private dropStream(): void {
-    const stream = this.stream;
-    this.stream = null;
-    stream?.close();
-  }
+  // --- the list -------------------------------------------------------------
 
   private async loadList(): Promise<void> {
     clearTimeout(this.listTimer);
@@ -392,27 +293,5 @@ export class TimerStore {
     }
     this.snap = this.buildSnapshot();
     for (const listener of this.listeners) listener();
-  }
-}
-
-/** Whether `data` is the stream's `"kind":"dropped"` event (retention deleted events since the last one seen). */
-function isDropped(data: string): boolean {
-  try {
-    const value: unknown = JSON.parse(data);
-    return typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'dropped';
-  } catch {
-    return false;
-  }
-}
-
-/** `action` with only the timers `keep` accepts; null when nothing of it is left. */
-function filterAction(action: TimersAction, keep: (timer: Timer) => boolean): TimersAction | null {
-  switch (action.type) {
-    case 'list':
-      return { ...action, timers: action.timers.filter(keep) };
-    case 'event':
-      return keep(action.event.timer) ? action : null;
-    case 'timer':
-      return keep(action.timer) ? action : null;
   }
 }
