@@ -1,6 +1,6 @@
 /** The header's account control: the signed-in name and "Sign out", or a "Sign in" link to the Account page. */
 
-import { useState, useSyncExternalStore, type MouseEvent } from 'react';
+import { useEffect, useRef, useState, useSyncExternalStore, type MouseEvent } from 'react';
 import type { Accounts } from '../accountSession';
 import { ACCOUNT_HREF, isPlainClick } from '../routes';
 
@@ -12,6 +12,14 @@ interface Props {
 export function AccountControl({ accounts, onNavigate }: Props) {
   const session = useSyncExternalStore(accounts.session.subscribe, accounts.session.getSnapshot);
   const [busy, setBusy] = useState(false);
+  const signInLink = useRef<HTMLAnchorElement>(null);
+  const signedOutHere = useRef(false);
+
+  // Signed out with this control: focus lands on "Sign in", where the button was.
+  useEffect(() => {
+    if (session === null && signedOutHere.current) signInLink.current?.focus();
+    signedOutHere.current = false;
+  }, [session]);
 
   const follow = (event: MouseEvent<HTMLAnchorElement>) => {
     if (!isPlainClick(event)) return;
@@ -21,7 +29,13 @@ export function AccountControl({ accounts, onNavigate }: Props) {
 
   if (session === null) {
     return (
-      <a className="account-control account-control__link" href={ACCOUNT_HREF} onClick={follow} data-testid="account-control">
+      <a
+        className="account-control account-control__link"
+        href={ACCOUNT_HREF}
+        onClick={follow}
+        ref={signInLink}
+        data-testid="account-control"
+      >
         Sign in
       </a>
     );
@@ -38,6 +52,7 @@ export function AccountControl({ accounts, onNavigate }: Props) {
         onClick={async () => {
           if (busy) return;
           setBusy(true);
+          signedOutHere.current = true;
           await accounts.signOut();
           setBusy(false);
         }}

@@ -22,12 +22,17 @@ export function AccountPage({ accounts, zone, onNavigate }: Props) {
   const session = useSyncExternalStore(accounts.session.subscribe, accounts.session.getSnapshot);
   const [note, setNote] = useState<string | null>(null);
   const signedInTitle = useRef<HTMLHeadingElement>(null);
+  const noteLine = useRef<HTMLParagraphElement>(null);
   const justSignedIn = useRef(false);
 
+  // Focus follows the result: "Signed in as …", or the note saying the sign-out happened.
   useEffect(() => {
     if (session !== null && justSignedIn.current) signedInTitle.current?.focus();
     justSignedIn.current = false;
   }, [session]);
+  useEffect(() => {
+    if (session === null && note !== null) noteLine.current?.focus();
+  }, [session, note]);
 
   const signIn = async (username: string, password: string) => {
     justSignedIn.current = true;
@@ -58,7 +63,7 @@ export function AccountPage({ accounts, zone, onNavigate }: Props) {
           <h2 className="timers__title" id="account-title">
             Account
           </h2>
-          <p className="account__note" role="status" data-testid="account-note">
+          <p className="account__note" role="status" data-testid="account-note" ref={noteLine} tabIndex={-1}>
             {note}
           </p>
         </div>
