@@ -58,15 +58,6 @@ async function waitSignedIn(page, username) {
   await page.getByTestId("account-control").filter({ hasText: username }).waitFor();
 }
 
-/** What the focused element is. */
-const focused = (page) =>
-  page.evaluate(() => ({
-    id: document.activeElement?.id ?? "",
-    testid: document.activeElement?.getAttribute("data-testid") ?? "",
-    autocomplete: document.activeElement?.getAttribute("autocomplete") ?? "",
-    text: document.activeElement?.textContent ?? "",
-  }));
-
 /** The session the page keeps in sessionStorage. */
 const storedSession = (page) => page.evaluate(() => JSON.parse(sessionStorage.getItem("clocker.session") ?? "null"));
 
@@ -81,7 +72,9 @@ async function cliTimerList(username, token) {
     const bin = process.env.CLOCKER_BIN;
     const help = await run(bin, ["timer", "list", "--help"]);
     const json = help.stdout.includes("--json");
-    const args = ["timer", "list", "--zmq", fleet.also.get("timers"), ...(json ? ["--json"] : [])];
+    // The timer service reports `zeromq tcp://…`.
+    const zmq = fleet.also.get("timers").split(" ").pop();
+    const args = ["timer", "list", "--zmq", zmq, ...(json ? ["--json"] : [])];
     const env = { ...process.env, CLOCKER_CONFIG_DIR: dir, CLOCKER_ACCOUNTS_ADDR: fleet.addrs.get("accounts") };
     const { stdout } = await run(bin, args, { env, timeout: PATIENCE_MS });
     return stdout;
@@ -113,13 +106,13 @@ test("the Account page shows the rules, refuses bad input in place, registers an
   await register(page, "ab", "short");
   assert.match(await registerForm.textContent(), /this one has 2/);
   assert.match(await registerForm.textContent(), /at least 8 bytes/);
-  assert.equal((await focused(page)).autocomplete, "username");
+  await page.waitForFunction(() => document.activeElement?.getAttribute("autocomplete") === "username");
   assert.equal(await registerForm.getByLabel("Username").getAttribute("aria-invalid"), "true");
 
   const username = newName();
   await register(page, username);
   await waitSignedIn(page, username);
-  assert.equal((await focused(page)).id, "signed-in-title");
+  await page.waitForFunction(() => document.activeElement?.id === "signed-in-title", null, { timeout: PATIENCE_MS });
   const session = await storedSession(page);
   assert.equal(session.username, username);
   assert.match(session.token, /^[A-Za-z0-9_-]+$/);
@@ -140,7 +133,9 @@ test("a wrong password is refused in plain words, read out and focused", async (
   const error = page.getByTestId("sign-in-form").getByTestId("account-error");
   await error.filter({ hasText: "Wrong username or password." }).waitFor({ timeout: PATIENCE_MS });
   assert.equal(await error.getAttribute("role"), "alert");
-  await page.waitForFunction(() => document.activeElement?.getAttribute("data-testid") === "account-error");
+  await page.waitForFunction(() => document.activeElement?.getAttribute("data-testid") === "account-error", null, {
+    timeout: PATIENCE_MS,
+  });
 
   await signIn(page, username);
   await waitSignedIn(page, username);
