@@ -227,3 +227,30 @@ test("account page screenshots at 1280×800, light and dark, without console err
     await context.close();
   }
 });
+
+// Last: the failures it piles up from this address would slow the other tests' sign-ins.
+test("repeated wrong passwords are throttled, and the page says how long to wait", async () => {
+  const username = newName();
+  const { page, context, problems } = await openPage(browser, `${fleet.url}account`, DESKTOP);
+  await register(page, username);
+  await waitSignedIn(page, username);
+  await page.getByTestId("sign-out").click();
+  const error = page.getByTestId("sign-in-form").getByTestId("account-error");
+  // A few failures are free; then each one delays the next (1 s, doubling): guess until refused.
+  let status = 0;
+  for (let attempt = 0; attempt < 20 && status !== 429; attempt += 1) {
+    const [response] = await Promise.all([
+      page.waitForResponse((answer) => answer.url().endsWith("/api/sessions"), { timeout: PATIENCE_MS }),
+      signIn(page, username, "not the password"),
+    ]);
+    status = response.status();
+    // The form is ready again once its button no longer says "Signing in…".
+    await page.getByTestId("sign-in-form").getByRole("button", { name: "Sign in", exact: true }).waitFor();
+    if (status === 429) assert.match(response.headers()["retry-after"] ?? "", /^\d+$/);
+  }
+  assert.equal(status, 429, "never throttled");
+  await error.filter({ hasText: /^Too many attempts; try again in \d+ (s|min)/ }).waitFor({ timeout: PATIENCE_MS });
+  await page.waitForFunction(() => document.activeElement?.getAttribute("data-testid") === "account-error");
+  assert.deepEqual(unexpected(problems, 401, 429), []);
+  await context.close();
+});
