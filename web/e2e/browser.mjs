@@ -13,6 +13,13 @@ export const ARTIFACTS = fileURLToPath(new URL("../test-artifacts/", import.meta
 export const PATIENCE_MS = 15_000;
 
 export const DESKTOP = { viewport: { width: 1280, height: 800 } };
+/** A 390×844 phone (the issue's). */
+export const PHONE_390 = {
+  viewport: { width: 390, height: 844 },
+  deviceScaleFactor: 2,
+  isMobile: true,
+  hasTouch: true,
+};
 export const PHONE = {
   viewport: { width: 375, height: 667 },
   deviceScaleFactor: 2,

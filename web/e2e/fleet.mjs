@@ -1,9 +1,10 @@
 // A Clocker fleet for the browser tests: every service a separate
 // `clocker serve` process on a port the OS picks, so a test can kill one
 // service and start it again on the same address. The clock services and
-// the funnel always run; the timer service (its SQLite store in a temporary
-// directory removed on stop), the random service, the REST gateway and the
-// SSE stream service only when a test asks for them. Each service finds the
+// the funnel always run; the accounts service and the timer service (each
+// with its SQLite store in a temporary directory removed on stop, or the
+// PostgreSQL database the environment names), the random service, the REST
+// gateway and the SSE stream service only when a test asks for them. Each service finds the
 // others started before it through CLOCKER_<SERVICE>_ADDR; one whose
 // requirement is not running still starts and answers 503 for that part.
 import { spawn } from "node:child_process";
@@ -23,7 +24,7 @@ if (!BIN) {
 export const CLOCK_SERVICES = ["current-time", "hours", "minutes", "seconds", "milliseconds"];
 
 /** The optional services, in start order (after the clock services, before the funnel). */
-export const OPTIONAL_SERVICES = ["timers", "random", "gateway", "stream"];
+export const OPTIONAL_SERVICES = ["accounts", "timers", "random", "gateway", "stream"];
 
 /** How long a service may take to say it listens. */
 const START_TIMEOUT_MS = 20_000;
@@ -46,7 +47,7 @@ export class Fleet {
    * Starts the five clock services, the optional services asked for, and
    * the funnel (which finds each of them through CLOCKER_<SERVICE>_ADDR, and
    * names the gateway and the stream service in its /config.json).
-   * @param {{clock?: string, tick?: string, timers?: boolean, random?: boolean,
+   * @param {{clock?: string, tick?: string, accounts?: boolean, timers?: boolean, random?: boolean,
    *   gateway?: boolean, stream?: boolean}} options
    *   current-time's clock (e.g. `offset:3700ms`), the funnel's tick, and
    *   which optional services to run.
@@ -80,6 +81,8 @@ export class Fleet {
     this.also = new Map();
     /** The timer service's data directory, made on its first start. */
     this.dataDir = null;
+    /** The accounts service's data directory, made on its first start. */
+    this.accountsDir = null;
   }
 
   /** The page's URL, e.g. `http://127.0.0.1:40123/`. */
@@ -99,6 +102,10 @@ export class Fleet {
     const args = ["serve", name, "--addr", this.addrs.get(name) ?? "127.0.0.1:0"];
     if (name === "current-time" && this.options.clock) args.push("--clock", this.options.clock);
     if (name === "funnel") args.push("--tick", this.options.tick ?? "50ms", "--tz", "UTC");
+    if (name === "accounts") {
+      this.accountsDir ??= await mkdtemp(join(tmpdir(), "clocker-e2e-accounts-"));
+      args.push("--data-dir", this.accountsDir, "--budget", "1s");
+    }
     if (name === "timers") {
       this.dataDir ??= await mkdtemp(join(tmpdir(), "clocker-e2e-timers-"));
       args.push("--zmq-addr", "tcp://127.0.0.1:0", "--data-dir", this.dataDir);
@@ -158,7 +165,10 @@ export class Fleet {
     for (const name of [...this.children.keys()].reverse()) {
       await this.stopService(name, "SIGTERM");
     }
-    if (this.dataDir) await rm(this.dataDir, { recursive: true, force: true });
+    for (const dir of [this.dataDir, this.accountsDir]) {
+      if (dir) await rm(dir, { recursive: true, force: true });
+    }
     this.dataDir = null;
+    this.accountsDir = null;
   }
 }

@@ -10,7 +10,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
-import { DESKTOP, PATIENCE_MS, PHONE, launchBrowser, openPage, screenshot } from "./browser.mjs";
+import { DESKTOP, PATIENCE_MS, PHONE, PHONE_390, launchBrowser, openPage, screenshot } from "./browser.mjs";
 import { Fleet } from "./fleet.mjs";
 import { Supervisor, until } from "./supervisor.mjs";
 
@@ -235,6 +235,28 @@ test("status page screenshots, desktop and phone, light and dark, without consol
       assert.equal(overflow, false, `${name}: the page is wider than the screen (${path})`);
     });
   }
+});
+
+test("at 390×844 the table scrolls sideways inside the page, with a visible hint", async () => {
+  await withPage(`${supervisor.url}status`, PHONE_390, async (page) => {
+    await waitForRows(page, allReady, "six ready services");
+    const hint = page.getByTestId("status-scroll-hint");
+    await hint.waitFor({ timeout: PATIENCE_MS });
+    assert.equal(await hint.isVisible(), true);
+    const scroll = page.getByTestId("status-table-scroll");
+    assert.equal(await scroll.getAttribute("data-overflows"), "true");
+    assert.equal(await scroll.getAttribute("aria-describedby"), "status-scroll-hint");
+    const widths = await scroll.evaluate((element) => ({ inner: element.scrollWidth, shown: element.clientWidth }));
+    assert.ok(widths.inner > widths.shown, `the table does not scroll: ${JSON.stringify(widths)}`);
+    const path = await screenshot(page, "status-phone-390");
+    // The columns past the edge can be reached: scrolled to the end, the last one is in view.
+    await scroll.evaluate((element) => element.scrollTo({ left: element.scrollWidth }));
+    const lastError = page.locator('[data-testid="service-row"] [data-column="last-error"]').first();
+    const inView = await lastError.evaluate((cell) => cell.getBoundingClientRect().right <= window.innerWidth + 1);
+    assert.equal(inView, true, "the last column cannot be scrolled into view");
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
+    assert.equal(overflow, false, `the page is wider than the screen (${path})`);
+  });
 });
 
 test("without clocker up, the Status page says there is no supervisor", async () => {

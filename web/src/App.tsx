@@ -1,12 +1,17 @@
 /**
- * The page's frame: the masthead with the links between pages, the page the
- * address names (the clock at `/`, the timers at `/timers`, the random
- * numbers at `/random`, the supervised services at `/status`), and the
- * alerts of fired timers, which show on every page.
+ * The page's frame: the masthead with the links between pages and the
+ * account control, the page the address names (the clock at `/`, the timers
+ * at `/timers`, the random numbers at `/random`, the supervised services at
+ * `/status`, signing in at `/account`), and the alerts of fired timers, which
+ * show on every page (on phones in the flow under the masthead, so they never
+ * cover a timer's card).
  */
 
-import { useCallback, useEffect, useRef, useSyncExternalStore } from 'react';
+import { useCallback, useEffect, useRef, useSyncExternalStore, type MouseEvent } from 'react';
+import type { Accounts } from './accountSession';
 import type { ClockClient } from './client';
+import { AccountControl } from './components/AccountControl';
+import { AccountPage } from './components/AccountPage';
 import { ClockPage } from './components/ClockPage';
 import { PageNav } from './components/PageNav';
 import { RandomPage } from './components/RandomPage';
@@ -15,7 +20,7 @@ import { TimerAlerts } from './components/TimerAlerts';
 import { TimersPage } from './components/TimersPage';
 import { navigate, useLocation } from './hooks/useLocation';
 import type { RandomStore } from './randomStore';
-import { RANDOM_HREF, STATUS_HREF, TIMERS_HREF, clockHref, routeOf, titleOf } from './routes';
+import { ACCOUNT_HREF, RANDOM_HREF, STATUS_HREF, TIMERS_HREF, clockHref, isPlainClick, routeOf, titleOf } from './routes';
 import type { StatusStore } from './statusStore';
 import type { TimerStore } from './timerStore';
 import { isKnownZone, withZone } from './zones';
@@ -27,13 +32,14 @@ interface Props {
   readonly timers: TimerStore;
   readonly random: RandomStore;
   readonly status: StatusStore;
+  readonly accounts: Accounts;
   /** The server's clock now, unix ms (the device's until the clock is synced). */
   readonly serverNow: () => number;
   /** Called on presses that may later want to make a sound. */
   readonly onGesture: () => void;
 }
 
-export function App({ client, homeZone, timers, random, status, serverNow, onGesture }: Props) {
+export function App({ client, homeZone, timers, random, status, accounts, serverNow, onGesture }: Props) {
   const snapshot = useSyncExternalStore(client.subscribe, client.getSnapshot);
   const alerts = useSyncExternalStore(timers.subscribe, timers.getSnapshot).alerts;
   const location = useLocation();
@@ -74,7 +80,10 @@ export function App({ client, homeZone, timers, random, status, serverNow, onGes
         </h1>
         <p className="masthead__tagline">A live clock, assembled from microservices</p>
         <PageNav route={route} clockHref={clockHref(snapshot.zone, homeZone)} onNavigate={navigate} />
+        <AccountControl accounts={accounts} onNavigate={navigate} />
       </header>
+
+      <TimerAlerts alerts={alerts} zone={snapshot.zone} onDismiss={timers.dismiss} />
 
       {route === 'clock' && (
         <ClockPage client={client} snapshot={snapshot} homeZone={homeZone} onChooseZone={choose} />
@@ -84,24 +93,36 @@ export function App({ client, homeZone, timers, random, status, serverNow, onGes
       )}
       {route === 'random' && <RandomPage store={random} zone={snapshot.zone} />}
       {route === 'status' && <StatusPage store={status} />}
+      {route === 'account' && <AccountPage accounts={accounts} zone={snapshot.zone} onNavigate={navigate} />}
       {route === 'missing' && <MissingPage path={url.pathname} />}
-
-      <TimerAlerts alerts={alerts} onDismiss={timers.dismiss} />
     </div>
   );
 }
 
 function MissingPage({ path }: { readonly path: string }) {
+  const home = (event: MouseEvent<HTMLAnchorElement>) => {
+    if (!isPlainClick(event)) return;
+    event.preventDefault();
+    navigate('/');
+  };
   return (
-    <main className="main missing" id="main" tabIndex={-1} aria-labelledby="missing-title">
-      <h2 className="timers__title" id="missing-title">
-        No page here
-      </h2>
-      <p>
-        There is nothing at <code>{path}</code>. The clock is at <a href="/">/</a>, the timers are at{' '}
-        <a href={TIMERS_HREF}>{TIMERS_HREF}</a>, the random numbers at <a href={RANDOM_HREF}>{RANDOM_HREF}</a>{' '}
-        and the services’ status at <a href={STATUS_HREF}>{STATUS_HREF}</a>.
-      </p>
+    <main className="main missing" id="main" tabIndex={-1} aria-labelledby="missing-title" data-testid="missing-page">
+      <section className="panel missing__panel">
+        <p className="missing__code" aria-hidden="true">
+          404
+        </p>
+        <h2 className="timers__title" id="missing-title">
+          No page here
+        </h2>
+        <p className="missing__text">
+          There is nothing at <code>{path}</code>. The timers are at <a href={TIMERS_HREF}>{TIMERS_HREF}</a>, the random
+          numbers at <a href={RANDOM_HREF}>{RANDOM_HREF}</a>, the services’ status at{' '}
+          <a href={STATUS_HREF}>{STATUS_HREF}</a> and your account at <a href={ACCOUNT_HREF}>{ACCOUNT_HREF}</a>.
+        </p>
+        <a className="button button--primary missing__home" href="/" onClick={home} data-testid="missing-home">
+          Back to the clock
+        </a>
+      </section>
     </main>
   );
 }

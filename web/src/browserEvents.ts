@@ -7,13 +7,16 @@
 
 import type { OpenEvents } from './eventStream';
 
-/** Opens EventSources that pass on the events named `eventName`. */
-export function browserEvents(eventName: string): OpenEvents {
+/**
+ * Opens EventSources that pass on the events named `eventName`;
+ * `withCredentials` sends the stream service's cookies to it on another origin.
+ */
+export function browserEvents(eventName: string, init: EventSourceInit = {}): OpenEvents {
   return (url, handlers) => {
     let detached = false;
     let source: EventSource;
     try {
-      source = new EventSource(url);
+      source = new EventSource(url, init);
     } catch {
       queueMicrotask(() => !detached && handlers.onError(true));
       return { close: () => void (detached = true) };

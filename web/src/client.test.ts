@@ -10,6 +10,7 @@ import {
   type Socket,
   type SocketHandlers,
 } from './client';
+import { OUTAGE_AFTER_MS } from './connection';
 
 /** A socket the test opens, feeds and inspects by hand. */
 class FakeSocket implements Socket {
@@ -270,8 +271,13 @@ describe('ClockClient', () => {
     client.start();
     latest().handlers.onOpen();
     latest().frame('Europe/Paris', ['minutes']);
-    expect(client.getSnapshot().status).toEqual({ state: 'degraded', text: 'Degraded: minutes not answering' });
+    // One frame: its digits are missing, but the badge waits for a real outage.
     expect([...client.hiddenFields()]).toEqual(['minutes']);
+    expect(client.getSnapshot().status.state).toBe('live');
+    vi.advanceTimersByTime(OUTAGE_AFTER_MS);
+    latest().frame('Europe/Paris', ['minutes']);
+    expect(client.getSnapshot().status).toEqual({ state: 'degraded', text: 'Degraded: minutes not answering' });
+    expect(client.getSnapshot().outage).toEqual(['minutes']);
     latest().frame('Europe/Paris');
     expect(client.getSnapshot().status.state).toBe('live');
     expect(client.hiddenFields().size).toBe(0);

@@ -63,8 +63,10 @@ export interface ClientSnapshot {
   readonly status: Status;
   /** Frames are arriving now, so the clock may be presented as live. */
   readonly receiving: boolean;
-  /** Services the latest frame named as down. */
+  /** Services the latest frame named as down (its fields are shown as `--`). */
   readonly degraded: readonly string[];
+  /** Services down for real, by the badge rule (`OUTAGE_AFTER_MS` in connection.ts). */
+  readonly outage: readonly string[];
   readonly sync: SyncEstimate | null;
   /** A message for people, e.g. a zone the server refused. */
   readonly notice: string | null;
@@ -424,6 +426,7 @@ export class ClockClient {
       status: statusOf(this.conn, now),
       receiving: isReceiving(this.conn, now),
       degraded: this.conn.degraded,
+      outage: this.conn.outage,
       sync: this.estimate,
       notice: this.notice,
     };
@@ -439,6 +442,7 @@ export class ClockClient {
       next.status.text !== prev.status.text ||
       next.receiving !== prev.receiving ||
       next.degraded !== prev.degraded ||
+      next.outage !== prev.outage ||
       next.sync !== prev.sync ||
       next.notice !== prev.notice;
     if (!changed) return;

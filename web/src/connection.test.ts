@@ -5,9 +5,11 @@ import {
   isReceiving,
   listNames,
   liveFor,
+  OUTAGE_AFTER_MS,
   reduceConnection,
   shouldGiveUp,
   statusOf,
+  trackOutages,
   type ConnectionEvent,
   type ConnectionState,
 } from './connection';
@@ -38,23 +40,24 @@ describe('statusOf', () => {
     expect(isReceiving(state, 120)).toBe(true);
   });
 
-  it('names the services a frame says are down', () => {
-    expect(statusOf(after(open(0), frame(10, 'minutes')), 20)).toEqual({
+  it('names the services missing from the frames for OUTAGE_AFTER_MS', () => {
+    expect(statusOf(after(open(0), frame(10, 'minutes'), frame(510, 'minutes')), 520)).toEqual({
       state: 'degraded',
       text: 'Degraded: minutes not answering',
     });
-    expect(statusOf(after(open(0), frame(10, 'hours', 'seconds')), 20).text).toBe(
+    expect(statusOf(after(open(0), frame(10, 'hours', 'seconds'), frame(600, 'hours', 'seconds')), 600).text).toBe(
       'Degraded: hours and seconds not answering',
     );
-    expect(statusOf(after(open(0), frame(10, 'current-time')), 20).text).toBe(
+    expect(statusOf(after(open(0), frame(10, 'current-time'), frame(510, 'current-time')), 520).text).toBe(
       'Degraded: current-time not answering',
     );
   });
 
-  it('is live again when the next frame names no one', () => {
-    const state = after(open(0), frame(10, 'minutes'), frame(60));
-    expect(statusOf(state, 70).state).toBe('live');
+  it('is live again from the first frame that names no one', () => {
+    const state = after(open(0), frame(10, 'minutes'), frame(510, 'minutes'), frame(560));
+    expect(statusOf(state, 570).state).toBe('live');
     expect(state.degraded).toEqual([]);
+    expect(state.outage).toEqual([]);
   });
 
   it('stalls after a second without frames, and counts the silence', () => {
@@ -137,5 +140,68 @@ describe('listNames', () => {
     expect(listNames(['minutes'])).toBe('minutes');
     expect(listNames(['hours', 'minutes'])).toBe('hours and minutes');
     expect(listNames(['hours', 'minutes', 'seconds'])).toBe('hours, minutes and seconds');
+  });
+});
+
+describe('the badge rule', () => {
+  /** Frames every 50 ms (the funnel's 20 Hz) from `from` to `to`, each missing `names`. */
+  const frames = (from: number, to: number, ...names: string[]): ConnectionEvent[] => {
+    const events: ConnectionEvent[] = [];
+    for (let at = from; at <= to; at += 50) events.push(frame(at, ...names));
+    return events;
+  };
+
+  it('takes one frame missing a service for a blip, not an outage', () => {
+    const state = after(open(0), ...frames(0, 200), frame(250, 'current-time'), ...frames(300, 1_000));
+    expect(state.outage).toEqual([]);
+    expect(statusOf(after(open(0), frame(10, 'current-time')), 20).state).toBe('live');
+  });
+
+  it('shows degraded once the same service is missing for OUTAGE_AFTER_MS, not a frame sooner', () => {
+    const before = after(open(0), ...frames(100, 100 + OUTAGE_AFTER_MS - 50, 'minutes'));
+    expect(statusOf(before, 600).state).toBe('live');
+    const outage = reduceConnection(before, frame(100 + OUTAGE_AFTER_MS, 'minutes'));
+    expect(statusOf(outage, 600)).toEqual({ state: 'degraded', text: 'Degraded: minutes not answering' });
+  });
+
+  it('starts the count again when a frame has the service back in between', () => {
+    const state = after(open(0), ...frames(0, 400, 'hours'), frame(450), ...frames(500, 800, 'hours'));
+    expect(state.outage).toEqual([]);
+  });
+
+  it('counts each service on its own', () => {
+    const state = after(open(0), ...frames(0, 300, 'hours'), ...frames(350, 600, 'hours', 'seconds'));
+    expect(state.outage).toEqual(['hours']);
+    expect(state.degraded).toEqual(['hours', 'seconds']);
+  });
+
+  it('recovers at once and stays recovered: one frame back clears the badge', () => {
+    const down = after(open(0), ...frames(0, 600, 'minutes'));
+    expect(down.outage).toEqual(['minutes']);
+    const back = reduceConnection(down, frame(650));
+    expect(back.outage).toEqual([]);
+    expect(statusOf(back, 650).state).toBe('live');
+    // A single miss after recovery is a blip again.
+    expect(reduceConnection(back, frame(700, 'minutes')).outage).toEqual([]);
+  });
+
+  it('forgets what the old socket missed when a new one connects', () => {
+    const down = after(open(0), ...frames(0, 600, 'minutes'));
+    const again = after(
+      open(0),
+      ...frames(0, 600, 'minutes'),
+      closed(650, 900, 1),
+      { type: 'connecting', at: 900, attempt: 1 },
+      open(950),
+      frame(1_000, 'minutes'),
+    );
+    expect(down.outage).toEqual(['minutes']);
+    expect(again.outage).toEqual([]);
+  });
+
+  it('keeps the same outage array while nothing changes', () => {
+    const down = after(open(0), ...frames(0, 600, 'minutes'));
+    expect(reduceConnection(down, frame(650, 'minutes')).outage).toBe(down.outage);
+    expect(trackOutages({ missingSince: {}, outage: [] }, ['a'], 0)).toEqual({ missingSince: { a: 0 }, outage: [] });
   });
 });

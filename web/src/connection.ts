@@ -2,6 +2,13 @@
  * The connection to the funnel as a pure state machine: socket events in, the
  * status the page shows out. Time is always passed in, so "no frame for a
  * second" is a question asked of the state, not a timer inside it.
+ *
+ * The badge rule: one frame that misses a service is a blip, not an outage.
+ * A service is shown as down (status `degraded`) only once it has been
+ * missing from every frame for at least `OUTAGE_AFTER_MS`, and as answering
+ * again from the first frame that has it back. (The clock's fields still
+ * show `--` for each frame that lacks them: that frame has no such digits.)
+ * The funnel's log applies the same rule to its "degraded" lines.
  */
 
 export type StatusState = 'connecting' | 'live' | 'degraded' | 'stalled' | 'reconnecting';
@@ -25,6 +32,10 @@ export interface ConnectionState {
   readonly retryAt: number | null;
   /** The services the latest frame named as not answering. */
   readonly degraded: readonly string[];
+  /** When each service in `degraded` was first missing, in the current unbroken run of frames without it. */
+  readonly missingSince: Readonly<Record<string, number>>;
+  /** The services down for real (missing for `OUTAGE_AFTER_MS` or more): what the badge names. */
+  readonly outage: readonly string[];
   /** Whether any socket has delivered a frame yet. */
   readonly everLive: boolean;
 }
@@ -41,6 +52,12 @@ export const STALL_AFTER_MS = 1_000;
 export const GIVE_UP_AFTER_MS = 5_000;
 /** A socket still opening after this long is given up on too. */
 export const CONNECT_TIMEOUT_MS = 10_000;
+/**
+ * A service missing from every frame for at least this long is down (the
+ * badge says degraded); a shorter gap is a blip. At the funnel's 20 Hz that
+ * is about ten frames in a row; a frame that has it back ends the outage.
+ */
+export const OUTAGE_AFTER_MS = 500;
 
 export function initialConnection(at: number): ConnectionState {
   return {
@@ -51,9 +68,14 @@ export function initialConnection(at: number): ConnectionState {
     lastFrameAt: null,
     retryAt: null,
     degraded: [],
+    missingSince: {},
+    outage: [],
     everLive: false,
   };
 }
+
+/** No service is known missing: a new socket starts its own count. */
+const NO_OUTAGE = { missingSince: {}, outage: [] } as const;
 
 export function reduceConnection(state: ConnectionState, event: ConnectionEvent): ConnectionState {
   switch (event.type) {
@@ -66,6 +88,7 @@ export function reduceConnection(state: ConnectionState, event: ConnectionEvent)
         firstFrameAt: null,
         lastFrameAt: null,
         retryAt: null,
+        ...NO_OUTAGE,
       };
     case 'open':
       return state.socket === 'connecting' ? { ...state, socket: 'open', since: event.at } : state;
@@ -73,6 +96,7 @@ export function reduceConnection(state: ConnectionState, event: ConnectionEvent)
       if (state.socket !== 'open') return state;
       return {
         ...state,
+        ...trackOutages(state, event.degraded, event.at),
         firstFrameAt: state.firstFrameAt ?? event.at,
         lastFrameAt: event.at,
         // Keep the same array while nothing changed, so consumers can compare by reference.
@@ -88,8 +112,26 @@ export function reduceConnection(state: ConnectionState, event: ConnectionEvent)
         firstFrameAt: null,
         lastFrameAt: null,
         retryAt: event.retryAt,
+        ...NO_OUTAGE,
       };
   }
+}
+
+/**
+ * The badge rule on one frame at `at` naming `degraded`: each missing
+ * service keeps the time it was first missing while every frame misses it
+ * (one that has it back forgets it), and is an outage once that is
+ * `OUTAGE_AFTER_MS` ago.
+ */
+export function trackOutages(
+  state: Pick<ConnectionState, 'missingSince' | 'outage'>,
+  degraded: readonly string[],
+  at: number,
+): Pick<ConnectionState, 'missingSince' | 'outage'> {
+  const missingSince: Record<string, number> = {};
+  for (const name of degraded) missingSince[name] = state.missingSince[name] ?? at;
+  const outage = degraded.filter((name) => at - (missingSince[name] ?? at) >= OUTAGE_AFTER_MS);
+  return { missingSince, outage: sameNames(state.outage, outage) ? state.outage : outage };
 }
 
 /** How long the current socket has been delivering frames, ms. */
@@ -135,8 +177,8 @@ export function statusOf(state: ConnectionState, now: number): Status {
       ? { state: 'connecting', text: 'Connecting…' }
       : { state: 'reconnecting', text: `Reconnecting (attempt ${Math.max(1, state.attempt)})…` };
   }
-  if (state.degraded.length > 0) {
-    return { state: 'degraded', text: `Degraded: ${listNames(state.degraded)} not answering` };
+  if (state.outage.length > 0) {
+    return { state: 'degraded', text: `Degraded: ${listNames(state.outage)} not answering` };
   }
   return { state: 'live', text: 'Live' };
 }

@@ -63,20 +63,3 @@ export function describeLate(lateMs: number): string {
   if (lateMs <= 0) return 'on time';
   return lateMs < 999.5 ? `${Math.round(lateMs)} ms late` : `${formatDuration(lateMs)} late`;
 }
-
-const timeFormatters = new Map<string, Intl.DateTimeFormat>();
-
-/** The time of day of `unixMs` in `zone` to the second, in the person's locale ("20:15:03", "8:15:03 PM"). */
-export function formatTimeOfDay(unixMs: number, zone: string, locale?: string): string {
-  const key = `${locale ?? ''}|${zone}`;
-  let formatter = timeFormatters.get(key);
-  if (formatter === undefined) {
-    try {
-      formatter = new Intl.DateTimeFormat(locale, { timeZone: zone, timeStyle: 'medium' });
-    } catch {
-      formatter = new Intl.DateTimeFormat(locale, { timeStyle: 'medium' });
-    }
-    timeFormatters.set(key, formatter);
-  }
-  return formatter.format(unixMs);
-}

@@ -7,6 +7,7 @@ import {
   formatClock,
   formatDate,
   formatUtcOffset,
+  formatTimeOfDay,
   formatZoneLabel,
   zoneClock,
   type FieldName,
@@ -117,6 +118,13 @@ describe('formatUtcOffset', () => {
 
   it('labels a zone with its offset', () => {
     expect(formatZoneLabel('Asia/Tokyo', 9 * 3_600_000)).toBe('Asia/Tokyo · UTC+09:00');
+    expect(formatZoneLabel('Europe/London', 0)).toBe('Europe/London · UTC');
+  });
+
+  it('names UTC once, not "UTC · UTC"', () => {
+    expect(formatZoneLabel('UTC', 0)).toBe('UTC');
+    expect(formatZoneLabel('Etc/UTC', 0)).toBe('UTC');
+    expect(formatZoneLabel('GMT', 0)).toBe('UTC');
   });
 });
 
@@ -139,5 +147,20 @@ describe('describeOffsetDifference', () => {
     expect(describeOffsetDifference(hours(5.5), hours(0))).toBe('5 h 30 min ahead of');
     expect(describeOffsetDifference(hours(5.75), hours(5.5))).toBe('15 min ahead of');
     expect(describeOffsetDifference(hours(2), hours(2))).toBe('the same as');
+  });
+});
+
+describe('formatTimeOfDay', () => {
+  const instant = at('2026-11-23T20:15:03.900Z');
+
+  it('is HH:MM:SS on the 24-hour clock of the zone, never AM/PM', () => {
+    expect(formatTimeOfDay(instant, 'UTC')).toBe('20:15:03');
+    expect(formatTimeOfDay(instant, 'Asia/Kolkata')).toBe('01:45:03');
+    expect(formatTimeOfDay(instant, 'America/New_York')).toBe('15:15:03');
+    expect(formatTimeOfDay(at('2026-11-23T00:00:00Z'), 'UTC')).toBe('00:00:00');
+  });
+
+  it('reads a zone Intl does not know as UTC', () => {
+    expect(formatTimeOfDay(instant, 'Not/AZone')).toBe('20:15:03');
   });
 });

@@ -160,9 +160,30 @@ export function formatDate(zone: string, epochMs: number, locale?: string): stri
   return formatter.format(epochMs);
 }
 
-/** "Asia/Tokyo · UTC+09:00" */
+/**
+ * "Asia/Tokyo · UTC+09:00"; a zone whose name already says its offset is
+ * named once: "UTC", not "UTC · UTC" (Etc/UTC, GMT and the like are shown as UTC).
+ */
 export function formatZoneLabel(zone: string, offsetMs: number): string {
-  return `${zone} · ${formatUtcOffset(offsetMs)}`;
+  const offset = formatUtcOffset(offsetMs);
+  if (zone === offset || (offset === 'UTC' && UTC_NAMES.has(zone))) return offset;
+  return `${zone} · ${offset}`;
+}
+
+/** Names of UTC itself (an offset-0 zone such as Europe/London is not one). */
+const UTC_NAMES: ReadonlySet<string> = new Set(['UTC', 'Etc/UTC', 'Etc/UCT', 'UCT', 'Etc/Universal', 'Universal',
+  'Etc/Zulu', 'Zulu', 'GMT', 'Etc/GMT', 'Etc/GMT0', 'Etc/GMT+0', 'Etc/GMT-0', 'GMT0', 'Etc/Greenwich', 'Greenwich']);
+
+/**
+ * The one way a time of day is written on every page: `HH:MM:SS` on the
+ * 24-hour clock of `zone` (the clock's own), whatever the locale. A zone
+ * Intl does not know is read as UTC.
+ */
+export function formatTimeOfDay(unixMs: number, zone: string): string {
+  const clock = zoneClock(zone) ?? zoneClock('UTC');
+  const fields = clock?.fieldsAt(unixMs) ?? null;
+  if (fields === null) return '--:--:--';
+  return `${pad(fields.hours, 2)}:${pad(fields.minutes, 2)}:${pad(fields.seconds, 2)}`;
 }
 
 /** "9 h ahead of", "5 h 30 min behind", "the same as": `offsetMs` compared with `homeOffsetMs`. */

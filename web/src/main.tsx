@@ -9,14 +9,18 @@
 
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
+import { AccountApi } from './accountApi';
+import { Accounts } from './accountSession';
 import { Beeper, notifyFired } from './alarm';
 import { App } from './App';
 import { browserEvents } from './browserEvents';
 import { openBrowserSocket, socketUrl } from './browserSocket';
 import { ClockClient } from './client';
 import { loadEndpoints, streamUrl } from './endpoints';
+import './account.css';
 import './random.css';
 import { RANDOM_STREAM_PATH, RandomStore } from './randomStore';
+import { SessionStore } from './session';
 import './status.css';
 import { StatusStore, browserSchedule, documentVisibility } from './statusStore';
 import './styles.css';
@@ -60,27 +64,40 @@ document.addEventListener('visibilitychange', () => {
 // The clock is already connecting; the rest waits for the addresses (this origin if there are none).
 const endpoints = await loadEndpoints((url, init) => window.fetch(url, init));
 
-/** localStorage, or null where the browser refuses it (some private modes throw). */
-function localStorageOrNull(): Storage | null {
+/** localStorage or sessionStorage, or null where the browser refuses it (some private modes throw). */
+function storageOrNull(kind: 'localStorage' | 'sessionStorage'): Storage | null {
   try {
-    return window.localStorage;
+    return window[kind];
   } catch {
     return null;
   }
 }
 
+const fetchFromPage = (url: string, init?: RequestInit) => window.fetch(url, init);
+const accountApi = new AccountApi(fetchFromPage, endpoints);
+// The session lives in this tab (sessionStorage): the token is sent as a bearer header, never in a URL.
+const accounts = new Accounts(accountApi, new SessionStore(storageOrNull('sessionStorage')));
+
 const beeper = new Beeper();
 const timers = new TimerStore({
-  api: new TimerApi((url, init) => window.fetch(url, init), endpoints),
+  api: new TimerApi(fetchFromPage, endpoints, accounts.session.token),
   openEvents: browserEvents('timer'),
+  // The account's stream is opened with the stream service's session cookie (another origin: credentials).
+  openAccountEvents: browserEvents('timer', { withCredentials: true }),
   eventsUrl: timerEventsUrl(endpoints),
-  ids: storedTimerIds(localStorageOrNull()),
+  ids: storedTimerIds(storageOrNull('localStorage')),
+  openStreamSession: (token) => accountApi.openStreamSession(token),
   now: serverNow,
   onFired: (timer) => {
     beeper.beep();
     notifyFired(timer);
   },
 });
+// The Timers page shows the signed-in account's timers, or this browser's anonymous ones.
+timers.setSession(accounts.session.token());
+accounts.session.subscribe(() => timers.setSession(accounts.session.token()));
+void accounts.check();
+
 const random = new RandomStore({
   openEvents: browserEvents('data'),
   url: streamUrl(endpoints, RANDOM_STREAM_PATH),
@@ -104,6 +121,7 @@ createRoot(root).render(
       timers={timers}
       random={random}
       status={status}
+      accounts={accounts}
       serverNow={serverNow}
       onGesture={() => beeper.unlock()}
     />

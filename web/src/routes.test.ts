@@ -16,6 +16,8 @@ describe('routeOf', () => {
     expect(routeOf('/status')).toBe('status');
     expect(routeOf('/status/')).toBe('status');
     expect(routeOf('/status.json')).toBe('missing');
+    expect(routeOf('/account')).toBe('account');
+    expect(routeOf('/account/')).toBe('account');
   });
 });
 
@@ -47,5 +49,6 @@ describe('titleOf', () => {
     expect(titleOf('timers')).toBe('Clocker — timers');
     expect(titleOf('random')).toBe('Clocker — random numbers');
     expect(titleOf('status')).toBe('Clocker — status');
+    expect(titleOf('account')).toBe('Clocker — account');
   });
 });

@@ -1,17 +1,18 @@
 /**
  * The page's routes: the clock at `/` (with `?tz=` as ever), the timers
- * at `/timers`, the random numbers' live stream at `/random` and the
- * supervised services at `/status`. The funnel answers every extension-less
+ * at `/timers`, the random numbers' live stream at `/random`, the
+ * supervised services at `/status` and signing in at `/account`. The funnel answers every extension-less
  * path with index.html, so the page routes on the client with history.pushState.
  */
 
 import { sameZone, withZone } from './zones';
 
-export type Route = 'clock' | 'timers' | 'random' | 'status' | 'missing';
+export type Route = 'clock' | 'timers' | 'random' | 'status' | 'account' | 'missing';
 
 export const TIMERS_HREF = '/timers';
 export const RANDOM_HREF = '/random';
 export const STATUS_HREF = '/status';
+export const ACCOUNT_HREF = '/account';
 
 /** The route a path shows (a trailing slash is ignored). */
 export function routeOf(pathname: string): Route {
@@ -20,6 +21,7 @@ export function routeOf(pathname: string): Route {
   if (path === TIMERS_HREF) return 'timers';
   if (path === RANDOM_HREF) return 'random';
   if (path === STATUS_HREF) return 'status';
+  if (path === ACCOUNT_HREF) return 'account';
   return 'missing';
 }
 
@@ -54,6 +56,8 @@ export function titleOf(route: Route): string {
       return 'Clocker — random numbers';
     case 'status':
       return 'Clocker — status';
+    case 'account':
+      return 'Clocker — account';
     case 'missing':
       return 'Clocker — no such page';
   }

@@ -25,7 +25,9 @@ describe('parseTimer', () => {
       createdAt: '2026-11-23T20:00:00.000Z',
       endedAtMs: 1_795_464_090_012,
       lateMs: 12,
+      owned: false,
     });
+    expect(parseTimer(timerJson({ owned: true }))?.owned).toBe(true);
   });
 
   it('refuses what is not a timer', () => {
@@ -142,6 +144,19 @@ describe('TimerApi', () => {
     await new TimerApi(get.fetch, ENDPOINTS).get('tmr-1');
     expect(get.calls[0]?.url).toBe('http://127.0.0.1:8081/api/timers/tmr-1');
     expect(get.calls[0]?.init?.method).toBe('GET');
+  });
+
+  it('sends the signed-in session as a bearer token, and nothing when signed out', async () => {
+    let token: string | null = 'tok_1';
+    const { fetch, calls } = fakeFetch(200, { timers: [] });
+    const api = new TimerApi(fetch, ENDPOINTS, () => token);
+    await api.list();
+    token = null;
+    await api.list();
+    const header = (n: number) => new Headers(calls[n]?.init?.headers).get('authorization');
+    expect(header(0)).toBe('Bearer tok_1');
+    expect(header(1)).toBeNull();
+    expect(calls.every((call) => !call.url.includes('tok_1'))).toBe(true);
   });
 
   it('calls relative URLs when the gateway shares the page’s origin', async () => {

@@ -6,7 +6,10 @@
  * injected, so tests run without a network.
  */
 
+import { ApiError as TimerApiError, callJson, serverSentence, type Failure, type Fetch } from './apiCall';
 import { gatewayUrl, streamUrl, type Endpoints } from './endpoints';
+
+export { ApiError as TimerApiError, type Fetch } from './apiCall';
 
 export type TimerState = 'pending' | 'fired' | 'cancelled';
 export type TimerEventKind = 'set' | 'fired' | 'cancelled';
@@ -26,6 +29,8 @@ export interface Timer {
   readonly endedAtMs: number | null;
   /** How long after `firesAtMs` it fired. */
   readonly lateMs: number;
+  /** Whether an account owns it (else it is anonymous, reached only by its id). */
+  readonly owned: boolean;
 }
 
 export interface TimerEvent {
@@ -59,7 +64,7 @@ const KINDS: readonly string[] = ['set', 'fired', 'cancelled'] satisfies TimerEv
 /** A timer from its JSON, or null when it is not one. */
 export function parseTimer(value: unknown): Timer | null {
   if (!isRecord(value)) return null;
-  const { id, label, hours, minutes, seconds, state, created_at, fires_at_unix_ms, ended_at_unix_ms, late_ms } =
+  const { id, label, hours, minutes, seconds, state, created_at, fires_at_unix_ms, ended_at_unix_ms, late_ms, owned } =
     value;
   if (typeof id !== 'string' || id === '') return null;
   if (typeof state !== 'string' || !STATES.includes(state)) return null;
@@ -77,6 +82,7 @@ export function parseTimer(value: unknown): Timer | null {
     createdAt: typeof created_at === 'string' ? created_at : '',
     endedAtMs: isFiniteNumber(ended_at_unix_ms) ? ended_at_unix_ms : null,
     lateMs: isFiniteNumber(late_ms) && late_ms > 0 ? late_ms : 0,
+    owned: owned === true,
   };
 }
 
@@ -95,6 +101,16 @@ export function parseTimerEvent(text: string): TimerEvent | null {
   return { seq, kind: kind as TimerEventKind, timer };
 }
 
+/** Whether `data` is the stream's `"kind":"dropped"` event (retention deleted events since the last one seen). */
+export function isDropped(data: string): boolean {
+  try {
+    const value: unknown = JSON.parse(data);
+    return typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'dropped';
+  } catch {
+    return false;
+  }
+}
+
 /** The timers of `GET /api/timers` (`{"timers":[…]}`), skipping malformed ones; null if it is not a list. */
 export function parseTimerList(value: unknown): Timer[] | null {
   if (!isRecord(value) || !Array.isArray(value.timers)) return null;
@@ -103,18 +119,6 @@ export function parseTimerList(value: unknown): Timer[] | null {
     return timer === null ? [] : [timer];
   });
 }
-
-/** A call that did not succeed; `status` is null when the server could not be reached. */
-export class TimerApiError extends Error {
-  readonly status: number | null;
-  constructor(status: number | null, message: string) {
-    super(message);
-    this.name = 'TimerApiError';
-    this.status = status;
-  }
-}
-
-export type Fetch = (url: string, init?: RequestInit) => Promise<Response>;
 
 /**
  * A fresh idempotency key: 128 random bits in hex. (`crypto.getRandomValues`
@@ -129,10 +133,13 @@ export function newIdempotencyKey(): string {
 export class TimerApi {
   private readonly fetch: Fetch;
   private readonly endpoints: Endpoints;
+  private readonly token: () => string | null;
 
-  constructor(fetch: Fetch, endpoints: Endpoints) {
+  /** `token`: the signed-in session's, sent as `Authorization: Bearer` (none: the timers are anonymous). */
+  constructor(fetch: Fetch, endpoints: Endpoints, token: () => string | null = () => null) {
     this.fetch = fetch;
     this.endpoints = endpoints;
+    this.token = token;
   }
 
   /** `GET /api/timers`: the page's timers, newest first. */
@@ -177,22 +184,11 @@ export class TimerApi {
     return timer;
   }
 
-  /** The JSON body of a successful call to `path` on the gateway; a TimerApiError saying what went wrong otherwise. */
-  private async call(path: string, init: RequestInit): Promise<unknown> {
-    let response: Response;
-    try {
-      response = await this.fetch(gatewayUrl(this.endpoints, path), { ...init, headers: { accept: 'application/json', ...init.headers } });
-    } catch {
-      throw new TimerApiError(null, 'Cannot reach the server. Check your connection and try again.');
-    }
-    let body: unknown = null;
-    try {
-      body = await response.json();
-    } catch {
-      // An error page or an empty body: the status says enough.
-    }
-    if (!response.ok) throw new TimerApiError(response.status, errorMessage(response.status, body));
-    return body;
+  /** The JSON body of a successful call to `path` on the gateway, as the signed-in account if there is one. */
+  private call(path: string, init: RequestInit): Promise<unknown> {
+    const token = this.token();
+    const headers = token === null ? init.headers : { ...init.headers, authorization: `Bearer ${token}` };
+    return callJson(this.fetch, gatewayUrl(this.endpoints, path), { ...init, headers }, timerFailure);
   }
 }
 
@@ -200,15 +196,21 @@ function timerPath(id: string): string {
   return `${TIMERS_PATH}/${encodeURIComponent(id)}`;
 }
 
+function timerFailure({ status, body }: Failure): string {
+  return errorMessage(status, body);
+}
+
 /** The server's `{"error":"…"}`, or a sentence for the status when it sent none. */
 export function errorMessage(status: number, body: unknown): string {
-  if (isRecord(body) && typeof body.error === 'string' && body.error.trim() !== '') {
-    const text = body.error.trim();
-    return text.charAt(0).toUpperCase() + text.slice(1);
-  }
+  const sentence = serverSentence(body);
+  if (sentence !== null) return sentence;
   switch (status) {
     case 400:
       return 'The server did not accept that timer.';
+    case 401:
+      return 'Your session has ended; sign in again.';
+    case 403:
+      return 'That timer is not yours.';
     case 404:
       return 'No such timer.';
     case 502:

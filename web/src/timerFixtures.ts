@@ -1,5 +1,6 @@
 /** Timers for the unit tests: server JSON and parsed timers built from a few fields. */
 
+import type { EventHandlers } from './eventStream';
 import type { Timer, TimerState } from './timerApi';
 
 /** A timer's JSON as the funnel sends it. */
@@ -34,6 +35,40 @@ export function timer(id: string, state: TimerState, firesAtMs: number, extra: P
     createdAt: '',
     endedAtMs: state === 'pending' ? null : firesAtMs,
     lateMs: 0,
+    owned: false,
     ...extra,
+  };
+}
+
+/** An event stream the test opens, feeds and inspects by hand. */
+export class FakeStream {
+  closed = false;
+  constructor(
+    readonly url: string,
+    readonly handlers: EventHandlers,
+  ) {}
+  close(): void {
+    this.closed = true;
+  }
+  send(seq: number, kind: string, t: Timer): void {
+    this.handlers.onEvent(JSON.stringify({ seq, kind, timer: json(t) }));
+  }
+}
+
+/** A parsed timer back as the server's JSON. */
+export function json(t: Timer): Record<string, unknown> {
+  return {
+    id: t.id,
+    label: t.label,
+    hours: t.hours,
+    minutes: t.minutes,
+    seconds: t.seconds,
+    state: t.state,
+    created_at: t.createdAt,
+    fires_at: new Date(t.firesAtMs).toISOString(),
+    fires_at_unix_ms: t.firesAtMs,
+    ended_at_unix_ms: t.endedAtMs,
+    late_ms: t.lateMs,
+    owned: t.owned,
   };
 }

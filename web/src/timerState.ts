@@ -111,3 +111,15 @@ function sameTimer(a: Timer, b: Timer): boolean {
     a.seconds === b.seconds
   );
 }
+
+/** `action` with only the timers `keep` accepts; null when nothing of it is left. */
+export function filterAction(action: TimersAction, keep: (timer: Timer) => boolean): TimersAction | null {
+  switch (action.type) {
+    case 'list':
+      return { ...action, timers: action.timers.filter(keep) };
+    case 'event':
+      return keep(action.event.timer) ? action : null;
+    case 'timer':
+      return keep(action.timer) ? action : null;
+  }
+}

@@ -1,9 +1,8 @@
 // The timer store against a fake event stream, a fake API and fake timers: loading on every
 // connection, events, alerts, reconnecting after a refused stream, and overdue timers.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { EventHandlers } from './eventStream';
 import { TimerApiError, type NewTimer, type Timer } from './timerApi';
-import { timer } from './timerFixtures';
+import { FakeStream, timer } from './timerFixtures';
 import { storedTimerIds, type TimerIds } from './timerIds';
 import {
   LIST_ANYWAY_MS,
@@ -15,38 +14,6 @@ import {
 } from './timerStore';
 
 const T = 1_795_000_000_000;
-
-class FakeStream {
-  closed = false;
-  constructor(
-    readonly url: string,
-    readonly handlers: EventHandlers,
-  ) {}
-  close(): void {
-    this.closed = true;
-  }
-  send(seq: number, kind: string, t: Timer): void {
-    this.handlers.onEvent(JSON.stringify({ seq, kind, timer: json(t) }));
-  }
-}
-
-/** A parsed timer back as the funnel's JSON. */
-function json(t: Timer): Record<string, unknown> {
-  return {
-    id: t.id,
-    label: t.label,
-    hours: t.hours,
-    minutes: t.minutes,
-    seconds: t.seconds,
-    state: t.state,
-    created_at: t.createdAt,
-    fires_at: new Date(t.firesAtMs).toISOString(),
-    fires_at_unix_ms: t.firesAtMs,
-    ended_at_unix_ms: t.endedAtMs,
-    late_ms: t.lateMs,
-    owned: false,
-  };
-}
 
 let streams: FakeStream[];
 let listed: Timer[];

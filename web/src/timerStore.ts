@@ -1,24 +1,25 @@
 /**
- * The Timers page's link to the timer service: the event stream
- * (`/stream/timers` on the stream service, Server-Sent Events) kept open, the list loaded
- * again on every (re)connection so nothing missed while away is lost (and
- * retried with backoff when that fails), and
- * the calls that set and cancel timers. Publishes a snapshot for React
- * (`useSyncExternalStore`) and raises an alert for each timer that fires.
- * The stream, the API and the clock are injected, so tests use fakes; the
- * decisions live in the pure `timerState`.
+ * The Timers page's link to the timer service: the events (`timerFeed.ts`:
+ * the stream service's `/stream/timers`, kept open), the list loaded again
+ * on every (re)connection so nothing missed while away is lost (retried with
+ * backoff when that fails), and the calls that set and cancel timers.
+ * Publishes a snapshot for React (`useSyncExternalStore`) and raises an
+ * alert for each timer that fires. Everything is injected, so tests use
+ * fakes; the decisions live in the pure `timerState`.
  *
- * With `ids` (the page's: the timers this browser set, `timerIds.ts`) the
- * "list" is those timers, read one by one, and the stream follows exactly them
- * (`?ids=`), reopened whenever a timer is set; with no ids, no stream.
+ * Signed out, with `ids` (the timers this browser set, `timerIds.ts`) the
+ * "list" is those timers, read one by one; signed in (`setSession`), the
+ * account's (`GET /api/timers` with its token). Whoever is shown, a timer
+ * that is not theirs is never kept (`belongs`), and switching session
+ * forgets everything the previous one saw, alerts included.
  */
 
-import { Backoff } from './backoff';
-import type { EventStream, OpenEvents } from './eventStream';
-import { parseTimerEvent, TimerApiError, type NewTimer, type Timer, type TimerApi } from './timerApi';
-import { eventsUrlFor, type TimerIds } from './timerIds';
+import { TimerFeed, type StreamState, type TimerFeedDeps } from './timerFeed';
+import { TimerApiError, type NewTimer, type Timer, type TimerApi } from './timerApi';
+import type { TimerIds } from './timerIds';
 import {
   endedTimers,
+  filterAction,
   initialTimers,
   newlyFired,
   pendingTimers,
@@ -27,21 +28,17 @@ import {
   type TimersState,
 } from './timerState';
 
-export interface TimerStoreDeps {
+export interface TimerStoreDeps extends TimerFeedDeps {
   readonly api: Pick<TimerApi, 'list' | 'get' | 'create' | 'cancel'>;
-  readonly openEvents: OpenEvents;
-  /** Where the timer events are (`timerEventsUrl`). */
-  readonly eventsUrl: string;
   /** The server's clock now, by the page's best estimate, unix ms. */
   readonly now: () => number;
   /** Called once for each timer the page sees fire (a notification, a beep). */
   readonly onFired?: (timer: Timer) => void;
-  readonly random?: () => number;
   /** The timers this page follows (anonymous timers are reached only by id); without, the API's list. */
   readonly ids?: TimerIds;
 }
 
-export type StreamState = 'idle' | 'connecting' | 'live' | 'reconnecting';
+export type { StreamState } from './timerFeed';
 
 export interface TimersSnapshot {
   readonly timers: TimersState;
@@ -54,6 +51,8 @@ export interface TimersSnapshot {
   readonly problem: string | null;
   /** Timers that fired while the page watched, not yet dismissed, oldest first. */
   readonly alerts: readonly Timer[];
+  /** Whether the timers shown are a signed-in account's (else this browser's anonymous ones). */
+  readonly signedIn: boolean;
 }
 
 /** A pending timer this far past due is asked about directly (its event may be lost). */
@@ -73,29 +72,33 @@ type Timeout = ReturnType<typeof setTimeout>;
 
 export class TimerStore {
   private readonly deps: TimerStoreDeps;
-  private readonly backoff: Backoff;
+  private readonly feed: TimerFeed;
   private readonly listeners = new Set<() => void>();
 
   private started = false;
-  private stream: EventStream | null = null;
   private streamState: StreamState = 'idle';
   private problem: string | null = null;
   private state: TimersState = initialTimers;
   private alerts: readonly Timer[] = [];
-  private retryTimer: Timeout | undefined;
   /** The next list load: the one after start, or a retry. */
   private listTimer: Timeout | undefined;
   private listFailures = 0;
   private overdueTimer: ReturnType<typeof setInterval> | undefined;
   /** When each overdue timer was last asked about. */
   private readonly askedAt = new Map<string, number>();
-  /** The last event number seen, to resume from when the stream is reopened. */
-  private lastSeq: number | null = null;
+  /** The signed-in session's token; null: anonymous. */
+  private token: string | null = null;
+  /** Counts session switches, so an answer for the previous one is dropped. */
+  private generation = 0;
   private snap: TimersSnapshot;
 
   constructor(deps: TimerStoreDeps) {
     this.deps = deps;
-    this.backoff = new Backoff(deps.random ? { random: deps.random } : {});
+    this.feed = new TimerFeed(deps, {
+      onState: (state) => this.setStream(state),
+      onEvent: (event) => this.apply({ type: 'event', event }),
+      onResync: () => void this.loadList(),
+    });
     this.snap = this.buildSnapshot();
   }
 
@@ -104,7 +107,7 @@ export class TimerStore {
     if (this.started) return;
     this.started = true;
     this.overdueTimer = setInterval(() => this.checkOverdue(), OVERDUE_CHECK_MS);
-    this.connect();
+    this.feed.start();
     // The list is loaded once the stream is open (so nothing falls between the two), or
     // after a while regardless: a proxy may hold the stream's headers back until its first event.
     this.listTimer = setTimeout(() => void this.loadList(), LIST_ANYWAY_MS);
@@ -112,11 +115,9 @@ export class TimerStore {
 
   stop(): void {
     this.started = false;
-    clearTimeout(this.retryTimer);
     clearTimeout(this.listTimer);
     clearInterval(this.overdueTimer);
-    this.dropStream();
-    this.setStream('idle');
+    this.feed.stop();
   }
 
   /** For useSyncExternalStore. */
@@ -129,23 +130,44 @@ export class TimerStore {
 
   /** Sets a timer; throws a TimerApiError saying why it could not. */
   async set(request: NewTimer): Promise<Timer> {
+    const generation = this.generation;
     const timer = await this.deps.api.create(request);
-    this.apply({ type: 'timer', timer });
-    if (this.deps.ids) {
+    if (generation !== this.generation) return timer; // signed in or out meanwhile
+    if (this.deps.ids && !timer.owned) {
       // Follow it too: a stream names the timers it follows.
       this.deps.ids.add(timer.id);
-      if (this.started) {
-        this.dropStream();
-        this.connect();
-      }
+      this.feed.reopen();
     }
+    this.apply({ type: 'timer', timer });
     return timer;
+  }
+
+  /**
+   * Shows `token`'s timers (null: this browser's anonymous ones). A new
+   * session starts from nothing: the previous one's timers, alerts and
+   * stream are dropped at once.
+   */
+  setSession(token: string | null): void {
+    if (token === this.token) return;
+    this.token = token;
+    this.generation += 1;
+    clearTimeout(this.listTimer);
+    this.state = initialTimers;
+    this.alerts = [];
+    this.problem = null;
+    this.listFailures = 0;
+    this.askedAt.clear();
+    this.feed.follow(token);
+    this.publish();
+    if (!this.started) return;
+    this.listTimer = setTimeout(() => void this.loadList(), LIST_ANYWAY_MS);
   }
 
   /** Cancels a timer; throws a TimerApiError saying why it could not. */
   async cancel(id: string): Promise<Timer> {
+    const generation = this.generation;
     const timer = await this.deps.api.cancel(id);
-    this.apply({ type: 'timer', timer });
+    if (generation === this.generation) this.apply({ type: 'timer', timer });
     return timer;
   }
 
@@ -157,67 +179,20 @@ export class TimerStore {
     this.publish();
   };
 
-  // --- the stream -----------------------------------------------------------
-
-  private connect(): void {
-    if (!this.started) return;
-    let url = this.deps.eventsUrl;
-    if (this.deps.ids) {
-      const ids = this.deps.ids.list();
-      if (ids.length === 0) return; // nothing to follow yet
-      url = eventsUrlFor(url, ids, this.lastSeq);
-    }
-    this.setStream(this.streamState === 'idle' ? 'connecting' : 'reconnecting');
-    const stream = this.deps.openEvents(url, {
-      onOpen: () => this.stream === stream && this.onOpen(),
-      onEvent: (data) => this.stream === stream && this.onEvent(data),
-      onError: (closed) => this.stream === stream && this.onError(closed),
-    });
-    this.stream = stream;
-  }
-
-  private onOpen(): void {
-    this.backoff.reset();
-    this.setStream('live');
-    // Whatever happened while the stream was away (or before it opened).
-    void this.loadList();
-  }
-
-  private onEvent(data: string): void {
-    const event = parseTimerEvent(data);
-    if (event !== null) {
-      this.lastSeq = Math.max(this.lastSeq ?? 0, event.seq);
-      this.apply({ type: 'event', event });
-    } else if (isDropped(data)) {
-      // Old events were deleted (retention): what they said, the timers now say.
-      void this.loadList();
-    }
-  }
-
-  private onError(closed: boolean): void {
-    this.setStream('reconnecting');
-    if (!closed) return; // the browser reconnects, sending Last-Event-ID
-    // Refused for good (e.g. 503 while the timer service is down): a new stream, later.
-    this.dropStream();
-    clearTimeout(this.retryTimer);
-    this.retryTimer = setTimeout(() => this.connect(), this.backoff.next().delayMs);
-  }
-
-  private dropStream(): void {
-    const stream = this.stream;
-    this.stream = null;
-    stream?.close();
-  }
+  // --- the list -------------------------------------------------------------
 
   private async loadList(): Promise<void> {
     clearTimeout(this.listTimer);
+    const generation = this.generation;
     try {
-      const timers = this.deps.ids ? await this.loadOwn(this.deps.ids) : await this.deps.api.list();
+      const timers =
+        this.token === null && this.deps.ids ? await this.loadOwn(this.deps.ids) : await this.deps.api.list();
+      if (generation !== this.generation) return;
       this.listFailures = 0;
       this.problem = null;
       this.apply({ type: 'list', timers });
     } catch (error) {
-      if (!this.started) return;
+      if (!this.started || generation !== this.generation) return;
       this.problem = error instanceof Error ? error.message : String(error);
       this.publish();
       // Until a reconnection loads it, or this retry does.
@@ -251,8 +226,9 @@ export class TimerStore {
       if (now - timer.firesAtMs < OVERDUE_MS) break; // soonest first: the rest are not due
       if (now - (this.askedAt.get(timer.id) ?? Number.NEGATIVE_INFINITY) < OVERDUE_ASK_GAP_MS) continue;
       this.askedAt.set(timer.id, now);
+      const generation = this.generation;
       this.deps.api.get(timer.id).then(
-        (latest) => this.apply({ type: 'timer', timer: latest }),
+        (latest) => generation === this.generation && this.apply({ type: 'timer', timer: latest }),
         () => {}, // the stream or the next check will tell
       );
     }
@@ -260,9 +236,19 @@ export class TimerStore {
 
   // --- state and snapshot ---------------------------------------------------
 
+  /** Whether `timer` is the viewer's: the account's when signed in, else one this browser set anonymously. */
+  private belongs(timer: Timer): boolean {
+    if (this.token !== null) return timer.owned;
+    if (!this.deps.ids) return true;
+    return !timer.owned && this.deps.ids.list().includes(timer.id);
+  }
+
   private apply(action: TimersAction): void {
+    // Never a stranger's timer: not from a list, an event or an answer.
+    const mine = filterAction(action, (timer) => this.belongs(timer));
+    if (mine === null) return;
     const prev = this.state;
-    this.state = reduceTimers(prev, action);
+    this.state = reduceTimers(prev, mine);
     const fired = newlyFired(prev, this.state, this.deps.now());
     if (fired.length > 0) {
       const ids = new Set(fired.map((timer) => timer.id));
@@ -289,6 +275,7 @@ export class TimerStore {
       stream: this.streamState,
       problem: this.problem,
       alerts: this.alerts,
+      signedIn: this.token !== null,
     };
   }
 
@@ -299,21 +286,12 @@ export class TimerStore {
       prev.timers === this.state &&
       prev.stream === this.streamState &&
       prev.problem === this.problem &&
-      prev.alerts === this.alerts
+      prev.alerts === this.alerts &&
+      prev.signedIn === (this.token !== null)
     ) {
       return;
     }
     this.snap = this.buildSnapshot();
     for (const listener of this.listeners) listener();
-  }
-}
-
-/** Whether `data` is the stream's `"kind":"dropped"` event (retention deleted events since the last one seen). */
-function isDropped(data: string): boolean {
-  try {
-    const value: unknown = JSON.parse(data);
-    return typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'dropped';
-  } catch {
-    return false;
   }
 }

@@ -35,7 +35,7 @@ export function ClockPage({ client, snapshot, homeZone, onChooseZone }: Props) {
             onChoose={onChooseZone}
           />
           <SyncPanel client={client} sync={snapshot.sync} />
-          <ServicesPanel degraded={snapshot.degraded} known={snapshot.receiving} />
+          <ServicesPanel degraded={snapshot.outage} known={snapshot.receiving} />
         </div>
       </main>
 

@@ -6,7 +6,8 @@
  */
 
 import { useLayoutEffect, useRef, useState } from 'react';
-import { formatCountdown, formatTimeOfDay, describeDuration, timerName, timerSeconds } from '../countdown';
+import { formatCountdown, describeDuration, timerName, timerSeconds } from '../countdown';
+import { formatTimeOfDay } from '../format';
 import type { Timer } from '../timerApi';
 
 interface Props {
@@ -17,6 +18,8 @@ interface Props {
   readonly zone: string;
   /** Cancels a timer; rejects with an Error saying why it could not. */
   readonly onCancel: (id: string) => Promise<void>;
+  /** Whether the viewer may cancel `timer` (it is theirs); others get no Cancel button. */
+  readonly canCancel: (timer: Timer) => boolean;
 }
 
 /** A timer this far past due without word of it firing says it is waiting for the service. */
@@ -47,7 +50,7 @@ function draw(row: Row, nowMs: number): void {
   row.item.dataset.overdue = String(phase === 'overdue');
 }
 
-export function PendingTimers({ timers, now, zone, onCancel }: Props) {
+export function PendingTimers({ timers, now, zone, onCancel, canCancel }: Props) {
   const rows = useRef(new Set<Row>());
 
   useLayoutEffect(() => {
@@ -67,7 +70,14 @@ export function PendingTimers({ timers, now, zone, onCancel }: Props) {
   return (
     <ul className="timer-list" aria-label="Running timers">
       {timers.map((timer) => (
-        <PendingRow key={timer.id} timer={timer} rows={rows.current} now={now} zone={zone} onCancel={onCancel} />
+        <PendingRow
+          key={timer.id}
+          timer={timer}
+          rows={rows.current}
+          now={now}
+          zone={zone}
+          onCancel={canCancel(timer) ? onCancel : null}
+        />
       ))}
     </ul>
   );
@@ -78,7 +88,8 @@ interface RowProps {
   readonly rows: Set<Row>;
   readonly now: () => number;
   readonly zone: string;
-  readonly onCancel: (id: string) => Promise<void>;
+  /** Null: not the viewer's timer, so no Cancel button. */
+  readonly onCancel: ((id: string) => Promise<void>) | null;
 }
 
 function PendingRow({ timer, rows, now, zone, onCancel }: RowProps) {
@@ -99,7 +110,7 @@ function PendingRow({ timer, rows, now, zone, onCancel }: RowProps) {
   }, [timer, rows, now]);
 
   const cancel = async () => {
-    if (busy) return;
+    if (busy || onCancel === null) return;
     setBusy(true);
     setRefused(null);
     try {
@@ -121,15 +132,17 @@ function PendingRow({ timer, rows, now, zone, onCancel }: RowProps) {
       </div>
       {/* Written by the animation loop only. */}
       <p className="timer__countdown" data-testid="countdown" ref={countdown} />
-      <button
-        className="button button--quiet timer__cancel"
-        type="button"
-        onClick={cancel}
-        aria-disabled={busy}
-        aria-label={`Cancel ${name}`}
-      >
-        {busy ? 'Cancelling…' : 'Cancel'}
-      </button>
+      {onCancel !== null && (
+        <button
+          className="button button--quiet timer__cancel"
+          type="button"
+          onClick={cancel}
+          aria-disabled={busy}
+          aria-label={`Cancel ${name}`}
+        >
+          {busy ? 'Cancelling…' : 'Cancel'}
+        </button>
+      )}
       <progress className="timer__bar" ref={bar} max={1} aria-hidden="true" />
       {refused !== null && (
         <p className="notice notice--bad timer__error" role="alert">

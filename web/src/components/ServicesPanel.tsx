@@ -1,6 +1,6 @@
 /**
- * The services the clock is assembled from, and which of them the latest
- * frame says are answering.
+ * The services the clock is assembled from, and which of them are answering
+ * (one missing from a single frame is not down: the badge rule of connection.ts).
  */
 
 import { SERVICES } from '../protocol';

@@ -8,7 +8,7 @@
  * how to get one.
  */
 
-import { useEffect, useSyncExternalStore } from 'react';
+import { useEffect, useLayoutEffect, useRef, useState, useSyncExternalStore, type RefObject } from 'react';
 import {
   describeRestarted,
   formatPid,
@@ -91,8 +91,26 @@ function Unsupervised() {
   );
 }
 
+/** Whether the element `ref` holds is wider inside than it shows (so it scrolls sideways). */
+function useOverflows<T extends HTMLElement>(): [RefObject<T | null>, boolean] {
+  const ref = useRef<T>(null);
+  const [overflows, setOverflows] = useState(false);
+  useLayoutEffect(() => {
+    const element = ref.current;
+    if (element === null) return;
+    const measure = () => setOverflows(element.scrollWidth > element.clientWidth + 1);
+    measure();
+    const observer = new ResizeObserver(measure);
+    observer.observe(element);
+    if (element.firstElementChild) observer.observe(element.firstElementChild);
+    return () => observer.disconnect();
+  });
+  return [ref, overflows];
+}
+
 function Services({ snapshot }: { readonly snapshot: StatusSnapshot }) {
   const { services, restarted } = snapshot;
+  const [scroller, overflows] = useOverflows<HTMLDivElement>();
   const stale = snapshot.problem !== null;
   const restartedText = describeRestarted(restarted);
   return (
@@ -113,9 +131,23 @@ function Services({ snapshot }: { readonly snapshot: StatusSnapshot }) {
             )}
             {stale && <span className="status-page__stale">as last known</span>}
           </p>
+          {services.length > 0 && overflows && (
+            <p className="status-table__hint" id="status-scroll-hint" data-testid="status-scroll-hint">
+              <span aria-hidden="true">↔</span> The table is wider than the screen: scroll it sideways for every column.
+            </p>
+          )}
           {services.length > 0 && (
             // It scrolls sideways on narrow screens, so keyboards must be able to reach it.
-            <div className="status-table__scroll" role="region" aria-labelledby="services-title" tabIndex={0}>
+            <div
+              className="status-table__scroll"
+              ref={scroller}
+              role="region"
+              aria-labelledby="services-title"
+              aria-describedby={overflows ? 'status-scroll-hint' : undefined}
+              data-overflows={overflows}
+              data-testid="status-table-scroll"
+              tabIndex={0}
+            >
               <table className="status-table" data-testid="status-table" data-stale={stale}>
                 <thead>
                   <tr>

@@ -4,17 +4,21 @@
  */
 
 import { describeDuration, describeLate, timerName, timerSeconds } from '../countdown';
+import { formatTimeOfDay } from '../format';
 import type { Timer } from '../timerApi';
+import { endOf } from '../timerState';
 
 interface Props {
   readonly alerts: readonly Timer[];
+  /** The zone times of day are shown in. */
+  readonly zone: string;
   readonly onDismiss: (id: string) => void;
 }
 
-export function TimerAlerts({ alerts, onDismiss }: Props) {
+export function TimerAlerts({ alerts, zone, onDismiss }: Props) {
   if (alerts.length === 0) return null;
   return (
-    <div className="toasts">
+    <div className="toasts" data-testid="timer-alerts">
       {alerts.map((timer) => {
         const name = timerName(timer);
         return (
@@ -22,7 +26,8 @@ export function TimerAlerts({ alerts, onDismiss }: Props) {
             <div className="toast__text">
               <p className="toast__title">Time’s up: {name}</p>
               <p className="toast__meta">
-                {describeDuration(timerSeconds(timer))} timer, fired {describeLate(timer.lateMs)}
+                {describeDuration(timerSeconds(timer))} timer, fired at {formatTimeOfDay(endOf(timer), zone)},{' '}
+                {describeLate(timer.lateMs)}
               </p>
             </div>
             <button

@@ -1,6 +1,7 @@
 /** Timers that fired or were cancelled, the latest first, with how late each fired. */
 
-import { describeDuration, describeLate, formatTimeOfDay, timerName, timerSeconds } from '../countdown';
+import { describeDuration, describeLate, timerName, timerSeconds } from '../countdown';
+import { formatTimeOfDay } from '../format';
 import type { Timer } from '../timerApi';
 import { endOf } from '../timerState';
 
@@ -41,10 +42,10 @@ export function TimerHistory({ timers, zone }: Props) {
   );
 }
 
-/** "1 min 30 s · at 20:15:03 · 12 ms late", "5 min · at 20:15:03 · 3 min 12 s left". */
+/** "1 min 30 s · fired at 20:15:03 · 12 ms late", "5 min · cancelled at 20:15:03 · 3 min 12 s left". */
 function describeEnd(timer: Timer, zone: string): string {
   const duration = describeDuration(timerSeconds(timer));
-  const at = `at ${formatTimeOfDay(endOf(timer), zone)}`;
+  const at = `${timer.state === 'fired' ? 'fired' : 'cancelled'} at ${formatTimeOfDay(endOf(timer), zone)}`;
   if (timer.state === 'fired') return `${duration} · ${at} · ${describeLate(timer.lateMs)}`;
   const left = Math.ceil((timer.firesAtMs - endOf(timer)) / 1000);
   return left > 0 ? `${duration} · ${at} · ${describeDuration(left)} left` : `${duration} · ${at}`;

@@ -5,7 +5,7 @@
  */
 
 import { useCallback, useEffect, useSyncExternalStore } from 'react';
-import type { NewTimer } from '../timerApi';
+import type { NewTimer, Timer } from '../timerApi';
 import type { StreamState, TimerStore } from '../timerStore';
 import { NotifySetting } from './NotifySetting';
 import { PendingTimers } from './PendingTimers';
@@ -36,6 +36,9 @@ export function TimersPage({ store, now, zone, onGesture }: Props) {
   const set = useCallback(async (request: NewTimer) => void (await store.set(request)), [store]);
   const cancel = useCallback(async (id: string) => void (await store.cancel(id)), [store]);
   const streamText = STREAM_TEXT[snapshot.stream];
+  // Only the viewer's timers are shown; a Cancel button only on those that are theirs all the same.
+  const signedIn = snapshot.signedIn;
+  const canCancel = useCallback((timer: Timer) => timer.owned === signedIn, [signedIn]);
 
   return (
     <>
@@ -50,6 +53,12 @@ export function TimersPage({ store, now, zone, onGesture }: Props) {
           </p>
         </div>
 
+        <p className="timers__whose" data-testid="timers-whose" data-signed-in={signedIn}>
+          {signedIn
+            ? 'Your account’s timers, wherever you set them.'
+            : 'Timers this browser set. Sign in (Account) to keep timers with your account and see them everywhere.'}
+        </p>
+
         <div className="timers__grid">
           <section className="panel timers__new" aria-labelledby="new-timer-title">
             <h3 className="panel__title" id="new-timer-title">
@@ -63,7 +72,7 @@ export function TimersPage({ store, now, zone, onGesture }: Props) {
             <h3 className="panel__title" id="running-title">
               Running
             </h3>
-            <PendingTimers timers={snapshot.pending} now={now} zone={zone} onCancel={cancel} />
+            <PendingTimers timers={snapshot.pending} now={now} zone={zone} onCancel={cancel} canCancel={canCancel} />
           </section>
         </div>
 

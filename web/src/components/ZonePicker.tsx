@@ -146,7 +146,14 @@ export function ZonePicker({ zones, value, onChoose }: Props) {
           <path d="M4 6l4 4 4-4" />
         </svg>
       </div>
-      <ul id={listId} className="picker__list" role="listbox" aria-label="Time zones" hidden={!open}>
+      {/* No empty dropdown over the hint when nothing matches: the list is hidden and the hint says so. */}
+      <ul
+        id={listId}
+        className="picker__list"
+        role="listbox"
+        aria-label="Time zones"
+        hidden={!open || matches.length === 0}
+      >
         {open &&
           matches.map((zone, index) => (
             <ZoneOption
@@ -163,7 +170,7 @@ export function ZonePicker({ zones, value, onChoose }: Props) {
           ))}
       </ul>
       {open && matches.length === 0 && (
-        <p className="picker__empty" role="status">
+        <p className="picker__empty" role="status" data-testid="zone-no-match">
           No time zone matches “{query}”
         </p>
       )}
