@@ -3,13 +3,16 @@
 //!
 //! Layout: [`cli`] (the command line itself), one module per command:
 //! [`up`] (`clocker up`), [`ps`], [`health`], `time` ([`print_time`]),
-//! [`account`], [`timer`], [`random`].
+//! [`account`], [`timer`], [`random`]; what the client commands share
+//! ([`client`]: errors, Ctrl-C, logging) and `table` (aligned text tables).
 
 pub mod account;
 pub mod cli;
+pub mod client;
 pub mod health;
 pub mod ps;
 pub mod random;
+mod table;
 mod time;
 pub mod timer;
 pub mod up;
