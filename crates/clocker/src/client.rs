@@ -145,12 +145,13 @@ pub fn with_deadline<T>(message: T, timeout: Duration) -> tonic::Request<T> {
 #[error("interrupted")]
 pub struct Interrupted;
 
-/// Logging for a client command: nothing but warnings unless `verbose`
-/// (`-v`: info, `-vv`: debug, or `RUST_LOG` when set), so that log lines
-/// never mix with what the command prints.
+/// Logging for a client command: none unless `verbose` (`-v`: info,
+/// `-vv`: debug, or `RUST_LOG` when set), so that log lines never mix with
+/// what the command prints; its failure is its one error line. (An
+/// exported `RUST_LOG`, meant for services, does not reach it without -v.)
 pub fn init_logging(verbose: u8) {
     let filter = match verbose {
-        0 => EnvFilter::new("warn"),
+        0 => EnvFilter::new("off"),
         level => EnvFilter::try_from_default_env()
             .unwrap_or_else(|_| EnvFilter::new(if level == 1 { "info" } else { "debug" })),
     };
