@@ -23,6 +23,7 @@ use tonic::transport::Channel;
 use tonic::{Request, Status};
 
 use crate::client::{call, print_json, with_deadline};
+use crate::local_clock::Clock;
 use session::{SESSION_FILE, SavedSession, load_session, save_session};
 pub use session::{config_dir, saved_token};
 
@@ -122,8 +123,9 @@ pub async fn run(
                 },
             )?;
             println!(
-                "logged in as {} until {expires_at}; session saved in {}",
+                "logged in as {} until {}; session saved in {}",
                 account.username,
+                local_time(reply.expires_at),
                 path.display()
             );
         }
@@ -145,8 +147,10 @@ pub async fn run(
                 }))?;
             } else {
                 println!(
-                    "{} (id {}), session valid until {expires_at}",
-                    account.username, account.id,
+                    "{} (id {}), session valid until {}",
+                    account.username,
+                    account.id,
+                    local_time(reply.expires_at)
                 );
             }
         }
@@ -239,6 +243,16 @@ fn read_password(from_stdin: bool, confirm: bool) -> anyhow::Result<String> {
     Ok(password)
 }
 
+/// `at` in this machine's zone, as a person reads it.
+fn local_time(at: Option<prost_types::Timestamp>) -> String {
+    let unix_ms = at.map(|at| at.seconds * 1000 + i64::from(at.nanos / 1_000_000));
+    unix_ms.map_or_else(
+        || "an unknown time".to_owned(),
+        |ms| Clock::local().time_of(ms),
+    )
+}
+
+/// `at` as an ISO instant, to the second (what `--json` and session.json say).
 fn format_timestamp(at: Option<prost_types::Timestamp>) -> String {
     at.and_then(|at| jiff::Timestamp::new(at.seconds, at.nanos).ok())
         .map_or_else(

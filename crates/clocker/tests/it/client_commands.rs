@@ -111,7 +111,7 @@ async fn a_refusal_reads_as_the_services_words_not_as_silence() {
 fn a_timer_of_no_time_or_of_negative_time_is_refused_with_a_reason() {
     let endpoint = format!("tcp://{}", dead_addr());
     for (duration, reason) in [
-        (["0", "0", "0"], "a timer lasts at least 1 second"),
+        (["0", "0", "0"], "at least 1 second"),
         (["0", "0", "-5"], "seconds: must not be negative"),
         (["-1", "0", "30"], "hours: must not be negative"),
     ] {
