@@ -1,16 +1,18 @@
 """``clocker timer``, the seed's prompting client, driven through a
 pseudo-terminal as a person at a terminal would use it.
 
-- It asks "Enter your time in hours." (no newline: the answer follows on the
-  same line), then minutes, then seconds; an invalid answer gets a line
-  saying so and the same question again.
-- It prints "From server: {json}", counts down, and when the timer fired
-  prints a line containing "fired" after the bell character; exit status 0.
+- It asks "Enter your time in hours. " (the seed's words and a space, no
+  newline: the answer follows on the same line), then minutes, then
+  seconds; an invalid answer gets a line saying so and the same question
+  again.
+- It prints "Timer ID set: fires at HH:MM:SS (in …)", counts down, and when
+  the timer fired prints a line containing "fired" after the bell
+  character; exit status 0.
 - Ctrl-C during the countdown leaves the timer set, says so ("stays set")
   and exits 130.
-- ``--no-wait`` prints the reply and returns; ``clocker timer list`` (which
-  needs a session: anonymous timers are never listed) and
-  ``clocker timer cancel ID`` use the JSON operations.
+- ``--no-wait --json`` prints the timer as one JSON object and returns;
+  ``clocker timer list`` (which needs a session: anonymous timers are never
+  listed) and ``clocker timer cancel ID`` use the JSON operations.
 
 Each test starts its own timers service and gives the client an empty
 CLOCKER_CONFIG_DIR, so no saved session applies.
@@ -38,8 +40,8 @@ FIRE_DEADLINE_S = 15.0
 # How long a client may take to exit once it has nothing left to do.
 EXIT_DEADLINE_S = 10.0
 
-PROMPTS = {unit: f"Enter your time in {unit}.".encode() for unit in ("hours", "minutes", "seconds")}
-FROM_SERVER = re.compile(rb"From server: (?P<json>\{[^\r\n]*\})\r?\n")
+PROMPTS = {unit: f"Enter your time in {unit}. ".encode() for unit in ("hours", "minutes", "seconds")}
+SET_LINE = re.compile(rb"Timer (?P<id>[0-9a-f-]+)(?: \([^)\r\n]*\))? set: fires at \d\d:\d\d:\d\d \(in [^\r\n]*\)\r?\n")
 FIRED_LINE = re.compile(rb"\x07(?P<line>[^\r\n]*fired[^\r\n]*)")
 STAYS_SET_LINE = re.compile(rb"[^\r\n]*stays set[^\r\n]*")
 
@@ -206,12 +208,11 @@ def answer_prompts(client: PtyClient, hours: str, minutes: str, seconds: str) ->
         client.expect(f"{answer}\r\n".encode())
 
 
-def read_reply(client: PtyClient) -> dict:
-    """The JSON of the "From server: {json}" line."""
-    match = client.expect(FROM_SERVER)
-    reply = json.loads(match["json"])
-    assert reply.get("ok") is True, reply
-    return reply
+def read_reply(client: PtyClient, timers) -> dict:
+    """The timer the "Timer ID set: …" line names, as the service has it."""
+    match = client.expect(SET_LINE)
+    with TimerClient(timers.zmq_endpoint) as zmq_client:
+        return zmq_client.get(match["id"].decode())
 
 
 def test_the_prompting_client_asks_like_the_seed_and_rings_when_fired(pty_client, timers):
@@ -239,7 +240,7 @@ def test_the_prompting_client_asks_like_the_seed_and_rings_when_fired(pty_client
     client.type("2\n")
     client.expect(b"2\r\n")
 
-    reply = read_reply(client)
+    reply = read_reply(client, timers)
     assert (reply["hours"], reply["minutes"], reply["seconds"]) == (0, 0, 2), reply
     assert reply["state"] == "pending", reply
 
@@ -259,7 +260,7 @@ def test_the_prompting_client_asks_like_the_seed_and_rings_when_fired(pty_client
 def test_ctrl_c_during_the_countdown_leaves_the_timer_set(pty_client, timers):
     client = pty_client("timer")
     answer_prompts(client, "0", "5", "0")
-    reply = read_reply(client)
+    reply = read_reply(client, timers)
     assert (reply["hours"], reply["minutes"], reply["seconds"]) == (0, 5, 0), reply
     # The countdown has started (so the client is past sending the request).
     client.expect(re.compile(rb"\d"))
@@ -275,12 +276,14 @@ def test_ctrl_c_during_the_countdown_leaves_the_timer_set(pty_client, timers):
 
 
 def test_no_wait_prints_the_reply_and_exits(clocker_bin, timers, config_dir, tmp_path):
-    result = run_clocker(clocker_bin, timers, config_dir, tmp_path, "timer", "0", "0", "1", "--label", "tea", "--no-wait")
+    result = run_clocker(
+        clocker_bin, timers, config_dir, tmp_path, "timer", "0", "0", "1", "--label", "tea", "--no-wait", "--json"
+    )
     assert result.returncode == 0, result
-    match = re.search(r"From server: (\{.*\})", result.stdout)
-    assert match, result
-    reply = json.loads(match[1])
-    assert reply["ok"] is True and reply["label"] == "tea", reply
+    lines = result.stdout.splitlines()
+    assert len(lines) == 1, result
+    reply = json.loads(lines[0])
+    assert reply["label"] == "tea" and reply["state"] == "pending", reply
     assert (reply["hours"], reply["minutes"], reply["seconds"]) == (0, 0, 1), reply
     # It did not wait for the timer.
     assert "fired" not in result.stdout and "\x07" not in result.stdout, result

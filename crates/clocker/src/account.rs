@@ -7,8 +7,10 @@
 //! `session.json` in the config directory, readable by the user alone
 //! (mode 0600); `whoami` and `logout` use it.
 
+mod session;
+
 use std::io::{BufRead, IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
@@ -17,64 +19,54 @@ use clocker_fleet::ServiceName;
 use clocker_proto::v1::accounts_client::AccountsClient;
 use clocker_proto::v1::{LoginRequest, LogoutRequest, RegisterRequest, WhoAmIRequest};
 use clocker_runtime::{AddressBook, Locator};
-use serde::{Deserialize, Serialize};
 use tonic::transport::Channel;
-use tonic::{Code, Request, Status};
+use tonic::{Request, Status};
+
+use crate::client::{call, print_json, with_deadline};
+use crate::local_clock::Clock;
+use session::{SESSION_FILE, SavedSession, load_session, save_session};
+pub use session::{config_dir, saved_token};
 
 /// What `clocker account` was asked to do: its subcommands.
 #[derive(Debug, Clone, Subcommand)]
 pub enum AccountCommand {
     /// Create an account (the password is asked twice, without echo).
+    ///
+    /// Example: clocker account register alice
     Register {
-        /// 3-32 of a-z, 0-9, '_', '.', '-' (upper case is folded to lower).
+        /// 3-32 of a-z, 0-9, '_', '.', '-' (upper case is folded to lower); asked for when left out.
         username: Option<String>,
         /// Read the password as one line from standard input (for scripts).
         #[arg(long)]
         password_stdin: bool,
     },
-    /// Log in and keep the session token for the other commands.
+    /// Log in, and keep the session so that your timers are your own.
+    ///
+    /// Example: clocker account login alice
     Login {
+        /// Your username; asked for when left out.
         username: Option<String>,
         /// Read the password as one line from standard input (for scripts).
         #[arg(long)]
         password_stdin: bool,
     },
-    /// Show who the saved session belongs to.
+    /// Show who the saved session belongs to, and until when it is valid.
+    ///
+    /// Example: clocker account whoami --json
     #[command(name = "whoami")]
-    WhoAmI,
-    /// End the saved session and forget its token.
+    WhoAmI {
+        /// Print {"username":…,"id":…,"expires_at":…} instead of a sentence.
+        #[arg(long)]
+        json: bool,
+    },
+    /// End the saved session and forget it.
+    ///
+    /// Example: clocker account logout
     Logout,
 }
 
 /// How long one call may take (Register and Login hash a password).
 const CALL_TIMEOUT: Duration = Duration::from_secs(10);
-
-const SESSION_FILE: &str = "session.json";
-
-/// A session as saved by `login`.
-#[derive(Debug, Serialize, Deserialize)]
-struct SavedSession {
-    username: String,
-    token: String,
-    expires_at: String,
-    server: String,
-}
-
-/// Where `clocker account` keeps the session: `$CLOCKER_CONFIG_DIR`, else
-/// `$XDG_CONFIG_HOME/clocker`, else `~/.config/clocker`.
-pub fn config_dir() -> PathBuf {
-    let from_env = |name: &str| std::env::var_os(name).filter(|value| !value.is_empty());
-    if let Some(dir) = from_env("CLOCKER_CONFIG_DIR") {
-        return PathBuf::from(dir);
-    }
-    if let Some(config_home) = from_env("XDG_CONFIG_HOME") {
-        return PathBuf::from(config_home).join("clocker");
-    }
-    match from_env("HOME") {
-        Some(home) => PathBuf::from(home).join(".config/clocker"),
-        None => PathBuf::from(".clocker"),
-    }
-}
 
 /// Runs one `clocker account` command against the accounts service in
 /// `book`, keeping the session in `config_dir`.
@@ -131,12 +123,13 @@ pub async fn run(
                 },
             )?;
             println!(
-                "logged in as {} until {expires_at}; session saved in {}",
+                "logged in as {} until {}; session saved in {}",
                 account.username,
+                local_time(reply.expires_at),
                 path.display()
             );
         }
-        AccountCommand::WhoAmI => {
+        AccountCommand::WhoAmI { json } => {
             let saved = load_session(config_dir)?;
             let reply = call
                 .send(
@@ -145,12 +138,21 @@ pub async fn run(
                 )
                 .await?;
             let account = reply.account.context("the service sent no account")?;
-            println!(
-                "{} (id {}), session valid until {}",
-                account.username,
-                account.id,
-                format_timestamp(reply.expires_at)
-            );
+            let expires_at = format_timestamp(reply.expires_at);
+            if json {
+                print_json(&serde_json::json!({
+                    "username": account.username,
+                    "id": account.id,
+                    "expires_at": expires_at,
+                }))?;
+            } else {
+                println!(
+                    "{} (id {}), session valid until {}",
+                    account.username,
+                    account.id,
+                    local_time(reply.expires_at)
+                );
+            }
         }
         AccountCommand::Logout => {
             let saved = load_session(config_dir)?;
@@ -174,35 +176,16 @@ struct Caller {
 }
 
 impl Caller {
-    /// Sends one request with the call timeout; explains failures.
+    /// Sends one request within the call timeout; failures read as
+    /// [`crate::client::grpc_error`] reads them.
     async fn send<Req, Reply, F, Fut>(&self, method: F, message: Req) -> anyhow::Result<Reply>
     where
         F: FnOnce(AccountsClient<Channel>, Request<Req>) -> Fut,
         Fut: Future<Output = Result<tonic::Response<Reply>, Status>>,
     {
-        let mut request = Request::new(message);
-        request.set_timeout(CALL_TIMEOUT);
-        let reply = tokio::time::timeout(CALL_TIMEOUT, method(self.client.clone(), request))
-            .await
-            .map_err(|_| {
-                anyhow::anyhow!(
-                    "the accounts service at {} did not answer within {} s",
-                    self.server,
-                    CALL_TIMEOUT.as_secs()
-                )
-            })?;
-        reply.map(tonic::Response::into_inner).map_err(|status| match status.code() {
-            Code::Unavailable => anyhow::anyhow!(
-                "cannot reach the accounts service at {} ({}); is it running? (clocker up, or clocker serve accounts)",
-                self.server,
-                status.message()
-            ),
-            Code::Unauthenticated if status.message().contains("session") => anyhow::anyhow!(
-                "{} (clocker account login NAME)",
-                status.message()
-            ),
-            _ => anyhow::anyhow!("{}", status.message()),
-        })
+        let request = with_deadline(message, CALL_TIMEOUT);
+        let asked = method(self.client.clone(), request);
+        Ok(call("accounts", &self.server, CALL_TIMEOUT, asked).await?)
     }
 }
 
@@ -260,56 +243,16 @@ fn read_password(from_stdin: bool, confirm: bool) -> anyhow::Result<String> {
     Ok(password)
 }
 
-fn save_session(config_dir: &Path, session: &SavedSession) -> anyhow::Result<PathBuf> {
-    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
-
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(config_dir)
-        .with_context(|| format!("cannot create {}", config_dir.display()))?;
-    let path = config_dir.join(SESSION_FILE);
-    let partial = config_dir.join(format!("{SESSION_FILE}.partial"));
-    let _ = std::fs::remove_file(&partial);
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(&partial)
-        .with_context(|| format!("cannot write {}", partial.display()))?;
-    serde_json::to_writer_pretty(&mut file, session)?;
-    file.write_all(b"\n")?;
-    file.sync_all()?;
-    std::fs::rename(&partial, &path).with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(path)
+/// `at` in this machine's zone, as a person reads it.
+fn local_time(at: Option<prost_types::Timestamp>) -> String {
+    let unix_ms = at.map(|at| at.seconds * 1000 + i64::from(at.nanos / 1_000_000));
+    unix_ms.map_or_else(
+        || "an unknown time".to_owned(),
+        |ms| Clock::local().time_of(ms),
+    )
 }
 
-/// The token of the saved session, if there is one (for other commands
-/// that act as the logged-in user, such as `clocker timer`).
-pub fn saved_token(config_dir: &Path) -> Option<String> {
-    load_session(config_dir).ok().map(|session| session.token)
-}
-
-fn load_session(config_dir: &Path) -> anyhow::Result<SavedSession> {
-    let path = config_dir.join(SESSION_FILE);
-    let text = match std::fs::read_to_string(&path) {
-        Ok(text) => text,
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
-            bail!(
-                "not logged in (no {}); log in with: clocker account login NAME",
-                path.display()
-            )
-        }
-        Err(err) => return Err(err).with_context(|| format!("cannot read {}", path.display())),
-    };
-    serde_json::from_str(&text).with_context(|| {
-        format!(
-            "{} is not a saved session; log in again to replace it",
-            path.display()
-        )
-    })
-}
-
+/// `at` as an ISO instant, to the second (what `--json` and session.json say).
 fn format_timestamp(at: Option<prost_types::Timestamp>) -> String {
     at.and_then(|at| jiff::Timestamp::new(at.seconds, at.nanos).ok())
         .map_or_else(

@@ -41,10 +41,13 @@ pub fn command() -> clap::Command {
     Cli::command()
 }
 
-/// Clocker: a live clock assembled from gRPC microservices.
+/// Clocker: a live clock made of small services. Start them with `clocker up`, then open the URL it prints, or ask them from here (`clocker time`, `clocker timer`, `clocker random`).
 #[derive(Debug, Parser)]
-#[command(version, about, long_about = None, propagate_version = true)]
+#[command(version, long_about = None, propagate_version = true)]
 pub struct Cli {
+    /// Show the client commands' log lines on stderr (-v: info, -vv: debug; RUST_LOG then applies). Services log regardless.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -59,6 +62,8 @@ pub enum Command {
     /// is restarted with backoff (100 ms doubling to 5 s). Ctrl-C, SIGTERM or
     /// SIGHUP (the terminal closed) stops them in reverse order. `clocker ps`
     /// shows them.
+    ///
+    /// Example: clocker up, then open http://127.0.0.1:8080
     Up {
         /// Interface every service listens on.
         #[arg(long, env = "CLOCKER_HOST", default_value = "127.0.0.1")]
@@ -86,20 +91,31 @@ pub enum Command {
         #[command(flatten)]
         service: ServiceArgs,
     },
-    /// Show the services clocker up supervises: pid, address, state, restarts, uptime, last error.
+    /// Show the services `clocker up` runs here: pid, address, state, restarts, uptime, last error.
+    ///
+    /// With no fleet running here it says so and exits with status 1. The
+    /// fleet is found through supervisor.json in $CLOCKER_RUNTIME_DIR
+    /// (default $XDG_RUNTIME_DIR/clocker, else /tmp/clocker-UID).
+    ///
+    /// Example: clocker ps --json
     Ps {
         /// The supervisor's control address [default: from supervisor.json in the runtime directory].
         #[arg(long)]
         control: Option<SocketAddr>,
-        /// Print JSON instead of a table.
+        /// Print JSON (an array of rows) instead of a table.
         #[arg(long)]
         json: bool,
     },
     /// Run one service: current-time, hours, minutes, seconds, milliseconds, funnel, accounts, timers, random, gateway or stream.
     ///
-    /// The services it requires are found at CLOCKER_<SERVICE>_ADDR (for
-    /// example CLOCKER_CURRENT_TIME_ADDR=127.0.0.1:50000), else on their default
-    /// port on 127.0.0.1.
+    /// What `clocker up` runs once per service; run it yourself to place
+    /// services on other machines or in containers. The services it requires
+    /// are found at CLOCKER_<SERVICE>_ADDR (for example
+    /// CLOCKER_CURRENT_TIME_ADDR=127.0.0.1:50000), else on their default
+    /// port on 127.0.0.1. Every flag below can also be set by the environment
+    /// variable it names, or in a .env file in the working directory.
+    ///
+    /// Example: clocker serve hours --addr 127.0.0.1:50001
     Serve {
         /// The service to run.
         name: ServiceName,
@@ -113,16 +129,18 @@ pub enum Command {
         #[command(flatten)]
         service: ServiceArgs,
     },
-    /// Probe one service's readiness (or, with --live, its liveness): exit 0 if it is healthy, else 1 with one line saying why.
+    /// Check that one service is ready (or, with --live, alive): exit 0 if it is, else 1 with one line saying why.
     ///
-    /// Readiness: gRPC services are asked grpc.health.v1.Health/Check, the
-    /// HTTP ones (funnel, gateway, stream) GET /health; a service that is not
-    /// ready says why (its database, a service it requires). Liveness (what
-    /// clocker up probes): Check for clocker.liveness, GET /livez. What a
-    /// container's healthcheck runs: the image needs no curl. Without --addr it probes where `clocker
-    /// serve NAME` listens given the same environment (CLOCKER_LISTEN, else
-    /// CLOCKER_HOST on the service's default port), 0.0.0.0 or :: read as
-    /// loopback.
+    /// Ready means it can work now: gRPC services answer their health check,
+    /// the web ones (funnel, gateway, stream) GET /health, and one that is
+    /// not ready says why (its database, a service it requires). Alive
+    /// (--live) means its thread answers: what `clocker up` checks before it
+    /// kills a service. Containers' healthchecks run it, so an image needs
+    /// no curl. Without --addr it asks where `clocker serve NAME` listens
+    /// given the same environment (CLOCKER_LISTEN, else CLOCKER_HOST on the
+    /// service's default port; 0.0.0.0 or :: read as loopback).
+    ///
+    /// Example: clocker health timers --addr 127.0.0.1:50005
     Health {
         /// The service to probe.
         name: ServiceName,
@@ -140,33 +158,60 @@ pub enum Command {
         /// requires answer).
         #[arg(long)]
         live: bool,
+        /// Print one JSON object (service, addr, probe, healthy, round_trip_ms, error).
+        #[arg(long)]
+        json: bool,
     },
-    /// Print the time, assembled through the clock services.
-    Time(TimeCommand),
-    /// Register, log in, show or end your session with the accounts service.
+    /// Print the time, as the clock services tell it.
     ///
-    /// The service is found at CLOCKER_ACCOUNTS_ADDR, else 127.0.0.1:50006.
-    /// The session token is kept in $CLOCKER_CONFIG_DIR (default
+    /// The time is read from current-time and split into hours, minutes,
+    /// seconds and milliseconds by their own services, as the web page shows
+    /// it. The services are found at CLOCKER_<SERVICE>_ADDR (for example
+    /// CLOCKER_CURRENT_TIME_ADDR=127.0.0.1:50000), else on their default
+    /// ports on 127.0.0.1.
+    ///
+    /// Examples: clocker time --tz Asia/Tokyo; clocker time --watch --every 1s
+    Time(TimeCommand),
+    /// Create an account, log in or out, or show who you are logged in as.
+    ///
+    /// Logged in, your timers are your own (`clocker timer list` shows
+    /// them). The service is found at CLOCKER_ACCOUNTS_ADDR, else
+    /// 127.0.0.1:50006. The session is kept in $CLOCKER_CONFIG_DIR (default
     /// ~/.config/clocker) in session.json, readable by you alone.
+    ///
+    /// Example: clocker account register alice, then clocker account login alice
     Account {
         #[command(subcommand)]
         command: AccountCommand,
     },
-    /// Set a countdown timer over ZeroMQ (as seed 002's client), list or cancel them.
+    /// Set a countdown timer and wait for it to ring; list or cancel your timers.
     ///
-    /// With no arguments it asks for hours, minutes and seconds; then it
-    /// counts down until the timer fires and rings the bell. Ctrl-C stops
-    /// waiting but leaves the timer set. The service is found at
-    /// CLOCKER_TIMERS_ZMQ (default tcp://127.0.0.1:8888); after `clocker
-    /// account login` the timers are yours.
+    /// Give the duration as HOURS MINUTES SECONDS, or nothing to be asked for
+    /// each. It counts down until the timer fires and rings the bell; Ctrl-C
+    /// stops waiting but leaves the timer set. Logged in (clocker account
+    /// login), the timers are yours and `clocker timer list` shows them. The
+    /// timer service is found at CLOCKER_TIMERS_ZMQ (default
+    /// tcp://127.0.0.1:8888).
+    ///
+    /// Examples: clocker timer 0 1 30 --label tea; clocker timer 0 25 0 --no-wait; clocker timer list
     Timer(TimerCommand),
-    /// Ask the random service (seed 004) for a number, a string or a stream of points.
+    /// Ask the random service for a number, a string or a stream of points.
     ///
     /// The service is found at CLOCKER_RANDOM_ADDR, else 127.0.0.1:50051.
+    ///
+    /// Examples: clocker random number --min 1 --max 6; clocker random stream --count 5
     Random {
         #[command(subcommand)]
         command: RandomCommand,
     },
+}
+
+impl Command {
+    /// Whether this is a client command (it asks services, and logs only
+    /// with -v), not one that runs services (`up`, `serve`).
+    pub fn is_client(&self) -> bool {
+        !matches!(self, Command::Up { .. } | Command::Serve { .. })
+    }
 }
 
 #[cfg(test)]

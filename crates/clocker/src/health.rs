@@ -12,6 +12,8 @@ use anyhow::bail;
 use clocker_fleet::ServiceName;
 use clocker_supervisor::probe::{Probe, Prober};
 
+use crate::client::print_json;
+
 /// Where `clocker health` probes `name`: `addr` when given (`--addr`, else
 /// `CLOCKER_LISTEN`), else `host` (`CLOCKER_HOST`) on the service's default
 /// port — where `clocker serve` listens given the same environment — with
@@ -27,14 +29,16 @@ pub fn probe_addr(name: ServiceName, addr: Option<SocketAddr>, host: IpAddr) -> 
     addr
 }
 
-/// Probes `name` at `addr` once, of `probe`: prints one line and returns
-/// `Ok` when it answers healthy within `timeout`, else an error saying what
-/// was probed and what failed (for readiness, the service's own reason).
+/// Probes `name` at `addr` once, of `probe`: prints one line (with `json`,
+/// one JSON object) and returns `Ok` when it answers healthy within
+/// `timeout`, else an error saying what was probed and what failed (for
+/// readiness, the service's own reason).
 pub async fn run(
     name: ServiceName,
     addr: SocketAddr,
     probe: Probe,
     timeout: Duration,
+    json: bool,
 ) -> anyhow::Result<()> {
     let prober = Prober::asking(probe, name, addr);
     let kind = prober.describe();
@@ -42,13 +46,26 @@ pub async fn run(
         Probe::Liveness => ("live", "not live"),
         Probe::Readiness => ("ready", "not ready"),
     };
-    match prober.check(timeout).await {
+    let checked = prober.check(timeout).await;
+    if json {
+        print_json(&serde_json::json!({
+            "service": name.as_str(),
+            "addr": addr.to_string(),
+            "probe": what.0,
+            "healthy": checked.is_ok(),
+            "round_trip_ms": checked.as_ref().ok().map(|rtt| rtt.as_secs_f64() * 1e3),
+            "error": checked.as_ref().err().map(ToString::to_string),
+        }))?;
+    }
+    match checked {
         Ok(round_trip) => {
-            println!(
-                "{name} at {addr} is {} ({kind} in {:.1} ms)",
-                what.0,
-                round_trip.as_secs_f64() * 1e3
-            );
+            if !json {
+                println!(
+                    "{name} at {addr} is {} ({kind} in {:.1} ms)",
+                    what.0,
+                    round_trip.as_secs_f64() * 1e3
+                );
+            }
             Ok(())
         }
         Err(why) => bail!("{name} at {addr} is {}: {kind}: {why}", what.1),

@@ -1,6 +1,9 @@
 //! `clocker`: run the whole fleet (`up`), one service (`serve NAME`), probe
 //! one (`health NAME`), ask the clock services for the time (`time`), or use
 //! an account (`account`). The command line itself is `clocker::cli`.
+//!
+//! Exit status: 0 done, 1 failed (one line on stderr, `clocker: …`), 2 a
+//! command line clap refused, 130 a client command stopped by Ctrl-C.
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -9,6 +12,7 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use clap::FromArgMatches;
 use clocker::cli::{Cli, Command, dotenv_file, forwarded_settings};
+use clocker::client::Interrupted;
 use clocker::up::UpRequest;
 use clocker::{account, health, print_time, ps, random, timer, up};
 use clocker_fleet::{FleetConfig, ServiceName, address_book_from_env, host_in_url, launch_service};
@@ -71,7 +75,7 @@ fn main() -> std::process::ExitCode {
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     // Started by `clocker up` with listeners: run again with LISTEN_PID set.
     if let Some(err) = exec_with_listen_pid(&args) {
-        eprintln!("error: cannot run again with the listeners handed over: {err}");
+        eprintln!("clocker: cannot run again with the listeners handed over: {err}");
         return std::process::ExitCode::FAILURE;
     }
     let dotenv = match std::env::current_dir()
@@ -104,10 +108,14 @@ fn main() -> std::process::ExitCode {
                 Some(output)
             }
             Err(err) => {
-                eprintln!("error: cannot start the output writers: {err}");
+                eprintln!("clocker: cannot start the output writers: {err}");
                 return std::process::ExitCode::FAILURE;
             }
         },
+        command if command.is_client() => {
+            clocker::client::init_logging(cli.verbose);
+            None
+        }
         _ => {
             init_logging();
             None
@@ -116,14 +124,14 @@ fn main() -> std::process::ExitCode {
     if let Err(err) = dotenv
         && !err.not_found()
     {
-        eprintln!("error: cannot read .env: {err}");
+        eprintln!("clocker: cannot read .env: {err}");
         return std::process::ExitCode::FAILURE;
     }
     // Listeners handed over (systemd, `clocker up`), taken before any thread starts.
     if matches!(cli.command, Command::Serve { .. })
         && let Err(err) = adopt_listeners()
     {
-        eprintln!("error: {err}");
+        eprintln!("clocker: {err}");
         return std::process::ExitCode::FAILURE;
     }
     let runtime = match tokio::runtime::Builder::new_current_thread()
@@ -132,7 +140,7 @@ fn main() -> std::process::ExitCode {
     {
         Ok(runtime) => runtime,
         Err(err) => {
-            eprintln!("error: cannot start the async runtime: {err}");
+            eprintln!("clocker: cannot start the async runtime: {err}");
             return std::process::ExitCode::FAILURE;
         }
     };
@@ -145,8 +153,9 @@ fn main() -> std::process::ExitCode {
     }
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(err) if err.is::<Interrupted>() => std::process::ExitCode::from(130),
         Err(err) => {
-            eprintln!("error: {err:#}");
+            eprintln!("clocker: {err:#}");
             std::process::ExitCode::FAILURE
         }
     }
@@ -209,13 +218,21 @@ async fn run(
             host,
             timeout,
             live,
+            json,
         } => {
             let probe = if live {
                 Probe::Liveness
             } else {
                 Probe::Readiness
             };
-            health::run(name, health::probe_addr(name, addr, host), probe, timeout).await
+            health::run(
+                name,
+                health::probe_addr(name, addr, host),
+                probe,
+                timeout,
+                json,
+            )
+            .await
         }
         Command::Time(command) => print_time(command, address_book_from_env()?).await,
         Command::Account { command } => {

@@ -5,24 +5,27 @@ use std::io::Write;
 use std::net::SocketAddr;
 
 use anyhow::Context;
-use clocker_runtime::http::client::{Limits, get_json};
+use clocker_runtime::http::client::{ClientError, Limits, get_json};
 use clocker_supervisor::control::ControlFile;
 use clocker_supervisor::runtime_dir::read_private;
 use clocker_wire::{MAX_ROWS_BYTES, ROWS_PATH, Row};
 
+use crate::table::text_table;
 use crate::up::control_file;
 
 /// Prints the services of the running supervisor (at `control`, else the
 /// one `supervisor.json` names), as a table or as JSON. The control token
-/// is read from `supervisor.json` (0600, this user's).
+/// is read from `supervisor.json` (0600, this user's). With no fleet
+/// running here it fails with [`NoFleet`] (exit status 1).
 pub async fn run(control: Option<SocketAddr>, json: bool) -> anyhow::Result<()> {
     let file = control_file();
-    let text = read_private(&file).with_context(|| {
-        format!(
-            "no supervisor is running (cannot read {}); start one with clocker up",
-            file.display()
-        )
-    })?;
+    let text = match read_private(&file) {
+        Ok(text) => text,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Err(NoFleet.into()),
+        Err(err) => {
+            return Err(err).with_context(|| format!("cannot read {}", file.display()));
+        }
+    };
     let found: ControlFile = serde_json::from_str(&text)
         .with_context(|| format!("{} is not a supervisor file", file.display()))?;
     let control = control.unwrap_or(found.control);
@@ -32,11 +35,20 @@ pub async fn run(control: Option<SocketAddr>, json: bool) -> anyhow::Result<()> 
         deadline: std::time::Duration::from_secs(5),
         max_answer_bytes: MAX_ROWS_BYTES,
     };
-    let rows: Vec<Row> = get_json(control, ROWS_PATH, Some(&found.token), limits)
-        .await
-        .with_context(|| {
-            format!("the supervisor at {control} does not answer; is clocker up running?")
-        })?;
+    let rows: Vec<Row> = match get_json(control, ROWS_PATH, Some(&found.token), limits).await {
+        Ok(rows) => rows,
+        // The file of a supervisor that was killed: nothing listens there.
+        Err(ClientError::Connect { source, .. })
+            if source.kind() == std::io::ErrorKind::ConnectionRefused =>
+        {
+            return Err(NoFleet.into());
+        }
+        Err(err) => {
+            return Err(err).with_context(|| {
+                format!("the supervisor at {control} does not answer; is clocker up running?")
+            });
+        }
+    };
     let mut out = std::io::stdout().lock();
     if json {
         writeln!(out, "{}", serde_json::to_string_pretty(&rows)?)?;
@@ -45,6 +57,11 @@ pub async fn run(control: Option<SocketAddr>, json: bool) -> anyhow::Result<()> 
     }
     Ok(())
 }
+
+/// No supervisor runs for this user on this machine.
+#[derive(Debug, thiserror::Error)]
+#[error("no fleet is running here (start one with `clocker up`)")]
+pub struct NoFleet;
 
 /// The rows as an aligned text table.
 pub fn table(rows: &[Row]) -> String {
@@ -76,29 +93,7 @@ pub fn table(rows: &[Row]) -> String {
             ]
         })
         .collect();
-    let mut widths = header.map(str::len);
-    for row in &cells {
-        for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(cell.chars().count());
-        }
-    }
-    let mut text = String::new();
-    let mut line = |cells: &[String]| {
-        let last = cells.len() - 1;
-        for (i, cell) in cells.iter().enumerate() {
-            if i == last {
-                text.push_str(cell);
-            } else {
-                text.push_str(&format!("{cell:<width$}  ", width = widths[i]));
-            }
-        }
-        text.push('\n');
-    };
-    line(&header.map(str::to_owned));
-    for row in &cells {
-        line(row);
-    }
-    text
+    text_table(header, &cells)
 }
 
 /// The LAST ERROR cell: why a service that is up is not ready, while it is

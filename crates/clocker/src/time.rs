@@ -1,4 +1,7 @@
 //! `clocker time`: frames assembled through the clock services, printed.
+//!
+//! Zones are named as the browser's page names them (ECMAScript's primary
+//! names: `UTC`, not `Etc/UTC`; `Asia/Kolkata`, not `Asia/Calcutta`).
 
 use std::time::Duration;
 
@@ -9,11 +12,12 @@ use clocker_fleet::ServiceName;
 use clocker_runtime::{AddressBook, Locator, shutdown_signal};
 
 use crate::cli::parse;
+use crate::client::{Interrupted, grpc_error};
 
 /// What `clocker time` prints, and how often.
 #[derive(Debug, Clone, Args)]
 pub struct TimeCommand {
-    /// IANA time zone [default: this machine's].
+    /// The time zone, by its IANA name (Europe/Paris, America/New_York, UTC) [default: this machine's].
     #[arg(long)]
     pub tz: Option<String>,
     /// Keep printing, one line per tick, until Ctrl-C.
@@ -22,14 +26,32 @@ pub struct TimeCommand {
     /// Time between lines with --watch.
     #[arg(long, default_value = "100ms", value_parser = parse::positive_duration)]
     pub every: Duration,
-    /// Print the JSON frame the funnel would send.
+    /// Print each time as the JSON frame the web page gets, one per line.
     #[arg(long)]
     pub json: bool,
 }
 
-/// This machine's time zone, by its IANA name where it has one.
+/// This machine's time zone, by its primary IANA name (`UTC` where the
+/// system says `Etc/UTC`), as the page names it.
 pub fn local_zone_name() -> String {
-    clocker_time::fields::zone_name(&clocker_time::fields::local_zone()).to_owned()
+    let zone = clocker_time::fields::local_zone();
+    zone.primary_iana_name()
+        .unwrap_or_else(|| clocker_time::fields::zone_name(&zone))
+        .to_owned()
+}
+
+/// The primary name of the zone `asked` names, or why there is none.
+fn canonical_zone_name(asked: &str) -> anyhow::Result<String> {
+    match clocker_runtime::time_zone(asked) {
+        Ok(found) => Ok(found
+            .primary_iana_name()
+            .or_else(|| found.iana_name())
+            .unwrap_or(asked)
+            .to_owned()),
+        Err(_) => {
+            bail!("unknown time zone '{asked}' (expected an IANA name such as Europe/Paris or UTC)")
+        }
+    }
 }
 
 /// How long `clocker time` waits for each service before calling it down.
@@ -39,12 +61,9 @@ const CALL_TIMEOUT: Duration = Duration::from_millis(500);
 /// services found in `book`. Fails when a service does not answer, unless
 /// watching, where the line says which ones are missing.
 pub async fn print_time(command: TimeCommand, book: AddressBook) -> anyhow::Result<()> {
-    let asked = command.tz.unwrap_or_else(local_zone_name);
-    let zone = match clocker_runtime::time_zone(&asked) {
-        Ok(found) => found.iana_name().unwrap_or(&asked).to_owned(),
-        Err(_) => {
-            bail!("unknown time zone '{asked}' (expected an IANA name such as Europe/Paris or UTC)")
-        }
+    let zone = match command.tz {
+        Some(asked) => canonical_zone_name(&asked)?,
+        None => local_zone_name(),
     };
     if command.every.is_zero() {
         bail!("--every must be longer than 0 (for example 100ms)");
@@ -58,17 +77,14 @@ pub async fn print_time(command: TimeCommand, book: AddressBook) -> anyhow::Resu
     for seq in 1.. {
         tokio::select! {
             _ = interval.tick() => {}
-            () = &mut stop => return Ok(()),
+            () = &mut stop => return Err(Interrupted.into()),
         }
-        let instant = assembler.read_instant().await;
-        if let Err(status) = &instant
-            && !command.watch
-        {
-            bail!(
-                "current-time did not answer at {current_time} ({}); is it running? (clocker up)",
-                status.message()
-            );
-        }
+        let instant = match assembler.read_instant().await {
+            Err(status) if !command.watch => {
+                return Err(grpc_error("current-time", &current_time, status).into());
+            }
+            read => read,
+        };
         let frame = assembler.frame(seq, &zone, &instant).await;
         if command.json {
             println!("{}", frame.to_json());
@@ -86,4 +102,20 @@ pub async fn print_time(command: TimeCommand, book: AddressBook) -> anyhow::Resu
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zones_are_named_as_the_page_names_them() {
+        assert_eq!(canonical_zone_name("Etc/UTC").expect("a zone"), "UTC");
+        assert_eq!(canonical_zone_name("utc").expect("a zone"), "UTC");
+        assert_eq!(
+            canonical_zone_name("asia/tokyo").expect("a zone"),
+            "Asia/Tokyo"
+        );
+        assert!(canonical_zone_name("Mars/Olympus_Mons").is_err());
+    }
 }

@@ -162,10 +162,15 @@ async fn clocker_time_prints_a_frame_assembled_through_the_services() {
     fleet.stop().await;
     let output = clocker(
         &["time"],
-        &[(ServiceName::CurrentTime.addr_env_var(), addr)],
+        &[(ServiceName::CurrentTime.addr_env_var(), addr.clone())],
     );
     assert!(!output.status.success());
-    assert!(text(&output.stderr).contains("current-time did not answer"));
+    assert_eq!(
+        text(&output.stderr),
+        format!(
+            "clocker: the current-time service at {addr} did not answer; is it running? (clocker up)\n"
+        )
+    );
 }
 
 #[test]

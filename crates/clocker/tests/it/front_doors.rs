@@ -35,16 +35,16 @@ async fn clocker_random_asks_the_random_service() {
     let number = clocker_random(&["number", "--min", "-5", "--max", "-5"], random.clone());
     assert_eq!(stdout(&number).trim(), "-5");
 
-    let string = clocker_random(
-        &["string", "--length", "12", "--digits", "false"],
-        random.clone(),
-    );
-    let string = stdout(&string);
-    assert_eq!(string.trim().len(), 12);
-    assert!(
-        string.trim().chars().all(|c| c.is_ascii_alphabetic()),
-        "{string}"
-    );
+    // --no-digits, and the older --digits false.
+    for letters_only in [&["--no-digits"][..], &["--digits", "false"]] {
+        let args = [&["string", "--length", "12"][..], letters_only].concat();
+        let string = stdout(&clocker_random(&args, random.clone()));
+        assert_eq!(string.trim().len(), 12);
+        assert!(
+            string.trim().chars().all(|c| c.is_ascii_alphabetic()),
+            "{string}"
+        );
+    }
 
     let stream = clocker_random(
         &["stream", "--every", "10ms", "--count", "3", "--json"],
@@ -61,7 +61,7 @@ async fn clocker_random_asks_the_random_service() {
 
     let invalid = clocker_random(&["string", "--length", "0"], random.clone());
     assert!(!invalid.status.success());
-    assert!(String::from_utf8_lossy(&invalid.stderr).contains("between 1 and 1000"));
+    assert!(String::from_utf8_lossy(&invalid.stderr).contains("1..=1000"));
 
     fleet.stop().await;
     let dead = clocker_random(&["number"], random);

@@ -7,6 +7,7 @@
 mod accounts;
 mod chaos;
 mod cli;
+mod client_commands;
 mod closing;
 mod degrade;
 mod draining;
