@@ -170,20 +170,15 @@ fn without_ok(mut reply: Value) -> Value {
     reply
 }
 
-/// The duration HOURS MINUTES SECONDS, as the service would check it, and
-/// at least a second.
+/// The duration HOURS MINUTES SECONDS, checked by the rule the service
+/// applies (`clocker_wire::TimerDuration`: whole numbers, 1 second to 366
+/// days in all).
 fn duration_of(fields: &[String]) -> anyhow::Result<TimerDuration> {
     let [hours, minutes, seconds] = fields else {
         bail!("give the duration as HOURS MINUTES SECONDS (for example: clocker timer 0 1 30)");
     };
-    let duration = TimerDuration::parse(hours.as_bytes(), minutes.as_bytes(), seconds.as_bytes())
-        .map_err(|why| anyhow::anyhow!("invalid timer: {why}"))?;
-    if duration.total().is_zero() {
-        bail!(
-            "invalid timer: {hours} {minutes} {seconds} is no time at all; a timer lasts at least 1 second"
-        );
-    }
-    Ok(duration)
+    TimerDuration::parse(hours.as_bytes(), minutes.as_bytes(), seconds.as_bytes())
+        .map_err(|why| anyhow::anyhow!("invalid timer: {why}"))
 }
 
 /// Asks for hours, minutes and seconds until each is a whole number of 0
