@@ -51,8 +51,8 @@ pub struct StringJson {
 /// A random number.
 #[utoipa::path(get, path = "/random/number", tag = "random",
     params(
-        ("min" = Option<i32>, Query, description = "Lower bound, inclusive (default 1)"),
-        ("max" = Option<i32>, Query, description = "Upper bound, inclusive (default 100)"),
+        ("min" = Option<i32>, Query, minimum = -2147483648, maximum = 2147483647, description = "Lower bound, inclusive, a 32-bit integer (default 1)"),
+        ("max" = Option<i32>, Query, minimum = -2147483648, maximum = 2147483647, description = "Upper bound, inclusive, a 32-bit integer (default 100)"),
     ),
     responses(
         (status = 200, body = NumberJson),
