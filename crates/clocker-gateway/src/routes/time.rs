@@ -79,7 +79,7 @@ impl ToSchema for ZoneName {}
 
 /// The current time in a time zone.
 #[utoipa::path(get, path = "/api/time", tag = "time",
-    params(("tz" = Option<ZoneName>, Query, description = "IANA time zone, any ASCII case (default UTC)", example = "Europe/Paris")),
+    params(("tz" = inline(Option<ZoneName>), Query, description = "IANA time zone, any ASCII case (default UTC)", example = "Europe/Paris")),
     responses(
         (status = 200, body = TimeJson),
         (status = 400, body = ErrorBody, description = "Unknown time zone"),
