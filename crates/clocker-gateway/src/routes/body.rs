@@ -281,7 +281,7 @@ mod tests {
         assert_eq!(parsed.map(|e| e.hours).ok(), Some(5));
         assert_eq!(
             error(r#"{"name":"ab","hours":1e300}"#).1,
-            r#""hours" must be a whole number from 0 to 8784 (got 1e300)"#
+            r#""hours" must be a whole number from 0 to 8784 (got 1e+300)"#
         );
     }
 
