@@ -28,24 +28,19 @@ pub fn router() -> OpenApiRouter<Shared> {
         .routes(routes!(delete_session))
 }
 
-/// The longest password over REST, in characters. The accounts service
-/// takes 8 to 1024 bytes of UTF-8; JSON Schema counts characters, and a
-/// character is up to 4 bytes, so 256 characters always fit, and the
-/// gateway refuses more (and fewer than 8) so that the document and the
-/// answers agree for every password, whatever its alphabet.
-const PASSWORD_MAX_CHARS: usize = 256;
-
-/// A username and password (never logged). The limits are declared twice,
-/// here for the document and in [`BodyFields`] for the check, and a test
-/// compares the two.
+/// A username and password (never logged), with the accounts service's
+/// limits (`clocker-accounts`' `credentials`, which checks them).
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CredentialsJson {
     /// 3 to 32 of a-z, 0-9, `_`, `.`, `-` (upper case is folded to lower).
     #[schema(example = "ada", min_length = 3, max_length = 32, pattern = "^[A-Za-z0-9_.-]+$")]
     username: String,
-    /// 8 to 256 characters (any; the accounts service's own limit is 8 to
-    /// 1024 bytes of UTF-8, which 256 characters never pass).
+    /// 8 to 1024 bytes of UTF-8. JSON Schema counts characters, which are
+    /// 1 to 4 bytes, so the limits declared are the ones every password
+    /// within them meets: at least 8 characters (at least 8 bytes) and at
+    /// most 256 (at most 1024 bytes). A password outside them may still be
+    /// within the bytes (`éééé` is 8 bytes), and is taken.
     #[schema(example = "correct horse battery staple", min_length = 8, max_length = 256)]
     password: String,
 }
@@ -55,14 +50,10 @@ impl BodyFields for CredentialsJson {
         Field::Text {
             name: "username",
             required: true,
-            min: 3,
-            max: 32,
         },
         Field::Text {
             name: "password",
             required: true,
-            min: 8,
-            max: PASSWORD_MAX_CHARS,
         },
     ];
 }

@@ -12,14 +12,15 @@ use utoipa::{PartialSchema, ToSchema};
 
 use crate::routes::body::{BodyFields, Field};
 
-/// The longest label over REST, in characters. The timer service keeps
-/// 200 bytes of UTF-8; JSON Schema counts characters, up to 4 bytes each,
-/// so 50 characters always fit, and the gateway refuses more so that the
-/// document and the answers agree for every label, whatever its alphabet.
-pub const LABEL_MAX_CHARS: usize = 50;
+/// The longest label the document declares, in characters. The timer
+/// service keeps 200 bytes of UTF-8 (and says so when refusing); JSON
+/// Schema counts characters, 1 to 4 bytes each, so 50 is the most that
+/// always fits. A longer label within the 200 bytes is taken.
+const LABEL_MAX_CHARS: usize = 50;
 
-/// The longest idempotency key: 128 printable ASCII characters.
-pub const IDEMPOTENCY_KEY_MAX: usize = 128;
+/// The longest idempotency key: 128 printable ASCII characters (so bytes
+/// and characters agree).
+const IDEMPOTENCY_KEY_MAX: usize = 128;
 
 /// Each duration field's largest value: the whole 366 days in that unit.
 const DURATION_FIELDS: [(&str, i64); 3] = [
@@ -63,7 +64,11 @@ impl PartialSchema for SetTimerBody {
         let object = object
             .property(
                 "label",
-                text(LABEL_MAX_CHARS, "Shown with the timer; at most 50 characters")
+                text(
+                    LABEL_MAX_CHARS,
+                    "Shown with the timer: at most 200 bytes of UTF-8, which 50 characters \
+                     always are (a longer label within the 200 bytes is taken too)",
+                )
                     .examples(["Tea"]),
             )
             .property(
@@ -120,20 +125,14 @@ impl BodyFields for SetTimerJson {
         Field::Text {
             name: "label",
             required: false,
-            min: 0,
-            max: LABEL_MAX_CHARS,
         },
         Field::Text {
             name: "token",
             required: false,
-            min: 0,
-            max: usize::MAX,
         },
         Field::Text {
             name: "idempotency_key",
             required: false,
-            min: 0,
-            max: IDEMPOTENCY_KEY_MAX,
         },
     ];
 }
