@@ -97,7 +97,7 @@ pub struct MeJson {
     params(("Idempotency-Key" = Option<String>, Header, max_length = 128, pattern = "^[!-~]*$",
         description = "1 to 128 printable ASCII characters (a UUID, say; empty is none). A retry with the key of an earlier registration of this name from this address answers that account (once the password matches) instead of 409; the key reused for another name is 400. Kept for a day.")),
     responses(
-        (status = 201, body = AccountJson),
+        (status = 201, body = AccountJson, description = "The account (or, retried with its idempotency key, the one the first request made)"),
         (status = 400, body = ErrorBody, description = "Bad username, password, idempotency key or JSON (the message says which)"),
         (status = 409, body = ErrorBody, description = "The username is taken"),
         (status = 429, body = ErrorBody, description = "Too many registrations from this address, or too many password hashes at once; retry after Retry-After",
@@ -126,7 +126,7 @@ async fn create_account(
 #[utoipa::path(post, path = "/api/sessions", tag = "accounts",
     request_body = CredentialsJson,
     responses(
-        (status = 200, body = SessionJson),
+        (status = 200, body = SessionJson, description = "A new session; its token is shown only here"),
         (status = 400, body = ErrorBody, description = "A username or password outside the documented limits, or malformed JSON"),
         (status = 401, body = ErrorBody, description = "Wrong username or password"),
         (status = 429, body = ErrorBody, description = "Too many failed logins, or too many password hashes at once; retry after Retry-After",
@@ -153,7 +153,7 @@ async fn create_session(
 #[utoipa::path(get, path = "/api/accounts/me", tag = "accounts",
     security(("bearer" = [])),
     responses(
-        (status = 200, body = MeJson),
+        (status = 200, body = MeJson, description = "The session's account and when the session ends"),
         (status = 401, body = ErrorBody, description = "No token, or the session ended"),
     ))]
 async fn get_me(State(state): State<Shared>, headers: HeaderMap) -> Result<Json<MeJson>, ApiError> {

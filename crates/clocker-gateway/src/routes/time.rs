@@ -81,7 +81,7 @@ impl ToSchema for ZoneName {}
 #[utoipa::path(get, path = "/api/time", tag = "time",
     params(("tz" = inline(Option<ZoneName>), Query, description = "IANA time zone, any ASCII case (default UTC)", example = "Europe/Paris")),
     responses(
-        (status = 200, body = TimeJson),
+        (status = 200, body = TimeJson, description = "The time now in the zone"),
         (status = 400, body = ErrorBody, description = "Unknown time zone"),
     ))]
 async fn get_time(

@@ -47,9 +47,6 @@ struct TimerId {
 #[derive(utoipa::IntoResponses)]
 #[allow(dead_code)]
 enum LookupErrors {
-    /// Not a timer id.
-    #[response(status = 400)]
-    BadId(ErrorBody),
     /// The bearer token is not a live session.
     #[response(status = 401)]
     Unauthenticated(ErrorBody),
@@ -76,7 +73,7 @@ pub struct TimerList {
         description = "1 to 128 printable ASCII characters (a UUID, say; empty is none). A retry with the key of an earlier set by the same caller answers that timer instead of setting another; reused for another timer it is 400. Kept for a day.")),
     security((), ("bearer" = [])),
     responses(
-        (status = 201, body = TimerJson),
+        (status = 201, body = TimerJson, description = "The timer, as stored (or as the first request with this idempotency key stored it)"),
         (status = 400, body = ErrorBody, description = "A bad duration (under 1 second or over 366 days in total), label or idempotency key, or malformed JSON (the message says which)"),
         (status = 401, body = ErrorBody, description = "The bearer token is not a live session"),
         (status = 429, body = ErrorBody, description = "The account, or this client address for anonymous timers, has its quota of pending timers"),
@@ -106,7 +103,7 @@ async fn create_timer(
 #[utoipa::path(get, path = "/api/timers", tag = "timers",
     security(("bearer" = [])),
     responses(
-        (status = 200, body = TimerList),
+        (status = 200, body = TimerList, description = "The caller's timers, newest first (at most 500)"),
         (status = 401, body = ErrorBody, description = "No bearer token, or not a live session"),
     ))]
 async fn list_timers(
@@ -124,7 +121,8 @@ async fn list_timers(
 
 /// One timer.
 #[utoipa::path(get, path = "/api/timers/{id}", tag = "timers",
-    params(TimerId), security((), ("bearer" = [])), responses((status = 200, body = TimerJson), LookupErrors))]
+    params(TimerId), security((), ("bearer" = [])),
+    responses((status = 200, body = TimerJson, description = "The timer"), LookupErrors))]
 async fn get_timer(
     State(state): State<Shared>,
     headers: HeaderMap,
@@ -133,9 +131,12 @@ async fn get_timer(
     act_on_timer(&state, &headers, id, TimerAction::Get).await
 }
 
-/// Cancels a pending timer (one that has ended is returned unchanged).
+/// Cancels a pending timer (one that has ended is returned unchanged). The
+/// timer is not removed: it stays readable, as cancelled, until the timer
+/// service's retention deletes ended timers.
 #[utoipa::path(delete, path = "/api/timers/{id}", tag = "timers",
-    params(TimerId), security((), ("bearer" = [])), responses((status = 200, body = TimerJson), LookupErrors))]
+    params(TimerId), security((), ("bearer" = [])),
+    responses((status = 200, body = TimerJson, description = "The timer, cancelled (or as it ended)"), LookupErrors))]
 async fn cancel_timer(
     State(state): State<Shared>,
     headers: HeaderMap,
