@@ -68,9 +68,9 @@ if not hasattr(_pytest.nodes.Node, "_nodeid"):
 
     _pytest.nodes.Node._nodeid = property(_get_nodeid, _set_nodeid)
 
-MAX_EXAMPLES = 25
+MAX_EXAMPLES = 100
 # Scenarios of the stateful test, and the most steps in one.
-STATEFUL_EXAMPLES = 15
+STATEFUL_EXAMPLES = 50
 STATEFUL_STEPS = 6
 SEED = 4004
 

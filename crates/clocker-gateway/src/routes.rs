@@ -24,8 +24,8 @@ use utoipa_axum::routes;
 use crate::AppState;
 use crate::state::Shared;
 
-pub use fuzz::{fuzz_gateway_json, fuzz_gateway_query};
 use body::JsonBody;
+pub use fuzz::{fuzz_gateway_json, fuzz_gateway_query};
 use shared_errors::{ErrorBody, document_shared_errors};
 
 #[derive(OpenApi)]
@@ -152,7 +152,10 @@ mod tests {
         assert!(!found.is_empty());
         for target in found {
             let pointer = target.strip_prefix('#').expect("a local reference");
-            assert!(document.pointer(pointer).is_some(), "{target} resolves to nothing");
+            assert!(
+                document.pointer(pointer).is_some(),
+                "{target} resolves to nothing"
+            );
         }
     }
 }

@@ -34,14 +34,23 @@ pub fn router() -> OpenApiRouter<Shared> {
 #[serde(deny_unknown_fields)]
 pub struct CredentialsJson {
     /// 3 to 32 of a-z, 0-9, `_`, `.`, `-` (upper case is folded to lower).
-    #[schema(example = "ada", min_length = 3, max_length = 32, pattern = "^[A-Za-z0-9_.-]+$")]
+    #[schema(
+        example = "ada",
+        min_length = 3,
+        max_length = 32,
+        pattern = "^[A-Za-z0-9_.-]+$"
+    )]
     username: String,
     /// 8 to 1024 bytes of UTF-8. JSON Schema counts characters, which are
     /// 1 to 4 bytes, so the limits declared are the ones every password
     /// within them meets: at least 8 characters (at least 8 bytes) and at
     /// most 256 (at most 1024 bytes). A password outside them may still be
     /// within the bytes (`éééé` is 8 bytes), and is taken.
-    #[schema(example = "correct horse battery staple", min_length = 8, max_length = 256)]
+    #[schema(
+        example = "correct horse battery staple",
+        min_length = 8,
+        max_length = 256
+    )]
     password: String,
 }
 
@@ -63,7 +72,12 @@ pub struct AccountJson {
     #[schema(format = "uuid")]
     id: String,
     /// As stored: folded to lower case.
-    #[schema(example = "ada", min_length = 3, max_length = 32, pattern = "^[a-z0-9_.-]+$")]
+    #[schema(
+        example = "ada",
+        min_length = 3,
+        max_length = 32,
+        pattern = "^[a-z0-9_.-]+$"
+    )]
     username: String,
     /// RFC 3339.
     #[schema(format = DateTime)]

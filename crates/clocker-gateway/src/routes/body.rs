@@ -220,8 +220,7 @@ mod tests {
     }
 
     fn error(body: &str) -> (StatusCode, String) {
-        let err = json_body::<Example>(Json::<Value>::from_bytes(body.as_bytes()))
-            .expect_err(body);
+        let err = json_body::<Example>(Json::<Value>::from_bytes(body.as_bytes())).expect_err(body);
         let status = err.status();
         match err {
             ApiError::Invalid(message) | ApiError::Status(_, message) => (status, message),
@@ -232,20 +231,42 @@ mod tests {
     #[test]
     fn bad_bodies_are_explained_in_plain_words() {
         let cases = [
-            (r#"{"name":"ab","hours":"one"}"#, r#""hours" must be a whole number from 0 to 8784 (got "one")"#),
-            (r#"{"name":"ab","hours":1.5}"#, r#""hours" must be a whole number from 0 to 8784 (got 1.5)"#),
-            (r#"{"name":"ab","hours":-1}"#, r#""hours" must be a whole number from 0 to 8784 (got -1)"#),
-            (r#"{"name":"ab","hours":9223372036854775808}"#, r#""hours" must be a whole number from 0 to 8784 (got 9223372036854775808)"#),
-            (r#"{"name":"ab","colour":"red"}"#, r#"unknown field "colour" (the fields are "name", "hours")"#),
+            (
+                r#"{"name":"ab","hours":"one"}"#,
+                r#""hours" must be a whole number from 0 to 8784 (got "one")"#,
+            ),
+            (
+                r#"{"name":"ab","hours":1.5}"#,
+                r#""hours" must be a whole number from 0 to 8784 (got 1.5)"#,
+            ),
+            (
+                r#"{"name":"ab","hours":-1}"#,
+                r#""hours" must be a whole number from 0 to 8784 (got -1)"#,
+            ),
+            (
+                r#"{"name":"ab","hours":9223372036854775808}"#,
+                r#""hours" must be a whole number from 0 to 8784 (got 9223372036854775808)"#,
+            ),
+            (
+                r#"{"name":"ab","colour":"red"}"#,
+                r#"unknown field "colour" (the fields are "name", "hours")"#,
+            ),
             (r#"{"hours":1}"#, r#""name" is required"#),
             (r#"{"name":null}"#, r#""name" must be a string (got null)"#),
-            (r#"["not","an","object"]"#, "the body must be a JSON object (got an array)"),
+            (
+                r#"["not","an","object"]"#,
+                "the body must be a JSON object (got an array)",
+            ),
             (r#"{"name":"ab","#, "the body is not valid JSON"),
             (r#"{"name":"ab"} x"#, "the body is not valid JSON"),
             ("", "the body is not valid JSON"),
         ];
         for (body, expected) in cases {
-            assert_eq!(error(body), (StatusCode::BAD_REQUEST, expected.to_owned()), "{body}");
+            assert_eq!(
+                error(body),
+                (StatusCode::BAD_REQUEST, expected.to_owned()),
+                "{body}"
+            );
         }
     }
 
@@ -253,7 +274,10 @@ mod tests {
     fn no_message_carries_the_parsers_position() {
         for body in [r#"{"name": 1"#, "{\"name\": \"\\ud800\"}", "nul\0", "{{{{"] {
             let (_, message) = error(body);
-            assert!(!message.contains("line") && !message.contains("column"), "{body}: {message}");
+            assert!(
+                !message.contains("line") && !message.contains("column"),
+                "{body}: {message}"
+            );
         }
     }
 

@@ -51,7 +51,9 @@ pub fn fuzz_gateway_json(data: &[u8]) {
         // Refused (413) before it is read.
         return;
     }
-    assert_bad_request(json_body::<CredentialsJson>(Json::<serde_json::Value>::from_bytes(data)).err());
+    assert_bad_request(
+        json_body::<CredentialsJson>(Json::<serde_json::Value>::from_bytes(data)).err(),
+    );
     match json_body::<SetTimerJson>(Json::<serde_json::Value>::from_bytes(data)) {
         Ok(timer) => {
             if let Ok(duration) = TimerDuration::new(timer.hours, timer.minutes, timer.seconds) {

@@ -72,12 +72,7 @@ pub fn document_seed_query(api: &mut OpenApi, prefix: &str) {
         let spelled = ObjectBuilder::new()
             .schema_type(Type::String)
             .enum_values(Some(words));
-        parameter.schema = Some(
-            AnyOfBuilder::new()
-                .item(typed)
-                .item(spelled)
-                .into(),
-        );
+        parameter.schema = Some(AnyOfBuilder::new().item(typed).item(spelled).into());
     }
 }
 

@@ -69,14 +69,16 @@ impl PartialSchema for SetTimerBody {
                     "Shown with the timer: at most 200 bytes of UTF-8, which 50 characters \
                      always are (a longer label within the 200 bytes is taken too)",
                 )
-                    .examples(["Tea"]),
+                .examples(["Tea"]),
             )
             .property(
                 "token",
-                ObjectBuilder::new().schema_type(Type::String).description(Some(
-                    "A session token, as from POST /api/sessions (the Authorization: Bearer \
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .description(Some(
+                        "A session token, as from POST /api/sessions (the Authorization: Bearer \
                      header does the same); one that is not a live session is 401",
-                )),
+                    )),
             )
             .property(
                 "idempotency_key",
