@@ -45,7 +45,7 @@ pub struct TimerJson {
     pub minutes: i64,
     pub seconds: i64,
     /// `pending`, `fired` or `cancelled`.
-    #[schema(example = "pending")]
+    #[schema(example = "pending", schema_with = state_schema)]
     pub state: &'static str,
     /// RFC 3339, UTC, with milliseconds.
     #[schema(format = DateTime)]
@@ -57,6 +57,14 @@ pub struct TimerJson {
     pub ended_at_unix_ms: Option<i64>,
     pub late_ms: i64,
     pub owned: bool,
+}
+
+/// The states [`TimerJson::state`] names, for the schema.
+fn state_schema() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .enum_values(Some(["pending", "fired", "cancelled"]))
+        .build()
 }
 
 impl From<&Timer> for TimerJson {

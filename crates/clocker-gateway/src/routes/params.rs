@@ -103,6 +103,34 @@ mod tests {
     }
 
     #[test]
+    fn the_document_says_empty_takes_the_default_and_spells_booleans_like_go() {
+        let document = serde_json::to_value(crate::routes::openapi()).expect("serializes");
+        let parameters = &document["paths"]["/random/string"]["get"]["parameters"];
+        let schema = |name: &str| {
+            parameters
+                .as_array()
+                .and_then(|all| all.iter().find(|p| p["name"] == name))
+                .map(|p| p["schema"]["anyOf"].clone())
+                .unwrap_or_default()
+        };
+        assert_eq!(schema("length")[0]["maximum"], 1000);
+        assert_eq!(schema("length")[1]["enum"], serde_json::json!([""]));
+        let words = schema("digits")[1]["enum"].clone();
+        for word in BOOL_WORDS.iter().chain(&[""]) {
+            assert!(
+                words
+                    .as_array()
+                    .is_some_and(|w| w.contains(&(*word).into())),
+                "{word}"
+            );
+            assert!(
+                parse_bool(&query(&[("d", word)]), "d", true).is_ok(),
+                "{word}"
+            );
+        }
+    }
+
+    #[test]
     fn booleans_read_like_go() {
         assert_eq!(
             parse_bool(&query(&[("d", "T")]), "d", false).ok(),

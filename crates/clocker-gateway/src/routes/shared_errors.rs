@@ -9,18 +9,24 @@ use utoipa::openapi::{OpenApi, RefOr, Response};
 /// The routes that call a service behind the gateway, by path.
 const UPSTREAM_PATHS: [&str; 2] = ["/api/", "/random/"];
 
+/// The routes answered whatever the `Host`: the probes, and the metrics
+/// the runtime serves beside the gateway's routes.
+const ANY_HOST_PATHS: [&str; 3] = ["/health", "/livez", "/metrics"];
+
 /// The header a throttled answer carries: whole seconds to wait.
 pub const RETRY_AFTER: &str = "Retry-After";
 
 /// Adds to each operation the errors that come from how it is served, not
 /// from what it does: [`Upstream`] to every route that calls a service,
 /// [`BodyErrors`] to every route that takes a body (`JsonBody`). So a new
-/// route documents them without listing them. Every `Retry-After` an
+/// route documents them without listing them; and [`HostErrors`] to every
+/// route that checks the `Host`. Every `Retry-After` an
 /// operation documents is marked required: the services always send it
 /// with the answers that document it.
 pub fn document_shared_errors(api: &mut OpenApi) {
     for (path, item) in api.paths.paths.iter_mut() {
         let calls_a_service = UPSTREAM_PATHS.iter().any(|prefix| path.starts_with(prefix));
+        let checks_the_host = !ANY_HOST_PATHS.contains(&path.as_str());
         for operation in [
             &mut item.get,
             &mut item.put,
@@ -32,6 +38,9 @@ pub fn document_shared_errors(api: &mut OpenApi) {
         .flatten()
         {
             let mut shared = BTreeMap::new();
+            if checks_the_host {
+                shared.extend(HostErrors::responses());
+            }
             if calls_a_service {
                 shared.extend(Upstream::responses());
             }
@@ -64,6 +73,17 @@ fn require_retry_after(response: &mut Response) {
             .get_or_insert_with(Default::default)
             .insert("required".into(), serde_json::Value::Bool(true));
     }
+}
+
+/// What any route of the gateway's own may answer about the request's
+/// `Host` (added to each by [`document_shared_errors`]).
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+enum HostErrors {
+    /// The `Host` is not one the gateway answers to (`localhost`, an IP
+    /// literal, or one of `--allowed-hosts`): a guard against DNS rebinding.
+    #[response(status = 421)]
+    Misdirected(ErrorBody),
 }
 
 /// What any route that calls a service may answer when that service fails
