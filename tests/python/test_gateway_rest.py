@@ -638,6 +638,23 @@ def test_timers_with_a_bearer_are_the_accounts_own(gateway):
     assert cancelled["state"] == "cancelled", cancelled
 
 
+def test_one_account_never_reaches_anothers_timer(gateway):
+    accounts = []
+    for prefix in ("owner", "other"):
+        username, password = unique_name(prefix), new_password()
+        register(gateway, username, password)
+        accounts.append(bearer(login(gateway, username, password)["token"]))
+    owner, other = accounts
+    timer = set_timer(gateway, {"minutes": 5, "label": "private"}, headers=owner)
+    path = f"/api/timers/{timer['id']}"
+    http_request(gateway.addr, "GET", path, headers=other).error(403)
+    http_request(gateway.addr, "DELETE", path, headers=other).error(403)
+    http_request(gateway.addr, "GET", path).error(403)
+    assert list_timers(gateway, headers=other) == []
+    assert get_json(gateway.addr, path, headers=owner)["state"] == "pending"
+    http_request(gateway.addr, "DELETE", path, headers=owner).json_object(200)
+
+
 def test_a_bad_token_on_timers_is_401(gateway):
     reply = http_request(gateway.addr, "GET", "/api/timers", headers=bearer("garbage"))
     reply.error(401)

@@ -17,8 +17,12 @@ run. Every check schemathesis has is on, so each response must
 - refuse a missing required header, answer a method it does not list with
   405 and ``Allow``, and refuse an operation that needs a session without
   one (``ignored_auth`` sends each such request again without credentials
-  and with a wrong token; ``use_after_free``, ``ensure_resource_availability``
-  and ``object_level_authorization`` act on what the other requests made).
+  and with a wrong token); ``use_after_free`` and
+  ``ensure_resource_availability`` act on what earlier requests of a chain
+  made. (``object_level_authorization`` is on too, but compares identities
+  only when several are configured through ``[auth.wfc]``; one account's
+  timers being out of another's reach is test_gateway_rest.py's
+  ``test_one_account_never_reaches_anothers_timer``.)
 
 Operations that need a session get a real one: an account is registered
 against the live gateway, and SessionAuth gives every request its bearer
@@ -30,7 +34,7 @@ links schemathesis infers from the document (a timer's ``id`` from ``POST
 /api/timers`` to ``GET`` and ``DELETE /api/timers/{id}``), which is what
 ``use_after_free`` and ``ensure_resource_availability`` look at.
 
-Three answers the document cannot predict are checked by ``exemptions``,
+Four answers the document cannot predict are checked by ``exemptions``,
 each narrowly, each with its reason there; every other check still runs on
 those responses.
 """

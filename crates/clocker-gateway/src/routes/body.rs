@@ -162,7 +162,9 @@ fn rejected(rejection: JsonRejection) -> ApiError {
         _ if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
             format!("the body is over {} bytes", crate::BODY_LIMIT)
         }
-        _ => rejection.body_text(),
+        // The connection failed while the body was read: nothing the
+        // client can fix in the body, and hyper's words are no help.
+        _ => "the body could not be read".to_owned(),
     };
     let status = match rejection.status() {
         // A body that is not JSON is a bad request like any other.
