@@ -5,8 +5,9 @@
 //! "colour"`), never with the parser's `at line 1 column 16`.
 //!
 //! The limits here are the ones `/openapi.json` declares for the same
-//! fields; a field a service checks more finely (a username's alphabet, a
-//! timer's total) is checked there, and its words come back from there.
+//! fields; what a service checks itself (a username's alphabet, a text's
+//! length in bytes, a timer's total) is checked there, and its words come
+//! back from there.
 
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
