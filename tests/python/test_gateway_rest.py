@@ -378,6 +378,19 @@ def test_api_time_unknown_zone_is_400(gateway, tz):
     assert reply.error(400) == f"unknown time zone '{tz}'", reply.describe()
 
 
+@pytest.mark.parametrize(
+    ("asked", "canonical"),
+    [("asia/tokyo", "Asia/Tokyo"), ("EUROPE/PARIS", "Europe/Paris"), ("utc", "UTC"),
+     ("america/argentina/buenos_aires", "America/Argentina/Buenos_Aires"),
+     # The current-time service's name for it, as every door prints it.
+     ("etc/utc", "Etc/UTC")],
+)
+def test_api_time_answers_the_canonical_zone_name(gateway, asked, canonical):
+    body = get_json(gateway.addr, f"/api/time?tz={asked}")
+    check_time(body)
+    assert body["timezone"] == canonical, body
+
+
 def test_api_time_on_a_frozen_clock_is_exact(launch, frozen):
     gateway = launch("gateway", env={"CLOCKER_CURRENT_TIME_ADDR": frozen["current-time"].addr})
     body = get_json(gateway.addr, "/api/time?tz=America/New_York")
@@ -625,6 +638,23 @@ def test_timers_with_a_bearer_are_the_accounts_own(gateway):
     assert cancelled["state"] == "cancelled", cancelled
 
 
+def test_one_account_never_reaches_anothers_timer(gateway):
+    accounts = []
+    for prefix in ("owner", "other"):
+        username, password = unique_name(prefix), new_password()
+        register(gateway, username, password)
+        accounts.append(bearer(login(gateway, username, password)["token"]))
+    owner, other = accounts
+    timer = set_timer(gateway, {"minutes": 5, "label": "private"}, headers=owner)
+    path = f"/api/timers/{timer['id']}"
+    http_request(gateway.addr, "GET", path, headers=other).error(403)
+    http_request(gateway.addr, "DELETE", path, headers=other).error(403)
+    http_request(gateway.addr, "GET", path).error(403)
+    assert list_timers(gateway, headers=other) == []
+    assert get_json(gateway.addr, path, headers=owner)["state"] == "pending"
+    http_request(gateway.addr, "DELETE", path, headers=owner).json_object(200)
+
+
 def test_a_bad_token_on_timers_is_401(gateway):
     reply = http_request(gateway.addr, "GET", "/api/timers", headers=bearer("garbage"))
     reply.error(401)
@@ -650,6 +680,83 @@ def test_a_bad_timer_is_400(gateway, body):
 def test_a_zero_length_timer_is_refused_saying_why(gateway):
     reply = http_request(gateway.addr, "POST", "/api/timers", body={})
     assert reply.error(400) == "a timer must run for at least 1 second (got 0)", reply.describe()
+
+
+# What each bad body is answered with: the field and what it must be, in
+# plain words, never the JSON parser's text.
+@pytest.mark.parametrize(
+    ("path", "body", "message"),
+    [
+        ("/api/timers", {"hours": "one"},
+         '"hours" must be a whole number from 0 to 8784 (got "one")'),
+        ("/api/timers", {"seconds": 1.5},
+         '"seconds" must be a whole number from 0 to 31622400 (got 1.5)'),
+        ("/api/timers", {"seconds": 9223372036854775806},
+         '"seconds" must be a whole number from 0 to 31622400 (got 9223372036854775806)'),
+        ("/api/timers", {"minutes": -1},
+         '"minutes" must be a whole number from 0 to 527040 (got -1)'),
+        ("/api/timers", {"minutes": 1, "colour": "red"},
+         'unknown field "colour" (the fields are "hours", "minutes", "seconds", "label", '
+         '"token", "idempotency_key")'),
+        ("/api/timers", {"seconds": 5, "label": None}, '"label" must be a string (got null)'),
+        ("/api/timers", {"seconds": 5, "label": "é" * 101},
+         "the label is 202 bytes; at most 200 are allowed"),
+        ("/api/timers", ["not", "an", "object"], "the body must be a JSON object (got an array)"),
+        ("/api/timers", '{"seconds": 5,', "the body is not valid JSON"),
+        ("/api/timers", '{"seconds": 5} trailing', "the body is not valid JSON"),
+        ("/api/timers", "", "the body is not valid JSON"),
+        ("/api/accounts", {"username": 42, "password": "long enough pw"},
+         '"username" must be a string (got 42)'),
+        ("/api/accounts", {"username": "no_password"}, '"password" is required'),
+        ("/api/accounts", {"username": "short_pw", "password": "ééé"},
+         "passwords are 8 to 1024 bytes long (this one has 6)"),
+        ("/api/sessions", {"username": "long_pw", "password": "é" * 513},
+         "passwords are 8 to 1024 bytes long (this one has 1026)"),
+    ],
+    ids=["string-hours", "fraction", "huge-seconds", "negative", "unknown-field", "null-label",
+         "long-label", "array", "truncated", "trailing", "empty", "number-name", "no-password",
+         "few-bytes", "many-bytes"],
+)
+def test_a_bad_body_is_400_saying_which_field_and_why(gateway, path, body, message):
+    headers = {"Content-Type": "application/json"} if isinstance(body, str) else None
+    reply = http_request(gateway.addr, "POST", path, body=body, headers=headers)
+    assert reply.error(400) == message, reply.describe()
+
+
+def test_a_body_not_sent_as_json_is_415_saying_so(gateway):
+    reply = http_request(gateway.addr, "POST", "/api/timers", body='{"seconds": 5}',
+                         headers={"Content-Type": "text/plain"})
+    assert reply.error(415) == "the body must be JSON, sent with Content-Type: application/json"
+
+
+@pytest.mark.parametrize(
+    ("password", "label"),
+    [("😀" * 256, "😀" * 50), ("éééé", "a" * 200)],
+    ids=["widest-within-the-documented-characters", "within-the-bytes-outside-the-characters"],
+)
+def test_texts_are_limited_in_bytes_and_documented_in_characters(gateway, password, label):
+    """The documented character limits (a password of 8 to 256, a label of
+    at most 50) are met by every text within the services' bytes, even of
+    4-byte characters (1024 and 200 bytes); a text outside them but within
+    the bytes is taken as well, as the document says."""
+    username = unique_name("wide")
+    register(gateway, username, password)
+    token = login(gateway, username, password)["token"]
+    timer = set_timer(gateway, {"seconds": 30, "label": label}, headers=bearer(token))
+    assert timer["label"] == label, timer
+    http_request(gateway.addr, "DELETE", f"/api/timers/{timer['id']}",
+                 headers=bearer(token)).json_object(200)
+
+
+def test_a_whole_number_with_a_point_is_a_whole_number(gateway):
+    """JSON Schema's integer is any number without a fraction: 5.0 is 5."""
+    username, password = unique_name("point"), new_password()
+    register(gateway, username, password)
+    token = login(gateway, username, password)["token"]
+    timer = set_timer(gateway, {"minutes": 5.0}, headers=bearer(token))
+    assert (timer["hours"], timer["minutes"], timer["seconds"]) == (0, 5, 0), timer
+    http_request(gateway.addr, "DELETE", f"/api/timers/{timer['id']}",
+                 headers=bearer(token)).json_object(200)
 
 
 # --- /openapi.json and /metrics ---------------------------------------------------
@@ -713,6 +820,55 @@ def test_openapi_documents_the_error_statuses(gateway):
         if "default" not in documented and statuses - documented:
             undocumented[f"{method.upper()} {path}"] = sorted(statuses - documented)
     assert not undocumented, f"statuses the contract gives but /openapi.json does not: {undocumented}"
+
+
+def resolve(document: dict, schema: dict) -> dict:
+    """``schema``, or what its ``$ref`` names in ``document``."""
+    ref = schema.get("$ref")
+    if ref is None:
+        return schema
+    node = document
+    for part in ref.removeprefix("#/").split("/"):
+        node = node[part]
+    return node
+
+
+def test_openapi_declares_the_limits_it_keeps(gateway):
+    document = get_json(gateway.addr, "/openapi.json")
+    paths = document["paths"]
+
+    def body_schema(path: str) -> dict:
+        content = paths[path]["post"]["requestBody"]["content"]["application/json"]
+        return resolve(document, content["schema"])
+
+    credentials = body_schema("/api/accounts")["properties"]
+    assert credentials["username"].items() >= {"minLength": 3, "maxLength": 32}.items(), credentials
+    assert re.fullmatch(credentials["username"]["pattern"], "Ada.B-2_"), credentials
+    assert not re.search(credentials["username"]["pattern"], "o'brien"), credentials
+    assert credentials["password"].items() >= {"minLength": 8, "maxLength": 256}.items(), credentials
+
+    timer, at_least_one_second = body_schema("/api/timers")["allOf"]
+    fields = timer["properties"]
+    for name, maximum in (("hours", 8784), ("minutes", 527040), ("seconds", 31622400)):
+        assert fields[name].items() >= {"minimum": 0, "maximum": maximum}.items(), fields[name]
+    assert fields["label"]["maxLength"] == 50, fields["label"]
+    assert fields["idempotency_key"]["maxLength"] == 128, fields["idempotency_key"]
+    assert timer["additionalProperties"] is False, timer
+    assert [branch["required"] for branch in at_least_one_second["anyOf"]] == [
+        ["hours"], ["minutes"], ["seconds"]], at_least_one_second
+
+    zones = paths["/api/time"]["get"]["parameters"][0]["schema"]["enum"]
+    assert {"", "UTC", "Asia/Tokyo", "America/Argentina/Buenos_Aires"} <= set(zones)
+    assert "Mars/Olympus" not in zones
+    length = paths["/random/string"]["get"]["parameters"][0]["schema"]["anyOf"][0]
+    assert length.items() >= {"minimum": 1, "maximum": 1000}.items(), length
+    timer_id = paths["/api/timers/{id}"]["get"]["parameters"][0]["schema"]
+    assert timer_id["format"] == "uuid", timer_id
+
+    # A throttled login or registration always says when to retry.
+    for path in ("/api/accounts", "/api/sessions"):
+        throttled = paths[path]["post"]["responses"]["429"]
+        assert throttled["headers"]["Retry-After"]["required"] is True, throttled
 
 
 def test_metrics_is_prometheus_text(gateway):

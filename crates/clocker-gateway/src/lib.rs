@@ -5,10 +5,16 @@
 //!   handlers are `verb_noun` and only convert between JSON and gRPC.
 //!   `/health` and `/random/*` answer exactly as seed 004's gateway does;
 //!   `/api/time`, `/api/accounts`, `/api/sessions` and `/api/timers` are
-//!   Clocker's own.
+//!   Clocker's own. `routes/body.rs` reads JSON bodies (each field checked
+//!   against its type's table, errors in plain words naming the field);
+//!   `routes/shared_errors.rs` documents the errors routes share.
 //! - [`state`]: the located gRPC clients and the bounded upstream call.
 //! - `GET /openapi.json`: an OpenAPI 3.1 document of every route, built
-//!   from the handlers' annotations (utoipa), so it cannot drift from them.
+//!   from the handlers' annotations (utoipa), so it cannot drift from them;
+//!   it declares every limit the gateway and the services behind it keep
+//!   (lengths, ranges, formats, zone names) and every status each route
+//!   can answer, and schemathesis holds the gateway to it with all its
+//!   checks (`tests/python/test_gateway_schemathesis.py`).
 //!
 //! Every error is `{"error":"…"}`; a dead or slow service behind the
 //! gateway is a 503 or 504 within [`GatewayConfig::call_timeout`], never a

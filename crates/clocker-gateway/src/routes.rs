@@ -2,10 +2,12 @@
 //! OpenAPI document is collected from the same handlers.
 
 mod accounts;
+mod body;
 mod fuzz;
 mod health;
 mod params;
 mod random;
+mod shared_errors;
 mod time;
 mod timers;
 
@@ -22,7 +24,9 @@ use utoipa_axum::routes;
 use crate::AppState;
 use crate::state::Shared;
 
+use body::JsonBody;
 pub use fuzz::{fuzz_gateway_json, fuzz_gateway_query};
+use shared_errors::{ErrorBody, document_shared_errors};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -49,6 +53,7 @@ fn documented_routes() -> (Router<Shared>, utoipa::openapi::OpenApi) {
         .routes(routes!(get_openapi))
         .split_for_parts();
     document_shared_errors(&mut api);
+    params::document_seed_query(&mut api, "/random/");
     (router, api)
 }
 
@@ -66,45 +71,6 @@ pub fn router(state: AppState) -> Router {
 /// The OpenAPI document, as `/openapi.json` serves it.
 pub fn openapi() -> utoipa::openapi::OpenApi {
     documented_routes().1
-}
-
-/// The routes that call a service behind the gateway, by path.
-const UPSTREAM_PATHS: [&str; 2] = ["/api/", "/random/"];
-
-/// Adds to each operation the errors that come from how it is served, not
-/// from what it does: [`Upstream`] to every route that calls a service,
-/// [`BodyErrors`] to every route that takes a body ([`JsonBody`]). So a new
-/// route documents them without listing them.
-fn document_shared_errors(api: &mut utoipa::openapi::OpenApi) {
-    use utoipa::IntoResponses;
-    for (path, item) in api.paths.paths.iter_mut() {
-        let calls_a_service = UPSTREAM_PATHS.iter().any(|prefix| path.starts_with(prefix));
-        for operation in [
-            &mut item.get,
-            &mut item.put,
-            &mut item.post,
-            &mut item.delete,
-            &mut item.patch,
-        ]
-        .into_iter()
-        .flatten()
-        {
-            let mut shared = std::collections::BTreeMap::new();
-            if calls_a_service {
-                shared.extend(Upstream::responses());
-            }
-            if operation.request_body.is_some() {
-                shared.extend(BodyErrors::responses());
-            }
-            for (status, response) in shared {
-                operation
-                    .responses
-                    .responses
-                    .entry(status)
-                    .or_insert(response);
-            }
-        }
-    }
 }
 
 /// This document.
@@ -142,36 +108,6 @@ impl utoipa::Modify for BearerAuth {
     }
 }
 
-/// A handler's JSON body: as [`axum::Json`], but a body that is not one is
-/// answered as every other error (`{"error": "..."}`, see [`json_body`]).
-struct JsonBody<T>(T);
-
-impl<S: Send + Sync, T: serde::de::DeserializeOwned> axum::extract::FromRequest<S> for JsonBody<T> {
-    type Rejection = clocker_runtime::http::ApiError;
-
-    async fn from_request(
-        request: axum::extract::Request,
-        state: &S,
-    ) -> Result<Self, Self::Rejection> {
-        json_body(axum::Json::from_request(request, state).await).map(JsonBody)
-    }
-}
-
-/// A JSON body, or the error saying why it is not one (400, 413 or 415).
-fn json_body<T>(
-    body: Result<axum::Json<T>, axum::extract::rejection::JsonRejection>,
-) -> Result<T, clocker_runtime::http::ApiError> {
-    use axum::http::StatusCode;
-    body.map(|axum::Json(body)| body).map_err(|rejection| {
-        // JSON of the wrong shape is a bad request like any other (axum says 422).
-        let status = match rejection.status() {
-            StatusCode::UNPROCESSABLE_ENTITY => StatusCode::BAD_REQUEST,
-            status => status,
-        };
-        clocker_runtime::http::ApiError::Status(status, rejection.body_text())
-    })
-}
-
 /// The request's idempotency key: the `Idempotency-Key` header, else what
 /// the body named (empty for none). The service checks its form; a header
 /// that is not text is a 400 here.
@@ -190,36 +126,36 @@ fn idempotency_key(
     }
 }
 
-/// What any route that calls a service may answer when that service fails
-/// (added to each by [`document_shared_errors`]).
-#[derive(utoipa::IntoResponses)]
-#[allow(dead_code)]
-enum Upstream {
-    /// The service behind the gateway is away; retry shortly.
-    #[response(status = 503)]
-    Unavailable(ErrorBody),
-    /// The service behind the gateway did not answer in time.
-    #[response(status = 504)]
-    TimedOut(ErrorBody),
-}
+#[cfg(test)]
+mod tests {
+    use serde_json::Value;
 
-/// What a route that takes a JSON body may answer about the body itself
-/// (added to each by [`document_shared_errors`]).
-#[derive(utoipa::IntoResponses)]
-#[allow(dead_code)]
-enum BodyErrors {
-    /// The body is over 16 KiB.
-    #[response(status = 413)]
-    TooLarge(ErrorBody),
-    /// The body is not `application/json`.
-    #[response(status = 415)]
-    NotJson(ErrorBody),
-}
+    /// Every `$ref` in `value`, as written.
+    fn refs<'a>(value: &'a Value, found: &mut Vec<&'a str>) {
+        match value {
+            Value::Object(object) => {
+                if let Some(Value::String(target)) = object.get("$ref") {
+                    found.push(target);
+                }
+                object.values().for_each(|v| refs(v, found));
+            }
+            Value::Array(items) => items.iter().for_each(|v| refs(v, found)),
+            _ => {}
+        }
+    }
 
-/// Every error body: what went wrong, for a person to read.
-#[derive(utoipa::ToSchema)]
-#[allow(dead_code)]
-pub struct ErrorBody {
-    #[schema(example = "Invalid 'min' parameter")]
-    error: String,
+    #[test]
+    fn every_reference_in_the_document_resolves() {
+        let document = serde_json::to_value(super::openapi()).expect("serializes");
+        let mut found = Vec::new();
+        refs(&document, &mut found);
+        assert!(!found.is_empty());
+        for target in found {
+            let pointer = target.strip_prefix('#').expect("a local reference");
+            assert!(
+                document.pointer(pointer).is_some(),
+                "{target} resolves to nothing"
+            );
+        }
+    }
 }

@@ -11,8 +11,9 @@ use serde::{Deserialize, Serialize};
 pub const MAX_WATCH_IDS: usize = 100;
 
 /// A request to set a timer, in JSON (ZeroMQ's one-frame form and the
-/// browser's `POST /api/timers`): every field may be left out.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
+/// browser's `POST /api/timers`): every field may be left out. (The
+/// gateway documents it by hand, with the limits REST keeps.)
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SetTimerJson {
     #[serde(default)]
@@ -37,20 +38,33 @@ pub struct SetTimerJson {
 /// "sends back the request"), with when it fires.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct TimerJson {
+    #[schema(format = "uuid")]
     pub id: String,
     pub label: String,
     pub hours: i64,
     pub minutes: i64,
     pub seconds: i64,
     /// `pending`, `fired` or `cancelled`.
-    #[schema(example = "pending")]
+    #[schema(example = "pending", schema_with = state_schema)]
     pub state: &'static str,
+    /// RFC 3339, UTC, with milliseconds.
+    #[schema(format = DateTime)]
     pub created_at: String,
+    /// RFC 3339, UTC, with milliseconds.
+    #[schema(format = DateTime)]
     pub fires_at: String,
     pub fires_at_unix_ms: i64,
     pub ended_at_unix_ms: Option<i64>,
     pub late_ms: i64,
     pub owned: bool,
+}
+
+/// The states [`TimerJson::state`] names, for the schema.
+fn state_schema() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .enum_values(Some(["pending", "fired", "cancelled"]))
+        .build()
 }
 
 impl From<&Timer> for TimerJson {

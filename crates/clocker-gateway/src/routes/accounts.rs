@@ -13,6 +13,7 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::body::{BodyFields, Field};
 use super::{ErrorBody, JsonBody, idempotency_key};
 use crate::state::Shared;
 
@@ -27,31 +28,69 @@ pub fn router() -> OpenApiRouter<Shared> {
         .routes(routes!(delete_session))
 }
 
-/// A username and password (never logged).
+/// A username and password (never logged), with the accounts service's
+/// limits (`clocker-accounts`' `credentials`, which checks them).
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CredentialsJson {
-    /// 3 to 32 of a-z, 0-9, `_`, `.`, `-` (upper case is folded).
-    #[schema(example = "ada")]
+    /// 3 to 32 of a-z, 0-9, `_`, `.`, `-` (upper case is folded to lower).
+    #[schema(
+        example = "ada",
+        min_length = 3,
+        max_length = 32,
+        pattern = "^[A-Za-z0-9_.-]+$"
+    )]
     username: String,
-    /// 8 to 1024 bytes.
-    #[schema(example = "correct horse battery staple")]
+    /// 8 to 1024 bytes of UTF-8. JSON Schema counts characters, which are
+    /// 1 to 4 bytes, so the limits declared are the ones every password
+    /// within them meets: at least 8 characters (at least 8 bytes) and at
+    /// most 256 (at most 1024 bytes). A password outside them may still be
+    /// within the bytes (`éééé` is 8 bytes), and is taken.
+    #[schema(
+        example = "correct horse battery staple",
+        min_length = 8,
+        max_length = 256
+    )]
     password: String,
+}
+
+impl BodyFields for CredentialsJson {
+    const FIELDS: &'static [Field] = &[
+        Field::Text {
+            name: "username",
+            required: true,
+        },
+        Field::Text {
+            name: "password",
+            required: true,
+        },
+    ];
 }
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AccountJson {
+    #[schema(format = "uuid")]
     id: String,
-    #[schema(example = "ada")]
+    /// As stored: folded to lower case.
+    #[schema(
+        example = "ada",
+        min_length = 3,
+        max_length = 32,
+        pattern = "^[a-z0-9_.-]+$"
+    )]
     username: String,
     /// RFC 3339.
+    #[schema(format = DateTime)]
     created_at: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SessionJson {
-    /// Send it as `Authorization: Bearer <token>`.
+    /// Send it as `Authorization: Bearer <token>`: 43 characters of
+    /// URL-safe base64.
+    #[schema(pattern = "^[A-Za-z0-9_-]{43}$")]
     token: String,
+    #[schema(format = DateTime)]
     expires_at: String,
     account: AccountJson,
 }
@@ -60,6 +99,7 @@ pub struct SessionJson {
 pub struct MeJson {
     account: AccountJson,
     /// When the session ends.
+    #[schema(format = DateTime)]
     expires_at: String,
 }
 
@@ -68,13 +108,14 @@ pub struct MeJson {
 /// first one created.
 #[utoipa::path(post, path = "/api/accounts", tag = "accounts",
     request_body = CredentialsJson,
-    params(("Idempotency-Key" = Option<String>, Header,
-        description = "A retry with the key of an earlier registration of this name from this address answers that account (once the password matches) instead of 409. Kept for a day.")),
+    params(("Idempotency-Key" = Option<String>, Header, max_length = 128, pattern = "^[!-~]*$",
+        description = "1 to 128 printable ASCII characters (a UUID, say; empty is none). A retry with the key of an earlier registration of this name from this address answers that account (once the password matches) instead of 409; the key reused for another name is 400. Kept for a day.")),
     responses(
-        (status = 201, body = AccountJson),
-        (status = 400, body = ErrorBody, description = "Bad username, password or JSON"),
+        (status = 201, body = AccountJson, description = "The account (or, retried with its idempotency key, the one the first request made)"),
+        (status = 400, body = ErrorBody, description = "Bad username, password, idempotency key or JSON (the message says which)"),
         (status = 409, body = ErrorBody, description = "The username is taken"),
-        (status = 429, body = ErrorBody, description = "Too many password hashes at once; retry"),
+        (status = 429, body = ErrorBody, description = "Too many registrations from this address, or too many password hashes at once; retry after Retry-After",
+            headers(("Retry-After" = u64, description = "Whole seconds to wait before retrying"))),
     ))]
 async fn create_account(
     State(state): State<Shared>,
@@ -99,10 +140,11 @@ async fn create_account(
 #[utoipa::path(post, path = "/api/sessions", tag = "accounts",
     request_body = CredentialsJson,
     responses(
-        (status = 200, body = SessionJson),
-        (status = 400, body = ErrorBody, description = "Malformed JSON"),
+        (status = 200, body = SessionJson, description = "A new session; its token is shown only here"),
+        (status = 400, body = ErrorBody, description = "A username or password outside the documented limits, or malformed JSON"),
         (status = 401, body = ErrorBody, description = "Wrong username or password"),
-        (status = 429, body = ErrorBody, description = "Too many failed logins; see Retry-After"),
+        (status = 429, body = ErrorBody, description = "Too many failed logins, or too many password hashes at once; retry after Retry-After",
+            headers(("Retry-After" = u64, description = "Whole seconds to wait before retrying"))),
     ))]
 async fn create_session(
     State(state): State<Shared>,
@@ -125,7 +167,7 @@ async fn create_session(
 #[utoipa::path(get, path = "/api/accounts/me", tag = "accounts",
     security(("bearer" = [])),
     responses(
-        (status = 200, body = MeJson),
+        (status = 200, body = MeJson, description = "The session's account and when the session ends"),
         (status = 401, body = ErrorBody, description = "No token, or the session ended"),
     ))]
 async fn get_me(State(state): State<Shared>, headers: HeaderMap) -> Result<Json<MeJson>, ApiError> {
@@ -144,7 +186,7 @@ async fn get_me(State(state): State<Shared>, headers: HeaderMap) -> Result<Json<
     security(("bearer" = [])),
     responses(
         (status = 204, description = "The session has ended"),
-        (status = 401, body = ErrorBody, description = "No token"),
+        (status = 401, body = ErrorBody, description = "No bearer token, or not one of ours"),
     ))]
 async fn delete_session(
     State(state): State<Shared>,

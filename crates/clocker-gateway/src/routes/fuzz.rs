@@ -11,7 +11,8 @@ use clocker_wire::{SetTimerJson, TimerDuration};
 use jiff::Timestamp;
 
 use super::accounts::CredentialsJson;
-use super::{json_body, params, random, time};
+use super::body::json_body;
+use super::{params, random, time};
 
 /// `data` as a request target (`/random/number?min=1&max=9`): its query
 /// read as axum reads it, then every route's parameters from it, and for a
@@ -50,8 +51,10 @@ pub fn fuzz_gateway_json(data: &[u8]) {
         // Refused (413) before it is read.
         return;
     }
-    assert_bad_request(json_body(Json::<CredentialsJson>::from_bytes(data)).err());
-    match json_body(Json::<SetTimerJson>::from_bytes(data)) {
+    assert_bad_request(
+        json_body::<CredentialsJson>(Json::<serde_json::Value>::from_bytes(data)).err(),
+    );
+    match json_body::<SetTimerJson>(Json::<serde_json::Value>::from_bytes(data)) {
         Ok(timer) => {
             if let Ok(duration) = TimerDuration::new(timer.hours, timer.minutes, timer.seconds) {
                 assert!(!duration.total().is_negative());

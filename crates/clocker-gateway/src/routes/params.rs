@@ -6,6 +6,14 @@ use std::collections::HashMap;
 use std::str::FromStr;
 
 use clocker_runtime::http::ApiError;
+use utoipa::openapi::path::ParameterIn;
+use utoipa::openapi::schema::{AnyOfBuilder, ObjectBuilder, Type};
+use utoipa::openapi::{OpenApi, RefOr, Schema};
+
+/// The spellings [`parse_bool`] takes, as the query carries them.
+const BOOL_WORDS: [&str; 12] = [
+    "1", "t", "T", "TRUE", "true", "True", "0", "f", "F", "FALSE", "false", "False",
+];
 
 /// The query string, by name.
 pub type QueryParams = HashMap<String, String>;
@@ -33,6 +41,41 @@ pub fn parse_bool(query: &QueryParams, name: &str, default: bool) -> Result<bool
     }
 }
 
+/// Declares in `api` what the query parameters of the routes under
+/// `prefix` take besides their typed values: the empty value (which takes
+/// the default, as seed 004's gateway does) and, for booleans, every
+/// spelling Go's `strconv.ParseBool` takes.
+pub fn document_seed_query(api: &mut OpenApi, prefix: &str) {
+    let parameters = api
+        .paths
+        .paths
+        .iter_mut()
+        .filter(|(path, _)| path.starts_with(prefix))
+        .filter_map(|(_, item)| item.get.as_mut())
+        .filter_map(|operation| operation.parameters.as_mut())
+        .flatten()
+        .filter_map(|parameter| match parameter {
+            RefOr::T(parameter) if parameter.parameter_in == ParameterIn::Query => Some(parameter),
+            _ => None,
+        });
+    for parameter in parameters {
+        let Some(typed) = parameter.schema.take() else {
+            continue;
+        };
+        let is_bool = matches!(&typed, RefOr::T(Schema::Object(object))
+            if object.schema_type == Type::Boolean.into());
+        let words: Vec<&str> = if is_bool {
+            BOOL_WORDS.iter().copied().chain([""]).collect()
+        } else {
+            vec![""]
+        };
+        let spelled = ObjectBuilder::new()
+            .schema_type(Type::String)
+            .enum_values(Some(words));
+        parameter.schema = Some(AnyOfBuilder::new().item(typed).item(spelled).into());
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -56,6 +99,34 @@ mod tests {
         for bad in ["x", "1.5", "2147483648", " 1"] {
             let err = parse::<i32>(&query(&[("max", bad)]), "max", 1).expect_err(bad);
             assert!(matches!(err, ApiError::Invalid(m) if m == "Invalid 'max' parameter"));
+        }
+    }
+
+    #[test]
+    fn the_document_says_empty_takes_the_default_and_spells_booleans_like_go() {
+        let document = serde_json::to_value(crate::routes::openapi()).expect("serializes");
+        let parameters = &document["paths"]["/random/string"]["get"]["parameters"];
+        let schema = |name: &str| {
+            parameters
+                .as_array()
+                .and_then(|all| all.iter().find(|p| p["name"] == name))
+                .map(|p| p["schema"]["anyOf"].clone())
+                .unwrap_or_default()
+        };
+        assert_eq!(schema("length")[0]["maximum"], 1000);
+        assert_eq!(schema("length")[1]["enum"], serde_json::json!([""]));
+        let words = schema("digits")[1]["enum"].clone();
+        for word in BOOL_WORDS.iter().chain(&[""]) {
+            assert!(
+                words
+                    .as_array()
+                    .is_some_and(|w| w.contains(&(*word).into())),
+                "{word}"
+            );
+            assert!(
+                parse_bool(&query(&[("d", word)]), "d", true).is_ok(),
+                "{word}"
+            );
         }
     }
 

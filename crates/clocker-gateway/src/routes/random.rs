@@ -51,11 +51,11 @@ pub struct StringJson {
 /// A random number.
 #[utoipa::path(get, path = "/random/number", tag = "random",
     params(
-        ("min" = Option<i32>, Query, description = "Lower bound, inclusive (default 1)"),
-        ("max" = Option<i32>, Query, description = "Upper bound, inclusive (default 100)"),
+        ("min" = Option<i32>, Query, minimum = -2147483648, maximum = 2147483647, description = "Lower bound, inclusive, a 32-bit integer (default 1)"),
+        ("max" = Option<i32>, Query, minimum = -2147483648, maximum = 2147483647, description = "Upper bound, inclusive, a 32-bit integer (default 100)"),
     ),
     responses(
-        (status = 200, body = NumberJson),
+        (status = 200, body = NumberJson, description = "A number and the bounds it was drawn within"),
         (status = 400, body = ErrorBody, description = "A parameter is not a 32-bit integer"),
     ))]
 async fn get_number(
@@ -83,7 +83,7 @@ async fn get_number(
         ("special" = Option<bool>, Query, description = "Include !@#$%^&*()-_=+[]{}|;:,.<>?/ (default false)"),
     ),
     responses(
-        (status = 200, body = StringJson),
+        (status = 200, body = StringJson, description = "A string and the parameters it was made with"),
         (status = 400, body = ErrorBody, description = "A parameter is malformed or out of range"),
     ))]
 async fn get_string(

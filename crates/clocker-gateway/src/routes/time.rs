@@ -7,9 +7,11 @@ use axum::http::HeaderMap;
 use clocker_proto::v1::CurrentTimeRequest;
 use clocker_runtime::http::ApiError;
 use jiff::Timestamp;
-use jiff::tz::TimeZone;
+use jiff::tz::{TimeZone, TimeZoneDatabase};
 use serde::Serialize;
-use utoipa::ToSchema;
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+use utoipa::{PartialSchema, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -35,8 +37,9 @@ pub struct TimeJson {
     /// Milliseconds since the Unix epoch.
     #[schema(example = 1_795_472_100_123_i64)]
     unix_ms: i64,
-    /// The IANA zone.
-    #[schema(example = "Europe/Paris")]
+    /// The zone's canonical IANA name, as the current-time service names
+    /// it (`Asia/Tokyo` for `asia/tokyo`).
+    #[schema(example = "Europe/Paris", min_length = 1)]
     timezone: String,
     /// The zone's offset from UTC at that instant.
     #[schema(example = "+01:00")]
@@ -47,11 +50,38 @@ pub struct TimeJson {
     abbreviation: String,
 }
 
+/// A zone name as `tz` takes it: a name of the tz database built into the
+/// binary (the one [`clocker_runtime::time_zone`] looks names up in; its
+/// list is read here, never a zone), or empty for UTC.
+pub struct ZoneName;
+
+impl PartialSchema for ZoneName {
+    fn schema() -> RefOr<Schema> {
+        let mut names: Vec<String> = TimeZoneDatabase::bundled()
+            .available()
+            .map(|name| name.as_str().to_owned())
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        names.insert(0, String::new());
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .description(Some(
+                "An IANA time zone name of the bundled tz database (any ASCII case is \
+                 accepted and answered by its canonical name); empty for UTC",
+            ))
+            .enum_values(Some(names))
+            .into()
+    }
+}
+
+impl ToSchema for ZoneName {}
+
 /// The current time in a time zone.
 #[utoipa::path(get, path = "/api/time", tag = "time",
-    params(("tz" = Option<String>, Query, description = "IANA time zone (default UTC)", example = "Europe/Paris")),
+    params(("tz" = inline(Option<ZoneName>), Query, description = "IANA time zone, any ASCII case (default UTC)", example = "Europe/Paris")),
     responses(
-        (status = 200, body = TimeJson),
+        (status = 200, body = TimeJson, description = "The time now in the zone"),
         (status = 400, body = ErrorBody, description = "Unknown time zone"),
     ))]
 async fn get_time(
@@ -72,7 +102,10 @@ async fn get_time(
             status: tonic::Status::internal("an instant out of range"),
         }
     })?;
-    Ok(Json(time_json(at, name, &zone)))
+    // The name the current-time service answers with is the canonical one
+    // (`Asia/Tokyo` for `asia/tokyo`), as every door of the fleet prints it.
+    let canonical = if reply.tz.is_empty() { name } else { &reply.tz };
+    Ok(Json(time_json(at, canonical, &zone)))
 }
 
 /// The `tz` parameter (UTC when missing or empty) and its zone.
@@ -124,6 +157,20 @@ mod tests {
         assert!(json.dst);
         assert_eq!(json.abbreviation, "CEST");
         assert_eq!(json.unix_ms, at.as_millisecond());
+    }
+
+    #[test]
+    fn every_documented_zone_name_is_one_the_gateway_takes() {
+        let RefOr::T(Schema::Object(schema)) = ZoneName::schema() else {
+            panic!("an object schema");
+        };
+        let names = schema.enum_values.expect("an enum");
+        assert!(names.len() > 300, "{} names", names.len());
+        for name in names {
+            let name = name.as_str().expect("a string");
+            let query = params::QueryParams::from([("tz".to_owned(), name.to_owned())]);
+            assert!(zone_param(&query).is_ok(), "{name:?}");
+        }
     }
 
     #[test]

@@ -21,6 +21,10 @@ use utoipa_axum::routes;
 use super::{ErrorBody, JsonBody, idempotency_key};
 use crate::state::{AppState, Shared};
 
+mod body;
+
+use body::SetTimerBody;
+
 /// The service behind these routes, as errors name it.
 const UPSTREAM: &str = "timers";
 
@@ -34,7 +38,8 @@ pub fn router() -> OpenApiRouter<Shared> {
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Path)]
 struct TimerId {
-    /// The timer's id
+    /// The timer's id, a UUID (any other text is no timer: 404)
+    #[param(format = "uuid")]
     id: String,
 }
 
@@ -42,9 +47,6 @@ struct TimerId {
 #[derive(utoipa::IntoResponses)]
 #[allow(dead_code)]
 enum LookupErrors {
-    /// Not a timer id.
-    #[response(status = 400)]
-    BadId(ErrorBody),
     /// The bearer token is not a live session.
     #[response(status = 401)]
     Unauthenticated(ErrorBody),
@@ -66,13 +68,13 @@ pub struct TimerList {
 /// `Idempotency-Key` header (1 to 128 printable ASCII characters, a UUID
 /// say), a retry of the same request answers the timer the first one set.
 #[utoipa::path(post, path = "/api/timers", tag = "timers",
-    request_body = SetTimerJson,
-    params(("Idempotency-Key" = Option<String>, Header,
-        description = "A retry with the key of an earlier set by the same caller answers that timer instead of setting another; reused for another timer it is 400. Kept for a day.")),
+    request_body = SetTimerBody,
+    params(("Idempotency-Key" = Option<String>, Header, max_length = 128, pattern = "^[!-~]*$",
+        description = "1 to 128 printable ASCII characters (a UUID, say; empty is none). A retry with the key of an earlier set by the same caller answers that timer instead of setting another; reused for another timer it is 400. Kept for a day.")),
     security((), ("bearer" = [])),
     responses(
-        (status = 201, body = TimerJson),
-        (status = 400, body = ErrorBody, description = "A bad duration or label, or malformed JSON"),
+        (status = 201, body = TimerJson, description = "The timer, as stored (or as the first request with this idempotency key stored it)"),
+        (status = 400, body = ErrorBody, description = "A bad duration (under 1 second or over 366 days in total), label or idempotency key, or malformed JSON (the message says which)"),
         (status = 401, body = ErrorBody, description = "The bearer token is not a live session"),
         (status = 429, body = ErrorBody, description = "The account, or this client address for anonymous timers, has its quota of pending timers"),
     ))]
@@ -101,7 +103,7 @@ async fn create_timer(
 #[utoipa::path(get, path = "/api/timers", tag = "timers",
     security(("bearer" = [])),
     responses(
-        (status = 200, body = TimerList),
+        (status = 200, body = TimerList, description = "The caller's timers, newest first (at most 500)"),
         (status = 401, body = ErrorBody, description = "No bearer token, or not a live session"),
     ))]
 async fn list_timers(
@@ -119,7 +121,8 @@ async fn list_timers(
 
 /// One timer.
 #[utoipa::path(get, path = "/api/timers/{id}", tag = "timers",
-    params(TimerId), security((), ("bearer" = [])), responses((status = 200, body = TimerJson), LookupErrors))]
+    params(TimerId), security((), ("bearer" = [])),
+    responses((status = 200, body = TimerJson, description = "The timer"), LookupErrors))]
 async fn get_timer(
     State(state): State<Shared>,
     headers: HeaderMap,
@@ -128,9 +131,12 @@ async fn get_timer(
     act_on_timer(&state, &headers, id, TimerAction::Get).await
 }
 
-/// Cancels a pending timer (one that has ended is returned unchanged).
+/// Cancels a pending timer (one that has ended is returned unchanged). The
+/// timer is not removed: it stays readable, as cancelled, until the timer
+/// service's retention deletes ended timers.
 #[utoipa::path(delete, path = "/api/timers/{id}", tag = "timers",
-    params(TimerId), security((), ("bearer" = [])), responses((status = 200, body = TimerJson), LookupErrors))]
+    params(TimerId), security((), ("bearer" = [])),
+    responses((status = 200, body = TimerJson, description = "The timer, cancelled (or as it ended)"), LookupErrors))]
 async fn cancel_timer(
     State(state): State<Shared>,
     headers: HeaderMap,

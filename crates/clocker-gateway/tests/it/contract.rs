@@ -89,6 +89,17 @@ async fn time_in_a_zone_is_one_read_of_current_time() {
     );
     let (_, utc) = gateway.get("/api/time").await;
     assert_eq!(utc["timezone"], "UTC");
+    // Any ASCII case is taken, and the answer names the zone canonically,
+    // as the current-time service does.
+    for (asked, canonical) in [
+        ("asia/tokyo", "Asia/Tokyo"),
+        ("EUROPE/PARIS", "Europe/Paris"),
+        ("utc", "UTC"),
+    ] {
+        let (status, body) = gateway.get(&format!("/api/time?tz={asked}")).await;
+        assert_eq!(status, StatusCode::OK, "{asked}");
+        assert_eq!(body["timezone"], canonical, "{asked}");
+    }
     let (status, body) = gateway.get("/api/time?tz=Mars/Olympus").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(body["error"], "unknown time zone 'Mars/Olympus'");
