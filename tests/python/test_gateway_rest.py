@@ -382,8 +382,8 @@ def test_api_time_unknown_zone_is_400(gateway, tz):
     ("asked", "canonical"),
     [("asia/tokyo", "Asia/Tokyo"), ("EUROPE/PARIS", "Europe/Paris"), ("utc", "UTC"),
      ("america/argentina/buenos_aires", "America/Argentina/Buenos_Aires"),
-     # The current-time service's name for it, as every door prints it.
-     ("etc/utc", "Etc/UTC")],
+     # Primary names, as browsers and every door name zones.
+     ("etc/utc", "UTC"), ("asia/calcutta", "Asia/Kolkata")],
 )
 def test_api_time_answers_the_canonical_zone_name(gateway, asked, canonical):
     body = get_json(gateway.addr, f"/api/time?tz={asked}")
@@ -591,6 +591,17 @@ def test_a_timer_set_retried_with_its_idempotency_key_is_the_same_timer(gateway)
     assert set_timer(gateway, body, headers={"Idempotency-Key": str(uuid.uuid4())})["id"] != first["id"]
 
 
+def test_a_malformed_body_key_is_400_even_when_the_header_wins(gateway):
+    headers = {"Idempotency-Key": str(uuid.uuid4())}
+    body = {"seconds": 30, "idempotency_key": "not\tprintable"}
+    reply = http_request(gateway.addr, "POST", "/api/timers", body=body, headers=headers)
+    assert "idempotency_key is 1 to 128 printable" in reply.error(400), reply.describe()
+    # A well-formed body key is overruled by the header's.
+    other = {"seconds": 30, "idempotency_key": "another-key"}
+    first = set_timer(gateway, other, headers=headers)
+    assert set_timer(gateway, {"seconds": 30}, headers=headers)["id"] == first["id"]
+
+
 def test_timers_set_list_get_cancel(gateway):
     before = now_ms()
     timer = set_timer(gateway, {"hours": 0, "minutes": 1, "seconds": 30, "label": "tea"})
@@ -669,9 +680,10 @@ def test_an_unknown_timer_is_404(gateway):
 @pytest.mark.parametrize(
     "body",
     [{"seconds": -1}, {"seconds": 1.5}, {"hours": 8785}, {"hours": "one"},
-     {"minutes": 1, "colour": "red"}, ["not", "an", "object"], {}, {"seconds": 0}],
+     {"minutes": 1, "colour": "red"}, ["not", "an", "object"], {}, {"seconds": 0},
+     {"seconds": 5, "label": "tea\u0000"}, {"seconds": 5, "label": "two\nlines"}],
     ids=["negative", "fraction", "over-366-days", "string", "unknown-key", "array",
-         "empty-is-zero-length", "zero-length"],
+         "empty-is-zero-length", "zero-length", "nul-in-label", "newline-in-label"],
 )
 def test_a_bad_timer_is_400(gateway, body):
     http_request(gateway.addr, "POST", "/api/timers", body=body).error(400)

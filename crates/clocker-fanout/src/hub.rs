@@ -87,7 +87,7 @@ impl Hub {
     /// is in use for as long as the channel is held. Its newest frame, when
     /// there is one, is what a new subscriber gets first.
     pub fn subscribe(&self, tz: &TimeZone) -> Arc<Channel> {
-        let name = tz.iana_name().unwrap_or("UTC");
+        let name = clocker_runtime::zone_name(tz);
         let mut zones = self.zones();
         let frames = match zones.get(name) {
             Some(slot) => slot.frames.clone(),

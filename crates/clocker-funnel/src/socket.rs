@@ -264,7 +264,7 @@ fn find_zone(zone: &str) -> Result<(TimeZone, String), String> {
             "unknown time zone '{zone}' (expected an IANA name such as Europe/Paris or UTC)"
         )));
     };
-    let canonical = found.iana_name().unwrap_or(zone).to_owned();
+    let canonical = clocker_runtime::zone_name(&found).to_owned();
     Ok((found, canonical))
 }
 

@@ -109,21 +109,30 @@ impl utoipa::Modify for BearerAuth {
 }
 
 /// The request's idempotency key: the `Idempotency-Key` header, else what
-/// the body named (empty for none). The service checks its form; a header
-/// that is not text is a 400 here.
+/// the body named (empty for none). The service checks the key it gets; a
+/// header that is not text, or a body key of the wrong form when the
+/// header wins over it, is a 400 here (a key left unchecked because the
+/// other won would hide a client's mistake).
 fn idempotency_key(
     headers: &axum::http::HeaderMap,
     from_body: String,
 ) -> Result<String, clocker_runtime::http::ApiError> {
-    match headers.get("idempotency-key") {
-        None => Ok(from_body),
-        Some(value) => value.to_str().map(str::to_owned).map_err(|_| {
-            clocker_runtime::http::ApiError::Status(
-                axum::http::StatusCode::BAD_REQUEST,
-                "the Idempotency-Key header is 1 to 128 printable ASCII characters".into(),
-            )
-        }),
+    let refused = |why: &str| {
+        clocker_runtime::http::ApiError::Status(axum::http::StatusCode::BAD_REQUEST, why.into())
+    };
+    let Some(value) = headers.get("idempotency-key") else {
+        return Ok(from_body);
+    };
+    let from_header = value.to_str().map_err(|_| {
+        refused("the Idempotency-Key header is 1 to 128 printable ASCII characters")
+    })?;
+    if !timers::body::is_idempotency_key(&from_body) {
+        return Err(refused(
+            "idempotency_key is 1 to 128 printable ASCII characters (the Idempotency-Key header \
+             wins over it, but it must still be well formed)",
+        ));
     }
+    Ok(from_header.to_owned())
 }
 
 #[cfg(test)]

@@ -94,4 +94,4 @@ pub use thread::{ServiceThread, spawn_single_threaded};
 pub use token::{bearer_token, forward_bearer, session_token};
 pub use tokio_util::sync::CancellationToken;
 pub use tokio_util::task::TaskTracker;
-pub use zones::time_zone;
+pub use zones::{time_zone, zone_name};

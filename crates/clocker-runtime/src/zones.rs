@@ -7,7 +7,8 @@
 //! every new name a client sends, and an answer that depends on the host's
 //! files. The bundled database is in memory and the same everywhere.
 //! Lookups ignore ASCII case (`asia/tokyo` is `Asia/Tokyo`) and old names
-//! (`Asia/Calcutta`) still resolve.
+//! (`Asia/Calcutta`) still resolve. Every answer names a zone by
+//! [`zone_name`]: the primary name, as browsers name it.
 
 use jiff::tz::{TimeZone, TimeZoneDatabase};
 
@@ -15,6 +16,16 @@ use jiff::tz::{TimeZone, TimeZoneDatabase};
 /// database.
 pub fn time_zone(name: &str) -> Result<TimeZone, jiff::Error> {
     TimeZoneDatabase::bundled().get(name)
+}
+
+/// The name every answer gives `zone`: its primary IANA name, by
+/// ECMAScript's rules as browsers apply them (`UTC` for `Etc/UTC`,
+/// `Asia/Kolkata` for `Asia/Calcutta`), so the services, the CLI and the
+/// web page say the same; `UTC` for a zone without a name.
+pub fn zone_name(zone: &TimeZone) -> &str {
+    zone.primary_iana_name()
+        .or_else(|| zone.iana_name())
+        .unwrap_or("UTC")
 }
 
 #[cfg(test)]
@@ -36,6 +47,16 @@ mod tests {
         );
         assert!(time_zone("Mars/Olympus_Mons").is_err());
         assert!(time_zone("../../etc/passwd").is_err());
+    }
+
+    #[test]
+    fn zones_are_named_by_their_primary_name() {
+        let named = |asked: &str| zone_name(&time_zone(asked).expect("a zone")).to_owned();
+        assert_eq!(named("Etc/UTC"), "UTC");
+        assert_eq!(named("utc"), "UTC");
+        assert_eq!(named("asia/calcutta"), "Asia/Kolkata");
+        assert_eq!(named("asia/tokyo"), "Asia/Tokyo");
+        assert_eq!(zone_name(&TimeZone::fixed(jiff::tz::offset(2))), "UTC");
     }
 
     /// Every zone lookup goes through [`time_zone`]: jiff's global

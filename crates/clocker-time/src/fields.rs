@@ -4,6 +4,8 @@
 use jiff::tz::TimeZone;
 use jiff::{Timestamp, ZonedDateTime};
 
+use clocker_runtime::zone_name;
+
 use crate::TimeError;
 
 /// One field of the time of day.
@@ -92,11 +94,6 @@ pub fn fuzz_zone(data: &[u8]) {
             );
         }
     }
-}
-
-/// The IANA name of `zone` (`UTC` for a zone without one).
-pub fn zone_name(zone: &TimeZone) -> &str {
-    zone.iana_name().unwrap_or("UTC")
 }
 
 /// This machine's zone, or UTC when it has none with an IANA name.

@@ -16,9 +16,11 @@ use jiff::tz::TimeZone;
 use tonic::transport::Channel;
 use tonic::{Request, Response, Status};
 
+use clocker_runtime::zone_name;
+
 use crate::fields::{
     format_time, resolve_zone, timestamp_from_nanos, timestamp_from_proto, timestamp_to_nanos,
-    timestamp_to_proto, zone_name,
+    timestamp_to_proto,
 };
 use crate::{Clock, Component, TimeError};
 

@@ -133,6 +133,13 @@ impl Timers {
                 label.len()
             )));
         }
+        // One line of text: a NUL would not even fit PostgreSQL's text.
+        if let Some(control) = label.chars().find(|c| c.is_control()) {
+            return Err(TimerError::Invalid(format!(
+                "the label must be one line of text (it has the control character {:?})",
+                control
+            )));
+        }
         let created_at_ms = self.now_ms();
         let fires_at_ms = created_at_ms + duration.total().as_millis() as i64;
         let id = uuid::Uuid::now_v7();

@@ -34,20 +34,13 @@ pub struct TimeCommand {
 /// This machine's time zone, by its primary IANA name (`UTC` where the
 /// system says `Etc/UTC`), as the page names it.
 pub fn local_zone_name() -> String {
-    let zone = clocker_time::fields::local_zone();
-    zone.primary_iana_name()
-        .unwrap_or_else(|| clocker_time::fields::zone_name(&zone))
-        .to_owned()
+    clocker_runtime::zone_name(&clocker_time::fields::local_zone()).to_owned()
 }
 
 /// The primary name of the zone `asked` names, or why there is none.
 fn canonical_zone_name(asked: &str) -> anyhow::Result<String> {
     match clocker_runtime::time_zone(asked) {
-        Ok(found) => Ok(found
-            .primary_iana_name()
-            .or_else(|| found.iana_name())
-            .unwrap_or(asked)
-            .to_owned()),
+        Ok(found) => Ok(clocker_runtime::zone_name(&found).to_owned()),
         Err(_) => {
             bail!("unknown time zone '{asked}' (expected an IANA name such as Europe/Paris or UTC)")
         }

@@ -21,7 +21,7 @@ use utoipa_axum::routes;
 use super::{ErrorBody, JsonBody, idempotency_key};
 use crate::state::{AppState, Shared};
 
-mod body;
+pub(super) mod body;
 
 use body::SetTimerBody;
 

@@ -67,7 +67,9 @@ test_both_backends! {
     async fn bad_durations_and_labels_are_invalid_arguments(db: TestDatabase) {
         let services = TimersUnderTest::start(&db, TimerClock::system()).await;
         let mut client = services.client().await;
-        for bad in [request(0, -1, 0, ""), request(8785, 0, 0, ""), request(i64::MAX, i64::MAX, 0, ""), request(0, 0, 1, &"x".repeat(201))] {
+        let bad_labels = [&"x".repeat(201), "tea\0", "two\nlines", "bell\u{7}"];
+        let bad_durations = [request(0, -1, 0, ""), request(8785, 0, 0, ""), request(i64::MAX, i64::MAX, 0, ""), request(0, 0, 0, "")];
+        for bad in bad_durations.into_iter().chain(bad_labels.iter().map(|label| request(0, 0, 1, label))) {
             assert_code(client.set_timer(bad).await, Code::InvalidArgument);
         }
         client.set_timer(request(8784, 0, 0, "a year")).await.expect("366 days is allowed");

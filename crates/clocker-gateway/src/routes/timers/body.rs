@@ -18,6 +18,10 @@ use crate::routes::body::{BodyFields, Field};
 /// always fits. A longer label within the 200 bytes is taken.
 const LABEL_MAX_CHARS: usize = 50;
 
+/// A label is one line of text: no control character (Unicode's Cc, what
+/// the timer service refuses).
+const LABEL_PATTERN: &str = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$";
+
 /// The longest idempotency key: 128 printable ASCII characters (so bytes
 /// and characters agree).
 const IDEMPOTENCY_KEY_MAX: usize = 128;
@@ -28,6 +32,12 @@ const DURATION_FIELDS: [(&str, i64); 3] = [
     ("minutes", MAX_TOTAL_SECONDS / 60),
     ("seconds", MAX_TOTAL_SECONDS),
 ];
+
+/// Whether `key` has the form the document declares for an idempotency key
+/// (empty: none): printable ASCII, at most [`IDEMPOTENCY_KEY_MAX`].
+pub fn is_idempotency_key(key: &str) -> bool {
+    key.len() <= IDEMPOTENCY_KEY_MAX && key.bytes().all(|byte| matches!(byte, b'!'..=b'~'))
+}
 
 /// What `POST /api/timers` takes, for the document ([`SetTimerJson`] is
 /// what the handler reads).
@@ -66,9 +76,11 @@ impl PartialSchema for SetTimerBody {
                 "label",
                 text(
                     LABEL_MAX_CHARS,
-                    "Shown with the timer: at most 200 bytes of UTF-8, which 50 characters \
-                     always are (a longer label within the 200 bytes is taken too)",
+                    "Shown with the timer: one line of text (no control characters), at \
+                     most 200 bytes of UTF-8, which 50 characters always are (a longer label \
+                     within the 200 bytes is taken too)",
                 )
+                .pattern(Some(LABEL_PATTERN))
                 .examples(["Tea"]),
             )
             .property(
