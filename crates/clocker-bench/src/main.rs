@@ -149,11 +149,6 @@ fn defaults<T: clap::Args>() -> anyhow::Result<T> {
     Ok(Defaults::<T>::try_parse_from(["clocker-bench"])?.args)
 }
 
-/// The allocator the `clocker` binary uses, so that the direct gRPC client
-/// (P5's floor) and the baselines pay what the services pay for memory.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> ExitCode {
     let cli = Cli::parse();
     series::set_dir((!cli.no_series).then(|| cli.series_dir.clone()));

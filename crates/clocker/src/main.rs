@@ -23,13 +23,6 @@ use clocker_supervisor::handover::exec_with_listen_pid;
 use clocker_supervisor::output::Output;
 use clocker_supervisor::probe::Probe;
 
-/// mimalloc instead of glibc's malloc: a request through the gateway
-/// allocates and frees dozens of small blocks across its layers, and in
-/// glibc's allocator that was a sixth of the gateway's CPU (P5's profile in
-/// bench/NOTES.md).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 /// After the first Ctrl-C or SIGTERM started a graceful stop, a second one
 /// ends the process at once.
 fn exit_on_second_signal() {
