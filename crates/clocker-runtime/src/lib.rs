@@ -89,7 +89,9 @@ pub use serving::{GatedListener, serve_http, serve_router};
 pub use shards::{Shard, default_shards, launch_shards, shard_listeners};
 pub use shutdown::{shutdown_signal, stop_signal};
 pub use socket::{BACKLOG, bind, configure_accepted, listen_shareable, local_addr};
-pub use telemetry::{init_logging, prometheus, record_http_request, render_metrics};
+pub use telemetry::{
+    init_logging, init_logging_with, prometheus, record_http_request, render_metrics,
+};
 pub use thread::{ServiceThread, spawn_single_threaded};
 pub use token::{bearer_token, forward_bearer, session_token};
 pub use tokio_util::sync::CancellationToken;

@@ -21,8 +21,15 @@ use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 /// Sends logs to stderr, filtered by `RUST_LOG` (default: `info`).
 /// Safe to call more than once; later calls do nothing.
 pub fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    init_logging_with(
+        tracing_subscriber::EnvFilter::try_from_default_env()
+            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+    );
+}
+
+/// [`init_logging`] with the caller's filter (a client command logs
+/// nothing unless asked).
+pub fn init_logging_with(filter: tracing_subscriber::EnvFilter) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

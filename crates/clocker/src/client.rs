@@ -155,12 +155,7 @@ pub fn init_logging(verbose: u8) {
         level => EnvFilter::try_from_default_env()
             .unwrap_or_else(|_| EnvFilter::new(if level == 1 { "info" } else { "debug" })),
     };
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_target(false)
-        .try_init();
+    clocker_runtime::init_logging_with(filter);
 }
 
 /// Prints `value` as one line of JSON on standard output.

@@ -2,15 +2,14 @@
 //! processes, a real database (SQLite and PostgreSQL), secrets kept out of
 //! every log line and output.
 
-use std::io::Write;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Output};
 
 use clocker_fleet::ServiceName;
 use clocker_testdb::{Backend, TestDatabase, test_both_backends};
 
-use crate::support::{TestFleet, spawn_serving};
+use crate::support::{TestFleet, run_with_stdin, spawn_serving};
 
 const PASSWORD: &str = "tr0ub4dor&3-horse";
 
@@ -61,24 +60,14 @@ impl Drop for AccountsProcess {
 
 /// `clocker account ARGS` with `stdin` as its input.
 fn account(addr: &str, config_dir: &Path, args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_clocker"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_clocker"));
+    command
         .arg("account")
         .args(args)
         .env(ServiceName::Accounts.addr_env_var(), addr)
         .env("CLOCKER_CONFIG_DIR", config_dir)
-        .env("RUST_LOG", "debug")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary runs");
-    child
-        .stdin
-        .take()
-        .expect("piped")
-        .write_all(stdin.as_bytes())
-        .expect("stdin written");
-    child.wait_with_output().expect("finished")
+        .env("RUST_LOG", "debug");
+    run_with_stdin(&mut command, stdin)
 }
 
 fn text(output: &Output) -> String {

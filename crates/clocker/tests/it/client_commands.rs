@@ -4,7 +4,7 @@
 //! any call, no log line shows without -v, `--json` prints JSON, and
 //! `timer list` is a table with a header.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
@@ -13,29 +13,19 @@ use clocker_fleet::ServiceName;
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
-use crate::support::{PATIENCE, TestFleet};
+use crate::support::{PATIENCE, TestFleet, run_with_stdin};
 
 const PASSWORD: &str = "correct-horse-battery";
 
 /// `clocker ARGS` with `env` (and no RUST_LOG of the test's), `stdin` as
 /// its input.
 fn clocker(args: &[&str], env: &[(String, String)], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_clocker"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_clocker"));
+    command
         .args(args)
         .envs(env.iter().cloned())
-        .env_remove("RUST_LOG")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary runs");
-    child
-        .stdin
-        .take()
-        .expect("piped")
-        .write_all(stdin.as_bytes())
-        .expect("stdin written");
-    child.wait_with_output().expect("finished")
+        .env_remove("RUST_LOG");
+    run_with_stdin(&mut command, stdin)
 }
 
 fn stderr(output: &Output) -> String {

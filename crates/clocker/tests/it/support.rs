@@ -179,5 +179,25 @@ pub async fn http_get(addr: SocketAddr, path: &str) -> String {
 mod fleet;
 #[path = "../common/serving.rs"]
 mod serving;
+/// Runs `command` (the `clocker` binary with its arguments and
+/// environment) with `stdin` as its input, and waits for all it printed.
+pub fn run_with_stdin(command: &mut std::process::Command, stdin: &str) -> std::process::Output {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    child
+        .stdin
+        .take()
+        .expect("piped")
+        .write_all(stdin.as_bytes())
+        .expect("stdin written");
+    child.wait_with_output().expect("finished")
+}
+
 pub use fleet::TestFleet;
 pub use serving::{Served, spawn_serving};
