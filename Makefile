@@ -11,7 +11,7 @@ CLOCKER_BIN := target/debug/clocker
 	python-env bench-env web-env browser-env fuzz chaos help
 
 # What the web UI is built from: web/dist is rebuilt when any of it is newer.
-WEB_SOURCES := $(shell find web/src web/public -type f ! -name '*.test.ts' 2>/dev/null) \
+WEB_SOURCES := $(shell find web/src web/public -type f ! -name '*.test.ts' ! -name '*.test.tsx' ! -path 'web/src/testing/*' 2>/dev/null) \
 	$(wildcard web/index.html web/package.json web/vite.config.ts web/tsconfig*.json)
 # Written by scripts/npm-env.sh once web/node_modules matches the lockfile.
 WEB_DEPS := web/node_modules/.clocker-installed

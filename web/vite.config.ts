@@ -46,8 +46,19 @@ export default defineConfig(({ mode }) => {
     server: { proxy },
     preview: { proxy },
     test: {
-      include: ['src/**/*.test.ts'],
-      environment: 'node',
+      // Models, stores and protocols in Node; components (`*.test.tsx`) in a DOM (jsdom), with Testing Library.
+      projects: [
+        { extends: true, test: { name: 'unit', include: ['src/**/*.test.ts'], environment: 'node' } },
+        {
+          extends: true,
+          test: {
+            name: 'components',
+            include: ['src/**/*.test.tsx'],
+            environment: 'jsdom',
+            setupFiles: ['src/testing/componentSetup.ts'],
+          },
+        },
+      ],
     },
   };
 });

@@ -4,7 +4,7 @@
 //! field), but the logs, `/health` and the page's badge speak of an outage
 //! only once it has lasted, and of the recovery once, at the first answer.
 //! The web page applies the same rule to the frames it receives
-//! (`web/src/connection.ts`).
+//! (`web/src/clock/connection.ts`).
 
 use std::borrow::Cow;
 use std::time::{Duration, Instant};

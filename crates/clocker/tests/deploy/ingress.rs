@@ -130,9 +130,9 @@ fn ui_constant(file: &str, name: &str) -> String {
         })
 }
 
-/// The page's client-side routes: every `export const *_HREF` of web/src/routes.ts.
+/// The page's client-side routes: every `export const *_HREF` of web/src/shared/routes.ts.
 fn ui_routes() -> Vec<String> {
-    let file = "web/src/routes.ts";
+    let file = "web/src/shared/routes.ts";
     let routes: Vec<String> = read(file)
         .lines()
         .filter_map(|line| {
@@ -192,14 +192,14 @@ fn the_page_its_routes_and_its_websocket_reach_the_funnel() {
         assert_routed(&paths, request, "funnel", why);
     }
     for (file, name) in [
-        ("web/src/endpoints.ts", "CONFIG_PATH"),
-        ("web/src/status.ts", "STATUS_PATH"),
+        ("web/src/shared/endpoints.ts", "CONFIG_PATH"),
+        ("web/src/status/status.ts", "STATUS_PATH"),
     ] {
         let request = ui_constant(file, name);
         assert_routed(&paths, &request, "funnel", &format!("{name} of {file}"));
     }
     for route in ui_routes() {
-        let why = format!("the page's client-side route {route} (web/src/routes.ts), on a reload");
+        let why = format!("the page's client-side route {route} (web/src/shared/routes.ts), on a reload");
         assert_routed(&paths, &route, "funnel", &why);
         assert_routed(&paths, &format!("{route}/"), "funnel", &why);
     }
@@ -208,22 +208,22 @@ fn the_page_its_routes_and_its_websocket_reach_the_funnel() {
 #[test]
 fn the_pages_calls_reach_the_gateway_and_the_stream() {
     let paths = ingress_paths(&manifests());
-    let timers = ui_constant("web/src/timerApi.ts", "TIMERS_PATH");
+    let timers = ui_constant("web/src/timers/timerApi.ts", "TIMERS_PATH");
     assert_routed(
         &paths,
         &timers,
         "gateway",
-        "TIMERS_PATH of web/src/timerApi.ts",
+        "TIMERS_PATH of web/src/timers/timerApi.ts",
     );
     assert_routed(
         &paths,
         &format!("{timers}/some-id"),
         "gateway",
-        "a timer of web/src/timerApi.ts",
+        "a timer of web/src/timers/timerApi.ts",
     );
     for (file, name) in [
-        ("web/src/timerApi.ts", "EVENTS_PATH"),
-        ("web/src/randomStore.ts", "RANDOM_STREAM_PATH"),
+        ("web/src/timers/timerApi.ts", "EVENTS_PATH"),
+        ("web/src/random/randomStore.ts", "RANDOM_STREAM_PATH"),
     ] {
         let request = ui_constant(file, name);
         assert_routed(&paths, &request, "stream", &format!("{name} of {file}"));
