@@ -17,20 +17,21 @@ import { browserEvents } from './shared/browserEvents';
 import { openBrowserSocket, socketUrl } from './clock/browserSocket';
 import { ClockClient } from './clock/client';
 import { loadEndpoints, streamUrl } from './shared/endpoints';
-import './account/account.css';
-import './random/random.css';
 import { RANDOM_STREAM_PATH, RandomStore } from './random/randomStore';
 import { SessionStore } from './account/session';
-import './status/status.css';
 import { StatusStore, browserSchedule, documentVisibility } from './status/statusStore';
-import './styles.css';
 import { timerResolution } from './clock/sync';
 import { installTestHooks } from './app/testHooks';
 import { TimerApi, timerEventsUrl } from './timers/timerApi';
 import { storedTimerIds } from './timers/timerIds';
-import './timers/timers.css';
 import { TimerStore } from './timers/timerStore';
 import { browserZone, startZone } from './clock/zones';
+import './shared/base.css';
+import './account/account.css';
+import './clock/clock.css';
+import './random/random.css';
+import './status/status.css';
+import './timers/timers.css';
 
 /** The client timeline: monotonic, sub-millisecond, in unix ms. */
 const now = () => performance.timeOrigin + performance.now();

@@ -59,8 +59,8 @@ export function AccountPage({ accounts, zone, onNavigate }: Props) {
   return (
     <>
       <main className="main account" id="main" tabIndex={-1} aria-labelledby="account-title" data-testid="account-page">
-        <div className="timers__heading">
-          <h2 className="timers__title" id="account-title">
+        <div className="page-heading">
+          <h2 className="page-title" id="account-title">
             Account
           </h2>
           <p className="account__note" role="status" data-testid="account-note" ref={noteLine} tabIndex={-1}>

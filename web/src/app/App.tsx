@@ -111,7 +111,7 @@ function MissingPage({ path }: { readonly path: string }) {
         <p className="missing__code" aria-hidden="true">
           404
         </p>
-        <h2 className="timers__title" id="missing-title">
+        <h2 className="page-title" id="missing-title">
           No page here
         </h2>
         <p className="missing__text">

@@ -35,8 +35,8 @@ export function RandomPage({ store, zone }: Props) {
   return (
     <>
       <main className="main random" id="main" tabIndex={-1} aria-labelledby="random-title">
-        <div className="timers__heading">
-          <h2 className="timers__title" id="random-title">
+        <div className="page-heading">
+          <h2 className="page-title" id="random-title">
             Random numbers
           </h2>
           <p className="random__status" data-testid="random-status" data-connection={connection} role="status">

@@ -48,8 +48,8 @@ export function StatusPage({ store }: Props) {
   return (
     <>
       <main className="main status-page" id="main" tabIndex={-1} aria-labelledby="status-title">
-        <div className="timers__heading">
-          <h2 className="timers__title" id="status-title">
+        <div className="page-heading">
+          <h2 className="page-title" id="status-title">
             Status
           </h2>
           <p className="status-page__poll" data-testid="status-poll" data-state={poll} role="status">

@@ -43,8 +43,8 @@ export function TimersPage({ store, now, zone, onGesture }: Props) {
   return (
     <>
       <main className="main timers" id="main" tabIndex={-1} aria-labelledby="timers-title">
-        <div className="timers__heading">
-          <h2 className="timers__title" id="timers-title">
+        <div className="page-heading">
+          <h2 className="page-title" id="timers-title">
             Timers
           </h2>
           <p className="timers__status" data-testid="timers-status" data-stream={snapshot.stream} role="status">
