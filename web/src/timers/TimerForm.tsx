@@ -71,10 +71,10 @@ export function TimerForm({ onSet, onGesture }: Props) {
           className="field__input field__input--number"
           id={`${id}-${name}`}
           name={name}
-          type="number"
+          type="text"
           inputMode="numeric"
-          min={0}
-          step={1}
+          autoComplete="off"
+          spellCheck={false}
           placeholder="0"
           value={fields[name]}
           onChange={edit(name)}

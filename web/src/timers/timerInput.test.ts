@@ -1,6 +1,6 @@
 // The timer form's checks: empty is 0, whole numbers only, 1 s to 366 days, labels by the byte.
 import { describe, expect, it } from 'vitest';
-import { MAX_TOTAL_SECONDS, utf8Length, validateTimerInput, type TimerFields } from './timerInput';
+import { MAX_TOTAL_SECONDS, parseCount, utf8Length, validateTimerInput, type TimerFields } from './timerInput';
 
 const fields = (overrides: Partial<TimerFields>): TimerFields => ({
   hours: '',
@@ -29,10 +29,30 @@ describe('validateTimerInput', () => {
     const result = validateTimerInput(fields({ hours: '-1', minutes: '1.5', seconds: '1e3' }));
     expect(result.ok).toBe(false);
     if (result.ok) return;
-    expect(result.errors.hours).toMatch(/whole number of hours/);
-    expect(result.errors.minutes).toMatch(/whole number of minutes/);
-    expect(result.errors.seconds).toMatch(/whole number of seconds/);
+    expect(result.errors.hours).toBe('Hours: “-1” is not a whole number.');
+    expect(result.errors.minutes).toBe('Minutes: “1.5” is not a whole number.');
+    expect(result.errors.seconds).toBe('Seconds: “1e3” is not a whole number.');
     expect(result.errors.total).toBeUndefined();
+  });
+
+  it('refuses what a number field would have read as empty, naming what was typed', () => {
+    const result = validateTimerInput(fields({ hours: '1 h', minutes: '10m', seconds: '5e' }));
+    expect(result).toEqual({
+      ok: false,
+      errors: {
+        hours: 'Hours: “1 h” is not a whole number.',
+        minutes: 'Minutes: “10m” is not a whole number.',
+        seconds: 'Seconds: “5e” is not a whole number.',
+      },
+    });
+  });
+
+  it('reads each field on its own: empty is 0, whole numbers up to 366 days in that unit', () => {
+    expect(parseCount('minutes', '')).toEqual({ ok: true, value: 0 });
+    expect(parseCount('minutes', ' 30 ')).toEqual({ ok: true, value: 30 });
+    expect(parseCount('hours', '8784')).toEqual({ ok: true, value: 8784 });
+    expect(parseCount('hours', '8785')).toEqual({ ok: false, error: 'Hours: “8785” is more than 8784 (366 days).' });
+    expect(parseCount('seconds', '٣')).toEqual({ ok: false, error: 'Seconds: “٣” is not a whole number.' });
   });
 
   it('asks for at least a second', () => {
@@ -45,7 +65,10 @@ describe('validateTimerInput', () => {
     expect(validateTimerInput(fields({ hours: '8784' })).ok).toBe(true);
     const over = validateTimerInput(fields({ hours: '8784', seconds: '1' }));
     expect(over).toEqual({ ok: false, errors: { total: 'A timer can run for at most 366 days.' } });
-    expect(validateTimerInput(fields({ hours: '99999999999999999999' })).ok).toBe(false);
+    expect(validateTimerInput(fields({ hours: '99999999999999999999' }))).toEqual({
+      ok: false,
+      errors: { hours: 'Hours: “99999999999999999999” is more than 8784 (366 days).' },
+    });
   });
 
   it('counts the label in UTF-8 bytes, as the server does', () => {

@@ -3,6 +3,9 @@
  * minutes and seconds (empty is 0), at least a second and at most 366 days
  * in all, a label of at most 200 bytes — the limits the timer service
  * enforces, so a person hears about a mistake beside the field at once.
+ * The fields are plain text (a `type="number"` field reads "10m" as empty,
+ * so "1 h 10m" would silently start a 1 h timer): anything that is not a
+ * whole number is refused, naming what was typed.
  */
 
 import type { NewTimer } from './timerApi';
@@ -27,18 +30,38 @@ export type Validated =
   | { readonly ok: true; readonly request: NewTimer }
   | { readonly ok: false; readonly errors: FieldErrors };
 
-const UNIT_NAMES = { hours: 'hours', minutes: 'minutes', seconds: 'seconds' } as const;
+type UnitName = 'hours' | 'minutes' | 'seconds';
+
+const UNITS: Record<UnitName, { readonly title: string; readonly seconds: number }> = {
+  hours: { title: 'Hours', seconds: 3600 },
+  minutes: { title: 'Minutes', seconds: 60 },
+  seconds: { title: 'Seconds', seconds: 1 },
+};
+
+export type ParsedCount = { readonly ok: true; readonly value: number } | { readonly ok: false; readonly error: string };
+
+/**
+ * One duration field: empty is 0, else a whole number of at most 366 days in
+ * that unit; anything else is an error naming the field and what was typed.
+ */
+export function parseCount(name: UnitName, typed: string): ParsedCount {
+  const text = typed.trim();
+  const { title, seconds } = UNITS[name];
+  if (text === '') return { ok: true, value: 0 };
+  if (!/^\d+$/.test(text)) return { ok: false, error: `${title}: “${text}” is not a whole number.` };
+  const value = Number(text);
+  const max = MAX_TOTAL_SECONDS / seconds;
+  if (value > max) return { ok: false, error: `${title}: “${text}” is more than ${max} (366 days).` };
+  return { ok: true, value };
+}
 
 export function validateTimerInput(fields: TimerFields): Validated {
   const errors: FieldErrors = {};
-  const count = (name: 'hours' | 'minutes' | 'seconds'): number => {
-    const text = fields[name].trim();
-    if (text === '') return 0;
-    if (!/^\d+$/.test(text)) {
-      errors[name] = `Enter a whole number of ${UNIT_NAMES[name]}, 0 or more.`;
-      return 0;
-    }
-    return Number(text);
+  const count = (name: UnitName): number => {
+    const parsed = parseCount(name, fields[name]);
+    if (parsed.ok) return parsed.value;
+    errors[name] = parsed.error;
+    return 0;
   };
   const hours = count('hours');
   const minutes = count('minutes');
