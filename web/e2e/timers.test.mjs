@@ -53,7 +53,8 @@ function navLink(page, name) {
 }
 
 /** Sets a timer through the form. */
-async function setTimer(page, { minutes = "", seconds = "", label }) {
+async function setTimer(page, { hours = "", minutes = "", seconds = "", label }) {
+  await page.getByLabel("Hours").fill(hours);
   await page.getByLabel("Minutes").fill(minutes);
   await page.getByLabel("Seconds").fill(seconds);
   await page.getByLabel(/^Label/).fill(label);
@@ -175,7 +176,11 @@ test("the form explains what it cannot send, and the server's refusals", async (
   await setTimer(page, { seconds: "", label: "nothing" });
   await page.getByText("Set at least one second.").waitFor();
   await setTimer(page, { seconds: "-3", label: "negative" });
-  await page.getByText(/whole number of seconds/).waitFor();
+  await page.getByText("Seconds: “-3” is not a whole number.").waitFor();
+  // "1 h 10m": a number field would have read "10m" as empty and started a 1 h timer.
+  await setTimer(page, { hours: "1", minutes: "10m", label: "typo" });
+  await page.getByText("Minutes: “10m” is not a whole number.").waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement?.id), await page.getByLabel("Minutes").getAttribute("id"));
   assert.equal(await page.getByTestId("pending-timer").count(), 0);
 
   const refused = await api("", {

@@ -12,6 +12,7 @@ import { createRoot } from 'react-dom/client';
 import { AccountApi } from './account/accountApi';
 import { Accounts } from './account/accountSession';
 import { Beeper, notifyFired } from './timers/ringing';
+import { AlertSound } from './timers/alertSound';
 import { App } from './app/App';
 import { browserEvents } from './shared/browserEvents';
 import { openBrowserSocket, socketUrl } from './clock/browserSocket';
@@ -80,6 +81,9 @@ const accountApi = new AccountApi(fetchFromPage, endpoints);
 const accounts = new Accounts(accountApi, new SessionStore(storageOrNull('sessionStorage')));
 
 const beeper = new Beeper();
+// Browsers allow sound after a click or key press on the page: any one unlocks it.
+const sound = new AlertSound(beeper);
+sound.unlockOnGesture(document);
 const timers = new TimerStore({
   api: new TimerApi(fetchFromPage, endpoints, accounts.session.token),
   openEvents: browserEvents('timer'),
@@ -90,7 +94,7 @@ const timers = new TimerStore({
   openStreamSession: (token) => accountApi.openStreamSession(token),
   now: serverNow,
   onFired: (timer) => {
-    beeper.beep();
+    void sound.ring();
     notifyFired(timer);
   },
 });
@@ -125,6 +129,7 @@ createRoot(root).render(
       accounts={accounts}
       serverNow={serverNow}
       onGesture={() => beeper.unlock()}
+      sound={sound}
     />
   </StrictMode>,
 );

@@ -16,7 +16,9 @@ import { ClockPage } from '../clock/ClockPage';
 import { PageNav } from '../shared/PageNav';
 import { RandomPage } from '../random/RandomPage';
 import { StatusPage } from '../status/StatusPage';
+import { CountdownTitle } from '../timers/CountdownTitle';
 import { TimerAlerts } from '../timers/TimerAlerts';
+import type { AlertSound } from '../timers/alertSound';
 import { TimersPage } from '../timers/TimersPage';
 import { navigate, useLocation } from '../shared/useLocation';
 import type { RandomStore } from '../random/randomStore';
@@ -37,11 +39,14 @@ interface Props {
   readonly serverNow: () => number;
   /** Called on presses that may later want to make a sound. */
   readonly onGesture: () => void;
+  /** The fired timers' beep, and whether the browser blocked it. */
+  readonly sound: AlertSound;
 }
 
-export function App({ client, homeZone, timers, random, status, accounts, serverNow, onGesture }: Props) {
+export function App({ client, homeZone, timers, random, status, accounts, serverNow, onGesture, sound }: Props) {
   const snapshot = useSyncExternalStore(client.subscribe, client.getSnapshot);
   const alerts = useSyncExternalStore(timers.subscribe, timers.getSnapshot).alerts;
+  const soundBlocked = useSyncExternalStore(sound.subscribe, sound.blocked);
   const location = useLocation();
   const url = new URL(location, 'http://page.invalid');
   const route = routeOf(url.pathname);
@@ -60,10 +65,9 @@ export function App({ client, homeZone, timers, random, status, accounts, server
     if (askedZone && isKnownZone(askedZone)) client.setZone(askedZone);
   }, [client, askedZone]);
 
-  // A new page: its title, and focus on it (for keyboards and screen readers), except on load.
+  // A new page: focus on it (for keyboards and screen readers), except on load. Its title: <CountdownTitle>.
   const firstRoute = useRef(true);
   useEffect(() => {
-    document.title = titleOf(route);
     if (firstRoute.current) {
       firstRoute.current = false;
       return;
@@ -83,7 +87,14 @@ export function App({ client, homeZone, timers, random, status, accounts, server
         <AccountControl accounts={accounts} onNavigate={navigate} />
       </header>
 
-      <TimerAlerts alerts={alerts} zone={snapshot.zone} onDismiss={timers.dismiss} />
+      <CountdownTitle store={timers} now={serverNow} pageTitle={titleOf(route)} />
+      <TimerAlerts
+        alerts={alerts}
+        zone={snapshot.zone}
+        onDismiss={timers.dismiss}
+        soundBlocked={soundBlocked}
+        onPlaySound={sound.play}
+      />
 
       {route === 'clock' && (
         <ClockPage client={client} snapshot={snapshot} homeZone={homeZone} onChooseZone={choose} />

@@ -18,18 +18,36 @@ const pad = (value: number) => String(value).padStart(2, '0');
  */
 export function formatCountdown(remainingMs: number): string {
   const ms = Math.max(0, remainingMs);
-  const wholeSeconds = Math.ceil(ms / SECOND_MS - 1e-9);
-  if (wholeSeconds >= DAY_S) {
-    const rest = wholeSeconds % DAY_S;
-    const clock = `${pad(Math.floor(rest / 3600))}:${pad(Math.floor((rest % 3600) / 60))}:${pad(rest % 60)}`;
-    return `${Math.floor(wholeSeconds / DAY_S)} d ${clock}`;
-  }
+  const wholeSeconds = secondsLeft(ms);
+  if (wholeSeconds >= DAY_S) return formatDays(wholeSeconds);
   const tenths = Math.ceil(ms / 100 - 1e-9);
   const totalSeconds = Math.floor(tenths / 10);
   const hours = Math.floor(totalSeconds / 3600);
   const minutes = Math.floor((totalSeconds % 3600) / 60);
   const fraction = `${pad(totalSeconds % 60)}.${tenths % 10}`;
   return hours > 0 ? `${hours}:${pad(minutes)}:${fraction}` : `${minutes}:${fraction}`;
+}
+
+/** `4:59`, `1:02:03`, `2 d 03:04:05`: the countdown to the whole second (rounded up), for the tab's title. */
+export function formatCountdownSeconds(remainingMs: number): string {
+  const wholeSeconds = secondsLeft(Math.max(0, remainingMs));
+  if (wholeSeconds >= DAY_S) return formatDays(wholeSeconds);
+  const hours = Math.floor(wholeSeconds / 3600);
+  const minutes = Math.floor((wholeSeconds % 3600) / 60);
+  const rest = `${pad(wholeSeconds % 60)}`;
+  return hours > 0 ? `${hours}:${pad(minutes)}:${rest}` : `${minutes}:${rest}`;
+}
+
+/** Whole seconds left, rounded up. */
+function secondsLeft(ms: number): number {
+  return Math.ceil(ms / SECOND_MS - 1e-9);
+}
+
+/** `2 d 03:04:05`. */
+function formatDays(wholeSeconds: number): string {
+  const rest = wholeSeconds % DAY_S;
+  const clock = `${pad(Math.floor(rest / 3600))}:${pad(Math.floor((rest % 3600) / 60))}:${pad(rest % 60)}`;
+  return `${Math.floor(wholeSeconds / DAY_S)} d ${clock}`;
 }
 
 /** "1 h 30 min", "1 min 30 s", "45 s", "2 d 3 h" — normalised, zero parts left out. */

@@ -2,8 +2,8 @@
  * How a fired timer reaches a person beyond the page: a system notification
  * (the Notification API, once they allowed it — asked only when they press a
  * button) and a short beep (WebAudio). Browsers let a page make sound only
- * after a gesture, so the audio is unlocked by the press that sets a timer;
- * without it the beep is skipped quietly rather than warned about.
+ * after a gesture, so the audio is unlocked by any press on the page; `beep`
+ * says whether it could play, so a blocked beep is told (`alertSound.ts`).
  */
 
 import { describeLate, timerName } from './countdown';
@@ -47,41 +47,60 @@ const BEEP_GAP_S = 0.08;
 const BEEPS = 3;
 const VOLUME = 0.2;
 
+/** How long a resume without a gesture may take before the audio counts as blocked (it may never settle). */
+const RESUME_WAIT_MS = 150;
+
 export class Beeper {
   private audio: AudioContext | null = null;
 
   /** Lets later beeps play; call it from a user gesture (a click, a key press). */
   unlock(): void {
-    if (typeof AudioContext === 'undefined') return;
+    const audio = this.context();
+    if (audio?.state === 'suspended') audio.resume().catch(() => {});
+  }
+
+  /** Three short beeps; false when the browser blocks the sound (no gesture on the page yet). */
+  async beep(): Promise<boolean> {
+    const audio = this.context();
+    if (audio === null) return false;
+    if (audio.state !== 'running') {
+      // Allowed after an earlier gesture on the page; without one, resume() stays pending.
+      const waited = new Promise<void>((resolve) => setTimeout(resolve, RESUME_WAIT_MS));
+      await Promise.race([audio.resume().catch(() => {}), waited]);
+      if ((audio.state as AudioContextState) !== 'running') return false;
+    }
+    playBeeps(audio);
+    return true;
+  }
+
+  private context(): AudioContext | null {
+    if (typeof AudioContext === 'undefined') return null;
     try {
       this.audio ??= new AudioContext();
-      if (this.audio.state === 'suspended') this.audio.resume().catch(() => {});
     } catch {
       this.audio = null;
     }
+    return this.audio;
   }
+}
 
-  /** Three short beeps, if audio was unlocked. */
-  beep(): void {
-    const audio = this.audio;
-    if (audio === null || audio.state !== 'running') return;
-    const gain = audio.createGain();
-    gain.connect(audio.destination);
-    gain.gain.value = 0;
-    const start = audio.currentTime + 0.02;
-    for (let i = 0; i < BEEPS; i += 1) {
-      const at = start + i * (BEEP_S + BEEP_GAP_S);
-      const tone = audio.createOscillator();
-      tone.type = 'sine';
-      tone.frequency.value = BEEP_HZ;
-      tone.connect(gain);
-      // A short ramp in and out: no clicks.
-      gain.gain.setValueAtTime(0, at);
-      gain.gain.linearRampToValueAtTime(VOLUME, at + 0.01);
-      gain.gain.setValueAtTime(VOLUME, at + BEEP_S - 0.02);
-      gain.gain.linearRampToValueAtTime(0, at + BEEP_S);
-      tone.start(at);
-      tone.stop(at + BEEP_S);
-    }
+function playBeeps(audio: AudioContext): void {
+  const gain = audio.createGain();
+  gain.connect(audio.destination);
+  gain.gain.value = 0;
+  const start = audio.currentTime + 0.02;
+  for (let i = 0; i < BEEPS; i += 1) {
+    const at = start + i * (BEEP_S + BEEP_GAP_S);
+    const tone = audio.createOscillator();
+    tone.type = 'sine';
+    tone.frequency.value = BEEP_HZ;
+    tone.connect(gain);
+    // A short ramp in and out: no clicks.
+    gain.gain.setValueAtTime(0, at);
+    gain.gain.linearRampToValueAtTime(VOLUME, at + 0.01);
+    gain.gain.setValueAtTime(VOLUME, at + BEEP_S - 0.02);
+    gain.gain.linearRampToValueAtTime(0, at + BEEP_S);
+    tone.start(at);
+    tone.stop(at + BEEP_S);
   }
 }
