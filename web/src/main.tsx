@@ -13,6 +13,7 @@ import { AccountApi } from './account/accountApi';
 import { Accounts } from './account/accountSession';
 import { Beeper, notifyFired } from './timers/ringing';
 import { AlertSound } from './timers/alertSound';
+import { AlarmApi } from './timers/alarmApi';
 import { App } from './app/App';
 import { browserEvents } from './shared/browserEvents';
 import { openBrowserSocket, socketUrl } from './clock/browserSocket';
@@ -130,6 +131,7 @@ createRoot(root).render(
       serverNow={serverNow}
       onGesture={() => beeper.unlock()}
       sound={sound}
+      alarms={new AlarmApi(fetchFromPage, endpoints)}
     />
   </StrictMode>,
 );

@@ -18,6 +18,7 @@ import { RandomPage } from '../random/RandomPage';
 import { StatusPage } from '../status/StatusPage';
 import { CountdownTitle } from '../timers/CountdownTitle';
 import { TimerAlerts } from '../timers/TimerAlerts';
+import type { AlarmApi } from '../timers/alarmApi';
 import type { AlertSound } from '../timers/alertSound';
 import { TimersPage } from '../timers/TimersPage';
 import { navigate, useLocation } from '../shared/useLocation';
@@ -41,9 +42,11 @@ interface Props {
   readonly onGesture: () => void;
   /** The fired timers' beep, and whether the browser blocked it. */
   readonly sound: AlertSound;
+  /** When a time of day next comes in a zone, for alarms. */
+  readonly alarms: AlarmApi;
 }
 
-export function App({ client, homeZone, timers, random, status, accounts, serverNow, onGesture, sound }: Props) {
+export function App({ client, homeZone, timers, random, status, accounts, serverNow, onGesture, sound, alarms }: Props) {
   const snapshot = useSyncExternalStore(client.subscribe, client.getSnapshot);
   const alerts = useSyncExternalStore(timers.subscribe, timers.getSnapshot).alerts;
   const soundBlocked = useSyncExternalStore(sound.subscribe, sound.blocked);
@@ -100,7 +103,13 @@ export function App({ client, homeZone, timers, random, status, accounts, server
         <ClockPage client={client} snapshot={snapshot} homeZone={homeZone} onChooseZone={choose} />
       )}
       {route === 'timers' && (
-        <TimersPage store={timers} now={serverNow} zone={snapshot.zone} onGesture={onGesture} />
+        <TimersPage
+          store={timers}
+          now={serverNow}
+          zone={snapshot.zone}
+          onGesture={onGesture}
+          nextAlarm={alarms.next}
+        />
       )}
       {route === 'random' && <RandomPage store={random} zone={snapshot.zone} />}
       {route === 'status' && <StatusPage store={status} />}

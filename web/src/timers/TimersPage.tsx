@@ -1,10 +1,14 @@
 /**
- * The Timers page (`/timers`): set a timer, watch the pending ones count
- * down, cancel them, and see what fired (and how late) or was cancelled.
+ * The Timers page (`/timers`): set a timer or an alarm at a time of day,
+ * watch the pending ones count down, cancel them, and see what fired (and
+ * how late) or was cancelled.
  * Timers live in the timer service, so they fire with this page closed too.
  */
 
-import { useCallback, useEffect, useSyncExternalStore } from 'react';
+import { useCallback, useEffect, useMemo, useSyncExternalStore } from 'react';
+import { allZones } from '../clock/zones';
+import { AlarmForm } from './AlarmForm';
+import type { NextAlarm } from './alarmApi';
 import type { NewTimer, Timer } from './timerApi';
 import type { StreamState, TimerStore } from './timerStore';
 import { NotifySetting } from './NotifySetting';
@@ -20,6 +24,8 @@ interface Props {
   readonly zone: string;
   /** Called on a press that may later want to make a sound. */
   readonly onGesture: () => void;
+  /** When a time of day next comes in a zone (`AlarmApi.next`). */
+  readonly nextAlarm: (at: string, zone: string) => Promise<NextAlarm>;
 }
 
 const STREAM_TEXT: Record<StreamState, string | null> = {
@@ -29,7 +35,8 @@ const STREAM_TEXT: Record<StreamState, string | null> = {
   reconnecting: 'Not hearing from the timer service; reconnecting…',
 };
 
-export function TimersPage({ store, now, zone, onGesture }: Props) {
+export function TimersPage({ store, now, zone, onGesture, nextAlarm }: Props) {
+  const zones = useMemo(allZones, []);
   const snapshot = useSyncExternalStore(store.subscribe, store.getSnapshot);
   useEffect(() => store.start(), [store]);
 
@@ -66,6 +73,20 @@ export function TimersPage({ store, now, zone, onGesture }: Props) {
             </h3>
             <TimerForm onSet={set} onGesture={onGesture} />
             <NotifySetting onGesture={onGesture} />
+          </section>
+
+          <section className="panel timers__alarm" aria-labelledby="new-alarm-title">
+            <h3 className="panel__title" id="new-alarm-title">
+              Set an alarm
+            </h3>
+            <AlarmForm
+              zones={zones}
+              defaultZone={zone}
+              nextAlarm={nextAlarm}
+              onSet={set}
+              now={now}
+              onGesture={onGesture}
+            />
           </section>
 
           <section className="panel timers__running" aria-labelledby="running-title">
