@@ -61,6 +61,8 @@ export class Beeper {
 
   /** Three short beeps; false when the browser blocks the sound (no gesture on the page yet). */
   async beep(): Promise<boolean> {
+    // Before any press on the page, creating the audio would only be refused (with a console warning).
+    if (this.audio === null && !pageWasActivated()) return false;
     const audio = this.context();
     if (audio === null) return false;
     if (audio.state !== 'running') {
@@ -82,6 +84,11 @@ export class Beeper {
     }
     return this.audio;
   }
+}
+
+/** Whether the person has pressed anything on this page (where the browser says; else assume so). */
+function pageWasActivated(): boolean {
+  return typeof navigator === 'undefined' || navigator.userActivation?.hasBeenActive !== false;
 }
 
 function playBeeps(audio: AudioContext): void {
