@@ -11,6 +11,7 @@ import { useId, useState, type FormEvent } from 'react';
 import { ZonePicker } from '../clock/ZonePicker';
 import { alarmTimer, type NextAlarm } from './alarmApi';
 import { describeAlarm, parseTimeOfDay } from './alarmText';
+import { TextField } from './TextField';
 import type { NewTimer } from './timerApi';
 
 interface Props {
@@ -67,51 +68,33 @@ export function AlarmForm({ zones, defaultZone, nextAlarm, onSet, now, onGesture
 
   return (
     <form className="alarm-form" data-testid="alarm-form" noValidate onSubmit={submit}>
-      <div className="field">
-        <label className="field__label" htmlFor={`${id}-time`}>
-          Time <span className="field__optional">(HH:MM, 24-hour)</span>
-        </label>
-        <input
-          className="field__input alarm-form__time"
-          id={`${id}-time`}
-          name="time"
-          type="text"
-          inputMode="numeric"
-          autoComplete="off"
-          spellCheck={false}
-          placeholder="07:30"
-          value={time}
-          onChange={(event) => {
-            setTime(event.currentTarget.value);
-            setTimeError(null);
-          }}
-          aria-invalid={timeError !== null}
-          aria-describedby={timeError !== null ? `${id}-time-error` : undefined}
-        />
-        {timeError !== null && (
-          <p className="field__error" id={`${id}-time-error`}>
-            {timeError}
-          </p>
-        )}
-      </div>
+      <TextField
+        id={`${id}-time`}
+        name="time"
+        label="Time"
+        hint="(HH:MM, 24-hour)"
+        value={time}
+        onChange={(event) => {
+          setTime(event.currentTarget.value);
+          setTimeError(null);
+        }}
+        placeholder="07:30"
+        numeric
+        error={timeError}
+        inputClassName="field__input alarm-form__time"
+      />
 
       <ZonePicker zones={zones} value={zone} onChoose={setChosenZone} />
 
-      <div className="field">
-        <label className="field__label" htmlFor={`${id}-label`}>
-          Label <span className="field__optional">(optional)</span>
-        </label>
-        <input
-          className="field__input"
-          id={`${id}-label`}
-          name="label"
-          type="text"
-          autoComplete="off"
-          placeholder="Wake up, meeting…"
-          value={label}
-          onChange={(event) => setLabel(event.currentTarget.value)}
-        />
-      </div>
+      <TextField
+        id={`${id}-label`}
+        name="label"
+        label="Label"
+        hint="(optional)"
+        value={label}
+        onChange={(event) => setLabel(event.currentTarget.value)}
+        placeholder="Wake up, meeting…"
+      />
 
       <button className="button button--primary" type="submit" aria-disabled={busy}>
         {busy ? 'Setting…' : 'Set alarm'}

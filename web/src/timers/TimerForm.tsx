@@ -6,6 +6,7 @@
 
 import { useId, useState, type ChangeEvent, type FormEvent } from 'react';
 import { describeDuration, timerSeconds } from './countdown';
+import { TextField } from './TextField';
 import type { NewTimer } from './timerApi';
 import { validateTimerInput, type FieldErrors, type TimerFields } from './timerInput';
 
@@ -60,37 +61,22 @@ export function TimerForm({ onSet, onGesture }: Props) {
     }
   };
 
-  const unit = (name: 'hours' | 'minutes' | 'seconds', text: string) => {
-    const error = errors[name];
-    return (
-      <div className="field field--unit">
-        <label className="field__label" htmlFor={`${id}-${name}`}>
-          {text}
-        </label>
-        <input
-          className="field__input field__input--number"
-          id={`${id}-${name}`}
-          name={name}
-          type="text"
-          inputMode="numeric"
-          autoComplete="off"
-          spellCheck={false}
-          placeholder="0"
-          value={fields[name]}
-          onChange={edit(name)}
-          aria-invalid={error !== undefined || errors.total !== undefined}
-          aria-describedby={
-            error !== undefined ? `${id}-${name}-error` : errors.total !== undefined ? `${id}-total-error` : undefined
-          }
-        />
-        {error !== undefined && (
-          <p className="field__error" id={`${id}-${name}-error`}>
-            {error}
-          </p>
-        )}
-      </div>
-    );
-  };
+  const totalErrorId = errors.total !== undefined ? `${id}-total-error` : undefined;
+  const unit = (name: 'hours' | 'minutes' | 'seconds', text: string) => (
+    <TextField
+      id={`${id}-${name}`}
+      name={name}
+      label={text}
+      value={fields[name]}
+      onChange={edit(name)}
+      placeholder="0"
+      numeric
+      error={errors[name]}
+      sharedErrorId={totalErrorId}
+      className="field field--unit"
+      inputClassName="field__input field__input--number"
+    />
+  );
 
   return (
     <form className="timer-form" data-testid="timer-form" noValidate onSubmit={submit}>
@@ -108,28 +94,16 @@ export function TimerForm({ onSet, onGesture }: Props) {
         )}
       </fieldset>
 
-      <div className="field">
-        <label className="field__label" htmlFor={`${id}-label`}>
-          Label <span className="field__optional">(optional)</span>
-        </label>
-        <input
-          className="field__input"
-          id={`${id}-label`}
-          name="label"
-          type="text"
-          autoComplete="off"
-          placeholder="Tea, pasta, stand up…"
-          value={fields.label}
-          onChange={edit('label')}
-          aria-invalid={errors.label !== undefined}
-          aria-describedby={errors.label !== undefined ? `${id}-label-error` : undefined}
-        />
-        {errors.label !== undefined && (
-          <p className="field__error" id={`${id}-label-error`}>
-            {errors.label}
-          </p>
-        )}
-      </div>
+      <TextField
+        id={`${id}-label`}
+        name="label"
+        label="Label"
+        hint="(optional)"
+        value={fields.label}
+        onChange={edit('label')}
+        placeholder="Tea, pasta, stand up…"
+        error={errors.label}
+      />
 
       <button className="button button--primary" type="submit" aria-disabled={busy}>
         {busy ? 'Starting…' : 'Start timer'}
