@@ -67,7 +67,7 @@ test("an alarm two minutes ahead in Tokyo is a pending timer that fires at that 
   const ringsAt = Math.floor(Date.now() / 60_000) * 60_000 + 2 * 60_000;
   const at = hoursMinutes(ringsAt, zone);
   const form = page.getByTestId("alarm-form");
-  await form.getByLabel(/^Time/).fill(at);
+  await form.getByRole("textbox", { name: /^Time \(/ }).fill(at);
   const picker = form.getByRole("combobox", { name: "Time zone" });
   await picker.fill("Tokyo");
   await picker.press("Enter");
