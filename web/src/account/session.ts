@@ -7,6 +7,8 @@
  * which shows the account's timers while there is a session.
  */
 
+import { isRecord } from '../shared/json';
+
 export interface Session {
   readonly token: string;
   readonly username: string;
@@ -25,8 +27,8 @@ export function isToken(value: unknown): value is string {
 
 /** A session from stored JSON, or null when it is not one or has ended by `nowMs`. */
 export function parseSession(value: unknown, nowMs: number): Session | null {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
-  const { token, username, expiresAt } = value as Record<string, unknown>;
+  if (!isRecord(value)) return null;
+  const { token, username, expiresAt } = value;
   if (!isToken(token) || typeof username !== 'string' || username === '') return null;
   const expires = typeof expiresAt === 'string' ? expiresAt : '';
   const endsMs = Date.parse(expires);
