@@ -13,10 +13,10 @@ describe('useStore', () => {
     }
     render(<Count />);
     const before = renders;
-    act(() => store.set({ ...store.get(), noise: 1 }));
-    act(() => store.set({ ...store.get(), noise: 2 }));
+    act(() => store.set({ ...store.getSnapshot(), noise: 1 }));
+    act(() => store.set({ ...store.getSnapshot(), noise: 2 }));
     expect(renders).toBe(before);
-    act(() => store.set({ ...store.get(), count: 5 }));
+    act(() => store.set({ ...store.getSnapshot(), count: 5 }));
     expect(renders).toBe(before + 1);
     expect(screen.getByTestId('count').textContent).toBe('5');
   });

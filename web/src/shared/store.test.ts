@@ -6,12 +6,12 @@ describe('createStore', () => {
     const store = createStore({ n: 1 });
     const listener = vi.fn();
     store.subscribe(listener);
-    const same = store.get();
+    const same = store.getSnapshot();
     store.set(same);
     expect(listener).not.toHaveBeenCalled();
     store.set({ n: 2 });
     expect(listener).toHaveBeenCalledTimes(1);
-    expect(store.get()).toEqual({ n: 2 });
+    expect(store.getSnapshot()).toEqual({ n: 2 });
   });
 
   it('stops telling a listener once it unsubscribes', () => {
@@ -53,9 +53,9 @@ describe('selectWith', () => {
     const store = createStore({ a: 1, b: { deep: true } });
     const readB = selectWith(store, (value) => value.b);
     const first = readB();
-    store.set({ ...store.get(), a: 2 });
+    store.set({ ...store.getSnapshot(), a: 2 });
     expect(readB()).toBe(first);
-    store.set({ ...store.get(), b: { deep: false } });
+    store.set({ ...store.getSnapshot(), b: { deep: false } });
     expect(readB()).not.toBe(first);
     expect(readB()).toEqual({ deep: false });
   });

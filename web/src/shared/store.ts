@@ -11,7 +11,7 @@ import { useMemo, useRef, useSyncExternalStore } from 'react';
 
 /** Something that holds a value and says when it changes. */
 export interface Readable<T> {
-  readonly get: () => T;
+  readonly getSnapshot: () => T;
   /** Calls `listener` after every change; the function returned stops that. */
   readonly subscribe: (listener: () => void) => () => void;
 }
@@ -26,7 +26,7 @@ export function createStore<T>(initial: T): Store<T> {
   let value = initial;
   const listeners = new Set<() => void>();
   return {
-    get: () => value,
+    getSnapshot: () => value,
     set: (next) => {
       if (Object.is(next, value)) return;
       value = next;
@@ -42,7 +42,7 @@ export function createStore<T>(initial: T): Store<T> {
 }
 
 /**
- * A reader of `selector(store.get())` that answers the same object for as
+ * A reader of `selector(store.getSnapshot())` that answers the same object for as
  * long as `isEqual` says the slice has not changed; useSyncExternalStore
  * compares what it answers with `Object.is`, so this is what spares renders.
  */
@@ -53,7 +53,7 @@ export function selectWith<T, S>(
 ): () => S {
   let last: { readonly source: T; readonly slice: S } | null = null;
   return () => {
-    const source = store.get();
+    const source = store.getSnapshot();
     if (last !== null && Object.is(last.source, source)) return last.slice;
     const slice = selector(source);
     if (last !== null && isEqual(last.slice, slice)) {
