@@ -309,3 +309,24 @@ describe('TimerStore with the ids this browser set', () => {
     expect(api.get).toHaveBeenCalledTimes(2);
   });
 });
+
+describe('TimerStore before the page knows where the stream is', () => {
+  it('says connecting, then opens the stream once configured', () => {
+    const waiting = new TimerStore({
+      api,
+      openEvents: (url, handlers) => {
+        const stream = new FakeStream(url, handlers);
+        streams.push(stream);
+        return stream;
+      },
+      now: () => Date.now(),
+    });
+    waiting.start();
+    expect(streams).toHaveLength(0);
+    expect(waiting.getSnapshot().stream).toBe('connecting');
+    waiting.configure('http://127.0.0.1:8085/stream/timers');
+    expect(streams).toHaveLength(1);
+    expect(latest().url).toBe('http://127.0.0.1:8085/stream/timers');
+    waiting.stop();
+  });
+});
