@@ -5,7 +5,7 @@
  * Timers live in the timer service, so they fire with this page closed too.
  */
 
-import { useCallback, useEffect, useMemo, useSyncExternalStore } from 'react';
+import { useCallback, useMemo, useSyncExternalStore } from 'react';
 import { allZones } from '../clock/zones';
 import { AlarmForm } from './AlarmForm';
 import type { NextAlarm } from './alarmApi';
@@ -38,7 +38,6 @@ const STREAM_TEXT: Record<StreamState, string | null> = {
 export function TimersPage({ store, now, zone, onGesture, nextAlarm }: Props) {
   const zones = useMemo(allZones, []);
   const snapshot = useSyncExternalStore(store.subscribe, store.getSnapshot);
-  useEffect(() => store.start(), [store]);
 
   const set = useCallback(async (request: NewTimer) => void (await store.set(request)), [store]);
   const cancel = useCallback(async (id: string) => void (await store.cancel(id)), [store]);
