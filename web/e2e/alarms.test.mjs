@@ -50,7 +50,9 @@ async function signIn(page, username) {
 /** Waits until the Timers page follows the account's timers live. */
 async function waitForLiveAccountTimers(page) {
   await page.locator('[data-testid="timers-whose"][data-signed-in="true"]').waitFor({ timeout: PATIENCE_MS });
-  await page.locator('[data-testid="timers-status"][data-stream="live"]').waitFor({ timeout: PATIENCE_MS });
+  await page
+    .locator('[data-testid="timers-status"][data-stream="live"]')
+    .waitFor({ state: "attached", timeout: PATIENCE_MS });
 }
 
 test("an alarm two minutes ahead in Tokyo is a pending timer that fires at that minute", async (t) => {
