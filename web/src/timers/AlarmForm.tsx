@@ -89,7 +89,7 @@ export function AlarmForm({ zones, defaultZone, nextAlarm, onSet, now, onGesture
       <TextField
         id={`${id}-label`}
         name="label"
-        label="Label"
+        label="Alarm label"
         hint="(optional)"
         value={label}
         onChange={(event) => setLabel(event.currentTarget.value)}
