@@ -114,7 +114,7 @@ export class TimerFeed {
     let url = this.eventsUrl;
     if (this.deps.ids) {
       const ids = this.deps.ids.list();
-      if (ids.length === 0) return; // nothing to follow yet
+      if (ids.length === 0) return this.setState('idle'); // nothing to follow yet
       url = eventsUrlFor(url, ids, this.lastSeq);
     }
     this.open(url, this.deps.openEvents);
