@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { TimerApiError, type NewTimer, type Timer } from './timerApi';
 import { FakeStream, timer } from './timerFixtures';
 import { storedTimerIds, type TimerIds } from './timerIds';
+import { MAX_ENDED } from './timerOrder';
 import {
   LIST_ANYWAY_MS,
   LIST_RETRY_MS,
@@ -218,6 +219,19 @@ describe('TimerStore', () => {
     await vi.advanceTimersByTimeAsync(LIST_ANYWAY_MS);
     expect(api.list).toHaveBeenCalledTimes(1);
     expect(store.getSnapshot().pending.map((t) => t.id)).toEqual(['a']);
+  });
+
+  it('keeps every pending timer but only the newest MAX_ENDED ended ones, in order', async () => {
+    const ended = Array.from({ length: MAX_ENDED + 30 }, (_, n) => timer(`e${n}`, 'fired', T - 600_000 + n));
+    const pending = [timer('p2', 'pending', T + 2_000), timer('p1', 'pending', T + 1_000)];
+    listed = [...ended, ...pending];
+    store.start();
+    await vi.advanceTimersByTimeAsync(LIST_ANYWAY_MS);
+    const snapshot = store.getSnapshot();
+    expect(snapshot.ended).toHaveLength(MAX_ENDED);
+    expect(snapshot.ended[0]!.id).toBe(`e${MAX_ENDED + 29}`);
+    expect(snapshot.pending.map((t) => t.id)).toEqual(['p1', 'p2']);
+    expect(snapshot.timers.byId.size).toBe(MAX_ENDED + 2);
   });
 
   it('asks about a timer well past due whose fired event never came', async () => {
