@@ -2,6 +2,7 @@
 // connection, events, alerts, reconnecting after a refused stream, and overdue timers.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { TimerApiError, type NewTimer, type Timer } from './timerApi';
+import type { OpenEvents } from '../shared/eventStream';
 import { FakeStream, timer } from './timerFixtures';
 import { storedTimerIds, type TimerIds } from './timerIds';
 import { MAX_ENDED } from './timerOrder';
@@ -28,6 +29,12 @@ let fired: Timer[];
 let store: TimerStore;
 
 const latest = () => streams[streams.length - 1]!;
+/** Opens a fake stream, kept in `streams`. */
+const openFake: OpenEvents = (url, handlers) => {
+  const stream = new FakeStream(url, handlers);
+  streams.push(stream);
+  return stream;
+};
 
 beforeEach(() => {
   vi.useFakeTimers({ now: T });
@@ -45,11 +52,7 @@ beforeEach(() => {
   store = new TimerStore({
     api,
     eventsUrl: 'http://127.0.0.1:8085/stream/timers',
-    openEvents: (url, handlers) => {
-      const stream = new FakeStream(url, handlers);
-      streams.push(stream);
-      return stream;
-    },
+    openEvents: openFake,
     now: () => Date.now(),
     onFired: (t) => fired.push(t),
     random: () => 0.5,
@@ -272,11 +275,7 @@ describe('TimerStore with the ids this browser set', () => {
     own = new TimerStore({
       api,
       eventsUrl: 'http://127.0.0.1:8085/stream/timers',
-      openEvents: (url, handlers) => {
-        const stream = new FakeStream(url, handlers);
-        streams.push(stream);
-        return stream;
-      },
+      openEvents: openFake,
       now: () => Date.now(),
       onFired: (t) => fired.push(t),
       random: () => 0.5,
@@ -328,11 +327,7 @@ describe('TimerStore before the page knows where the stream is', () => {
   it('says connecting, then opens the stream once configured', () => {
     const waiting = new TimerStore({
       api,
-      openEvents: (url, handlers) => {
-        const stream = new FakeStream(url, handlers);
-        streams.push(stream);
-        return stream;
-      },
+      openEvents: openFake,
       now: () => Date.now(),
     });
     waiting.start();
