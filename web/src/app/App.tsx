@@ -85,6 +85,7 @@ export function App() {
   };
 
   useShortcuts((action: ShortcutAction) => {
+    if (helpOpen) return; // the help is modal: the page behind it stays as it is
     if (action === 'help') setHelpOpen(true);
     else if (action === 'zone-search') goAndFocus('clock', clockHref(zone, homeZone), ZONE_SEARCH);
     else goAndFocus('timers', TIMERS_HREF, NEW_TIMER);

@@ -73,7 +73,7 @@ export interface ClientSnapshot {
   readonly notice: string | null;
 }
 
-/** What tests read through `window.__clocker.sync()`. */
+/** How the sync stands; the browser tests read it from the sync panel's data attributes. */
 export interface SyncReport {
   readonly offsetMs: number | null;
   readonly accuracyMs: number | null;

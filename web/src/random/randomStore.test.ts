@@ -1,7 +1,7 @@
 // The Random page's stream against a fake event stream and fake timers: connect and disconnect,
 // counting, the browser's own retries, a fresh stream with backoff, and leaving the page.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { EventHandlers } from '../shared/eventStream';
+import type { EventHandlers, OpenEvents } from '../shared/eventStream';
 import { RandomStore } from './randomStore';
 
 const T = 1_795_000_000_000;
@@ -24,6 +24,12 @@ class FakeStream {
 let streams: FakeStream[];
 let store: RandomStore;
 const latest = () => streams[streams.length - 1]!;
+/** Opens a fake stream, kept in `streams`. */
+const openFake: OpenEvents = (url, handlers) => {
+  const stream = new FakeStream(url, handlers);
+  streams.push(stream);
+  return stream;
+};
 const snapshot = () => store.getSnapshot();
 const logTexts = () => snapshot().feed.log.map((entry) => entry.text);
 
@@ -32,11 +38,7 @@ beforeEach(() => {
   streams = [];
   store = new RandomStore({
     url: URL,
-    openEvents: (url, handlers) => {
-      const stream = new FakeStream(url, handlers);
-      streams.push(stream);
-      return stream;
-    },
+    openEvents: openFake,
     now: () => Date.now(),
     random: () => 0.5,
   });
@@ -156,11 +158,7 @@ describe('RandomStore', () => {
 describe('RandomStore before the page knows where the stream is', () => {
   it('says connecting, then opens the stream once configured', () => {
     const waiting = new RandomStore({
-      openEvents: (url, handlers) => {
-        const stream = new FakeStream(url, handlers);
-        streams.push(stream);
-        return stream;
-      },
+      openEvents: openFake,
       now: () => Date.now(),
     });
     waiting.start();

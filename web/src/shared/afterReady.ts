@@ -14,6 +14,7 @@ export type AsyncMethods<T> = {
 export function afterReady<T extends object>(ready: Promise<T>): AsyncMethods<T> {
   return new Proxy({} as AsyncMethods<T>, {
     get(_, key) {
+      if (key === 'then') return undefined; // not a promise itself: `await` must not wait on it
       return async (...args: unknown[]) => {
         const target = await ready;
         const method: unknown = Reflect.get(target, key);
