@@ -74,6 +74,13 @@ export function TimersPage({ store, now, zone, onGesture, nextAlarm }: Props) {
             <NotifySetting onGesture={onGesture} />
           </section>
 
+          <section className="panel timers__running" aria-labelledby="running-title">
+            <h3 className="panel__title" id="running-title">
+              Running
+            </h3>
+            <PendingTimers timers={snapshot.pending} now={now} zone={zone} onCancel={cancel} canCancel={canCancel} />
+          </section>
+
           <section className="panel timers__alarm" aria-labelledby="new-alarm-title">
             <h3 className="panel__title" id="new-alarm-title">
               Set an alarm
@@ -86,13 +93,6 @@ export function TimersPage({ store, now, zone, onGesture, nextAlarm }: Props) {
               now={now}
               onGesture={onGesture}
             />
-          </section>
-
-          <section className="panel timers__running" aria-labelledby="running-title">
-            <h3 className="panel__title" id="running-title">
-              Running
-            </h3>
-            <PendingTimers timers={snapshot.pending} now={now} zone={zone} onCancel={cancel} canCancel={canCancel} />
           </section>
         </div>
 
