@@ -291,6 +291,8 @@ describe('TimerStore with the ids this browser set', () => {
     expect(streams).toHaveLength(0);
     expect(api.list).not.toHaveBeenCalled();
     expect(own.getSnapshot().pending).toEqual([]);
+    // Nothing to follow is not "connecting" (the page would say so for ever).
+    expect(own.getSnapshot().stream).toBe('idle');
   });
 
   it('follows the timers it set, by id, and forgets those the server no longer has', async () => {
