@@ -78,7 +78,7 @@ test("an alarm two minutes ahead in Tokyo is a pending timer that fires at that 
 
   const plan = form.getByTestId("alarm-plan");
   await plan.filter({ hasText: "Alarm set." }).waitFor({ timeout: PATIENCE_MS });
-  assert.match(await plan.textContent(), new RegExp(`^Alarm set\\. Rings at ${at} GMT\\+9 (today|tomorrow), in [12] min\\.$`));
+  assert.match(await plan.textContent(), new RegExp(`^Alarm set\\. Rings at ${at} \\S+ (today|tomorrow), in [12] min\\.$`));
 
   const row = page.getByTestId("pending-timer").filter({ hasText: `Alarm ${at} ${zone}` });
   await row.waitFor({ timeout: PATIENCE_MS });
