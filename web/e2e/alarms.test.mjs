@@ -55,7 +55,7 @@ async function waitForLiveAccountTimers(page) {
     .waitFor({ state: "attached", timeout: PATIENCE_MS });
 }
 
-test("an alarm two minutes ahead in Tokyo is a pending timer that fires at that minute", async (t) => {
+test("an alarm two minutes ahead in Tokyo is a pending timer due at that minute", async (t) => {
   const zone = "Asia/Tokyo";
   const route = await gateway(`api/time/next?at=00:00&tz=${encodeURIComponent(zone)}`);
   if (route.status === 404) {
