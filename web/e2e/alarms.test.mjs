@@ -117,6 +117,10 @@ test("a timer set in one browser shows in another signed in to the same account,
   await form.getByLabel(/^Label/).fill("shared tea");
   await form.getByRole("button", { name: "Start timer" }).click();
   await b.page.getByTestId("pending-timer").filter({ hasText: "shared tea" }).waitFor({ timeout: PATIENCE_MS });
+  // Both tabs' titles count it down.
+  for (const { page } of [a, b]) {
+    await page.waitForFunction(() => /^0:0\d · shared tea — Clocker$/.test(document.title), null, { timeout: PATIENCE_MS });
+  }
 
   // B goes to the clock, focus on a button there: the alert comes to it, and Escape gives focus back.
   await b.page.getByRole("navigation", { name: "Pages" }).getByRole("link", { name: "Clock" }).click();
