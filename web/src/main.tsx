@@ -26,6 +26,7 @@ import { TimerApi, timerEventsUrl } from './timers/timerApi';
 import { storedTimerIds } from './timers/timerIds';
 import { TimerStore } from './timers/timerStore';
 import { browserZone, startZone } from './clock/zones';
+import './app/serviceWorker';
 import './shared/base.css';
 import './account/account.css';
 import './clock/clock.css';
