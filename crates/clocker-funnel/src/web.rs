@@ -4,8 +4,9 @@
 //! Hashed assets (`/assets/…`) are cached for a year as immutable; every
 //! other file is revalidated on each load by its ETag (the service worker
 //! `sw.js` above all: a cached one would pin an old app shell). Text files
-//! (the web manifest, `application/manifest+json`, too) are sent gzipped to clients that accept it: compressed once, at build time
-//! (`build.rs`), so no request compresses anything on the funnel's thread. A
+//! (the web manifest, `application/manifest+json`, too) are sent gzipped to
+//! clients that accept it: compressed once, at build time (`build.rs`), so
+//! no request compresses anything on the funnel's thread. A
 //! path that names no file and has no extension gets `index.html` (the page
 //! routes on the client); one that looks like a missing file is a 404. A
 //! binary built before the UI was serves a one-line page saying how to build
