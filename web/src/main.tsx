@@ -25,6 +25,7 @@ import { installTestHooks } from './app/testHooks';
 import { TimerApi, timerEventsUrl } from './timers/timerApi';
 import { storedTimerIds } from './timers/timerIds';
 import { TimerStore } from './timers/timerStore';
+import { WorldClockApi } from './clock/worldClockApi';
 import { browserZone, startZone } from './clock/zones';
 import './shared/base.css';
 import './account/account.css';
@@ -123,6 +124,7 @@ createRoot(root).render(
       random={random}
       status={status}
       accounts={accounts}
+      worldClock={new WorldClockApi(fetchFromPage, endpoints)}
       serverNow={serverNow}
       onGesture={() => beeper.unlock()}
     />

@@ -13,6 +13,8 @@ import type { ClockClient } from '../clock/client';
 import { AccountControl } from '../account/AccountControl';
 import { AccountPage } from '../account/AccountPage';
 import { ClockPage } from '../clock/ClockPage';
+import { WallPage } from '../clock/WallPage';
+import { WorldClockPage, type WorldClockDeps } from '../clock/WorldClockPage';
 import { PageNav } from '../shared/PageNav';
 import { RandomPage } from '../random/RandomPage';
 import { StatusPage } from '../status/StatusPage';
@@ -33,13 +35,15 @@ interface Props {
   readonly random: RandomStore;
   readonly status: StatusStore;
   readonly accounts: Accounts;
+  /** The world clock's calls on the gateway. */
+  readonly worldClock: WorldClockDeps;
   /** The server's clock now, unix ms (the device's until the clock is synced). */
   readonly serverNow: () => number;
   /** Called on presses that may later want to make a sound. */
   readonly onGesture: () => void;
 }
 
-export function App({ client, homeZone, timers, random, status, accounts, serverNow, onGesture }: Props) {
+export function App({ client, homeZone, timers, random, status, accounts, worldClock, serverNow, onGesture }: Props) {
   const snapshot = useSyncExternalStore(client.subscribe, client.getSnapshot);
   const alerts = useSyncExternalStore(timers.subscribe, timers.getSnapshot).alerts;
   const location = useLocation();
@@ -55,7 +59,7 @@ export function App({ client, homeZone, timers, random, status, accounts, server
   );
 
   // Back or forward to a clock address naming another zone: show that zone.
-  const askedZone = route === 'clock' ? url.searchParams.get('tz')?.trim() : undefined;
+  const askedZone = route === 'clock' || route === 'wall' ? url.searchParams.get('tz')?.trim() : undefined;
   useEffect(() => {
     if (askedZone && isKnownZone(askedZone)) client.setZone(askedZone);
   }, [client, askedZone]);
@@ -87,6 +91,18 @@ export function App({ client, homeZone, timers, random, status, accounts, server
 
       {route === 'clock' && (
         <ClockPage client={client} snapshot={snapshot} homeZone={homeZone} onChooseZone={choose} />
+      )}
+      {route === 'world' && (
+        <WorldClockPage
+          clock={client}
+          status={snapshot.status}
+          live={snapshot.receiving}
+          api={worldClock}
+          session={accounts.session}
+        />
+      )}
+      {route === 'wall' && (
+        <WallPage client={client} snapshot={snapshot} onLeave={() => navigate(clockHref(snapshot.zone, homeZone))} />
       )}
       {route === 'timers' && (
         <TimersPage store={timers} now={serverNow} zone={snapshot.zone} onGesture={onGesture} />

@@ -11,6 +11,7 @@ import { LiveClock } from './LiveClock';
 import { MillisecondsSwitch } from './MillisecondsSwitch';
 import { ServiceTimeNotice } from './ServiceTimeNotice';
 import { useShowMilliseconds } from './showMilliseconds';
+import { WallLink } from './WallLink';
 import { ServicesPanel } from './ServicesPanel';
 import { StatusLine } from './StatusLine';
 import { SyncPanel } from './SyncPanel';
@@ -43,6 +44,7 @@ export function ClockPage({ client, snapshot, homeZone, onChooseZone }: Props) {
             now={client.serverNow() ?? Date.now()}
           />
           <MillisecondsSwitch />
+          <WallLink zone={snapshot.zone} />
         </div>
 
         <div className="panels">

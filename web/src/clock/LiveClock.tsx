@@ -25,6 +25,8 @@ interface Props {
   readonly live: boolean;
   /** Whether the digits include milliseconds. */
   readonly showMilliseconds: boolean;
+  /** Whether the analog face is drawn beside the digits (default: yes). */
+  readonly analog?: boolean;
   /** Shown above the time (the connection status). */
   readonly children?: ReactNode;
 }
@@ -33,7 +35,7 @@ interface Props {
 const NOT_SYNCED = 'Synchronising with the server…';
 const NO_TIME = 'The server cannot tell the time right now';
 
-export function LiveClock({ client, zone, live, showMilliseconds, children }: Props) {
+export function LiveClock({ client, zone, live, showMilliseconds, analog = true, children }: Props) {
   const time = useRef<HTMLParagraphElement>(null);
   const date = useRef<HTMLParagraphElement>(null);
   const zoneLine = useRef<HTMLParagraphElement>(null);
@@ -96,9 +98,11 @@ export function LiveClock({ client, zone, live, showMilliseconds, children }: Pr
           <p className="clock__zone" data-testid="zone" ref={zoneLine} />
         </div>
       </div>
-      <div className="clock__analog">
-        <AnalogFace ref={face} />
-      </div>
+      {analog && (
+        <div className="clock__analog">
+          <AnalogFace ref={face} />
+        </div>
+      )}
     </section>
   );
 }
