@@ -37,6 +37,8 @@ interface Props {
   readonly live: boolean;
   readonly api: WorldClockDeps;
   readonly session: TokenSource;
+  /** The zones the picker offers (default: every zone the browser knows). */
+  readonly choices?: readonly string[];
 }
 
 const NOTHING_HIDDEN: ReadonlySet<never> = new Set();
@@ -48,9 +50,9 @@ interface CardLines {
   offset: HTMLElement | null;
 }
 
-export function WorldClockPage({ clock, status, live, api, session }: Props) {
+export function WorldClockPage({ clock, status, live, api, session, choices }: Props) {
   const { zones, add, remove, problem } = useWorldZones(api, session);
-  const everyZone = useMemo(allZones, []);
+  const everyZone = useMemo(() => choices ?? allZones(), [choices]);
   const offsets = useMemo(
     () =>
       new GatewayOffsets({
