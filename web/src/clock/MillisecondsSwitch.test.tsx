@@ -22,20 +22,25 @@ function prefersReducedMotion(reduce: boolean) {
   );
 }
 
+/** The switch beside a probe, for a person who does or does not ask for reduced motion. */
+function renderSwitch({ reducedMotion }: { readonly reducedMotion: boolean }) {
+  prefersReducedMotion(reducedMotion);
+  const user = userEvent.setup();
+  render(
+    <>
+      <MillisecondsSwitch />
+      <Probe />
+    </>,
+  );
+  return { user, toggle: screen.getByRole('switch', { name: 'Show milliseconds' }) };
+}
+
 beforeEach(() => window.localStorage.clear());
 afterEach(() => vi.restoreAllMocks());
 
 describe('the milliseconds switch', () => {
   it('is off with reduced motion, and turning it on shows milliseconds and is remembered', async () => {
-    prefersReducedMotion(true);
-    const user = userEvent.setup();
-    render(
-      <>
-        <MillisecondsSwitch />
-        <Probe />
-      </>,
-    );
-    const toggle = screen.getByRole('switch', { name: 'Show milliseconds' });
+    const { user, toggle } = renderSwitch({ reducedMotion: true });
     expect(toggle).toHaveProperty('checked', false);
     expect(screen.getByTestId('probe').textContent).toBe('12:00:00');
 
@@ -46,15 +51,7 @@ describe('the milliseconds switch', () => {
   });
 
   it('is on without reduced motion, and turning it off hides milliseconds', async () => {
-    prefersReducedMotion(false);
-    const user = userEvent.setup();
-    render(
-      <>
-        <MillisecondsSwitch />
-        <Probe />
-      </>,
-    );
-    const toggle = screen.getByRole('switch', { name: 'Show milliseconds' });
+    const { user, toggle } = renderSwitch({ reducedMotion: false });
     expect(toggle).toHaveProperty('checked', true);
     await user.click(toggle);
     expect(screen.getByTestId('probe').textContent).toBe('12:00:00');
