@@ -26,7 +26,7 @@ function session(token: string | null): TokenSource {
 }
 
 function renderPage(api: WorldClockDeps, token: string | null = null) {
-  render(
+  const { unmount } = render(
     <WorldClockPage
       clock={{ serverNow: () => SERVER_NOW }}
       status={LIVE}
@@ -36,7 +36,7 @@ function renderPage(api: WorldClockDeps, token: string | null = null) {
       choices={CHOICES}
     />,
   );
-  return screen.getByRole('combobox', { name: 'Time zone' });
+  return { picker: screen.getByRole('combobox', { name: 'Time zone' }), unmount };
 }
 
 const zonesInAddress = () => new URLSearchParams(window.location.search).get('zones');
@@ -49,7 +49,7 @@ beforeEach(() => {
 describe('the world clock', () => {
   it('adds zones with the picker, in the address, each drawn with the services’ offset', async () => {
     const user = userEvent.setup();
-    const picker = renderPage(fakeApi());
+    const { picker } = renderPage(fakeApi());
     expect(screen.getByTestId('world-empty')).toBeTruthy();
 
     await user.click(picker);
@@ -101,6 +101,17 @@ describe('the world clock', () => {
     await waitFor(() => expect(api.saveZones).toHaveBeenCalledExactlyOnceWith('tok', ['Asia/Tokyo']), {
       timeout: 3_000,
     });
+  });
+
+  it('signed in, saves a last edit at once when the page is left', async () => {
+    window.history.replaceState(null, '', '/world?zones=Asia/Tokyo,UTC');
+    const api = fakeApi();
+    const user = userEvent.setup();
+    const { unmount } = renderPage(api, 'tok');
+    await user.click(screen.getByRole('button', { name: 'Remove UTC' }));
+    expect(api.saveZones).not.toHaveBeenCalled();
+    unmount();
+    expect(api.saveZones).toHaveBeenCalledExactlyOnceWith('tok', ['Asia/Tokyo']);
   });
 
   it('signed in, keeps the address’s zones over the account’s', async () => {

@@ -38,6 +38,8 @@ export function useWorldZones(api: AccountZones, session: TokenSource): WorldZon
   const token = useSyncExternalStore(session.subscribe, session.token);
   const edited = useRef(false);
   const saveTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  /** The save waiting for its moment, made at once if the page is left first. */
+  const pendingSave = useRef<(() => void) | null>(null);
 
   const show = useCallback((next: readonly string[]) => {
     setZones(next);
@@ -57,7 +59,13 @@ export function useWorldZones(api: AccountZones, session: TokenSource): WorldZon
     };
   }, [api, token, show]);
 
-  useEffect(() => () => clearTimeout(saveTimer.current), []);
+  useEffect(
+    () => () => {
+      clearTimeout(saveTimer.current);
+      pendingSave.current?.();
+    },
+    [],
+  );
 
   const edit = useCallback(
     (next: readonly string[]) => {
@@ -65,12 +73,15 @@ export function useWorldZones(api: AccountZones, session: TokenSource): WorldZon
       show(next);
       if (token === null) return;
       clearTimeout(saveTimer.current);
-      saveTimer.current = setTimeout(() => {
+      const save = () => {
+        pendingSave.current = null;
         api.saveZones(token, next).then(
           () => setProblem(null),
           (error: unknown) => setProblem(messageOf(error)),
         );
-      }, SAVE_AFTER_MS);
+      };
+      pendingSave.current = save;
+      saveTimer.current = setTimeout(save, SAVE_AFTER_MS);
     },
     [api, token, show],
   );
