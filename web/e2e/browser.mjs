@@ -79,11 +79,33 @@ export async function waitForState(page, state, timeout = PATIENCE_MS) {
 export async function waitForSync(page, exchanges = 8, timeout = PATIENCE_MS) {
   await page.waitForFunction(
     (wanted) =>
-      (window.__clocker?.sync().exchanges ?? 0) >= wanted &&
+      Number(document.querySelector('[data-testid="sync"]')?.dataset.exchanges ?? 0) >= wanted &&
       !document.querySelector('[data-testid="time"]').textContent.startsWith("--:--:--"),
     exchanges,
     { timeout },
   );
+}
+
+/**
+ * How the page's clock sync stands, from the sync panel's data attributes
+ * (on the clock page): `{ offsetMs, accuracyMs, samples, exchanges }`, the
+ * offset being the server's clock minus `performance.timeOrigin +
+ * performance.now()`; null for what is not known yet. Runs in the page.
+ */
+function syncInPage() {
+  const data = document.querySelector('[data-testid="sync"]')?.dataset ?? {};
+  const number = (text) => (text === undefined || text === "" ? null : Number(text));
+  return {
+    offsetMs: number(data.offsetMs),
+    accuracyMs: number(data.accuracyMs),
+    samples: number(data.samples) ?? 0,
+    exchanges: number(data.exchanges) ?? 0,
+  };
+}
+
+/** `syncInPage`, read from `page`. */
+export function readSync(page) {
+  return page.evaluate(syncInPage);
 }
 
 /**

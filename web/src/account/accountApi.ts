@@ -12,6 +12,7 @@ import { ApiError, callJson, serverSentence, tooManyAttempts, type Failure, type
 import { gatewayUrl, streamUrl, type Endpoints } from '../shared/endpoints';
 import { isToken, type Session } from './session';
 import { newIdempotencyKey } from '../timers/timerApi';
+import { recordOrEmpty } from '../shared/json';
 
 export const ACCOUNTS_PATH = '/api/accounts';
 export const SESSIONS_PATH = '/api/sessions';
@@ -48,14 +49,14 @@ export class AccountApi {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ username, password }),
     });
-    const { token, expires_at: expiresAt } = record(body);
+    const { token, expires_at: expiresAt } = recordOrEmpty(body);
     if (!isToken(token)) throw new ApiError(null, 'The server sent no usable session.');
-    return { token, username: account(record(body).account).username, expiresAt: text(expiresAt) };
+    return { token, username: account(recordOrEmpty(body).account).username, expiresAt: text(expiresAt) };
   }
 
   /** The session's account; an ApiError with status 401 once the session has ended. */
   async me(token: string): Promise<Account> {
-    return account(record(await this.gateway(`${ACCOUNTS_PATH}/me`, { method: 'GET', headers: bearer(token) })).account);
+    return account(recordOrEmpty(await this.gateway(`${ACCOUNTS_PATH}/me`, { method: 'GET', headers: bearer(token) })).account);
   }
 
   /** Ends the session (one that has already ended is fine). */
@@ -114,16 +115,12 @@ export function accountFailure({ status, body, retryAfterS }: Failure): string {
   return serverSentence(body) ?? `The server answered ${status}.`;
 }
 
-function record(value: unknown): Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
-}
-
 function text(value: unknown): string {
   return typeof value === 'string' ? value : '';
 }
 
 function account(value: unknown): Account {
-  const { id, username } = record(value);
+  const { id, username } = recordOrEmpty(value);
   if (typeof username !== 'string' || username === '') throw new ApiError(null, 'The server sent no account.');
   return { id: text(id), username };
 }

@@ -3,9 +3,12 @@
  * account's name and when the session ends. Kept in memory and in this tab's
  * `sessionStorage` (so a reload stays signed in, another tab or browser does
  * not share it, and closing the tab forgets it). Never put in a URL.
- * Observable for React (`useSyncExternalStore`) and for the timer store,
+ * Observable (`shared/store.ts`) for React and for the timer store,
  * which shows the account's timers while there is a session.
  */
+
+import { isRecord } from '../shared/json';
+import { createStore, type Readable, type Store } from '../shared/store';
 
 export interface Session {
   readonly token: string;
@@ -25,8 +28,8 @@ export function isToken(value: unknown): value is string {
 
 /** A session from stored JSON, or null when it is not one or has ended by `nowMs`. */
 export function parseSession(value: unknown, nowMs: number): Session | null {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
-  const { token, username, expiresAt } = value as Record<string, unknown>;
+  if (!isRecord(value)) return null;
+  const { token, username, expiresAt } = value;
   if (!isToken(token) || typeof username !== 'string' || username === '') return null;
   const expires = typeof expiresAt === 'string' ? expiresAt : '';
   const endsMs = Date.parse(expires);
@@ -34,53 +37,41 @@ export function parseSession(value: unknown, nowMs: number): Session | null {
   return { token, username, expiresAt: expires };
 }
 
-export class SessionStore {
+export class SessionStore implements Readable<Session | null> {
   private readonly storage: Storage_ | null;
-  private readonly listeners = new Set<() => void>();
-  private session: Session | null;
+  private readonly store: Store<Session | null>;
 
   /** `storage`: sessionStorage, or null where the browser refuses it (then memory alone). */
   constructor(storage: Storage_ | null, nowMs: number = Date.now()) {
     this.storage = storage;
-    this.session = read(storage, nowMs);
+    this.store = createStore(read(storage, nowMs));
   }
 
-  /** For useSyncExternalStore. */
-  readonly subscribe = (listener: () => void): (() => void) => {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  };
-
-  readonly getSnapshot = (): Session | null => this.session;
+  readonly getSnapshot = (): Session | null => this.store.getSnapshot();
+  readonly subscribe = (listener: () => void): (() => void) => this.store.subscribe(listener);
 
   /** The bearer token, or null when signed out. */
-  readonly token = (): string | null => this.session?.token ?? null;
+  readonly token = (): string | null => this.getSnapshot()?.token ?? null;
 
   /** Signed in as `session` (replacing any other). */
   set(session: Session): void {
-    this.session = session;
     try {
       this.storage?.setItem(SESSION_KEY, JSON.stringify(session));
     } catch {
       // Private mode or full: this page still remembers it until reloaded.
     }
-    this.publish();
+    this.store.set(session);
   }
 
   /** Signed out. */
   clear(): void {
-    if (this.session === null) return;
-    this.session = null;
+    if (this.getSnapshot() === null) return;
     try {
       this.storage?.removeItem(SESSION_KEY);
     } catch {
       // Nothing was kept, then.
     }
-    this.publish();
-  }
-
-  private publish(): void {
-    for (const listener of this.listeners) listener();
+    this.store.set(null);
   }
 }
 

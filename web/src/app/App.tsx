@@ -2,78 +2,95 @@
  * The page's frame: the masthead with the links between pages and the
  * account control, the page the address names (the clock at `/`, the timers
  * at `/timers`, the random numbers at `/random`, the supervised services at
- * `/status`, signing in at `/account`), and the alerts of fired timers, which
+ * `/status`, signing in at `/account`), the alerts of fired timers, which
  * show on every page (on phones in the flow under the masthead, so they never
- * cover a timer's card).
+ * cover a timer's card), and the keyboard shortcuts with their help. The
+ * stores come from `AppServices`; the frame reads only the zone and the
+ * alerts, so it does not re-render on every change of the clock.
  */
 
-import { useCallback, useEffect, useRef, useSyncExternalStore, type MouseEvent } from 'react';
-import type { Accounts } from '../account/accountSession';
-import type { ClockClient } from '../clock/client';
+import { useCallback, useEffect, useRef, useState, type MouseEvent } from 'react';
 import { AccountControl } from '../account/AccountControl';
 import { AccountPage } from '../account/AccountPage';
 import { ClockPage } from '../clock/ClockPage';
 import { WallPage } from '../clock/WallPage';
-import { WorldClockPage, type WorldClockDeps } from '../clock/WorldClockPage';
-import { PageNav } from '../shared/PageNav';
+import { WorldClockPage } from '../clock/WorldClockPage';
+import { isKnownZone, withZone } from '../clock/zones';
 import { RandomPage } from '../random/RandomPage';
+import { PageNav } from '../shared/PageNav';
+import { ACCOUNT_HREF, RANDOM_HREF, STATUS_HREF, TIMERS_HREF, clockHref, isPlainClick, routeOf, titleOf, type Route } from '../shared/routes';
+import { navigate, useLocation } from '../shared/useLocation';
 import { StatusPage } from '../status/StatusPage';
 import { TimerAlerts } from '../timers/TimerAlerts';
 import { TimersPage } from '../timers/TimersPage';
-import { navigate, useLocation } from '../shared/useLocation';
-import type { RandomStore } from '../random/randomStore';
-import { ACCOUNT_HREF, RANDOM_HREF, STATUS_HREF, TIMERS_HREF, clockHref, isPlainClick, routeOf, titleOf } from '../shared/routes';
-import type { StatusStore } from '../status/statusStore';
-import type { TimerStore } from '../timers/timerStore';
-import { isKnownZone, withZone } from '../clock/zones';
+import { useClock, useServices, useTimers } from './AppServices';
+import { HelpDialog } from './HelpDialog';
+import type { ShortcutAction } from './shortcuts';
+import { useShortcuts } from './useShortcuts';
 
-interface Props {
-  readonly client: ClockClient;
-  /** The browser's own zone. */
-  readonly homeZone: string;
-  readonly timers: TimerStore;
-  readonly random: RandomStore;
-  readonly status: StatusStore;
-  readonly accounts: Accounts;
-  /** The world clock's calls on the gateway. */
-  readonly worldClock: WorldClockDeps;
-  /** The server's clock now, unix ms (the device's until the clock is synced). */
-  readonly serverNow: () => number;
-  /** Called on presses that may later want to make a sound. */
-  readonly onGesture: () => void;
-}
+/** Where each shortcut that leads to a page puts focus once that page is shown. */
+export const ZONE_SEARCH = '[data-testid="zone-picker"]';
+export const NEW_TIMER = '[data-testid="timer-form"] input';
 
-export function App({ client, homeZone, timers, random, status, accounts, worldClock, serverNow, onGesture }: Props) {
-  const snapshot = useSyncExternalStore(client.subscribe, client.getSnapshot);
-  const alerts = useSyncExternalStore(timers.subscribe, timers.getSnapshot).alerts;
+export function App() {
+  const { clock, homeZone, timers, status, accounts, serverNow, onGesture } = useServices();
+  const zone = useClock((snapshot) => snapshot.zone);
+  const alerts = useTimers((snapshot) => snapshot.alerts);
   const location = useLocation();
   const url = new URL(location, 'http://page.invalid');
   const route = routeOf(url.pathname);
+  const [helpOpen, setHelpOpen] = useState(false);
 
   const choose = useCallback(
-    (zone: string) => {
-      client.setZone(zone);
-      window.history.replaceState(window.history.state, '', withZone(window.location.href, zone));
+    (chosen: string) => {
+      clock.setZone(chosen);
+      window.history.replaceState(window.history.state, '', withZone(window.location.href, chosen));
     },
-    [client],
+    [clock],
   );
 
   // Back or forward to a clock address naming another zone: show that zone.
   const askedZone = route === 'clock' || route === 'wall' ? url.searchParams.get('tz')?.trim() : undefined;
   useEffect(() => {
-    if (askedZone && isKnownZone(askedZone)) client.setZone(askedZone);
-  }, [client, askedZone]);
+    if (askedZone && isKnownZone(askedZone)) clock.setZone(askedZone);
+  }, [clock, askedZone]);
 
-  // A new page: its title, and focus on it (for keyboards and screen readers), except on load.
+  // A new page: its title, and focus on it (for keyboards and screen readers), except on load;
+  // a shortcut that led here focuses its field instead.
   const firstRoute = useRef(true);
+  const focusAfterRoute = useRef<string | null>(null);
   useEffect(() => {
     document.title = titleOf(route);
+    const wanted = focusAfterRoute.current;
+    focusAfterRoute.current = null;
+    if (wanted !== null) {
+      document.querySelector<HTMLElement>(wanted)?.focus();
+      firstRoute.current = false;
+      return;
+    }
     if (firstRoute.current) {
       firstRoute.current = false;
       return;
     }
     document.getElementById('main')?.focus({ preventScroll: true });
   }, [route]);
+
+  /** Shows page `target` (at `href`) and focuses `selector` on it. */
+  const goAndFocus = (target: Route, href: string, selector: string) => {
+    if (route === target) {
+      document.querySelector<HTMLElement>(selector)?.focus();
+      return;
+    }
+    focusAfterRoute.current = selector;
+    navigate(href);
+  };
+
+  useShortcuts((action: ShortcutAction) => {
+    if (helpOpen) return; // the help is modal: the page behind it stays as it is
+    if (action === 'help') setHelpOpen(true);
+    else if (action === 'zone-search') goAndFocus('clock', clockHref(zone, homeZone), ZONE_SEARCH);
+    else goAndFocus('timers', TIMERS_HREF, NEW_TIMER);
+  });
 
   return (
     <div className="page">
@@ -83,36 +100,49 @@ export function App({ client, homeZone, timers, random, status, accounts, worldC
           Clocker
         </h1>
         <p className="masthead__tagline">A live clock, assembled from microservices</p>
-        <PageNav route={route} clockHref={clockHref(snapshot.zone, homeZone)} onNavigate={navigate} />
+        <PageNav route={route} clockHref={clockHref(zone, homeZone)} onNavigate={navigate} />
         <AccountControl accounts={accounts} onNavigate={navigate} />
       </header>
 
-      <TimerAlerts alerts={alerts} zone={snapshot.zone} onDismiss={timers.dismiss} />
+      <TimerAlerts alerts={alerts} zone={zone} onDismiss={timers.dismiss} />
 
-      {route === 'clock' && (
-        <ClockPage client={client} snapshot={snapshot} homeZone={homeZone} onChooseZone={choose} />
-      )}
-      {route === 'world' && (
-        <WorldClockPage
-          clock={client}
-          status={snapshot.status}
-          live={snapshot.receiving}
-          api={worldClock}
-          session={accounts.session}
-        />
-      )}
-      {route === 'wall' && (
-        <WallPage client={client} snapshot={snapshot} onLeave={() => navigate(clockHref(snapshot.zone, homeZone))} />
-      )}
-      {route === 'timers' && (
-        <TimersPage store={timers} now={serverNow} zone={snapshot.zone} onGesture={onGesture} />
-      )}
-      {route === 'random' && <RandomPage store={random} zone={snapshot.zone} />}
+      {route === 'clock' && <ClockRoute homeZone={homeZone} onChooseZone={choose} />}
+      {route === 'world' && <WorldRoute />}
+      {route === 'wall' && <WallRoute onLeave={() => navigate(clockHref(zone, homeZone))} />}
+      {route === 'timers' && <TimersPage store={timers} now={serverNow} zone={zone} onGesture={onGesture} />}
+      {route === 'random' && <RandomPage zone={zone} />}
       {route === 'status' && <StatusPage store={status} />}
-      {route === 'account' && <AccountPage accounts={accounts} zone={snapshot.zone} onNavigate={navigate} />}
+      {route === 'account' && <AccountPage accounts={accounts} zone={zone} onNavigate={navigate} />}
       {route === 'missing' && <MissingPage path={url.pathname} />}
+
+      <p className="shortcut-hint" data-testid="shortcut-hint">
+        Press <kbd>?</kbd> for keyboard shortcuts
+      </p>
+      <HelpDialog open={helpOpen} onClose={() => setHelpOpen(false)} />
     </div>
   );
+}
+
+/** The clock page, the one part of the frame that follows every change of the clock's snapshot. */
+function ClockRoute({ homeZone, onChooseZone }: { readonly homeZone: string; readonly onChooseZone: (zone: string) => void }) {
+  const { clock } = useServices();
+  const snapshot = useClock((whole) => whole);
+  return <ClockPage client={clock} snapshot={snapshot} homeZone={homeZone} onChooseZone={onChooseZone} />;
+}
+
+/** The world clock, with the clock's status (re-rendered when that changes). */
+function WorldRoute() {
+  const { clock, worldClock, accounts } = useServices();
+  const status = useClock((snapshot) => snapshot.status);
+  const live = useClock((snapshot) => snapshot.receiving);
+  return <WorldClockPage clock={clock} status={status} live={live} api={worldClock} session={accounts.session} />;
+}
+
+/** Wall-clock mode, following every change of the clock's snapshot as the clock page does. */
+function WallRoute({ onLeave }: { readonly onLeave: () => void }) {
+  const { clock } = useServices();
+  const snapshot = useClock((whole) => whole);
+  return <WallPage client={clock} snapshot={snapshot} onLeave={onLeave} />;
 }
 
 function MissingPage({ path }: { readonly path: string }) {

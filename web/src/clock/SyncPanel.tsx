@@ -15,9 +15,10 @@ interface Props {
 
 export function SyncPanel({ client, sync }: Props) {
   const deviceOffset = useDeviceOffset(client, sync);
+  const report = client.syncReport(); // for the browser tests, as of this render (at least once a second)
 
   return (
-    <section className="panel sync" aria-labelledby="sync-title">
+    <section className="panel sync" aria-labelledby="sync-title" data-testid="sync" data-offset-ms={report.offsetMs ?? ''} data-accuracy-ms={report.accuracyMs ?? ''} data-samples={report.samples} data-exchanges={report.exchanges}>
       <h2 className="panel__title" id="sync-title">
         Clock sync
       </h2>

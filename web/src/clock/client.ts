@@ -23,6 +23,7 @@ import { hiddenFields, parseServerMessage, pingMessage, zoneMessage, type Frame,
 import { ServiceTime, type ZoneOffset } from './serviceTime';
 import { OffsetEstimator, type SyncEstimate } from './sync';
 import { sameZone } from './zones';
+import { createStore, type Store } from '../shared/store';
 
 /** What a socket tells its owner. */
 export interface SocketHandlers {
@@ -75,7 +76,7 @@ export interface ClientSnapshot {
   readonly serviceOffset: ZoneOffset | null;
 }
 
-/** What tests read through `window.__clocker.sync()`. */
+/** How the sync stands; the browser tests read it from the sync panel's data attributes. */
 export interface SyncReport {
   readonly offsetMs: number | null;
   readonly accuracyMs: number | null;
@@ -130,8 +131,8 @@ export class ClockClient {
   private readonly deps: ClientDeps;
   private readonly estimator: OffsetEstimator;
   private readonly backoff: Backoff;
-  private readonly listeners = new Set<() => void>();
   private readonly serviceTime = new ServiceTime();
+  private readonly store: Store<ClientSnapshot>;
 
   private conn: ConnectionState;
   private socket: Socket | null = null;
@@ -159,7 +160,6 @@ export class ClockClient {
   private resyncTimer: ReturnType<typeof setInterval> | undefined;
   private watchdog: ReturnType<typeof setInterval> | undefined;
 
-  private snap: ClientSnapshot;
   private hidden: { degraded: readonly string[]; fields: ReadonlySet<FieldName> } | null = null;
 
   constructor(deps: ClientDeps, zone: string, notice: string | null = null) {
@@ -169,7 +169,7 @@ export class ClockClient {
     this.estimator = new OffsetEstimator({ resolutionMs: deps.resolutionMs ?? 0 });
     this.backoff = new Backoff(deps.random ? { random: deps.random } : {});
     this.conn = initialConnection(deps.now());
-    this.snap = this.buildSnapshot();
+    this.store = createStore(this.buildSnapshot());
   }
 
   start(): void {
@@ -186,13 +186,10 @@ export class ClockClient {
     this.dropSocket();
   }
 
-  /** For useSyncExternalStore. */
-  readonly subscribe = (listener: () => void): (() => void) => {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  };
+  /** For `useStore` (`shared/store.ts`). */
+  readonly subscribe = (listener: () => void): (() => void) => this.store.subscribe(listener);
 
-  readonly getSnapshot = (): ClientSnapshot => this.snap;
+  readonly getSnapshot = (): ClientSnapshot => this.store.getSnapshot();
 
   /** The server's clock now, by the best estimate; null before the first sample. */
   serverNow(): number | null {
@@ -211,7 +208,7 @@ export class ClockClient {
 
   /** The clock fields the latest frame could not fill. */
   hiddenFields(): ReadonlySet<FieldName> {
-    const { degraded } = this.snap;
+    const { degraded } = this.getSnapshot();
     if (this.hidden?.degraded !== degraded) this.hidden = { degraded, fields: hiddenFields(degraded) };
     return this.hidden.fields;
   }
@@ -446,7 +443,7 @@ export class ClockClient {
   /** Publishes a new snapshot if anything people can see has changed. */
   private refresh(): void {
     const next = this.buildSnapshot();
-    const prev = this.snap;
+    const prev = this.getSnapshot();
     const changed =
       next.zone !== prev.zone ||
       next.status.state !== prev.status.state ||
@@ -458,7 +455,6 @@ export class ClockClient {
       next.notice !== prev.notice ||
       next.serviceOffset !== prev.serviceOffset;
     if (!changed) return;
-    this.snap = next;
-    for (const listener of this.listeners) listener();
+    this.store.set(next);
   }
 }

@@ -6,6 +6,7 @@
 
 import type { FieldName } from '../shared/format';
 import type { FrameTime } from './serviceTime';
+import { isRecord, numberOrNull } from '../shared/json';
 
 /** The services a frame is assembled from, in the order the page lists them. */
 export const SERVICES = ['current-time', 'hours', 'minutes', 'seconds', 'milliseconds'] as const;
@@ -88,10 +89,4 @@ export function hiddenFields(degraded: readonly string[]): ReadonlySet<FieldName
   return new Set(fields.filter((field) => degraded.includes(field)));
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
-function numberOrNull(value: unknown): number | null {
-  return typeof value === 'number' && Number.isFinite(value) ? value : null;
-}

@@ -3,6 +3,9 @@
  * query matches a zone, and the zone in the page's address.
  */
 
+import { LruCache } from '../shared/lru';
+import { ZONE_CACHE_SIZE } from '../shared/format';
+
 /**
  * Zones that ICU (so Intl) still lists under their old names, each with the
  * name the IANA database has used since: Intl.supportedValuesOf gives CLDR's
@@ -58,7 +61,8 @@ export function isKnownZone(zone: string): boolean {
   }
 }
 
-const canonicalNames = new Map<string, string | null>();
+/** Bounded: it is asked about whatever is typed into the zone search. */
+const canonicalNames = new LruCache<string, string | null>(ZONE_CACHE_SIZE);
 
 /** Intl's name for `zone` (aliases resolve to one name), or null if unknown. */
 function canonicalZone(zone: string): string | null {

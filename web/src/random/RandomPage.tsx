@@ -3,16 +3,19 @@
  * a second: a chart of the last hundred, the latest value, how many events
  * arrived whole or not, and a log of them with the time each came in.
  * Connects when shown (unless the person disconnected), closes when left.
+ * Draws at most once per animation frame and not while the tab is hidden;
+ * log lines already shown are not built again.
  */
 
-import { useEffect, useSyncExternalStore } from 'react';
+import { memo, useEffect } from 'react';
+import { useServices } from '../app/AppServices';
+import { useStoreEachFrame } from '../shared/useStoreEachFrame';
 import { formatClock, zoneClock } from '../shared/format';
 import { CHART_POINTS, LOG_LIMIT, formatValue, type LogEntry } from './randomFeed';
-import type { Connection, RandomStore } from './randomStore';
+import type { Connection } from './randomStore';
 import { RandomChart } from './RandomChart';
 
 interface Props {
-  readonly store: RandomStore;
   /** The zone the log's times are shown in (the clock page's). */
   readonly zone: string;
 }
@@ -24,11 +27,12 @@ const CONNECTION_TEXT: Record<Connection, string> = {
   reconnecting: 'Not hearing from the stream service; reconnecting…',
 };
 
-export function RandomPage({ store, zone }: Props) {
-  const { feed, connection, url } = useSyncExternalStore(store.subscribe, store.getSnapshot);
+export function RandomPage({ zone }: Props) {
+  const store = useServices().random;
+  const { feed, connection, url } = useStoreEachFrame(store);
   useEffect(() => {
-    store.attach();
-    return store.detach;
+    store.start();
+    return store.stop;
   }, [store]);
 
   const open = connection !== 'disconnected';
@@ -59,7 +63,7 @@ export function RandomPage({ store, zone }: Props) {
               Stream
             </h3>
             <p className="random__url">
-              <code>{url}</code>
+              <code>{url === '' ? 'Finding the stream service…' : url}</code>
             </p>
             <div className="random__buttons">
               <button type="button" className="button button--primary" onClick={store.connect} disabled={open}>
@@ -122,7 +126,7 @@ export function RandomPage({ store, zone }: Props) {
   );
 }
 
-function LogLine({ entry, zone }: { readonly entry: LogEntry; readonly zone: string }) {
+const LogLine = memo(function LogLine({ entry, zone }: { readonly entry: LogEntry; readonly zone: string }) {
   return (
     <li className="random__entry" data-kind={entry.kind} data-testid="random-log-entry">
       <time className="random__time" dateTime={new Date(entry.atMs).toISOString()}>
@@ -131,4 +135,4 @@ function LogLine({ entry, zone }: { readonly entry: LogEntry; readonly zone: str
       <span className="random__text">{entry.text}</span>
     </li>
   );
-}
+});

@@ -5,6 +5,7 @@
  * pure reducer keeps the statistics, the latest value, the last points for
  * the chart and a bounded event log, newest first.
  */
+import { isFiniteNumber, isRecord, parseJson } from '../shared/json';
 
 export interface DataPoint {
   /** When the random service made it, unix ms. */
@@ -66,14 +67,9 @@ export const initialFeed: FeedState = Object.freeze({
 
 /** A data point from an event's `data:` text, or null when it is not a whole one. */
 export function parseDataPoint(text: string): DataPoint | null {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return null;
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
-  const { timestamp, value: number, sequence } = value as Record<string, unknown>;
+  const value = parseJson(text);
+  if (!isRecord(value)) return null;
+  const { timestamp, value: number, sequence } = value;
   if (!isFiniteNumber(timestamp) || !isFiniteNumber(number) || !isFiniteNumber(sequence)) return null;
   return { timestamp, value: number, sequence };
 }
@@ -135,8 +131,4 @@ function shorten(text: string): string {
   const oneLine = text.replace(/\s+/g, ' ').trim();
   if (oneLine === '') return '(empty)';
   return oneLine.length > LOG_TEXT_LIMIT ? `${oneLine.slice(0, LOG_TEXT_LIMIT - 1)}…` : oneLine;
-}
-
-function isFiniteNumber(value: unknown): value is number {
-  return typeof value === 'number' && Number.isFinite(value);
 }

@@ -1,7 +1,7 @@
 // The Random page's stream against a fake event stream and fake timers: connect and disconnect,
 // counting, the browser's own retries, a fresh stream with backoff, and leaving the page.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { EventHandlers } from '../shared/eventStream';
+import type { EventHandlers, OpenEvents } from '../shared/eventStream';
 import { RandomStore } from './randomStore';
 
 const T = 1_795_000_000_000;
@@ -24,6 +24,12 @@ class FakeStream {
 let streams: FakeStream[];
 let store: RandomStore;
 const latest = () => streams[streams.length - 1]!;
+/** Opens a fake stream, kept in `streams`. */
+const openFake: OpenEvents = (url, handlers) => {
+  const stream = new FakeStream(url, handlers);
+  streams.push(stream);
+  return stream;
+};
 const snapshot = () => store.getSnapshot();
 const logTexts = () => snapshot().feed.log.map((entry) => entry.text);
 
@@ -32,26 +38,22 @@ beforeEach(() => {
   streams = [];
   store = new RandomStore({
     url: URL,
-    openEvents: (url, handlers) => {
-      const stream = new FakeStream(url, handlers);
-      streams.push(stream);
-      return stream;
-    },
+    openEvents: openFake,
     now: () => Date.now(),
     random: () => 0.5,
   });
 });
 
 afterEach(() => {
-  store.detach();
+  store.stop();
   vi.useRealTimers();
 });
 
 describe('RandomStore', () => {
   it('connects when the page is shown, once, and counts what arrives', () => {
     expect(snapshot().connection).toBe('disconnected');
-    store.attach();
-    store.attach();
+    store.start();
+    store.start();
     expect(streams).toHaveLength(1);
     expect(latest().url).toBe(URL);
     expect(snapshot().connection).toBe('connecting');
@@ -67,7 +69,7 @@ describe('RandomStore', () => {
   });
 
   it('stops counting on Disconnect and stays disconnected when the page is shown again', () => {
-    store.attach();
+    store.start();
     const first = latest();
     first.handlers.onOpen();
     first.send(1, 1);
@@ -78,8 +80,8 @@ describe('RandomStore', () => {
     expect(snapshot().feed.total).toBe(1);
     expect(logTexts()[0]).toBe('Disconnected.');
 
-    store.detach();
-    store.attach();
+    store.stop();
+    store.start();
     expect(streams).toHaveLength(1);
 
     store.connect();
@@ -90,17 +92,17 @@ describe('RandomStore', () => {
   });
 
   it('closes the stream when the page is left and opens it again when it is back', () => {
-    store.attach();
-    store.detach();
+    store.start();
+    store.stop();
     expect(latest().closed).toBe(true);
     expect(snapshot().connection).toBe('disconnected');
-    store.attach();
+    store.start();
     expect(streams).toHaveLength(2);
     expect(latest().closed).toBe(false);
   });
 
   it('lets the browser retry a dropped stream, saying so once', () => {
-    store.attach();
+    store.start();
     latest().handlers.onOpen();
     latest().handlers.onError(false);
     latest().handlers.onError(false);
@@ -112,7 +114,7 @@ describe('RandomStore', () => {
   });
 
   it('opens a new stream with backoff when the browser gives up', async () => {
-    store.attach();
+    store.start();
     latest().handlers.onError(true);
     expect(latest().closed).toBe(true);
     expect(snapshot().connection).toBe('reconnecting');
@@ -132,7 +134,7 @@ describe('RandomStore', () => {
   });
 
   it('does not come back after Disconnect while a retry was pending', async () => {
-    store.attach();
+    store.start();
     latest().handlers.onError(true);
     store.disconnect();
     await vi.advanceTimersByTimeAsync(60_000);
@@ -141,7 +143,7 @@ describe('RandomStore', () => {
   });
 
   it('clears the counts, chart and log on request, and tells its listeners', () => {
-    store.attach();
+    store.start();
     latest().handlers.onOpen();
     latest().send(1, 5);
     const listener = vi.fn();
@@ -150,5 +152,22 @@ describe('RandomStore', () => {
     expect(listener).toHaveBeenCalled();
     expect(snapshot().feed).toMatchObject({ total: 0, latest: null, points: [], log: [] });
     expect(snapshot().connection).toBe('live');
+  });
+});
+
+describe('RandomStore before the page knows where the stream is', () => {
+  it('says connecting, then opens the stream once configured', () => {
+    const waiting = new RandomStore({
+      openEvents: openFake,
+      now: () => Date.now(),
+    });
+    waiting.start();
+    expect(streams).toHaveLength(0);
+    expect(waiting.getSnapshot().connection).toBe('connecting');
+    waiting.configure(URL);
+    expect(streams).toHaveLength(1);
+    expect(latest().url).toBe(URL);
+    expect(waiting.getSnapshot().url).toBe(URL);
+    waiting.stop();
   });
 });

@@ -1,15 +1,17 @@
 /**
  * The Random page's link to the stream service's `/stream` (Server-Sent
- * Events, `event: data` ten times a second): connect and disconnect on
- * request, the browser's own reconnection (with Last-Event-ID) while it
- * lasts, a fresh stream with backoff when the browser gives up (a refused
- * or failed response), and a snapshot for React (`useSyncExternalStore`).
+ * Events, `event: data` ten times a second), open only while the page is
+ * shown (`start`/`stop`, so a hidden feature costs nothing): connect and
+ * disconnect on request, the browser's own reconnection (with Last-Event-ID)
+ * while it lasts, a fresh stream with backoff when the browser gives up
+ * (`reconnectingEvents.ts`), and a snapshot for React (`shared/store.ts`).
  * The stream and clock are injected, so tests use fakes; the counting lives
  * in the pure `randomFeed`.
  */
 
-import { Backoff } from '../shared/backoff';
-import type { EventStream, OpenEvents } from '../shared/eventStream';
+import type { OpenEvents } from '../shared/eventStream';
+import { ReconnectingEvents } from '../shared/reconnectingEvents';
+import { createStore, type Readable, type Store } from '../shared/store';
 import { initialFeed, reduceFeed, type FeedAction, type FeedState } from './randomFeed';
 
 /** On the stream service: `event: data`, `{"timestamp","value","sequence"}`. */
@@ -20,50 +22,70 @@ export type Connection = 'disconnected' | 'connecting' | 'live' | 'reconnecting'
 export interface RandomSnapshot {
   readonly feed: FeedState;
   readonly connection: Connection;
-  /** The stream's URL. */
+  /** The stream's URL ('' until known). */
   readonly url: string;
 }
 
 export interface RandomStoreDeps {
   /** Opens streams of `event: data`. */
   readonly openEvents: OpenEvents;
-  /** The stream's URL (`${stream}/stream`). */
-  readonly url: string;
+  /** The stream's URL (`${stream}/stream`); without, nothing opens until `configure`. */
+  readonly url?: string;
   /** Now, unix ms, for the log's timestamps. */
   readonly now: () => number;
   readonly random?: () => number;
 }
 
-type Timeout = ReturnType<typeof setTimeout>;
-
-export class RandomStore {
+export class RandomStore implements Readable<RandomSnapshot> {
   private readonly deps: RandomStoreDeps;
-  private readonly backoff: Backoff;
-  private readonly listeners = new Set<() => void>();
-
-  private stream: EventStream | null = null;
-  private connection: Connection = 'disconnected';
-  private feed: FeedState = initialFeed;
-  private retryTimer: Timeout | undefined;
+  private readonly events: ReconnectingEvents;
+  private readonly store: Store<RandomSnapshot>;
+  /** Where the stream is; null until the page knows (`/config.json` has not answered yet). */
+  private url: string | null;
+  /** Whether the page is shown. */
+  private started = false;
   /** Whether the stream should be open while the page is shown (Connect: yes, Disconnect: no). */
   private wanted = true;
-  private snap: RandomSnapshot;
 
   constructor(deps: RandomStoreDeps) {
     this.deps = deps;
-    this.backoff = new Backoff(deps.random ? { random: deps.random } : {});
-    this.snap = this.buildSnapshot();
+    this.url = deps.url ?? null;
+    this.store = createStore<RandomSnapshot>({ feed: initialFeed, connection: 'disconnected', url: this.url ?? '' });
+    this.events = new ReconnectingEvents(
+      deps.openEvents,
+      {
+        connect: () => this.openStream(false),
+        onOpen: () => this.onOpen(),
+        onEvent: (data) => this.apply({ type: 'data', data, atMs: this.deps.now() }),
+        onError: () => this.onError(),
+      },
+      deps.random,
+    );
   }
 
+  readonly getSnapshot = (): RandomSnapshot => this.store.getSnapshot();
+  readonly subscribe = (listener: () => void): (() => void) => this.store.subscribe(listener);
+
   /** The page is shown: connects unless the person disconnected. */
-  readonly attach = (): void => {
+  readonly start = (): void => {
+    this.started = true;
     if (this.wanted) this.open();
   };
 
   /** The page is left: closes the stream, remembering whether it was wanted. */
-  readonly detach = (): void => {
+  readonly stop = (): void => {
+    this.started = false;
     this.close(null);
   };
+
+  /** Where the stream is, once known: an open stream moves there. */
+  configure(url: string): void {
+    if (url === this.url) return;
+    this.url = url;
+    this.update({ url });
+    if (this.events.active) this.events.close();
+    if (this.started && this.wanted) this.openStream(true);
+  }
 
   /** The Connect button. */
   readonly connect = (): void => {
@@ -82,63 +104,39 @@ export class RandomStore {
     this.apply({ type: 'clear' });
   };
 
-  /** For useSyncExternalStore. */
-  readonly subscribe = (listener: () => void): (() => void) => {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  };
-
-  readonly getSnapshot = (): RandomSnapshot => this.snap;
-
   // --- the stream -----------------------------------------------------------
 
   private open(): void {
-    if (this.stream !== null || this.retryTimer !== undefined) return;
-    this.backoff.reset();
-    this.notice('info', `Connecting to ${this.deps.url}…`);
-    this.setConnection('connecting');
-    this.openStream();
+    if (this.events.active || this.getSnapshot().connection === 'connecting') return;
+    this.update({ connection: 'connecting' });
+    this.openStream(true);
   }
 
-  private openStream(): void {
-    this.retryTimer = undefined;
-    const stream = this.deps.openEvents(this.deps.url, {
-      onOpen: () => this.stream === stream && this.onOpen(),
-      onEvent: (data) => this.stream === stream && this.apply({ type: 'data', data, atMs: this.deps.now() }),
-      onError: (closed) => this.stream === stream && this.onError(closed),
-    });
-    this.stream = stream;
+  /** Opens the stream once its URL is known (until then the page says "Connecting…"). */
+  private openStream(announce: boolean): void {
+    if (this.url === null) return;
+    if (announce) this.notice('info', `Connecting to ${this.url}…`);
+    this.events.connectTo(this.url);
   }
 
   private onOpen(): void {
-    this.backoff.reset();
     this.notice('info', 'Connected.');
-    this.setConnection('live');
+    this.update({ connection: 'live' });
   }
 
-  private onError(closed: boolean): void {
-    if (this.connection !== 'reconnecting') {
-      this.notice('error', this.connection === 'live' ? 'Connection lost; reconnecting…' : 'Cannot connect; retrying…');
+  private onError(): void {
+    const { connection } = this.getSnapshot();
+    if (connection !== 'reconnecting') {
+      this.notice('error', connection === 'live' ? 'Connection lost; reconnecting…' : 'Cannot connect; retrying…');
     }
-    this.setConnection('reconnecting');
-    if (!closed) return; // the browser reconnects, sending Last-Event-ID
-    this.dropStream();
-    this.retryTimer = setTimeout(() => this.openStream(), this.backoff.next().delayMs);
+    this.update({ connection: 'reconnecting' });
   }
 
   private close(note: string | null): void {
-    const wasOpen = this.stream !== null || this.retryTimer !== undefined;
-    clearTimeout(this.retryTimer);
-    this.retryTimer = undefined;
-    this.dropStream();
+    const wasOpen = this.events.active || this.getSnapshot().connection !== 'disconnected';
+    this.events.close();
     if (wasOpen && note !== null) this.notice('info', note);
-    this.setConnection('disconnected');
-  }
-
-  private dropStream(): void {
-    const stream = this.stream;
-    this.stream = null;
-    stream?.close();
+    this.update({ connection: 'disconnected' });
   }
 
   // --- state and snapshot ---------------------------------------------------
@@ -148,24 +146,14 @@ export class RandomStore {
   }
 
   private apply(action: FeedAction): void {
-    this.feed = reduceFeed(this.feed, action);
-    this.publish();
+    this.update({ feed: reduceFeed(this.getSnapshot().feed, action) });
   }
 
-  private setConnection(connection: Connection): void {
-    if (connection === this.connection) return;
-    this.connection = connection;
-    this.publish();
-  }
-
-  private buildSnapshot(): RandomSnapshot {
-    return { feed: this.feed, connection: this.connection, url: this.deps.url };
-  }
-
-  private publish(): void {
-    const prev = this.snap;
-    if (prev.feed === this.feed && prev.connection === this.connection) return;
-    this.snap = this.buildSnapshot();
-    for (const listener of this.listeners) listener();
+  /** Publishes a snapshot with `change` if it changes anything. */
+  private update(change: Partial<RandomSnapshot>): void {
+    const prev = this.getSnapshot();
+    const next = { ...prev, ...change };
+    if (next.feed === prev.feed && next.connection === prev.connection && next.url === prev.url) return;
+    this.store.set(next);
   }
 }

@@ -5,6 +5,7 @@
  * the status (null when the server could not be reached) and, on a 429,
  * how long the server asked us to wait (`Retry-After`).
  */
+import { isRecord } from './json';
 
 export type Fetch = (url: string, init?: RequestInit) => Promise<Response>;
 
@@ -68,8 +69,8 @@ export function parseRetryAfter(value: string | null, nowMs: number): number | n
 
 /** The server's `{"error":"…"}` with a capital first letter, or null when it sent none. */
 export function serverSentence(body: unknown): string | null {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return null;
-  const error = (body as Record<string, unknown>).error;
+  if (!isRecord(body)) return null;
+  const error = body.error;
   if (typeof error !== 'string' || error.trim() === '') return null;
   const text = error.trim();
   return text.charAt(0).toUpperCase() + text.slice(1);

@@ -5,6 +5,7 @@
  * slash). An empty string means "this origin" (behind an Ingress), and so
  * does a config that cannot be had: the page then uses relative URLs.
  */
+import { isRecord } from './json';
 
 export interface Endpoints {
   /** The REST gateway's base URL (`http://host:8081`), or '' for this origin. */
@@ -40,8 +41,8 @@ export function baseUrl(value: unknown): string {
 
 /** The endpoints `/config.json` names; each one it does not name well is this origin. */
 export function parseConfig(value: unknown): Endpoints {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return SAME_ORIGIN;
-  const { gateway, stream } = value as Record<string, unknown>;
+  if (!isRecord(value)) return SAME_ORIGIN;
+  const { gateway, stream } = value;
   return { gateway: baseUrl(gateway), stream: baseUrl(stream) };
 }
 

@@ -4,6 +4,8 @@
  * animation frame are plain arithmetic on top of it.
  */
 
+import { LruCache } from './lru';
+
 export type FieldName = 'hours' | 'minutes' | 'seconds' | 'milliseconds';
 
 export const FIELDS: readonly FieldName[] = ['hours', 'minutes', 'seconds', 'milliseconds'];
@@ -91,7 +93,10 @@ export class ZoneClock {
   }
 }
 
-const zoneClocks = new Map<string, ZoneClock>();
+/** How many zones' formatters are kept: every zone Intl knows (~420) and then some, never every string typed. */
+export const ZONE_CACHE_SIZE = 600;
+
+const zoneClocks = new LruCache<string, ZoneClock>(ZONE_CACHE_SIZE);
 
 /** The shared ZoneClock of `zone`, or null when Intl does not know the zone. */
 export function zoneClock(zone: string): ZoneClock | null {
@@ -141,7 +146,7 @@ export function formatUtcOffset(offsetMs: number): string {
   return `UTC${sign}${pad(Math.floor(totalMinutes / 60), 2)}:${pad(totalMinutes % 60, 2)}`;
 }
 
-const dateFormatters = new Map<string, Intl.DateTimeFormat>();
+const dateFormatters = new LruCache<string, Intl.DateTimeFormat>(ZONE_CACHE_SIZE);
 
 /** "Monday, 23 November 2026" (word order per `locale`) in the zone. */
 export function formatDate(zone: string, epochMs: number, locale?: string): string {

@@ -40,8 +40,8 @@ const POLL_TEXT: Record<PollState, string> = {
 export function StatusPage({ store }: Props) {
   const snapshot = useSyncExternalStore(store.subscribe, store.getSnapshot);
   useEffect(() => {
-    store.attach();
-    return store.detach;
+    store.start();
+    return store.stop;
   }, [store]);
 
   const poll = pollState(snapshot);

@@ -9,6 +9,7 @@
  * reducer keeps the latest rows, which services just restarted (their
  * restart count went up), and what went wrong with the last poll.
  */
+import { isCount, isNullish, isRecord, nonEmptyString } from '../shared/json';
 
 /** On the funnel (same origin). */
 export const STATUS_PATH = '/status.json';
@@ -62,10 +63,10 @@ export function parseServiceRow(value: unknown): ServiceRow | null {
     state,
     restarts,
     uptimeS: isCount(uptime_s) ? uptime_s : null,
-    lastError: nonEmpty(last_error),
+    lastError: nonEmptyString(last_error),
     probeP99Ms: isCount(probe_p99_ms) ? probe_p99_ms : null,
-    overruns: nonEmpty(overruns),
-    notReady: nonEmpty(not_ready),
+    overruns: nonEmptyString(overruns),
+    notReady: nonEmptyString(not_ready),
   };
 }
 
@@ -280,18 +281,6 @@ function pad2(n: number): string {
   return String(n).padStart(2, '0');
 }
 
-function nonEmpty(value: unknown): string | null {
-  return typeof value === 'string' && value.trim() !== '' ? value : null;
-}
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
-function isNullish(value: unknown): value is null | undefined {
-  return value === null || value === undefined;
-}
 
-function isCount(value: unknown): value is number {
-  return typeof value === 'number' && Number.isFinite(value) && value >= 0;
-}

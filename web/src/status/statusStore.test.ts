@@ -120,8 +120,8 @@ beforeEach(() => {
 describe('StatusStore', () => {
   it('polls /status.json at once when the page is shown, then a second after each answer', async () => {
     expect(snapshot().phase).toBe('loading');
-    store.attach();
-    store.attach();
+    store.start();
+    store.start();
     expect(calls).toHaveLength(1);
     expect(last().url).toBe('/status.json');
     expect(last().init?.cache).toBe('no-store');
@@ -139,20 +139,20 @@ describe('StatusStore', () => {
     expect(calls).toHaveLength(2);
     await answer(200, { supervised: true, services: [{ ...HOURS, uptime_s: 13 }] });
     expect(snapshot().services[0]?.uptimeS).toBe(13);
-    store.detach();
+    store.stop();
   });
 
   it('says when the funnel is not under clocker up, and keeps asking', async () => {
-    store.attach();
+    store.start();
     await answer(200, { supervised: false, services: [] });
     expect(snapshot()).toMatchObject({ phase: 'unsupervised', services: [] });
     await time.advance(POLL_MS);
     expect(calls).toHaveLength(2);
-    store.detach();
+    store.stop();
   });
 
   it('shows a 503 over the last rows and keeps polling until the supervisor answers', async () => {
-    store.attach();
+    store.start();
     await answer(200, { supervised: true, services: [HOURS] });
     await time.advance(POLL_MS);
     await answer(503, { error: 'the supervisor is not answering; retry shortly' });
@@ -171,11 +171,11 @@ describe('StatusStore', () => {
     await time.advance(POLL_MS);
     await answer(200, { supervised: true, services: [HOURS] });
     expect(snapshot().problem).toBeNull();
-    store.detach();
+    store.stop();
   });
 
   it('abandons a poll that takes too long, and polls again', async () => {
-    store.attach();
+    store.start();
     await time.advance(POLL_TIMEOUT_MS);
     expect(calls[0]!.aborted).toBe(true);
     expect(snapshot().problem).toBe(TOO_SLOW);
@@ -183,21 +183,21 @@ describe('StatusStore', () => {
     expect(calls).toHaveLength(2);
     await answer(200, { supervised: true, services: [HOURS] });
     expect(snapshot().problem).toBeNull();
-    store.detach();
+    store.stop();
   });
 
   it('takes a body that is not JSON as a failure', async () => {
-    store.attach();
+    store.start();
     await answer(502, '<html>Bad gateway</html>');
     expect(snapshot().problem).toBe('The supervisor is not answering; retrying.');
     await time.advance(POLL_MS);
     await answer(200, 'not json');
     expect(snapshot().problem).toBe('The funnel sent something that is not a status.');
-    store.detach();
+    store.stop();
   });
 
   it('pauses while the tab is hidden and polls at once when it is back', async () => {
-    store.attach();
+    store.start();
     await answer(200, { supervised: true, services: [HOURS] });
     tab.set(true);
     await time.advance(10 * POLL_MS);
@@ -214,22 +214,22 @@ describe('StatusStore', () => {
     expect(calls).toHaveLength(3);
     await answer(200, { supervised: true, services: [{ ...HOURS, uptime_s: 99 }] });
     expect(snapshot().services[0]?.uptimeS).toBe(99);
-    store.detach();
+    store.stop();
   });
 
   it('does not poll when shown in a hidden tab until the tab is shown', async () => {
     tab.isHidden = true;
-    store.attach();
+    store.start();
     expect(calls).toHaveLength(0);
     tab.set(false);
     expect(calls).toHaveLength(1);
-    store.detach();
+    store.stop();
   });
 
   it('stops when the page is left, ignoring a late answer, and starts again when it is back', async () => {
-    store.attach();
+    store.start();
     const first = last();
-    store.detach();
+    store.stop();
     expect(first.aborted).toBe(true);
     expect(tab.watchers()).toBe(0);
     await settle();
@@ -240,16 +240,16 @@ describe('StatusStore', () => {
     tab.set(false); // no longer watched
     expect(calls).toHaveLength(1);
 
-    store.attach();
+    store.start();
     expect(calls).toHaveLength(2);
     await answer(200, { supervised: true, services: [HOURS] });
-    store.detach();
+    store.stop();
     await time.advance(10 * POLL_MS);
     expect(calls).toHaveLength(2);
   });
 
   it('highlights a service whose restarts went up, for a while, and tells its listeners', async () => {
-    store.attach();
+    store.start();
     await answer(200, { supervised: true, services: [HOURS] });
     expect(snapshot().restarted).toEqual([]);
     let heard = 0;
@@ -275,6 +275,6 @@ describe('StatusStore', () => {
       await answer(200, { supervised: true, services: [{ ...HOURS, pid: 22000, restarts: 1, uptime_s: i + 1 }] });
     }
     expect(snapshot().restarted).toEqual([]);
-    store.detach();
+    store.stop();
   });
 });

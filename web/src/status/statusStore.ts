@@ -3,7 +3,7 @@
  * is shown, then a second after each answer (so polls never overlap), none
  * while the tab is hidden (at once when it is back), none once another page
  * is shown; a poll that takes too long is abandoned and counts as failed.
- * Publishes a snapshot for React (`useSyncExternalStore`). `fetch`, the
+ * Publishes a snapshot (`shared/store.ts`); `start`/`stop` as the page is shown and left. `fetch`, the
  * timer, the clock and the tab's visibility are injected, so tests use
  * fakes; the decisions live in the pure `status`.
  */
@@ -22,6 +22,7 @@ import {
   type StatusPhase,
   type StatusState,
 } from './status';
+import { createStore, sameItems, type Readable, type Store } from '../shared/store';
 
 /** The time between an answer and the next poll. */
 export const POLL_MS = 1_000;
@@ -60,13 +61,13 @@ export interface StatusSnapshot {
   readonly updatedAtMs: number | null;
 }
 
-export class StatusStore {
+export class StatusStore implements Readable<StatusSnapshot> {
   private readonly deps: StatusStoreDeps;
   private readonly url: string;
-  private readonly listeners = new Set<() => void>();
+  private readonly store: Store<StatusSnapshot>;
 
   private state: StatusState = initialStatus;
-  private attached = false;
+  private started = false;
   private stopWatching: (() => void) | null = null;
   /** The next poll, when one is waiting. */
   private cancelNext: (() => void) | null = null;
@@ -74,38 +75,32 @@ export class StatusStore {
   private inFlight: { readonly abort: AbortController; readonly cancelTimeout: () => void } | null = null;
   /** Bumped whenever polling stops, so a late answer is ignored. */
   private generation = 0;
-  private snap: StatusSnapshot;
 
   constructor(deps: StatusStoreDeps) {
     this.deps = deps;
     this.url = deps.url ?? STATUS_PATH;
-    this.snap = this.buildSnapshot();
+    this.store = createStore(this.buildSnapshot(undefined));
   }
 
   /** The page is shown: polls now (unless the tab is hidden) and every second after. */
-  readonly attach = (): void => {
-    if (this.attached) return;
-    this.attached = true;
+  readonly start = (): void => {
+    if (this.started) return;
+    this.started = true;
     this.stopWatching = this.deps.visibility.onChange(this.onVisibility);
     this.poll();
   };
 
   /** The page is left: no more polls (one under way is abandoned). */
-  readonly detach = (): void => {
-    if (!this.attached) return;
-    this.attached = false;
+  readonly stop = (): void => {
+    if (!this.started) return;
+    this.started = false;
     this.stopWatching?.();
     this.stopWatching = null;
     this.halt();
   };
 
-  /** For useSyncExternalStore. */
-  readonly subscribe = (listener: () => void): (() => void) => {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  };
-
-  readonly getSnapshot = (): StatusSnapshot => this.snap;
+  readonly getSnapshot = (): StatusSnapshot => this.store.getSnapshot();
+  readonly subscribe = (listener: () => void): (() => void) => this.store.subscribe(listener);
 
   // --- polling --------------------------------------------------------------
 
@@ -116,7 +111,7 @@ export class StatusStore {
 
   /** Polls now, unless one is under way or polling is off. */
   private poll(): void {
-    if (!this.attached || this.deps.visibility.hidden() || this.inFlight !== null) return;
+    if (!this.started || this.deps.visibility.hidden() || this.inFlight !== null) return;
     this.cancelNext?.();
     this.cancelNext = null;
     const generation = this.generation;
@@ -186,22 +181,21 @@ export class StatusStore {
     this.publish();
   }
 
-  private buildSnapshot(): StatusSnapshot {
+  private buildSnapshot(prev: StatusSnapshot | undefined): StatusSnapshot {
     const restarted = highlighted(this.state, this.deps.now());
-    const prev = this.snap as StatusSnapshot | undefined;
     return {
       phase: this.state.phase,
       services: this.state.services,
       problem: this.state.problem,
-      restarted: prev !== undefined && sameList(prev.restarted, restarted) ? prev.restarted : restarted,
+      restarted: prev !== undefined && sameItems(prev.restarted, restarted) ? prev.restarted : restarted,
       updatedAtMs: this.state.updatedAtMs,
     };
   }
 
   /** Publishes a new snapshot if anything in it changed. */
   private publish(): void {
-    const prev = this.snap;
-    const next = this.buildSnapshot();
+    const prev = this.getSnapshot();
+    const next = this.buildSnapshot(prev);
     if (
       prev.phase === next.phase &&
       prev.services === next.services &&
@@ -211,14 +205,10 @@ export class StatusStore {
     ) {
       return;
     }
-    this.snap = next;
-    for (const listener of this.listeners) listener();
+    this.store.set(next);
   }
 }
 
-function sameList(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((item, i) => item === b[i]);
-}
 
 /** The browser's timer as a Schedule. */
 export const browserSchedule: Schedule = (run, ms) => {

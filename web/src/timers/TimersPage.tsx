@@ -4,7 +4,7 @@
  * Timers live in the timer service, so they fire with this page closed too.
  */
 
-import { useCallback, useEffect, useSyncExternalStore } from 'react';
+import { useCallback, useSyncExternalStore } from 'react';
 import type { NewTimer, Timer } from './timerApi';
 import type { StreamState, TimerStore } from './timerStore';
 import { NotifySetting } from './NotifySetting';
@@ -31,7 +31,6 @@ const STREAM_TEXT: Record<StreamState, string | null> = {
 
 export function TimersPage({ store, now, zone, onGesture }: Props) {
   const snapshot = useSyncExternalStore(store.subscribe, store.getSnapshot);
-  useEffect(() => store.start(), [store]);
 
   const set = useCallback(async (request: NewTimer) => void (await store.set(request)), [store]);
   const cancel = useCallback(async (id: string) => void (await store.cancel(id)), [store]);

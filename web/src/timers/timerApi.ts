@@ -8,6 +8,7 @@
 
 import { ApiError as TimerApiError, callJson, serverSentence, type Failure, type Fetch } from '../shared/apiCall';
 import { gatewayUrl, streamUrl, type Endpoints } from '../shared/endpoints';
+import { isCount, isFiniteNumber, isRecord, parseJson } from '../shared/json';
 
 export { ApiError as TimerApiError, type Fetch } from '../shared/apiCall';
 
@@ -103,12 +104,8 @@ export function parseTimerEvent(text: string): TimerEvent | null {
 
 /** Whether `data` is the stream's `"kind":"dropped"` event (retention deleted events since the last one seen). */
 export function isDropped(data: string): boolean {
-  try {
-    const value: unknown = JSON.parse(data);
-    return typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'dropped';
-  } catch {
-    return false;
-  }
+  const value = parseJson(data);
+  return isRecord(value) && value.kind === 'dropped';
 }
 
 /** The timers of `GET /api/timers` (`{"timers":[…]}`), skipping malformed ones; null if it is not a list. */
@@ -222,14 +219,5 @@ export function errorMessage(status: number, body: unknown): string {
   }
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
-function isFiniteNumber(value: unknown): value is number {
-  return typeof value === 'number' && Number.isFinite(value);
-}
 
-function isCount(value: unknown): value is number {
-  return isFiniteNumber(value) && value >= 0;
-}

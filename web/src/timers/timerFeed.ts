@@ -4,13 +4,14 @@
  * this browser set (`?ids=`, resuming after the last event seen); signed in,
  * the account's (the session cookie `openStreamSession` sets first, since
  * `EventSource` cannot send the token). A stream the browser gave up on is
- * replaced with backoff. The store (`timerStore.ts`) hears the events, the
+ * replaced with backoff (`reconnectingEvents.ts`). Until the page knows where
+ * the stream service is (`configure`), the feed says "connecting". The store (`timerStore.ts`) hears the events, the
  * stream's state, and when to load the list again (opened, or old events
  * dropped by retention).
  */
 
-import { Backoff } from '../shared/backoff';
-import type { EventStream, OpenEvents } from '../shared/eventStream';
+import type { OpenEvents } from '../shared/eventStream';
+import { ReconnectingEvents } from '../shared/reconnectingEvents';
 import { isDropped, parseTimerEvent, type TimerEvent } from './timerApi';
 import { eventsUrlFor, type TimerIds } from './timerIds';
 
@@ -22,8 +23,8 @@ export interface TimerFeedDeps {
   readonly openAccountEvents?: OpenEvents;
   /** Sets the stream service's session cookie for `token`, before the account's stream is opened. */
   readonly openStreamSession?: (token: string) => Promise<void>;
-  /** Where the timer events are (`timerEventsUrl`). */
-  readonly eventsUrl: string;
+  /** Where the timer events are (`timerEventsUrl`); without, nothing opens until `configure`. */
+  readonly eventsUrl?: string;
   /** The anonymous timers to follow; without, the stream's own choice (no `?ids=`). */
   readonly ids?: TimerIds;
   readonly random?: () => number;
@@ -36,16 +37,14 @@ export interface TimerFeedHandlers {
   onResync(): void;
 }
 
-type Timeout = ReturnType<typeof setTimeout>;
-
 export class TimerFeed {
   private readonly deps: TimerFeedDeps;
   private readonly handlers: TimerFeedHandlers;
-  private readonly backoff: Backoff;
+  private readonly events: ReconnectingEvents;
   private running = false;
-  private stream: EventStream | null = null;
   private state: StreamState = 'idle';
-  private retryTimer: Timeout | undefined;
+  /** Where the events are; null until the page knows (`/config.json` has not answered yet). */
+  private eventsUrl: string | null;
   /** The last event number seen, to resume from when the stream is reopened. */
   private lastSeq: number | null = null;
   /** The signed-in session's token; null: anonymous. */
@@ -56,7 +55,17 @@ export class TimerFeed {
   constructor(deps: TimerFeedDeps, handlers: TimerFeedHandlers) {
     this.deps = deps;
     this.handlers = handlers;
-    this.backoff = new Backoff(deps.random ? { random: deps.random } : {});
+    this.eventsUrl = deps.eventsUrl ?? null;
+    this.events = new ReconnectingEvents(
+      deps.openEvents,
+      {
+        connect: () => this.connect(),
+        onOpen: () => this.onOpen(),
+        onEvent: (data) => this.onEvent(data),
+        onError: () => this.setState('reconnecting'),
+      },
+      deps.random,
+    );
   }
 
   start(): void {
@@ -66,19 +75,24 @@ export class TimerFeed {
 
   stop(): void {
     this.running = false;
-    clearTimeout(this.retryTimer);
-    this.drop();
+    this.events.close();
     this.setState('idle');
+  }
+
+  /** Where the events are, once known: (re)connects there. */
+  configure(eventsUrl: string): void {
+    if (eventsUrl === this.eventsUrl) return;
+    this.eventsUrl = eventsUrl;
+    this.events.close();
+    this.connect();
   }
 
   /** Follows `token`'s timers (null: this browser's anonymous ones), from scratch. */
   follow(token: string | null): void {
     this.token = token;
     this.generation += 1;
-    clearTimeout(this.retryTimer);
-    this.drop();
+    this.events.close();
     this.lastSeq = null;
-    this.backoff.reset();
     this.setState('idle');
     this.connect();
   }
@@ -86,17 +100,18 @@ export class TimerFeed {
   /** Opens the stream again (the anonymous ids changed: a timer was set). */
   reopen(): void {
     if (!this.running) return;
-    this.drop();
     this.connect();
   }
 
   private connect(): void {
     if (!this.running) return;
+    if (this.state === 'idle') this.setState('connecting');
+    if (this.eventsUrl === null) return; // until the page knows where the stream service is
     if (this.token !== null) {
-      void this.connectAccount(this.token, this.generation);
+      void this.connectAccount(this.eventsUrl, this.token, this.generation);
       return;
     }
-    let url = this.deps.eventsUrl;
+    let url = this.eventsUrl;
     if (this.deps.ids) {
       const ids = this.deps.ids.list();
       if (ids.length === 0) return; // nothing to follow yet
@@ -106,32 +121,27 @@ export class TimerFeed {
   }
 
   /** The account's stream: the session cookie first, then the stream. */
-  private async connectAccount(token: string, generation: number): Promise<void> {
-    if (this.state === 'idle') this.setState('connecting');
+  private async connectAccount(eventsUrl: string, token: string, generation: number): Promise<void> {
     try {
       await this.deps.openStreamSession?.(token);
     } catch {
-      if (generation === this.generation) this.retryLater();
+      if (generation === this.generation) {
+        this.setState('reconnecting');
+        this.events.retryLater();
+      }
       return;
     }
-    if (generation === this.generation && this.running && this.stream === null) {
-      this.open(this.deps.eventsUrl, this.deps.openAccountEvents ?? this.deps.openEvents);
+    if (generation === this.generation && this.running && !this.events.open) {
+      this.open(eventsUrl, this.deps.openAccountEvents ?? this.deps.openEvents);
     }
   }
 
   private open(url: string, openEvents: OpenEvents): void {
-    const first = this.state === 'idle' || this.state === 'connecting';
-    this.setState(first ? 'connecting' : 'reconnecting');
-    const stream = openEvents(url, {
-      onOpen: () => this.stream === stream && this.onOpen(),
-      onEvent: (data) => this.stream === stream && this.onEvent(data),
-      onError: (closed) => this.stream === stream && this.onError(closed),
-    });
-    this.stream = stream;
+    if (this.state !== 'connecting') this.setState('reconnecting');
+    this.events.connectTo(url, openEvents);
   }
 
   private onOpen(): void {
-    this.backoff.reset();
     this.setState('live');
     // Whatever happened while the stream was away (or before it opened).
     this.handlers.onResync();
@@ -146,26 +156,6 @@ export class TimerFeed {
       // Old events were deleted (retention): what they said, the timers now say.
       this.handlers.onResync();
     }
-  }
-
-  private onError(closed: boolean): void {
-    this.setState('reconnecting');
-    if (!closed) return; // the browser reconnects, sending Last-Event-ID
-    // Refused for good (e.g. 503 while the timer service is down): a new stream, later.
-    this.drop();
-    this.retryLater();
-  }
-
-  private retryLater(): void {
-    this.setState('reconnecting');
-    clearTimeout(this.retryTimer);
-    this.retryTimer = setTimeout(() => this.connect(), this.backoff.next().delayMs);
-  }
-
-  private drop(): void {
-    const stream = this.stream;
-    this.stream = null;
-    stream?.close();
   }
 
   private setState(state: StreamState): void {

@@ -48,18 +48,20 @@ export function reduceTimers(state: TimersState, action: TimersAction): TimersSt
   }
 }
 
+/** The order pending timers are shown in: the soonest first. */
+export const bySoonest = (a: Timer, b: Timer): number => a.firesAtMs - b.firesAtMs || a.id.localeCompare(b.id);
+
+/** The order ended timers are shown in: the one that ended last first. */
+export const byLatestEnd = (a: Timer, b: Timer): number => endOf(b) - endOf(a) || b.id.localeCompare(a.id);
+
 /** Pending timers, the soonest first. */
 export function pendingTimers(state: TimersState): Timer[] {
-  return [...state.byId.values()]
-    .filter((timer) => timer.state === 'pending')
-    .sort((a, b) => a.firesAtMs - b.firesAtMs || a.id.localeCompare(b.id));
+  return [...state.byId.values()].filter((timer) => timer.state === 'pending').sort(bySoonest);
 }
 
 /** Fired and cancelled timers, the one that ended last first. */
 export function endedTimers(state: TimersState): Timer[] {
-  return [...state.byId.values()]
-    .filter((timer) => timer.state !== 'pending')
-    .sort((a, b) => endOf(b) - endOf(a) || b.id.localeCompare(a.id));
+  return [...state.byId.values()].filter((timer) => timer.state !== 'pending').sort(byLatestEnd);
 }
 
 /**

@@ -2,8 +2,10 @@
 // connection, events, alerts, reconnecting after a refused stream, and overdue timers.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { TimerApiError, type NewTimer, type Timer } from './timerApi';
+import type { OpenEvents } from '../shared/eventStream';
 import { FakeStream, timer } from './timerFixtures';
 import { storedTimerIds, type TimerIds } from './timerIds';
+import { MAX_ENDED } from './timerOrder';
 import {
   LIST_ANYWAY_MS,
   LIST_RETRY_MS,
@@ -27,6 +29,12 @@ let fired: Timer[];
 let store: TimerStore;
 
 const latest = () => streams[streams.length - 1]!;
+/** Opens a fake stream, kept in `streams`. */
+const openFake: OpenEvents = (url, handlers) => {
+  const stream = new FakeStream(url, handlers);
+  streams.push(stream);
+  return stream;
+};
 
 beforeEach(() => {
   vi.useFakeTimers({ now: T });
@@ -44,11 +52,7 @@ beforeEach(() => {
   store = new TimerStore({
     api,
     eventsUrl: 'http://127.0.0.1:8085/stream/timers',
-    openEvents: (url, handlers) => {
-      const stream = new FakeStream(url, handlers);
-      streams.push(stream);
-      return stream;
-    },
+    openEvents: openFake,
     now: () => Date.now(),
     onFired: (t) => fired.push(t),
     random: () => 0.5,
@@ -220,6 +224,19 @@ describe('TimerStore', () => {
     expect(store.getSnapshot().pending.map((t) => t.id)).toEqual(['a']);
   });
 
+  it('keeps every pending timer but only the newest MAX_ENDED ended ones, in order', async () => {
+    const ended = Array.from({ length: MAX_ENDED + 30 }, (_, n) => timer(`e${n}`, 'fired', T - 600_000 + n));
+    const pending = [timer('p2', 'pending', T + 2_000), timer('p1', 'pending', T + 1_000)];
+    listed = [...ended, ...pending];
+    store.start();
+    await vi.advanceTimersByTimeAsync(LIST_ANYWAY_MS);
+    const snapshot = store.getSnapshot();
+    expect(snapshot.ended).toHaveLength(MAX_ENDED);
+    expect(snapshot.ended[0]!.id).toBe(`e${MAX_ENDED + 29}`);
+    expect(snapshot.pending.map((t) => t.id)).toEqual(['p1', 'p2']);
+    expect(snapshot.timers.byId.size).toBe(MAX_ENDED + 2);
+  });
+
   it('asks about a timer well past due whose fired event never came', async () => {
     store.start();
     latest().handlers.onOpen();
@@ -258,11 +275,7 @@ describe('TimerStore with the ids this browser set', () => {
     own = new TimerStore({
       api,
       eventsUrl: 'http://127.0.0.1:8085/stream/timers',
-      openEvents: (url, handlers) => {
-        const stream = new FakeStream(url, handlers);
-        streams.push(stream);
-        return stream;
-      },
+      openEvents: openFake,
       now: () => Date.now(),
       onFired: (t) => fired.push(t),
       random: () => 0.5,
@@ -307,5 +320,22 @@ describe('TimerStore with the ids this browser set', () => {
     latest().handlers.onEvent(JSON.stringify({ seq: 3, kind: 'dropped', timer: null }));
     await vi.advanceTimersByTimeAsync(0);
     expect(api.get).toHaveBeenCalledTimes(2);
+  });
+});
+
+describe('TimerStore before the page knows where the stream is', () => {
+  it('says connecting, then opens the stream once configured', () => {
+    const waiting = new TimerStore({
+      api,
+      openEvents: openFake,
+      now: () => Date.now(),
+    });
+    waiting.start();
+    expect(streams).toHaveLength(0);
+    expect(waiting.getSnapshot().stream).toBe('connecting');
+    waiting.configure('http://127.0.0.1:8085/stream/timers');
+    expect(streams).toHaveLength(1);
+    expect(latest().url).toBe('http://127.0.0.1:8085/stream/timers');
+    waiting.stop();
   });
 });

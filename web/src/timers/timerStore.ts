@@ -3,8 +3,11 @@
  * the stream service's `/stream/timers`, kept open), the list loaded again
  * on every (re)connection so nothing missed while away is lost (retried with
  * backoff when that fails), and the calls that set and cancel timers.
- * Publishes a snapshot for React (`useSyncExternalStore`) and raises an
- * alert for each timer that fires. Everything is injected, so tests use
+ * Publishes a snapshot (`shared/store.ts`) and raises an alert for each timer
+ * that fires. Started once when the page boots, so alerts work on every page;
+ * until the page knows where the stream service is (`configure`), it says
+ * "connecting". The history is bounded (`timerOrder.ts`: the newest 100
+ * ended timers) and kept in order as timers change, never sorted afresh. Everything is injected, so tests use
  * fakes; the decisions live in the pure `timerState`.
  *
  * Signed out, with `ids` (the timers this browser set, `timerIds.ts`) the
@@ -17,16 +20,9 @@
 import { TimerFeed, type StreamState, type TimerFeedDeps } from './timerFeed';
 import { TimerApiError, type NewTimer, type Timer, type TimerApi } from './timerApi';
 import type { TimerIds } from './timerIds';
-import {
-  endedTimers,
-  filterAction,
-  initialTimers,
-  newlyFired,
-  pendingTimers,
-  reduceTimers,
-  type TimersAction,
-  type TimersState,
-} from './timerState';
+import { createStore, type Readable, type Store } from '../shared/store';
+import { emptyOrder, pruneEnded, reorder, type TimerOrder } from './timerOrder';
+import { filterAction, initialTimers, newlyFired, reduceTimers, type TimersAction, type TimersState } from './timerState';
 
 export interface TimerStoreDeps extends TimerFeedDeps {
   readonly api: Pick<TimerApi, 'list' | 'get' | 'create' | 'cancel'>;
@@ -44,7 +40,7 @@ export interface TimersSnapshot {
   readonly timers: TimersState;
   /** Pending timers, the soonest first. */
   readonly pending: readonly Timer[];
-  /** Fired and cancelled timers, the latest first. */
+  /** Fired and cancelled timers, the latest first (the newest MAX_ENDED). */
   readonly ended: readonly Timer[];
   readonly stream: StreamState;
   /** Why the timers could not be loaded, until they can. */
@@ -70,15 +66,16 @@ export const MAX_ALERTS = 5;
 
 type Timeout = ReturnType<typeof setTimeout>;
 
-export class TimerStore {
+export class TimerStore implements Readable<TimersSnapshot> {
   private readonly deps: TimerStoreDeps;
   private readonly feed: TimerFeed;
-  private readonly listeners = new Set<() => void>();
+  private readonly store: Store<TimersSnapshot>;
 
   private started = false;
   private streamState: StreamState = 'idle';
   private problem: string | null = null;
   private state: TimersState = initialTimers;
+  private order: TimerOrder = emptyOrder;
   private alerts: readonly Timer[] = [];
   /** The next list load: the one after start, or a retry. */
   private listTimer: Timeout | undefined;
@@ -90,7 +87,6 @@ export class TimerStore {
   private token: string | null = null;
   /** Counts session switches, so an answer for the previous one is dropped. */
   private generation = 0;
-  private snap: TimersSnapshot;
 
   constructor(deps: TimerStoreDeps) {
     this.deps = deps;
@@ -99,7 +95,7 @@ export class TimerStore {
       onEvent: (event) => this.apply({ type: 'event', event }),
       onResync: () => void this.loadList(),
     });
-    this.snap = this.buildSnapshot();
+    this.store = createStore(this.buildSnapshot());
   }
 
   /** Opens the stream (once; later calls do nothing). */
@@ -120,13 +116,13 @@ export class TimerStore {
     this.feed.stop();
   }
 
-  /** For useSyncExternalStore. */
-  readonly subscribe = (listener: () => void): (() => void) => {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  };
+  readonly getSnapshot = (): TimersSnapshot => this.store.getSnapshot();
+  readonly subscribe = (listener: () => void): (() => void) => this.store.subscribe(listener);
 
-  readonly getSnapshot = (): TimersSnapshot => this.snap;
+  /** Where the timer events are, once the page knows (`/config.json`). */
+  configure(eventsUrl: string): void {
+    this.feed.configure(eventsUrl);
+  }
 
   /** Sets a timer; throws a TimerApiError saying why it could not. */
   async set(request: NewTimer): Promise<Timer> {
@@ -153,6 +149,7 @@ export class TimerStore {
     this.generation += 1;
     clearTimeout(this.listTimer);
     this.state = initialTimers;
+    this.order = emptyOrder;
     this.alerts = [];
     this.problem = null;
     this.listFailures = 0;
@@ -222,7 +219,7 @@ export class TimerStore {
   /** Asks about pending timers well past due, whose fired event may have been missed. */
   private checkOverdue(): void {
     const now = this.deps.now();
-    for (const timer of this.snap.pending) {
+    for (const timer of this.order.pending) {
       if (now - timer.firesAtMs < OVERDUE_MS) break; // soonest first: the rest are not due
       if (now - (this.askedAt.get(timer.id) ?? Number.NEGATIVE_INFINITY) < OVERDUE_ASK_GAP_MS) continue;
       this.askedAt.set(timer.id, now);
@@ -248,8 +245,9 @@ export class TimerStore {
     const mine = filterAction(action, (timer) => this.belongs(timer));
     if (mine === null) return;
     const prev = this.state;
-    this.state = reduceTimers(prev, mine);
-    const fired = newlyFired(prev, this.state, this.deps.now());
+    const reduced = reduceTimers(prev, mine);
+    ({ state: this.state, order: this.order } = pruneEnded(reduced, reorder(this.order, prev.byId, reduced.byId)));
+    const fired = newlyFired(prev, reduced, this.deps.now());
     if (fired.length > 0) {
       const ids = new Set(fired.map((timer) => timer.id));
       this.alerts = [...this.alerts.filter((timer) => !ids.has(timer.id)), ...fired].slice(-MAX_ALERTS);
@@ -266,12 +264,10 @@ export class TimerStore {
   }
 
   private buildSnapshot(): TimersSnapshot {
-    const prev = this.snap as TimersSnapshot | undefined;
-    const sameTimers = prev?.timers === this.state;
     return {
       timers: this.state,
-      pending: sameTimers ? prev.pending : pendingTimers(this.state),
-      ended: sameTimers ? prev.ended : endedTimers(this.state),
+      pending: this.order.pending,
+      ended: this.order.ended,
       stream: this.streamState,
       problem: this.problem,
       alerts: this.alerts,
@@ -281,7 +277,7 @@ export class TimerStore {
 
   /** Publishes a new snapshot if anything in it changed. */
   private publish(): void {
-    const prev = this.snap;
+    const prev = this.getSnapshot();
     if (
       prev.timers === this.state &&
       prev.stream === this.streamState &&
@@ -291,7 +287,6 @@ export class TimerStore {
     ) {
       return;
     }
-    this.snap = this.buildSnapshot();
-    for (const listener of this.listeners) listener();
+    this.store.set(this.buildSnapshot());
   }
 }
