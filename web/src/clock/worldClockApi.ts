@@ -8,6 +8,7 @@
 
 import { ApiError, callJson, serverSentence, type Failure, type Fetch } from '../shared/apiCall';
 import { gatewayUrl, type Endpoints } from '../shared/endpoints';
+import { recordOrEmpty } from '../shared/json';
 import { cleanZones } from './worldZones';
 
 export const WORLD_CLOCK_PATH = '/api/account/world-clock';
@@ -39,7 +40,7 @@ export class WorldClockApi {
   /** `zone`'s offset from UTC now, ms, as the services say. */
   async zoneOffset(zone: string): Promise<number> {
     const body = await this.call(`${TIME_PATH}?tz=${encodeURIComponent(zone)}`, { method: 'GET' });
-    const offset = typeof body === 'object' && body !== null ? parseUtcOffset((body as Record<string, unknown>).utc_offset) : null;
+    const offset = parseUtcOffset(recordOrEmpty(body).utc_offset);
     if (offset === null) throw new ApiError(null, 'The server sent no offset.');
     return offset;
   }
@@ -60,7 +61,7 @@ export function parseUtcOffset(value: unknown): number | null {
 }
 
 function zonesOf(body: unknown): readonly string[] {
-  const zones = typeof body === 'object' && body !== null ? (body as Record<string, unknown>).zones : undefined;
+  const { zones } = recordOrEmpty(body);
   if (!Array.isArray(zones)) throw new ApiError(null, 'The server sent no list of zones.');
   return cleanZones(zones.filter((zone): zone is string => typeof zone === 'string'));
 }
