@@ -25,6 +25,18 @@ after(async () => {
   await fleet?.stop();
 });
 
+/**
+ * The time shown, once it is whole: a frame a service missed (likely on a
+ * busy machine) blanks that frame's digits, so a blank read is read again.
+ */
+async function readWholeClock(page) {
+  const deadline = Date.now() + 5_000;
+  for (;;) {
+    const shown = await readClock(page);
+    if (/^\d\d:\d\d:\d\d\.\d{3}$/.test(shown.text) || Date.now() > deadline) return shown;
+  }
+}
+
 /** A frame from the funnel with its hours one later, `time` to match; anything else as it came. */
 function oneHourLater(text) {
   const message = JSON.parse(text);
@@ -47,7 +59,7 @@ test("the page shows the hour the services sent, and says it is not the browser'
   await waitForState(page, "live");
   await waitForSync(page);
 
-  const shown = await readClock(page);
+  const shown = await readWholeClock(page);
   const tokyoPlusOne = (shown.wallMs + 10 * HOUR_MS) % DAY_MS;
   const error = dialDifference(msOfDay(shown.text), tokyoPlusOne);
   assert.ok(Math.abs(error) < TOLERANCE_MS, `shown ${shown.text} is ${error} ms from Tokyo's time plus an hour`);
@@ -65,7 +77,7 @@ test("without a proxy the services and the browser agree, and nothing is said", 
   const { page, context } = await openPage(browser, `${fleet.url}?tz=Asia/Kathmandu`);
   await waitForState(page, "live");
   await waitForSync(page);
-  const shown = await readClock(page);
+  const shown = await readWholeClock(page);
   const kathmandu = (shown.wallMs + 5.75 * HOUR_MS) % DAY_MS;
   assert.ok(Math.abs(dialDifference(msOfDay(shown.text), kathmandu)) < TOLERANCE_MS, shown.text);
   assert.equal(await page.getByTestId("service-time-notice").count(), 0);
