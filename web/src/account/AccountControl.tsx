@@ -1,16 +1,16 @@
 /** The header's account control: the signed-in name and "Sign out", or a "Sign in" link to the Account page. */
 
-import { useEffect, useRef, useState, useSyncExternalStore, type MouseEvent } from 'react';
-import type { Accounts } from './accountSession';
+import { useEffect, useRef, useState, type MouseEvent } from 'react';
+import { useServices, useSession } from '../app/AppServices';
 import { ACCOUNT_HREF, isPlainClick } from '../shared/routes';
 
 interface Props {
-  readonly accounts: Accounts;
   readonly onNavigate: (href: string) => void;
 }
 
-export function AccountControl({ accounts, onNavigate }: Props) {
-  const session = useSyncExternalStore(accounts.session.subscribe, accounts.session.getSnapshot);
+export function AccountControl({ onNavigate }: Props) {
+  const { accounts } = useServices();
+  const session = useSession((whole) => whole);
   const [busy, setBusy] = useState(false);
   const signInLink = useRef<HTMLAnchorElement>(null);
   const signedOutHere = useRef(false);

@@ -5,21 +5,21 @@
  * heading after signing in, the sign-in form's first field after signing out.
  */
 
-import { useEffect, useRef, useState, useSyncExternalStore } from 'react';
-import type { Accounts } from './accountSession';
+import { useEffect, useRef, useState } from 'react';
+import { useServices, useSession } from '../app/AppServices';
 import { formatDate, formatTimeOfDay } from '../shared/format';
 import { TIMERS_HREF } from '../shared/routes';
 import { CredentialsForm } from './CredentialsForm';
 
 interface Props {
-  readonly accounts: Accounts;
   /** The zone times are shown in (the clock page's). */
   readonly zone: string;
   readonly onNavigate: (href: string) => void;
 }
 
-export function AccountPage({ accounts, zone, onNavigate }: Props) {
-  const session = useSyncExternalStore(accounts.session.subscribe, accounts.session.getSnapshot);
+export function AccountPage({ zone, onNavigate }: Props) {
+  const { accounts } = useServices();
+  const session = useSession((whole) => whole);
   const [note, setNote] = useState<string | null>(null);
   const signedInTitle = useRef<HTMLHeadingElement>(null);
   const noteLine = useRef<HTMLParagraphElement>(null);

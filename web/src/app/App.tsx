@@ -33,7 +33,7 @@ export const ZONE_SEARCH = '[data-testid="zone-picker"]';
 export const NEW_TIMER = '[data-testid="timer-form"] input';
 
 export function App() {
-  const { clock, homeZone, timers, status, accounts, serverNow, onGesture } = useServices();
+  const { clock, homeZone, timers, serverNow, onGesture } = useServices();
   const zone = useClock((snapshot) => snapshot.zone);
   const alerts = useTimers((snapshot) => snapshot.alerts);
   const location = useLocation();
@@ -101,7 +101,7 @@ export function App() {
         </h1>
         <p className="masthead__tagline">A live clock, assembled from microservices</p>
         <PageNav route={route} clockHref={clockHref(zone, homeZone)} onNavigate={navigate} />
-        <AccountControl accounts={accounts} onNavigate={navigate} />
+        <AccountControl onNavigate={navigate} />
       </header>
 
       <TimerAlerts alerts={alerts} zone={zone} onDismiss={timers.dismiss} />
@@ -111,8 +111,8 @@ export function App() {
       {route === 'wall' && <WallRoute onLeave={() => navigate(clockHref(zone, homeZone))} />}
       {route === 'timers' && <TimersPage store={timers} now={serverNow} zone={zone} onGesture={onGesture} />}
       {route === 'random' && <RandomPage zone={zone} />}
-      {route === 'status' && <StatusPage store={status} />}
-      {route === 'account' && <AccountPage accounts={accounts} zone={zone} onNavigate={navigate} />}
+      {route === 'status' && <StatusPage />}
+      {route === 'account' && <AccountPage zone={zone} onNavigate={navigate} />}
       {route === 'missing' && <MissingPage path={url.pathname} />}
 
       <p className="shortcut-hint" data-testid="shortcut-hint">

@@ -3,12 +3,12 @@
  * (`AppServicesProvider`, given once by `main.tsx`) instead of props, and a
  * hook per store that reads the slice a component needs: it re-renders when
  * that slice changes, not on every change of the store (`shared/store.ts`).
+ * (The Random page reads its store once per frame instead: `useStoreEachFrame`.)
  */
 
 import { createContext, useContext, type ReactNode } from 'react';
 import type { Session } from '../account/session';
 import type { ClientSnapshot } from '../clock/client';
-import type { RandomSnapshot } from '../random/randomStore';
 import { useStore } from '../shared/store';
 import type { StatusSnapshot } from '../status/statusStore';
 import type { TimersSnapshot } from '../timers/timerStore';
@@ -37,11 +37,6 @@ export function useClock<S>(selector: (snapshot: ClientSnapshot) => S, isEqual?:
 /** A slice of the timers' snapshot. */
 export function useTimers<S>(selector: (snapshot: TimersSnapshot) => S, isEqual?: Equal<S>): S {
   return useStore(useServices().timers, selector, isEqual);
-}
-
-/** A slice of the random numbers' snapshot. */
-export function useRandom<S>(selector: (snapshot: RandomSnapshot) => S, isEqual?: Equal<S>): S {
-  return useStore(useServices().random, selector, isEqual);
 }
 
 /** A slice of the services' status. */

@@ -8,7 +8,7 @@
  * how to get one.
  */
 
-import { useEffect, useLayoutEffect, useRef, useState, useSyncExternalStore, type RefObject } from 'react';
+import { useEffect, useLayoutEffect, useRef, useState, type RefObject } from 'react';
 import {
   describeRestarted,
   formatPid,
@@ -18,11 +18,8 @@ import {
   toneOf,
   type ServiceRow,
 } from './status';
-import type { StatusSnapshot, StatusStore } from './statusStore';
-
-interface Props {
-  readonly store: StatusStore;
-}
+import { useServices, useStatus } from '../app/AppServices';
+import type { StatusSnapshot } from './statusStore';
 
 type PollState = 'loading' | 'live' | 'failing';
 
@@ -37,8 +34,9 @@ const POLL_TEXT: Record<PollState, string> = {
   failing: 'Not answering; retrying…',
 };
 
-export function StatusPage({ store }: Props) {
-  const snapshot = useSyncExternalStore(store.subscribe, store.getSnapshot);
+export function StatusPage() {
+  const store = useServices().status;
+  const snapshot = useStatus((whole) => whole);
   useEffect(() => {
     store.start();
     return store.stop;
