@@ -14,6 +14,9 @@ import { StatusLine } from './StatusLine';
 import { WAKE_LOCK_TEXT, WakeLockKeeper, browserWakeLockDeps, type WakeLockState } from './wakeLock';
 import './wall.css';
 
+/** What stays reachable beside the wall: the fired timers' alerts (drawn above it) and dialogs (the shortcuts' help). */
+const KEEP_REACHABLE = '[data-testid="timer-alerts"], dialog';
+
 interface Props {
   readonly client: ClockClient;
   readonly snapshot: ClientSnapshot;
@@ -31,10 +34,23 @@ export function WallPage({ client, snapshot, onLeave }: Props) {
     return () => keeper.stop();
   }, []);
 
+  // The page under the wall (masthead, links) is covered: keep keyboards and screen readers out of it too.
+  useEffect(() => {
+    const covered = [...(wall.current?.parentElement?.children ?? [])].filter(
+      (element): element is HTMLElement =>
+        element instanceof HTMLElement && element !== wall.current && !element.matches(KEEP_REACHABLE),
+    );
+    for (const element of covered) element.inert = true;
+    return () => {
+      for (const element of covered) element.inert = false;
+    };
+  }, []);
+
   // Escape leaves (in fullscreen the browser takes the first Escape to leave fullscreen).
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
-      if (event.key === 'Escape' && !event.defaultPrevented) onLeave();
+      // An open dialog (the shortcuts' help) takes its own Escape.
+      if (event.key === 'Escape' && !event.defaultPrevented && document.querySelector('dialog[open]') === null) onLeave();
     };
     document.addEventListener('keydown', onKey);
     return () => document.removeEventListener('keydown', onKey);
