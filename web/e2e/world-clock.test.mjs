@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { Fleet } from "./fleet.mjs";
-import { launchBrowser, openPage, waitForState, waitForSync } from "./browser.mjs";
+import { launchBrowser, openPage, waitForState } from "./browser.mjs";
 
 let fleet;
 let browser;
@@ -61,7 +61,7 @@ test("zones added on /world are in the address, survive a reload, and are drawn 
 test("/wall shows the zone's time in large digits, says whether the screen stays on, and Escape leaves", async () => {
   const { page, context, problems } = await openPage(browser, `${fleet.url}wall?tz=Asia/Tokyo`);
   await waitForState(page, "live");
-  await waitForSync(page);
+  // Once the clock is synced, the digits.
   await page.waitForFunction(() => /^\d\d:\d\d:\d\d$/.test(document.querySelector('[data-testid="time"]').textContent));
   const fontSize = await page
     .getByTestId("time")
