@@ -12,6 +12,7 @@ import { App } from './app/App';
 import { AppServicesProvider } from './app/AppServices';
 import { bootServices } from './app/services';
 import { loadEndpoints } from './shared/endpoints';
+import './app/serviceWorker';
 import './shared/base.css';
 import './app/app.css';
 import './account/account.css';

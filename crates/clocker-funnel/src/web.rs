@@ -2,9 +2,11 @@
 //! on every `GET` no other route claims.
 //!
 //! Hashed assets (`/assets/…`) are cached for a year as immutable; every
-//! other file is revalidated on each load by its ETag. Text files are sent
-//! gzipped to clients that accept it: compressed once, at build time
-//! (`build.rs`), so no request compresses anything on the funnel's thread. A
+//! other file is revalidated on each load by its ETag (the service worker
+//! `sw.js` above all: a cached one would pin an old app shell). Text files
+//! (the web manifest, `application/manifest+json`, too) are sent gzipped to
+//! clients that accept it: compressed once, at build time (`build.rs`), so
+//! no request compresses anything on the funnel's thread. A
 //! path that names no file and has no extension gets `index.html` (the page
 //! routes on the client); one that looks like a missing file is a 404. A
 //! binary built before the UI was serves a one-line page saying how to build
@@ -102,11 +104,7 @@ fn respond(path: &str, file: EmbeddedFile, headers: &HeaderMap, policy: &str) ->
     let compressible = compressed.is_some();
     let gzip = compressible && accepts_gzip(headers);
     let etag = etag(&file, gzip);
-    let cache = if path.starts_with("assets/") {
-        "public, max-age=31536000, immutable"
-    } else {
-        "no-cache"
-    };
+    let cache = cache_control(path);
     let mut response = if headers
         .get_all(IF_NONE_MATCH)
         .iter()
@@ -144,6 +142,17 @@ fn respond(path: &str, file: EmbeddedFile, headers: &HeaderMap, policy: &str) ->
     response
 }
 
+/// How long a browser may keep the file at `path` without asking again:
+/// hashed assets forever, everything else (`index.html`, `sw.js`, the
+/// manifest, icons) revalidated on each use.
+fn cache_control(path: &str) -> &'static str {
+    if path.starts_with("assets/") {
+        "public, max-age=31536000, immutable"
+    } else {
+        "no-cache"
+    }
+}
+
 /// A strong ETag from the file's SHA-256 (computed at build time), one per
 /// encoding.
 fn etag(file: &EmbeddedFile, gzip: bool) -> String {
@@ -160,6 +169,7 @@ fn is_text(mime: &str) -> bool {
     mime.starts_with("text/")
         || mime == "application/javascript"
         || mime == "application/json"
+        || mime == "application/manifest+json"
         || mime == "image/svg+xml"
 }
 
@@ -301,6 +311,48 @@ mod tests {
         let policy = policy(&endpoints.origins(host.as_ref()));
         assert!(!policy.contains("unsafe-inline"), "{policy}");
         assert!(!policy.contains("script-src"), "{policy}");
+    }
+
+    #[tokio::test]
+    async fn the_manifest_and_the_service_worker_are_served_as_installing_needs() {
+        let get = |path: &'static str| {
+            let response = serve_file(&Uri::from_static(path), &HeaderMap::new(), &policy(&[]));
+            assert_eq!(
+                response.status(),
+                StatusCode::OK,
+                "{path} is not embedded: `make web`"
+            );
+            response
+        };
+        let manifest = get("/manifest.webmanifest");
+        assert_eq!(
+            manifest.headers()[CONTENT_TYPE],
+            "application/manifest+json; charset=utf-8"
+        );
+        let body = axum::body::to_bytes(manifest.into_body(), usize::MAX)
+            .await
+            .expect("body");
+        let parsed: serde_json::Value =
+            serde_json::from_slice(&body).expect("the manifest is JSON");
+        assert_eq!(parsed["start_url"], "/");
+
+        let worker = get("/sw.js");
+        assert_eq!(worker.headers()[CACHE_CONTROL], "no-cache");
+        assert_eq!(
+            worker.headers()[CONTENT_TYPE],
+            "text/javascript; charset=utf-8"
+        );
+    }
+
+    #[test]
+    fn only_hashed_assets_are_cached_without_asking() {
+        assert_eq!(cache_control("sw.js"), "no-cache");
+        assert_eq!(cache_control("manifest.webmanifest"), "no-cache");
+        assert_eq!(cache_control(INDEX), "no-cache");
+        assert_eq!(
+            cache_control("assets/index-abc123.js"),
+            "public, max-age=31536000, immutable"
+        );
     }
 
     #[test]

@@ -6,8 +6,14 @@
 
 import { useState } from 'react';
 import type { Status } from './connection';
+import { useOnline } from '../shared/useOnline';
 
-export function StatusLine({ status }: { readonly status: Status }) {
+/** Shown while the browser has no network and no frames arrive: nothing to show the time from. */
+const OFFLINE: Status = { state: 'reconnecting', text: 'Offline: no network, so no time to show' };
+
+export function StatusLine({ status: connection }: { readonly status: Status }) {
+  const online = useOnline();
+  const status = online || connection.state === 'live' ? connection : OFFLINE;
   // A new state, or another set of services down, is news; a countdown is not.
   const news = status.state === 'degraded' ? status.text : status.state;
   const [announced, setAnnounced] = useState({ news, text: status.text });

@@ -105,18 +105,15 @@ export class TimerFeed {
 
   private connect(): void {
     if (!this.running) return;
+    const ids = this.token === null ? this.deps.ids?.list() : undefined;
+    if (ids?.length === 0) return; // nothing to follow yet: no stream, still idle
     if (this.state === 'idle') this.setState('connecting');
     if (this.eventsUrl === null) return; // until the page knows where the stream service is
     if (this.token !== null) {
       void this.connectAccount(this.eventsUrl, this.token, this.generation);
       return;
     }
-    let url = this.eventsUrl;
-    if (this.deps.ids) {
-      const ids = this.deps.ids.list();
-      if (ids.length === 0) return; // nothing to follow yet
-      url = eventsUrlFor(url, ids, this.lastSeq);
-    }
+    const url = ids === undefined ? this.eventsUrl : eventsUrlFor(this.eventsUrl, ids, this.lastSeq);
     this.open(url, this.deps.openEvents);
   }
 

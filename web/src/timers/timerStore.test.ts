@@ -324,6 +324,20 @@ describe('TimerStore with the ids this browser set', () => {
 });
 
 describe('TimerStore before the page knows where the stream is', () => {
+  it('stays idle, with no stream, while this browser has set no timer', () => {
+    const none = new TimerStore({
+      api,
+      openEvents: openFake,
+      eventsUrl: 'http://127.0.0.1:8085/stream/timers',
+      ids: storedTimerIds(null),
+      now: () => Date.now(),
+    });
+    none.start();
+    expect(streams).toHaveLength(0);
+    expect(none.getSnapshot().stream).toBe('idle');
+    none.stop();
+  });
+
   it('says connecting, then opens the stream once configured', () => {
     const waiting = new TimerStore({
       api,
