@@ -13,6 +13,8 @@ import { useCallback, useEffect, useRef, useState, useSyncExternalStore, type Mo
 import { AccountControl } from '../account/AccountControl';
 import { AccountPage } from '../account/AccountPage';
 import { ClockPage } from '../clock/ClockPage';
+import { WallPage } from '../clock/WallPage';
+import { WorldClockPage } from '../clock/WorldClockPage';
 import { isKnownZone, withZone } from '../clock/zones';
 import { RandomPage } from '../random/RandomPage';
 import { PageNav } from '../shared/PageNav';
@@ -50,7 +52,7 @@ export function App() {
   );
 
   // Back or forward to a clock address naming another zone: show that zone.
-  const askedZone = route === 'clock' ? url.searchParams.get('tz')?.trim() : undefined;
+  const askedZone = route === 'clock' || route === 'wall' ? url.searchParams.get('tz')?.trim() : undefined;
   useEffect(() => {
     if (askedZone && isKnownZone(askedZone)) clock.setZone(askedZone);
   }, [clock, askedZone]);
@@ -113,6 +115,8 @@ export function App() {
       />
 
       {route === 'clock' && <ClockRoute homeZone={homeZone} onChooseZone={choose} />}
+      {route === 'world' && <WorldRoute />}
+      {route === 'wall' && <WallRoute onLeave={() => navigate(clockHref(zone, homeZone))} />}
       {route === 'timers' && (
         <TimersPage store={timers} now={serverNow} zone={zone} onGesture={onGesture} nextAlarm={nextAlarm} />
       )}
@@ -134,6 +138,21 @@ function ClockRoute({ homeZone, onChooseZone }: { readonly homeZone: string; rea
   const { clock } = useServices();
   const snapshot = useClock((whole) => whole);
   return <ClockPage client={clock} snapshot={snapshot} homeZone={homeZone} onChooseZone={onChooseZone} />;
+}
+
+/** The world clock, with the clock's status (re-rendered when that changes). */
+function WorldRoute() {
+  const { clock, worldClock, accounts } = useServices();
+  const status = useClock((snapshot) => snapshot.status);
+  const live = useClock((snapshot) => snapshot.receiving);
+  return <WorldClockPage clock={clock} status={status} live={live} api={worldClock} session={accounts.session} />;
+}
+
+/** Wall-clock mode, following every change of the clock's snapshot as the clock page does. */
+function WallRoute({ onLeave }: { readonly onLeave: () => void }) {
+  const { clock } = useServices();
+  const snapshot = useClock((whole) => whole);
+  return <WallPage client={clock} snapshot={snapshot} onLeave={onLeave} />;
 }
 
 function MissingPage({ path }: { readonly path: string }) {

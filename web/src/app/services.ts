@@ -16,6 +16,8 @@ import { SessionStore } from '../account/session';
 import { openBrowserSocket, socketUrl } from '../clock/browserSocket';
 import { ClockClient } from '../clock/client';
 import { timerResolution } from '../clock/sync';
+import { WorldClockApi } from '../clock/worldClockApi';
+import type { WorldClockDeps } from '../clock/WorldClockPage';
 import { browserZone, startZone } from '../clock/zones';
 import { RANDOM_STREAM_PATH, RandomStore } from '../random/randomStore';
 import { afterReady } from '../shared/afterReady';
@@ -37,6 +39,8 @@ export interface AppServices {
   readonly timers: TimerStore;
   readonly random: RandomStore;
   readonly status: StatusStore;
+  /** The world clock's calls on the gateway. */
+  readonly worldClock: WorldClockDeps;
   /** The server's clock now, unix ms (the device's until the clock is synced). */
   readonly serverNow: () => number;
   /** Called on presses that may later want to make a sound. */
@@ -124,6 +128,7 @@ export function bootServices(): BootedServices {
       timers,
       random,
       status,
+      worldClock: afterReady(endpoints.then((known) => new WorldClockApi(fetchFromPage, known))),
       serverNow,
       onGesture: () => beeper.unlock(),
       sound,

@@ -1,9 +1,17 @@
-/** The clock page (`/`): status, the live clock, the zone picker, clock sync and the services. */
+/**
+ * The clock page (`/`): status, the live clock (with a word when the
+ * services' zone rules are not the browser's, and the milliseconds switch),
+ * the zone picker, clock sync and the services.
+ */
 
 import { useMemo } from 'react';
 import type { ClockClient, ClientSnapshot } from './client';
 import { allZones } from './zones';
 import { LiveClock } from './LiveClock';
+import { MillisecondsSwitch } from './MillisecondsSwitch';
+import { ServiceTimeNotice } from './ServiceTimeNotice';
+import { useShowMilliseconds } from './showMilliseconds';
+import { WallLink } from './WallLink';
 import { ServicesPanel } from './ServicesPanel';
 import { StatusLine } from './StatusLine';
 import { SyncPanel } from './SyncPanel';
@@ -19,12 +27,25 @@ interface Props {
 
 export function ClockPage({ client, snapshot, homeZone, onChooseZone }: Props) {
   const zones = useMemo(allZones, []);
+  const showMilliseconds = useShowMilliseconds();
   return (
     <>
-      <main className="main" id="main" tabIndex={-1}>
-        <LiveClock client={client} zone={snapshot.zone} live={snapshot.receiving}>
+      <main className="main" id="main" tabIndex={-1} aria-labelledby="clock-title">
+        <h2 className="visually-hidden" id="clock-title">
+          Live clock
+        </h2>
+        <LiveClock client={client} zone={snapshot.zone} live={snapshot.receiving} showMilliseconds={showMilliseconds}>
           <StatusLine status={snapshot.status} />
         </LiveClock>
+        <div className="clock-options">
+          <ServiceTimeNotice
+            zone={snapshot.zone}
+            serviceOffset={snapshot.serviceOffset}
+            now={client.serverNow() ?? Date.now()}
+          />
+          <MillisecondsSwitch />
+          <WallLink zone={snapshot.zone} />
+        </div>
 
         <div className="panels">
           <ZonePanel

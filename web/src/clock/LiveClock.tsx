@@ -1,24 +1,32 @@
 /**
- * The clock itself: HH:MM:SS.mmm, the date, the zone with its UTC offset, and
- * the analog face. One requestAnimationFrame loop writes them straight into
- * the DOM from the client's estimate of the server's time, so the
- * milliseconds run smoothly without re-rendering React sixty times a second.
- * Each frame shows the time for when it reaches the screen (`frameClock`).
+ * The clock itself: HH:MM:SS.mmm (HH:MM:SS without milliseconds), the date,
+ * the zone with its UTC offset, and the analog face. One requestAnimationFrame
+ * loop writes them straight into the DOM from the client's estimate of the
+ * server's time shifted by the zone's offset as the services' frames give it
+ * (`serviceTime.ts`; the browser's rules until the first complete frame), so
+ * the milliseconds run smoothly without re-rendering React sixty times a
+ * second. Each frame shows the time for when it reaches the screen (`frameClock`).
  */
 
 import { useLayoutEffect, useRef, type ReactNode } from 'react';
 import type { ClockClient } from './client';
-import { UNKNOWN_TIME, formatClock, formatDate, formatZoneLabel, zoneClock } from '../shared/format';
+import { formatZoneLabel } from '../shared/format';
 import { FrameClock } from './frameClock';
 import { NO_HANDS, handAngles } from './hands';
 import { useReducedMotion } from '../shared/useReducedMotion';
 import { AnalogFace, type AnalogFaceHandle } from './AnalogFace';
+import { fieldsAtOffset } from './serviceTime';
+import { formatShownDate, formatShownTime, offsetToShow } from './shownTime';
 
 interface Props {
   readonly client: ClockClient;
   readonly zone: string;
   /** Frames are arriving: otherwise the clock is dimmed and marked as not live. */
   readonly live: boolean;
+  /** Whether the digits include milliseconds. */
+  readonly showMilliseconds: boolean;
+  /** Whether the analog face is drawn beside the digits (default: yes). */
+  readonly analog?: boolean;
   /** Shown above the time (the connection status). */
   readonly children?: ReactNode;
 }
@@ -27,7 +35,7 @@ interface Props {
 const NOT_SYNCED = 'Synchronising with the server…';
 const NO_TIME = 'The server cannot tell the time right now';
 
-export function LiveClock({ client, zone, live, children }: Props) {
+export function LiveClock({ client, zone, live, showMilliseconds, analog = true, children }: Props) {
   const time = useRef<HTMLParagraphElement>(null);
   const date = useRef<HTMLParagraphElement>(null);
   const zoneLine = useRef<HTMLParagraphElement>(null);
@@ -36,7 +44,6 @@ export function LiveClock({ client, zone, live, children }: Props) {
 
   // A layout effect, so the first time is drawn before the page is painted.
   useLayoutEffect(() => {
-    const clock = zoneClock(zone);
     let shownTime = '';
     let labelKey = '';
     let request = 0;
@@ -47,27 +54,28 @@ export function LiveClock({ client, zone, live, children }: Props) {
       frames.note(frameStart);
       const serverNow = client.serverTimeAt(performance.timeOrigin + frames.shownAt(frameStart));
       const hidden = client.hiddenFields();
-      const known = serverNow !== null && clock !== null && hidden.size < 4;
-      const fields = known ? clock.fieldsAt(serverNow) : null;
+      const instant = serverNow ?? Date.now();
+      const offset = offsetToShow(zone, client.serviceOffsetFor(zone), instant);
+      const known = serverNow !== null && offset !== null && hidden.size < 4;
+      const fields = known ? fieldsAtOffset(serverNow, offset) : null;
 
-      const text = fields === null ? UNKNOWN_TIME : formatClock(fields, hidden);
+      const text = formatShownTime(fields, hidden, showMilliseconds);
       if (text !== shownTime && time.current) {
         time.current.textContent = text;
         shownTime = text;
       }
       face.current?.setHands(fields === null ? NO_HANDS : handAngles(fields, hidden, !reducedMotion));
 
-      // The date and the offset change on whole minutes at most: format them only then.
-      const instant = serverNow ?? Date.now();
+      // The date and the offset change on whole minutes (or a new offset) at most: format them only then.
       const minute = Math.floor(instant / 60_000);
-      const key = `${minute}|${serverNow === null}|${known}`;
+      const key = `${minute}|${serverNow === null}|${known}|${offset}`;
       if (key !== labelKey) {
         labelKey = key;
         if (date.current) {
-          date.current.textContent = known ? formatDate(zone, instant) : serverNow === null ? NOT_SYNCED : NO_TIME;
+          date.current.textContent = known ? formatShownDate(instant, offset) : serverNow === null ? NOT_SYNCED : NO_TIME;
         }
         if (zoneLine.current) {
-          zoneLine.current.textContent = clock === null ? zone : formatZoneLabel(zone, clock.offsetAt(instant));
+          zoneLine.current.textContent = offset === null ? zone : formatZoneLabel(zone, offset);
         }
       }
     };
@@ -77,7 +85,7 @@ export function LiveClock({ client, zone, live, children }: Props) {
     };
     loop(performance.now());
     return () => cancelAnimationFrame(request);
-  }, [client, zone, reducedMotion]);
+  }, [client, zone, reducedMotion, showMilliseconds]);
 
   return (
     <section className="clock" data-live={live} aria-label="Clock">
@@ -90,9 +98,11 @@ export function LiveClock({ client, zone, live, children }: Props) {
           <p className="clock__zone" data-testid="zone" ref={zoneLine} />
         </div>
       </div>
-      <div className="clock__analog">
-        <AnalogFace ref={face} />
-      </div>
+      {analog && (
+        <div className="clock__analog">
+          <AnalogFace ref={face} />
+        </div>
+      )}
     </section>
   );
 }

@@ -20,6 +20,7 @@ import {
 } from './connection';
 import type { FieldName } from '../shared/format';
 import { hiddenFields, parseServerMessage, pingMessage, zoneMessage, type Frame, type Pong } from './protocol';
+import { ServiceTime, type ZoneOffset } from './serviceTime';
 import { OffsetEstimator, type SyncEstimate } from './sync';
 import { sameZone } from './zones';
 import { createStore, type Store } from '../shared/store';
@@ -71,6 +72,8 @@ export interface ClientSnapshot {
   readonly sync: SyncEstimate | null;
   /** A message for people, e.g. a zone the server refused. */
   readonly notice: string | null;
+  /** The zone's offset from UTC by the latest complete frame (`serviceTime.ts`), or null before one. */
+  readonly serviceOffset: ZoneOffset | null;
 }
 
 /** How the sync stands; the browser tests read it from the sync panel's data attributes. */
@@ -128,6 +131,7 @@ export class ClockClient {
   private readonly deps: ClientDeps;
   private readonly estimator: OffsetEstimator;
   private readonly backoff: Backoff;
+  private readonly serviceTime = new ServiceTime();
   private readonly store: Store<ClientSnapshot>;
 
   private conn: ConnectionState;
@@ -195,6 +199,11 @@ export class ClockClient {
   /** The server's clock at `clientMs` on the client timeline, or null before the first sample. */
   serverTimeAt(clientMs: number): number | null {
     return this.estimate === null ? null : clientMs + this.estimate.offsetMs;
+  }
+
+  /** `zone`'s offset from UTC as the services' latest complete frame for it gave, or null. */
+  serviceOffsetFor(zone: string): number | null {
+    return this.serviceTime.offsetFor(zone);
   }
 
   /** The clock fields the latest frame could not fill. */
@@ -319,6 +328,7 @@ export class ClockClient {
       this.leaving = [];
       this.socketZone = frame.tz;
       this.zone = frame.tz;
+      this.serviceTime.note(frame.tz, frame);
     }
     const serverNow = this.serverNow();
     if (frame.unixMs !== null && serverNow !== null && Math.abs(serverNow - frame.unixMs) > FRAME_DISAGREES_MS) {
@@ -426,6 +436,7 @@ export class ClockClient {
       outage: this.conn.outage,
       sync: this.estimate,
       notice: this.notice,
+      serviceOffset: this.serviceTime.current(),
     };
   }
 
@@ -441,7 +452,8 @@ export class ClockClient {
       next.degraded !== prev.degraded ||
       next.outage !== prev.outage ||
       next.sync !== prev.sync ||
-      next.notice !== prev.notice;
+      next.notice !== prev.notice ||
+      next.serviceOffset !== prev.serviceOffset;
     if (!changed) return;
     this.store.set(next);
   }

@@ -9,7 +9,16 @@ describe('parseServerMessage', () => {
       '"unix_ms":1795426867042,"tz":"Europe/Paris","seq":1234}';
     expect(parseServerMessage(text)).toEqual({
       kind: 'frame',
-      frame: { tz: 'Europe/Paris', seq: 1234, unixMs: 1795426867042, degraded: [] },
+      frame: {
+        tz: 'Europe/Paris',
+        seq: 1234,
+        unixMs: 1795426867042,
+        hours: 9,
+        minutes: 41,
+        seconds: 7,
+        milliseconds: 42,
+        degraded: [],
+      },
     });
   });
 
@@ -19,6 +28,7 @@ describe('parseServerMessage', () => {
       '"unix_ms":1795426867042,"tz":"UTC","seq":5,"degraded":["minutes"]}';
     const message = parseServerMessage(text);
     expect(message.kind === 'frame' && message.frame.degraded).toEqual(['minutes']);
+    expect(message.kind === 'frame' && message.frame.minutes).toBeNull();
   });
 
   it('reads a pong, with or without the server times', () => {

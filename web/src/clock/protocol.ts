@@ -5,13 +5,15 @@
  */
 
 import type { FieldName } from '../shared/format';
+import type { FrameTime } from './serviceTime';
 import { isRecord, numberOrNull } from '../shared/json';
 
 /** The services a frame is assembled from, in the order the page lists them. */
 export const SERVICES = ['current-time', 'hours', 'minutes', 'seconds', 'milliseconds'] as const;
 export type ServiceName = (typeof SERVICES)[number];
 
-export interface Frame {
+/** A clock frame: its wall-clock fields and instant (`FrameTime`, null where a service did not answer) and more. */
+export interface Frame extends FrameTime {
   /** The zone's canonical IANA name. */
   readonly tz: string;
   readonly seq: number | null;
@@ -61,6 +63,10 @@ export function parseServerMessage(text: string): ServerMessage {
       tz: value.tz,
       seq: typeof value.seq === 'number' ? value.seq : null,
       unixMs: numberOrNull(value.unix_ms),
+      hours: numberOrNull(value.hours),
+      minutes: numberOrNull(value.minutes),
+      seconds: numberOrNull(value.seconds),
+      milliseconds: numberOrNull(value.milliseconds),
       degraded,
     },
   };

@@ -1,7 +1,7 @@
 /** Links between the pages; a plain click routes on the page instead of loading it again. */
 
 import type { MouseEvent } from 'react';
-import { RANDOM_HREF, STATUS_HREF, TIMERS_HREF, isPlainClick, type Route } from './routes';
+import { RANDOM_HREF, STATUS_HREF, TIMERS_HREF, WORLD_HREF, isPlainClick, type Route } from './routes';
 
 interface Props {
   readonly route: Route;
@@ -27,6 +27,7 @@ export function PageNav({ route, clockHref, onNavigate }: Props) {
     <nav className="nav" aria-label="Pages">
       <ul className="nav__list">
         {link(clockHref, 'clock', 'Clock')}
+        {link(WORLD_HREF, 'world', 'World')}
         {link(TIMERS_HREF, 'timers', 'Timers')}
         {link(RANDOM_HREF, 'random', 'Random')}
         {link(STATUS_HREF, 'status', 'Status')}

@@ -19,6 +19,14 @@ describe('routeOf', () => {
     expect(routeOf('/account')).toBe('account');
     expect(routeOf('/account/')).toBe('account');
   });
+
+  it('maps /world to the world clock and /wall to wall-clock mode, each with its title', () => {
+    expect(routeOf('/world')).toBe('world');
+    expect(routeOf('/wall/')).toBe('wall');
+    expect(routeOf('/walls')).toBe('missing');
+    expect(titleOf('world')).toBe('Clocker — world clock');
+    expect(titleOf('wall')).toBe('Clocker — wall clock');
+  });
 });
 
 describe('clockHref', () => {

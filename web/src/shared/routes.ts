@@ -1,5 +1,6 @@
 /**
- * The page's routes: the clock at `/` (with `?tz=` as ever), the timers
+ * The page's routes: the clock at `/` (with `?tz=` as ever), the world
+ * clock at `/world` (`?zones=`), wall-clock mode at `/wall` (`?tz=`), the timers
  * at `/timers`, the random numbers' live stream at `/random`, the
  * supervised services at `/status` and signing in at `/account`. The funnel answers every extension-less
  * path with index.html, so the page routes on the client with history.pushState.
@@ -7,8 +8,10 @@
 
 import { sameZone, withZone } from '../clock/zones';
 
-export type Route = 'clock' | 'timers' | 'random' | 'status' | 'account' | 'missing';
+export type Route = 'clock' | 'world' | 'wall' | 'timers' | 'random' | 'status' | 'account' | 'missing';
 
+export const WORLD_HREF = '/world';
+export const WALL_HREF = '/wall';
 export const TIMERS_HREF = '/timers';
 export const RANDOM_HREF = '/random';
 export const STATUS_HREF = '/status';
@@ -18,6 +21,8 @@ export const ACCOUNT_HREF = '/account';
 export function routeOf(pathname: string): Route {
   const path = pathname.replace(/\/+$/, '') || '/';
   if (path === '/') return 'clock';
+  if (path === WORLD_HREF) return 'world';
+  if (path === WALL_HREF) return 'wall';
   if (path === TIMERS_HREF) return 'timers';
   if (path === RANDOM_HREF) return 'random';
   if (path === STATUS_HREF) return 'status';
@@ -50,6 +55,10 @@ export function titleOf(route: Route): string {
   switch (route) {
     case 'clock':
       return 'Clocker — a live clock';
+    case 'world':
+      return 'Clocker — world clock';
+    case 'wall':
+      return 'Clocker — wall clock';
     case 'timers':
       return 'Clocker — timers';
     case 'random':
