@@ -75,6 +75,7 @@ test("offline, the app opens from the service worker, says it is offline and sho
       const text = await page.getByTestId(field).textContent();
       assert.doesNotMatch(text, /\d/, `the ${field} shows digits offline: ${text}`);
     }
+    assert.match(await page.getByTestId("date").textContent(), /^Offline/, "the date line says why there is no time");
     assert.deepEqual(problems, []);
   } finally {
     await context.close();

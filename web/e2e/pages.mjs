@@ -7,7 +7,7 @@ import { PATIENCE_MS, openPage } from "./browser.mjs";
 
 /** Every page, as the checks that visit them all see it: a new page is one line here. */
 export const PAGES = [
-  { name: "clock", path: "/", heading: { name: "Clocker", level: 1 } },
+  { name: "clock", path: "/", heading: { name: "Live clock", level: 2 } },
   { name: "world", path: "/world?zones=Asia/Tokyo,Europe/Paris,America/New_York", heading: { name: "World clock", level: 2 } },
   { name: "wall", path: "/wall?tz=Asia/Tokyo", heading: { name: "Wall clock", level: 2 } },
   { name: "timers", path: "/timers", heading: { name: "Timers", level: 2 }, prepare: timersRunningAndFired },

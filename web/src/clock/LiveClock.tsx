@@ -33,6 +33,7 @@ interface Props {
 
 /** What the date line says when there is no time to show. */
 const NOT_SYNCED = 'Synchronising with the server…';
+const OFFLINE = 'Offline: no time until the network is back';
 const NO_TIME = 'The server cannot tell the time right now';
 
 export function LiveClock({ client, zone, live, showMilliseconds, analog = true, children }: Props) {
@@ -68,11 +69,13 @@ export function LiveClock({ client, zone, live, showMilliseconds, analog = true,
 
       // The date and the offset change on whole minutes (or a new offset) at most: format them only then.
       const minute = Math.floor(instant / 60_000);
-      const key = `${minute}|${serverNow === null}|${known}|${offset}`;
+      const online = navigator.onLine;
+      const key = `${minute}|${serverNow === null}|${known}|${offset}|${online}`;
       if (key !== labelKey) {
         labelKey = key;
         if (date.current) {
-          date.current.textContent = known ? formatShownDate(instant, offset) : serverNow === null ? NOT_SYNCED : NO_TIME;
+          const waiting = online ? NOT_SYNCED : OFFLINE;
+          date.current.textContent = known ? formatShownDate(instant, offset) : serverNow === null ? waiting : NO_TIME;
         }
         if (zoneLine.current) {
           zoneLine.current.textContent = offset === null ? zone : formatZoneLabel(zone, offset);
