@@ -95,6 +95,30 @@ async fn cors_admits_the_funnels_origin_and_no_other() {
     );
 }
 
+/// The web page saves its world clock with a PUT from the funnel's origin.
+#[tokio::test]
+async fn cors_admits_a_put_from_the_funnels_origin() {
+    let gateway = start(false).await;
+    let preflight = Request::builder()
+        .method(Method::OPTIONS)
+        .uri("/api/account/world-clock")
+        .header(header::ORIGIN, FUNNEL_ORIGIN)
+        .header(header::ACCESS_CONTROL_REQUEST_METHOD, "PUT")
+        .header(
+            header::ACCESS_CONTROL_REQUEST_HEADERS,
+            "authorization,content-type",
+        )
+        .body(Body::empty())
+        .expect("request");
+    let answer = gateway.send(preflight).await;
+    let methods = answer
+        .headers()
+        .get(header::ACCESS_CONTROL_ALLOW_METHODS)
+        .and_then(|methods| methods.to_str().ok())
+        .unwrap_or_default();
+    assert!(methods.contains("PUT"), "{methods:?}");
+}
+
 #[tokio::test]
 async fn the_openapi_document_is_3_1_and_covers_every_route() {
     let gateway = start(false).await;
@@ -111,6 +135,9 @@ async fn the_openapi_document_is_3_1_and_covers_every_route() {
         ("/random/number", "get"),
         ("/random/string", "get"),
         ("/api/time", "get"),
+        ("/api/time/next", "get"),
+        ("/api/account/world-clock", "get"),
+        ("/api/account/world-clock", "put"),
         ("/api/accounts", "post"),
         ("/api/accounts/me", "get"),
         ("/api/sessions", "post"),
