@@ -3,8 +3,8 @@
 
 use clocker_wire::{MAX_WORLD_CLOCK_ZONES, MAX_ZONE_NAME_BYTES};
 
-use crate::accounts::{Accounts, NO_SESSION};
 use crate::AccountsError;
+use crate::accounts::{Accounts, NO_SESSION};
 
 /// How much of a too-long name a message quotes.
 const QUOTED_CHARS: usize = 24;
@@ -138,7 +138,10 @@ mod tests {
         assert!(message.contains("up to 12"), "{message}");
         for bad in ["", " UTC", "../../etc/passwd", "UTC\n", "+01:00"] {
             let message = refusal(&names(&[bad]));
-            assert!(message.starts_with("unknown time zone"), "{bad:?}: {message}");
+            assert!(
+                message.starts_with("unknown time zone"),
+                "{bad:?}: {message}"
+            );
             assert!(!message.contains('\n'), "{bad:?}: {message}");
         }
     }
@@ -152,6 +155,9 @@ mod tests {
             "time zone names are at most 64 bytes ('Europe/xxxxxxxxxxxxxxxxx…' has 107)"
         );
         let at_the_limit = refusal(&["x".repeat(64)]);
-        assert!(at_the_limit.starts_with("unknown time zone"), "{at_the_limit}");
+        assert!(
+            at_the_limit.starts_with("unknown time zone"),
+            "{at_the_limit}"
+        );
     }
 }

@@ -190,7 +190,10 @@ impl Store {
         account_id: &str,
         zones: &[String],
     ) -> Result<bool, StoreError> {
-        if zones.iter().any(|zone| zone.is_empty() || zone.contains(['\n', '\r'])) {
+        if zones
+            .iter()
+            .any(|zone| zone.is_empty() || zone.contains(['\n', '\r']))
+        {
             return Err(StoreError::Internal(sqlx::Error::Protocol(
                 "a world clock's zone names are neither empty nor hold a line break".into(),
             )));

@@ -11,7 +11,9 @@ use tonic::{Code, Request, Status};
 use crate::support::{PASSWORD, Service, assert_code, login, register};
 
 async fn get(client: &mut AccountsClient<Channel>, token: &str) -> Result<Vec<String>, Status> {
-    let request = GetWorldClockRequest { token: token.into() };
+    let request = GetWorldClockRequest {
+        token: token.into(),
+    };
     Ok(client.get_world_clock(request).await?.into_inner().zones)
 }
 
@@ -29,7 +31,9 @@ async fn set(
 
 /// A new account's session token.
 async fn signed_in(client: &mut AccountsClient<Channel>, username: &str) -> String {
-    register(client, username, PASSWORD).await.expect("registered");
+    register(client, username, PASSWORD)
+        .await
+        .expect("registered");
     login(client, username, PASSWORD).await.expect("logged in")
 }
 
