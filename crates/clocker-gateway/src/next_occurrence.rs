@@ -28,17 +28,6 @@ pub enum Adjustment {
     Repeated,
 }
 
-impl Adjustment {
-    /// As the reply names it.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Adjustment::None => "none",
-            Adjustment::Skipped => "skipped",
-            Adjustment::Repeated => "repeated",
-        }
-    }
-}
-
 /// When a wall time next occurs, and what happened to it on the way.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NextOccurrence {

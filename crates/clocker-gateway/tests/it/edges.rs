@@ -65,22 +65,26 @@ async fn malformed_json_is_400_and_unknown_routes_404_json() {
     );
 }
 
+/// A browser's preflight from `origin` for a `method` request to `uri` with
+/// a bearer token and a JSON body.
+fn preflight(origin: &str, method: &str, uri: &str) -> Request<Body> {
+    Request::builder()
+        .method(Method::OPTIONS)
+        .uri(uri)
+        .header(header::ORIGIN, origin)
+        .header(header::ACCESS_CONTROL_REQUEST_METHOD, method)
+        .header(
+            header::ACCESS_CONTROL_REQUEST_HEADERS,
+            "authorization,content-type",
+        )
+        .body(Body::empty())
+        .expect("request")
+}
+
 #[tokio::test]
 async fn cors_admits_the_funnels_origin_and_no_other() {
     let gateway = start(true).await;
-    let preflight = |origin: &str| {
-        Request::builder()
-            .method(Method::OPTIONS)
-            .uri("/api/timers")
-            .header(header::ORIGIN, origin)
-            .header(header::ACCESS_CONTROL_REQUEST_METHOD, "POST")
-            .header(
-                header::ACCESS_CONTROL_REQUEST_HEADERS,
-                "authorization,content-type",
-            )
-            .body(Body::empty())
-            .expect("request")
-    };
+    let preflight = |origin: &str| preflight(origin, "POST", "/api/timers");
     let allowed = gateway.send(preflight(FUNNEL_ORIGIN)).await;
     assert_eq!(
         allowed.headers().get(header::ACCESS_CONTROL_ALLOW_ORIGIN),
@@ -99,18 +103,9 @@ async fn cors_admits_the_funnels_origin_and_no_other() {
 #[tokio::test]
 async fn cors_admits_a_put_from_the_funnels_origin() {
     let gateway = start(false).await;
-    let preflight = Request::builder()
-        .method(Method::OPTIONS)
-        .uri("/api/account/world-clock")
-        .header(header::ORIGIN, FUNNEL_ORIGIN)
-        .header(header::ACCESS_CONTROL_REQUEST_METHOD, "PUT")
-        .header(
-            header::ACCESS_CONTROL_REQUEST_HEADERS,
-            "authorization,content-type",
-        )
-        .body(Body::empty())
-        .expect("request");
-    let answer = gateway.send(preflight).await;
+    let answer = gateway
+        .send(preflight(FUNNEL_ORIGIN, "PUT", "/api/account/world-clock"))
+        .await;
     let methods = answer
         .headers()
         .get(header::ACCESS_CONTROL_ALLOW_METHODS)
