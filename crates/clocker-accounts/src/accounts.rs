@@ -50,7 +50,7 @@ pub struct LiveSession {
 /// connections, so a storm of logins leaves WhoAmI and Logout theirs.
 const STORE_CALLS: usize = 2;
 
-const NO_SESSION: &str = "the session is unknown, ended or expired; log in again";
+pub(crate) const NO_SESSION: &str = "the session is unknown, ended or expired; log in again";
 
 /// Users, password hashes and sessions.
 pub struct Accounts {

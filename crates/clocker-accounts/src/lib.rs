@@ -13,6 +13,8 @@
 //! - `password`: argon2id hashing off the event loop, on a pool of its own
 //!   fed by `job_queue` (bounded; a cancelled caller's job is taken out).
 //! - `token`: session tokens and the digests stored for them.
+//! - `world_clock`: an account's list of time zones, and what it may hold
+//!   ([`canonical_zones`]).
 //! - `throttle`: delays for password guesses and registrations.
 //! - `lru_map`: the bounded map the throttle keeps its records in.
 //! - `error`: what can go wrong, and the one mapping to gRPC.
@@ -21,7 +23,7 @@
 //! with the runtime's health, reflection, metrics and budget. Register and
 //! Login hash a password, which is slow by design, so they get
 //! [`AccountsConfig::password_budget`] instead of the 50 ms method budget;
-//! Logout and WhoAmI keep it.
+//! Logout, WhoAmI, GetWorldClock and SetWorldClock keep it.
 
 mod accounts;
 mod credentials;
@@ -32,6 +34,7 @@ mod password;
 mod service;
 mod throttle;
 mod token;
+mod world_clock;
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::sync::Arc;
@@ -52,6 +55,7 @@ pub use error::{AccountsError, BAD_CREDENTIALS};
 pub use password::PasswordHasher;
 pub use service::AccountsService;
 pub use throttle::{LoginAttempt, Throttle, ThrottlePolicy};
+pub use world_clock::canonical_zones;
 
 /// The service's name (in logs, metrics and errors).
 pub const NAME: &str = "accounts";

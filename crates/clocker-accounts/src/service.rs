@@ -8,8 +8,9 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
 
 use clocker_proto::v1::{
-    self, Account as AccountMessage, LoginReply, LoginRequest, LogoutReply, LogoutRequest,
-    RegisterReply, RegisterRequest, WhoAmIReply, WhoAmIRequest,
+    self, Account as AccountMessage, GetWorldClockRequest, LoginReply, LoginRequest, LogoutReply,
+    LogoutRequest, RegisterReply, RegisterRequest, SetWorldClockRequest, WhoAmIReply,
+    WhoAmIRequest, WorldClockReply,
 };
 use clocker_runtime::{PeerAddr, client_ip, session_token};
 use jiff::Timestamp;
@@ -94,6 +95,27 @@ impl v1::accounts_server::Accounts for AccountsService {
             account: Some(account_message(&session.account)),
             expires_at: Some(timestamp(session.expires_at)),
         }))
+    }
+
+    async fn get_world_clock(
+        &self,
+        request: Request<GetWorldClockRequest>,
+    ) -> Result<Response<WorldClockReply>, Status> {
+        let token = session_token(request.metadata(), &request.get_ref().token);
+        let zones = self.accounts.world_clock(&token).await?;
+        Ok(Response::new(WorldClockReply { zones }))
+    }
+
+    async fn set_world_clock(
+        &self,
+        request: Request<SetWorldClockRequest>,
+    ) -> Result<Response<WorldClockReply>, Status> {
+        let token = session_token(request.metadata(), &request.get_ref().token);
+        let zones = self
+            .accounts
+            .set_world_clock(&token, &request.get_ref().zones)
+            .await?;
+        Ok(Response::new(WorldClockReply { zones }))
     }
 }
 

@@ -9,6 +9,8 @@
 //!   against its type's table, errors in plain words naming the field);
 //!   `routes/shared_errors.rs` documents the errors routes share.
 //! - [`state`]: the located gRPC clients and the bounded upstream call.
+//! - [`next_occurrence`]: when a time of day next occurs in a zone, DST
+//!   days included (`GET /api/time/next`, for alarms).
 //! - `GET /openapi.json`: an OpenAPI 3.1 document of every route, built
 //!   from the handlers' annotations (utoipa), so it cannot drift from them;
 //!   it declares every limit the gateway and the services behind it keep
@@ -21,6 +23,7 @@
 //! hang. CORS admits the funnel's origin unless told otherwise; only the
 //! hosts of [`GatewayConfig::allowed_hosts`] are answered (DNS rebinding).
 
+pub mod next_occurrence;
 mod routes;
 pub mod state;
 

@@ -10,6 +10,7 @@ mod random;
 mod shared_errors;
 mod time;
 mod timers;
+mod world_clock;
 
 use std::sync::Arc;
 
@@ -36,7 +37,7 @@ use shared_errors::{ErrorBody, document_shared_errors};
         license(name = "MIT")
     ),
     paths(get_metrics, get_liveness),
-    components(schemas(ErrorBody)),
+    components(schemas(ErrorBody, time::KnownZone)),
     modifiers(&BearerAuth)
 )]
 struct ApiDoc;
@@ -49,6 +50,7 @@ fn documented_routes() -> (Router<Shared>, utoipa::openapi::OpenApi) {
         .merge(random::router())
         .merge(time::router())
         .merge(accounts::router())
+        .merge(world_clock::router())
         .merge(timers::router())
         .routes(routes!(get_openapi))
         .split_for_parts();

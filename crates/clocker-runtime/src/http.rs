@@ -140,7 +140,7 @@ pub fn allowed_origin<'a>(origins: &[String], origin: &'a str) -> Option<&'a str
 }
 
 /// CORS for `origins` (see [`allowed_origins`]): simple and preflighted
-/// `GET`, `POST` and `DELETE` with a bearer token and a JSON body.
+/// `GET`, `POST`, `PUT` and `DELETE` with a bearer token and a JSON body.
 pub fn cors(origins: &[String]) -> CorsLayer {
     let allow = if origins.iter().any(|origin| origin == "*") {
         AllowOrigin::any()
@@ -154,7 +154,7 @@ pub fn cors(origins: &[String]) -> CorsLayer {
     };
     CorsLayer::new()
         .allow_origin(allow)
-        .allow_methods([Method::GET, Method::POST, Method::DELETE])
+        .allow_methods([Method::GET, Method::POST, Method::PUT, Method::DELETE])
         .allow_headers([
             header::AUTHORIZATION,
             header::CONTENT_TYPE,

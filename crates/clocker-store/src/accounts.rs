@@ -1,7 +1,9 @@
 //! Accounts and sessions: the rows and the queries on them.
 //!
 //! Usernames arrive already validated and case-folded; password hashes are
-//! PHC strings; sessions are keyed by the hex SHA-256 of their token.
+//! PHC strings; sessions are keyed by the hex SHA-256 of their token. An
+//! account's world clock (its list of time zones) is a column of its row,
+//! the names one a line.
 
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -158,6 +160,47 @@ impl Store {
     pub async fn delete_session(&self, token_sha256: &str) -> Result<bool, StoreError> {
         let done = sqlx::query("DELETE FROM sessions WHERE token_sha256 = $1")
             .bind(token_sha256)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// The world clock of the account `account_id`: its time zones, in the
+    /// order set; `None` when there is no such account.
+    pub async fn get_world_clock(
+        &self,
+        account_id: &str,
+    ) -> Result<Option<Vec<String>>, StoreError> {
+        let row = sqlx::query("SELECT world_clock FROM accounts WHERE id = $1")
+            .bind(account_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let stored: String = row.try_get("world_clock")?;
+        Ok(Some(stored.lines().map(str::to_owned).collect()))
+    }
+
+    /// Replaces the world clock of the account `account_id` with `zones`
+    /// (zone names, already checked: none empty, none with a line break);
+    /// `false` when there is no such account.
+    pub async fn set_world_clock(
+        &self,
+        account_id: &str,
+        zones: &[String],
+    ) -> Result<bool, StoreError> {
+        if zones
+            .iter()
+            .any(|zone| zone.is_empty() || zone.contains(['\n', '\r']))
+        {
+            return Err(StoreError::Internal(sqlx::Error::Protocol(
+                "a world clock's zone names are neither empty nor hold a line break".into(),
+            )));
+        }
+        let done = sqlx::query("UPDATE accounts SET world_clock = $1 WHERE id = $2")
+            .bind(zones.join("\n"))
+            .bind(account_id)
             .execute(&self.pool)
             .await?;
         Ok(done.rows_affected() > 0)

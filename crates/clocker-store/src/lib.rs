@@ -8,7 +8,8 @@
 //!   why it could not be.
 //! - `migrations`: the schema's history (`migrations/` beside this crate),
 //!   applied by [`Store::connect`], with what it leaves table by table.
-//! - `accounts`: accounts and sessions (`insert_account`, `get_live_session`, …).
+//! - `accounts`: accounts, sessions and world clocks (`insert_account`,
+//!   `get_live_session`, `set_world_clock`, …).
 //! - `timers`: timers and their events (`insert_timer`, `end_timers`, …).
 //! - `timer_limits`: quotas, owner-filtered replay and retention of timers.
 //! - `idempotency`: keys that let a retried write answer what it first did.

@@ -9,7 +9,7 @@
 //!
 //! What the migrations leave, table by table:
 //! - `accounts`, `sessions` (0001): users and their sessions, by account and
-//!   by expiry.
+//!   by expiry; each account's world clock (0007), a column of its row.
 //! - `timers` (0002, 0004, 0005): pending ones by due time (the start-up
 //!   load); an account's timers, newest first (`timers_by_owner`); pending
 //!   ones per account and per anonymous address (quotas); ended ones by when
@@ -55,6 +55,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         6,
         "idempotency keys",
         include_str!("../migrations/0006_idempotency_keys.sql"),
+    ),
+    (
+        7,
+        "world clock",
+        include_str!("../migrations/0007_world_clock.sql"),
     ),
 ];
 

@@ -11,11 +11,13 @@
 //!   control endpoint serves it and the funnel's `/status.json` passes it
 //!   on, and the client that fetches them ([`fetch_rows`]).
 //! - [`frame`]: the clock frame pushed to browsers ([`Frame`]).
+//! - [`world_clock`]: how many zones an account's world clock holds.
 
 pub mod frame;
 pub mod supervisor;
 pub mod timer_duration;
 pub mod timers;
+pub mod world_clock;
 
 pub use frame::Frame;
 pub use supervisor::{MAX_ROWS_BYTES, ROWS_PATH, Row};
@@ -23,3 +25,4 @@ pub use timer_duration::{
     InvalidDuration, MAX_TOTAL_SECONDS, MIN_TOTAL_SECONDS, TimerDuration, fuzz_timer_duration,
 };
 pub use timers::{MAX_WATCH_IDS, SetTimerJson, TimerJson, rfc3339, unix_ms};
+pub use world_clock::{MAX_WORLD_CLOCK_ZONES, MAX_ZONE_NAME_BYTES};

@@ -4,3 +4,4 @@ mod flows;
 mod hostile;
 mod support;
 mod throttling;
+mod world_clock;

@@ -41,17 +41,23 @@ pub enum Field {
     Text { name: &'static str, required: bool },
     /// A whole number from 0 to `max`, 0 when left out.
     Count { name: &'static str, max: i64 },
+    /// A list of strings, required (how many, and what each may be, is the
+    /// service's to check, in its words).
+    TextList { name: &'static str },
 }
 
 impl Field {
     fn name(&self) -> &'static str {
         match self {
-            Field::Text { name, .. } | Field::Count { name, .. } => name,
+            Field::Text { name, .. } | Field::Count { name, .. } | Field::TextList { name } => name,
         }
     }
 
     fn required(&self) -> bool {
-        matches!(self, Field::Text { required: true, .. })
+        matches!(
+            self,
+            Field::Text { required: true, .. } | Field::TextList { .. }
+        )
     }
 
     /// Why `value` is not this field, if it is not.
@@ -59,6 +65,19 @@ impl Field {
         match *self {
             Field::Text { name, .. } => (!value.is_string())
                 .then(|| format!("\"{name}\" must be a string (got {})", kind(value))),
+            Field::TextList { name } => match value {
+                Value::Array(items) => items.iter().position(|item| !item.is_string()).map(|at| {
+                    format!(
+                        "\"{name}\" must be a list of strings (item {} is {})",
+                        at + 1,
+                        kind(&items[at])
+                    )
+                }),
+                other => Some(format!(
+                    "\"{name}\" must be a list of strings (got {})",
+                    kind(other)
+                )),
+            },
             Field::Count { name, max } => {
                 let fits = whole_number(value).is_some_and(|n| (0..=max).contains(&n));
                 (!fits).then(|| {
@@ -271,6 +290,43 @@ mod tests {
                 "{body}"
             );
         }
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Listed {
+        zones: Vec<String>,
+    }
+
+    impl BodyFields for Listed {
+        const FIELDS: &'static [Field] = &[Field::TextList { name: "zones" }];
+    }
+
+    #[test]
+    fn a_list_of_strings_is_required_and_checked_item_by_item() {
+        let refusal =
+            |body: &str| match json_body::<Listed>(Json::<Value>::from_bytes(body.as_bytes())) {
+                Err(ApiError::Invalid(message)) => message,
+                other => panic!(
+                    "{body}: expected a refusal, got {:?}",
+                    other.map(|l| l.zones)
+                ),
+            };
+        assert_eq!(refusal("{}"), r#""zones" is required"#);
+        assert_eq!(
+            refusal(r#"{"zones":"UTC"}"#),
+            r#""zones" must be a list of strings (got "UTC")"#
+        );
+        assert_eq!(
+            refusal(r#"{"zones":["UTC",5]}"#),
+            r#""zones" must be a list of strings (item 2 is 5)"#
+        );
+        assert_eq!(
+            refusal(r#"{"zones":null}"#),
+            r#""zones" must be a list of strings (got null)"#
+        );
+        let taken = json_body::<Listed>(Json::<Value>::from_bytes(br#"{"zones":[]}"#));
+        assert_eq!(taken.map(|l| l.zones).ok(), Some(Vec::new()));
     }
 
     #[test]

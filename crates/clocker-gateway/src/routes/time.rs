@@ -1,5 +1,9 @@
 //! `GET /api/time?tz=Area/City`: the fleet's time in a zone, shaped like
-//! worldtimeapi's answer, from one read of current-time.
+//! worldtimeapi's answer, from one read of current-time; and (`next`)
+//! `GET /api/time/next?at=HH:MM&tz=Area/City`, when a time of day next
+//! occurs there, from the same read.
+
+mod next;
 
 use axum::Json;
 use axum::extract::{Query, State};
@@ -23,7 +27,9 @@ use crate::state::Shared;
 const UPSTREAM: &str = "current-time";
 
 pub fn router() -> OpenApiRouter<Shared> {
-    OpenApiRouter::new().routes(routes!(get_time))
+    OpenApiRouter::new()
+        .routes(routes!(get_time))
+        .merge(next::router())
 }
 
 #[derive(Debug, Serialize, ToSchema, PartialEq)]
@@ -57,25 +63,52 @@ pub struct ZoneName;
 
 impl PartialSchema for ZoneName {
     fn schema() -> RefOr<Schema> {
-        let mut names: Vec<String> = TimeZoneDatabase::bundled()
-            .available()
-            .map(|name| name.as_str().to_owned())
-            .collect();
-        names.sort_unstable();
-        names.dedup();
+        let mut names = bundled_zone_names();
         names.insert(0, String::new());
-        ObjectBuilder::new()
-            .schema_type(Type::String)
-            .description(Some(
-                "An IANA time zone name of the bundled tz database (any ASCII case is \
-                 accepted and answered by its canonical name); empty for UTC",
-            ))
-            .enum_values(Some(names))
-            .into()
+        zone_schema(
+            "An IANA time zone name of the bundled tz database (any ASCII case is accepted and \
+             answered by its canonical name); empty for UTC",
+            names,
+        )
     }
 }
 
 impl ToSchema for ZoneName {}
+
+/// A zone name as a world clock holds it: [`ZoneName`]'s names, without
+/// the empty one.
+pub struct KnownZone;
+
+impl PartialSchema for KnownZone {
+    fn schema() -> RefOr<Schema> {
+        zone_schema(
+            "An IANA time zone name of the bundled tz database (any ASCII case is accepted and \
+             answered by its canonical name)",
+            bundled_zone_names(),
+        )
+    }
+}
+
+impl ToSchema for KnownZone {}
+
+/// Every name of the bundled tz database, sorted.
+fn bundled_zone_names() -> Vec<String> {
+    let mut names: Vec<String> = TimeZoneDatabase::bundled()
+        .available()
+        .map(|name| name.as_str().to_owned())
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    names
+}
+
+fn zone_schema(description: &str, names: Vec<String>) -> RefOr<Schema> {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .description(Some(description))
+        .enum_values(Some(names))
+        .into()
+}
 
 /// The current time in a time zone.
 #[utoipa::path(get, path = "/api/time", tag = "time",
@@ -89,6 +122,14 @@ async fn get_time(
     Query(query): Query<params::QueryParams>,
 ) -> Result<Json<TimeJson>, ApiError> {
     let (name, zone) = zone_param(&query)?;
+    let (at, canonical) = fleet_now(&state, name).await?;
+    Ok(Json(time_json(at, &canonical, &zone)))
+}
+
+/// The fleet's time: one read of current-time, asked in the zone `name`,
+/// with the zone's name as current-time answers it, the canonical one
+/// (`Asia/Tokyo` for `asia/tokyo`), as every door of the fleet prints it.
+async fn fleet_now(state: &Shared, name: &str) -> Result<(Timestamp, String), ApiError> {
     let message = CurrentTimeRequest {
         tz: name.to_owned(),
     };
@@ -96,16 +137,22 @@ async fn get_time(
     let reply = state
         .call(UPSTREAM, state.clock.clone().get_current_time(request))
         .await?;
-    let at = Timestamp::from_nanosecond(i128::from(reply.unix_nanos)).map_err(|_| {
-        ApiError::Upstream {
-            service: UPSTREAM,
-            status: tonic::Status::internal("an instant out of range"),
-        }
-    })?;
-    // The name the current-time service answers with is the canonical one
-    // (`Asia/Tokyo` for `asia/tokyo`), as every door of the fleet prints it.
-    let canonical = if reply.tz.is_empty() { name } else { &reply.tz };
-    Ok(Json(time_json(at, canonical, &zone)))
+    let at =
+        Timestamp::from_nanosecond(i128::from(reply.unix_nanos)).map_err(|_| out_of_range())?;
+    let canonical = if reply.tz.is_empty() {
+        name.to_owned()
+    } else {
+        reply.tz
+    };
+    Ok((at, canonical))
+}
+
+/// The error for an instant from current-time that jiff cannot hold.
+fn out_of_range() -> ApiError {
+    ApiError::Upstream {
+        service: UPSTREAM,
+        status: tonic::Status::internal("an instant out of range"),
+    }
 }
 
 /// The `tz` parameter (UTC when missing or empty) and its zone.

@@ -65,22 +65,26 @@ async fn malformed_json_is_400_and_unknown_routes_404_json() {
     );
 }
 
+/// A browser's preflight from `origin` for a `method` request to `uri` with
+/// a bearer token and a JSON body.
+fn preflight(origin: &str, method: &str, uri: &str) -> Request<Body> {
+    Request::builder()
+        .method(Method::OPTIONS)
+        .uri(uri)
+        .header(header::ORIGIN, origin)
+        .header(header::ACCESS_CONTROL_REQUEST_METHOD, method)
+        .header(
+            header::ACCESS_CONTROL_REQUEST_HEADERS,
+            "authorization,content-type",
+        )
+        .body(Body::empty())
+        .expect("request")
+}
+
 #[tokio::test]
 async fn cors_admits_the_funnels_origin_and_no_other() {
     let gateway = start(true).await;
-    let preflight = |origin: &str| {
-        Request::builder()
-            .method(Method::OPTIONS)
-            .uri("/api/timers")
-            .header(header::ORIGIN, origin)
-            .header(header::ACCESS_CONTROL_REQUEST_METHOD, "POST")
-            .header(
-                header::ACCESS_CONTROL_REQUEST_HEADERS,
-                "authorization,content-type",
-            )
-            .body(Body::empty())
-            .expect("request")
-    };
+    let preflight = |origin: &str| preflight(origin, "POST", "/api/timers");
     let allowed = gateway.send(preflight(FUNNEL_ORIGIN)).await;
     assert_eq!(
         allowed.headers().get(header::ACCESS_CONTROL_ALLOW_ORIGIN),
@@ -93,6 +97,21 @@ async fn cors_admits_the_funnels_origin_and_no_other() {
             .get(header::ACCESS_CONTROL_ALLOW_ORIGIN)
             .is_none()
     );
+}
+
+/// The web page saves its world clock with a PUT from the funnel's origin.
+#[tokio::test]
+async fn cors_admits_a_put_from_the_funnels_origin() {
+    let gateway = start(false).await;
+    let answer = gateway
+        .send(preflight(FUNNEL_ORIGIN, "PUT", "/api/account/world-clock"))
+        .await;
+    let methods = answer
+        .headers()
+        .get(header::ACCESS_CONTROL_ALLOW_METHODS)
+        .and_then(|methods| methods.to_str().ok())
+        .unwrap_or_default();
+    assert!(methods.contains("PUT"), "{methods:?}");
 }
 
 #[tokio::test]
@@ -111,6 +130,9 @@ async fn the_openapi_document_is_3_1_and_covers_every_route() {
         ("/random/number", "get"),
         ("/random/string", "get"),
         ("/api/time", "get"),
+        ("/api/time/next", "get"),
+        ("/api/account/world-clock", "get"),
+        ("/api/account/world-clock", "put"),
         ("/api/accounts", "post"),
         ("/api/accounts/me", "get"),
         ("/api/sessions", "post"),

@@ -4,5 +4,6 @@
 
 mod contract;
 mod edges;
+mod next_time;
 mod sharded;
 mod support;

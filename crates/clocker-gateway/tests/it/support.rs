@@ -44,6 +44,11 @@ async fn free_port() -> SocketAddr {
 /// A gateway whose random service is up, or (with `random_up` false) a
 /// closed port.
 pub async fn start(random_up: bool) -> Gateway {
+    start_frozen_at(random_up, FROZEN).await
+}
+
+/// [`start`] with current-time frozen at `frozen` (RFC 3339).
+pub async fn start_frozen_at(random_up: bool, frozen: &str) -> Gateway {
     let shutdown = CancellationToken::new();
     let any = "127.0.0.1:0".parse().expect("literal");
     let mut book = AddressBook::default();
@@ -65,7 +70,7 @@ pub async fn start(random_up: bool) -> Gateway {
         );
     }
     let listener = bind("current-time", any).await.expect("port");
-    let clock = Clock::Frozen(FROZEN.parse().expect("literal"));
+    let clock = Clock::Frozen(frozen.parse().expect("an RFC 3339 instant"));
     let current_time =
         clocker_time::launch_current_time(listener, clock, &settings(), shutdown.clone())
             .await

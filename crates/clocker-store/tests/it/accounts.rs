@@ -1,16 +1,7 @@
-use clocker_store::{AccountRecord, SessionRecord, StoreError};
+use clocker_store::{SessionRecord, StoreError};
 use clocker_testdb::test_both_backends;
 
-use crate::support::open;
-
-fn account(id: &str, username: &str) -> AccountRecord {
-    AccountRecord {
-        id: id.to_owned(),
-        username: username.to_owned(),
-        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".to_owned(),
-        created_at_ms: 1_700_000_000_000,
-    }
-}
+use crate::support::{account, open};
 
 fn session(digest: &str, account_id: &str, expires_at_ms: i64) -> SessionRecord {
     SessionRecord {

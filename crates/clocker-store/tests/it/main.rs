@@ -8,3 +8,4 @@ mod lease;
 mod support;
 mod timer_limits;
 mod timers;
+mod world_clock;

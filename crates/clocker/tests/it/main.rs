@@ -25,3 +25,4 @@ mod test_fleet;
 mod torn;
 mod watchdog;
 mod web;
+mod world_clock;

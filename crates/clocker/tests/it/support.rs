@@ -136,14 +136,33 @@ impl HttpResponse {
 
 /// A plain HTTP/1.1 GET with `extra` header lines (no client library needed).
 pub async fn http_request(addr: SocketAddr, path: &str, extra: &[&str]) -> HttpResponse {
+    http_send(addr, "GET", path, extra, None).await
+}
+
+/// A plain HTTP/1.1 request: `method` on `path` with `extra` header lines
+/// and, if given, a JSON body.
+pub async fn http_send(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    extra: &[&str],
+    json: Option<&str>,
+) -> HttpResponse {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut stream = TcpStream::connect(addr).await.expect("connects");
-    let mut request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    let mut request = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
     for line in extra {
         request.push_str(line);
         request.push_str("\r\n");
     }
+    if let Some(json) = json {
+        request.push_str(&format!(
+            "Content-Type: application/json\r\nContent-Length: {}\r\n",
+            json.len()
+        ));
+    }
     request.push_str("\r\n");
+    request.push_str(json.unwrap_or_default());
     stream.write_all(request.as_bytes()).await.expect("writes");
     let mut response = String::new();
     timeout(PATIENCE, stream.read_to_string(&mut response))
