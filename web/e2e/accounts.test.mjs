@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { promisify } from "node:util";
-import { DESKTOP, PATIENCE_MS, PHONE_390, launchBrowser, openPage, screenshot } from "./browser.mjs";
+import { DESKTOP, launchBrowser, openPage, pageOverflows, PATIENCE_MS, PHONE_390, screenshot } from "./browser.mjs";
 import { Fleet } from "./fleet.mjs";
 
 const run = promisify(execFile);
@@ -61,7 +61,6 @@ async function waitSignedIn(page, username) {
 /** The session the page keeps in sessionStorage. */
 const storedSession = (page) => page.evaluate(() => JSON.parse(sessionStorage.getItem("clocker.session") ?? "null"));
 
-const bodyOverflows = (page) => page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
 
 /** The real CLI's `clocker timer list` (with --json when it has it) as the session holding `token`. */
 async function cliTimerList(username, token) {
@@ -100,7 +99,7 @@ test("the Account page shows the rules, refuses bad input in place, registers an
   assert.equal(await autocomplete("register-form", "Password"), "new-password");
 
   const path = await screenshot(page, "account-phone");
-  assert.equal(await bodyOverflows(page), false, `the page is wider than the screen (${path})`);
+  assert.equal(await pageOverflows(page), false, `the page is wider than the screen (${path})`);
 
   // Bad input is refused in place, focus on the first field at fault.
   await register(page, "ab", "short");
@@ -222,7 +221,7 @@ test("account page screenshots at 1280×800, light and dark, without console err
     const { page, context, problems } = await openPage(browser, `${fleet.url}account`, device);
     await page.getByTestId("register-form").waitFor();
     const path = await screenshot(page, name);
-    assert.equal(await bodyOverflows(page), false, `${name}: the page is wider than the screen (${path})`);
+    assert.equal(await pageOverflows(page), false, `${name}: the page is wider than the screen (${path})`);
     assert.deepEqual(problems, [], `${name}: console problems`);
     await context.close();
   }

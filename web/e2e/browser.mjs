@@ -159,3 +159,14 @@ export async function screenshot(page, name) {
   await page.screenshot({ path });
   return path;
 }
+
+/**
+ * Whether the page is wider than the screen it was opened on. Measured
+ * against the viewport the test asked for, not `innerWidth`: on a phone
+ * (`isMobile`) the layout viewport widens to fit whatever overflows, so
+ * `scrollWidth > innerWidth` would never say so.
+ */
+export async function pageOverflows(page) {
+  const screen = page.viewportSize()?.width ?? (await page.evaluate(() => window.innerWidth));
+  return page.evaluate((width) => document.documentElement.scrollWidth > width, screen);
+}

@@ -5,21 +5,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { CurrentTime } from "./current-time.mjs";
 import { Fleet } from "./fleet.mjs";
-import {
-  DAY_MS,
-  DESKTOP,
-  PHONE,
-  dialDifference,
-  launchBrowser,
-  msOfDay,
-  openPage,
-  readClock,
-  readSync,
-  screenshot,
-  waitForState,
-  waitForSync,
-  waitForTimeToChange,
-} from "./browser.mjs";
+import { DAY_MS, DESKTOP, dialDifference, launchBrowser, msOfDay, openPage, pageOverflows, PHONE, readClock, readSync, screenshot, waitForState, waitForSync, waitForTimeToChange } from "./browser.mjs";
 
 const AHEAD_MS = 3_700;
 /** The issue's bar: the time shown is within 50 ms of the server's. */
@@ -139,7 +125,7 @@ test("desktop and phone screenshots, light and dark, without console errors", as
     await waitForState(page, "live");
     await waitForSync(page);
     const path = await screenshot(page, name);
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
+    const overflow = await pageOverflows(page);
     assert.equal(overflow, false, `${name}: the page is wider than the screen (${path})`);
     assert.deepEqual(problems, [], `${name}: ${path}`);
     await context.close();

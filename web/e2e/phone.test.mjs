@@ -6,7 +6,7 @@
 // console errors.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { PATIENCE_MS, PHONE_390, launchBrowser, openPage, screenshot } from "./browser.mjs";
+import { launchBrowser, openPage, pageOverflows, PATIENCE_MS, PHONE_390, screenshot } from "./browser.mjs";
 import { Fleet } from "./fleet.mjs";
 
 let fleet;
@@ -22,14 +22,12 @@ after(async () => {
   await fleet?.stop();
 });
 
-const bodyOverflows = (page) => page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
-
 /** Opens `path` on the phone, runs `check`, then asserts no overflow and no console problems. */
 async function onPhone(path, check) {
   const { page, context, problems } = await openPage(browser, `${fleet.url}${path}`, PHONE_390);
   try {
     await check(page);
-    assert.equal(await bodyOverflows(page), false, `${path}: the page is wider than the screen`);
+    assert.equal(await pageOverflows(page), false, `${path}: the page is wider than the screen`);
     assert.deepEqual(problems, [], `console problems on ${path}`);
   } finally {
     await context.close();
@@ -107,7 +105,7 @@ test("the stream service's test page links back to the app", async () => {
     assert.equal(await link.isVisible(), true);
     await page.goto(`${fleet.urlOf("stream")}?app=${encodeURIComponent(fleet.url)}`);
     assert.equal(await page.locator("#app-link").getAttribute("href"), fleet.url);
-    assert.equal(await bodyOverflows(page), false);
+    assert.equal(await pageOverflows(page), false);
     assert.deepEqual(problems, []);
   } finally {
     await context.close();

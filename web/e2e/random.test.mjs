@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
 import { Fleet } from "./fleet.mjs";
-import { DESKTOP, PATIENCE_MS, PHONE, launchBrowser, openPage, screenshot } from "./browser.mjs";
+import { DESKTOP, launchBrowser, openPage, pageOverflows, PATIENCE_MS, PHONE, screenshot } from "./browser.mjs";
 
 let fleet;
 let browser;
@@ -242,7 +242,7 @@ test("the stream service's test page in the dark, and on a phone", async () => {
       await page.click("#connect");
       await waitForChart(page, "#chart", 20);
       const path = await screenshot(page, name);
-      const overflow = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
+      const overflow = await pageOverflows(page);
       assert.equal(overflow, false, `${name}: the page is wider than the screen (${path})`);
     });
   }
@@ -338,7 +338,7 @@ test("random page screenshots, desktop and phone, light and dark, without consol
       await waitForCount(page, RANDOM_PAGE.total, 30);
       await waitForChart(page, CHART, 30);
       const path = await screenshot(page, name);
-      const overflow = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
+      const overflow = await pageOverflows(page);
       assert.equal(overflow, false, `${name}: the page is wider than the screen (${path})`);
     });
   }

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { mkdir } from "node:fs/promises";
 import { after, before, test } from "node:test";
-import { ARTIFACTS, DESKTOP, PHONE_390, launchBrowser } from "./browser.mjs";
+import { ARTIFACTS, DESKTOP, launchBrowser, pageOverflows, PHONE_390 } from "./browser.mjs";
 import { Fleet } from "./fleet.mjs";
 import { EVERY_SERVICE, PAGES, visit, waitForHeading } from "./pages.mjs";
 
@@ -39,7 +39,7 @@ for (const entry of PAGES) {
           assert.equal(await heading.isVisible(), true, `${shot}: the heading is not visible`);
           await page.evaluate(() => window.scrollTo(0, 0));
           await page.screenshot({ path: `${PAGES_DIR}${shot}.png`, fullPage: true });
-          const overflows = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
+          const overflows = await pageOverflows(page);
           assert.equal(overflows, false, `${shot}: the page is wider than the screen`);
           assert.deepEqual(problems, [], `${shot}: console problems`);
         } finally {

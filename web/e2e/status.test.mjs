@@ -10,7 +10,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
-import { DESKTOP, PATIENCE_MS, PHONE, PHONE_390, launchBrowser, openPage, screenshot } from "./browser.mjs";
+import { DESKTOP, launchBrowser, openPage, pageOverflows, PATIENCE_MS, PHONE, PHONE_390, screenshot } from "./browser.mjs";
 import { Fleet } from "./fleet.mjs";
 import { Supervisor, until } from "./supervisor.mjs";
 
@@ -231,7 +231,7 @@ test("status page screenshots, desktop and phone, light and dark, without consol
     await withPage(`${supervisor.url}status`, device, async (page) => {
       await waitForRows(page, allReady, "six ready services");
       const path = await screenshot(page, name);
-      const overflow = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
+      const overflow = await pageOverflows(page);
       assert.equal(overflow, false, `${name}: the page is wider than the screen (${path})`);
     });
   }
@@ -254,7 +254,7 @@ test("at 390×844 the table scrolls sideways inside the page, with a visible hin
     const lastError = page.locator('[data-testid="service-row"] [data-column="last-error"]').first();
     const inView = await lastError.evaluate((cell) => cell.getBoundingClientRect().right <= window.innerWidth + 1);
     assert.equal(inView, true, "the last column cannot be scrolled into view");
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
+    const overflow = await pageOverflows(page);
     assert.equal(overflow, false, `the page is wider than the screen (${path})`);
   });
 });

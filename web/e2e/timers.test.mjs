@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { Fleet } from "./fleet.mjs";
-import { DESKTOP, PATIENCE_MS, PHONE, launchBrowser, openPage, screenshot, waitForState } from "./browser.mjs";
+import { DESKTOP, launchBrowser, openPage, pageOverflows, PATIENCE_MS, PHONE, screenshot, waitForState } from "./browser.mjs";
 
 let fleet;
 let browser;
@@ -255,7 +255,7 @@ test("timers page screenshots, desktop and phone, light and dark, without consol
     await page.getByTestId("pending-timer").first().waitFor();
     await page.getByTestId("history-timer").first().waitFor();
     const path = await screenshot(page, name);
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
+    const overflow = await pageOverflows(page);
     assert.equal(overflow, false, `${name}: the page is wider than the screen (${path})`);
     assert.deepEqual(problems, [], `${name}: ${path}`);
     await context.close();

@@ -7,7 +7,8 @@
 //
 // Navigations: network first, the cached shell when the network fails.
 // /assets/ (hashed, never change): cache first. Other shell files: network
-// first. Installing reads the assets to keep from index.html itself; a new
+// first. Installing reads the assets to keep from index.html itself, and each
+// fresh shell drops the /assets/ files it no longer links; a new
 // CACHE name (bump it when this file's behaviour changes) drops the old
 // caches on activate.
 
@@ -38,6 +39,20 @@ async function dropOldCaches() {
   await Promise.all(names.filter((name) => name !== CACHE).map((name) => caches.delete(name)));
 }
 
+/**
+ * Drops the /assets/ files the shell `html` no longer links: after a new
+ * release the old hashed files would otherwise pile up in the cache for ever.
+ */
+async function dropStaleAssets(cache, html) {
+  const linked = new Set(assetsOf(html));
+  const kept = await cache.keys();
+  const stale = kept.filter((request) => {
+    const path = new URL(request.url).pathname;
+    return path.startsWith("/assets/") && !linked.has(path);
+  });
+  await Promise.all(stale.map((request) => cache.delete(request)));
+}
+
 /** The network's answer (kept under `key` when it is good), else what the cache has. */
 async function networkFirst(request, key) {
   try {
@@ -45,6 +60,7 @@ async function networkFirst(request, key) {
     if (response.ok) {
       const cache = await caches.open(CACHE);
       await cache.put(key, response.clone());
+      if (key === SHELL) await dropStaleAssets(cache, await response.clone().text());
     }
     return response;
   } catch (error) {

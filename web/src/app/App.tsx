@@ -2,7 +2,8 @@
  * The page's frame: the masthead with the links between pages and the
  * account control, the page the address names (the clock at `/`, the timers
  * at `/timers`, the random numbers at `/random`, the supervised services at
- * `/status`, signing in at `/account`), the alerts of fired timers, which
+ * `/status`, signing in at `/account`, the world clock at `/world`, the wall
+ * clock at `/wall`), the alerts of fired timers, which
  * show on every page (on phones in the flow under the masthead, so they never
  * cover a timer's card), and the keyboard shortcuts with their help. The
  * stores come from `AppServices`; the frame reads only the zone and the
@@ -34,7 +35,7 @@ export const ZONE_SEARCH = '[data-testid="zone-picker"]';
 export const NEW_TIMER = '[data-testid="timer-form"] input';
 
 export function App() {
-  const { clock, homeZone, timers, serverNow, onGesture, sound, nextAlarm } = useServices();
+  const { clock, homeZone, timers, serverNow, sound } = useServices();
   const zone = useClock((snapshot) => snapshot.zone);
   const alerts = useTimers((snapshot) => snapshot.alerts);
   const soundBlocked = useSyncExternalStore(sound.subscribe, sound.blocked);
@@ -117,9 +118,7 @@ export function App() {
       {route === 'clock' && <ClockRoute homeZone={homeZone} onChooseZone={choose} />}
       {route === 'world' && <WorldRoute />}
       {route === 'wall' && <WallRoute onLeave={() => navigate(clockHref(zone, homeZone))} />}
-      {route === 'timers' && (
-        <TimersPage store={timers} now={serverNow} zone={zone} onGesture={onGesture} nextAlarm={nextAlarm} />
-      )}
+      {route === 'timers' && <TimersPage zone={zone} />}
       {route === 'random' && <RandomPage zone={zone} />}
       {route === 'status' && <StatusPage />}
       {route === 'account' && <AccountPage zone={zone} onNavigate={navigate} />}

@@ -5,27 +5,20 @@
  * Timers live in the timer service, so they fire with this page closed too.
  */
 
-import { useCallback, useMemo, useSyncExternalStore } from 'react';
+import { useCallback, useMemo } from 'react';
+import { useServices, useTimers } from '../app/AppServices';
 import { allZones } from '../clock/zones';
 import { AlarmForm } from './AlarmForm';
-import type { NextAlarm } from './alarmApi';
 import type { NewTimer, Timer } from './timerApi';
-import type { StreamState, TimerStore } from './timerStore';
+import type { StreamState } from './timerStore';
 import { NotifySetting } from './NotifySetting';
 import { PendingTimers } from './PendingTimers';
 import { TimerForm } from './TimerForm';
 import { TimerHistory } from './TimerHistory';
 
 interface Props {
-  readonly store: TimerStore;
-  /** The server's clock now, unix ms. */
-  readonly now: () => number;
   /** The zone times of day are shown in (the clock page's). */
   readonly zone: string;
-  /** Called on a press that may later want to make a sound. */
-  readonly onGesture: () => void;
-  /** When a time of day next comes in a zone (`AlarmApi.next`). */
-  readonly nextAlarm: (at: string, zone: string) => Promise<NextAlarm>;
 }
 
 const STREAM_TEXT: Record<StreamState, string | null> = {
@@ -35,9 +28,10 @@ const STREAM_TEXT: Record<StreamState, string | null> = {
   reconnecting: 'Not hearing from the timer service; reconnecting…',
 };
 
-export function TimersPage({ store, now, zone, onGesture, nextAlarm }: Props) {
+export function TimersPage({ zone }: Props) {
+  const { timers: store, serverNow: now, onGesture, nextAlarm } = useServices();
   const zones = useMemo(allZones, []);
-  const snapshot = useSyncExternalStore(store.subscribe, store.getSnapshot);
+  const snapshot = useTimers((whole) => whole);
 
   const set = useCallback(async (request: NewTimer) => void (await store.set(request)), [store]);
   const cancel = useCallback(async (id: string) => void (await store.cancel(id)), [store]);
