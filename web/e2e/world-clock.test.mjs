@@ -1,17 +1,20 @@
 // The world clock and wall-clock mode in headless Chromium against a real
-// fleet with the REST gateway: zones added with the picker land in the
-// address and survive a reload, each drawn with the offset the gateway's
-// /api/time gives; /wall shows large digits and says what the screen will do.
+// fleet with the REST gateway and the accounts service: zones added with the
+// picker land in the address and survive a reload, each drawn with the offset
+// the gateway's /api/time gives; signed in, they are kept on the account and
+// another browser signed in to it shows them; /wall shows large digits and
+// says what the screen will do.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { Fleet } from "./fleet.mjs";
-import { launchBrowser, openPage, waitForState } from "./browser.mjs";
+import { freshUsername, PASSWORD, registerAccount, signIn } from "./accountSteps.mjs";
+import { launchBrowser, openPage, PATIENCE_MS, waitForState } from "./browser.mjs";
 
 let fleet;
 let browser;
 
 before(async () => {
-  fleet = await Fleet.start({ gateway: true });
+  fleet = await Fleet.start({ accounts: true, timers: true, gateway: true, stream: true });
   browser = await launchBrowser();
 });
 
@@ -56,6 +59,47 @@ test("zones added on /world are in the address, survive a reload, and are drawn 
   assert.equal(new URL(page.url()).search, "?zones=Europe/Paris");
   assert.deepEqual(problems, []);
   await context.close();
+});
+
+test("signed in, the world clock is kept on the account: another browser signed in to it shows the same zones", async () => {
+  const username = freshUsername("e2e-world");
+  await registerAccount(fleet, username);
+  const a = await openPage(browser, fleet.url);
+  const b = await openPage(browser, fleet.url);
+  await signIn(a.page, fleet, username);
+  await a.page.goto(`${fleet.url}world`);
+  await waitForState(a.page, "live");
+  await addZone(a.page, "Tokyo");
+  await addZone(a.page, "Kolkata");
+  assert.deepEqual(await cardZones(a.page), ["Asia/Tokyo", "Asia/Kolkata"]);
+
+  // The account has them once the debounced save is made: the gateway says so to a session of its own.
+  const login = await fetch(new URL("api/sessions", fleet.urlOf("gateway")), {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ username, password: PASSWORD }),
+  });
+  const { token } = await login.json();
+  const deadline = Date.now() + PATIENCE_MS;
+  let saved = null;
+  while (Date.now() < deadline) {
+    const response = await fetch(new URL("api/account/world-clock", fleet.urlOf("gateway")), {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    saved = await response.json();
+    if (saved.zones?.length === 2) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  assert.deepEqual(saved, { zones: ["Asia/Tokyo", "Asia/Kolkata"] });
+
+  // Another browser, the same account, an address with no zones: the account's list.
+  await signIn(b.page, fleet, username);
+  await b.page.goto(`${fleet.url}world`);
+  await b.page.locator('[data-testid="world-card"]').nth(1).waitFor({ timeout: PATIENCE_MS });
+  assert.deepEqual(await cardZones(b.page), ["Asia/Tokyo", "Asia/Kolkata"]);
+  assert.deepEqual([...a.problems, ...b.problems], []);
+  await a.context.close();
+  await b.context.close();
 });
 
 test("/wall shows the zone's time in large digits, says whether the screen stays on, and Escape leaves", async () => {
