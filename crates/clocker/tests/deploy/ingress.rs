@@ -199,7 +199,8 @@ fn the_page_its_routes_and_its_websocket_reach_the_funnel() {
         assert_routed(&paths, &request, "funnel", &format!("{name} of {file}"));
     }
     for route in ui_routes() {
-        let why = format!("the page's client-side route {route} (web/src/shared/routes.ts), on a reload");
+        let why =
+            format!("the page's client-side route {route} (web/src/shared/routes.ts), on a reload");
         assert_routed(&paths, &route, "funnel", &why);
         assert_routed(&paths, &format!("{route}/"), "funnel", &why);
     }
