@@ -1,7 +1,8 @@
 // Alarms and timers across browsers, in headless Chromium against a real fleet
 // (accounts, timers, the REST gateway and the SSE stream service): an alarm at
 // a time of day in a zone, asked of the gateway's GET /api/time/next, is a
-// pending timer that fires at that minute; and with two browser contexts
+// pending timer that fires at that minute, and on the day the clocks spring
+// forward a 02:30 alarm says what it will do; and with two browser contexts
 // signed in to one account, a timer set in one shows in the other's list and
 // fires there as an alert that takes focus — on the clock page, not /timers.
 import assert from "node:assert/strict";
@@ -76,6 +77,38 @@ test("an alarm two minutes ahead in Tokyo is a pending timer due at that minute"
   );
   assert.deepEqual(problems, []);
   await context.close();
+});
+
+test("on the day Berlin springs forward, a 02:30 alarm says that time does not exist and rings at 03:30 CEST", async () => {
+  // A fleet whose clock (current-time's) reads noon UTC on Saturday 27 March 2027, the day before the change.
+  const saturdayNoon = Date.parse("2027-03-27T12:00:00Z");
+  const springFleet = await Fleet.start({ clock: `offset:${saturdayNoon - Date.now()}ms`, timers: true, gateway: true, stream: true });
+  const { page, context, problems } = await openPage(browser, `${springFleet.url}timers`, DESKTOP);
+  try {
+    const form = page.getByTestId("alarm-form");
+    await form.getByRole("textbox", { name: /^Time \(/ }).fill("02:30");
+    const picker = form.getByRole("combobox", { name: "Time zone" });
+    await picker.fill("Berlin");
+    await picker.press("Enter");
+    assert.equal(await picker.inputValue(), "Europe/Berlin");
+    await form.getByRole("button", { name: "Set alarm" }).click();
+
+    const plan = form.getByTestId("alarm-plan");
+    await plan.filter({ hasText: "Alarm set." }).waitFor({ timeout: PATIENCE_MS });
+    assert.match(
+      await plan.textContent(),
+      /^Alarm set\. 02:30 does not exist in Europe\/Berlin on Sunday 28 March 2027 \(clocks go forward from 02:00 to 03:00\); the alarm rings at 03:30 CEST\. Rings at 03:30 CEST tomorrow, in 13 h 30 min\.$/,
+    );
+    // The timer it set runs from the fleet's now (a moment after noon) to 01:30 UTC, 03:30 CEST. (Only
+    // current-time's clock is moved here, so the row's countdown, on the timer service's clock, is not read.)
+    const row = page.getByTestId("pending-timer").filter({ hasText: "Alarm 02:30 Europe/Berlin" });
+    await row.waitFor({ timeout: PATIENCE_MS });
+    assert.match(await row.textContent(), /^Alarm 02:30 Europe\/Berlin13 h (29 min \d+ s|30 min)\b/);
+    assert.deepEqual(problems, []);
+  } finally {
+    await context.close();
+    await springFleet.stop();
+  }
 });
 
 test("a timer set in one browser shows in another signed in to the same account, and alerts there on the clock page", async () => {

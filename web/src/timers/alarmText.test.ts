@@ -25,14 +25,20 @@ describe('describeAlarm', () => {
   });
 
   it('goes by the calendar of the alarm’s zone, not the device’s', () => {
-    const tokyo = next({ timezone: 'Asia/Tokyo', unixMs: at('2026-12-08T00:10:00+09:00') });
+    const tokyo = next({ timezone: 'Asia/Tokyo', firesAt: '2026-12-08T00:10:00+09:00', unixMs: at('2026-12-08T00:10:00+09:00') });
     expect(describeAlarm(tokyo, at('2026-12-07T23:50:00+09:00'))).toBe('Rings at 00:10 GMT+9 tomorrow, in 20 min.');
+  });
+
+  it('says the wall time the services wrote, even where the browser’s zone rules differ', () => {
+    // The services put Casablanca at +00:00 that day; a browser with other rules would say 08:30.
+    const services = next({ timezone: 'Africa/Casablanca', firesAt: '2026-12-08T07:30:00+00:00', unixMs: at('2026-12-08T07:30:00+00:00') });
+    expect(describeAlarm(services, at('2026-12-08T07:00:00+00:00'))).toMatch(/^Rings at 07:30 /);
   });
 
   it('puts the server’s note first on a day the clocks change', () => {
     const note =
       '02:30 does not exist in Europe/Berlin on Sunday 28 March 2027 (clocks go forward from 02:00 to 03:00); the alarm rings at 03:30 CEST.';
-    const skipped = next({ at: '02:30', unixMs: at('2027-03-28T03:30:00+02:00'), adjustment: 'skipped', note });
+    const skipped = next({ at: '02:30', firesAt: '2027-03-28T03:30:00+02:00', unixMs: at('2027-03-28T03:30:00+02:00'), adjustment: 'skipped', note });
     expect(describeAlarm(skipped, at('2027-03-27T12:00:00+01:00'))).toBe(
       `${note} Rings at 03:30 CEST tomorrow, in 14 h 30 min.`,
     );

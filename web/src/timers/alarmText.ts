@@ -20,7 +20,8 @@ export function parseTimeOfDay(typed: string): string | null {
 
 /** "Rings at 07:30 CET tomorrow, in 9 h 12 min." — with the DST note when the time was moved. */
 export function describeAlarm(next: NextAlarm, nowMs: number): string {
-  const time = hoursMinutes(next.unixMs, next.timezone);
+  // The wall time as the services wrote it (`fires_at`'s own HH:MM), not the browser's zone rules.
+  const time = /^\d{4}-\d\d-\d\dT(\d\d:\d\d)/.exec(next.firesAt)?.[1] ?? hoursMinutes(next.unixMs, next.timezone);
   const abbreviation = zoneAbbreviation(next.unixMs, next.timezone);
   const day = dayWord(next.unixMs, nowMs, next.timezone);
   const wait = describeDuration(Math.max(60, Math.round((next.unixMs - nowMs) / 60_000) * 60));
