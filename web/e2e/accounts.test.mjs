@@ -12,8 +12,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { promisify } from "node:util";
-import { DESKTOP, launchBrowser, openPage, pageOverflows, PATIENCE_MS, PHONE_390, screenshot } from "./browser.mjs";
-import { Fleet } from "./fleet.mjs";
+import { DESKTOP, openPage, pageOverflows, PATIENCE_MS, PHONE_390, screenshot } from "./browser.mjs";
+import { startFleetAndBrowser, stopFleetAndBrowser } from "./suite.mjs";
 
 const run = promisify(execFile);
 const PASSWORD = "correct horse battery";
@@ -22,15 +22,8 @@ let fleet;
 let browser;
 let names = 0;
 
-before(async () => {
-  fleet = await Fleet.start({ accounts: true, timers: true, gateway: true, stream: true });
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await fleet?.stop();
-});
+before(async () => ({ fleet, browser } = await startFleetAndBrowser({ accounts: true, timers: true, gateway: true, stream: true })));
+after(() => stopFleetAndBrowser({ fleet, browser }));
 
 /** A username no other test (or earlier run) has taken. */
 const newName = () => `e2e-${process.pid}-${Date.now() % 100_000}-${(names += 1)}`;

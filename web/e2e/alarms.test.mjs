@@ -7,23 +7,17 @@
 // fires there as an alert that takes focus — on the clock page, not /timers.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { DESKTOP, PATIENCE_MS, launchBrowser, openPage } from "./browser.mjs";
+import { DESKTOP, PATIENCE_MS, openPage } from "./browser.mjs";
 import { freshUsername, registerAccount, signIn } from "./accountSteps.mjs";
 import { Fleet } from "./fleet.mjs";
+import { startFleetAndBrowser, stopFleetAndBrowser } from "./suite.mjs";
 
 
 let fleet;
 let browser;
 
-before(async () => {
-  fleet = await Fleet.start({ accounts: true, timers: true, gateway: true, stream: true });
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await fleet?.stop();
-});
+before(async () => ({ fleet, browser } = await startFleetAndBrowser({ accounts: true, timers: true, gateway: true, stream: true })));
+after(() => stopFleetAndBrowser({ fleet, browser }));
 
 /** A call on the REST gateway, as JSON. */
 async function gateway(path, init) {

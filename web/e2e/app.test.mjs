@@ -6,21 +6,14 @@
 // `n` the timer form.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { Fleet } from "./fleet.mjs";
-import { DESKTOP, PATIENCE_MS, launchBrowser, openPage, waitForState } from "./browser.mjs";
+import { DESKTOP, PATIENCE_MS, openPage, waitForState } from "./browser.mjs";
+import { startFleetAndBrowser, stopFleetAndBrowser } from "./suite.mjs";
 
 let fleet;
 let browser;
 
-before(async () => {
-  fleet = await Fleet.start({ timers: true, gateway: true, stream: true });
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await fleet?.stop();
-});
+before(async () => ({ fleet, browser } = await startFleetAndBrowser({ timers: true, gateway: true, stream: true })));
+after(() => stopFleetAndBrowser({ fleet, browser }));
 
 /** Waits until the element `selector` names has the focus. */
 async function waitForFocus(page, selector) {

@@ -5,8 +5,8 @@
 // And with reduced motion the clock shows no milliseconds.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { Fleet } from "./fleet.mjs";
-import { DAY_MS, DESKTOP, dialDifference, launchBrowser, msOfDay, openPage, readClock, waitForState, waitForSync } from "./browser.mjs";
+import { DAY_MS, DESKTOP, dialDifference, msOfDay, openPage, readClock, waitForState, waitForSync } from "./browser.mjs";
+import { startFleetAndBrowser, stopFleetAndBrowser } from "./suite.mjs";
 
 const HOUR_MS = 3_600_000;
 /** The read of the shown time and of this machine's clock are a few ms apart; the fleet runs on this clock. */
@@ -15,15 +15,8 @@ const TOLERANCE_MS = 1_000;
 let fleet;
 let browser;
 
-before(async () => {
-  fleet = await Fleet.start();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await fleet?.stop();
-});
+before(async () => ({ fleet, browser } = await startFleetAndBrowser()));
+after(() => stopFleetAndBrowser({ fleet, browser }));
 
 /**
  * The time shown, once it is whole: a frame a service missed (likely on a

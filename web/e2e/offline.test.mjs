@@ -5,9 +5,9 @@
 // and shows no time at all, neither a stale one nor the device's own.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { DESKTOP, PATIENCE_MS, launchBrowser } from "./browser.mjs";
-import { Fleet } from "./fleet.mjs";
+import { DESKTOP, PATIENCE_MS } from "./browser.mjs";
 import { waitForHeading } from "./pages.mjs";
+import { startFleetAndBrowser, stopFleetAndBrowser } from "./suite.mjs";
 
 /** The heading every page of the app shows (the masthead). */
 const APP_HEADING = { name: "Clocker", level: 1 };
@@ -15,15 +15,8 @@ const APP_HEADING = { name: "Clocker", level: 1 };
 let fleet;
 let browser;
 
-before(async () => {
-  fleet = await Fleet.start();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await fleet?.stop();
-});
+before(async () => ({ fleet, browser } = await startFleetAndBrowser()));
+after(() => stopFleetAndBrowser({ fleet, browser }));
 
 test("the page links a web manifest that parses, with the icons it names", async () => {
   const context = await browser.newContext(DESKTOP);

@@ -6,21 +6,14 @@
 // console errors.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { launchBrowser, openPage, pageOverflows, PATIENCE_MS, PHONE_390, screenshot } from "./browser.mjs";
-import { Fleet } from "./fleet.mjs";
+import { openPage, pageOverflows, PATIENCE_MS, PHONE_390, screenshot } from "./browser.mjs";
+import { startFleetAndBrowser, stopFleetAndBrowser } from "./suite.mjs";
 
 let fleet;
 let browser;
 
-before(async () => {
-  fleet = await Fleet.start({ timers: true, gateway: true, stream: true });
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await fleet?.stop();
-});
+before(async () => ({ fleet, browser } = await startFleetAndBrowser({ timers: true, gateway: true, stream: true })));
+after(() => stopFleetAndBrowser({ fleet, browser }));
 
 /** Opens `path` on the phone, runs `check`, then asserts no overflow and no console problems. */
 async function onPhone(path, check) {

@@ -7,21 +7,14 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
-import { Fleet } from "./fleet.mjs";
-import { DESKTOP, launchBrowser, openPage, pageOverflows, PATIENCE_MS, PHONE, screenshot } from "./browser.mjs";
+import { DESKTOP, openPage, pageOverflows, PATIENCE_MS, PHONE, screenshot } from "./browser.mjs";
+import { startFleetAndBrowser, stopFleetAndBrowser } from "./suite.mjs";
 
 let fleet;
 let browser;
 
-before(async () => {
-  fleet = await Fleet.start({ random: true, gateway: true, stream: true });
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await fleet?.stop();
-});
+before(async () => ({ fleet, browser } = await startFleetAndBrowser({ random: true, gateway: true, stream: true })));
+after(() => stopFleetAndBrowser({ fleet, browser }));
 
 /** The stream service's `GET /metrics`: `{clients, messages_sent, uptime}`. */
 async function streamMetrics() {

@@ -3,11 +3,9 @@
 // current-time restarted with its clock stepped.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { Fleet } from "./fleet.mjs";
 import {
   DAY_MS,
   dialDifference,
-  launchBrowser,
   msOfDay,
   openPage,
   readClock,
@@ -16,19 +14,13 @@ import {
   waitForSync,
   waitForTimeToChange,
 } from "./browser.mjs";
+import { startFleetAndBrowser, stopFleetAndBrowser } from "./suite.mjs";
 
 let fleet;
 let browser;
 
-before(async () => {
-  fleet = await Fleet.start();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await fleet?.stop();
-});
+before(async () => ({ fleet, browser } = await startFleetAndBrowser()));
+after(() => stopFleetAndBrowser({ fleet, browser }));
 
 async function openLive() {
   const opened = await openPage(browser, `${fleet.url}?tz=UTC`);

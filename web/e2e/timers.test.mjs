@@ -8,21 +8,14 @@
 // phones and desktops, light and dark, without console errors.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { Fleet } from "./fleet.mjs";
-import { DESKTOP, launchBrowser, openPage, pageOverflows, PATIENCE_MS, PHONE, screenshot, waitForState } from "./browser.mjs";
+import { DESKTOP, openPage, pageOverflows, PATIENCE_MS, PHONE, screenshot, waitForState } from "./browser.mjs";
+import { startFleetAndBrowser, stopFleetAndBrowser } from "./suite.mjs";
 
 let fleet;
 let browser;
 
-before(async () => {
-  fleet = await Fleet.start({ timers: true, gateway: true, stream: true });
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await fleet?.stop();
-});
+before(async () => ({ fleet, browser } = await startFleetAndBrowser({ timers: true, gateway: true, stream: true })));
+after(() => stopFleetAndBrowser({ fleet, browser }));
 
 /** The gateway's /api/timers…, as JSON. */
 async function api(path, init) {

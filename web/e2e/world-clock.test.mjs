@@ -6,22 +6,15 @@
 // says what the screen will do.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { Fleet } from "./fleet.mjs";
 import { freshUsername, PASSWORD, registerAccount, signIn } from "./accountSteps.mjs";
-import { launchBrowser, openPage, PATIENCE_MS, waitForState } from "./browser.mjs";
+import { openPage, PATIENCE_MS, waitForState } from "./browser.mjs";
+import { startFleetAndBrowser, stopFleetAndBrowser } from "./suite.mjs";
 
 let fleet;
 let browser;
 
-before(async () => {
-  fleet = await Fleet.start({ accounts: true, timers: true, gateway: true, stream: true });
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await fleet?.stop();
-});
+before(async () => ({ fleet, browser } = await startFleetAndBrowser({ accounts: true, timers: true, gateway: true, stream: true })));
+after(() => stopFleetAndBrowser({ fleet, browser }));
 
 const cardZones = (page) =>
   page.$$eval('[data-testid="world-card"]', (cards) => cards.map((card) => card.dataset.zone));
